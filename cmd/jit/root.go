@@ -1,0 +1,20 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// newRootCmd builds the command tree. Every subcommand is constructed here so
+// that the whole surface of the binary can be read in one place.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "jit",
+		Short:         "Just-in-time AWS access through GitHub pull requests",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+	// subcommands are registered here, one line each.
+	)
+	return root
+}
