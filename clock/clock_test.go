@@ -1,0 +1,32 @@
+package clock
+
+import (
+	"testing"
+	"time"
+)
+
+func TestOffsetAdvance(t *testing.T) {
+	var c Offset
+	before := c.Now()
+	c.Advance(2 * time.Hour)
+	if got := c.Now().Sub(before); got < 2*time.Hour || got > 2*time.Hour+time.Minute {
+		t.Fatalf("after Advance(2h) the clock moved %v, want about 2h", got)
+	}
+	c.Advance(-time.Hour)
+	if got := c.Now().Sub(before); got < 2*time.Hour {
+		t.Fatalf("a negative Advance moved the clock back: %v", got)
+	}
+}
+
+func TestOffsetSet(t *testing.T) {
+	var c Offset
+	target := time.Now().Add(72 * time.Hour)
+	c.Set(target)
+	if d := c.Now().Sub(target); d < 0 || d > time.Minute {
+		t.Fatalf("after Set the clock is %v away from the target", d)
+	}
+	c.Set(time.Now().Add(-time.Hour))
+	if c.Now().Before(target) {
+		t.Fatalf("Set moved the clock backwards")
+	}
+}
