@@ -1,13 +1,19 @@
 // Package iampolicy lints the inline IAM policy of a custom permission set
 // before it reaches AWS, so that requesters see their mistakes on the pull
 // request and approvers see what the policy would let someone do.
+//
+// Errors block a request (bad JSON, grammar IAM rejects, unknown actions,
+// malformed ARNs); warnings point approvers at broad or dangerous grants;
+// suggestions propose a better spelling. Action names are checked against
+// an embedded catalog of every IAM action (see CatalogSource).
 package iampolicy
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
-	"errors"
-	"fmt"
+	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -21,11 +27,14 @@ const (
 	Error Severity = "error"
 	// Warning is shown to approvers but does not fail validation.
 	Warning Severity = "warning"
-	// Suggestion proposes a likely intended change.
+	// Suggestion proposes a likely intended change; it does not fail
+	// validation either.
 	Suggestion Severity = "suggestion"
 )
 
-// Issue is one finding about a policy. Line and Col are 1-based.
+// Issue is one finding about a policy. Line and Col are 1-based; Col counts
+// characters. Message says what is wrong and why it matters; Suggestion,
+// when not empty, says how to fix it (e.g. `did you mean "s3:GetObject"?`).
 type Issue struct {
 	Line, Col  int
 	Severity   Severity
@@ -33,64 +42,110 @@ type Issue struct {
 	Suggestion string
 }
 
-// Lint checks the value node of inline_policy, which is either a YAML
-// mapping or a string holding a JSON document. It returns the policy as
-// minified JSON (nil when it cannot be parsed) and the issues found, with
-// positions in the YAML file the node came from.
+// Lint checks the value node of a request file's inline_policy, which is
+// either a YAML mapping (the policy written as YAML) or a string scalar
+// holding a JSON document. It returns the policy as minified JSON, ready to
+// send to AWS (nil when it cannot be parsed), and the issues found, sorted,
+// with positions in the YAML file the node was parsed from.
+//
+// For a JSON string in a literal (|) or folded (>) block, positions are
+// exact in lines; yaml.v3 does not record a block's indentation, so
+// columns assume the usual layout where inline_policy is a key one level
+// deep (custom_permission_set.inline_policy) indented like its parent.
+// For quoted and plain strings, positions on the first line are exact
+// unless escapes come before them.
 func Lint(node *yaml.Node) (doc []byte, issues []Issue) {
 	if node == nil {
-		return nil, []Issue{{Line: 1, Col: 1, Severity: Error, Message: "inline_policy is empty"}}
+		return nil, []Issue{{Line: 1, Col: 1, Severity: Error, Message: "inline_policy is empty",
+			Suggestion: "write the policy as a YAML mapping or a JSON string, or remove inline_policy"}}
 	}
-	if node.Kind == yaml.ScalarNode {
+	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
+		node = node.Content[0]
+	}
+	if node.Kind == yaml.ScalarNode && (node.Tag == "!!str" || node.Tag == "") {
 		doc, issues = LintJSON([]byte(node.Value))
 		for i := range issues {
-			issues[i].Line += node.Line
-			issues[i].Col = node.Column
+			issues[i].Line, issues[i].Col = scalarPos(node, issues[i].Line, issues[i].Col)
 		}
 		return doc, issues
 	}
-	var v any
-	if err := node.Decode(&v); err != nil {
-		return nil, []Issue{{Line: node.Line, Col: node.Column, Severity: Error, Message: err.Error()}}
+	if node.Kind != yaml.MappingNode {
+		what := "a " + strings.TrimPrefix(node.Tag, "!!")
+		switch node.Kind {
+		case yaml.SequenceNode:
+			what = "a list"
+		case yaml.AliasNode:
+			what = "an alias"
+		}
+		if node.Tag == "!!null" {
+			what = "empty"
+		}
+		return nil, []Issue{{Line: node.Line, Col: node.Column, Severity: Error,
+			Message:    "inline_policy is " + what + ", but must be a policy document",
+			Suggestion: "write the policy as a YAML mapping with Version and Statement, or as a JSON string"}}
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, []Issue{{Line: node.Line, Col: node.Column, Severity: Error, Message: err.Error()}}
+	root, iss := fromYAML(node, 0)
+	if iss != nil {
+		return nil, []Issue{*iss}
 	}
-	return b, nil
-}
-
-// LintJSON checks a policy written as JSON; positions are relative to data.
-func LintJSON(data []byte) (doc []byte, issues []Issue) {
 	var buf bytes.Buffer
+	appendJSON(&buf, root)
+	return buf.Bytes(), lintTree(root)
+}
+
+// scalarPos maps a position in the JSON text held by a YAML string scalar
+// to its position in the YAML file.
+func scalarPos(node *yaml.Node, line, col int) (int, int) {
+	switch node.Style {
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		// Content starts on the line after the indicator. The indicator
+		// follows "inline_policy: ", whose key sits one indentation unit
+		// in; the content is indented one unit further.
+		const key = len("inline_policy: ")
+		indent := 2
+		if keyCol := node.Column - key; keyCol > 1 {
+			indent = 2 * (keyCol - 1)
+		}
+		return node.Line + line, indent + col
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		if line == 1 {
+			return node.Line, node.Column + col // past the opening quote
+		}
+		return node.Line + line - 1, col
+	default:
+		if line == 1 {
+			return node.Line, node.Column + col - 1
+		}
+		return node.Line + line - 1, col
+	}
+}
+
+// LintJSON checks a policy written as JSON. It returns the policy as
+// minified JSON (nil when it cannot be parsed) and the issues found,
+// sorted, with positions relative to data.
+func LintJSON(data []byte) (doc []byte, issues []Issue) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, []Issue{{Line: 1, Col: 1, Severity: Error, Message: "the policy is empty",
+			Suggestion: `write a JSON policy document: {"Version": "2012-10-17", "Statement": [...]}`}}
+	}
+	root, iss := parseJSON(data)
+	if iss != nil {
+		return nil, []Issue{*iss}
+	}
+	var buf bytes.Buffer
+	// The parser has accepted data, so Compact cannot fail; it keeps the
+	// strings exactly as written.
 	if err := json.Compact(&buf, data); err != nil {
-		var se *json.SyntaxError
-		line, col := 1, 1
-		if errors.As(err, &se) {
-			line, col = position(data, int(se.Offset))
-		}
-		return nil, []Issue{{Line: line, Col: col, Severity: Error, Message: fmt.Sprintf("invalid JSON: %v", err)}}
+		return nil, []Issue{{Line: 1, Col: 1, Severity: Error, Message: "invalid JSON: " + err.Error()}}
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), lintTree(root)
 }
 
-func position(data []byte, off int) (line, col int) {
-	line, col = 1, 1
-	for i := 0; i < off && i < len(data); i++ {
-		if data[i] == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
+func lintTree(root *pnode) []Issue {
+	l := &linter{cat: loadCatalog()}
+	l.document(root)
+	slices.SortStableFunc(l.issues, func(a, b Issue) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+	return l.issues
 }
-
-// KnownAction reports whether name ("service:Action", case-insensitive) is
-// an IAM action in the embedded catalog.
-func KnownAction(name string) bool { return false }
-
-// ExpandAction returns the catalog actions that pattern (which may contain
-// * and ? wildcards) matches, in canonical spelling.
-func ExpandAction(pattern string) []string { return nil }

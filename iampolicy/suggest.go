@@ -1,0 +1,255 @@
+package iampolicy
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// editDistance is the Levenshtein distance between a and b, giving up
+// (returning limit+1) once it exceeds limit, which keeps suggestions over
+// thousands of candidates cheap.
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// maxTypos is how far a name may be from a candidate to be suggested:
+// enough for a slip or two, not so much that unrelated names come up.
+func maxTypos(s string) int { return max(2, len(s)/4) }
+
+// closest returns the candidate nearest to s within maxTypos, or "".
+// Ties go to the first candidate in sorted order so output is stable.
+func closest(s string, candidates []string, foldCase bool) string {
+	key := s
+	if foldCase {
+		key = strings.ToLower(s)
+	}
+	best, bestD := "", maxTypos(s)+1
+	for _, c := range candidates {
+		ck := c
+		if foldCase {
+			ck = strings.ToLower(c)
+		}
+		d := editDistance(key, ck, bestD)
+		if d < bestD || d == bestD && best != "" && c < best {
+			if d <= maxTypos(s) {
+				best, bestD = c, d
+			}
+		}
+	}
+	return best
+}
+
+func didYouMean(s string) string { return fmt.Sprintf("did you mean %q?", s) }
+
+// suggestAction proposes a catalog action for an unknown "service:Action":
+// first a near spelling within the same service, then, for an unknown
+// service, a near service that has the action.
+func (c *catalog) suggestAction(name string) string {
+	prefix, action, _ := strings.Cut(name, ":")
+	if s := c.services[strings.ToLower(prefix)]; s != nil {
+		if best := closest(action, s.actions, true); best != "" {
+			return didYouMean(s.prefix + ":" + best)
+		}
+		if sugg := c.findAnyService(action); sugg != "" {
+			return sugg
+		}
+		return fmt.Sprintf("%s has no action like %q; see the service's actions in the IAM Service Authorization Reference", s.prefix, action)
+	}
+	if best := closest(strings.ToLower(prefix), c.prefixes, false); best != "" {
+		s := c.services[best]
+		if a, ok := s.byLower[strings.ToLower(action)]; ok {
+			return didYouMean(s.prefix + ":" + a)
+		}
+		if a := closest(action, s.actions, true); a != "" {
+			return didYouMean(s.prefix + ":" + a)
+		}
+		return fmt.Sprintf("unknown service prefix %q; did you mean %q?", prefix, s.prefix)
+	}
+	if full := c.findAnyService(action); full != "" {
+		return didYouMean(full)
+	}
+	return fmt.Sprintf("unknown service prefix %q; see the IAM Service Authorization Reference for service prefixes", prefix)
+}
+
+// suggestPattern explains a wildcard pattern that matches nothing.
+func (c *catalog) suggestPattern(pattern string) string {
+	prefix, _, _ := strings.Cut(pattern, ":")
+	if strings.ContainsAny(prefix, "*?") || c.services[strings.ToLower(prefix)] != nil {
+		return "check the spelling of the action part"
+	}
+	if best := closest(strings.ToLower(prefix), c.prefixes, false); best != "" {
+		return fmt.Sprintf("unknown service prefix %q; did you mean %q?", prefix, best)
+	}
+	return fmt.Sprintf("unknown service prefix %q", prefix)
+}
+
+// commonServices rank first when an action name without its service
+// exists in several services: GetObject most likely means s3:GetObject.
+var commonServices = []string{"s3", "ec2", "iam", "lambda", "dynamodb", "logs", "cloudwatch", "sqs", "sns",
+	"kms", "secretsmanager", "ssm", "sts", "rds", "ecr", "ecs", "eks", "cloudformation", "route53", "elasticloadbalancing"}
+
+// findAnyService proposes "service:Action" for an action name written
+// without its service, or "" when no service has it.
+func (c *catalog) findAnyService(action string) string {
+	l := strings.ToLower(action)
+	if l == "" || strings.ContainsAny(l, "*?:") {
+		return ""
+	}
+	var found []string
+	for _, p := range commonServices {
+		if s := c.services[p]; s != nil {
+			if a, ok := s.byLower[l]; ok {
+				found = append(found, s.prefix+":"+a)
+			}
+		}
+	}
+	for _, p := range c.prefixes {
+		s := c.services[p]
+		if a, ok := s.byLower[l]; ok && !slices.Contains(commonServices, p) {
+			found = append(found, s.prefix+":"+a)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return ""
+	case 1:
+		return didYouMean(found[0])
+	default:
+		return fmt.Sprintf("did you mean %q? (%d services have %s: %s)", found[0], len(found), action, nameList(found, 4))
+	}
+}
+
+// matchesAny reports whether an action pattern matches any catalog action.
+func (c *catalog) matchesAny(pattern string) bool {
+	found := false
+	c.expand(pattern, func(string) bool {
+		found = true
+		return false
+	})
+	return found
+}
+
+// escCategory groups privilege-escalation actions by why they matter.
+type escCategory int
+
+const (
+	escPassRole escCategory = iota
+	escKeys
+	escLogin
+	escPolicy
+	escTrust
+	escAssume
+	escIdentityCenter
+	escOrganizations
+)
+
+var escalationReasons = map[escCategory]string{
+	escPassRole:       "it can hand a more powerful role to an AWS service and act through that service",
+	escKeys:           "it can create access keys for IAM users, which keep working after this grant ends",
+	escLogin:          "it can set console passwords for IAM users, which keep working after this grant ends",
+	escPolicy:         "it can attach or write any permissions for users, groups or roles, including ones the holder uses",
+	escTrust:          "it can let any principal, including the holder, assume a role",
+	escAssume:         "it can assume other roles and act with their permissions",
+	escIdentityCenter: "IAM Identity Center controls this very access: its actions read or change users, groups, permission sets and account assignments",
+	escOrganizations:  "its actions read or change the AWS organization: accounts, service control policies and delegated administrators",
+}
+
+// escalationKinds name each category in messages.
+var escalationKinds = map[escCategory]string{
+	escPassRole: "privilege-escalation", escKeys: "privilege-escalation", escLogin: "privilege-escalation",
+	escPolicy: "privilege-escalation", escTrust: "privilege-escalation", escAssume: "privilege-escalation",
+	escIdentityCenter: "IAM Identity Center", escOrganizations: "AWS Organizations",
+}
+
+// escalationPatterns are the actions approvers must notice, as lower-case
+// IAM patterns.
+var escalationPatterns = []struct {
+	pattern string
+	cat     escCategory
+}{
+	{"iam:passrole", escPassRole},
+	{"iam:createaccesskey", escKeys},
+	{"iam:createloginprofile", escLogin},
+	{"iam:updateloginprofile", escLogin},
+	{"iam:attach*policy", escPolicy},
+	{"iam:put*policy", escPolicy},
+	{"iam:createpolicyversion", escPolicy},
+	{"iam:setdefaultpolicyversion", escPolicy},
+	{"iam:updateassumerolepolicy", escTrust},
+	{"sts:assumerole*", escAssume},
+	{"sso:*", escIdentityCenter},
+	{"sso-directory:*", escIdentityCenter},
+	{"identitystore:*", escIdentityCenter},
+	{"organizations:*", escOrganizations},
+}
+
+// sensitiveServices are services where "prefix:*" deserves its own
+// warning, with why.
+var sensitiveServices = map[string]string{
+	"iam":            "it can create and change users, roles and policies, including its own",
+	"sts":            "it can assume roles and issue credentials",
+	"sso":            "it can change IAM Identity Center permission sets and assignments, the access this process controls",
+	"sso-directory":  "it can change IAM Identity Center users and groups",
+	"identitystore":  "it can change IAM Identity Center users and groups",
+	"organizations":  "it can change the AWS organization: accounts, service control policies and delegated administrators",
+	"account":        "it can change the account's contacts, regions and settings",
+	"kms":            "it can decrypt data and change or schedule deletion of encryption keys",
+	"secretsmanager": "it can read and change every secret",
+	"cloudtrail":     "it can stop or delete the audit trail",
+}
+
+// escalation maps every lower-case "service:action" in the catalog that
+// approvers must notice to its category; built once, looked up per action.
+var escalation = sync.OnceValues(func() (map[string]escCategory, []string) {
+	c := loadCatalog()
+	set := map[string]escCategory{}
+	var names []string
+	for _, p := range escalationPatterns {
+		c.expand(p.pattern, func(a string) bool {
+			if _, ok := set[strings.ToLower(a)]; !ok {
+				set[strings.ToLower(a)] = p.cat
+				names = append(names, a)
+			}
+			return true
+		})
+	}
+	sort.Strings(names)
+	return set, names
+})
+
+func escalationSet() map[string]escCategory {
+	set, _ := escalation()
+	return set
+}
+
+func escalationActions() []string {
+	_, names := escalation()
+	return names
+}
