@@ -1,0 +1,231 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for the optional timing settings of the config.
+const (
+	DefaultRequestTTL    = 24 * time.Hour
+	DefaultEscalateAfter = time.Hour
+)
+
+// ParseConfig parses and validates .github/jit.yaml: safe parsing, the
+// config schema, then the rules that span entries (unique accounts, every
+// offered permission set defined, ...). The config is nil when there is any
+// error; warnings may come with a config.
+func ParseConfig(path string, data []byte) (*Config, []Finding) {
+	d, fs := parseYAML(path, data, MaxConfigBytes, "config")
+	if d == nil {
+		return nil, fs
+	}
+	if fs := validateSchema(d, configSchema); len(fs) > 0 {
+		SortFindings(fs)
+		return nil, fs
+	}
+	var c Config
+	if err := d.root.Decode(&c); err != nil {
+		return nil, []Finding{d.finding(d.root.Line, d.root.Column, SeverityError, "reading the config: "+yamlErrorText(err), "")}
+	}
+	fs = checkConfig(d, &c)
+	SortFindings(fs)
+	if HasErrors(fs) {
+		return nil, fs
+	}
+	return &c, fs
+}
+
+// checkConfig applies the rules the schema cannot state because they
+// relate entries to each other.
+func checkConfig(d *document, c *Config) []Finding {
+	var fs []Finding
+	errAt := func(ptr, msg, fix string) {
+		line, col := d.pos(ptr)
+		fs = append(fs, d.finding(line, col, SeverityError, msg, fix))
+	}
+
+	names := map[string]int{}
+	ids := map[string]int{}
+	for i, a := range c.Accounts {
+		p := "/accounts/" + strconv.Itoa(i)
+		if j, dup := names[a.Name]; dup {
+			errAt(p+"/name", fmt.Sprintf("account name %q is used twice (first on line %d)", a.Name, line(d, "/accounts/"+strconv.Itoa(j)+"/name")), "give every account its own name")
+		} else {
+			names[a.Name] = i
+		}
+		if j, dup := ids[a.ID]; dup {
+			errAt(p+"/id", fmt.Sprintf("account id %s is used twice (first on line %d)", a.ID, line(d, "/accounts/"+strconv.Itoa(j)+"/id")), "list every AWS account once")
+		} else {
+			ids[a.ID] = i
+		}
+	}
+
+	sets := map[string]int{}
+	_, instance, _ := strings.Cut(c.IdentityCenter.InstanceARN, ":instance/")
+	for i, ps := range c.PermissionSets {
+		p := "/permission_sets/" + strconv.Itoa(i)
+		if j, dup := sets[ps.Name]; dup {
+			errAt(p+"/name", fmt.Sprintf("permission set %q is defined twice (first on line %d)", ps.Name, line(d, "/permission_sets/"+strconv.Itoa(j)+"/name")), "keep one definition")
+		} else {
+			sets[ps.Name] = i
+		}
+		// permissionSet/<instance>/ps-...: a set of another instance cannot
+		// be assigned through this one.
+		_, rest, _ := strings.Cut(ps.ARN, ":permissionSet/")
+		if inst, _, _ := strings.Cut(rest, "/"); inst != instance {
+			errAt(p+"/arn", fmt.Sprintf("permission set %s belongs to instance %s, but identity_center.instance_arn is instance %s", ps.Name, inst, instance),
+				"copy the ARN from aws sso-admin list-permission-sets for this instance")
+		}
+	}
+	setNames := sortedSet(sets)
+	for i, a := range c.Accounts {
+		for j, name := range a.PermissionSets {
+			if _, ok := sets[name]; ok {
+				continue
+			}
+			fix := "define it under permission_sets: or remove it from the account"
+			if s := closest(name, setNames); s != "" {
+				fix = "did you mean " + strconv.Quote(s) + "?"
+			}
+			errAt(fmt.Sprintf("/accounts/%d/permission_sets/%d", i, j),
+				fmt.Sprintf("account %s offers permission set %q, which is not defined under permission_sets", a.Name, name), fix)
+		}
+	}
+
+	logins := map[string]string{}
+	for _, login := range sortedSet(c.Users) {
+		low := strings.ToLower(login)
+		if other, dup := logins[low]; dup {
+			errAt("/users/"+escapePointer(login), fmt.Sprintf("users lists %q and %q, which are the same GitHub login (logins ignore case)", other, login), "keep one of them")
+			continue
+		}
+		logins[low] = login
+	}
+
+	if esc, ttl := c.EscalateAfterDuration(), c.RequestTTLDuration(); esc >= ttl {
+		ptr := "/escalate_after"
+		if c.EscalateAfter == "" {
+			ptr = "/request_ttl"
+		}
+		errAt(ptr, fmt.Sprintf("escalate_after (%s) is not shorter than request_ttl (%s): requests would expire before the admins are asked", FormatDuration(esc), FormatDuration(ttl)),
+			"make escalate_after shorter than request_ttl")
+	}
+	return fs
+}
+
+func line(d *document, ptr string) int {
+	l, _ := d.pos(ptr)
+	return l
+}
+
+func sortedSet[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// parseWait parses request_ttl and escalate_after: a whole number of
+// minutes, hours or days (30m, 24h, 2d).
+func parseWait(s string) (time.Duration, error) {
+	if len(s) < 2 {
+		return 0, fmt.Errorf("wait %q is not a number of minutes, hours or days (30m, 24h, 2d)", s)
+	}
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("wait %q is not a number of minutes, hours or days (30m, 24h, 2d)", s)
+	}
+	switch s[len(s)-1] {
+	case 'm':
+		return time.Duration(n) * time.Minute, nil
+	case 'h':
+		return time.Duration(n) * time.Hour, nil
+	case 'd':
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return 0, fmt.Errorf("wait %q is not a number of minutes, hours or days (30m, 24h, 2d)", s)
+}
+
+// Account finds an account by name or by 12-digit id.
+func (c *Config) Account(nameOrID string) (*Account, bool) {
+	for i := range c.Accounts {
+		if c.Accounts[i].Name == nameOrID || c.Accounts[i].ID == nameOrID {
+			return &c.Accounts[i], true
+		}
+	}
+	return nil, false
+}
+
+// PermissionSet finds a standard permission set by name.
+func (c *Config) PermissionSet(name string) (*PermissionSet, bool) {
+	for i := range c.PermissionSets {
+		if c.PermissionSets[i].Name == name {
+			return &c.PermissionSets[i], true
+		}
+	}
+	return nil, false
+}
+
+// UserName maps a GitHub login to its Identity Center user name. Logins
+// are matched ignoring case, as GitHub does.
+func (c *Config) UserName(login string) (string, bool) {
+	login = strings.TrimPrefix(login, "@")
+	if u, ok := c.Users[login]; ok {
+		return u, true
+	}
+	for k, u := range c.Users {
+		if strings.EqualFold(k, login) {
+			return u, true
+		}
+	}
+	return "", false
+}
+
+// MaxDuration returns the longest access duration a request for the
+// account (name or id) and standard permission set may ask for: the smaller
+// of their max_duration caps, or 0 when neither caps it. Pass set "" for a
+// custom permission set, which only the account caps.
+func (c *Config) MaxDuration(account, set string) time.Duration {
+	var limit time.Duration
+	tighten := func(s string) {
+		if s == "" {
+			return
+		}
+		if d, err := ParseDuration(s); err == nil && (limit == 0 || d < limit) {
+			limit = d
+		}
+	}
+	if a, ok := c.Account(account); ok {
+		tighten(a.MaxDuration)
+	}
+	if set != "" {
+		if ps, ok := c.PermissionSet(set); ok {
+			tighten(ps.MaxDuration)
+		}
+	}
+	return limit
+}
+
+// RequestTTLDuration is how long an unapproved request stays open
+// (request_ttl, default 24h).
+func (c *Config) RequestTTLDuration() time.Duration {
+	if d, err := parseWait(c.RequestTTL); err == nil {
+		return d
+	}
+	return DefaultRequestTTL
+}
+
+// EscalateAfterDuration is how long owners have before the admins are
+// asked as well (escalate_after, default 1h).
+func (c *Config) EscalateAfterDuration() time.Duration {
+	if d, err := parseWait(c.EscalateAfter); err == nil {
+		return d
+	}
+	return DefaultEscalateAfter
+}

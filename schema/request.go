@@ -1,0 +1,295 @@
+package schema
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jit-access/jit/iampolicy"
+)
+
+// Limits of AWS and of jit that the schema cannot state.
+const (
+	// MaxInlinePolicyBytes is AWS's limit on a permission set's inline
+	// policy, counted as minified JSON.
+	MaxInlinePolicyBytes = 32768
+	// MinJustificationChars is the shortest justification, after trimming.
+	MinJustificationChars = 10
+	// CustomSetPrefix prefixes the name of every permission set jit creates.
+	CustomSetPrefix = "JIT-"
+)
+
+// RequestFile is a parsed request file with the positions of its values,
+// so that findings about it point at the right line.
+type RequestFile struct {
+	// Path is the file's path as given to ParseRequest, slash-separated
+	// relative to the repository root in the usual case.
+	Path    string
+	Request Request
+
+	doc  *document
+	lint []Finding
+}
+
+// Pos returns the line and column of a field given as a dotted path such as
+// "account", "custom_permission_set.name" or "status.approvals.0.by"
+// ("approvals[0]" works too). A field that is absent gives the position of
+// its closest present parent, and finally of the file's first line.
+func (f *RequestFile) Pos(field string) (line, col int) {
+	if f == nil || f.doc == nil {
+		return 1, 1
+	}
+	return f.doc.pos(fieldPointer(field))
+}
+
+func fieldPointer(field string) string {
+	field = strings.NewReplacer("[", ".", "]", "").Replace(field)
+	var b strings.Builder
+	for _, tok := range strings.Split(field, ".") {
+		if tok == "" {
+			continue
+		}
+		b.WriteByte('/')
+		b.WriteString(escapePointer(tok))
+	}
+	return b.String()
+}
+
+// CheckOptions are the facts about a request that the file does not hold.
+type CheckOptions struct {
+	// Requester is the GitHub login of the pull request's author; when set,
+	// it must map to an Identity Center user in the config's users.
+	Requester string
+	// AllowStatus accepts a status: block, as files on main carry one.
+	AllowStatus bool
+}
+
+// AccessDuration returns the requested access duration.
+func (r *Request) AccessDuration() (time.Duration, error) {
+	return ParseDuration(r.Duration)
+}
+
+// Session returns the custom set's session duration (1h..12h).
+func (c *CustomPermissionSet) Session() (time.Duration, error) {
+	d, err := time.ParseDuration(c.SessionDuration)
+	if err != nil || d < time.Hour || d > 12*time.Hour || d%time.Hour != 0 {
+		return 0, fmt.Errorf("session duration %q is not a whole number of hours from 1h to 12h", c.SessionDuration)
+	}
+	return d, nil
+}
+
+// AWSName is the name of the permission set jit creates for the custom set.
+func (c *CustomPermissionSet) AWSName() string { return CustomSetPrefix + c.Name }
+
+// ParseRequest parses a request file: safe parsing, the request schema and,
+// for a custom set, reading the inline policy into minified JSON. The file
+// is nil when any of that fails. Rules that need the config, and the policy
+// lint's findings, come from CheckRequest.
+func ParseRequest(path string, data []byte) (*RequestFile, []Finding) {
+	d, fs := parseYAML(path, data, MaxRequestBytes, "request file")
+	if d == nil {
+		return nil, fs
+	}
+	if fs := validateSchema(d, requestSchema); len(fs) > 0 {
+		SortFindings(fs)
+		return nil, fs
+	}
+	f := &RequestFile{Path: path, doc: d}
+	if err := d.root.Decode(&f.Request); err != nil {
+		return nil, []Finding{d.finding(d.root.Line, d.root.Column, SeverityError, "reading the request: "+yamlErrorText(err), "")}
+	}
+	if loc, ok := d.nodes["/custom_permission_set/inline_policy"]; ok && f.Request.CustomPermissionSet != nil {
+		doc, issues := iampolicy.Lint(loc.value)
+		for _, is := range issues {
+			f.lint = append(f.lint, d.finding(is.Line, is.Col, Severity(is.Severity), "inline_policy: "+is.Message, is.Suggestion))
+		}
+		if doc == nil {
+			if !HasErrors(f.lint) {
+				l, c := loc.value.Line, loc.value.Column
+				f.lint = append(f.lint, d.finding(l, c, SeverityError, "inline_policy could not be read as an IAM policy", "write it as a YAML mapping or a JSON string"))
+			}
+			SortFindings(f.lint)
+			return nil, f.lint
+		}
+		f.Request.CustomPermissionSet.InlinePolicy = string(doc)
+	}
+	return f, nil
+}
+
+// CheckRequest applies the rules that need the config or facts outside the
+// file (the folder, the requester). With a nil config only the rules that
+// need none are applied.
+func CheckRequest(f *RequestFile, cfg *Config, opts CheckOptions) []Finding {
+	if f == nil {
+		return nil
+	}
+	c := checker{f: f, cfg: cfg, opts: opts}
+	c.run()
+	fs := append(c.findings, f.lint...)
+	SortFindings(fs)
+	return fs
+}
+
+// ValidateRequest parses, validates against the schema, checks and lints a
+// request file. The file is nil when it could not be parsed.
+func ValidateRequest(path string, data []byte, cfg *Config, opts CheckOptions) (*RequestFile, []Finding) {
+	f, fs := ParseRequest(path, data)
+	if f == nil {
+		return nil, fs
+	}
+	return f, CheckRequest(f, cfg, opts)
+}
+
+type checker struct {
+	f        *RequestFile
+	cfg      *Config
+	opts     CheckOptions
+	findings []Finding
+}
+
+func (c *checker) add(field string, sev Severity, msg, fix string) {
+	line, col := c.f.Pos(field)
+	c.findings = append(c.findings, c.f.doc.finding(line, col, sev, msg, fix))
+}
+
+func (c *checker) addKey(field string, sev Severity, msg, fix string) {
+	line, col := c.f.doc.keyPos(fieldPointer(field))
+	c.findings = append(c.findings, c.f.doc.finding(line, col, sev, msg, fix))
+}
+
+func (c *checker) run() {
+	r := &c.f.Request
+	if n := utf8.RuneCountInString(strings.TrimSpace(r.Justification)); n < MinJustificationChars {
+		c.add("justification", SeverityError,
+			fmt.Sprintf("justification is %d characters long without surrounding spaces; at least %d are needed", n, MinJustificationChars),
+			"say why you need the access, e.g. \"INC-1234: investigating 5xx errors in the payment API\"")
+	}
+	if r.Status != nil && !c.opts.AllowStatus {
+		c.addKey("status", SeverityError, "status: is written by the jit Action after the merge, not by requesters",
+			"remove the status: block")
+	}
+	access, err := r.AccessDuration()
+	if err != nil {
+		c.add("duration", SeverityError, err.Error(), "use one of "+strings.Join(DurationNames(), ", "))
+		return
+	}
+	if cs := r.CustomPermissionSet; cs != nil {
+		c.checkCustom(cs, access)
+	}
+	if c.cfg == nil {
+		return
+	}
+	if c.opts.Requester != "" {
+		if _, ok := c.cfg.UserName(c.opts.Requester); !ok {
+			login := strings.TrimPrefix(c.opts.Requester, "@")
+			c.add("", SeverityError,
+				fmt.Sprintf("GitHub user %s has no IAM Identity Center user in .github/jit.yaml, so no access can be granted", login),
+				fmt.Sprintf("add \"%s: <user name>\" under users: in .github/jit.yaml", login))
+		}
+	}
+	acct, ok := c.cfg.Account(r.Account)
+	if !ok {
+		names := make([]string, len(c.cfg.Accounts))
+		for i, a := range c.cfg.Accounts {
+			names[i] = a.Name
+		}
+		fix := "use one of " + strings.Join(names, ", ")
+		if s := closest(r.Account, names); s != "" {
+			fix = "did you mean " + strconv.Quote(s) + "?"
+		}
+		c.add("account", SeverityError, fmt.Sprintf("account %q is not in .github/jit.yaml", r.Account), fix)
+		return
+	}
+	c.checkFolder(acct)
+	set := ""
+	if r.PermissionSet != "" {
+		set = r.PermissionSet
+		if !c.checkPermissionSet(acct, set) {
+			return
+		}
+	}
+	if limit := c.cfg.MaxDuration(acct.Name, set); limit > 0 && access > limit {
+		c.add("duration", SeverityError,
+			fmt.Sprintf("duration %s is longer than the %s allowed for %s", r.Duration, FormatDuration(limit), c.capHolder(acct, set, limit)),
+			fmt.Sprintf("ask for %s or less", FormatDuration(limit)))
+	}
+}
+
+// capHolder names what sets the duration cap, for the message.
+func (c *checker) capHolder(acct *Account, set string, limit time.Duration) string {
+	if ps, ok := c.cfg.PermissionSet(set); ok && ps.MaxDuration != "" {
+		if d, err := ParseDuration(ps.MaxDuration); err == nil && d == limit {
+			return "permission set " + set
+		}
+	}
+	return "account " + acct.Name
+}
+
+// checkFolder insists that requests/<folder>/ names the account (by name
+// or id): CODEOWNERS picks the approvers from the folder, so a file in
+// another account's folder would be approved by the wrong people.
+func (c *checker) checkFolder(acct *Account) {
+	p := filepath.ToSlash(c.f.Path)
+	dir, file := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	parent, folder := path.Split(dir)
+	parent = strings.TrimSuffix(parent, "/")
+	if path.Base(parent) != "requests" || folder == "" {
+		c.add("", SeverityError, fmt.Sprintf("request files live in requests/<account>/, not at %s", p),
+			fmt.Sprintf("move the file to requests/%s/%s", acct.Name, file))
+		return
+	}
+	if ext := path.Ext(file); ext != ".yaml" && ext != ".yml" {
+		c.add("", SeverityError, fmt.Sprintf("request file %s does not end in .yaml", file), "rename it to end in .yaml")
+	}
+	if folder != acct.Name && folder != acct.ID {
+		c.add("account", SeverityError,
+			fmt.Sprintf("account %s does not match the folder requests/%s/: the folder decides who approves", c.f.Request.Account, folder),
+			fmt.Sprintf("move the file to requests/%s/ or ask for an account of requests/%s/", acct.Name, folder))
+	}
+}
+
+func (c *checker) checkPermissionSet(acct *Account, set string) bool {
+	if !slices.Contains(acct.PermissionSets, set) {
+		fix := "use one of " + strings.Join(acct.PermissionSets, ", ") + ", or define a custom_permission_set"
+		if s := closest(set, acct.PermissionSets); s != "" {
+			fix = "did you mean " + strconv.Quote(s) + "?"
+		}
+		c.add("permission_set", SeverityError, fmt.Sprintf("permission set %q is not offered for account %s", set, acct.Name), fix)
+		return false
+	}
+	if _, ok := c.cfg.PermissionSet(set); !ok {
+		c.add("permission_set", SeverityError,
+			fmt.Sprintf("permission set %q is offered for account %s but not defined under permission_sets in .github/jit.yaml", set, acct.Name),
+			"ask the SSO admins to define it")
+		return false
+	}
+	return true
+}
+
+func (c *checker) checkCustom(cs *CustomPermissionSet, access time.Duration) {
+	if session, err := cs.Session(); err != nil {
+		c.add("custom_permission_set.session_duration", SeverityError, err.Error(), "use 1h to 12h")
+	} else if session > access {
+		c.add("custom_permission_set.session_duration", SeverityError,
+			fmt.Sprintf("session_duration %s is longer than the access duration %s", cs.SessionDuration, c.f.Request.Duration),
+			fmt.Sprintf("use a session_duration of %s or less", FormatDuration(access)))
+	}
+	for i, p := range cs.ManagedPolicies {
+		if path.Base(p) == "AdministratorAccess" {
+			c.add(fmt.Sprintf("custom_permission_set.managed_policies.%d", i), SeverityWarning,
+				"managed policy AdministratorAccess gives full control of the account",
+				"ask for the narrowest policy that does the job")
+		}
+	}
+	if n := len(cs.InlinePolicy); n > MaxInlinePolicyBytes {
+		c.add("custom_permission_set.inline_policy", SeverityError,
+			fmt.Sprintf("inline_policy is %d bytes as minified JSON; AWS allows at most %d", n, MaxInlinePolicyBytes),
+			"shorten it, e.g. with wildcards in action names or fewer resources, or use managed policies")
+	}
+}
