@@ -14,7 +14,9 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(
-	// subcommands are registered here, one line each.
+		// subcommands are registered here, one line each.
+		newValidateCmd(),
+		newNewCmd(),
 	)
 	return root
 }
