@@ -401,7 +401,9 @@ func closest(s string, candidates []string) string {
 			best, bestDist = c, d
 		}
 	}
-	if bestDist < 0 || bestDist > max(1, min(3, len([]rune(s))/3)) {
+	// About a third of the length, so that "13h" suggests nothing but
+	// "acount" suggests "account".
+	if bestDist < 0 || bestDist > min(3, (len([]rune(s))-1)/3) {
 		return ""
 	}
 	return best

@@ -106,7 +106,11 @@ func ParseRequest(path string, data []byte) (*RequestFile, []Finding) {
 	if loc, ok := d.nodes["/custom_permission_set/inline_policy"]; ok && f.Request.CustomPermissionSet != nil {
 		doc, issues := iampolicy.Lint(loc.value)
 		for _, is := range issues {
-			f.lint = append(f.lint, d.finding(is.Line, is.Col, Severity(is.Severity), "inline_policy: "+is.Message, is.Suggestion))
+			msg := is.Message
+			if !strings.HasPrefix(msg, "inline_policy") {
+				msg = "inline_policy: " + msg
+			}
+			f.lint = append(f.lint, d.finding(is.Line, is.Col, Severity(is.Severity), msg, is.Suggestion))
 		}
 		if doc == nil {
 			if !HasErrors(f.lint) {

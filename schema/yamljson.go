@@ -43,11 +43,25 @@ type located struct {
 	key, value *yaml.Node
 }
 
-// pos returns the position of the value at ptr, or of its closest present
-// ancestor, so that a finding about a missing member points at its parent.
+// pos returns the position of the value at ptr or, when it is absent, of
+// the key of its closest present ancestor, so that a finding about a missing
+// member points at its parent.
 func (d *document) pos(ptr string) (line, col int) {
+	if l, ok := d.nodes[ptr]; ok {
+		return l.value.Line, l.value.Column
+	}
+	return d.keyPos(ptr)
+}
+
+// keyPos returns the position of the key of the member at ptr, or of its
+// value when it has no key (a list item, the top level), or of its closest
+// present ancestor.
+func (d *document) keyPos(ptr string) (line, col int) {
 	for {
 		if l, ok := d.nodes[ptr]; ok {
+			if l.key != nil {
+				return l.key.Line, l.key.Column
+			}
 			return l.value.Line, l.value.Column
 		}
 		i := strings.LastIndexByte(ptr, '/')
@@ -56,15 +70,6 @@ func (d *document) pos(ptr string) (line, col int) {
 		}
 		ptr = ptr[:i]
 	}
-}
-
-// keyPos returns the position of the key of the member at ptr, falling
-// back to pos.
-func (d *document) keyPos(ptr string) (line, col int) {
-	if l, ok := d.nodes[ptr]; ok && l.key != nil {
-		return l.key.Line, l.key.Column
-	}
-	return d.pos(ptr)
 }
 
 // finding builds an error finding for this document.

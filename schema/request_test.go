@@ -1,0 +1,419 @@
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+const testConfigYAML = `version: 1
+identity_center:
+  region: us-east-1
+  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
+  identity_store_id: d-0123456789
+admins: ["@acme/sso-admins"]
+users:
+  octocat: octocat@acme.example
+accounts:
+  - name: payments-prod
+    id: "111122223333"
+    permission_sets: [ReadOnlyAccess, PowerUserAccess]
+    max_duration: 1d
+  - name: data-prod
+    id: "777788889999"
+    permission_sets: [ReadOnlyAccess]
+permission_sets:
+  - name: ReadOnlyAccess
+    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef
+    max_duration: 1w
+  - name: PowerUserAccess
+    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-fedcba9876543210
+    max_duration: 8h
+`
+
+func testConfig(t testing.TB) *Config {
+	t.Helper()
+	cfg, fs := ParseConfig(".github/jit.yaml", []byte(testConfigYAML))
+	if cfg == nil || len(fs) > 0 {
+		t.Fatalf("test config: %v", fs)
+	}
+	return cfg
+}
+
+func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+
+const testPath = "requests/payments-prod/x.yaml"
+
+func e(line, col int, msg, fix string) Finding {
+	return Finding{Path: testPath, Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
+}
+
+func w(line, col int, msg, fix string) Finding {
+	return Finding{Path: testPath, Line: line, Col: col, Severity: SeverityWarning, Message: msg, Fix: fix}
+}
+
+func TestValidateRequest(t *testing.T) {
+	cfg := testConfig(t)
+	std := func(extra ...string) string {
+		return lines(append([]string{
+			"account: payments-prod",
+			"permission_set: ReadOnlyAccess",
+			"duration: 4h",
+			`justification: "INC-1234: investigating 5xx errors"`,
+		}, extra...)...)
+	}
+	custom := func(session, duration string, policy ...string) string {
+		return lines(append([]string{
+			"account: payments-prod",
+			`justification: "INC-1234: investigating 5xx errors"`,
+			"duration: " + duration,
+			"custom_permission_set:",
+			"  name: S3Read",
+			"  session_duration: " + session,
+		}, policy...)...)
+	}
+	tests := []struct {
+		name string
+		path string
+		data string
+		opts CheckOptions
+		want []Finding
+	}{
+		{name: "valid standard request", data: std(), opts: CheckOptions{Requester: "octocat"}},
+		{name: "valid custom request", data: custom("1h", "2h", "  managed_policies: [AmazonS3ReadOnlyAccess]")},
+		{name: "requester matched ignoring case", data: std(), opts: CheckOptions{Requester: "OctoCat"}},
+		{
+			name: "unknown key suggests the closest",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`, "justifcation: x"),
+			want: []Finding{e(5, 1, `unknown key "justifcation"`, `did you mean "justification"?`)},
+		},
+		{
+			name: "unknown key nested, nothing close",
+			data: custom("1h", "2h", "  managed_policies: [AmazonS3ReadOnlyAccess]", "  colour: blue"),
+			want: []Finding{e(8, 3, `unknown key "colour" in custom_permission_set`, "remove it; known keys are inline_policy, managed_policies, name, session_duration")},
+		},
+		{
+			name: "missing key",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(1, 1, `missing key "duration"`, `add "duration: 4h"`)},
+		},
+		{
+			name: "missing nested key",
+			data: lines("account: payments-prod", "duration: 4h", `justification: "INC-1234: investigating"`, "custom_permission_set:", "  name: S3Read", "  managed_policies: [AmazonS3ReadOnlyAccess]"),
+			want: []Finding{e(4, 1, `missing key "session_duration" in custom_permission_set`, `add "session_duration: 1h"`)},
+		},
+		{
+			name: "account id written as a number",
+			data: lines("account: 111122223333", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(1, 10, "account is written as a YAML number (111122223333) but must be a string; quote it", `write account: "111122223333"`)},
+		},
+		{
+			name: "wrong type",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: [4h]", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(3, 11, "duration must be a string, not a list", "")},
+		},
+		{
+			name: "empty value",
+			data: lines("account:", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(1, 9, "account is empty, but must be a string", "give it a value")},
+		},
+		{
+			name: "duration not in the list",
+			data: std()[:0] + lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 3h", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(3, 11, `duration "3h" is not allowed`, "use one of 1h, 2h, 4h, 8h, 12h, 1d, 2d, 3d, 1w, 2w, 1mo")},
+		},
+		{
+			name: "neither permission set nor custom set",
+			data: lines("account: payments-prod", "duration: 4h", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(1, 1, "the file needs exactly one of permission_set, custom_permission_set", "add one of them")},
+		},
+		{
+			name: "both permission set and custom set",
+			data: std("custom_permission_set:", "  name: S3Read", "  session_duration: 1h", "  managed_policies: [AmazonS3ReadOnlyAccess]"),
+			want: []Finding{e(5, 1, "permission_set and custom_permission_set are both set, but only one of them may be", "keep exactly one of them")},
+		},
+		{
+			name: "unknown account",
+			data: lines("account: payments-prd", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(1, 10, `account "payments-prd" is not in .github/jit.yaml`, `did you mean "payments-prod"?`)},
+		},
+		{
+			name: "account by id in the name folder",
+			data: lines(`account: "111122223333"`, "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+		},
+		{
+			name: "account by name in the id folder",
+			path: "requests/111122223333/x.yaml",
+			data: std(),
+		},
+		{
+			name: "account does not match the folder",
+			path: "requests/data-prod/x.yaml",
+			data: std(),
+			want: []Finding{{Path: "requests/data-prod/x.yaml", Line: 1, Col: 10, Severity: SeverityError,
+				Message: "account payments-prod does not match the folder requests/data-prod/: the folder decides who approves",
+				Fix:     "move the file to requests/payments-prod/ or ask for an account of requests/data-prod/"}},
+		},
+		{
+			name: "file outside requests/<account>/",
+			path: "x.yaml",
+			data: std(),
+			want: []Finding{{Path: "x.yaml", Line: 1, Col: 1, Severity: SeverityError,
+				Message: "request files live in requests/<account>/, not at x.yaml",
+				Fix:     "move the file to requests/payments-prod/x.yaml"}},
+		},
+		{
+			name: "permission set not offered for the account",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAcess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(2, 17, `permission set "ReadOnlyAcess" is not offered for account payments-prod`, `did you mean "ReadOnlyAccess"?`)},
+		},
+		{
+			name: "permission set of another account",
+			path: "requests/data-prod/x.yaml",
+			data: lines("account: data-prod", "permission_set: PowerUserAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			want: []Finding{{Path: "requests/data-prod/x.yaml", Line: 2, Col: 17, Severity: SeverityError,
+				Message: `permission set "PowerUserAccess" is not offered for account data-prod`,
+				Fix:     "use one of ReadOnlyAccess, or define a custom_permission_set"}},
+		},
+		{
+			name: "duration over the account's cap",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 2d", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(3, 11, "duration 2d is longer than the 1d allowed for account payments-prod", "ask for 1d or less")},
+		},
+		{
+			name: "duration over the permission set's cap",
+			data: lines("account: payments-prod", "permission_set: PowerUserAccess", "duration: 12h", `justification: "INC-1234: investigating"`),
+			want: []Finding{e(3, 11, "duration 12h is longer than the 8h allowed for permission set PowerUserAccess", "ask for 8h or less")},
+		},
+		{
+			name: "uncapped account, capped set",
+			path: "requests/data-prod/x.yaml",
+			data: lines("account: data-prod", "permission_set: ReadOnlyAccess", "duration: 2w", `justification: "INC-1234: investigating"`),
+			want: []Finding{{Path: "requests/data-prod/x.yaml", Line: 3, Col: 11, Severity: SeverityError,
+				Message: "duration 2w is longer than the 1w allowed for permission set ReadOnlyAccess", Fix: "ask for 1w or less"}},
+		},
+		{
+			name: "justification too short after trimming",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "   debug     "`),
+			want: []Finding{e(4, 16, "justification is 5 characters long without surrounding spaces; at least 10 are needed",
+				`say why you need the access, e.g. "INC-1234: investigating 5xx errors in the payment API"`)},
+		},
+		{
+			name: "status block from a requester",
+			data: std("status:", "  state: active"),
+			want: []Finding{e(5, 1, "status: is written by the jit Action after the merge, not by requesters", "remove the status: block")},
+		},
+		{
+			name: "status block allowed on main",
+			data: std("status:", "  state: active", "  pull_request: 42", "  approvals: [{by: alice, stage: owner, at: 2026-11-23T10:02:11Z, note: ok}]", "  activated_at: 2026-11-23T10:05:40Z", `  expires_at: "2026-11-23T14:05:40Z"`),
+			opts: CheckOptions{AllowStatus: true},
+		},
+		{
+			name: "status block checked against the schema",
+			data: std("status:", "  state: actve", "  approvals: [{by: a, stage: owner, at: yesterday}]"),
+			opts: CheckOptions{AllowStatus: true},
+			want: []Finding{
+				e(6, 10, `status.state "actve" is not allowed`, `did you mean "active"? allowed: revoking, active, expired, revoked, failed`),
+				e(7, 41, `status.approvals[0].at "yesterday" is not a valid date-time`, "write an RFC 3339 time such as 2026-11-23T10:02:11Z"),
+			},
+		},
+		{
+			name: "requester without an Identity Center user",
+			data: std(),
+			opts: CheckOptions{Requester: "mallory"},
+			want: []Finding{e(1, 1, "GitHub user mallory has no IAM Identity Center user in .github/jit.yaml, so no access can be granted",
+				`add "mallory: <user name>" under users: in .github/jit.yaml`)},
+		},
+		{
+			name: "custom set name with a bad character",
+			data: lines("account: payments-prod", "duration: 4h", `justification: "INC-1234: investigating"`, "custom_permission_set:", "  name: S3 Read", "  session_duration: 1h", "  managed_policies: [AmazonS3ReadOnlyAccess]"),
+			want: []Finding{e(5, 9, `custom_permission_set.name "S3 Read" is not valid`,
+				`use letters, digits and + = , . @ _ - only, at most 28 characters: AWS allows 32 characters including the "JIT-" prefix`)},
+		},
+		{
+			name: "custom set name too long with the JIT- prefix",
+			data: lines("account: payments-prod", "duration: 4h", `justification: "INC-1234: investigating"`, "custom_permission_set:", "  name: "+strings.Repeat("a", 29), "  session_duration: 1h", "  managed_policies: [AmazonS3ReadOnlyAccess]"),
+			want: []Finding{e(5, 9, "custom_permission_set.name is 29 characters long, at most 28 are allowed",
+				`use letters, digits and + = , . @ _ - only, at most 28 characters: AWS allows 32 characters including the "JIT-" prefix`)},
+		},
+		{
+			name: "custom set name of exactly 28 characters",
+			data: lines("account: payments-prod", "duration: 4h", `justification: "INC-1234: investigating"`, "custom_permission_set:", "  name: "+strings.Repeat("a", 28), "  session_duration: 1h", "  managed_policies: [AmazonS3ReadOnlyAccess]"),
+		},
+		{
+			name: "session duration out of range",
+			data: custom("13h", "1d", "  managed_policies: [AmazonS3ReadOnlyAccess]"),
+			want: []Finding{e(6, 21, `custom_permission_set.session_duration "13h" is not allowed`, "use one of 1h, 2h, 3h, 4h, 5h, 6h, 7h, 8h, 9h, 10h, 11h, 12h")},
+		},
+		{
+			name: "session longer than the access",
+			data: custom("4h", "2h", "  managed_policies: [AmazonS3ReadOnlyAccess]"),
+			want: []Finding{e(6, 21, "session_duration 4h is longer than the access duration 2h", "use a session_duration of 2h or less")},
+		},
+		{
+			name: "custom set without any policy",
+			data: custom("1h", "2h"),
+			want: []Finding{e(4, 1, "custom_permission_set needs at least one of managed_policies, inline_policy", "add one of them")},
+		},
+		{
+			name: "custom set with an empty managed policy list",
+			data: custom("1h", "2h", "  managed_policies: []"),
+			want: []Finding{e(7, 21, "custom_permission_set.managed_policies has 0 entries, at least 1 are needed", "")},
+		},
+		{
+			name: "more than 10 managed policies",
+			data: custom("1h", "2h", "  managed_policies: [a, b, c, d, e, f, g, h, i, j, k]"),
+			want: []Finding{e(7, 21, "custom_permission_set.managed_policies has 11 entries, at most 10 are allowed", "remove some")},
+		},
+		{
+			name: "managed policy that is not a name or ARN",
+			data: custom("1h", "2h", "  managed_policies: [arn:aws:iam::111122223333:policy/Mine]"),
+			want: []Finding{e(7, 22, `custom_permission_set.managed_policies[0] "arn:aws:iam::111122223333:policy/Mine" is not valid`,
+				"write an AWS managed policy name such as AmazonS3ReadOnlyAccess or its ARN arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")},
+		},
+		{
+			name: "AdministratorAccess is a warning",
+			data: custom("1h", "2h", "  managed_policies:", "    - AmazonS3ReadOnlyAccess", "    - arn:aws:iam::aws:policy/AdministratorAccess"),
+			want: []Finding{w(9, 7, "managed policy AdministratorAccess gives full control of the account", "ask for the narrowest policy that does the job")},
+		},
+		{
+			name: "inline policy over 32768 bytes",
+			data: custom("1h", "2h", "  inline_policy:", "    Version: '2012-10-17'", "    Statement:", "      - Effect: Allow", "        Action: s3:GetObject", "        Resource:", bigResources(700)),
+			want: []Finding{e(8, 5, fmt.Sprintf("inline_policy is %d bytes as minified JSON; AWS allows at most 32768", bigPolicySize(700)),
+				"shorten it, e.g. with wildcards in action names or fewer resources, or use managed policies")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := tt.path
+			if path == "" {
+				path = testPath
+			}
+			_, got := ValidateRequest(path, []byte(tt.data), cfg, tt.opts)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("ValidateRequest findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func bigResources(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString("          - arn:aws:s3:::bucket-with-a-long-name/" + strings.Repeat("x", 10) + "/" + itoa(i))
+	}
+	return b.String()
+}
+
+func itoa(i int) string { return fmt.Sprintf("%03d", i) }
+
+// bigPolicySize is the minified size of the policy bigResources builds,
+// computed independently through encoding/json.
+func bigPolicySize(n int) int {
+	var res []string
+	for i := range n {
+		res = append(res, "arn:aws:s3:::bucket-with-a-long-name/"+strings.Repeat("x", 10)+"/"+itoa(i))
+	}
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": "s3:GetObject", "Resource": res}}})
+	if err != nil {
+		panic(err)
+	}
+	return len(b)
+}
+
+func TestParseRequestFillsTheRequest(t *testing.T) {
+	data := lines(
+		"# yaml-language-server: $schema=../../schema/request.schema.json",
+		"account: payments-prod",
+		"duration: 4h",
+		`justification: "INC-1234: investigating"`,
+		"custom_permission_set:",
+		"  name: S3Read",
+		"  session_duration: 2h",
+		"  inline_policy: |",
+		`    {"Version": "2012-10-17",`,
+		`     "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}`,
+		"status:",
+		"  state: active",
+		"  activated_at: 2026-11-23T10:05:40Z",
+	)
+	f, fs := ParseRequest(testPath, []byte(data))
+	if f == nil {
+		t.Fatalf("ParseRequest: %v", fs)
+	}
+	at := time.Date(2026, 11, 23, 10, 5, 40, 0, time.UTC)
+	want := Request{
+		Account:       "payments-prod",
+		Duration:      "4h",
+		Justification: "INC-1234: investigating",
+		CustomPermissionSet: &CustomPermissionSet{
+			Name:            "S3Read",
+			SessionDuration: "2h",
+			InlinePolicy:    `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}`,
+		},
+		Status: &Status{State: StateActive, ActivatedAt: &at},
+	}
+	if diff := cmp.Diff(want, f.Request); diff != "" {
+		t.Errorf("Request (-want +got):\n%s", diff)
+	}
+	if d, err := f.Request.AccessDuration(); err != nil || d != 4*time.Hour {
+		t.Errorf("AccessDuration() = %v, %v, want 4h", d, err)
+	}
+	if d, err := f.Request.CustomPermissionSet.Session(); err != nil || d != 2*time.Hour {
+		t.Errorf("Session() = %v, %v, want 2h", d, err)
+	}
+	for _, tt := range []struct {
+		field     string
+		line, col int
+	}{
+		{"account", 2, 10},
+		{"custom_permission_set.name", 6, 9},
+		{"custom_permission_set.inline_policy", 8, 18},
+		{"custom_permission_set.managed_policies", 5, 1}, // absent: its parent
+		{"status.activated_at", 13, 17},
+		{"nosuch.field", 2, 1},
+		{"", 2, 1},
+	} {
+		if l, c := f.Pos(tt.field); l != tt.line || c != tt.col {
+			t.Errorf("Pos(%q) = %d:%d, want %d:%d", tt.field, l, c, tt.line, tt.col)
+		}
+	}
+}
+
+func TestPosOfApprovals(t *testing.T) {
+	data := std3("status:", "  state: active", "  approvals:", "    - {by: alice, stage: owner, at: 2026-11-23T10:02:11Z}", "    - {by: bob, stage: admin, at: 2026-11-23T10:03:11Z}")
+	f, fs := ParseRequest(testPath, []byte(data))
+	if f == nil {
+		t.Fatalf("ParseRequest: %v", fs)
+	}
+	for _, field := range []string{"status.approvals.1.by", "status.approvals[1].by"} {
+		if l, c := f.Pos(field); l != 9 || c != 12 {
+			t.Errorf("Pos(%q) = %d:%d, want 9:12", field, l, c)
+		}
+	}
+}
+
+func std3(extra ...string) string {
+	return lines(append([]string{"account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`}, extra...)...)
+}
+
+func TestCheckRequestWithoutConfig(t *testing.T) {
+	f, fs := ParseRequest(testPath, []byte(lines("account: nowhere", "permission_set: X", "duration: 4h", "justification: short")))
+	if f == nil {
+		t.Fatalf("ParseRequest: %v", fs)
+	}
+	got := CheckRequest(f, nil, CheckOptions{Requester: "x"})
+	want := []Finding{e(4, 16, "justification is 5 characters long without surrounding spaces; at least 10 are needed",
+		`say why you need the access, e.g. "INC-1234: investigating 5xx errors in the payment API"`)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("CheckRequest (-want +got):\n%s", diff)
+	}
+}
