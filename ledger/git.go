@@ -1,0 +1,159 @@
+package ledger
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// gitCmd runs git in one directory with a fixed identity. The identity is
+// passed with -c on every call so that a CI runner with no git config can
+// commit and rebase.
+type gitCmd struct {
+	dir   string
+	bin   string
+	name  string
+	email string
+}
+
+func (g gitCmd) command(ctx context.Context, args ...string) *exec.Cmd {
+	full := []string{"-c", "user.name=" + g.name, "-c", "user.email=" + g.email}
+	full = append(full, args...)
+	cmd := exec.CommandContext(ctx, g.bin, full...)
+	cmd.Dir = g.dir
+	// Prompts would hang an Action forever; a missing credential must fail.
+	cmd.Env = append(cmd.Environ(), "GIT_TERMINAL_PROMPT=0")
+	return cmd
+}
+
+// run runs git and returns its standard output. The error carries the
+// command and git's own message, which is what a person needs to act.
+func (g gitCmd) run(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
+	cmd := g.command(ctx, args...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), &GitError{Args: args, Stderr: strings.TrimSpace(stderr.String()), Stdout: stdout.String(), Err: err}
+	}
+	return stdout.Bytes(), nil
+}
+
+// GitError is a git command that failed.
+type GitError struct {
+	Args   []string
+	Stdout string
+	Stderr string
+	Err    error
+}
+
+func (e *GitError) Error() string {
+	msg := e.Stderr
+	if msg == "" {
+		msg = e.Err.Error()
+	}
+	return fmt.Sprintf("git %s: %s", strings.Join(e.Args, " "), msg)
+}
+
+func (e *GitError) Unwrap() error { return e.Err }
+
+// Blob is one object read by catBlobs.
+type blob struct {
+	sha  string
+	data []byte
+}
+
+// catBlobs reads objects by name (a SHA or rev:path) with one
+// `git cat-file --batch`, which is what keeps reading thousands of files
+// fast. The writer runs concurrently so that a large request list cannot
+// deadlock against git's output pipe.
+func catBlobs(ctx context.Context, g gitCmd, names []string, fn func(i int, data []byte) error) error {
+	if len(names) == 0 {
+		return nil
+	}
+	cmd := g.command(ctx, "cat-file", "--batch")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("starting git cat-file: %w", err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("starting git cat-file: %w", err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting git cat-file: %w", err)
+	}
+	writeErr := make(chan error, 1)
+	go func() {
+		w := bufio.NewWriter(in)
+		var err error
+		for _, n := range names {
+			if strings.ContainsAny(n, "\n") {
+				err = fmt.Errorf("object name %q has a newline", n)
+				break
+			}
+			if _, err = w.WriteString(n + "\n"); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = w.Flush()
+		}
+		in.Close()
+		writeErr <- err
+	}()
+	readErr := func() error {
+		r := bufio.NewReaderSize(out, 1<<16)
+		for i, n := range names {
+			header, err := r.ReadString('\n')
+			if err != nil {
+				return fmt.Errorf("reading %s from git cat-file: %w", n, err)
+			}
+			fields := strings.Fields(header)
+			if len(fields) == 2 && fields[1] == "missing" {
+				return fmt.Errorf("object %s is missing from the repository", n)
+			}
+			if len(fields) != 3 {
+				return fmt.Errorf("unexpected git cat-file header %q for %s", header, n)
+			}
+			size, err := strconv.Atoi(fields[2])
+			if err != nil {
+				return fmt.Errorf("unexpected git cat-file header %q for %s", header, n)
+			}
+			data := make([]byte, size+1)
+			if _, err := io.ReadFull(r, data); err != nil {
+				return fmt.Errorf("reading %s from git cat-file: %w", n, err)
+			}
+			if err := fn(i, data[:size]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if readErr != nil {
+		// Stop git early; what it says afterwards does not matter.
+		_ = cmd.Process.Kill()
+	}
+	wErr := <-writeErr
+	waitErr := cmd.Wait()
+	switch {
+	case readErr != nil:
+		return readErr
+	case waitErr != nil:
+		return fmt.Errorf("git cat-file --batch: %w: %s", waitErr, strings.TrimSpace(stderr.String()))
+	case wErr != nil && !errors.Is(wErr, io.ErrClosedPipe):
+		return fmt.Errorf("writing to git cat-file: %w", wErr)
+	}
+	return nil
+}
