@@ -83,8 +83,8 @@ const reqY = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: 
 
 func TestRequestsReadsWhatIsCommitted(t *testing.T) {
 	_, clones := setup(t, map[string]string{
-		"requests/payments-prod/x.yaml": reqX,
-		"requests/payments-prod/y.yaml": reqY + "status:\n  state: active\n  requester: bob\n",
+		"requests/payments-prod/x.yaml":      reqX,
+		"requests/payments-prod/y.yaml":      reqY + "status:\n  state: active\n  requester: bob\n",
 		"requests/payments-prod/broken.yaml": "account: [\n",
 		"requests/README.md":                 "not a request\n",
 		"requests/other/notes.txt":           "x",
