@@ -1,0 +1,173 @@
+package approval
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jit-access/jit/schema"
+)
+
+// maxNote caps how much of a review body the comment quotes.
+const maxNote = 300
+
+// Explain renders a Decision as markdown for the App's sticky pull request
+// comment: the state, who must review next, the effective duration, the
+// approvals and requests for changes with their notes, and every review and
+// directive that did not count, with the reason.
+//
+// The comment is edited on every event, so it never @-mentions anyone (the
+// review requests notify reviewers): logins and everything quoted from
+// reviews are in code spans, and plain text has its "@" defused. Quoted text
+// cannot inject markdown or HTML.
+func Explain(d Decision) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### jit: %s\n\n", title(d.State))
+	if d.Reason != "" {
+		b.WriteString(text(d.Reason) + "\n\n")
+	}
+	fmt.Fprintf(&b, "- **State:** %s\n", code(d.Label()))
+	if d.HeadSHA != "" {
+		fmt.Fprintf(&b, "- **Commit:** %s (only reviews of this commit count)\n", code(short(d.HeadSHA)))
+	}
+	if len(d.NextReviewers) > 0 {
+		fmt.Fprintf(&b, "- **Next to review:** %s\n", codes(d.NextReviewers))
+	}
+	if d.Kind != KindAdminChange && d.RequestedDuration > 0 {
+		if d.EffectiveDuration > 0 && d.EffectiveDuration < d.RequestedDuration {
+			fmt.Fprintf(&b, "- **Access duration:** %s (requested %s, shortened by an approver)\n",
+				code(schema.FormatDuration(d.EffectiveDuration)), code(schema.FormatDuration(d.RequestedDuration)))
+		} else {
+			fmt.Fprintf(&b, "- **Access duration:** %s\n", code(schema.FormatDuration(d.RequestedDuration)))
+		}
+	}
+
+	if len(d.Approvals) > 0 {
+		b.WriteString("\n#### Approvals that count\n\n")
+		for _, a := range d.Approvals {
+			fmt.Fprintf(&b, "- %s, %s stage", code("@"+a.By), a.Stage)
+			if a.As != "" && !strings.EqualFold(a.As, "@"+a.By) {
+				fmt.Fprintf(&b, " (as %s)", code(a.As))
+			}
+			fmt.Fprintf(&b, ", %s", when(a.At))
+			if a.Duration > 0 {
+				fmt.Fprintf(&b, ", shortened to %s", code(schema.FormatDuration(a.Duration)))
+			}
+			if a.Note != "" {
+				fmt.Fprintf(&b, ": %s", code(a.Note))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(d.Rejections) > 0 {
+		b.WriteString("\n#### Changes requested\n\n")
+		for _, r := range d.Rejections {
+			fmt.Fprintf(&b, "- %s", code("@"+r.By))
+			if r.As != "" && !strings.EqualFold(r.As, "@"+r.By) {
+				fmt.Fprintf(&b, " (as %s)", code(r.As))
+			}
+			fmt.Fprintf(&b, ", %s on %s", when(r.At), code(short(r.CommitID)))
+			if r.Note != "" {
+				fmt.Fprintf(&b, ": %s", code(r.Note))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(d.Ignored) > 0 {
+		b.WriteString("\n#### Reviews that do not count\n\n")
+		for _, ig := range d.Ignored {
+			who := "(deleted account)"
+			if ig.Review.User != "" {
+				who = "@" + ig.Review.User
+			}
+			fmt.Fprintf(&b, "- %s, %s", code(who), strings.ToLower(strings.ReplaceAll(ig.Review.State, "_", " ")))
+			if !ig.Review.SubmittedAt.IsZero() {
+				fmt.Fprintf(&b, " %s", when(ig.Review.SubmittedAt))
+			}
+			fmt.Fprintf(&b, ": %s\n", text(ig.Reason))
+		}
+	}
+	if len(d.IgnoredDirectives) > 0 {
+		b.WriteString("\n#### Directives that had no effect\n\n")
+		for _, ig := range d.IgnoredDirectives {
+			fmt.Fprintf(&b, "- %s wrote %s: %s\n", code("@"+ig.By), code(ig.Line), text(ig.Reason))
+		}
+	}
+	if len(d.Warnings) > 0 {
+		b.WriteString("\n#### Warnings\n\n")
+		for _, w := range d.Warnings {
+			fmt.Fprintf(&b, "- %s\n", text(w))
+		}
+	}
+	return b.String()
+}
+
+func title(s State) string {
+	switch s {
+	case StateInvalid:
+		return "invalid request"
+	case StatePendingOwner:
+		return "waiting for an owner"
+	case StatePendingAdmin:
+		return "waiting for an SSO admin"
+	case StateApproved:
+		return "approved"
+	case StateRejected:
+		return "changes requested"
+	}
+	return "unknown state (not approved)"
+}
+
+func when(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}
+
+func codes(items []string) string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = code(s)
+	}
+	return strings.Join(out, ", ")
+}
+
+// code renders s as one inline code span: on one line, cut to maxNote
+// characters, fenced with more backticks than any run inside it.
+func code(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > maxNote {
+		s = string([]rune(s)[:maxNote]) + "…"
+	}
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}
+
+// text escapes markdown in plain text and defuses mentions with a zero-width
+// space after "@".
+func text(s string) string {
+	var b strings.Builder
+	for _, r := range strings.Join(strings.Fields(s), " ") {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '~', '!':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '@':
+			b.WriteString("@\u200b")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
