@@ -39,7 +39,9 @@ type service struct {
 // loadCatalog decodes the catalog once per process; the embedded data is
 // produced by the generator, so a decoding failure is a build defect and
 // yields an empty catalog that makes every action unknown (fail closed).
-var loadCatalog = sync.OnceValue(func() *catalog {
+var loadCatalog = sync.OnceValue(loadCatalogUncached)
+
+func loadCatalogUncached() *catalog {
 	c := &catalog{services: map[string]*service{}}
 	zr, err := gzip.NewReader(bytes.NewReader(catalogGz))
 	if err != nil {
@@ -73,7 +75,7 @@ var loadCatalog = sync.OnceValue(func() *catalog {
 	}
 	sort.Strings(c.prefixes)
 	return c
-})
+}
 
 // lookup returns AWS's spelling of "service:Action", or false when the
 // catalog has no such action.

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -108,16 +109,44 @@ func scalarPos(node *yaml.Node, line, col int) (int, int) {
 		}
 		return node.Line + line, indent + col
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		if line == 1 {
-			return node.Line, node.Column + col // past the opening quote
+		// Quoted JSON is normally written on one line, with escapes for
+		// quotes and newlines; count how wide the text before the issue
+		// is when written that way.
+		prefix := valuePrefix(node.Value, line, col)
+		width := 0
+		for _, r := range prefix {
+			width++
+			switch {
+			case node.Style == yaml.SingleQuotedStyle && r == '\'':
+				width++ // ''
+			case node.Style == yaml.DoubleQuotedStyle && (r == '"' || r == '\\' || r == '\n' || r == '\t' || r == '\r'):
+				width++ // \" \\ \n \t \r
+			}
 		}
-		return node.Line + line - 1, col
+		return node.Line, node.Column + 1 + width
 	default:
 		if line == 1 {
 			return node.Line, node.Column + col - 1
 		}
 		return node.Line + line - 1, col
 	}
+}
+
+// valuePrefix returns the text of value before a 1-based line and column.
+func valuePrefix(value string, line, col int) string {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(value[off:], '\n')
+		if i < 0 {
+			return value
+		}
+		off += i + 1
+	}
+	for c := 1; c < col && off < len(value); c++ {
+		_, size := utf8.DecodeRuneInString(value[off:])
+		off += size
+	}
+	return value[:off]
 }
 
 // LintJSON checks a policy written as JSON. It returns the policy as

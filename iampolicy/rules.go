@@ -332,7 +332,7 @@ func (l *linter) actionWarnings(st stmt, e *pnode) {
 	}
 	if len(reached) == 1 && strings.EqualFold(reached[0], e.s) {
 		l.add(e.line, e.col, Warning, "approve only if the task needs it, and limit Resource to what it needs",
-			"%s%s is a %s action: %s", where, reached[0], kind, why)
+			"%s%s is %s %s action: %s", where, reached[0], article(kind), kind, why)
 		return
 	}
 	noun := "actions"
@@ -341,6 +341,13 @@ func (l *linter) actionWarnings(st stmt, e *pnode) {
 	}
 	l.add(e.line, e.col, Warning, "list only the actions the task needs",
 		"%s%q allows %s %s %s: %s", where, e.s, kind, noun, nameList(reached, 5), why)
+}
+
+func article(word string) string {
+	if strings.ContainsRune("AEIOUaeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // nameList shows up to limit names and counts the rest, keeping messages
@@ -474,6 +481,10 @@ func (l *linter) condition(where string, v *pnode) {
 			sugg := "see the IAM condition operators: StringEquals, StringLike, ArnLike, Bool, IpAddress, ..."
 			if best := closest(op.key, conditionOperators, true); best != "" {
 				sugg = didYouMean(best)
+			}
+			if strings.HasSuffix(op.key, "NullIfExists") {
+				// Null already tests whether the key exists.
+				sugg = `Null takes no IfExists; use "` + strings.TrimSuffix(op.key, "IfExists") + `"`
 			}
 			l.add(op.line, op.col, Error, sugg, "%sunknown condition operator %q", where, op.key)
 			continue

@@ -92,9 +92,6 @@ func (c *catalog) suggestAction(name string) string {
 		}
 		return fmt.Sprintf("unknown service prefix %q; did you mean %q?", prefix, s.prefix)
 	}
-	if full := c.findAnyService(action); full != "" {
-		return didYouMean(full)
-	}
 	return fmt.Sprintf("unknown service prefix %q; see the IAM Service Authorization Reference for service prefixes", prefix)
 }
 

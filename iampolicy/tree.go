@@ -149,13 +149,19 @@ func (p *jsonParser) syntaxError(err error) *Issue {
 	hint := ""
 	switch {
 	case errors.As(err, &se):
-		off = int(se.Offset) - 1
+		// The decoder reports the offset of the offending character.
+		off = int(se.Offset)
+		if off < len(p.data) && p.data[off] == '\'' {
+			hint = "JSON strings and names use double quotes"
+		}
 		if before := bytes.TrimRight(p.data[:max(0, min(off, len(p.data)))], " \t\r\n"); bytes.HasSuffix(before, []byte(",")) &&
 			off < len(p.data) && (p.data[off] == '}' || p.data[off] == ']') {
 			hint = "JSON allows no comma after the last element; remove it"
 		}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		msg = "invalid JSON: the document ends too early"
+		// Point just past the last character, not at trailing blank lines.
+		off = len(bytes.TrimRight(p.data, " \t\r\n"))
 		hint = "a closing }, ] or \" is missing"
 	}
 	line, col := p.li.pos(off)
