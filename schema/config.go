@@ -111,7 +111,7 @@ func checkConfig(d *document, c *Config) []Finding {
 		if c.EscalateAfter == "" {
 			ptr = "/request_ttl"
 		}
-		errAt(ptr, fmt.Sprintf("escalate_after (%s) is not shorter than request_ttl (%s): requests would expire before the admins are asked", FormatDuration(esc), FormatDuration(ttl)),
+		errAt(ptr, fmt.Sprintf("escalate_after (%s) is not shorter than request_ttl (%s): requests would expire before the admins are asked", formatWait(esc), formatWait(ttl)),
 			"make escalate_after shorter than request_ttl")
 	}
 	return fs
@@ -150,6 +150,17 @@ func parseWait(s string) (time.Duration, error) {
 		return time.Duration(n) * 24 * time.Hour, nil
 	}
 	return 0, fmt.Errorf("wait %q is not a number of minutes, hours or days (30m, 24h, 2d)", s)
+}
+
+// formatWait writes a wait the way parseWait reads it.
+func formatWait(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + "m"
 }
 
 // Account finds an account by name or by 12-digit id.

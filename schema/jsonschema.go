@@ -177,8 +177,11 @@ func (t *translator) leaf(e *jsonschema.ValidationError) {
 		}
 		t.add(line, col, fmt.Sprintf("%s %s is not a valid %s", field, display(k.Got), k.Want), fix)
 	case *kind.PropertyNames:
+		// jsonschema v6 reuses the slice behind InstanceLocation for
+		// propertyNames errors, so find the object from the schema path.
+		ptr, loc := t.propertyOwner(e.SchemaURL, k.Property)
 		kl, kc := t.d.keyPos(ptr + "/" + escapePointer(k.Property))
-		t.add(kl, kc, fmt.Sprintf("%q is not a valid key%s", k.Property, in(field)), hint)
+		t.add(kl, kc, fmt.Sprintf("%q is not a valid key%s", k.Property, in(fieldName(loc))), hint)
 	case *kind.OneOf:
 		t.alternatives(e, sch["oneOf"], k.Subschemas, true)
 	case *kind.AnyOf:
@@ -240,6 +243,51 @@ func (t *translator) typeError(loc []string, k *kind.Type) {
 		return
 	}
 	t.add(line, col, fmt.Sprintf("%s must be %s, not %s", field, wants, typeName(k.Got)), "")
+}
+
+// propertyOwner finds the object holding key prop whose place in the
+// document matches the schema location of a propertyNames keyword
+// (".../properties/users/propertyNames" matches /users).
+func (t *translator) propertyOwner(schemaURL, prop string) (string, []string) {
+	_, frag, _ := strings.Cut(schemaURL, "#")
+	toks := strings.Split(strings.Trim(frag, "/"), "/")
+	toks = toks[:max(len(toks)-1, 0)] // drop "propertyNames"
+	var pattern []string               // "" matches any index or key
+	for i := 0; i < len(toks); i++ {
+		switch toks[i] {
+		case "properties":
+			if i+1 < len(toks) {
+				pattern = append(pattern, toks[i+1])
+				i++
+			}
+		case "items", "additionalProperties":
+			pattern = append(pattern, "")
+		}
+	}
+	suffix := "/" + escapePointer(prop)
+	for ptr, l := range t.d.nodes {
+		if l.key == nil || !strings.HasSuffix(ptr, suffix) {
+			continue
+		}
+		owner := strings.TrimSuffix(ptr, suffix)
+		loc := strings.Split(strings.TrimPrefix(owner, "/"), "/")
+		if owner == "" {
+			loc = nil
+		}
+		if len(loc) != len(pattern) {
+			continue
+		}
+		match := true
+		for i := range loc {
+			if pattern[i] != "" && pattern[i] != loc[i] {
+				match = false
+			}
+		}
+		if match {
+			return owner, loc
+		}
+	}
+	return "", nil
 }
 
 // at returns the raw schema at a schema URL's fragment.
