@@ -1,0 +1,111 @@
+package approval
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestExplain(t *testing.T) {
+	in := baseInput(KindCustom)
+	p := pr(
+		rv(1, "olivia", ReviewApproved, old, 1, "fine"),
+		approve(2, "olivia", 3, "ok for INC-1234", "jit: duration 2h"),
+		rv(3, "mallory", ReviewApproved, head, 4),
+		approve(4, "ada", 5, "jit: duration 1w"),
+	)
+	p.CommitsValue = append(p.CommitsValue, Commit{SHA: "8888888888", Author: "", Committer: "rita"})
+	d, err := Evaluate(in, p, org())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "### jit: approved\n\n" +
+		"Approved by @\u200bolivia for the owner stage and SSO admin @\u200bada.\n\n" +
+		"- **State:** `jit:approved`\n" +
+		"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+		"- **Access duration:** `2h` (requested `4h`, shortened by an approver)\n" +
+		"\n#### Approvals that count\n\n" +
+		"- `@olivia`, owner stage (as `@acme/payments-leads`), 2026-11-23T10:03:00Z, shortened to `2h`: `ok for INC-1234`\n" +
+		"- `@ada`, admin stage (as `@acme/sso-admins`), 2026-11-23T10:05:00Z\n" +
+		"\n#### Reviews that do not count\n\n" +
+		"- `@olivia`, approved 2026-11-23T10:01:00Z: superseded by a later review by @\u200bolivia\n" +
+		"- `@mallory`, approved 2026-11-23T10:04:00Z: not an owner of payments-prod nor an SSO admin\n" +
+		"\n#### Directives that had no effect\n\n" +
+		"- `@ada` wrote `jit: duration 1w`: 1w is longer than the requested 4h; an approver may only shorten the access, so the approval counts for 4h\n" +
+		"\n#### Warnings\n\n" +
+		"- Commit 8888888 has an author who is not linked to a GitHub account: jit cannot tell who wrote it, so reviewers should make sure it is not theirs.\n"
+	if diff := cmp.Diff(want, Explain(d)); diff != "" {
+		t.Errorf("Explain (-want +got):\n%s", diff)
+	}
+}
+
+func TestExplainPendingAndRejected(t *testing.T) {
+	d, err := Evaluate(baseInput(KindStandard), pr(
+		rv(1, "oscar", ReviewChangesRequested, old, 1, "Too long.\nUse 1h."),
+	), org())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "### jit: changes requested\n\n" +
+		"@\u200boscar asked for changes; the request is blocked until they approve or their review is dismissed.\n\n" +
+		"- **State:** `jit:rejected`\n" +
+		"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+		"- **Next to review:** `@oscar`\n" +
+		"- **Access duration:** `4h`\n" +
+		"\n#### Changes requested\n\n" +
+		"- `@oscar` (as `@acme/payments-leads`), 2026-11-23T10:01:00Z on `0000000`: `Too long. Use 1h.`\n"
+	if diff := cmp.Diff(want, Explain(d)); diff != "" {
+		t.Errorf("Explain (-want +got):\n%s", diff)
+	}
+}
+
+// Review bodies are written by anyone who can review; quoted in the sticky
+// comment they must not mention teams, inject HTML or break out of their
+// code span.
+func TestExplainNeutralisesReviewText(t *testing.T) {
+	d := Decision{
+		State:  StateApproved,
+		Reason: "Approved by @olivia <img src=x> [link](http://x) **bold**",
+		Approvals: []Approval{{
+			By: "olivia", Stage: StageOwner, At: t0,
+			Note: "ping @acme/everyone `code` ``` <script>alert(1)</script>\n# heading\n" + strings.Repeat("x", 400),
+		}},
+		Ignored: []Ignored{{Review: Review{User: "", State: ReviewApproved}, Reason: "the reviewer's account no longer exists"}},
+	}
+	got := Explain(d)
+	for _, bad := range []string{"Approved by @olivia", " <img", "[link]", "**bold**", "\n# heading"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("Explain output contains %q:\n%s", bad, got)
+		}
+	}
+	wantNote := "````ping @acme/everyone `code` ``` <script>alert(1)</script> # heading " + strings.Repeat("x", 300-len("ping @acme/everyone `code` ``` <script>alert(1)</script> # heading ")) + "…````"
+	if !strings.Contains(got, wantNote) {
+		t.Errorf("note not fenced and cut as expected:\n%s", got)
+	}
+	if !strings.Contains(got, "- `(deleted account)`, approved: the reviewer's account no longer exists\n") {
+		t.Errorf("deleted account not shown:\n%s", got)
+	}
+}
+
+func TestCodeSpan(t *testing.T) {
+	tests := map[string]string{
+		"plain":        "`plain`",
+		"a`b":          "``a`b``",
+		"`edge`":       "`` `edge` ``",
+		"two\n lines ": "`two lines`",
+	}
+	for in, want := range tests {
+		if got := code(in); got != want {
+			t.Errorf("code(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestExplainUnknownState(t *testing.T) {
+	got := Explain(Decision{RequestedDuration: time.Hour})
+	if !strings.HasPrefix(got, "### jit: unknown state (not approved)\n") {
+		t.Errorf("Explain of a zero Decision = %q", got)
+	}
+}
