@@ -169,6 +169,10 @@ func TestLintScalarStyles(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, got := Lint(inlinePolicy(t, tc.src))
+			_, inFile := LintInFile([]byte(tc.src), inlinePolicy(t, tc.src))
+			if diff := cmp.Diff(got, inFile); diff != "" {
+				t.Errorf("LintInFile differs from Lint on the usual layout (-Lint +LintInFile):\n%s", diff)
+			}
 			if !json.Valid(doc) {
 				t.Fatalf("doc is not valid JSON: %s", doc)
 			}
@@ -180,5 +184,16 @@ func TestLintScalarStyles(t *testing.T) {
 				t.Errorf("issue at %d:%d, want %d:%d\n%s", got[0].Line, got[0].Col, line, col, tc.src)
 			}
 		})
+	}
+}
+
+// TestLintInFileReadsIndentation checks exact columns for a layout Lint
+// alone cannot know: four-space indentation and a block deeper in.
+func TestLintInFileReadsIndentation(t *testing.T) {
+	src := "account: payments-prod\ncustom_permission_set:\n    name: S3Read\n    inline_policy: |\n\n            {\"Version\": \"2012-10-17\",\n             \"Statement\": {\"Effect\": \"Deny\", \"Action\": \"s3:GetObjekt\", \"Resource\": \"*\"}}\n"
+	_, got := LintInFile([]byte(src), inlinePolicy(t, src))
+	line, col := locate(t, src, `"s3:GetObjekt"`)
+	if len(got) != 1 || got[0].Line != line || got[0].Col != col {
+		t.Errorf("issues = %+v, want one at %d:%d", got, line, col)
 	}
 }

@@ -49,13 +49,22 @@ type Issue struct {
 // send to AWS (nil when it cannot be parsed), and the issues found, sorted,
 // with positions in the YAML file the node was parsed from.
 //
-// For a JSON string in a literal (|) or folded (>) block, positions are
-// exact in lines; yaml.v3 does not record a block's indentation, so
-// columns assume the usual layout where inline_policy is a key one level
-// deep (custom_permission_set.inline_policy) indented like its parent.
-// For quoted and plain strings, positions on the first line are exact
-// unless escapes come before them.
+// For a JSON string in a literal (|) block, lines are exact; yaml.v3 does
+// not record a block's indentation, so columns assume the usual layout
+// where inline_policy is a key one level deep
+// (custom_permission_set.inline_policy) indented like its parent; use
+// LintInFile for exact columns. A folded (>) block joins lines, so its
+// positions are estimates. Quoted strings are assumed to be written on
+// one line, with escapes counted.
 func Lint(node *yaml.Node) (doc []byte, issues []Issue) {
+	return LintInFile(nil, node)
+}
+
+// LintInFile is Lint for a caller that still has the bytes of the YAML
+// file the node was parsed from: it reads a block scalar's real
+// indentation from src, so columns are exact whatever the layout. With a
+// nil src it behaves like Lint.
+func LintInFile(src []byte, node *yaml.Node) (doc []byte, issues []Issue) {
 	if node == nil {
 		return nil, []Issue{{Line: 1, Col: 1, Severity: Error, Message: "inline_policy is empty",
 			Suggestion: "write the policy as a YAML mapping or a JSON string, or remove inline_policy"}}
@@ -65,8 +74,9 @@ func Lint(node *yaml.Node) (doc []byte, issues []Issue) {
 	}
 	if node.Kind == yaml.ScalarNode && (node.Tag == "!!str" || node.Tag == "") {
 		doc, issues = LintJSON([]byte(node.Value))
+		indent := blockIndent(src, node)
 		for i := range issues {
-			issues[i].Line, issues[i].Col = scalarPos(node, issues[i].Line, issues[i].Col)
+			issues[i].Line, issues[i].Col = scalarPos(node, indent, issues[i].Line, issues[i].Col)
 		}
 		return doc, issues
 	}
@@ -94,19 +104,36 @@ func Lint(node *yaml.Node) (doc []byte, issues []Issue) {
 	return buf.Bytes(), lintTree(root)
 }
 
+// blockIndent returns the indentation of a block scalar's content. It
+// reads it from the file when src is given; otherwise it assumes the usual
+// layout, "inline_policy: |" one level deep (the key under
+// custom_permission_set) with the content one more level in.
+func blockIndent(src []byte, node *yaml.Node) int {
+	if node.Style != yaml.LiteralStyle && node.Style != yaml.FoldedStyle {
+		return 0
+	}
+	if src != nil {
+		lines := bytes.Split(src, []byte("\n"))
+		for i := node.Line; i < len(lines); i++ { // lines[node.Line] is the line after the indicator
+			if content := bytes.TrimLeft(lines[i], " "); len(bytes.TrimSpace(content)) > 0 {
+				return len(lines[i]) - len(content)
+			}
+		}
+	}
+	const key = len("inline_policy: ")
+	if keyCol := node.Column - key; keyCol > 1 {
+		return 2 * (keyCol - 1)
+	}
+	return 2
+}
+
 // scalarPos maps a position in the JSON text held by a YAML string scalar
 // to its position in the YAML file.
-func scalarPos(node *yaml.Node, line, col int) (int, int) {
+func scalarPos(node *yaml.Node, indent, line, col int) (int, int) {
 	switch node.Style {
 	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// Content starts on the line after the indicator. The indicator
-		// follows "inline_policy: ", whose key sits one indentation unit
-		// in; the content is indented one unit further.
-		const key = len("inline_policy: ")
-		indent := 2
-		if keyCol := node.Column - key; keyCol > 1 {
-			indent = 2 * (keyCol - 1)
-		}
+		// Content starts on the line after the indicator. A folded block
+		// joins lines, so there the line is the best estimate.
 		return node.Line + line, indent + col
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
 		// Quoted JSON is normally written on one line, with escapes for

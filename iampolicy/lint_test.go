@@ -277,6 +277,9 @@ Statement:
     Action: "*"
     Resource: "*"
   - Effect: Allow
+    Action: "*:*"
+    Resource: arn:aws:s3:::b
+  - Effect: Allow
     NotAction: [iam:*, organizations:*, sts:*, sso:*, sso-directory:*, identitystore:*]
     NotResource: arn:aws:s3:::secret/*`,
 			want: []want{
@@ -284,9 +287,11 @@ Statement:
 					sugg: "list only the actions the task needs"},
 				{at: `"*"#2`, sev: Warning, msg: `statement 1: Resource "*" applies the allowed actions to every resource in the account, not just the ones the task needs`,
 					sugg: "list the ARNs of the resources the task needs"},
-				{at: "NotAction", sev: Warning, msg: "statement 2: NotAction with Allow allows every action except the ones listed, including actions AWS adds later",
+				{at: `"*:*"`, sev: Warning, msg: `statement 2: Action "*:*" allows every action of every AWS service: this is administrator access, including changing IAM and IAM Identity Center to keep or widen access`,
+					sugg: "list only the actions the task needs"},
+				{at: "NotAction", sev: Warning, msg: "statement 3: NotAction with Allow allows every action except the ones listed, including actions AWS adds later",
 					sugg: "list the allowed actions under Action instead"},
-				{at: "NotResource", sev: Warning, msg: "statement 2: NotResource with Allow applies the allowed actions to every resource except the ones listed, including resources created later",
+				{at: "NotResource", sev: Warning, msg: "statement 3: NotResource with Allow applies the allowed actions to every resource except the ones listed, including resources created later",
 					sugg: "list the allowed resources under Resource instead"},
 			},
 		},

@@ -287,9 +287,9 @@ func (l *linter) actions(st stmt, m member) {
 // grants.
 func (l *linter) actionWarnings(st stmt, e *pnode) {
 	where := st.name + ": "
-	if e.s == "*" {
+	if e.s == "*" || strings.Trim(e.s, "*:") == "" && strings.Contains(e.s, ":") {
 		l.add(e.line, e.col, Warning, "list only the actions the task needs",
-			"%sAction \"*\" allows every action of every AWS service: this is administrator access, including changing IAM and IAM Identity Center to keep or widen access", where)
+			"%sAction %q allows every action of every AWS service: this is administrator access, including changing IAM and IAM Identity Center to keep or widen access", where, e.s)
 		return
 	}
 	var reached []string

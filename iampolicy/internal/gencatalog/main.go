@@ -123,6 +123,9 @@ func readActions(tgz []byte) (map[string][]string, error) {
 		if err := json.NewDecoder(tr).Decode(&actions); err != nil {
 			return nil, fmt.Errorf("decoding %s: %w", h.Name, err)
 		}
+		if services[prefix] == nil {
+			services[prefix] = []string{} // a service may have no actions yet
+		}
 		for key, a := range actions {
 			if !actionPattern.MatchString(a.Name) || !strings.EqualFold(key, a.Name) {
 				return nil, fmt.Errorf("%s: unexpected action %q under key %q", h.Name, a.Name, key)

