@@ -168,7 +168,6 @@ func New(opts Options) *Emulator {
 		e.log = slog.New(slog.DiscardHandler)
 	}
 	e.created = e.clock.Now()
-	e.limiter = rate.NewLimiter(rate.Inf, 1)
 	e.setRate(opts.RequestsPerSecond)
 	e.st = newState()
 	return e
@@ -197,19 +196,18 @@ func (e *Emulator) SetRequestsPerSecond(rps float64) {
 	e.setRate(rps)
 }
 
+// setRate replaces the token bucket with a full one at the new rate.
 func (e *Emulator) setRate(rps float64) {
-	now := e.clock.Now()
 	switch {
 	case rps == 0:
 		rps = DefaultRequestsPerSecond
 	case rps < 0:
-		e.limiter.SetLimitAt(now, rate.Inf)
+		e.limiter = rate.NewLimiter(rate.Inf, 1)
 		return
 	}
 	// A bucket as deep as one second of requests: a client that keeps to the
 	// rate never sees a throttle, a burst above it does.
-	e.limiter.SetLimitAt(now, rate.Limit(rps))
-	e.limiter.SetBurstAt(now, max(1, int(math.Ceil(rps))))
+	e.limiter = rate.NewLimiter(rate.Limit(rps), max(1, int(math.Ceil(rps))))
 }
 
 // Calls returns how many requests each operation received (including the

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Constraints from the sso-admin and identitystore service models.
@@ -19,8 +20,8 @@ var (
 	permissionSetNameRE     = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	descriptionRE           = regexp.MustCompile("^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$")
 	managedPolicyARNPattern = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::aws:policy/[\w+=,.@/-]+$`)
-	tagKeyRE                = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	tagValueRE              = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	tagKeyRE                = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	tagValueRE              = tagKeyRE
 	isoDurationRE           = regexp.MustCompile(`^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`)
 )
 
@@ -151,17 +152,17 @@ func validateTags(tags []wireTag) (map[string]string, *apiError) {
 		if t.Value == nil {
 			return nil, errNull("Tags.member.Value")
 		}
-		if len(*t.Key) < 1 || len(*t.Key) > 128 {
+		if n := utf8.RuneCountInString(*t.Key); n < 1 || n > 128 {
 			return nil, errLength("Tags.member.Key", *t.Key, 1, 128)
 		}
 		if !tagKeyRE.MatchString(*t.Key) {
-			return nil, errPattern("Tags.member.Key", *t.Key, `[\w+=,.@-]+`)
+			return nil, errPattern("Tags.member.Key", *t.Key, `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
 		}
-		if len(*t.Value) > 256 {
+		if utf8.RuneCountInString(*t.Value) > 256 {
 			return nil, errLength("Tags.member.Value", *t.Value, 0, 256)
 		}
 		if !tagValueRE.MatchString(*t.Value) {
-			return nil, errPattern("Tags.member.Value", *t.Value, `[\w+=,.@-]*`)
+			return nil, errPattern("Tags.member.Value", *t.Value, `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
 		}
 		if strings.HasPrefix(strings.ToLower(*t.Key), "aws:") {
 			return nil, errValidation("Tag keys starting with aws: are reserved for AWS use.")
