@@ -97,7 +97,6 @@ type newOptions struct {
 }
 
 func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Writer) error {
-	_ = ctx
 	if o.custom != "" && o.permissionSet != "" {
 		return &exitError{code: 2, err: errors.New("--permission-set and --custom exclude each other: a request uses a standard set or defines one")}
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -262,13 +263,13 @@ func (g gitCLI) changedFiles(ctx context.Context, base string) ([]change.File, e
 //
 // where renames and copies carry a score after the letter and two paths.
 func parseRawDiff(out []byte) ([]change.File, error) {
-	fields := strings.Split(string(out), "\x00")
+	if len(out) == 0 {
+		return nil, nil
+	}
+	fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	var files []change.File
 	for i := 0; i < len(fields); {
 		head := fields[i]
-		if head == "" && i == len(fields)-1 {
-			break
-		}
 		meta := strings.Fields(strings.TrimPrefix(head, ":"))
 		if !strings.HasPrefix(head, ":") || len(meta) != 5 || meta[4] == "" {
 			return nil, fmt.Errorf("unexpected git diff --raw record %q", head)
@@ -278,7 +279,7 @@ func parseRawDiff(out []byte) ([]change.File, error) {
 		if letter == 'R' || letter == 'C' {
 			paths = 2
 		}
-		if i+paths >= len(fields) {
+		if i+paths >= len(fields) || slices.Contains(fields[i+1:i+1+paths], "") {
 			return nil, fmt.Errorf("git diff --raw record %q has no path", head)
 		}
 		f := change.File{Path: fields[i+paths], Mode: change.ParseMode(dstMode)}

@@ -459,7 +459,7 @@ func writeGitHubFindings(w io.Writer, getenv func(string) string, findings []sch
 		}
 	}
 	if getenv("GITHUB_STEP_SUMMARY") != "" {
-		action.AddStepSummary(markdownSummary(findings, files))
+		action.AddStepSummary(strings.TrimSuffix(markdownSummary(findings, files), "\n"))
 	}
 	return nil
 }

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/change"
+)
+
+// testConfig is a small access repository configuration: payments-prod has
+// owners in testCodeowners, sandbox has none.
+const testConfig = `version: 1
+identity_center:
+  region: us-east-1
+  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
+  identity_store_id: d-0123456789
+admins: ["@acme/sso-admins"]
+users:
+  octocat: octocat@acme.example
+accounts:
+  - name: payments-prod
+    id: "111122223333"
+    permission_sets: [ReadOnlyAccess]
+    max_duration: 1d
+  - name: sandbox
+    id: "444455556666"
+    permission_sets: [ReadOnlyAccess, PowerUserAccess]
+permission_sets:
+  - name: ReadOnlyAccess
+    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef
+  - name: PowerUserAccess
+    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-fedcba9876543210
+    max_duration: 8h
+`
+
+const testCodeowners = `* @acme/sso-admins
+/requests/payments-prod/ @acme/payments-leads
+/requests/sandbox/
+`
+
+// goodRequest is a valid standard request for payments-prod.
+const goodRequest = `account: payments-prod
+permission_set: ReadOnlyAccess
+duration: 4h
+justification: "INC-1234: investigating elevated 5xx rates"
+`
+
+// newTestRepo makes a folder with the test config and CODEOWNERS plus
+// files, and, when withGit is set, commits it all on main.
+func newTestRepo(t *testing.T, withGit bool, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	all := map[string]string{".github/jit.yaml": testConfig, ".github/CODEOWNERS": testCodeowners}
+	for k, v := range files {
+		all[k] = v
+	}
+	writeFiles(t, dir, all)
+	if withGit {
+		gitT(t, dir, "init", "-q", "-b", "main")
+		commitAll(t, dir, "initial")
+	}
+	return dir
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// gitT runs git with its own identity and no user or system config, as CI
+// has none.
+func gitT(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=jit test", "GIT_AUTHOR_EMAIL=test@example.com",
+		"GIT_COMMITTER_NAME=jit test", "GIT_COMMITTER_EMAIL=test@example.com",
+		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func commitAll(t *testing.T, dir, msg string) {
+	t.Helper()
+	gitT(t, dir, "add", "-A")
+	gitT(t, dir, "commit", "-q", "-m", msg)
+}
+
+func TestParseRawDiff(t *testing.T) {
+	raw := ":000000 100644 0000000 1111111 A\x00requests/a/x.yaml\x00" +
+		":100644 100644 1111111 2222222 M\x00.github/jit.yaml\x00" +
+		":100644 000000 1111111 0000000 D\x00requests/a/old.yaml\x00" +
+		":100644 100644 1111111 1111111 R100\x00requests/a/y.yaml\x00requests/b/y.yaml\x00" +
+		":100644 100644 1111111 1111111 C075\x00requests/a/z.yaml\x00requests/a/w.yaml\x00" +
+		":100644 120000 1111111 3333333 T\x00requests/a/t.yaml\x00" +
+		":000000 160000 0000000 4444444 A\x00vendor/sub\x00" +
+		":100644 100644 1111111 2222222 U\x00requests/a/u.yaml\x00"
+	got, err := parseRawDiff([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []change.File{
+		{Path: "requests/a/x.yaml", Status: change.Added, Mode: change.ModeRegular},
+		{Path: ".github/jit.yaml", Status: change.Modified, Mode: change.ModeRegular},
+		{Path: "requests/a/old.yaml", Status: change.Removed, Mode: change.ModeRegular},
+		{Path: "requests/b/y.yaml", PreviousPath: "requests/a/y.yaml", Status: change.Renamed, Mode: change.ModeRegular},
+		{Path: "requests/a/w.yaml", PreviousPath: "requests/a/z.yaml", Status: change.Copied, Mode: change.ModeRegular},
+		{Path: "requests/a/t.yaml", Status: change.Changed, Mode: change.ModeSymlink},
+		{Path: "vendor/sub", Status: change.Added, Mode: change.ModeSubmodule},
+		{Path: "requests/a/u.yaml", Status: "git:U", Mode: change.ModeRegular},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("parseRawDiff (-want +got):\n%s", diff)
+	}
+
+	if got, err := parseRawDiff(nil); err != nil || got != nil {
+		t.Errorf("parseRawDiff(nil) = %v, %v; want nothing", got, err)
+	}
+	for _, bad := range []string{"garbage\x00", ":100644 100644 1 2\x00a\x00", ":100644 100644 1 2 M\x00", ":100644 100644 1 2 R100\x00only-one\x00"} {
+		if _, err := parseRawDiff([]byte(bad)); err == nil {
+			t.Errorf("parseRawDiff(%q) = nil error, want one", bad)
+		}
+	}
+}
+
+// TestChangedFilesFromGit checks that renames, modes and symbolic links come
+// through from a real git diff, including paths with spaces and newlines.
+func TestChangedFilesFromGit(t *testing.T) {
+	dir := newTestRepo(t, true, map[string]string{
+		"requests/payments-prod/old.yaml":  goodRequest,
+		"requests/payments-prod/gone.yaml": "something else entirely\n",
+	})
+	gitT(t, dir, "branch", "base")
+	writeFiles(t, dir, map[string]string{"requests/sandbox/odd\nname.yaml": goodRequest})
+	gitT(t, dir, "mv", "requests/payments-prod/old.yaml", "requests/sandbox/moved.yaml")
+	gitT(t, dir, "rm", "-q", "requests/payments-prod/gone.yaml")
+	if err := os.Symlink("../../.github/jit.yaml", filepath.Join(dir, "requests/sandbox/link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{"tool.sh": "#!/bin/sh\n"})
+	if err := os.Chmod(filepath.Join(dir, "tool.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	commitAll(t, dir, "change")
+
+	got, err := gitCLI{dir: dir}.changedFiles(context.Background(), "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []change.File{
+		{Path: "requests/payments-prod/gone.yaml", Status: change.Removed, Mode: change.ModeRegular},
+		{Path: "requests/sandbox/link.yaml", Status: change.Added, Mode: change.ModeSymlink},
+		{Path: "requests/sandbox/moved.yaml", PreviousPath: "requests/payments-prod/old.yaml", Status: change.Renamed, Mode: change.ModeRegular},
+		{Path: "requests/sandbox/odd\nname.yaml", Status: change.Added, Mode: change.ModeRegular},
+		{Path: "tool.sh", Status: change.Added, Mode: change.ModeExecutable},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changedFiles (-want +got):\n%s", diff)
+	}
+}
