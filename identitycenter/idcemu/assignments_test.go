@@ -169,7 +169,9 @@ func TestAssignmentValidation(t *testing.T) {
 		code   string
 		status int
 	}{
-		{"malformed instance", func(in *ssoadmin.CreateAccountAssignmentInput) { in.InstanceArn = aws.String("arn:aws:sso:::instance/x") }, "ValidationException", 400},
+		{"malformed instance", func(in *ssoadmin.CreateAccountAssignmentInput) {
+			in.InstanceArn = aws.String("arn:aws:sso:::instance/x")
+		}, "ValidationException", 400},
 		{"other instance", func(in *ssoadmin.CreateAccountAssignmentInput) {
 			in.InstanceArn = aws.String("arn:aws:sso:::instance/ssoins-ffffffffffffffff")
 		}, "ResourceNotFoundException", 404},
