@@ -453,7 +453,8 @@ func (e *evaluation) assign(cands []*candidate) {
 			By: c.review.User, Stage: stage, As: as, At: c.review.SubmittedAt, ReviewID: c.review.ID,
 		})
 	}
-	// roleStage labels an approval that no particular stage needed.
+	// roleStage labels an approval that no particular stage needed; without
+	// usable owners ownerAs is never set, so it says admin.
 	roleStage := func(c *candidate) string {
 		if c.ownerAs != "" {
 			return StageOwner
@@ -526,7 +527,7 @@ func (e *evaluation) assign(cands []*candidate) {
 			switch {
 			case c == owner:
 				add(c, StageOwner)
-			case c == admin, !e.ownersUsable:
+			case c == admin:
 				add(c, StageAdmin)
 			default:
 				add(c, roleStage(c))

@@ -427,6 +427,13 @@ func TestDurationDirectives(t *testing.T) {
 			ignored:   []string{"olivia jit: duration 12h: 12h is longer than the requested 4h; an approver may only shorten the access, so the approval counts for 4h"},
 		},
 		{
+			name:      "a later, longer shortening does not undo an earlier, shorter one",
+			kind:      KindCustom,
+			reviews:   []Review{approve(1, "olivia", 1, "jit: duration 1h"), approve(2, "ada", 2, "jit: duration 2h")},
+			effective: time.Hour,
+			approvals: []string{"olivia 1h0m0s ", "ada 2h0m0s "},
+		},
+		{
 			name:      "a review that does not count cannot shorten",
 			reviews:   []Review{approve(1, "olivia", 1), approve(2, "mallory", 2, "jit: duration 1h"), rv(3, "oscar", ReviewCommented, head, 3, "jit: duration 1h")},
 			effective: 4 * time.Hour,
@@ -851,5 +858,25 @@ func TestBodyWithCRLF(t *testing.T) {
 	}
 	if strings.Contains(d.Approvals[0].Note, "\r") {
 		t.Errorf("note keeps a carriage return")
+	}
+}
+
+// The requester is left out as an owner even when none of the commits is
+// theirs (someone else pushed the branch).
+func TestRequesterWithoutCommitsIsStillNoOwner(t *testing.T) {
+	in := baseInput(KindStandard)
+	in.Owners = []string{"@rita"}
+	p := pr()
+	p.CommitsValue = []Commit{{SHA: head, Author: "olivia", Committer: "olivia"}}
+	d, err := Evaluate(in, p, org())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := summary{State: StatePendingAdmin, Next: []string{"@acme/sso-admins"}}
+	if diff := cmp.Diff(want, summarise(d)); diff != "" {
+		t.Errorf("decision (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"Every owner of payments-prod took part in this pull request, so only SSO admins may approve."}, d.Warnings); diff != "" {
+		t.Errorf("Warnings (-want +got):\n%s", diff)
 	}
 }
