@@ -17,6 +17,8 @@ func newRootCmd() *cobra.Command {
 		// subcommands are registered here, one line each.
 		newValidateCmd(),
 		newNewCmd(),
+		newServeCmd(),
+		newSweepCmd(),
 	)
 	return root
 }

@@ -1,0 +1,157 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/ledger"
+	"github.com/jit-access/jit/schema"
+)
+
+// command handles "/jit ..." comments on pull requests.
+func (h *handler) command(ctx context.Context, number int, user, body string) (string, error) {
+	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 2 || fields[0] != "/jit" {
+		return "ignored: not a /jit command", nil
+	}
+	switch fields[1] {
+	case "recheck":
+		return h.evaluate(ctx, number, true)
+	case "revoke":
+		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(line, "/jit")), "revoke"))
+		return h.revoke(ctx, number, user, reason)
+	default:
+		msg := fmt.Sprintf("@%s `/jit %s` is not a command. jit understands `/jit revoke [reason]` (on a merged request) and `/jit recheck`.", user, fields[1])
+		return "unknown command", h.gh.CreateComment(ctx, h.repo, number, msg)
+	}
+}
+
+// revoke records a revocation on main for the reconcile Action to carry out.
+// The App writes only the intent (state revoking); AWS is changed by the
+// Action, which records "revoked" only after AWS confirms.
+func (h *handler) revoke(ctx context.Context, number int, user, reason string) (string, error) {
+	reply := func(msg string) error { return h.gh.CreateComment(ctx, h.repo, number, "@"+user+" "+msg) }
+	pr, err := h.gh.PullRequest(ctx, h.repo, number)
+	if err != nil {
+		return "", err
+	}
+	if !pr.Merged {
+		return "refused: not merged", reply("`/jit revoke` works on a merged request; this pull request is not merged. Close it instead to withdraw the request.")
+	}
+	files, err := h.gh.PullRequestFiles(ctx, h.repo, number)
+	if err != nil {
+		return "", err
+	}
+	cls := change.Classify(files)
+	if !cls.Request {
+		return "refused: not a request", reply("this pull request is not an access request, so there is no grant to revoke.")
+	}
+	path := cls.RequestPath
+	// Merged requests live on the branch the PR was merged into.
+	main := pr.BaseRef
+	rs, err := h.loadRules(ctx, main)
+	if err != nil {
+		return "", err
+	}
+	allowed, why, err := h.mayRevoke(ctx, rs, pr, path, user)
+	if err != nil {
+		return "", err
+	}
+	if !allowed {
+		h.log.Warn("revoke refused", "pr", number, "user", user, "reason", why)
+		return "refused: " + why, reply(fmt.Sprintf("you may not revoke this grant: %s. The requester, an owner of the account or an SSO admin can.", why))
+	}
+	// The contents API refuses a stale blob SHA; re-read and retry when a
+	// concurrent commit (the reconcile) changed the file in between.
+	for attempt := 0; attempt < 3; attempt++ {
+		data, sha, _, err := h.gh.File(ctx, h.repo, path, main)
+		if errors.Is(err, ErrNotFound) {
+			return "refused: file gone", reply(fmt.Sprintf("`%s` is no longer on %s.", path, main))
+		}
+		if err != nil {
+			return "", err
+		}
+		f, findings := schema.ParseRequest(path, data)
+		if f == nil || schema.HasErrors(findings) {
+			return "", fmt.Errorf("reading %s on %s: the file does not parse", path, main)
+		}
+		st := f.Request.Status
+		if st != nil {
+			switch st.State {
+			case schema.StateRevoking:
+				return "already revoking", reply("a revocation of this grant is already under way.")
+			case schema.StateRevoked, schema.StateExpired, schema.StateFailed:
+				return "already ended", reply(fmt.Sprintf("this grant has already ended (%s).", st.State))
+			}
+		}
+		next := schema.Status{PullRequest: number, Requester: pr.Author}
+		if st != nil {
+			next = *st
+		}
+		now := h.clock.Now().UTC()
+		next.State = schema.StateRevoking
+		next.RevokedBy = user
+		next.RevokeRequestedAt = &now
+		if reason == "" {
+			reason = "revoked by " + user
+		}
+		next.Reason = reason
+		out, err := ledger.SetStatus(data, &next)
+		if err != nil {
+			return "", fmt.Errorf("writing the revocation into %s: %w", path, err)
+		}
+		msg := fmt.Sprintf("jit: request revocation of %s for %s (#%d)\n\n%s\n\nJit-Request: %s\nJit-Event: revoking\nJit-Pull-Request: %d\n",
+			grantName(&f.Request), pr.Author, number, reason, path, number)
+		err = h.gh.PutFile(ctx, h.repo, path, main, msg, out, sha)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		h.log.Info("revocation recorded", "pr", number, "user", user, "path", path)
+		return "revoking", reply("the revocation is recorded on " + main + "; the reconcile Action removes the access from AWS on its next run and records when AWS confirmed it.")
+	}
+	return "", fmt.Errorf("recording the revocation of %s: the file kept changing under us", path)
+}
+
+// mayRevoke: the requester, an owner of the account or an SSO admin.
+func (h *handler) mayRevoke(ctx context.Context, rs rules, pr *PR, path, user string) (bool, string, error) {
+	if strings.EqualFold(user, pr.Author) {
+		return true, "", nil
+	}
+	teams := &teamCache{ctx: ctx, gh: h.gh, m: map[string]bool{}}
+	var who []string
+	if rs.cfg != nil {
+		who = append(who, rs.cfg.Admins...)
+	}
+	who = append(who, rs.ownersOf(path)...)
+	for _, w := range who {
+		w = strings.TrimPrefix(w, "@")
+		if strings.Contains(w, "/") {
+			ok, err := teams.IsMember(w, user)
+			if err != nil {
+				return false, "", err
+			}
+			if ok {
+				return true, "", nil
+			}
+		} else if strings.EqualFold(w, user) {
+			return true, "", nil
+		}
+	}
+	return false, fmt.Sprintf("%s is neither the requester (%s), an owner of %s nor an SSO admin", user, pr.Author, path), nil
+}
+
+// grantName is "account/permission set" for messages.
+func grantName(r *schema.Request) string {
+	ps := r.PermissionSet
+	if r.CustomPermissionSet != nil {
+		ps = "JIT-" + r.CustomPermissionSet.Name
+	}
+	return r.Account + "/" + ps
+}

@@ -1,0 +1,237 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jit-access/jit/approval"
+	"github.com/jit-access/jit/schema"
+)
+
+// stateLabels are the labels the App manages on open request PRs; exactly one
+// of them is on a PR at a time.
+var stateLabels = []string{"jit:invalid", "jit:pending-owner", "jit:pending-admin", "jit:approved", "jit:rejected"}
+
+// evaluate re-evaluates an open pull request and brings its check runs,
+// label, sticky comment and review requests in line with the decision.
+// Every effect is idempotent, so redeliveries and replicas are harmless.
+func (h *handler) evaluate(ctx context.Context, number int, revalidate bool) (string, error) {
+	pr, err := h.gh.PullRequest(ctx, h.repo, number)
+	if err != nil {
+		return "", err
+	}
+	log := h.log.With("pr", number, "sha", pr.HeadSHA)
+	if pr.State != "open" {
+		return "ignored: pull request is not open", nil
+	}
+	a, err := h.assess(ctx, pr)
+	if err != nil {
+		return "", err
+	}
+	if err := h.apply(ctx, a, revalidate); err != nil {
+		return "", err
+	}
+	log.Info("evaluated", "state", a.decision.State, "request", a.change.Request)
+	return "state " + string(a.decision.State), nil
+}
+
+// apply carries out the effects of an assessment: decision -> effects.
+func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) error {
+	pr := a.pr
+	runs, err := h.gh.CheckRuns(ctx, h.repo, pr.HeadSHA)
+	if err != nil {
+		return err
+	}
+	existing := func(name string) (CheckRun, bool) {
+		for _, r := range runs {
+			if r.Name == name {
+				return r, true
+			}
+		}
+		return CheckRun{}, false
+	}
+	upsert := func(c CheckRun, always bool) error {
+		if old, ok := existing(c.Name); ok {
+			if !always && old.Conclusion == c.Conclusion && old.Summary == c.Summary {
+				return nil
+			}
+			c.ID = old.ID
+			return h.gh.UpdateCheckRun(ctx, h.repo, c)
+		}
+		return h.gh.CreateCheckRun(ctx, h.repo, c)
+	}
+	if err := upsert(validateCheck(a), revalidate); err != nil {
+		return err
+	}
+	if err := upsert(approvalCheck(a), false); err != nil {
+		return err
+	}
+
+	label := a.decision.Label()
+	changed := !slices.Contains(pr.Labels, label)
+	for _, l := range pr.Labels {
+		if l != label && slices.Contains(stateLabels, l) {
+			if err := h.gh.RemoveLabel(ctx, h.repo, pr.Number, l); err != nil {
+				return err
+			}
+		}
+	}
+	if changed {
+		if err := h.gh.AddLabels(ctx, h.repo, pr.Number, []string{label}); err != nil {
+			return err
+		}
+		// Ask the next reviewers only when the state moves, so that the
+		// same people are not notified again on every event.
+		users, teams := splitReviewers(a.decision.NextReviewers, h.repo.Owner, pr.Author)
+		if len(users)+len(teams) > 0 {
+			if err := h.gh.RequestReviewers(ctx, h.repo, pr.Number, users, teams); err != nil {
+				h.log.Warn("requesting reviewers failed", "pr", pr.Number, "err", err)
+			}
+		}
+	}
+	return h.upsertSticky(ctx, pr.Number, stickyBody(a))
+}
+
+// upsertSticky keeps one comment by the App, marked with stickyMarker.
+func (h *handler) upsertSticky(ctx context.Context, number int, body string) error {
+	comments, err := h.gh.Comments(ctx, h.repo, number)
+	if err != nil {
+		return err
+	}
+	for _, c := range comments {
+		if strings.EqualFold(c.Author, h.bot) && strings.Contains(c.Body, stickyMarker) {
+			if c.Body == body {
+				return nil
+			}
+			return h.gh.EditComment(ctx, h.repo, c.ID, body)
+		}
+	}
+	return h.gh.CreateComment(ctx, h.repo, number, body)
+}
+
+func validateCheck(a *assessment) CheckRun {
+	c := CheckRun{Name: CheckValidate, HeadSHA: a.pr.HeadSHA}
+	errs, warns := 0, 0
+	for _, f := range a.findings {
+		level := "notice"
+		switch f.Severity {
+		case schema.SeverityError:
+			errs++
+			level = "failure"
+		case schema.SeverityWarning:
+			warns++
+			level = "warning"
+		}
+		msg := f.Message
+		if f.Fix != "" {
+			msg += "\nFix: " + f.Fix
+		}
+		if f.Path == "" {
+			continue // change-level findings are in the summary
+		}
+		c.Annotations = append(c.Annotations, Annotation{Path: f.Path, Line: f.Line, Col: f.Col, Level: level, Message: msg})
+	}
+	var b strings.Builder
+	switch {
+	case a.cfgErr != nil:
+		c.Conclusion = "failure"
+		c.Title = "The access rules on the base branch are invalid"
+		fmt.Fprintf(&b, "jit fails closed until an SSO admin fixes the config:\n\n```\n%s\n```\n", a.cfgErr)
+	case errs > 0:
+		c.Conclusion = "failure"
+		c.Title = fmt.Sprintf("%d error(s), %d warning(s)", errs, warns)
+	case !a.change.Request:
+		c.Conclusion = "neutral"
+		c.Title = "Not an access request: needs SSO admin approval"
+	default:
+		c.Conclusion = "success"
+		c.Title = "Valid request"
+		if warns > 0 {
+			c.Title = fmt.Sprintf("Valid request with %d warning(s) for approvers", warns)
+		}
+	}
+	if !a.change.Request {
+		b.WriteString("This pull request is not a plain access request:\n\n")
+		for _, r := range a.change.Reasons {
+			fmt.Fprintf(&b, "- %s\n", r)
+		}
+		b.WriteString("\nIt needs the approval of an SSO admin.\n")
+	} else if a.request != nil {
+		b.WriteString(requestSummary(a.request))
+	}
+	if len(a.findings) > 0 {
+		b.WriteString("\n### Findings\n\n")
+		for _, f := range a.findings {
+			fmt.Fprintf(&b, "- `%s`\n", f.String())
+		}
+	}
+	c.Summary = b.String()
+	return c
+}
+
+// requestSummary is what an approver needs to see about the request.
+func requestSummary(f *schema.RequestFile) string {
+	r := f.Request
+	var b strings.Builder
+	b.WriteString("| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| Account | `%s` |\n", r.Account)
+	if r.CustomPermissionSet != nil {
+		cps := r.CustomPermissionSet
+		fmt.Fprintf(&b, "| Custom permission set | `JIT-%s` (session %s) |\n", cps.Name, cps.SessionDuration)
+		if len(cps.ManagedPolicies) > 0 {
+			fmt.Fprintf(&b, "| Managed policies | %s |\n", "`"+strings.Join(cps.ManagedPolicies, "`, `")+"`")
+		}
+		if cps.InlinePolicy != "" {
+			fmt.Fprintf(&b, "| Inline policy | %d bytes, shown below |\n", len(cps.InlinePolicy))
+		}
+	} else {
+		fmt.Fprintf(&b, "| Permission set | `%s` |\n", r.PermissionSet)
+	}
+	fmt.Fprintf(&b, "| Duration | %s |\n", r.Duration)
+	fmt.Fprintf(&b, "| Justification | %s |\n", strings.ReplaceAll(r.Justification, "|", "\\|"))
+	if r.CustomPermissionSet != nil && r.CustomPermissionSet.InlinePolicy != "" {
+		fmt.Fprintf(&b, "\n```json\n%s\n```\n", r.CustomPermissionSet.InlinePolicy)
+	}
+	return b.String()
+}
+
+func approvalCheck(a *assessment) CheckRun {
+	c := CheckRun{Name: CheckApproval, HeadSHA: a.pr.HeadSHA, Conclusion: "failure"}
+	d := a.decision
+	switch d.State {
+	case approval.StateApproved:
+		c.Conclusion = "success"
+		c.Title = "Approved"
+	case approval.StatePendingOwner:
+		c.Title = "Waiting for an owner of the account"
+	case approval.StatePendingAdmin:
+		c.Title = "Waiting for an SSO admin"
+	case approval.StateRejected:
+		c.Title = "Changes requested"
+	default:
+		c.Title = "Not approvable: the request is invalid"
+	}
+	c.Summary = approval.Explain(d)
+	return c
+}
+
+func stickyBody(a *assessment) string {
+	var b strings.Builder
+	b.WriteString(stickyMarker + "\n")
+	fmt.Fprintf(&b, "### jit: %s\n\n", a.decision.State)
+	if a.change.Request && a.request != nil {
+		b.WriteString(requestSummary(a.request))
+		b.WriteString("\n")
+	}
+	for _, f := range a.findings {
+		if f.Severity == schema.SeverityWarning {
+			fmt.Fprintf(&b, "> **Warning for approvers:** %s (line %d)\n", f.Message, f.Line)
+		}
+	}
+	b.WriteString("\n")
+	b.WriteString(approval.Explain(a.decision))
+	fmt.Fprintf(&b, "\n\n<sub>Evaluated at %s.</sub>\n", a.pr.HeadSHA)
+	return b.String()
+}

@@ -1,0 +1,291 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/jit-access/jit/approval"
+	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/clock"
+	"github.com/jit-access/jit/owners"
+	"github.com/jit-access/jit/schema"
+)
+
+// Names of the App's check runs. Branch protection requires CheckApproval,
+// pinned to this App.
+const (
+	CheckValidate = "jit/validate"
+	CheckApproval = "jit/approval"
+)
+
+// Paths of the rules, always read from the base branch.
+const (
+	ConfigPath     = ".github/jit.yaml"
+	CodeownersPath = ".github/CODEOWNERS"
+)
+
+// stickyMarker identifies the one comment the App keeps up to date per PR.
+const stickyMarker = "<!-- jit:status -->"
+
+// handler handles the events of one repository through one installation.
+type handler struct {
+	gh    GitHub
+	repo  Repo
+	bot   string
+	clock clock.Clock
+	log   *slog.Logger
+}
+
+// rules are the base branch's config and CODEOWNERS.
+type rules struct {
+	cfg       *schema.Config
+	cfgErr    error
+	owners    *owners.Rules
+	ownersErr error
+}
+
+// loadRules reads config and CODEOWNERS from ref (the base branch), never
+// from the pull request, so a PR cannot loosen its own rules.
+func (h *handler) loadRules(ctx context.Context, ref string) (rules, error) {
+	var r rules
+	data, _, _, err := h.gh.File(ctx, h.repo, ConfigPath, ref)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		r.cfgErr = fmt.Errorf("%s is missing on %s", ConfigPath, ref)
+	case err != nil:
+		return r, err
+	default:
+		cfg, findings := schema.ParseConfig(ConfigPath, data)
+		if schema.HasErrors(findings) || cfg == nil {
+			var msgs []string
+			for _, f := range findings {
+				if f.Severity == schema.SeverityError {
+					msgs = append(msgs, f.String())
+				}
+			}
+			r.cfgErr = fmt.Errorf("%s on %s is invalid:\n%s", ConfigPath, ref, strings.Join(msgs, "\n"))
+		}
+		r.cfg = cfg
+	}
+	data, _, _, err = h.gh.File(ctx, h.repo, CodeownersPath, ref)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		r.ownersErr = fmt.Errorf("%s is missing on %s: only SSO admins may approve", CodeownersPath, ref)
+	case err != nil:
+		return r, err
+	default:
+		r.owners, r.ownersErr = owners.Parse(CodeownersPath, data)
+	}
+	return r, nil
+}
+
+// ownersOf returns the owners of path, or none when CODEOWNERS is unusable.
+func (r rules) ownersOf(path string) []string {
+	if r.ownersErr != nil || r.owners == nil {
+		return nil
+	}
+	return r.owners.Owners(path)
+}
+
+// assessment is everything decided about one pull request at its head.
+type assessment struct {
+	pr       *PR
+	change   change.Result
+	request  *schema.RequestFile
+	findings []schema.Finding
+	rules    rules
+	cfgErr   error
+	decision approval.Decision
+}
+
+// assess gathers the facts of a PR and decides: event -> decision. It has no
+// effects; apply carries them out.
+func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
+	a := &assessment{pr: pr}
+	files, err := h.gh.PullRequestFiles(ctx, h.repo, pr.Number)
+	if err != nil {
+		return nil, err
+	}
+	// The files API reports no modes; ask the contents API for the added
+	// files under requests/ (a symlink or submodule is never a request) and
+	// keep what it returns for validation.
+	contents := map[string][]byte{}
+	lookups := 0
+	for i, f := range files {
+		if f.Status != change.Added || f.Mode != change.ModeUnknown || !change.InRequests(f.Path) || lookups == maxModeLookups {
+			continue
+		}
+		lookups++
+		data, _, kind, err := h.gh.File(ctx, h.repo, f.Path, pr.HeadSHA)
+		if err != nil {
+			return nil, err
+		}
+		files[i].Mode = modeOf(kind)
+		contents[f.Path] = data
+	}
+	a.change = change.Classify(files)
+	rs, err := h.loadRules(ctx, pr.BaseRef)
+	if err != nil {
+		return nil, err
+	}
+	a.rules, a.cfgErr = rs, rs.cfgErr
+
+	in := approval.Input{Kind: approval.KindAdminChange, Bot: h.bot}
+	if rs.cfg != nil {
+		in.Admins = rs.cfg.Admins
+	}
+	if a.change.Request && rs.cfg != nil {
+		path := a.change.RequestPath
+		a.request, a.findings = schema.ValidateRequest(path, contents[path], rs.cfg, schema.CheckOptions{Requester: pr.Author})
+		in.Kind = approval.KindStandard
+		if a.request != nil && a.request.Request.CustomPermissionSet != nil {
+			in.Kind = approval.KindCustom
+		}
+		if a.request != nil {
+			if d, err := a.request.Request.AccessDuration(); err == nil {
+				in.RequestedDuration = d
+			}
+		}
+		in.Owners = rs.ownersOf(path)
+		in.OwnersErr = rs.ownersErr
+	}
+	if !a.change.Request {
+		in.Kind = approval.KindAdminChange
+		in.OwnersErr = rs.ownersErr
+		a.findings = append(a.findings, h.validateChangedConfig(ctx, pr, files)...)
+		// Rewriting the ledger (editing, renaming or removing a request, a
+		// symlink or submodule) is refused outright, not just sent to admins.
+		for _, r := range a.change.Forbidden {
+			a.findings = append(a.findings, schema.Finding{Severity: schema.SeverityError, Message: r,
+				Fix: "request files are append-only: open a new request instead of changing one"})
+		}
+	}
+	switch {
+	case a.cfgErr != nil:
+		in.Invalid, in.InvalidReason = true, a.cfgErr.Error()
+		if !a.change.Request {
+			// A broken config on main can only be fixed by an admin change:
+			// let admins approve the fix instead of locking everyone out.
+			in.Invalid = false
+		}
+	case schema.HasErrors(a.findings):
+		in.Invalid, in.InvalidReason = true, "the request has errors: see the jit/validate check"
+	}
+	teams := &teamCache{ctx: ctx, gh: h.gh, m: map[string]bool{}}
+	facts := &prFacts{ctx: ctx, gh: h.gh, repo: h.repo, pr: pr}
+	a.decision, err = approval.Evaluate(in, facts, teams)
+	if err != nil {
+		return nil, fmt.Errorf("evaluating approvals of %s#%d: %w", h.repo, pr.Number, err)
+	}
+	return a, nil
+}
+
+// maxModeLookups bounds the contents API calls per event; a plain request
+// adds one file, so anything past a few is an admin change anyway.
+const maxModeLookups = 3
+
+// modeOf maps the contents API's type to a file mode. The API does not say
+// whether a file is executable; it is treated as a regular file.
+func modeOf(kind string) change.Mode {
+	switch kind {
+	case "file":
+		return change.ModeRegular
+	case "symlink":
+		return change.ModeSymlink
+	case "submodule":
+		return change.ModeSubmodule
+	default:
+		return change.ModeUnknown
+	}
+}
+
+// validateChangedConfig validates a config that an admin change edits, at the
+// head commit, so that admins see mistakes before they merge them.
+func (h *handler) validateChangedConfig(ctx context.Context, pr *PR, files []change.File) []schema.Finding {
+	for _, f := range files {
+		if f.Path != ConfigPath || f.Status == change.Removed {
+			continue
+		}
+		data, _, kind, err := h.gh.File(ctx, h.repo, ConfigPath, pr.HeadSHA)
+		if err != nil || kind != "file" {
+			return []schema.Finding{{Path: ConfigPath, Line: 1, Col: 1, Severity: schema.SeverityError,
+				Message: "the changed config could not be read as a file", Fix: "make .github/jit.yaml a regular file"}}
+		}
+		_, findings := schema.ParseConfig(ConfigPath, data)
+		return findings
+	}
+	return nil
+}
+
+// prFacts implements approval.PullRequest from the API, lazily.
+type prFacts struct {
+	ctx  context.Context
+	gh   GitHub
+	repo Repo
+	pr   *PR
+}
+
+func (p *prFacts) Author() string  { return p.pr.Author }
+func (p *prFacts) HeadSHA() string { return p.pr.HeadSHA }
+func (p *prFacts) Commits() ([]approval.Commit, error) {
+	return p.gh.PullRequestCommits(p.ctx, p.repo, p.pr.Number)
+}
+func (p *prFacts) Reviews() ([]approval.Review, error) {
+	return p.gh.Reviews(p.ctx, p.repo, p.pr.Number)
+}
+
+// teamCache implements approval.Teams with one API call per (team, user).
+type teamCache struct {
+	ctx context.Context
+	gh  GitHub
+	mu  sync.Mutex
+	m   map[string]bool
+}
+
+func (t *teamCache) IsMember(team, user string) (bool, error) {
+	key := strings.ToLower(team + "|" + user)
+	t.mu.Lock()
+	v, ok := t.m[key]
+	t.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	org, slug, found := strings.Cut(strings.TrimPrefix(team, "@"), "/")
+	if !found {
+		return false, fmt.Errorf("team %q is not written as @org/team", team)
+	}
+	v, err := t.gh.IsTeamMember(t.ctx, org, slug, user)
+	if err != nil {
+		return false, err
+	}
+	t.mu.Lock()
+	t.m[key] = v
+	t.mu.Unlock()
+	return v, nil
+}
+
+// splitReviewers turns owners/admins as written (@user, @org/team) into the
+// users and team slugs GitHub's review request takes. Teams of another
+// organisation cannot be requested and are left out; the author is never
+// asked to review their own request.
+func splitReviewers(who []string, org, author string) (users, teams []string) {
+	for _, w := range who {
+		w = strings.TrimPrefix(w, "@")
+		if o, slug, ok := strings.Cut(w, "/"); ok {
+			if strings.EqualFold(o, org) && !slices.Contains(teams, slug) {
+				teams = append(teams, slug)
+			}
+			continue
+		}
+		if w == "" || strings.Contains(w, "@") || strings.EqualFold(w, author) || slices.Contains(users, w) {
+			continue
+		}
+		users = append(users, w)
+	}
+	return users, teams
+}

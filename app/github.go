@@ -1,0 +1,445 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/approval"
+	"github.com/jit-access/jit/change"
+)
+
+// Repo names a repository.
+type Repo struct {
+	Owner, Name string
+}
+
+func (r Repo) String() string { return r.Owner + "/" + r.Name }
+
+// PR is what the App needs to know about a pull request, re-fetched from the
+// API for every event: webhook payloads are never trusted for state.
+type PR struct {
+	Number    int
+	Title     string
+	Author    string
+	HeadSHA   string
+	HeadRef   string
+	BaseRef   string
+	State     string // "open" or "closed"
+	Merged    bool
+	MergedAt  time.Time
+	CreatedAt time.Time
+	Draft     bool
+	Labels    []string
+	HTMLURL   string
+}
+
+// CheckRun is a check run the App owns.
+type CheckRun struct {
+	ID          int64
+	Name        string
+	HeadSHA     string
+	Conclusion  string // success, failure, neutral
+	Title       string
+	Summary     string
+	Text        string
+	Annotations []Annotation
+}
+
+// Annotation is a line annotation on a check run.
+type Annotation struct {
+	Path      string
+	Line, Col int
+	Level     string // failure, warning, notice
+	Message   string
+	Title     string
+}
+
+// Comment is an issue comment.
+type Comment struct {
+	ID     int64
+	Author string
+	Body   string
+}
+
+// ErrNotFound is returned when GitHub answers 404.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a contents write lost a race (409).
+var ErrConflict = errors.New("conflict")
+
+// GitHub lists the REST calls the App makes, for one installation. The
+// production implementation is goGitHub; tests use the GitHub emulator
+// through the same implementation.
+type GitHub interface {
+	PullRequest(ctx context.Context, r Repo, number int) (*PR, error)
+	OpenPullRequests(ctx context.Context, r Repo) ([]*PR, error)
+	PullRequestFiles(ctx context.Context, r Repo, number int) ([]change.File, error)
+	PullRequestCommits(ctx context.Context, r Repo, number int) ([]approval.Commit, error)
+	Reviews(ctx context.Context, r Repo, number int) ([]approval.Review, error)
+	// File returns a file's content and blob SHA at ref; kind is GitHub's
+	// content type ("file", "symlink", "submodule", "dir").
+	File(ctx context.Context, r Repo, path, ref string) (data []byte, sha, kind string, err error)
+	// PutFile creates (sha "") or updates a file on branch with one commit.
+	PutFile(ctx context.Context, r Repo, path, branch, message string, data []byte, sha string) error
+	CheckRuns(ctx context.Context, r Repo, sha string) ([]CheckRun, error)
+	CreateCheckRun(ctx context.Context, r Repo, c CheckRun) error
+	UpdateCheckRun(ctx context.Context, r Repo, c CheckRun) error
+	AddLabels(ctx context.Context, r Repo, number int, labels []string) error
+	RemoveLabel(ctx context.Context, r Repo, number int, label string) error
+	Comments(ctx context.Context, r Repo, number int) ([]Comment, error)
+	CreateComment(ctx context.Context, r Repo, number int, body string) error
+	EditComment(ctx context.Context, r Repo, id int64, body string) error
+	RequestReviewers(ctx context.Context, r Repo, number int, users, teams []string) error
+	ClosePullRequest(ctx context.Context, r Repo, number int) error
+	IsTeamMember(ctx context.Context, org, slug, user string) (bool, error)
+}
+
+// goGitHub implements GitHub with go-github.
+type goGitHub struct {
+	c *github.Client
+}
+
+// NewGitHub wraps a go-github client (already authenticated as an
+// installation) as the App's GitHub interface.
+func NewGitHub(c *github.Client) GitHub { return &goGitHub{c: c} }
+
+func wrap(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		switch er.Response.StatusCode {
+		case http.StatusNotFound:
+			err = fmt.Errorf("%w: %w", ErrNotFound, err)
+		case http.StatusConflict:
+			err = fmt.Errorf("%w: %w", ErrConflict, err)
+		}
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+const perPage = 100
+
+func (g *goGitHub) PullRequest(ctx context.Context, r Repo, number int) (*PR, error) {
+	p, _, err := g.c.PullRequests.Get(ctx, r.Owner, r.Name, number)
+	if err != nil {
+		return nil, wrap(err, "getting pull request %s#%d", r, number)
+	}
+	return toPR(p), nil
+}
+
+func toPR(p *github.PullRequest) *PR {
+	out := &PR{
+		Number:    p.GetNumber(),
+		Title:     p.GetTitle(),
+		Author:    p.GetUser().GetLogin(),
+		HeadSHA:   p.GetHead().GetSHA(),
+		HeadRef:   p.GetHead().GetRef(),
+		BaseRef:   p.GetBase().GetRef(),
+		State:     p.GetState(),
+		Merged:    p.GetMerged() || p.MergedAt != nil,
+		MergedAt:  p.GetMergedAt().Time,
+		CreatedAt: p.GetCreatedAt().Time,
+		Draft:     p.GetDraft(),
+		HTMLURL:   p.GetHTMLURL(),
+	}
+	for _, l := range p.Labels {
+		out.Labels = append(out.Labels, l.GetName())
+	}
+	return out
+}
+
+func (g *goGitHub) OpenPullRequests(ctx context.Context, r Repo) ([]*PR, error) {
+	var out []*PR
+	opts := &github.PullRequestListOptions{State: "open", ListOptions: github.ListOptions{PerPage: perPage}}
+	for {
+		ps, resp, err := g.c.PullRequests.List(ctx, r.Owner, r.Name, opts)
+		if err != nil {
+			return nil, wrap(err, "listing open pull requests of %s", r)
+		}
+		for _, p := range ps {
+			out = append(out, toPR(p))
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func (g *goGitHub) PullRequestFiles(ctx context.Context, r Repo, number int) ([]change.File, error) {
+	var out []change.File
+	opts := &github.ListOptions{PerPage: perPage}
+	for {
+		fs, resp, err := g.c.PullRequests.ListFiles(ctx, r.Owner, r.Name, number, opts)
+		if err != nil {
+			return nil, wrap(err, "listing files of %s#%d", r, number)
+		}
+		for _, f := range fs {
+			out = append(out, change.File{
+				Path:         f.GetFilename(),
+				PreviousPath: f.GetPreviousFilename(),
+				Status:       changeStatus(f.GetStatus()),
+				// The files API does not report modes; the App asks the
+				// contents API for the one file that matters.
+				Mode: change.ModeUnknown,
+			})
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func changeStatus(s string) change.Status {
+	switch s {
+	case "added":
+		return change.Added
+	case "modified":
+		return change.Modified
+	case "removed":
+		return change.Removed
+	case "renamed":
+		return change.Renamed
+	case "copied":
+		return change.Copied
+	default:
+		return change.Changed
+	}
+}
+
+func (g *goGitHub) PullRequestCommits(ctx context.Context, r Repo, number int) ([]approval.Commit, error) {
+	var out []approval.Commit
+	opts := &github.ListOptions{PerPage: perPage}
+	for {
+		cs, resp, err := g.c.PullRequests.ListCommits(ctx, r.Owner, r.Name, number, opts)
+		if err != nil {
+			return nil, wrap(err, "listing commits of %s#%d", r, number)
+		}
+		for _, c := range cs {
+			out = append(out, approval.Commit{
+				SHA:       c.GetSHA(),
+				Author:    c.GetAuthor().GetLogin(),
+				Committer: c.GetCommitter().GetLogin(),
+			})
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func (g *goGitHub) Reviews(ctx context.Context, r Repo, number int) ([]approval.Review, error) {
+	var out []approval.Review
+	opts := &github.ListOptions{PerPage: perPage}
+	for {
+		rs, resp, err := g.c.PullRequests.ListReviews(ctx, r.Owner, r.Name, number, opts)
+		if err != nil {
+			return nil, wrap(err, "listing reviews of %s#%d", r, number)
+		}
+		for _, rv := range rs {
+			out = append(out, approval.Review{
+				ID:          rv.GetID(),
+				User:        rv.GetUser().GetLogin(),
+				State:       rv.GetState(),
+				CommitID:    rv.GetCommitID(),
+				SubmittedAt: rv.GetSubmittedAt().Time,
+				Body:        rv.GetBody(),
+			})
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func (g *goGitHub) File(ctx context.Context, r Repo, path, ref string) ([]byte, string, string, error) {
+	fc, _, _, err := g.c.Repositories.GetContents(ctx, r.Owner, r.Name, path, &github.RepositoryContentGetOptions{Ref: ref})
+	if err != nil {
+		return nil, "", "", wrap(err, "reading %s at %s in %s", path, ref, r)
+	}
+	if fc == nil {
+		return nil, "", "dir", nil
+	}
+	if fc.GetType() != "file" {
+		return nil, fc.GetSHA(), fc.GetType(), nil
+	}
+	s, err := fc.GetContent()
+	if err != nil {
+		return nil, "", "", fmt.Errorf("decoding %s at %s in %s: %w", path, ref, r, err)
+	}
+	return []byte(s), fc.GetSHA(), "file", nil
+}
+
+func (g *goGitHub) PutFile(ctx context.Context, r Repo, path, branch, message string, data []byte, sha string) error {
+	opts := &github.RepositoryContentFileOptions{
+		Message: github.String(message),
+		Content: data,
+		Branch:  github.String(branch),
+	}
+	var err error
+	if sha == "" {
+		_, _, err = g.c.Repositories.CreateFile(ctx, r.Owner, r.Name, path, opts)
+	} else {
+		opts.SHA = github.String(sha)
+		_, _, err = g.c.Repositories.UpdateFile(ctx, r.Owner, r.Name, path, opts)
+	}
+	return wrap(err, "writing %s on %s in %s", path, branch, r)
+}
+
+func (g *goGitHub) CheckRuns(ctx context.Context, r Repo, sha string) ([]CheckRun, error) {
+	var out []CheckRun
+	opts := &github.ListCheckRunsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
+	for {
+		res, resp, err := g.c.Checks.ListCheckRunsForRef(ctx, r.Owner, r.Name, sha, opts)
+		if err != nil {
+			return nil, wrap(err, "listing check runs of %s in %s", sha, r)
+		}
+		for _, c := range res.CheckRuns {
+			out = append(out, CheckRun{
+				ID:         c.GetID(),
+				Name:       c.GetName(),
+				HeadSHA:    c.GetHeadSHA(),
+				Conclusion: c.GetConclusion(),
+				Title:      c.GetOutput().GetTitle(),
+				Summary:    c.GetOutput().GetSummary(),
+				Text:       c.GetOutput().GetText(),
+			})
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// maxAnnotations is GitHub's limit of annotations per check run request.
+const maxAnnotations = 50
+
+func checkOutput(c CheckRun) *github.CheckRunOutput {
+	out := &github.CheckRunOutput{
+		Title:   github.String(c.Title),
+		Summary: github.String(c.Summary),
+	}
+	if c.Text != "" {
+		out.Text = github.String(c.Text)
+	}
+	for i, a := range c.Annotations {
+		if i == maxAnnotations {
+			break
+		}
+		ann := &github.CheckRunAnnotation{
+			Path:            github.String(a.Path),
+			StartLine:       github.Int(max(a.Line, 1)),
+			EndLine:         github.Int(max(a.Line, 1)),
+			AnnotationLevel: github.String(a.Level),
+			Message:         github.String(a.Message),
+		}
+		if a.Col > 0 {
+			ann.StartColumn = github.Int(a.Col)
+			ann.EndColumn = github.Int(a.Col)
+		}
+		if a.Title != "" {
+			ann.Title = github.String(a.Title)
+		}
+		out.Annotations = append(out.Annotations, ann)
+	}
+	return out
+}
+
+func (g *goGitHub) CreateCheckRun(ctx context.Context, r Repo, c CheckRun) error {
+	now := github.Timestamp{Time: time.Now()}
+	_, _, err := g.c.Checks.CreateCheckRun(ctx, r.Owner, r.Name, github.CreateCheckRunOptions{
+		Name:        c.Name,
+		HeadSHA:     c.HeadSHA,
+		Status:      github.String("completed"),
+		Conclusion:  github.String(c.Conclusion),
+		CompletedAt: &now,
+		Output:      checkOutput(c),
+	})
+	return wrap(err, "creating check run %s on %s in %s", c.Name, c.HeadSHA, r)
+}
+
+func (g *goGitHub) UpdateCheckRun(ctx context.Context, r Repo, c CheckRun) error {
+	now := github.Timestamp{Time: time.Now()}
+	_, _, err := g.c.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, c.ID, github.UpdateCheckRunOptions{
+		Name:        c.Name,
+		Status:      github.String("completed"),
+		Conclusion:  github.String(c.Conclusion),
+		CompletedAt: &now,
+		Output:      checkOutput(c),
+	})
+	return wrap(err, "updating check run %s on %s in %s", c.Name, c.HeadSHA, r)
+}
+
+func (g *goGitHub) AddLabels(ctx context.Context, r Repo, number int, labels []string) error {
+	_, _, err := g.c.Issues.AddLabelsToIssue(ctx, r.Owner, r.Name, number, labels)
+	return wrap(err, "labelling %s#%d", r, number)
+}
+
+func (g *goGitHub) RemoveLabel(ctx context.Context, r Repo, number int, label string) error {
+	_, err := g.c.Issues.RemoveLabelForIssue(ctx, r.Owner, r.Name, number, label)
+	if errors.Is(wrap(err, ""), ErrNotFound) {
+		return nil // already gone: the goal is reached
+	}
+	return wrap(err, "removing label %s from %s#%d", label, r, number)
+}
+
+func (g *goGitHub) Comments(ctx context.Context, r Repo, number int) ([]Comment, error) {
+	var out []Comment
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
+	for {
+		cs, resp, err := g.c.Issues.ListComments(ctx, r.Owner, r.Name, number, opts)
+		if err != nil {
+			return nil, wrap(err, "listing comments of %s#%d", r, number)
+		}
+		for _, c := range cs {
+			out = append(out, Comment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody()})
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func (g *goGitHub) CreateComment(ctx context.Context, r Repo, number int, body string) error {
+	_, _, err := g.c.Issues.CreateComment(ctx, r.Owner, r.Name, number, &github.IssueComment{Body: github.String(body)})
+	return wrap(err, "commenting on %s#%d", r, number)
+}
+
+func (g *goGitHub) EditComment(ctx context.Context, r Repo, id int64, body string) error {
+	_, _, err := g.c.Issues.EditComment(ctx, r.Owner, r.Name, id, &github.IssueComment{Body: github.String(body)})
+	return wrap(err, "editing comment %d in %s", id, r)
+}
+
+func (g *goGitHub) RequestReviewers(ctx context.Context, r Repo, number int, users, teams []string) error {
+	_, _, err := g.c.PullRequests.RequestReviewers(ctx, r.Owner, r.Name, number, github.ReviewersRequest{Reviewers: users, TeamReviewers: teams})
+	return wrap(err, "requesting reviewers %s on %s#%d", strings.Join(append(append([]string{}, users...), teams...), ","), r, number)
+}
+
+func (g *goGitHub) ClosePullRequest(ctx context.Context, r Repo, number int) error {
+	_, _, err := g.c.PullRequests.Edit(ctx, r.Owner, r.Name, number, &github.PullRequest{State: github.String("closed")})
+	return wrap(err, "closing %s#%d", r, number)
+}
+
+func (g *goGitHub) IsTeamMember(ctx context.Context, org, slug, user string) (bool, error) {
+	m, _, err := g.c.Teams.GetTeamMembershipBySlug(ctx, org, slug, user)
+	if err != nil {
+		if errors.Is(wrap(err, ""), ErrNotFound) {
+			return false, nil
+		}
+		return false, wrap(err, "checking membership of %s in %s/%s", user, org, slug)
+	}
+	return m.GetState() == "active", nil
+}

@@ -1,0 +1,366 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/clock"
+)
+
+// DefaultMaxBodyBytes caps a webhook body; GitHub caps payloads at 25 MB and
+// jit's events are far smaller, so a larger body is refused before reading.
+const DefaultMaxBodyBytes = 25 << 20
+
+// Options configure the App.
+type Options struct {
+	// AppID and PrivateKey (PEM) authenticate the App; installation tokens
+	// are minted through ghinstallation.
+	AppID      int64
+	PrivateKey []byte
+	// WebhookSecret verifies X-Hub-Signature-256. It must not be empty.
+	WebhookSecret []byte
+	// BaseURL is the REST API root, e.g. https://api.github.com/ or a GitHub
+	// Enterprise/emulator URL ending in /api/v3/.
+	BaseURL string
+	// BotLogin is the App's own login ("<slug>[bot]"); events it caused are
+	// ignored. Looked up with GET /app when empty.
+	BotLogin string
+	// Transport is the HTTP transport for API calls (nil: http.DefaultTransport).
+	Transport http.RoundTripper
+	// MaxBodyBytes caps webhook bodies (0: DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// HandlerTimeout bounds the work done for one delivery, well under
+	// GitHub's 10 s delivery timeout (0: 8 s).
+	HandlerTimeout time.Duration
+	Clock          clock.Clock
+	Logger         *slog.Logger
+}
+
+// Server is the GitHub App: the webhook endpoint and the sweep. It keeps no
+// state that matters for correctness: every decision is recomputed from the
+// API, so replicas can run side by side behind a load balancer.
+type Server struct {
+	opts   Options
+	log    *slog.Logger
+	clock  clock.Clock
+	apps   *ghinstallation.AppsTransport
+	seen   *deliveries
+	mu     sync.Mutex
+	byInst map[int64]GitHub
+	bot    string
+}
+
+// New checks the options and builds the App.
+func New(opts Options) (*Server, error) {
+	if len(opts.WebhookSecret) == 0 {
+		return nil, errors.New("the webhook secret is empty: set --webhook-secret-file or JIT_WEBHOOK_SECRET to the secret configured on the GitHub App (an App without one would accept forged events)")
+	}
+	if opts.AppID == 0 {
+		return nil, errors.New("the App id is missing: set --app-id or JIT_APP_ID")
+	}
+	if opts.Transport == nil {
+		opts.Transport = http.DefaultTransport
+	}
+	if opts.BaseURL == "" {
+		opts.BaseURL = "https://api.github.com/"
+	}
+	if !strings.HasSuffix(opts.BaseURL, "/") {
+		opts.BaseURL += "/"
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.HandlerTimeout <= 0 {
+		opts.HandlerTimeout = 8 * time.Second
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	apps, err := ghinstallation.NewAppsTransport(opts.Transport, opts.AppID, opts.PrivateKey)
+	if err != nil {
+		return nil, fmt.Errorf("reading the App's private key: %w", err)
+	}
+	apps.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
+	return &Server{
+		opts:   opts,
+		log:    opts.Logger,
+		clock:  opts.Clock,
+		apps:   apps,
+		seen:   newDeliveries(10000),
+		byInst: map[int64]GitHub{},
+		bot:    opts.BotLogin,
+	}, nil
+}
+
+// Handler serves POST /webhook and GET /healthz.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhook", s.webhook)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok\n")
+	})
+	return mux
+}
+
+// installation returns the API client of one installation; ghinstallation
+// caches and renews its token.
+func (s *Server) installation(id int64) GitHub {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g, ok := s.byInst[id]; ok {
+		return g
+	}
+	tr := ghinstallation.NewFromAppsTransport(s.apps, id)
+	tr.BaseURL = strings.TrimSuffix(s.opts.BaseURL, "/")
+	c, err := github.NewClient(&http.Client{Transport: tr}).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
+	if err != nil {
+		// BaseURL was validated in New, so this cannot fail; fall back to
+		// the public API rather than panic.
+		c = github.NewClient(&http.Client{Transport: tr})
+	}
+	g := NewGitHub(c)
+	s.byInst[id] = g
+	return g
+}
+
+// botLogin returns the App's own login, asking GitHub once.
+func (s *Server) botLogin(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	bot := s.bot
+	s.mu.Unlock()
+	if bot != "" {
+		return bot, nil
+	}
+	c, err := github.NewClient(&http.Client{Transport: s.apps}).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
+	if err != nil {
+		return "", fmt.Errorf("building the App client: %w", err)
+	}
+	a, _, err := c.Apps.Get(ctx, "")
+	if err != nil {
+		return "", fmt.Errorf("looking up the App's own login (GET /app): %w", err)
+	}
+	bot = a.GetSlug() + "[bot]"
+	s.mu.Lock()
+	s.bot = bot
+	s.mu.Unlock()
+	return bot, nil
+}
+
+// webhook verifies and dispatches one delivery. It answers only after the
+// work is done so that a failure shows as a failed delivery GitHub can
+// redeliver; the work is bounded by HandlerTimeout.
+func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	delivery := r.Header.Get("X-GitHub-Delivery")
+	event := r.Header.Get("X-GitHub-Event")
+	log := s.log.With("delivery", delivery, "event", event)
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			log.Warn("webhook refused: body too large", "limit", s.opts.MaxBodyBytes)
+			http.Error(w, fmt.Sprintf("body larger than %d bytes", s.opts.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "reading body failed", http.StatusBadRequest)
+		return
+	}
+	if err := verifySignature(r.Header, body, s.opts.WebhookSecret); err != nil {
+		log.Warn("webhook refused", "reason", err.Error())
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	if delivery == "" || event == "" {
+		http.Error(w, "missing X-GitHub-Delivery or X-GitHub-Event", http.StatusBadRequest)
+		return
+	}
+	if !s.seen.add(delivery) {
+		// A redelivery of work already done: every effect is idempotent, but
+		// there is nothing new to learn, so skip the API calls.
+		log.Info("duplicate delivery ignored")
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "duplicate delivery\n")
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.HandlerTimeout)
+	defer cancel()
+	res, err := s.dispatch(ctx, log, event, body)
+	if err != nil {
+		s.seen.remove(delivery) // let GitHub's redelivery try again
+		log.Error("webhook failed", "err", err, "duration", time.Since(start))
+		http.Error(w, "processing failed; redeliver to retry", http.StatusInternalServerError)
+		return
+	}
+	log.Info("webhook handled", "result", res, "duration", time.Since(start))
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, res+"\n")
+}
+
+// verifySignature checks X-Hub-Signature-256 (HMAC-SHA256 of the raw body).
+// go-github compares in constant time; SHA-1 signatures are refused.
+func verifySignature(h http.Header, body, secret []byte) error {
+	sig := h.Get("X-Hub-Signature-256")
+	if sig == "" {
+		if h.Get("X-Hub-Signature") != "" {
+			return errors.New("only a SHA-1 signature (X-Hub-Signature) was sent; jit requires X-Hub-Signature-256")
+		}
+		return errors.New("missing X-Hub-Signature-256")
+	}
+	if !strings.HasPrefix(sig, "sha256=") {
+		return errors.New("X-Hub-Signature-256 must start with sha256=")
+	}
+	if err := github.ValidateSignature(sig, body, secret); err != nil {
+		return errors.New("signature does not match the body: check the webhook secret")
+	}
+	return nil
+}
+
+// envelope holds the fields every event shares.
+type envelope struct {
+	Action       string `json:"action"`
+	Installation struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+	Repository struct {
+		Name  string `json:"name"`
+		Owner struct {
+			Login string `json:"login"`
+		} `json:"owner"`
+	} `json:"repository"`
+	Sender struct {
+		Login string `json:"login"`
+	} `json:"sender"`
+	PullRequest *struct {
+		Number int `json:"number"`
+	} `json:"pull_request"`
+	Issue *struct {
+		Number      int `json:"number"`
+		PullRequest *struct {
+			URL string `json:"url"`
+		} `json:"pull_request"`
+	} `json:"issue"`
+	Comment *struct {
+		Body string `json:"body"`
+		User struct {
+			Login string `json:"login"`
+		} `json:"user"`
+	} `json:"comment"`
+	CheckRun *struct {
+		Name         string `json:"name"`
+		HeadSHA      string `json:"head_sha"`
+		PullRequests []struct {
+			Number int `json:"number"`
+		} `json:"pull_requests"`
+	} `json:"check_run"`
+}
+
+// dispatch routes an event. Only the event's identity (repository, number,
+// sender, comment text) is read from the payload; state is re-fetched.
+func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, body []byte) (string, error) {
+	var e envelope
+	if err := json.Unmarshal(body, &e); err != nil {
+		return "", fmt.Errorf("decoding %s payload: %w", event, err)
+	}
+	if e.Installation.ID == 0 {
+		return "ignored: no installation in payload", nil
+	}
+	bot, err := s.botLogin(ctx)
+	if err != nil {
+		return "", err
+	}
+	if strings.EqualFold(e.Sender.Login, bot) {
+		return "ignored: caused by jit itself", nil
+	}
+	repo := Repo{Owner: e.Repository.Owner.Login, Name: e.Repository.Name}
+	gh := s.installation(e.Installation.ID)
+	log = log.With("repo", repo.String())
+	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log}
+
+	switch event {
+	case "pull_request":
+		switch e.Action {
+		case "opened", "synchronize", "reopened", "edited", "ready_for_review":
+			if e.PullRequest == nil {
+				return "", errors.New("pull_request event without pull_request")
+			}
+			return h.evaluate(ctx, e.PullRequest.Number, true)
+		}
+	case "pull_request_review":
+		switch e.Action {
+		case "submitted", "dismissed", "edited":
+			if e.PullRequest == nil {
+				return "", errors.New("pull_request_review event without pull_request")
+			}
+			return h.evaluate(ctx, e.PullRequest.Number, false)
+		}
+	case "issue_comment":
+		if e.Action != "created" || e.Issue == nil || e.Issue.PullRequest == nil || e.Comment == nil {
+			break
+		}
+		return h.command(ctx, e.Issue.Number, e.Comment.User.Login, e.Comment.Body)
+	case "check_run":
+		if e.Action != "rerequested" || e.CheckRun == nil {
+			break
+		}
+		for _, p := range e.CheckRun.PullRequests {
+			return h.evaluate(ctx, p.Number, true)
+		}
+		return "ignored: check run without pull request", nil
+	case "ping":
+		return "pong", nil
+	}
+	return fmt.Sprintf("ignored: %s/%s", event, e.Action), nil
+}
+
+// deliveries remembers recent delivery ids so a redelivery of a handled event
+// costs no API calls. It is an optimisation only: effects are idempotent, so
+// another replica handling the same delivery is harmless.
+type deliveries struct {
+	mu    sync.Mutex
+	max   int
+	order []string
+	set   map[string]bool
+}
+
+func newDeliveries(max int) *deliveries {
+	return &deliveries{max: max, set: map[string]bool{}}
+}
+
+// add records id and reports whether it was new.
+func (d *deliveries) add(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.set[id] {
+		return false
+	}
+	d.set[id] = true
+	d.order = append(d.order, id)
+	if len(d.order) > d.max {
+		delete(d.set, d.order[0])
+		d.order = d.order[1:]
+	}
+	return true
+}
+
+func (d *deliveries) remove(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.set, id)
+}

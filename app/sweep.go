@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/approval"
+)
+
+// Labels the sweep sets.
+const (
+	LabelExpired   = "jit:expired"
+	LabelEscalated = "jit:escalated"
+)
+
+// SweepResult says what one sweep did, for logs and the job summary.
+type SweepResult struct {
+	Escalated []int
+	Closed    []int
+}
+
+// Sweep runs the scheduled duties of the App on one repository: a request
+// with no decision after escalate_after is shown to the SSO admins too, and an
+// unapproved request older than request_ttl is closed as expired. It is
+// idempotent (labels record what was done), so the schedule may run it as
+// often as it likes.
+func (s *Server) Sweep(ctx context.Context, installationID int64, repo Repo) (SweepResult, error) {
+	var res SweepResult
+	bot, err := s.botLogin(ctx)
+	if err != nil {
+		return res, err
+	}
+	if installationID == 0 {
+		if installationID, err = s.findInstallation(ctx, repo); err != nil {
+			return res, err
+		}
+	}
+	h := &handler{gh: s.installation(installationID), repo: repo, bot: bot, clock: s.clock, log: s.log.With("repo", repo.String())}
+	prs, err := h.gh.OpenPullRequests(ctx, repo)
+	if err != nil {
+		return res, err
+	}
+	var errs []error
+	for _, pr := range prs {
+		did, err := h.sweepOne(ctx, pr)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("sweeping #%d: %w", pr.Number, err))
+		case did == "closed":
+			res.Closed = append(res.Closed, pr.Number)
+		case did == "escalated":
+			res.Escalated = append(res.Escalated, pr.Number)
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+func (s *Server) findInstallation(ctx context.Context, repo Repo) (int64, error) {
+	c, err := github.NewClient(&http.Client{Transport: s.apps}).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
+	if err != nil {
+		return 0, err
+	}
+	inst, _, err := c.Apps.FindRepositoryInstallation(ctx, repo.Owner, repo.Name)
+	if err != nil {
+		return 0, fmt.Errorf("finding the App's installation on %s (is the App installed there?): %w", repo, err)
+	}
+	return inst.GetID(), nil
+}
+
+func (h *handler) sweepOne(ctx context.Context, pr *PR) (string, error) {
+	a, err := h.assess(ctx, pr)
+	if err != nil {
+		return "", err
+	}
+	if !a.change.Request || a.decision.State == approval.StateApproved {
+		return "", nil
+	}
+	cfg := a.rules.cfg
+	if cfg == nil {
+		return "", nil // fail closed: without valid rules nothing is closed or escalated
+	}
+	ttl, escalate := cfg.RequestTTLDuration(), cfg.EscalateAfterDuration()
+	age := h.clock.Now().Sub(pr.CreatedAt)
+	switch {
+	case age >= ttl:
+		msg := fmt.Sprintf("This request had no approval within the request TTL of %s and is closed as expired. Open a new pull request if the access is still needed.", ttl)
+		if err := h.gh.CreateComment(ctx, h.repo, pr.Number, msg); err != nil {
+			return "", err
+		}
+		for _, l := range pr.Labels {
+			if slices.Contains(stateLabels, l) {
+				if err := h.gh.RemoveLabel(ctx, h.repo, pr.Number, l); err != nil {
+					return "", err
+				}
+			}
+		}
+		if err := h.gh.AddLabels(ctx, h.repo, pr.Number, []string{LabelExpired}); err != nil {
+			return "", err
+		}
+		return "closed", h.gh.ClosePullRequest(ctx, h.repo, pr.Number)
+	case age >= escalate && a.decision.State == approval.StatePendingOwner && !slices.Contains(pr.Labels, LabelEscalated):
+		users, teams := splitReviewers(cfg.Admins, h.repo.Owner, pr.Author)
+		if len(users)+len(teams) > 0 {
+			if err := h.gh.RequestReviewers(ctx, h.repo, pr.Number, users, teams); err != nil {
+				return "", err
+			}
+		}
+		if err := h.gh.AddLabels(ctx, h.repo, pr.Number, []string{LabelEscalated}); err != nil {
+			return "", err
+		}
+		msg := fmt.Sprintf("No owner has decided on this request within %s, so the SSO admins (%v) are asked as well.", escalate, cfg.Admins)
+		return "escalated", h.gh.CreateComment(ctx, h.repo, pr.Number, msg)
+	}
+	return "", nil
+}
