@@ -45,9 +45,6 @@ func (l *linter) checkKeys(n *pnode, allowed []string, where string) {
 		if slices.Contains(allowed, m.key) {
 			continue
 		}
-		if m.key == "Principal" || m.key == "NotPrincipal" {
-			continue // reported with its reason by the statement check
-		}
 		sugg := "allowed here: " + strings.Join(allowed, ", ")
 		if best := closest(m.key, allowed, true); best != "" {
 			sugg = didYouMean(best)
@@ -294,7 +291,8 @@ func (l *linter) actionWarnings(st stmt, e *pnode) {
 	}
 	var reached []string
 	cats := map[escCategory]bool{}
-	if strings.ContainsAny(e.s, "*?") {
+	prefix, action, _ := strings.Cut(strings.ToLower(e.s), ":")
+	if strings.ContainsAny(prefix, "*?") || escalationServices[prefix] && strings.ContainsAny(action, "*?") {
 		escalation := escalationSet()
 		l.cat.expand(e.s, func(a string) bool {
 			if c, ok := escalation[strings.ToLower(a)]; ok {
@@ -309,7 +307,6 @@ func (l *linter) actionWarnings(st stmt, e *pnode) {
 			cats[c] = true
 		}
 	}
-	prefix, action, _ := strings.Cut(strings.ToLower(e.s), ":")
 	serviceWide := action == "*"
 	if serviceWide && sensitiveServices[prefix] != "" {
 		msg := fmt.Sprintf("%s%q allows every %s action: %s", where, e.s, prefix, sensitiveServices[prefix])

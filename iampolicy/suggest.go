@@ -207,6 +207,17 @@ var escalationPatterns = []struct {
 	{"organizations:*", escOrganizations},
 }
 
+// escalationServices are the services escalationPatterns name; a
+// wildcard within any other service cannot reach an escalation action.
+var escalationServices = func() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range escalationPatterns {
+		prefix, _, _ := strings.Cut(p.pattern, ":")
+		m[prefix] = true
+	}
+	return m
+}()
+
 // sensitiveServices are services where "prefix:*" deserves its own
 // warning, with why.
 var sensitiveServices = map[string]string{

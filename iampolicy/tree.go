@@ -335,8 +335,25 @@ func appendJSON(buf *bytes.Buffer, n *pnode) {
 }
 
 func appendString(buf *bytes.Buffer, s string) {
+	if plainJSONString(s) {
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false) // IAM stores the text as written; keep < > & readable
 	_ = enc.Encode(s)        // encoding a string cannot fail
 	buf.Truncate(buf.Len() - 1)
+}
+
+// plainJSONString reports whether s can be written between quotes as is,
+// the common case for policy text, which avoids an encoder per string.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
