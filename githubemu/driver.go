@@ -1,0 +1,519 @@
+package githubemu
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/google/go-github/v62/github"
+)
+
+// This file is the test driver: what people do on github.com. Each call that
+// changes state delivers the webhook GitHub would send before it returns.
+
+// Commit describes a commit a driver call makes.
+type Commit struct {
+	// Author is the login whose email goes into the commit; Committer
+	// defaults to Author.
+	Author, Committer string
+	// Message defaults to the pull request title (or "Update <paths>").
+	Message string
+	// Files maps paths to contents; a nil value deletes the file.
+	Files map[string][]byte
+	// Modes optionally sets a path's git mode: 100644 (default), 100755 or
+	// 120000 (a symlink whose content is the target).
+	Modes map[string]string
+}
+
+// RegisterApp registers the GitHub App that will authenticate with the
+// private key matching pub, and installs it on every repository. It returns
+// the installation id. The App's bot user is "<slug>[bot]". Registering
+// again replaces the App.
+func (s *Server) RegisterApp(id int64, slug string, pub *rsa.PublicKey) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inst := int64(0)
+	if s.app != nil && s.app.id == id {
+		inst = s.app.installationID
+	} else {
+		inst = s.newID()
+	}
+	login := slug + "[bot]"
+	bot := &user{id: s.newID(), login: login, typ: "Bot"}
+	bot.email = fmt.Sprintf("%d+%s@users.noreply.github.com", bot.id, login)
+	s.app = &app{id: id, slug: slug, name: slug, pub: pub, installationID: inst, bot: bot, created: s.now()}
+	return inst
+}
+
+// BotLogin returns the App's bot login ("<slug>[bot]"), or "" before
+// RegisterApp.
+func (s *Server) BotLogin() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.app == nil {
+		return ""
+	}
+	return s.app.bot.login
+}
+
+// AddUser adds a GitHub account. Commits whose author or committer email is
+// email are attributed to login. Adding a login again updates its email.
+func (s *Server) AddUser(login, email string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[strings.ToLower(login)]
+	if u == nil {
+		u = &user{id: s.newID(), login: login, typ: "User"}
+		s.users[strings.ToLower(login)] = u
+	}
+	if email == "" {
+		email = fmt.Sprintf("%d+%s@users.noreply.github.com", u.id, login)
+	}
+	u.email = email
+	s.emails[strings.ToLower(email)] = u.login
+}
+
+// AddTeam creates (or extends) team org/slug with members, creating the
+// organisation if needed. Members must have been added with AddUser.
+func (s *Server) AddTeam(org, slug string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ensureOrgLocked(org)
+	t := s.teams[key(org, slug)]
+	if t == nil {
+		t = &team{id: s.newID(), org: org, slug: slug, name: slug, memberSet: map[string]bool{}}
+		s.teams[key(org, slug)] = t
+	}
+	for _, m := range members {
+		if !t.memberSet[strings.ToLower(m)] {
+			t.memberSet[strings.ToLower(m)] = true
+			t.members = append(t.members, m)
+		}
+	}
+}
+
+func (s *Server) ensureOrgLocked(org string) {
+	if s.orgs[strings.ToLower(org)] {
+		return
+	}
+	s.orgs[strings.ToLower(org)] = true
+	if s.users[strings.ToLower(org)] == nil {
+		s.users[strings.ToLower(org)] = &user{id: s.newID(), login: org, typ: "Organization"}
+	}
+}
+
+// UserToken returns a personal access token acting as login, e.g. to use
+// the API with curl in the sandbox. It never expires.
+func (s *Server) UserToken(login string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userLocked(login)
+	if u == nil || u.typ != "User" {
+		return "", fmt.Errorf("user token: %q is not a user; add it with AddUser", login)
+	}
+	tok := "ghp_" + randomHex(18)
+	s.tokens[tok] = &token{login: u.login}
+	return tok, nil
+}
+
+// CreateRepo creates owner/name as a bare git repository whose main branch
+// has one commit with files. An owner that is not a user becomes an
+// organisation.
+func (s *Server) CreateRepo(owner, name string, files map[string][]byte) error {
+	s.mu.Lock()
+	if s.repos[key(owner, name)] != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("creating repository %s/%s: it already exists", owner, name)
+	}
+	if u := s.users[strings.ToLower(owner)]; u == nil || u.typ == "Organization" {
+		s.ensureOrgLocked(owner)
+	}
+	s.mu.Unlock()
+	if len(files) == 0 {
+		files = map[string][]byte{"README.md": []byte("# " + name + "\n")}
+	}
+	ctx := context.Background()
+	dir := s.RepoDir(owner, name)
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("creating repository %s/%s: %s already exists", owner, name, dir)
+	}
+	g, err := initBare(ctx, dir)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	rp := &repo{
+		owner: owner, name: name, git: g, created: now,
+		pulls: map[int]*pull{}, labels: map[string]*label{}, comments: map[int64]*comment{}, permissions: map[string]string{},
+	}
+	g.mu.Lock()
+	_, err = s.writeCommit(ctx, rp, "main", "", zeroOID, Commit{Author: owner, Message: "Initial commit", Files: files}, now)
+	g.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("creating repository %s/%s: %w", owner, name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.repos[key(owner, name)] != nil {
+		return fmt.Errorf("creating repository %s/%s: it already exists", owner, name)
+	}
+	rp.id = s.newID()
+	s.repos[key(owner, name)] = rp
+	return nil
+}
+
+// SetPermission sets login's permission on a repository (admin, maintain,
+// write, triage, read or none), as reported by the collaborators API.
+func (s *Server) SetPermission(owner, name, login, permission string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp := s.repoLocked(owner, name)
+	if rp == nil {
+		return fmt.Errorf("setting a permission: repository %s/%s does not exist", owner, name)
+	}
+	rp.permissions[strings.ToLower(login)] = permission
+	return nil
+}
+
+// SetRequiredChecks protects main: merging through the API then needs a
+// successful latest check run of each name on the head commit. The driver's
+// Merge ignores it, like an admin bypassing branch protection.
+func (s *Server) SetRequiredChecks(owner, name string, checks ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp := s.repoLocked(owner, name)
+	if rp == nil {
+		return fmt.Errorf("setting required checks: repository %s/%s does not exist", owner, name)
+	}
+	rp.required = append([]string(nil), checks...)
+	return nil
+}
+
+func (s *Server) driverRepo(owner, name string) (*repo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp := s.repoLocked(owner, name)
+	if rp == nil {
+		return nil, fmt.Errorf("repository %s/%s: %w", owner, name, statusErr(http.StatusNotFound, "Not Found"))
+	}
+	return rp, nil
+}
+
+// CommitToBranch commits directly to a branch (creating it from main if it
+// does not exist), e.g. to change the configuration on main. No webhook.
+func (s *Server) CommitToBranch(owner, name, branch string, c Commit) (string, error) {
+	rp, err := s.driverRepo(owner, name)
+	if err != nil {
+		return "", err
+	}
+	if c.Message == "" {
+		c.Message = "Update " + strings.Join(sortedKeys(c.Files), ", ")
+	}
+	ctx := context.Background()
+	rp.git.mu.Lock()
+	defer rp.git.mu.Unlock()
+	old, err := rp.git.branchTip(branch)
+	parent := old
+	if err != nil {
+		old = zeroOID
+		if parent, err = rp.git.branchTip("main"); err != nil {
+			return "", err
+		}
+	}
+	return s.writeCommit(ctx, rp, branch, parent, old, c, s.now())
+}
+
+// OpenPullRequest creates branch from main with one commit by author that
+// writes files (a nil value deletes a file), opens a pull request from it
+// and delivers pull_request "opened".
+func (s *Server) OpenPullRequest(owner, name, author, branch, title string, files map[string][]byte) (int, error) {
+	return s.OpenPullRequestWith(owner, name, author, branch, title, "", Commit{Author: author, Files: files})
+}
+
+// OpenPullRequestWith is OpenPullRequest with a body and full control of
+// the first commit (committer, message, modes).
+func (s *Server) OpenPullRequestWith(owner, name, author, branch, title, body string, c Commit) (int, error) {
+	rp, err := s.driverRepo(owner, name)
+	if err != nil {
+		return 0, err
+	}
+	n, evs, err := s.openPull(context.Background(), rp, author, branch, title, body, c)
+	if err != nil {
+		return 0, fmt.Errorf("opening a pull request on %s/%s: %w", owner, name, err)
+	}
+	s.hooks.deliverNow(evs)
+	return n, nil
+}
+
+// Push adds a commit by author to the pull request's branch and delivers
+// pull_request "synchronize". It returns the new head SHA.
+func (s *Server) Push(owner, name string, number int, author string, files map[string][]byte) (string, error) {
+	return s.PushCommit(owner, name, number, Commit{Author: author, Files: files})
+}
+
+// PushCommit is Push with full control of the commit.
+func (s *Server) PushCommit(owner, name string, number int, c Commit) (string, error) {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return "", err
+	}
+	sha, evs, err := s.push(context.Background(), rp, pr, c)
+	if err != nil {
+		return "", fmt.Errorf("pushing to %s/%s#%d: %w", owner, name, number, err)
+	}
+	s.hooks.deliverNow(evs)
+	return sha, nil
+}
+
+// EditPullRequest changes the title and body and delivers "edited".
+func (s *Server) EditPullRequest(owner, name string, number int, user, title, body string) error {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return err
+	}
+	evs, err := s.editPull(context.Background(), rp, pr, user, &title, &body, nil)
+	if err != nil {
+		return err
+	}
+	s.hooks.deliverNow(evs)
+	return nil
+}
+
+// ClosePullRequest closes without merging and delivers "closed".
+func (s *Server) ClosePullRequest(owner, name string, number int, user string) error {
+	return s.setState(owner, name, number, user, "closed")
+}
+
+// ReopenPullRequest reopens and delivers "reopened".
+func (s *Server) ReopenPullRequest(owner, name string, number int, user string) error {
+	return s.setState(owner, name, number, user, "open")
+}
+
+func (s *Server) setState(owner, name string, number int, user, state string) error {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return err
+	}
+	evs, err := s.editPull(context.Background(), rp, pr, user, nil, nil, &state)
+	if err != nil {
+		return err
+	}
+	s.hooks.deliverNow(evs)
+	return nil
+}
+
+// SubmitReview submits a review on the current head commit and delivers
+// pull_request_review "submitted". state is APPROVED, CHANGES_REQUESTED or
+// COMMENTED (or the REST event names APPROVE, REQUEST_CHANGES, COMMENT).
+func (s *Server) SubmitReview(owner, name string, number int, user, state, body string) (int64, error) {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return 0, err
+	}
+	if state == "" || strings.EqualFold(state, "PENDING") {
+		return 0, fmt.Errorf("submitting a review: state must be APPROVED, CHANGES_REQUESTED or COMMENTED")
+	}
+	id, evs, err := s.submitReview(context.Background(), rp, pr, user, state, body, "")
+	if err != nil {
+		return 0, fmt.Errorf("reviewing %s/%s#%d as %s: %w", owner, name, number, user, err)
+	}
+	s.hooks.deliverNow(evs)
+	return id, nil
+}
+
+// EditReview changes a review's body and delivers "edited".
+func (s *Server) EditReview(owner, name string, number int, reviewID int64, user, body string) error {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return err
+	}
+	_, evs, err := s.editReview(context.Background(), rp, pr, reviewID, user, body)
+	if err != nil {
+		return err
+	}
+	s.hooks.deliverNow(evs)
+	return nil
+}
+
+// DismissReview dismisses an approval or change request and delivers
+// pull_request_review "dismissed".
+func (s *Server) DismissReview(owner, name string, number int, reviewID int64, user, message string) error {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return err
+	}
+	_, evs, err := s.dismissReview(context.Background(), rp, pr, reviewID, user, message)
+	if err != nil {
+		return err
+	}
+	s.hooks.deliverNow(evs)
+	return nil
+}
+
+// Comment adds an issue comment and delivers issue_comment "created".
+func (s *Server) Comment(owner, name string, number int, user, body string) (int64, error) {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return 0, err
+	}
+	c, evs, err := s.addComment(rp, pr, user, body)
+	if err != nil {
+		return 0, err
+	}
+	s.hooks.deliverNow(evs)
+	return c.id, nil
+}
+
+// EditComment changes a comment's body and delivers issue_comment "edited".
+func (s *Server) EditComment(owner, name string, commentID int64, user, body string) error {
+	rp, err := s.driverRepo(owner, name)
+	if err != nil {
+		return err
+	}
+	_, evs, err := s.editComment(rp, commentID, user, body)
+	if err != nil {
+		return err
+	}
+	s.hooks.deliverNow(evs)
+	return nil
+}
+
+// Merge merges the pull request with a merge commit on main, whatever its
+// checks and reviews say (an admin bypass), and delivers "closed" with
+// merged true. It returns the merge commit SHA.
+func (s *Server) Merge(owner, name string, number int, user string) (string, error) {
+	return s.mergeDriver(owner, name, number, user, false)
+}
+
+// MergeProtected merges like the API does for a non-admin: the required
+// checks set with SetRequiredChecks must have passed on the head commit.
+func (s *Server) MergeProtected(owner, name string, number int, user string) (string, error) {
+	return s.mergeDriver(owner, name, number, user, true)
+}
+
+func (s *Server) mergeDriver(owner, name string, number int, user string, protected bool) (string, error) {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return "", err
+	}
+	sha, evs, err := s.merge(context.Background(), rp, pr, user, mergeOptions{protected: protected})
+	if err != nil {
+		return "", fmt.Errorf("merging %s/%s#%d: %w", owner, name, number, err)
+	}
+	s.hooks.deliverNow(evs)
+	return sha, nil
+}
+
+// RequestCheckRerun is a user pressing "Re-run" on a check run: it delivers
+// check_run "rerequested".
+func (s *Server) RequestCheckRerun(owner, name string, checkRunID int64, user string) error {
+	rp, err := s.driverRepo(owner, name)
+	if err != nil {
+		return err
+	}
+	evs, err := s.rerequestCheckRun(rp, checkRunID, user)
+	if err != nil {
+		return err
+	}
+	s.hooks.deliverNow(evs)
+	return nil
+}
+
+// ---- readers ----
+
+// PullRequest returns the pull request as GET /pulls/{number} would.
+func (s *Server) PullRequest(owner, name string, number int) (*github.PullRequest, error) {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return nil, err
+	}
+	x := s.pullGit(context.Background(), rp, pr, true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pullJSON(rp, pr, x), nil
+}
+
+// Reviews returns every review, including dismissed and pending ones.
+func (s *Server) Reviews(owner, name string, number int) ([]*github.PullRequestReview, error) {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*github.PullRequestReview, 0, len(pr.reviews))
+	for _, rv := range pr.reviews {
+		out = append(out, s.reviewJSON(rp, pr, rv))
+	}
+	return out, nil
+}
+
+// Labels returns the pull request's label names, in the order they were added.
+func (s *Server) Labels(owner, name string, number int) ([]string, error) {
+	_, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string{}, pr.labels...), nil
+}
+
+// Comments returns the pull request's issue comments, oldest first.
+func (s *Server) Comments(owner, name string, number int) ([]*github.IssueComment, error) {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*github.IssueComment, 0, len(pr.comments))
+	for _, id := range pr.comments {
+		out = append(out, s.commentJSON(rp, rp.comments[id]))
+	}
+	return out, nil
+}
+
+// RequestedReviewers returns the pending review requests: user logins and
+// team slugs.
+func (s *Server) RequestedReviewers(owner, name string, number int) (users, teams []string, err error) {
+	_, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string{}, pr.requestedUsers...), append([]string{}, pr.requestedTeams...), nil
+}
+
+// CheckRuns returns every check run on sha, oldest first, with their
+// annotations inline.
+func (s *Server) CheckRuns(owner, name, sha string) ([]*github.CheckRun, error) {
+	rp, err := s.driverRepo(owner, name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*github.CheckRun
+	for _, cr := range rp.checkRuns {
+		if cr.headSHA == sha {
+			out = append(out, s.checkRunJSON(rp, cr, true))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GetID() < out[j].GetID() })
+	return out, nil
+}
+
+// MainSHA returns the commit main points at.
+func (s *Server) MainSHA(owner, name string) (string, error) {
+	rp, err := s.driverRepo(owner, name)
+	if err != nil {
+		return "", err
+	}
+	return rp.git.branchTip("main")
+}
