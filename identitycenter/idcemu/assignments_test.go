@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/clock"
 )
 
 const account = "111122223333"
@@ -145,6 +147,15 @@ func TestAssignmentLifecycle(t *testing.T) {
 	}
 	if state, _ := h.emu.PermissionSet(ps); len(state.ProvisionedAccounts) != 0 {
 		t.Errorf("set still provisioned to %v after its last assignment there was deleted", state.ProvisionedAccounts)
+	}
+
+	deletions, err := h.sso.ListAccountAssignmentDeletionStatus(t.Context(), &ssoadmin.ListAccountAssignmentDeletionStatusInput{
+		InstanceArn: aws.String(h.emu.InstanceARN()),
+	})
+	ok(t, err)
+	if len(deletions.AccountAssignmentsDeletionStatus) != 1 || deletions.AccountAssignmentsDeletionStatus[0].Status != types.StatusValuesSucceeded ||
+		aws.ToString(deletions.AccountAssignmentsDeletionStatus[0].RequestId) != aws.ToString(del.RequestId) {
+		t.Errorf("ListAccountAssignmentDeletionStatus = %+v, want the one SUCCEEDED deletion", deletions.AccountAssignmentsDeletionStatus)
 	}
 
 	// Deleting what is not there is ResourceNotFoundException (see the package doc).
@@ -372,5 +383,42 @@ func TestConcurrentAssignments(t *testing.T) {
 	h.clock.Advance(time.Second)
 	if got := len(h.emu.Assignments()); got != len(users) {
 		t.Errorf("%d assignments after concurrent creation, want %d", got, len(users))
+	}
+}
+
+func TestAsyncOnOffsetClock(t *testing.T) {
+	clk := &clock.Offset{}
+	h := newHarness(t, Options{Clock: clk, AsyncDelay: 20 * time.Millisecond}, 1)
+	alice := h.emu.AddUser("alice@acme.example", "Alice")
+	ps := h.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, nil, "")
+	out, err := h.sso.CreateAccountAssignment(t.Context(), createInput(ps, alice))
+	ok(t, err)
+	id := aws.ToString(out.AccountAssignmentCreationStatus.RequestId)
+	polls := 0
+	for deadline := time.Now().Add(5 * time.Second); ; polls++ {
+		st := h.creationStatus(t, id)
+		if st.Status == types.StatusValuesSucceeded {
+			break
+		}
+		if st.Status != types.StatusValuesInProgress || time.Now().After(deadline) {
+			t.Fatalf("status %s after %d polls", st.Status, polls)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	// Moving the sandbox clock forward completes operations at once.
+	slowClock := &clock.Offset{}
+	slow := newHarness(t, Options{Clock: slowClock, AsyncDelay: time.Hour}, 1)
+	bob := slow.emu.AddUser("bob@acme.example", "Bob")
+	slowPS := slow.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, nil, "")
+	out, err = slow.sso.CreateAccountAssignment(t.Context(), createInput(slowPS, bob))
+	ok(t, err)
+	id = aws.ToString(out.AccountAssignmentCreationStatus.RequestId)
+	if got := slow.creationStatus(t, id).Status; got != types.StatusValuesInProgress {
+		t.Fatalf("status before the hour passed: %s, want IN_PROGRESS", got)
+	}
+	slowClock.Advance(time.Hour)
+	if got := slow.creationStatus(t, id).Status; got != types.StatusValuesSucceeded {
+		t.Errorf("after advancing the clock past the delay: %s, want SUCCEEDED", got)
 	}
 }

@@ -173,6 +173,12 @@ func New(opts Options) *Emulator {
 	return e
 }
 
+// InstanceARN returns the ARN of the emulated Identity Center instance.
+func (e *Emulator) InstanceARN() string { return e.instanceARN }
+
+// IdentityStoreID returns the id of the instance's identity store.
+func (e *Emulator) IdentityStoreID() string { return e.identityStoreID }
+
 func clampRate(f float64) float64 {
 	if math.IsNaN(f) || f < 0 {
 		return 0

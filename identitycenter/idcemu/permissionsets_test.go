@@ -24,8 +24,6 @@ func (h *harness) createPS(t *testing.T, name, duration string, tags ...types.Ta
 	return aws.ToString(out.PermissionSet.PermissionSetArn)
 }
 
-func psInput(arn string) (*string, *string) { return aws.String(DefaultInstanceARN), aws.String(arn) }
-
 func TestCreateDescribeUpdatePermissionSet(t *testing.T) {
 	h := newHarness(t, Options{}, 1)
 	out, err := h.sso.CreatePermissionSet(t.Context(), &ssoadmin.CreatePermissionSetInput{
@@ -295,6 +293,14 @@ func TestProvisioning(t *testing.T) {
 	ok(t, err)
 	if diff := cmp.Diff([]string{account}, accts.AccountIds); diff != "" {
 		t.Errorf("accounts (-want +got):\n%s", diff)
+	}
+
+	outdated, err := h.sso.ListAccountsForProvisionedPermissionSet(t.Context(), &ssoadmin.ListAccountsForProvisionedPermissionSetInput{
+		InstanceArn: aws.String(DefaultInstanceARN), PermissionSetArn: aws.String(arn), ProvisioningStatus: types.ProvisioningStatusLatestPermissionSetProvisioned,
+	})
+	ok(t, err)
+	if len(outdated.AccountIds) != 0 {
+		t.Errorf("accounts with the latest version = %v, want none after a policy change", outdated.AccountIds)
 	}
 
 	all, err := h.sso.ProvisionPermissionSet(t.Context(), &ssoadmin.ProvisionPermissionSetInput{

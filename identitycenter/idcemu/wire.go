@@ -39,8 +39,6 @@ type apiError struct {
 	extra   map[string]any
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.message }
-
 func errValidation(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: codeValidation, message: fmt.Sprintf(format, args...)}
 }
