@@ -75,7 +75,7 @@ func TestParseConfig(t *testing.T) {
 		{
 			name: "no admins",
 			data: edit(`admins: ["@acme/sso-admins"]`, "admins: []"),
-			want: []Finding{ce(6, 9, "admins has 0 entries, at least 1 are needed", "")},
+			want: []Finding{ce(6, 9, "admins has 0 entries, at least 1 are needed", "list at least 1")},
 		},
 		{
 			name: "admin without @",

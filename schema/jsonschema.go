@@ -139,7 +139,7 @@ func (t *translator) leaf(e *jsonschema.ValidationError) {
 			t.add(kl, kc, "unknown key "+strconv.Quote(p)+in(field), fix)
 		}
 	case *kind.Type:
-		t.typeError(e.InstanceLocation, k)
+		t.typeError(e.InstanceLocation, k, sch)
 	case *kind.Enum:
 		want := make([]string, len(k.Want))
 		for i, w := range k.Want {
@@ -159,7 +159,7 @@ func (t *translator) leaf(e *jsonschema.ValidationError) {
 	case *kind.MaxLength:
 		t.add(line, col, fmt.Sprintf("%s is %d characters long, at most %d are allowed", field, k.Got, k.Want), or(hint, "shorten it"))
 	case *kind.MinItems:
-		t.add(line, col, fmt.Sprintf("%s has %d entries, at least %d are needed", field, k.Got, k.Want), hint)
+		t.add(line, col, fmt.Sprintf("%s has %d entries, at least %d are needed", field, k.Got, k.Want), or(hint, fmt.Sprintf("list at least %d", k.Want)))
 	case *kind.MaxItems:
 		t.add(line, col, fmt.Sprintf("%s has %d entries, at most %d are allowed", field, k.Got, k.Want), or(hint, "remove some"))
 	case *kind.UniqueItems:
@@ -223,7 +223,7 @@ func (t *translator) alternatives(e *jsonschema.ValidationError, branches any, m
 	}
 }
 
-func (t *translator) typeError(loc []string, k *kind.Type) {
+func (t *translator) typeError(loc []string, k *kind.Type, sch map[string]any) {
 	ptr := pointerOf(loc)
 	field := fieldName(loc)
 	line, col := t.d.pos(ptr)
@@ -242,7 +242,11 @@ func (t *translator) typeError(loc []string, k *kind.Type) {
 		t.add(line, col, fmt.Sprintf("%s is empty, but must be %s", field, wants), "give it a value")
 		return
 	}
-	t.add(line, col, fmt.Sprintf("%s must be %s, not %s", field, wants, typeName(k.Got)), "")
+	fix := ""
+	if ex := example(sch); ex != "..." {
+		fix = "for example " + lastToken(loc) + ": " + ex
+	}
+	t.add(line, col, fmt.Sprintf("%s must be %s, not %s", field, wants, typeName(k.Got)), fix)
 }
 
 // propertyOwner finds the object holding key prop whose place in the
@@ -252,7 +256,7 @@ func (t *translator) propertyOwner(schemaURL, prop string) (string, []string) {
 	_, frag, _ := strings.Cut(schemaURL, "#")
 	toks := strings.Split(strings.Trim(frag, "/"), "/")
 	toks = toks[:max(len(toks)-1, 0)] // drop "propertyNames"
-	var pattern []string               // "" matches any index or key
+	var pattern []string              // "" matches any index or key
 	for i := 0; i < len(toks); i++ {
 		switch toks[i] {
 		case "properties":

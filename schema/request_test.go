@@ -115,7 +115,7 @@ func TestValidateRequest(t *testing.T) {
 		{
 			name: "wrong type",
 			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: [4h]", `justification: "INC-1234: investigating"`),
-			want: []Finding{e(3, 11, "duration must be a string, not a list", "")},
+			want: []Finding{e(3, 11, "duration must be a string, not a list", "for example duration: 4h")},
 		},
 		{
 			name: "empty value",
@@ -263,7 +263,7 @@ func TestValidateRequest(t *testing.T) {
 		{
 			name: "custom set with an empty managed policy list",
 			data: custom("1h", "2h", "  managed_policies: []"),
-			want: []Finding{e(7, 21, "custom_permission_set.managed_policies has 0 entries, at least 1 are needed", "")},
+			want: []Finding{e(7, 21, "custom_permission_set.managed_policies has 0 entries, at least 1 are needed", "list at least 1")},
 		},
 		{
 			name: "more than 10 managed policies",
@@ -415,5 +415,31 @@ func TestCheckRequestWithoutConfig(t *testing.T) {
 		`say why you need the access, e.g. "INC-1234: investigating 5xx errors in the payment API"`)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("CheckRequest (-want +got):\n%s", diff)
+	}
+}
+
+func TestFindingStringAndSort(t *testing.T) {
+	fs := []Finding{
+		{Path: "b.yaml", Line: 1, Col: 1, Severity: SeverityError, Message: "m"},
+		{Path: "a.yaml", Line: 2, Col: 1, Severity: SeverityWarning, Message: "w", Fix: "f"},
+		{Path: "a.yaml", Line: 2, Col: 1, Severity: SeverityError, Message: "z"},
+		{Path: "a.yaml", Line: 1, Col: 5, Severity: SeveritySuggestion, Message: "s"},
+	}
+	SortFindings(fs)
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.String())
+	}
+	want := []string{
+		"a.yaml:1:5: suggestion: s",
+		"a.yaml:2:1: error: z",
+		"a.yaml:2:1: warning: w (fix: f)",
+		"b.yaml:1:1: error: m",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sorted findings (-want +got):\n%s", diff)
+	}
+	if !HasErrors(fs) || HasErrors(fs[2:3]) || HasErrors(nil) {
+		t.Errorf("HasErrors wrong")
 	}
 }

@@ -50,7 +50,7 @@ func TestParseRequestRejectsUnsafeYAML(t *testing.T) {
 		{
 			name: "YAML syntax error",
 			data: "account: payments-prod\nduration: 4h\n  permission_set: x\n",
-			want: []Finding{e(3, 1, "invalid YAML: mapping values are not allowed in this context", "")},
+			want: []Finding{e(3, 1, "invalid YAML: mapping values are not allowed in this context", yamlSyntaxFix)},
 		},
 		{
 			name: "two documents",

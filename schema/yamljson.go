@@ -101,6 +101,10 @@ func offsetPos(data []byte, off int) (line, col int) {
 	return line, col
 }
 
+// yamlSyntaxFix is the advice for a syntax error; yaml.v3 reports the line
+// where the construct that failed began, which may be a line early.
+const yamlSyntaxFix = "check indentation, quotes and brackets on this line and the next; quote values that contain \": \" or start with a special character"
+
 var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseYAML applies the safe-parsing rules to data: size cap, UTF-8 text,
@@ -149,13 +153,13 @@ func parseYAML(path string, data []byte, limit int, what string) (doc *document,
 		if errors.Is(err, io.EOF) {
 			return fail(1, 1, fmt.Sprintf("the %s is empty", what), "write the keys the schema asks for, e.g. account: and duration:")
 		}
-		return fail(yamlErrorPos(err), 1, "invalid YAML: "+yamlErrorText(err), "")
+		return fail(yamlErrorPos(err), 1, "invalid YAML: "+yamlErrorText(err), yamlSyntaxFix)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		return fail(yamlErrorPos(err), 1, "invalid YAML: "+yamlErrorText(err), "")
+		return fail(yamlErrorPos(err), 1, "invalid YAML: "+yamlErrorText(err), yamlSyntaxFix)
 	default:
 		return fail(max(next.Line, 1), 1, fmt.Sprintf("the %s holds more than one YAML document", what),
 			"remove the \"---\" separator and everything after it: one file is one document")
