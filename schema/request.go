@@ -126,8 +126,9 @@ func ParseRequest(path string, data []byte) (*RequestFile, []Finding) {
 }
 
 // CheckRequest applies the rules that need the config or facts outside the
-// file (the folder, the requester). With a nil config only the rules that
-// need none are applied.
+// file (the folder, the requester), and reports the inline policy's lint
+// findings. The folder, requests/<folder>/, may be the account's name or its
+// 12-digit id. With a nil config only the rules that need none are applied.
 func CheckRequest(f *RequestFile, cfg *Config, opts CheckOptions) []Finding {
 	if f == nil {
 		return nil
