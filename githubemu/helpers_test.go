@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -211,3 +212,5 @@ func gitCmd(t *testing.T, dir string, args ...string) string {
 }
 
 var ctx = context.Background()
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -1,0 +1,343 @@
+package githubemu
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-github/v62/github"
+)
+
+func TestPullRequestFilesAndCommits(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.emu.AddUser("dave", "dave@acme.example")
+	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/alice", "Request access", map[string][]byte{
+		"requests/payments-prod/alice.yaml": []byte("account: payments-prod\n"),
+		"README.md":                         []byte("# access\nchanged\n"),
+		".github/CODEOWNERS":                nil, // delete
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second commit by alice, committed by dave, renames the request and
+	// adds a symlink; a third has an email nobody owns.
+	if _, err := e.emu.PushCommit(org, repoName, n, Commit{Author: "alice", Committer: "dave", Files: map[string][]byte{
+		"requests/payments-prod/alice.yaml":  nil,
+		"requests/payments-prod/alice2.yaml": []byte("account: payments-prod\n"),
+		"requests/link.yaml":                 []byte("payments-prod/alice2.yaml"),
+	}, Modes: map[string]string{"requests/link.yaml": "120000"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.emu.AddUser("mallory", "mallory@evil.example")
+	head, err := e.emu.Push(org, repoName, n, "mallory", map[string][]byte{"x.txt": []byte("x\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	files, _, err := e.app.PullRequests.ListFiles(ctx, org, repoName, n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type fileRow struct{ Name, Status, Prev string }
+	var got []fileRow
+	for _, f := range files {
+		got = append(got, fileRow{f.GetFilename(), f.GetStatus(), f.GetPreviousFilename()})
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].Name < got[j].Name })
+	want := []fileRow{
+		{".github/CODEOWNERS", "removed", ""},
+		{"README.md", "modified", ""},
+		{"requests/link.yaml", "added", ""},
+		{"requests/payments-prod/alice2.yaml", "added", ""},
+		{"x.txt", "added", ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	for _, f := range files {
+		if f.GetFilename() == "README.md" && (f.GetAdditions() != 1 || f.GetDeletions() != 0 || !strings.HasPrefix(f.GetPatch(), "@@") || !strings.Contains(f.GetPatch(), "+changed")) {
+			t.Errorf("README.md: +%d -%d patch %q", f.GetAdditions(), f.GetDeletions(), f.GetPatch())
+		}
+	}
+
+	commits, _, err := e.app.PullRequests.ListCommits(ctx, org, repoName, n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type commitRow struct{ Author, Committer, Email string }
+	var gotC []commitRow
+	for _, c := range commits {
+		gotC = append(gotC, commitRow{c.GetAuthor().GetLogin(), c.GetCommitter().GetLogin(), c.GetCommit().GetAuthor().GetEmail()})
+	}
+	wantC := []commitRow{{"alice", "alice", "alice@acme.example"}, {"alice", "dave", "alice@acme.example"}, {"mallory", "mallory", "mallory@evil.example"}}
+	if diff := cmp.Diff(wantC, gotC); diff != "" {
+		t.Errorf("commits (-want +got):\n%s", diff)
+	}
+	if commits[2].GetSHA() != head {
+		t.Errorf("last commit %s, want head %s", commits[2].GetSHA(), head)
+	}
+
+	pr, _, err := e.app.PullRequests.Get(ctx, org, repoName, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, _ := e.emu.MainSHA(org, repoName)
+	if pr.GetHead().GetSHA() != head || pr.GetBase().GetSHA() != main || pr.GetBase().GetRef() != "main" || pr.GetUser().GetLogin() != "alice" {
+		t.Errorf("pull = head %s base %s@%s user %s", pr.GetHead().GetSHA(), pr.GetBase().GetRef(), pr.GetBase().GetSHA(), pr.GetUser().GetLogin())
+	}
+	if pr.GetCommits() != 3 || pr.GetChangedFiles() != 5 || !pr.GetMergeable() || pr.GetMergeableState() != "clean" {
+		t.Errorf("pull counts: commits %d files %d mergeable %v %s", pr.GetCommits(), pr.GetChangedFiles(), pr.GetMergeable(), pr.GetMergeableState())
+	}
+
+	// Modes through the trees API; a symlink to a regular file reads as that
+	// file through the contents API, as on GitHub.
+	tree, _, err := e.app.Git.GetTree(ctx, org, repoName, head, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes := map[string]string{}
+	for _, te := range tree.Entries {
+		modes[te.GetPath()] = te.GetMode()
+	}
+	if modes["requests/link.yaml"] != "120000" || modes["requests/payments-prod/alice2.yaml"] != "100644" || modes["requests"] != "040000" {
+		t.Errorf("tree modes = %v", modes)
+	}
+	fc, _, _, err := e.app.Repositories.GetContents(ctx, org, repoName, "requests/link.yaml", &github.RepositoryContentGetOptions{Ref: head})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc.GetPath() != "requests/payments-prod/alice2.yaml" || fc.GetType() != "file" {
+		t.Errorf("symlink contents = %s %s, want the target file", fc.GetType(), fc.GetPath())
+	}
+}
+
+func TestReviewsAndReviewers(t *testing.T) {
+	e := newEnv(t, Options{})
+	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/a", "Request", map[string][]byte{"requests/payments-prod/a.yaml": []byte("a: 1\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The App requests bob and the payments-leads team.
+	pr, _, err := e.app.PullRequests.RequestReviewers(ctx, org, repoName, n, github.ReviewersRequest{Reviewers: []string{"bob"}, TeamReviewers: []string{"payments-leads"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pr.RequestedReviewers) != 1 || len(pr.RequestedTeams) != 1 {
+		t.Errorf("after request: users %v teams %v", pr.RequestedReviewers, pr.RequestedTeams)
+	}
+	if _, _, err := e.app.PullRequests.RequestReviewers(ctx, org, repoName, n, github.ReviewersRequest{Reviewers: []string{"alice"}}); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("requesting the author: %v, want 422", err)
+	}
+	if _, _, err := e.app.PullRequests.RequestReviewers(ctx, org, repoName, n, github.ReviewersRequest{TeamReviewers: []string{"nope"}}); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("requesting an unknown team: %v, want 422", err)
+	}
+	rv, _, err := e.app.PullRequests.ListReviewers(ctx, org, repoName, n, nil)
+	if err != nil || len(rv.Users) != 1 || rv.Users[0].GetLogin() != "bob" || len(rv.Teams) != 1 || rv.Teams[0].GetSlug() != "payments-leads" {
+		t.Errorf("ListReviewers = %+v, %v", rv, err)
+	}
+
+	if _, err := e.emu.SubmitReview(org, repoName, n, "alice", "APPROVED", ""); statusOf2(err) != http.StatusUnprocessableEntity {
+		t.Errorf("self-approval: %v, want 422", err)
+	}
+	if _, err := e.emu.SubmitReview(org, repoName, n, "carol", "CHANGES_REQUESTED", ""); statusOf2(err) != http.StatusUnprocessableEntity {
+		t.Errorf("changes requested without a body: %v, want 422", err)
+	}
+	id, err := e.emu.SubmitReview(org, repoName, n, "bob", "APPROVED", "jit: duration 2h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bob's review answers his request and the team's.
+	users, teams, _ := e.emu.RequestedReviewers(org, repoName, n)
+	if len(users)+len(teams) != 0 {
+		t.Errorf("after bob's review still requested: %v %v", users, teams)
+	}
+	head := mustPull(t, e, n).GetHead().GetSHA()
+	reviews, _, err := e.app.PullRequests.ListReviews(ctx, org, repoName, n, nil)
+	if err != nil || len(reviews) != 1 {
+		t.Fatalf("ListReviews = %v, %v", reviews, err)
+	}
+	r := reviews[0]
+	if r.GetID() != id || r.GetState() != "APPROVED" || r.GetCommitID() != head || r.GetUser().GetLogin() != "bob" || r.GetBody() != "jit: duration 2h" || r.SubmittedAt == nil {
+		t.Errorf("review = %+v", r)
+	}
+	// A push moves the head; the old review keeps its commit id.
+	newHead, _ := e.emu.Push(org, repoName, n, "alice", map[string][]byte{"requests/payments-prod/a.yaml": []byte("a: 2\n")})
+	if newHead == head {
+		t.Fatal("push did not move the head")
+	}
+	got, _, _ := e.app.PullRequests.GetReview(ctx, org, repoName, n, id)
+	if got.GetCommitID() != head {
+		t.Errorf("review commit_id after push = %s, want the old head %s", got.GetCommitID(), head)
+	}
+
+	// The App dismisses it; a comment review cannot be dismissed.
+	d, _, err := e.app.PullRequests.DismissReview(ctx, org, repoName, n, id, &github.PullRequestReviewDismissalRequest{Message: github.String("stale")})
+	if err != nil || d.GetState() != "DISMISSED" {
+		t.Errorf("dismiss = %v, %v", d.GetState(), err)
+	}
+	e.emu.WaitDeliveries() // the dismissal's event, so the order below is fixed
+	cid, _ := e.emu.SubmitReview(org, repoName, n, "carol", "COMMENTED", "looks fine")
+	if err := e.emu.DismissReview(org, repoName, n, cid, "carol", "x"); statusOf2(err) != http.StatusUnprocessableEntity {
+		t.Errorf("dismissing a comment: %v, want 422", err)
+	}
+	// Create a review through the API and remove a request.
+	created, _, err := e.userClient(t, "carol").PullRequests.CreateReview(ctx, org, repoName, n, &github.PullRequestReviewRequest{Event: github.String("APPROVE")})
+	if err != nil || created.GetState() != "APPROVED" || created.GetCommitID() != newHead {
+		t.Errorf("CreateReview = %v %v, %v", created.GetState(), created.GetCommitID(), err)
+	}
+	if _, _, err := e.app.PullRequests.RequestReviewers(ctx, org, repoName, n, github.ReviewersRequest{Reviewers: []string{"bob"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.PullRequests.RemoveReviewers(ctx, org, repoName, n, github.ReviewersRequest{Reviewers: []string{"bob"}}); err != nil {
+		t.Fatal(err)
+	}
+	if users, _, _ := e.emu.RequestedReviewers(org, repoName, n); len(users) != 0 {
+		t.Errorf("after removal: %v", users)
+	}
+	// Every review event reached the App, the API's own ones included.
+	e.emu.WaitDeliveries()
+	var states []string
+	for _, rec := range e.hooks.records() {
+		if rec.header.Get("X-GitHub-Event") != "pull_request_review" {
+			continue
+		}
+		var ev github.PullRequestReviewEvent
+		if err := json.Unmarshal(rec.body, &ev); err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, ev.GetAction()+":"+ev.GetReview().GetState())
+	}
+	if diff := cmp.Diff([]string{"submitted:APPROVED", "dismissed:DISMISSED", "submitted:COMMENTED", "submitted:APPROVED"}, states); diff != "" {
+		t.Errorf("driver review events (-want +got):\n%s", diff)
+	}
+}
+
+func statusOf2(err error) int {
+	if se, ok := asStatus(err); ok {
+		return se.Status
+	}
+	return 0
+}
+
+func asStatus(err error) (*StatusError, bool) {
+	for err != nil {
+		if se, ok := err.(*StatusError); ok {
+			return se, true
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return nil, false
+		}
+		err = u.Unwrap()
+	}
+	return nil, false
+}
+
+func mustPull(t *testing.T, e *env, n int) *github.PullRequest {
+	t.Helper()
+	pr, err := e.emu.PullRequest(org, repoName, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pr
+}
+
+func TestLabelsCommentsAndState(t *testing.T) {
+	e := newEnv(t, Options{})
+	n, _ := e.emu.OpenPullRequest(org, repoName, "alice", "req/l", "Request", map[string][]byte{"requests/payments-prod/l.yaml": []byte("l: 1\n")})
+	if _, _, err := e.app.Issues.AddLabelsToIssue(ctx, org, repoName, n, []string{"jit:pending-owner", "extra"}); err != nil {
+		t.Fatal(err)
+	}
+	ls, _, err := e.app.Issues.ReplaceLabelsForIssue(ctx, org, repoName, n, []string{"jit:approved", "extra"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(ls []*github.Label) []string {
+		var out []string
+		for _, l := range ls {
+			out = append(out, l.GetName())
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"extra", "jit:approved"}, names(ls)); diff != "" {
+		t.Errorf("after replace (-want +got):\n%s", diff)
+	}
+	if _, err := e.app.Issues.RemoveLabelForIssue(ctx, org, repoName, n, "extra"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Issues.RemoveLabelForIssue(ctx, org, repoName, n, "extra"); statusOf(err) != http.StatusNotFound {
+		t.Errorf("removing an absent label: %v, want 404", err)
+	}
+	if got, _ := e.emu.Labels(org, repoName, n); !cmp.Equal(got, []string{"jit:approved"}) {
+		t.Errorf("Labels = %v", got)
+	}
+
+	c, _, err := e.app.Issues.CreateComment(ctx, org, repoName, n, &github.IssueComment{Body: github.String("state: pending")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GetUser().GetLogin() != "jit-test[bot]" || c.GetUser().GetType() != "Bot" {
+		t.Errorf("comment author = %s (%s)", c.GetUser().GetLogin(), c.GetUser().GetType())
+	}
+	if _, _, err := e.app.Issues.EditComment(ctx, org, repoName, c.GetID(), &github.IssueComment{Body: github.String("state: approved")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.userClient(t, "bob").Issues.EditComment(ctx, org, repoName, c.GetID(), &github.IssueComment{Body: github.String("hijack")}); statusOf(err) != http.StatusForbidden {
+		t.Errorf("editing someone else's comment: %v, want 403", err)
+	}
+	if _, _, err := e.app.Issues.CreateComment(ctx, org, repoName, n, &github.IssueComment{}); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("empty comment: %v, want 422", err)
+	}
+	cs, _, err := e.app.Issues.ListComments(ctx, org, repoName, n, nil)
+	if err != nil || len(cs) != 1 || cs[0].GetBody() != "state: approved" {
+		t.Errorf("ListComments = %v, %v", cs, err)
+	}
+
+	// Close through the pulls API and reopen through the issues API.
+	if _, _, err := e.app.PullRequests.Edit(ctx, org, repoName, n, &github.PullRequest{State: github.String("closed")}); err != nil {
+		t.Fatal(err)
+	}
+	if pr := mustPull(t, e, n); pr.GetState() != "closed" || pr.ClosedAt == nil || pr.GetMerged() {
+		t.Errorf("after close: %s closed_at %v merged %v", pr.GetState(), pr.ClosedAt, pr.GetMerged())
+	}
+	list, _, err := e.app.PullRequests.List(ctx, org, repoName, &github.PullRequestListOptions{State: "open"})
+	if err != nil || len(list) != 0 {
+		t.Errorf("open pulls after close = %d, %v", len(list), err)
+	}
+	if _, _, err := e.app.Issues.Edit(ctx, org, repoName, n, &github.IssueRequest{State: github.String("open")}); err != nil {
+		t.Fatal(err)
+	}
+	if pr := mustPull(t, e, n); pr.GetState() != "open" {
+		t.Errorf("after reopen: %s", pr.GetState())
+	}
+
+	// The App's own actions produce events GitHub would send, with the bot as sender.
+	e.emu.WaitDeliveries()
+	var got []string
+	for _, rec := range e.hooks.records() {
+		var ev struct {
+			Action string              `json:"action"`
+			Sender github.User         `json:"sender"`
+			Inst   github.Installation `json:"installation"`
+		}
+		_ = json.Unmarshal(rec.body, &ev)
+		if ev.Inst.GetID() != e.instID {
+			t.Errorf("%s delivery without installation id: %s", rec.header.Get("X-GitHub-Event"), rec.body)
+		}
+		got = append(got, rec.header.Get("X-GitHub-Event")+":"+ev.Action+":"+ev.Sender.GetLogin())
+	}
+	want := []string{
+		"pull_request:opened:alice",
+		"pull_request:labeled:jit-test[bot]", "pull_request:labeled:jit-test[bot]",
+		"pull_request:unlabeled:jit-test[bot]", "pull_request:labeled:jit-test[bot]",
+		"pull_request:unlabeled:jit-test[bot]",
+		"issue_comment:created:jit-test[bot]", "issue_comment:edited:jit-test[bot]",
+		"pull_request:closed:jit-test[bot]", "pull_request:reopened:jit-test[bot]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deliveries (-want +got):\n%s", diff)
+	}
+}
