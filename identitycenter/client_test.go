@@ -647,3 +647,25 @@ func TestRevokeRefusesForeignSet(t *testing.T) {
 		t.Error("a set jit does not manage was deleted")
 	}
 }
+
+// TestRevokeRightAfterGrant deletes while the creation is still in flight:
+// AWS answers ConflictException, which the retryer waits out.
+func TestRevokeRightAfterGrant(t *testing.T) {
+	t.Parallel()
+	eo := fastEmulator()
+	eo.AsyncDelay = 100 * time.Millisecond
+	e := newEnv(t, eo, fastClient())
+	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	createDirect(t, e.client, testAccount, ps, uid)
+	g := Grant{AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
+	if _, err := e.client.Revoke(context.Background(), Revocation{Grant: g, Granted: Granted{PermissionSetARN: ps, PrincipalID: uid}}); err != nil {
+		t.Fatal(err)
+	}
+	if e.hasAssignment(testAccount, ps, uid) {
+		t.Error("assignment left")
+	}
+	if got := e.emu.Calls()["DeleteAccountAssignment"]; got < 2 {
+		t.Errorf("DeleteAccountAssignment called %d times; the test wants the conflict to happen", got)
+	}
+}
