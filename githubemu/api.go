@@ -72,7 +72,18 @@ func (s *Server) routes() {
 	s.handle("GET /repos/{owner}/{repo}/check-runs/{check_run_id}", authToken, s.getCheckRun)
 	s.handle("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", authToken, s.updateCheckRun)
 	s.handle("GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", authToken, s.listAnnotations)
-	s.handle("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", authToken, s.listCheckRunsForRef)
+	// go-github leaves the slashes of a branch name unescaped here, so the
+	// ref is everything between commits/ and /check-runs.
+	s.handleAs("GET /repos/{owner}/{repo}/commits/{ref...}", "GET /repos/{owner}/{repo}/commits/{ref}/check-runs", authToken,
+		func(w http.ResponseWriter, r *http.Request, c caller) {
+			ref, ok := strings.CutSuffix(r.PathValue("ref"), "/check-runs")
+			if !ok || ref == "" {
+				s.notFound(w)
+				return
+			}
+			r.SetPathValue("ref", ref)
+			s.listCheckRunsForRef(w, r, c)
+		})
 }
 
 // ---- app ----

@@ -171,12 +171,12 @@ func (s *Server) pullGit(ctx context.Context, rp *repo, pr *pull, detailed bool)
 	s.mu.Lock()
 	head := pr.headSHA(rp)
 	merged, closed := pr.merged, pr.state == "closed"
-	mergeCommit := pr.mergeCommit
+	mainAtMerge := pr.mainAtMerge
 	required := append([]string(nil), rp.required...)
 	s.mu.Unlock()
 	x := pullExtra{head: head, detailed: detailed}
 	if merged {
-		x.base, _ = rp.git.resolve(ctx, mergeCommit+"^1")
+		x.base = mainAtMerge
 	} else {
 		x.base, _ = rp.git.branchTip("main")
 	}

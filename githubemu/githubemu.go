@@ -131,6 +131,7 @@ type pull struct {
 	merged                 bool
 	mergedBy, mergeCommit  string
 	headAtMerge, baseAtMrg string
+	mainAtMerge            string
 	reviews                []*review
 	requestedUsers         []string
 	requestedTeams         []string
@@ -303,8 +304,13 @@ const (
 type handlerFunc func(w http.ResponseWriter, r *http.Request, c caller)
 
 func (s *Server) handle(pattern string, auth authKind, h handlerFunc) {
+	_, path, _ := strings.Cut(pattern, " ")
+	s.handleAs(pattern, strings.Replace(pattern, path, strings.ReplaceAll(path, "...}", "}"), 1), auth, h)
+}
+
+// handleAs registers pattern and counts its requests under route.
+func (s *Server) handleAs(pattern, route string, auth authKind, h handlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
-	route := method + " " + strings.ReplaceAll(path, "...}", "}")
 	s.mux.HandleFunc(method+" "+s.prefix+path, func(w http.ResponseWriter, r *http.Request) {
 		s.count(route)
 		start := time.Now()

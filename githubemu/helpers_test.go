@@ -36,7 +36,7 @@ var (
 
 // testKeys returns two RSA keys, generated once per test binary because key
 // generation dominates a test's run time under -race.
-func testKeys(t *testing.T) (app, other *rsa.PrivateKey) {
+func testKeys(t testing.TB) (app, other *rsa.PrivateKey) {
 	t.Helper()
 	keyOnce.Do(func() {
 		for i := range keys {
@@ -105,7 +105,9 @@ type env struct {
 // newEnv starts an emulator with an org "acme", users alice (requester),
 // bob (payments lead), carol (SSO admin), the App installed, repository
 // acme/access with a config and a CODEOWNERS file, and a webhook receiver.
-func newEnv(t *testing.T, opts Options) *env {
+func newEnv(t *testing.T, opts Options) *env { return newEnvTB(t, opts) }
+
+func newEnvTB(t testing.TB, opts Options) *env {
 	t.Helper()
 	key, _ := testKeys(t)
 	opts.Dir = t.TempDir()

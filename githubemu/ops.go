@@ -719,7 +719,7 @@ func (s *Server) merge(ctx context.Context, rp *repo, pr *pull, login string, o 
 		}
 		s.mu.Lock()
 		pr.merged, pr.state, pr.mergedAt, pr.closedAt, pr.updated = true, "closed", now, now, now
-		pr.mergedBy, pr.mergeCommit, pr.headAtMerge = s.userLocked(login).login, sha, head
+		pr.mergedBy, pr.mergeCommit, pr.headAtMerge, pr.mainAtMerge = s.userLocked(login).login, sha, head, base
 		s.mu.Unlock()
 		mb, err := rp.git.mergeBase(ctx, base, head)
 		if err != nil {

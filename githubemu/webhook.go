@@ -117,8 +117,8 @@ func (h *hookState) close() {
 	<-h.done
 }
 
-// deliverNow sends the events in the caller's goroutine and returns the last
-// delivery, so a driver call returns after the App has answered.
+// deliverNow sends the events in the caller's goroutine, so a driver call
+// returns after the App has answered; LastDelivery then shows the result.
 func (h *hookState) deliverNow(evs []pendingEvent) {
 	for _, ev := range evs {
 		h.send(ev, "", false)
