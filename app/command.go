@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jit-access/jit/change"
 	"github.com/jit-access/jit/ledger"
 	"github.com/jit-access/jit/schema"
 )
@@ -46,7 +45,10 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 	if err != nil {
 		return "", err
 	}
-	cls := change.Classify(files)
+	cls, _, err := h.classify(ctx, pr, files)
+	if err != nil {
+		return "", err
+	}
 	if !cls.Request {
 		return "refused: not a request", reply("this pull request is not an access request, so there is no grant to revoke.")
 	}

@@ -111,24 +111,10 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The files API reports no modes; ask the contents API for the added
-	// files under requests/ (a symlink or submodule is never a request) and
-	// keep what it returns for validation.
-	contents := map[string][]byte{}
-	lookups := 0
-	for i, f := range files {
-		if f.Status != change.Added || f.Mode != change.ModeUnknown || !change.InRequests(f.Path) || lookups == maxModeLookups {
-			continue
-		}
-		lookups++
-		data, _, kind, err := h.gh.File(ctx, h.repo, f.Path, pr.HeadSHA)
-		if err != nil {
-			return nil, err
-		}
-		files[i].Mode = modeOf(kind)
-		contents[f.Path] = data
+	var contents map[string][]byte
+	if a.change, contents, err = h.classify(ctx, pr, files); err != nil {
+		return nil, err
 	}
-	a.change = change.Classify(files)
 	rs, err := h.loadRules(ctx, pr.BaseRef)
 	if err != nil {
 		return nil, err
@@ -183,6 +169,28 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 		return nil, fmt.Errorf("evaluating approvals of %s#%d: %w", h.repo, pr.Number, err)
 	}
 	return a, nil
+}
+
+// classify decides whether the PR's files are a plain request. The files API
+// reports no modes, so the contents API is asked for the added files under
+// requests/ (a symlink or submodule is never a request); their contents at
+// the head are returned for validation.
+func (h *handler) classify(ctx context.Context, pr *PR, files []change.File) (change.Result, map[string][]byte, error) {
+	contents := map[string][]byte{}
+	lookups := 0
+	for i, f := range files {
+		if f.Status != change.Added || f.Mode != change.ModeUnknown || !change.InRequests(f.Path) || lookups == maxModeLookups {
+			continue
+		}
+		lookups++
+		data, _, kind, err := h.gh.File(ctx, h.repo, f.Path, pr.HeadSHA)
+		if err != nil {
+			return change.Result{}, nil, err
+		}
+		files[i].Mode = modeOf(kind)
+		contents[f.Path] = data
+	}
+	return change.Classify(files), contents, nil
 }
 
 // maxModeLookups bounds the contents API calls per event; a plain request
