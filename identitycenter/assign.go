@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
-	idstypes "github.com/aws/aws-sdk-go-v2/service/identitystore/document"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore/document"
 	istypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
@@ -43,7 +43,7 @@ func (c *Client) UserID(ctx context.Context, userName string) (string, error) {
 		IdentityStoreId: aws.String(c.identityStoreID),
 		AlternateIdentifier: &istypes.AlternateIdentifierMemberUniqueAttribute{Value: istypes.UniqueAttribute{
 			AttributePath:  aws.String("userName"),
-			AttributeValue: idstypes.NewLazyDocument(userName),
+			AttributeValue: document.NewLazyDocument(userName),
 		}},
 	})
 	var nf *istypes.ResourceNotFoundException

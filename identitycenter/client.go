@@ -45,6 +45,8 @@ const (
 
 // Options configure a Client. Zero values take the defaults above.
 type Options struct {
+	// Region, InstanceARN and IdentityStoreID name the Identity Center
+	// instance (identity_center in .github/jit.yaml).
 	Region          string
 	InstanceARN     string
 	IdentityStoreID string
