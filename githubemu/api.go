@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	s.handle("PUT /repos/{owner}/{repo}/contents/{path...}", authToken, s.putContents)
 	s.handle("DELETE /repos/{owner}/{repo}/contents/{path...}", authToken, s.deleteContents)
 
+	s.handle("GET /repos/{owner}/{repo}/commits/{sha}/pulls", authToken, s.listCommitPulls)
 	s.handle("GET /repos/{owner}/{repo}/pulls", authToken, s.listPulls)
 	s.handle("GET /repos/{owner}/{repo}/pulls/{number}", authToken, s.getPull)
 	s.handle("PATCH /repos/{owner}/{repo}/pulls/{number}", authToken, s.patchPull)
