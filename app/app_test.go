@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,12 +24,23 @@ const (
 
 func newWorld(t *testing.T, selfReview bool) *sandbox.World {
 	t.Helper()
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), AllowSelfReview: selfReview})
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), AllowSelfReview: selfReview, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Close)
 	return w
+}
+
+// testWriter sends the App's warnings and errors to the test log, so that a
+// failing delivery says why.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 const standardRequest = `# yaml-language-server: $schema=../../schema/request.schema.json

@@ -172,9 +172,9 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 }
 
 // classify decides whether the PR's files are a plain request. The files API
-// reports no modes, so the contents API is asked for the added files under
-// requests/ (a symlink or submodule is never a request); their contents at
-// the head are returned for validation.
+// reports no modes, so the trees API is asked for the added files under
+// requests/ (a symlink or submodule is never a request); the contents of the
+// regular ones at the head are returned for validation.
 func (h *handler) classify(ctx context.Context, pr *PR, files []change.File) (change.Result, map[string][]byte, error) {
 	contents := map[string][]byte{}
 	lookups := 0
@@ -183,11 +183,18 @@ func (h *handler) classify(ctx context.Context, pr *PR, files []change.File) (ch
 			continue
 		}
 		lookups++
-		data, _, kind, err := h.gh.File(ctx, h.repo, f.Path, pr.HeadSHA)
+		mode, err := h.gh.Mode(ctx, h.repo, f.Path, pr.HeadSHA)
 		if err != nil {
 			return change.Result{}, nil, err
 		}
-		files[i].Mode = modeOf(kind)
+		files[i].Mode = change.ParseMode(mode)
+		if files[i].Mode != change.ModeRegular {
+			continue // never read through a symlink or into a submodule
+		}
+		data, _, _, err := h.gh.File(ctx, h.repo, f.Path, pr.HeadSHA)
+		if err != nil {
+			return change.Result{}, nil, err
+		}
 		contents[f.Path] = data
 	}
 	return change.Classify(files), contents, nil
@@ -196,21 +203,6 @@ func (h *handler) classify(ctx context.Context, pr *PR, files []change.File) (ch
 // maxModeLookups bounds the contents API calls per event; a plain request
 // adds one file, so anything past a few is an admin change anyway.
 const maxModeLookups = 3
-
-// modeOf maps the contents API's type to a file mode. The API does not say
-// whether a file is executable; it is treated as a regular file.
-func modeOf(kind string) change.Mode {
-	switch kind {
-	case "file":
-		return change.ModeRegular
-	case "symlink":
-		return change.ModeSymlink
-	case "submodule":
-		return change.ModeSubmodule
-	default:
-		return change.ModeUnknown
-	}
-}
 
 // validateChangedConfig validates a config that an admin change edits, at the
 // head commit, so that admins see mistakes before they merge them.

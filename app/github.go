@@ -85,6 +85,10 @@ type GitHub interface {
 	// File returns a file's content and blob SHA at ref; kind is GitHub's
 	// content type ("file", "symlink", "submodule", "dir").
 	File(ctx context.Context, r Repo, path, ref string) (data []byte, sha, kind string, err error)
+	// Mode returns the git mode of path at ref ("100644", "100755",
+	// "120000" for a symlink, "160000" for a submodule). The contents API
+	// cannot tell: it follows a symlink to a regular file.
+	Mode(ctx context.Context, r Repo, path, ref string) (string, error)
 	// PutFile creates (sha "") or updates a file on branch with one commit.
 	PutFile(ctx context.Context, r Repo, path, branch, message string, data []byte, sha string) error
 	CheckRuns(ctx context.Context, r Repo, sha string) ([]CheckRun, error)
@@ -279,6 +283,37 @@ func (g *goGitHub) File(ctx context.Context, r Repo, path, ref string) ([]byte, 
 		return nil, "", "", fmt.Errorf("decoding %s at %s in %s: %w", path, ref, r, err)
 	}
 	return []byte(s), fc.GetSHA(), "file", nil
+}
+
+func (g *goGitHub) Mode(ctx context.Context, r Repo, path, ref string) (string, error) {
+	// Walk the trees one directory at a time rather than fetching the whole
+	// repository's tree recursively: requests accumulate for years.
+	sha := ref
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		t, _, err := g.c.Git.GetTree(ctx, r.Owner, r.Name, sha, false)
+		if err != nil {
+			return "", wrap(err, "reading the tree of %s at %s in %s", strings.Join(segs[:i], "/"), ref, r)
+		}
+		found := false
+		for _, e := range t.Entries {
+			if e.GetPath() != seg {
+				continue
+			}
+			if i == len(segs)-1 {
+				return e.GetMode(), nil
+			}
+			if e.GetType() != "tree" {
+				return "", fmt.Errorf("%w: %s is not a directory at %s in %s", ErrNotFound, strings.Join(segs[:i+1], "/"), ref, r)
+			}
+			sha, found = e.GetSHA(), true
+			break
+		}
+		if !found {
+			return "", fmt.Errorf("%w: %s at %s in %s", ErrNotFound, path, ref, r)
+		}
+	}
+	return "", fmt.Errorf("%w: empty path", ErrNotFound)
 }
 
 func (g *goGitHub) PutFile(ctx context.Context, r Repo, path, branch, message string, data []byte, sha string) error {

@@ -291,7 +291,9 @@ func (s *Server) getTree(w http.ResponseWriter, r *http.Request, c caller) {
 	if !ok {
 		return
 	}
-	commit, err := rp.git.resolve(r.Context(), r.PathValue("tree_sha"))
+	// GitHub takes a tree SHA (how clients walk down directories) or a
+	// commit-ish whose tree is meant.
+	commit, err := rp.git.resolveTree(r.Context(), r.PathValue("tree_sha"))
 	if err != nil {
 		s.notFound(w)
 		return

@@ -193,6 +193,18 @@ func (g *gitRepo) branchTip(branch string) (string, error) {
 
 // resolve turns a SHA, branch, tag or ref name into a commit id, as GitHub's
 // ?ref= parameters accept all of those.
+// resolveTree resolves a tree SHA, or a commit-ish, to something ls-tree and
+// rev-parse ^{tree} accept.
+func (g *gitRepo) resolveTree(ctx context.Context, ref string) (string, error) {
+	if isOID(ref) {
+		out, err := g.run(ctx, nil, nil, "cat-file", "-t", ref)
+		if err == nil && strings.TrimSpace(string(out)) == "tree" {
+			return ref, nil
+		}
+	}
+	return g.resolve(ctx, ref)
+}
+
 func (g *gitRepo) resolve(ctx context.Context, ref string) (string, error) {
 	if isOID(ref) {
 		if err := g.commitExists(ctx, ref); err != nil {
