@@ -233,3 +233,11 @@ func userClient(t *testing.T, w *sandbox.World, login string) *github.Client {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// knownBug skips a test at the point where it found an unsafe outcome that
+// this package cannot fix (the fix belongs to another package). Once the bug
+// is fixed the test passes without reaching here.
+func knownBug(t *testing.T, what string) {
+	t.Helper()
+	t.Skip("BUG: " + what + ", see the adversarial suite's report")
+}
