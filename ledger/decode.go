@@ -25,6 +25,9 @@ func DecodeRequest(path string, data []byte) (schema.Request, error) {
 	if err := yaml.Unmarshal(data, &req); err != nil {
 		return schema.Request{}, fmt.Errorf("%s: %w", path, err)
 	}
+	if !bytes.Contains(data, []byte("inline_policy")) {
+		return req, checkAccount(path, req)
+	}
 	// The schema keeps the inline policy as JSON, which yaml cannot fill in
 	// by itself; the audit needs to know there is one.
 	var extra struct {
@@ -43,10 +46,14 @@ func DecodeRequest(path string, data []byte) (schema.Request, error) {
 		}
 		req.CustomPermissionSet.InlinePolicy = policy
 	}
+	return req, checkAccount(path, req)
+}
+
+func checkAccount(path string, req schema.Request) error {
 	if req.Account == "" {
-		return schema.Request{}, fmt.Errorf("%s: no account: this is not a request file", path)
+		return fmt.Errorf("%s: no account: this is not a request file", path)
 	}
-	return req, nil
+	return nil
 }
 
 // inlineJSON turns an inline policy written as YAML or as a JSON string into

@@ -43,28 +43,42 @@ func (g gitCmd) run(ctx context.Context, stdin []byte, args ...string) ([]byte, 
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), &GitError{Args: args, Stderr: strings.TrimSpace(stderr.String()), Stdout: stdout.String(), Err: err}
+		if ctx.Err() != nil {
+			return stdout.Bytes(), fmt.Errorf("git %s: %w", strings.Join(args, " "), ctx.Err())
+		}
+		return stdout.Bytes(), newGitError(args, stdout.String(), stderr.String(), err)
 	}
 	return stdout.Bytes(), nil
 }
 
-// GitError is a git command that failed.
+// GitError is a git command that failed. It deliberately does not wrap
+// *exec.ExitError: that type has an ExitCode method, and jit's main would
+// take git's status (128) for its own.
 type GitError struct {
 	Args   []string
 	Stdout string
 	Stderr string
-	Err    error
+	// Status is git's exit status, or -1 when git did not run or was killed.
+	Status int
+	msg    string
+}
+
+func newGitError(args []string, stdout, stderr string, err error) *GitError {
+	e := &GitError{Args: args, Stdout: stdout, Stderr: strings.TrimSpace(stderr), Status: -1, msg: err.Error()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		e.Status = ee.ExitCode()
+	}
+	return e
 }
 
 func (e *GitError) Error() string {
 	msg := e.Stderr
 	if msg == "" {
-		msg = e.Err.Error()
+		msg = e.msg
 	}
 	return fmt.Sprintf("git %s: %s", strings.Join(e.Args, " "), msg)
 }
-
-func (e *GitError) Unwrap() error { return e.Err }
 
 // Blob is one object read by catBlobs.
 type blob struct {
@@ -80,6 +94,17 @@ func catBlobs(ctx context.Context, g gitCmd, names []string, fn func(i int, data
 	if len(names) == 0 {
 		return nil
 	}
+	ch := make(chan string, len(names))
+	for _, n := range names {
+		ch <- n
+	}
+	close(ch)
+	return catStream(ctx, g, ch, fn)
+}
+
+// catStream is catBlobs for names that arrive while it runs; it ends when
+// names is closed and every object has been handed to fn.
+func catStream(ctx context.Context, g gitCmd, names <-chan string, fn func(i int, data []byte) error) error {
 	cmd := g.command(ctx, "cat-file", "--batch")
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -94,28 +119,42 @@ func catBlobs(ctx context.Context, g gitCmd, names []string, fn func(i int, data
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting git cat-file: %w", err)
 	}
+	// The writer hands each name it sent to the reader, which therefore
+	// knows what to expect and when the stream ends.
+	sent := make(chan string, 4096)
 	writeErr := make(chan error, 1)
 	go func() {
 		w := bufio.NewWriter(in)
 		var err error
-		for _, n := range names {
+		for n := range names {
+			if err != nil {
+				continue // drain, so that the producer never blocks
+			}
 			if strings.ContainsAny(n, "\n") {
 				err = fmt.Errorf("object name %q has a newline", n)
-				break
+				continue
 			}
 			if _, err = w.WriteString(n + "\n"); err != nil {
-				break
+				continue
 			}
+			// Flush when the producer pauses, so that git answers at once.
+			if len(names) == 0 {
+				err = w.Flush()
+			}
+			sent <- n
 		}
 		if err == nil {
 			err = w.Flush()
 		}
 		in.Close()
+		close(sent)
 		writeErr <- err
 	}()
 	readErr := func() error {
 		r := bufio.NewReaderSize(out, 1<<16)
-		for i, n := range names {
+		i := -1
+		for n := range sent {
+			i++
 			header, err := r.ReadString('\n')
 			if err != nil {
 				return fmt.Errorf("reading %s from git cat-file: %w", n, err)
@@ -144,6 +183,8 @@ func catBlobs(ctx context.Context, g gitCmd, names []string, fn func(i int, data
 	if readErr != nil {
 		// Stop git early; what it says afterwards does not matter.
 		_ = cmd.Process.Kill()
+		for range sent {
+		}
 	}
 	wErr := <-writeErr
 	waitErr := cmd.Wait()
@@ -151,7 +192,7 @@ func catBlobs(ctx context.Context, g gitCmd, names []string, fn func(i int, data
 	case readErr != nil:
 		return readErr
 	case waitErr != nil:
-		return fmt.Errorf("git cat-file --batch: %w: %s", waitErr, strings.TrimSpace(stderr.String()))
+		return newGitError([]string{"cat-file", "--batch"}, "", stderr.String(), waitErr)
 	case wErr != nil && !errors.Is(wErr, io.ErrClosedPipe):
 		return fmt.Errorf("writing to git cat-file: %w", wErr)
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path"
@@ -110,6 +111,43 @@ func (r *Repo) Git(ctx context.Context, args ...string) ([]byte, error) {
 // `git cat-file --batch` and hands each to fn in order.
 func (r *Repo) Objects(ctx context.Context, names []string, fn func(i int, data []byte) error) error {
 	return catBlobs(ctx, r.git, names, fn)
+}
+
+// ObjectStream is Objects for names produced while it runs: it reads until
+// names is closed. fn is called in the order the names were sent.
+func (r *Repo) ObjectStream(ctx context.Context, names <-chan string, fn func(i int, data []byte) error) error {
+	return catStream(ctx, r.git, names, fn)
+}
+
+// GitStream starts a git command and hands its standard output to read as
+// it is produced; a long `git log` is then parsed while git still walks.
+func (r *Repo) GitStream(ctx context.Context, read func(io.Reader) error, args ...string) error {
+	cmd := r.git.command(ctx, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("starting git %s: %w", strings.Join(args, " "), err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting git %s: %w", strings.Join(args, " "), err)
+	}
+	readErr := read(out)
+	if readErr != nil {
+		_ = cmd.Process.Kill()
+	}
+	_, _ = io.Copy(io.Discard, out)
+	waitErr := cmd.Wait()
+	if readErr != nil {
+		return readErr
+	}
+	if waitErr != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("git %s: %w", strings.Join(args, " "), ctx.Err())
+		}
+		return newGitError(args, "", stderr.String(), waitErr)
+	}
+	return nil
 }
 
 // Head returns the commit HEAD points at.

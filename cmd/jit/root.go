@@ -19,6 +19,8 @@ func newRootCmd() *cobra.Command {
 		newNewCmd(),
 		newServeCmd(),
 		newSweepCmd(),
+		newStatusCmd(),
+		newAuditCmd(),
 	)
 	return root
 }
