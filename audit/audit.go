@@ -164,6 +164,11 @@ func Collect(ctx context.Context, repoDir string, f Filter) ([]Record, error) {
 			jobs <- job{w, data}
 			return nil
 		})
+		if objErr != nil {
+			cancel() // stops git log, whose parser would wait on wants
+		}
+		for range wants {
+		}
 	}()
 	var workers sync.WaitGroup
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
