@@ -96,6 +96,29 @@ func checkConfig(d *document, c *Config) []Finding {
 		}
 	}
 
+	for i, a := range c.Accounts {
+		for j, r := range a.AutoApprove {
+			p := fmt.Sprintf("/accounts/%d/auto_approve/%d", i, j)
+			for k, name := range r.PermissionSets {
+				if slices.Contains(a.PermissionSets, name) {
+					continue
+				}
+				fix := "use one of " + strings.Join(a.PermissionSets, ", ")
+				if s := closest(name, a.PermissionSets); s != "" {
+					fix = "did you mean " + strconv.Quote(s) + "?"
+				}
+				errAt(fmt.Sprintf("%s/permission_sets/%d", p, k),
+					fmt.Sprintf("%s lists permission set %q, which account %s does not offer", fieldAt(p), name, a.Name), fix)
+			}
+			fs = append(fs, checkWorkingHours(d, p, r.WorkingHours)...)
+		}
+	}
+	for i, ps := range c.PermissionSets {
+		for j, r := range ps.AutoApprove {
+			fs = append(fs, checkWorkingHours(d, fmt.Sprintf("/permission_sets/%d/auto_approve/%d", i, j), r.WorkingHours)...)
+		}
+	}
+
 	logins := map[string]string{}
 	for _, login := range sortedSet(c.Users) {
 		low := strings.ToLower(login)
@@ -115,6 +138,36 @@ func checkConfig(d *document, c *Config) []Finding {
 			"make escalate_after shorter than request_ttl")
 	}
 	return fs
+}
+
+// checkWorkingHours checks what the schema cannot: that the time zone
+// exists and that the window is not empty.
+func checkWorkingHours(d *document, rule string, w *WorkingHours) []Finding {
+	if w == nil {
+		return nil
+	}
+	var fs []Finding
+	p := rule + "/working_hours"
+	if _, err := loadZone(w.TimeZone); err != nil {
+		l, c := d.pos(p + "/time_zone")
+		fs = append(fs, d.finding(l, c, SeverityError, fieldAt(p)+": "+err.Error(),
+			"use a name from the IANA time zone database (the TZ identifier column of its list)"))
+	}
+	from, err1 := clockMinutes(w.From)
+	to, err2 := clockMinutes(w.To)
+	if err1 == nil && err2 == nil && from >= to {
+		l, c := d.pos(p + "/to")
+		fs = append(fs, d.finding(l, c, SeverityError,
+			fmt.Sprintf("%s: to %s is not later than from %s, so the window is empty", fieldAt(p), w.To, w.From),
+			"end the window later on the same day; for hours across midnight write two rules"))
+	}
+	return fs
+}
+
+// fieldAt writes a JSON pointer the way messages name fields:
+// accounts[0].auto_approve[1].
+func fieldAt(ptr string) string {
+	return fieldName(strings.Split(strings.TrimPrefix(ptr, "/"), "/"))
 }
 
 func line(d *document, ptr string) int {

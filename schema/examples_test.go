@@ -3,6 +3,7 @@ package schema
 import (
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,7 +37,9 @@ func TestExamplesValidate(t *testing.T) {
 		if !strings.HasPrefix(string(data), "# yaml-language-server: $schema=../../schema/request.schema.json\n") {
 			t.Errorf("%s: does not start with the yaml-language-server schema line", rel)
 		}
-		f, got := ValidateRequest(rel, data, cfg, CheckOptions{Requester: "octocat"})
+		// Example files are named <requester>-<what>.yaml.
+		requester, _, _ := strings.Cut(path.Base(rel), "-")
+		f, got := ValidateRequest(rel, data, cfg, CheckOptions{Requester: requester, Teams: exampleTeams()})
 		for _, x := range got {
 			t.Errorf("%s", x)
 		}
@@ -51,4 +54,15 @@ func TestExamplesValidate(t *testing.T) {
 	if n < 3 {
 		t.Errorf("found %d example requests, want at least 3", n)
 	}
+}
+
+// exampleTeams are the teams of the example organisation, as the sandbox
+// sets them up for the template's CODEOWNERS and config.
+func exampleTeams() *fakeTeams {
+	return &fakeTeams{members: map[string][]string{
+		"acme/sso-admins":     {"bob", "dave"},
+		"acme/payments-leads": {"alice"},
+		"acme/payments-team":  {"carol"},
+		"acme/data-platform":  {"erin"},
+	}}
 }

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -65,8 +67,22 @@ type CheckOptions struct {
 	// Requester is the GitHub login of the pull request's author; when set,
 	// it must map to an Identity Center user in the config's users.
 	Requester string
-	// AllowStatus accepts a status: block, as files on main carry one.
+	// AllowStatus accepts a status: block, as files on main carry one. The
+	// start_at checks that depend on the time (in the future, at most 30
+	// days ahead) are skipped then: they held when the request was merged.
 	AllowStatus bool
+	// Teams resolves the team entries of requesters lists (of the account,
+	// the permission set and emergency). Without it a requester that only a
+	// team entry could allow is refused with an error saying the membership
+	// could not be checked, unless Offline is set. The App passes its
+	// GitHub-backed resolver (the one it gives approval.Evaluate).
+	Teams Teams
+	// Offline says that no GitHub is at hand (jit validate on a laptop):
+	// team membership that cannot be checked is then a warning, because the
+	// App checks it on the pull request.
+	Offline bool
+	// Now is the time start_at is checked against; time.Now() when zero.
+	Now time.Time
 }
 
 // AccessDuration returns the requested access duration.
@@ -133,7 +149,7 @@ func CheckRequest(f *RequestFile, cfg *Config, opts CheckOptions) []Finding {
 	if f == nil {
 		return nil
 	}
-	c := checker{f: f, cfg: cfg, opts: opts}
+	c := checker{f: f, cfg: cfg, opts: opts, members: map[[2]string]memberResult{}}
 	c.run()
 	fs := append(c.findings, f.lint...)
 	SortFindings(fs)
@@ -155,6 +171,14 @@ type checker struct {
 	cfg      *Config
 	opts     CheckOptions
 	findings []Finding
+	// members caches team lookups: account, set and emergency lists may
+	// name the same team.
+	members map[[2]string]memberResult
+}
+
+type memberResult struct {
+	ok  bool
+	err error
 }
 
 func (c *checker) add(field string, sev Severity, msg, fix string) {
@@ -186,6 +210,11 @@ func (c *checker) run() {
 	if cs := r.CustomPermissionSet; cs != nil {
 		c.checkCustom(cs, access)
 	}
+	c.checkStart()
+	if r.Emergency && r.CustomPermissionSet != nil {
+		c.addKey("emergency", SeverityError, "emergency access is only for a standard permission_set, not a custom_permission_set",
+			"request a permission set the account offers, or remove emergency: true")
+	}
 	if c.cfg == nil {
 		return
 	}
@@ -211,13 +240,21 @@ func (c *checker) run() {
 		return
 	}
 	c.checkFolder(acct)
+	target := acct.Name
+	if r.PermissionSet != "" {
+		target += "/" + r.PermissionSet
+	}
+	c.checkAllowed("account", acct.Requesters, target, "the requesters of account "+acct.Name)
 	set := ""
 	if r.PermissionSet != "" {
 		set = r.PermissionSet
 		if !c.checkPermissionSet(acct, set) {
 			return
 		}
+		ps, _ := c.cfg.PermissionSet(set)
+		c.checkAllowed("permission_set", ps.Requesters, target, "the requesters of permission set "+set)
 	}
+	c.checkEmergency(access)
 	if limit := c.cfg.MaxDuration(acct.Name, set); limit > 0 && access > limit {
 		c.add("duration", SeverityError,
 			fmt.Sprintf("duration %s is longer than the %s allowed for %s", r.Duration, FormatDuration(limit), c.capHolder(acct, set, limit)),
@@ -296,5 +333,126 @@ func (c *checker) checkCustom(cs *CustomPermissionSet, access time.Duration) {
 		c.add("custom_permission_set.inline_policy", SeverityError,
 			fmt.Sprintf("inline_policy is %d bytes as minified JSON; AWS allows at most %d", n, MaxInlinePolicyBytes),
 			"shorten it, e.g. with wildcards in action names or fewer resources, or use managed policies")
+	}
+}
+
+// checkAllowed applies a requesters list: the requester must be one of
+// its users or a member of one of its teams. The error names who may.
+// field is where the finding points, target what is requested
+// ("payments-prod/PowerUserAccess", "emergency access"), list the config
+// entry that holds the list, for the fix.
+func (c *checker) checkAllowed(field string, entries []string, target, list string) {
+	login := strings.TrimPrefix(c.opts.Requester, "@")
+	if login == "" || len(entries) == 0 {
+		return
+	}
+	only := fmt.Sprintf("only %s may request %s", principals(entries), target)
+	fix := fmt.Sprintf("ask the SSO admins to add @%s to %s in .github/jit.yaml", login, list)
+	var unchecked []string
+	var why error
+	for _, e := range entries {
+		if !strings.Contains(e, "/") && strings.EqualFold(strings.TrimPrefix(e, "@"), login) {
+			return
+		}
+	}
+	for _, e := range entries {
+		team := strings.TrimPrefix(e, "@")
+		if !strings.Contains(team, "/") {
+			continue
+		}
+		ok, err := c.member(team, login)
+		if err != nil {
+			unchecked = append(unchecked, e)
+			why = cmp.Or(why, err)
+			continue
+		}
+		if ok {
+			return
+		}
+	}
+	switch {
+	case len(unchecked) == 0:
+		c.add(field, SeverityError, only, fix)
+	case c.opts.Teams == nil && c.opts.Offline:
+		c.add(field, SeverityWarning, "could not check team membership locally; the App checks it: "+only,
+			"make sure @"+login+" is in "+principals(unchecked))
+	default:
+		c.add(field, SeverityError,
+			fmt.Sprintf("could not check whether %s is in %s (%s), so the request is refused: %s", login, principals(unchecked), why, only),
+			"this is checked again on the next push or review")
+	}
+}
+
+var errNoTeams = errors.New("no team lookup is available")
+
+// member asks Teams once per (team, user).
+func (c *checker) member(team, user string) (bool, error) {
+	key := [2]string{strings.ToLower(team), strings.ToLower(user)}
+	if r, ok := c.members[key]; ok {
+		return r.ok, r.err
+	}
+	var r memberResult
+	if c.opts.Teams == nil {
+		r.err = errNoTeams
+	} else {
+		r.ok, r.err = c.opts.Teams.IsMember(team, user)
+	}
+	c.members[key] = r
+	return r.ok, r.err
+}
+
+// checkEmergency allows emergency: true only as the config's emergency
+// block says: for its requesters, up to its max_duration.
+func (c *checker) checkEmergency(access time.Duration) {
+	r := &c.f.Request
+	if !r.Emergency || r.CustomPermissionSet != nil {
+		return
+	}
+	em := c.cfg.Emergency
+	if em == nil {
+		c.addKey("emergency", SeverityError, "emergency access is not enabled in .github/jit.yaml",
+			"remove emergency: true; the owners approve the request as usual")
+		return
+	}
+	c.checkAllowed("emergency", em.Requesters, "emergency access", "emergency.requesters")
+	if limit, err := em.MaxAccess(); err == nil && access > limit {
+		c.add("duration", SeverityError,
+			fmt.Sprintf("duration %s is longer than the %s allowed for emergency access", r.Duration, FormatDuration(limit)),
+			fmt.Sprintf("ask for %s or less, or remove emergency: true to have longer access approved by the owners", FormatDuration(limit)))
+	}
+}
+
+// checkStart checks start_at: readable, in the future and at most
+// MaxStartAhead away, and not on an emergency request, which starts at once.
+func (c *checker) checkStart() {
+	r := &c.f.Request
+	t, ok, err := r.StartAt()
+	if !ok {
+		return
+	}
+	if err != nil {
+		c.add("start_at", SeverityError, err.Error(), "write an RFC 3339 time such as 2026-11-24T08:00:00Z")
+		return
+	}
+	if r.Emergency {
+		c.addKey("start_at", SeverityError, "emergency access starts at once, so it cannot have start_at",
+			"remove start_at, or remove emergency: true to schedule the access")
+		return
+	}
+	if c.opts.AllowStatus {
+		return
+	}
+	now := c.opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	stamp := func(t time.Time) string { return t.UTC().Truncate(time.Second).Format(time.RFC3339) }
+	switch {
+	case !t.After(now):
+		c.add("start_at", SeverityError, fmt.Sprintf("start_at %s is not in the future (it is %s now)", r.Start, stamp(now)),
+			"pick a later time, or remove start_at to start the access when the request is merged")
+	case t.Sub(now) > MaxStartAhead:
+		c.add("start_at", SeverityError, fmt.Sprintf("start_at %s is more than 30 days ahead", r.Start),
+			fmt.Sprintf("pick a time before %s, or open the request later", stamp(now.Add(MaxStartAhead))))
 	}
 }

@@ -18,6 +18,13 @@ type Request struct {
 	Duration string `yaml:"duration" json:"duration"`
 	// Justification says why the access is needed.
 	Justification string `yaml:"justification" json:"justification"`
+	// Emergency asks for break-glass access: approved at once for the
+	// config's emergency.requesters, up to emergency.max_duration, and
+	// reviewed by the owners and admins afterwards.
+	Emergency bool `yaml:"emergency,omitempty" json:"emergency,omitempty"`
+	// Start is start_at as written: an RFC 3339 time at which the grant is
+	// to be activated (see StartAt). Empty when the grant starts on merge.
+	Start string `yaml:"start_at,omitempty" json:"start_at,omitempty"`
 	// Status is written by the reconcile Action after the merge.
 	Status *Status `yaml:"status,omitempty" json:"status,omitempty"`
 }
@@ -73,12 +80,19 @@ type Status struct {
 	// Notes carry facts an auditor should see, e.g. that live sessions of a
 	// shared set may outlast the revocation.
 	Notes []string `yaml:"notes,omitempty" json:"notes,omitempty"`
+	// PostHocReviews are the reviews of an emergency grant given after it
+	// was approved by the emergency rule: the owners' and admins' review
+	// after the fact.
+	PostHocReviews []Approval `yaml:"post_hoc_reviews,omitempty" json:"post_hoc_reviews,omitempty"`
 }
 
-// Approval is one review that counted towards the decision.
+// Approval is one review or rule that counted towards the decision.
 type Approval struct {
+	// By is the reviewer's login, or for a rule the rule's name:
+	// "rule:accounts/<account>/auto_approve[<i>]",
+	// "rule:permission_sets/<set>/auto_approve[<i>]" or "emergency".
 	By    string    `yaml:"by" json:"by"`
-	Stage string    `yaml:"stage" json:"stage"` // "owner" or "admin"
+	Stage string    `yaml:"stage" json:"stage"` // "owner", "admin", "auto" or "emergency"
 	At    time.Time `yaml:"at" json:"at"`
 	Note  string    `yaml:"note,omitempty" json:"note,omitempty"`
 }
@@ -94,6 +108,51 @@ type Config struct {
 	PermissionSets []PermissionSet   `yaml:"permission_sets,omitempty" json:"permission_sets,omitempty"`
 	RequestTTL     string            `yaml:"request_ttl,omitempty" json:"request_ttl,omitempty"`
 	EscalateAfter  string            `yaml:"escalate_after,omitempty" json:"escalate_after,omitempty"`
+	// Emergency enables break-glass requests (emergency: true); nil when
+	// they are not allowed.
+	Emergency *Emergency `yaml:"emergency,omitempty" json:"emergency,omitempty"`
+	// RequireReviewNote makes approvals and requests for changes count only
+	// when the review says why in words (besides any jit: directive).
+	RequireReviewNote bool `yaml:"require_review_note,omitempty" json:"require_review_note,omitempty"`
+}
+
+// Emergency is the break-glass policy: who may ask for access that is
+// approved at once, for how long, and how soon the owners or admins must
+// review it afterwards.
+type Emergency struct {
+	// Requesters are users ("@login") and teams ("@org/team").
+	Requesters  []string `yaml:"requesters" json:"requesters"`
+	MaxDuration string   `yaml:"max_duration" json:"max_duration"`
+	// ReviewWithin is how long after the approval the post-hoc review may
+	// take (30m, 24h, 2d); DefaultEmergencyReviewWithin when empty.
+	ReviewWithin string `yaml:"review_within,omitempty" json:"review_within,omitempty"`
+}
+
+// AutoApproveRule approves a standard request without a human reviewer
+// when all of its conditions hold. A rule has at least one condition.
+type AutoApproveRule struct {
+	// Requesters limits the rule to these users ("@login") and teams
+	// ("@org/team").
+	Requesters []string `yaml:"requesters,omitempty" json:"requesters,omitempty"`
+	// PermissionSets limits an account's rule to these of its sets; a
+	// permission set's rules cannot have it.
+	PermissionSets []string `yaml:"permission_sets,omitempty" json:"permission_sets,omitempty"`
+	// MaxDuration is the longest access duration the rule approves.
+	MaxDuration string `yaml:"max_duration,omitempty" json:"max_duration,omitempty"`
+	// WorkingHours limits the rule to a weekly time window.
+	WorkingHours *WorkingHours `yaml:"working_hours,omitempty" json:"working_hours,omitempty"`
+}
+
+// WorkingHours is a weekly window in a time zone: the days it is open and
+// the time of day from which (inclusive) until which (exclusive) it is.
+type WorkingHours struct {
+	// TimeZone is an IANA time zone name such as Europe/Berlin.
+	TimeZone string `yaml:"time_zone" json:"time_zone"`
+	// Days are mon, tue, wed, thu, fri, sat, sun.
+	Days []string `yaml:"days" json:"days"`
+	// From and To are "HH:MM" on a 24-hour clock; From is before To.
+	From string `yaml:"from" json:"from"`
+	To   string `yaml:"to" json:"to"`
 }
 
 // IdentityCenter locates the organisation's IAM Identity Center instance.
@@ -109,6 +168,11 @@ type Account struct {
 	ID             string   `yaml:"id" json:"id"`
 	PermissionSets []string `yaml:"permission_sets" json:"permission_sets"`
 	MaxDuration    string   `yaml:"max_duration,omitempty" json:"max_duration,omitempty"`
+	// Requesters, when set, are the only users ("@login") and teams
+	// ("@org/team") who may request this account.
+	Requesters []string `yaml:"requesters,omitempty" json:"requesters,omitempty"`
+	// AutoApprove rules approve standard requests for this account.
+	AutoApprove []AutoApproveRule `yaml:"auto_approve,omitempty" json:"auto_approve,omitempty"`
 }
 
 // PermissionSet is a standard (pre-existing, admin-managed) permission set.
@@ -119,4 +183,9 @@ type PermissionSet struct {
 	// Isolate gives every grant of this set its own JIT- copy with an expiry
 	// guard, so that standard grants also end on time in AWS.
 	Isolate bool `yaml:"isolate,omitempty" json:"isolate,omitempty"`
+	// Requesters, when set, are the only users ("@login") and teams
+	// ("@org/team") who may request this set, on any account.
+	Requesters []string `yaml:"requesters,omitempty" json:"requesters,omitempty"`
+	// AutoApprove rules approve requests for this set, on any account.
+	AutoApprove []AutoApproveRule `yaml:"auto_approve,omitempty" json:"auto_approve,omitempty"`
 }
