@@ -79,6 +79,15 @@ func (r *Repo) pushOnce(ctx context.Context, remote, branch string) (rejected bo
 				(strings.Contains(line, "fetch first") || strings.Contains(line, "non-fast-forward") || strings.Contains(line, "stale info")) {
 				return true, nil
 			}
+			// Two pushes racing on the remote: the loser's ref update
+			// finds main moved under it. That is a lost race, not a
+			// failure, and fetch, rebase and retry resolve it.
+			if strings.Contains(line, "[remote rejected]") && strings.Contains(line, "failed to update ref") {
+				return true, nil
+			}
+		}
+		if strings.Contains(ge.Stderr, "cannot lock ref 'refs/heads/"+branch+"'") {
+			return true, nil
 		}
 	}
 	return false, fmt.Errorf("pushing to %s %s: %w", remote, branch, err)

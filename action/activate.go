@@ -1,0 +1,487 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jit-access/jit/identitycenter"
+	"github.com/jit-access/jit/ledger"
+	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/schema"
+)
+
+// activation is a grant this run provisions: its intent is on main.
+type activation struct {
+	it     lifecycle.Item
+	status schema.Status // the intent as committed
+	target target
+}
+
+// activateAll provisions the merged grants. New ones are checked against
+// the approval policy first, claimed, and their intents committed and
+// pushed together: only the intents that are on main afterwards exactly as
+// this run wrote them are this run's to provision. Intents left by a
+// crashed run are resumed once stale.
+func (u *run) activateAll(ctx context.Context) error {
+	now := u.opts.Clock.Now().UTC()
+	var mine []activation
+	var intents []string
+	for _, it := range u.st.plan.Activate {
+		if it.Resume {
+			a, ok, err := u.resumable(ctx, it, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				mine = append(mine, a)
+			}
+			continue
+		}
+		if u.opts.GitHub == nil {
+			u.report(&u.rep.Refused, entryOf(it, now, "not provisioned: without GitHub credentials the approval cannot be checked again; run with App credentials or GITHUB_TOKEN"))
+			continue
+		}
+		a, ok, err := u.claim(ctx, it, now)
+		if err != nil {
+			return err
+		}
+		if ok {
+			mine = append(mine, a)
+			intents = append(intents, it.Path)
+		}
+	}
+	if len(intents) > 0 {
+		if err := u.push(ctx); err != nil {
+			return err
+		}
+		owned, err := u.owned(ctx, intents)
+		if err != nil {
+			return err
+		}
+		kept := mine[:0]
+		for _, a := range mine {
+			if a.it.Resume || owned[a.it.Path] {
+				kept = append(kept, a)
+				continue
+			}
+			u.report(&u.rep.Pending, entryOf(a.it, now, "another run recorded this grant first; it is left to that run"))
+		}
+		mine = kept
+	}
+	if len(mine) == 0 {
+		return u.push(ctx)
+	}
+	var fatal error
+	var mu sync.Mutex
+	u.pool(len(mine), func(i int) {
+		if err := u.provision(ctx, mine[i]); err != nil {
+			mu.Lock()
+			fatal = errors.Join(fatal, err)
+			mu.Unlock()
+		}
+	})
+	if fatal != nil {
+		return fatal
+	}
+	return u.push(ctx)
+}
+
+// claim checks a merged request, decides with Identity Center whether its
+// assignment is preexisting and commits the intent. ok is false when the
+// grant was recorded as failed or left for the next run.
+func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (activation, bool, error) {
+	m, err := u.checkMerged(ctx, u.st.rules, it.Path, u.st.data[it.Path], it.Request)
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return activation{}, false, u.fail(ctx, it, ref.number, ref.requester, ref.reason, now)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return activation{}, false, ctx.Err()
+		}
+		u.report(&u.rep.Errors, entryOf(it, now, "approval could not be checked, retried next run: "+err.Error()))
+		return activation{}, false, nil
+	}
+	expires := now.Add(m.duration)
+	t, err := u.targetOf(it.Request, it.Path, m.requester, expires)
+	if err != nil {
+		return activation{}, false, u.fail(ctx, it, m.number, m.requester, err.Error(), now)
+	}
+	tuple := it.Tuple
+	tuple.User = strings.ToLower(m.requester)
+	if u.blocked[tuple] {
+		u.report(&u.rep.Pending, entryOf(it, now, "an earlier grant on the same assignment could not be revoked; activated once that is done"))
+		return activation{}, false, nil
+	}
+	holders, preexisting := u.st.plan.Holders(tuple)
+	t.grant.HeldByJit = len(holders) > 0 && !preexisting
+	claim, err := u.opts.IdentityCenter.Claim(ctx, t.grant)
+	if errors.Is(err, identitycenter.ErrUserNotFound) {
+		return activation{}, false, u.fail(ctx, it, m.number, m.requester, err.Error(), now)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return activation{}, false, ctx.Err()
+		}
+		u.report(&u.rep.Errors, entryOf(it, now, "Identity Center could not be asked, retried next run: "+err.Error()))
+		return activation{}, false, nil
+	}
+	if claim.PrincipalID != "" {
+		u.principalMu.Lock()
+		u.principals[t.grant.UserName] = claim.PrincipalID
+		u.principalMu.Unlock()
+	}
+	merged := m.mergedAt.UTC()
+	st := schema.Status{
+		State:            lifecycle.StateActivating,
+		PullRequest:      m.number,
+		Requester:        m.requester,
+		Duration:         schema.FormatDuration(m.duration),
+		Approvals:        m.approvals,
+		ExpiresAt:        &expires,
+		PermissionSetARN: claim.PermissionSetARN,
+		Preexisting:      claim.Preexisting || preexisting,
+	}
+	if !merged.IsZero() {
+		st.MergedAt = &merged
+	}
+	if t.own {
+		st.PermissionSetARN = ""
+	}
+	body := "Approved on " + short(m.headSHA) + " by " + approvers(m.approvals) + ". Identity Center is changed next; expiry fixed at " + expires.Format(time.RFC3339) + "."
+	if err := u.record(ctx, it.Path, "start activation of", ledger.EventActivating, &st, it.Request, body); err != nil {
+		return activation{}, false, err
+	}
+	it.Request.Status = &st
+	return activation{it: it, status: st, target: t}, true, nil
+}
+
+func approvers(as []schema.Approval) string {
+	var by []string
+	for _, a := range as {
+		by = append(by, a.By+" ("+a.Stage+")")
+	}
+	if len(by) == 0 {
+		return "nobody"
+	}
+	return strings.Join(by, ", ")
+}
+
+// owned reports which of the intents this run committed are on main as
+// written: the push that lost a race dropped the others.
+func (u *run) owned(ctx context.Context, paths []string) (map[string]bool, error) {
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = "HEAD:" + p
+	}
+	owned := map[string]bool{}
+	u.commitMu.Lock()
+	defer u.commitMu.Unlock()
+	err := u.opts.Ledger.Objects(ctx, names, func(i int, data []byte) error {
+		owned[paths[i]] = bytes.Equal(data, u.st.data[paths[i]])
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the recorded intents: %w", err)
+	}
+	for p, ok := range owned {
+		if !ok {
+			// Whatever main holds now is the truth for this file.
+			delete(u.st.data, p)
+		}
+	}
+	return owned, nil
+}
+
+// resumable decides about an intent found on main: another run's that is
+// still fresh is left alone; a stale one is resumed, or ended when its
+// expiry has passed meanwhile.
+func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (activation, bool, error) {
+	st := *it.Request.Status
+	started, known := intentTime(it.Request)
+	if known && now.Sub(started) < u.opts.StaleAfter {
+		u.report(&u.rep.Pending, entryOf(it, now, "activation in progress by another run since "+started.Format(time.RFC3339)))
+		return activation{}, false, nil
+	}
+	var expires time.Time
+	if st.ExpiresAt != nil {
+		expires = *st.ExpiresAt
+	}
+	if expires.IsZero() || !expires.After(now) {
+		holders, _ := u.st.plan.Holders(it.Tuple)
+		it.KeepAssignment = len(holders) > 0 || st.Preexisting
+		it.At = expires
+		return activation{}, false, u.end(ctx, ending{it: it, event: ledger.EventExpired,
+			note: "the activation was interrupted and its time ran out before it was resumed"})
+	}
+	t, err := u.targetOf(it.Request, it.Path, st.Requester, expires)
+	if err != nil {
+		u.report(&u.rep.Errors, entryOf(it, now, "interrupted activation cannot be resumed: "+err.Error()))
+		return activation{}, false, nil
+	}
+	u.log.InfoContext(ctx, "resuming an interrupted activation", "path", it.Path, "started", started)
+	return activation{it: it, status: st, target: t}, true, nil
+}
+
+// intentTime is when an activation started: its recorded expiry minus its
+// effective duration, both fixed when the intent was written.
+func intentTime(r schema.Request) (time.Time, bool) {
+	st := r.Status
+	if st == nil || st.ExpiresAt == nil {
+		return time.Time{}, false
+	}
+	text := st.Duration
+	if text == "" {
+		text = r.Duration
+	}
+	d, err := schema.ParseDuration(text)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return st.ExpiresAt.Add(-d), true
+}
+
+// provision makes the AWS change of an owned intent and records the result.
+func (u *run) provision(ctx context.Context, a activation) error {
+	st := a.status
+	g := a.target.grant
+	g.Claimed = true
+	var granted identitycenter.Granted
+	var err error
+	if !st.Preexisting {
+		granted, err = u.opts.IdentityCenter.Grant(ctx, g)
+	}
+	now := u.opts.Clock.Now().UTC()
+	var failed *identitycenter.FailedError
+	switch {
+	case errors.As(err, &failed):
+		if a.target.own {
+			// Remove the set made for the grant; the orphan clean-up of a
+			// later run retries if this fails.
+			if _, rerr := u.opts.IdentityCenter.Revoke(ctx, identitycenter.Revocation{Grant: g}); rerr != nil {
+				u.log.WarnContext(ctx, "removing the permission set of a failed grant", "path", a.it.Path, "error", rerr)
+			}
+		}
+		return u.fail(ctx, a.it, st.PullRequest, st.Requester, "AWS: "+failed.Reason, now)
+	case err != nil:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		u.report(&u.rep.Errors, entryOf(a.it, now, "activation not confirmed by AWS; resumed by a later run: "+err.Error()))
+		return nil
+	}
+	st.State = schema.StateActive
+	st.ActivatedAt = &now
+	if granted.PermissionSetARN != "" {
+		st.PermissionSetARN = granted.PermissionSetARN
+	}
+	if st.Preexisting {
+		st.Notes = append(st.Notes, "the user already had this assignment before jit: it is kept when the grant ends")
+	}
+	a.it.Request.Status = &st
+	if err := u.record(ctx, a.it.Path, "activate", ledger.EventActivated, &st, a.it.Request, ""); err != nil {
+		return err
+	}
+	e := entryOf(a.it, now, "")
+	if st.Preexisting {
+		e.Reason = "assignment existed before jit"
+	}
+	u.report(&u.rep.Activated, e)
+	return nil
+}
+
+// fail records a grant as failed: it is never provisioned.
+func (u *run) fail(ctx context.Context, it lifecycle.Item, number int, requester, reason string, now time.Time) error {
+	st := schema.Status{PullRequest: number, Requester: requester}
+	if it.Request.Status != nil {
+		st = *it.Request.Status
+	}
+	if st.PullRequest == 0 {
+		st.PullRequest = number
+	}
+	if st.Requester == "" {
+		st.Requester = requester
+	}
+	st.State = schema.StateFailed
+	st.Reason = reason
+	st.EndedAt = &now
+	st.ActivatedAt = nil
+	if err := u.record(ctx, it.Path, "failed", ledger.EventFailed, &st, it.Request, reason); err != nil {
+		return err
+	}
+	it.Request.Status = &st
+	u.log.WarnContext(ctx, "grant not provisioned", "path", it.Path, "reason", reason)
+	u.report(&u.rep.Failed, entryOf(it, now, reason))
+	return nil
+}
+
+// --- drift and orphans ---
+
+// checkDrift ends active grants whose assignment is gone from AWS.
+func (u *run) checkDrift(ctx context.Context) error {
+	var items []lifecycle.Item
+	for _, list := range [][]lifecycle.Item{u.st.plan.Active, u.st.plan.Wait} {
+		for _, it := range list {
+			if !u.touched[it.Path] {
+				items = append(items, it)
+			}
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	var fatal error
+	var mu sync.Mutex
+	drifted := false
+	u.pool(len(items), func(i int) {
+		did, err := u.drift(ctx, items[i])
+		mu.Lock()
+		defer mu.Unlock()
+		drifted = drifted || did
+		fatal = errors.Join(fatal, err)
+	})
+	if fatal != nil {
+		return fatal
+	}
+	if !drifted {
+		return nil
+	}
+	return u.push(ctx)
+}
+
+func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
+	st := it.Request.Status
+	now := u.opts.Clock.Now().UTC()
+	t, err := u.targetOf(it.Request, it.Path, st.Requester, it.At)
+	if err != nil {
+		u.report(&u.rep.Errors, entryOf(it, now, "drift check: "+err.Error()))
+		return false, nil
+	}
+	arn := st.PermissionSetARN
+	if arn == "" {
+		arn = t.grant.PermissionSetARN
+	}
+	if arn == "" {
+		return false, nil
+	}
+	principal, err := u.principal(ctx, t.grant.UserName)
+	if err == nil {
+		var ok bool
+		ok, err = u.opts.IdentityCenter.AssignmentExists(ctx, t.grant.AccountID, arn, principal)
+		if err == nil && ok {
+			return false, nil
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		u.report(&u.rep.Errors, entryOf(it, now, "drift check failed, retried next run: "+err.Error()))
+		return false, nil
+	}
+	reason := "drift: the assignment was removed outside jit; the grant is ended"
+	next := *st
+	if t.own {
+		// Finish the job: cut sessions and delete jit's set.
+		res, err := u.opts.IdentityCenter.Revoke(ctx, identitycenter.Revocation{
+			Grant: t.grant, Granted: identitycenter.Granted{PermissionSetARN: st.PermissionSetARN, PrincipalID: principal}})
+		if err != nil {
+			u.report(&u.rep.Errors, entryOf(it, now, "drift found but the permission set could not be removed, retried next run: "+err.Error()))
+			return false, nil
+		}
+		next.Notes = append(append([]string(nil), next.Notes...), res.Notes...)
+	}
+	next.State = schema.StateRevoked
+	next.Reason = reason
+	next.EndedAt = &now
+	if err := u.record(ctx, it.Path, "record drift of", eventDrift, &next, it.Request, reason); err != nil {
+		return false, err
+	}
+	u.report(&u.rep.Drift, entryOf(it, now, reason))
+	return true, nil
+}
+
+// cleanOrphans deletes jit permission sets that no live grant on main owns:
+// leftovers of a crash. The sets are listed before main is read again, so a
+// set that a concurrent run creates is always seen together with its intent.
+func (u *run) cleanOrphans(ctx context.Context) error {
+	sets, err := u.opts.IdentityCenter.ManagedPermissionSets(ctx)
+	if err != nil {
+		u.report(&u.rep.Errors, Entry{At: u.opts.Clock.Now(), Reason: "listing jit's permission sets for the orphan clean-up: " + err.Error()})
+		return nil
+	}
+	if len(sets) == 0 {
+		return nil
+	}
+	if _, err := u.opts.Ledger.Sync(ctx, u.opts.Remote, u.opts.Branch); err != nil {
+		return fmt.Errorf("reading %s from %s: %w", u.opts.Branch, u.opts.Remote, err)
+	}
+	grants, err := u.opts.Ledger.Requests(ctx)
+	var bad ledger.FileErrors
+	if errors.As(err, &bad) {
+		// A file that cannot be read may own a set: clean nothing.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	byPath := map[string]*schema.Status{}
+	seen := map[string]bool{}
+	for _, g := range grants {
+		byPath[g.Path] = g.Request.Status
+		seen[g.Path] = true
+	}
+	for _, s := range sets {
+		if s.Request == "" {
+			continue
+		}
+		st := byPath[s.Request]
+		live := false
+		if st != nil {
+			switch st.State {
+			case lifecycle.StateActivating, schema.StateRevoking:
+				live = true
+			case schema.StateActive:
+				live = st.PermissionSetARN == "" || st.PermissionSetARN == s.ARN
+			}
+		}
+		if live {
+			continue
+		}
+		if err := u.opts.IdentityCenter.DeleteManagedPermissionSet(ctx, s.ARN); err != nil {
+			u.report(&u.rep.Errors, Entry{Path: s.Request, At: u.opts.Clock.Now(), Reason: "deleting orphaned permission set " + s.Name + ": " + err.Error()})
+			continue
+		}
+		u.log.InfoContext(ctx, "deleted an orphaned jit permission set", "arn", s.ARN, "name", s.Name, "request", s.Request, "on_main", seen[s.Request])
+		u.report(&u.rep.Orphans, Entry{Path: s.Request, Grant: s.Name, At: u.opts.Clock.Now(), Reason: s.ARN})
+	}
+	return nil
+}
+
+// summarise lists the grants still active at the end of the run.
+func (u *run) summarise(ctx context.Context) error {
+	grants, err := u.opts.Ledger.Requests(ctx)
+	var bad ledger.FileErrors
+	if err != nil && !errors.As(err, &bad) {
+		return err
+	}
+	end := u.rep.End
+	plan := u.st.planner.PlanAt(grants, end, 0)
+	for _, it := range plan.Active {
+		e := entryOf(it, end, "")
+		e.TimeLeft = it.At.Sub(end)
+		u.rep.Active = append(u.rep.Active, e)
+	}
+	for i := range u.rep.Activated {
+		e := &u.rep.Activated[i]
+		if !e.ExpiresAt.IsZero() {
+			e.TimeLeft = max(0, e.ExpiresAt.Sub(end))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,243 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/approval"
+	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/owners"
+	"github.com/jit-access/jit/schema"
+)
+
+// merged is what the approval check learnt about a request's pull request.
+type merged struct {
+	number    int
+	requester string
+	mergedAt  time.Time
+	headSHA   string
+	approvals []schema.Approval
+	duration  time.Duration
+}
+
+// refusal is a request that must not be provisioned, with why. It is
+// final: the grant is recorded as failed. number and requester are set when
+// the pull request is known.
+type refusal struct {
+	reason    string
+	number    int
+	requester string
+}
+
+func (r *refusal) Error() string { return r.reason }
+
+func refuse(pr *app.PR, format string, args ...any) error {
+	e := &refusal{reason: fmt.Sprintf(format, args...)}
+	if pr != nil {
+		e.number, e.requester = pr.Number, pr.Author
+	}
+	return e
+}
+
+// rules are main's config and CODEOWNERS, as checked out.
+type rules struct {
+	cfg       *schema.Config
+	owners    *owners.Rules
+	ownersErr error
+}
+
+var (
+	mergeSubject  = regexp.MustCompile(`^Merge pull request #([0-9]+) from `)
+	squashSubject = regexp.MustCompile(`\(#([0-9]+)\)$`)
+)
+
+// addedBy returns the commit on main's first-parent line that added path, and
+// its subject: a merge commit, a squash commit or a rebased commit.
+func (r *Reconciler) addedBy(ctx context.Context, path string) (sha, subject string, err error) {
+	out, err := r.opts.Ledger.Git(ctx, "log", "--first-parent", "--diff-filter=A", "--format=%H%x00%s", "-1", "HEAD", "--", path)
+	if err != nil {
+		return "", "", fmt.Errorf("finding the commit that added %s: %w", path, err)
+	}
+	sha, subject, _ = strings.Cut(strings.TrimSpace(string(out)), "\x00")
+	if sha == "" {
+		return "", "", fmt.Errorf("finding the commit that added %s: git log found none", path)
+	}
+	return sha, subject, nil
+}
+
+// checkMerged re-checks a request before it is provisioned: the pull request
+// that merged it must be approved by the policy on its merged head commit,
+// with the rules on main. A *refusal error means "never provision this";
+// any other error means "could not tell now, try again next run".
+func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, data []byte, req schema.Request) (merged, error) {
+	gh := r.opts.GitHub
+	sha, subject, err := r.addedBy(ctx, path)
+	if err != nil {
+		return merged{}, err
+	}
+	numbers, err := gh.PullRequestsWithCommit(ctx, sha)
+	if err != nil {
+		return merged{}, err
+	}
+	if len(numbers) == 0 {
+		for _, re := range []*regexp.Regexp{mergeSubject, squashSubject} {
+			if m := re.FindStringSubmatch(subject); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				numbers = append(numbers, n)
+				break
+			}
+		}
+	}
+	var pr *app.PR
+	for _, n := range numbers {
+		p, err := gh.PullRequest(ctx, n)
+		if errors.Is(err, app.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return merged{}, err
+		}
+		if p.Merged && p.BaseRef == r.opts.Branch {
+			pr = p
+			break
+		}
+	}
+	if pr == nil {
+		return merged{}, refuse(nil, "no merged pull request into %s added this file (commit %s): requests are provisioned only through an approved pull request", r.opts.Branch, short(sha))
+	}
+	files, err := gh.PullRequestFiles(ctx, pr.Number)
+	if err != nil {
+		return merged{}, err
+	}
+	added := false
+	for i, f := range files {
+		if f.Path == path && f.Status == change.Added {
+			added = true
+			// The file is on main as a readable request; the files API
+			// gives no modes.
+			files[i].Mode = change.ModeRegular
+		}
+	}
+	if !added {
+		return merged{}, refuse(pr, "pull request #%d did not add %s", pr.Number, path)
+	}
+	if _, ok := rs.cfg.UserName(pr.Author); !ok {
+		return merged{}, refuse(pr, "the requester %s has no Identity Center user in the users: map of .github/jit.yaml; add them and open a new request", pr.Author)
+	}
+	file, findings := schema.ValidateRequest(path, data, rs.cfg, schema.CheckOptions{Requester: pr.Author, AllowStatus: true})
+	if file == nil || schema.HasErrors(findings) {
+		var msgs []string
+		for _, f := range findings {
+			if f.Severity == schema.SeverityError {
+				msgs = append(msgs, f.String())
+			}
+		}
+		return merged{}, refuse(pr, "the request is not valid with the rules on %s: %s", r.opts.Branch, strings.Join(msgs, "; "))
+	}
+	in := approval.Input{
+		Kind:    approval.KindStandard,
+		Account: req.Account,
+		Owners:  nil,
+		Admins:  rs.cfg.Admins,
+		Bot:     r.opts.Bot,
+	}
+	if req.CustomPermissionSet != nil {
+		in.Kind = approval.KindCustom
+	}
+	if d, err := req.AccessDuration(); err == nil {
+		in.RequestedDuration = d
+	}
+	in.OwnersErr = rs.ownersErr
+	if rs.owners != nil {
+		in.Owners = rs.owners.Owners(path)
+	}
+	facts := &prFacts{ctx: ctx, gh: gh, pr: pr}
+	teams := &teamCache{ctx: ctx, gh: gh, m: map[string]bool{}}
+	d, err := approval.Evaluate(in, facts, teams)
+	if err != nil {
+		return merged{}, fmt.Errorf("evaluating the approvals of #%d: %w", pr.Number, err)
+	}
+	if !d.Approved() {
+		return merged{}, refuse(pr, "pull request #%d was merged without the approval the policy needs on its head commit %s (%s): %s", pr.Number, short(pr.HeadSHA), d.State, d.Reason)
+	}
+	if cls := change.Classify(files); !cls.Request || cls.RequestPath != path {
+		// A request merged together with other changes also needed an
+		// SSO admin's approval as an admin change.
+		in.Kind = approval.KindAdminChange
+		ad, err := approval.Evaluate(in, facts, teams)
+		if err != nil {
+			return merged{}, fmt.Errorf("evaluating the approvals of #%d: %w", pr.Number, err)
+		}
+		if !ad.Approved() {
+			return merged{}, refuse(pr, "pull request #%d is not a plain request (%s) and was merged without an SSO admin's approval: %s", pr.Number, strings.Join(cls.Reasons, "; "), ad.Reason)
+		}
+	}
+	m := merged{number: pr.Number, requester: pr.Author, mergedAt: pr.MergedAt, headSHA: pr.HeadSHA, duration: d.EffectiveDuration}
+	if m.duration <= 0 {
+		m.duration = d.RequestedDuration
+	}
+	for _, a := range d.Approvals {
+		m.approvals = append(m.approvals, schema.Approval{By: a.By, Stage: a.Stage, At: a.At.UTC(), Note: a.Note})
+	}
+	return m, nil
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+// prFacts implements approval.PullRequest, fetching lazily.
+type prFacts struct {
+	ctx context.Context
+	gh  GitHub
+	pr  *app.PR
+}
+
+func (p *prFacts) Author() string  { return p.pr.Author }
+func (p *prFacts) HeadSHA() string { return p.pr.HeadSHA }
+func (p *prFacts) Commits() ([]approval.Commit, error) {
+	return p.gh.PullRequestCommits(p.ctx, p.pr.Number)
+}
+func (p *prFacts) Reviews() ([]approval.Review, error) {
+	return p.gh.Reviews(p.ctx, p.pr.Number)
+}
+
+// teamCache implements approval.Teams with one API call per team and user.
+type teamCache struct {
+	ctx context.Context
+	gh  GitHub
+	mu  sync.Mutex
+	m   map[string]bool
+}
+
+func (t *teamCache) IsMember(team, user string) (bool, error) {
+	key := strings.ToLower(team + "|" + user)
+	t.mu.Lock()
+	v, ok := t.m[key]
+	t.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	org, slug, found := strings.Cut(strings.TrimPrefix(team, "@"), "/")
+	if !found {
+		return false, fmt.Errorf("team %q is not written as @org/team", team)
+	}
+	v, err := t.gh.IsTeamMember(t.ctx, org, slug, user)
+	if err != nil {
+		return false, err
+	}
+	t.mu.Lock()
+	t.m[key] = v
+	t.mu.Unlock()
+	return v, nil
+}

@@ -1,0 +1,316 @@
+package action_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/clock"
+	"github.com/jit-access/jit/githubemu"
+	"github.com/jit-access/jit/identitycenter"
+	"github.com/jit-access/jit/identitycenter/idcemu"
+	"github.com/jit-access/jit/ledger"
+	"github.com/jit-access/jit/schema"
+)
+
+const (
+	org      = "acme"
+	repoName = "access"
+	appID    = 4242
+	account  = "111122223333"
+)
+
+var (
+	keyOnce sync.Once
+	appKey  *rsa.PrivateKey
+)
+
+func testKey(t testing.TB) *rsa.PrivateKey {
+	t.Helper()
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		appKey = k
+	})
+	return appKey
+}
+
+// env is the two emulators on one clock, an access repository on the
+// GitHub emulator, and clients of both as the Action builds them.
+type env struct {
+	clk    *clock.Offset
+	gh     *githubemu.Server
+	ghURL  string
+	instID int64
+	idc    *idcemu.Emulator
+	idcURL string
+	// readOnly is the standard set's ARN, isolated the one with isolate: true.
+	readOnly, isolated string
+	users              map[string]string // login -> principal id
+	ghClient           *github.Client
+}
+
+type envOptions struct {
+	idc idcemu.Options
+}
+
+func newEnv(t testing.TB, eo envOptions) *env {
+	t.Helper()
+	e := &env{clk: &clock.Offset{}, users: map[string]string{}}
+	// Start in a known place, well away from second boundaries.
+	e.clk.Set(time.Now().Add(time.Hour).Truncate(time.Hour).Add(30 * time.Minute))
+
+	io := eo.idc
+	io.Clock = e.clk
+	if io.AsyncDelay == 0 {
+		io.AsyncDelay = 30 * time.Millisecond
+	}
+	if io.RequestsPerSecond == 0 {
+		io.RequestsPerSecond = -1
+	}
+	if io.MaxInFlightAssignments == 0 {
+		io.MaxInFlightAssignments = -1
+	}
+	e.idc = idcemu.New(io)
+	its := httptest.NewServer(e.idc)
+	t.Cleanup(its.Close)
+	e.idcURL = its.URL
+	e.readOnly = e.idc.AddPermissionSet("ReadOnlyAccess", 4*time.Hour, []string{"ReadOnlyAccess"}, "")
+	e.isolated = e.idc.AddPermissionSet("PowerUserAccess", time.Hour, []string{"PowerUserAccess"}, "")
+	for _, u := range []string{"alice", "bob", "carol", "dave"} {
+		e.users[u] = e.idc.AddUser(u+"@acme.example", u)
+	}
+
+	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Clock: e.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gts := httptest.NewServer(gh)
+	t.Cleanup(func() { gh.Close(); gts.Close() })
+	e.gh, e.ghURL = gh, gts.URL+"/api/v3/"
+	gh.SetURL(gts.URL + "/api/v3")
+	e.instID = gh.RegisterApp(appID, "jit", &testKey(t).PublicKey)
+	for _, u := range []string{"alice", "bob", "carol", "dave"} {
+		gh.AddUser(u, u+"@acme.example")
+	}
+	gh.AddTeam(org, "payments-leads", "bob")
+	gh.AddTeam(org, "sso-admins", "carol")
+	if err := gh.CreateRepo(org, repoName, map[string][]byte{
+		".github/jit.yaml":   []byte(e.config()),
+		".github/CODEOWNERS": []byte("*  @acme/sso-admins\n/requests/payments-prod/ @acme/payments-leads\n"),
+		"README.md":          []byte("# access\n"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	itr, err := ghinstallation.New(http.DefaultTransport, appID, e.instID, pemOf(testKey(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	itr.BaseURL = strings.TrimSuffix(e.ghURL, "/")
+	e.ghClient, err = github.NewClient(&http.Client{Transport: itr}).WithEnterpriseURLs(e.ghURL, e.ghURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func pemOf(k *rsa.PrivateKey) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+}
+
+func (e *env) config() string {
+	return fmt.Sprintf(`version: 1
+identity_center:
+  region: us-east-1
+  instance_arn: %s
+  identity_store_id: %s
+admins: ["@acme/sso-admins"]
+users:
+  alice: alice@acme.example
+  bob: bob@acme.example
+  carol: carol@acme.example
+  dave: dave@acme.example
+accounts:
+  - name: payments-prod
+    id: "%s"
+    permission_sets: [ReadOnlyAccess, PowerUserAccess]
+    max_duration: 1d
+permission_sets:
+  - name: ReadOnlyAccess
+    arn: %s
+  - name: PowerUserAccess
+    arn: %s
+    isolate: true
+`, e.idc.InstanceARN(), e.idc.IdentityStoreID(), account, e.readOnly, e.isolated)
+}
+
+// idcClient is the adapter as one run builds it.
+func (e *env) idcClient() *identitycenter.Client {
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "not-a-secret", "")}
+	return identitycenter.NewFromConfig(cfg, identitycenter.Options{
+		Region: "us-east-1", InstanceARN: e.idc.InstanceARN(), IdentityStoreID: e.idc.IdentityStoreID(),
+		Endpoint: e.idcURL, RequestsPerSecond: 1000, PollInterval: 10 * time.Millisecond, PollTimeout: 20 * time.Second,
+		RetryBaseDelay: 5 * time.Millisecond, RetryMaxBackoff: 100 * time.Millisecond, Clock: e.clk,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+}
+
+// clone makes a working clone of the access repository, as actions/checkout.
+func (e *env) clone(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	git(t, "", "clone", "--quiet", e.gh.RepoDir(org, repoName), dir)
+	return dir
+}
+
+type recOption func(*action.Options)
+
+func withIDC(ic action.IdentityCenter) recOption { return func(o *action.Options) { o.IdentityCenter = ic } }
+func withoutGitHub() recOption                   { return func(o *action.Options) { o.GitHub = nil } }
+
+func (e *env) reconciler(t testing.TB, dir string, mods ...recOption) *action.Reconciler {
+	t.Helper()
+	repo, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := action.Options{
+		Ledger:         repo,
+		IdentityCenter: e.idcClient(),
+		GitHub:         action.NewGitHub(e.ghClient, app.Repo{Owner: org, Name: repoName}),
+		Bot:            e.gh.BotLogin(),
+		Clock:          e.clk,
+		Logger:         slog.New(slog.DiscardHandler),
+	}
+	for _, m := range mods {
+		m(&opts)
+	}
+	r, err := action.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// run reconciles from a fresh clone, as one Action run does.
+func (e *env) run(t testing.TB, lookahead time.Duration, mods ...recOption) action.Report {
+	t.Helper()
+	rep, err := e.reconciler(t, e.clone(t), mods...).Run(context.Background(), action.RunOptions{Lookahead: lookahead})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return rep
+}
+
+func request(set, duration string) []byte {
+	return []byte(fmt.Sprintf(`# yaml-language-server: $schema=../../schema/request.schema.json
+account: payments-prod
+permission_set: %s
+duration: %s
+justification: "INC-1234: investigating elevated 5xx rates"
+`, set, duration))
+}
+
+// merge opens a request pull request by author, lets approver approve it
+// (none: an admin bypass) and merges it. It returns the PR number and path.
+func (e *env) merge(t testing.TB, author, name string, body []byte, approver, note string) (int, string) {
+	t.Helper()
+	path := "requests/payments-prod/" + name + ".yaml"
+	n, err := e.gh.OpenPullRequest(org, repoName, author, "req-"+name, "Request "+name, map[string][]byte{path: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if approver != "" {
+		if _, err := e.gh.SubmitReview(org, repoName, n, approver, "APPROVED", note); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.gh.Merge(org, repoName, n, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	return n, path
+}
+
+// status reads a request's status on main from the bare repository.
+func (e *env) status(t testing.TB, path string) *schema.Status {
+	t.Helper()
+	data := git(t, e.gh.RepoDir(org, repoName), "show", "main:"+path)
+	req, err := ledger.DecodeRequest(path, []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req.Status
+}
+
+func (e *env) assignments(psARN, login string) int {
+	n := 0
+	for _, a := range e.idc.Assignments() {
+		if a.AccountID == account && a.PermissionSetARN == psARN && a.PrincipalID == e.users[login] {
+			n++
+		}
+	}
+	return n
+}
+
+// log is the audit log of requests/ on main.
+func (e *env) log(t testing.TB) string {
+	return git(t, e.gh.RepoDir(org, repoName), "log", "--format=%s%n%(trailers)", "main", "--", "requests/")
+}
+
+func git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
+		"GIT_AUTHOR_NAME=Tester", "GIT_AUTHOR_EMAIL=tester@example.com",
+		"GIT_COMMITTER_NAME=Tester", "GIT_COMMITTER_EMAIL=tester@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// writeStatus commits a new status of path in the clone dir and pushes it,
+// as the App does through the contents API.
+func writeStatus(t testing.TB, dir, path string, st *schema.Status, message string) {
+	t.Helper()
+	data, err := os.ReadFile(dir + "/" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "pull", "--quiet", "--ff-only")
+	if data, err = os.ReadFile(dir + "/" + path); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ledger.SetStatus(data, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/"+path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "commit", "--quiet", "-m", message, "--", path)
+	git(t, dir, "push", "--quiet", "origin", "HEAD:main")
+}

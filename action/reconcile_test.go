@@ -1,0 +1,488 @@
+package action_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/identitycenter"
+	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/schema"
+)
+
+func paths(es []action.Entry) []string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Path)
+	}
+	return out
+}
+
+func TestMergeActivatesWithApprovals(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	n, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "4h"), "bob", "ok for INC-1234\n\njit: duration 2h")
+	before := e.clk.Now()
+	rep := e.run(t, 0)
+	if diff := cmp.Diff([]string{path}, paths(rep.Activated)); diff != "" {
+		t.Fatalf("activated (-want +got):\n%s\nreport:\n%s", diff, rep)
+	}
+	if !rep.OK() {
+		t.Errorf("report not OK:\n%s", rep)
+	}
+	if got := e.assignments(e.readOnly, "alice"); got != 1 {
+		t.Fatalf("alice has %d ReadOnlyAccess assignments, want 1", got)
+	}
+	st := e.status(t, path)
+	if st.State != schema.StateActive || st.PullRequest != n || st.Requester != "alice" || st.Duration != "2h" ||
+		st.PermissionSetARN != e.readOnly || st.Preexisting || st.ActivatedAt == nil || st.ExpiresAt == nil || st.MergedAt == nil {
+		t.Fatalf("status = %+v", st)
+	}
+	if len(st.Approvals) != 1 || st.Approvals[0].By != "bob" || st.Approvals[0].Stage != "owner" || st.Approvals[0].Note != "ok for INC-1234" {
+		t.Errorf("approvals = %+v", st.Approvals)
+	}
+	if d := st.ExpiresAt.Sub(before); d < 2*time.Hour-time.Second || d > 2*time.Hour+time.Minute {
+		t.Errorf("expires %s after the run started, want the shortened 2h", d)
+	}
+	if left := rep.Activated[0].TimeLeft; left < time.Hour || left > 2*time.Hour {
+		t.Errorf("time left = %s", left)
+	}
+	wantLog := strings.Join([]string{
+		"jit: activate payments-prod/ReadOnlyAccess for alice (#1)",
+		"Jit-Request: " + path,
+		"Jit-Event: activated",
+		"Jit-Pull-Request: 1",
+		"",
+		"jit: start activation of payments-prod/ReadOnlyAccess for alice (#1)",
+		"Jit-Request: " + path,
+		"Jit-Event: activating",
+		"Jit-Pull-Request: 1",
+		"",
+		"Request alice-ro", // the requester's commit on the PR branch
+		"",
+		"",
+	}, "\n")
+	if diff := cmp.Diff(wantLog, e.log(t)); diff != "" {
+		t.Errorf("audit log (-want +got):\n%s", diff)
+	}
+
+	// A second run has nothing to do and reports the grant as active.
+	rep = e.run(t, 0)
+	if len(rep.Activated)+len(rep.Expired)+len(rep.Failed)+len(rep.Drift) != 0 || len(rep.Active) != 1 {
+		t.Errorf("second run:\n%s", rep)
+	}
+	if got := e.assignments(e.readOnly, "alice"); got != 1 {
+		t.Errorf("after a second run alice has %d assignments, want 1", got)
+	}
+	if !strings.Contains(rep.Markdown(), "| active | `payments-prod/ReadOnlyAccess` | alice | #1 |") {
+		t.Errorf("summary lacks the active grant:\n%s", rep.Markdown())
+	}
+}
+
+func TestExpiryOnTimeAndLate(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after time.Duration
+	}{
+		{"on time", 2*time.Hour + time.Second},
+		{"a run delayed by an hour", 3 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "2h"), "bob", "")
+			e.run(t, 0)
+			e.clk.Advance(time.Hour)
+			if rep := e.run(t, 0); len(rep.Expired) != 0 {
+				t.Fatalf("expired early:\n%s", rep)
+			}
+			e.clk.Advance(tc.after - time.Hour)
+			rep := e.run(t, 0)
+			if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
+				t.Fatalf("expired (-want +got):\n%s\n%s", diff, rep)
+			}
+			if got := e.assignments(e.readOnly, "alice"); got != 0 {
+				t.Errorf("alice still has %d assignments", got)
+			}
+			st := e.status(t, path)
+			if st.State != schema.StateExpired || st.EndedAt == nil || len(st.Notes) == 0 {
+				t.Errorf("status = %+v", st)
+			}
+			if lag := rep.Expired[0].Lag(); lag < tc.after-2*time.Hour-time.Minute {
+				t.Errorf("lag %s, want about %s", lag, tc.after-2*time.Hour)
+			}
+			if !strings.HasPrefix(e.log(t), "jit: expire payments-prod/ReadOnlyAccess for alice (#1)\nJit-Request: "+path+"\nJit-Event: expired\n") {
+				t.Errorf("log:\n%s", e.log(t))
+			}
+		})
+	}
+}
+
+func TestLookaheadRevokesAtTheExactTime(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+	e.run(t, 0)
+	exp := *e.status(t, path).ExpiresAt
+	e.clk.Set(exp.Add(-1500 * time.Millisecond))
+	rep := e.run(t, 2*time.Second)
+	if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
+		t.Fatalf("expired (-want +got):\n%s\n%s", diff, rep)
+	}
+	lag := rep.Expired[0].Lag()
+	t.Logf("revoked %s after expires_at", lag)
+	if lag < 0 || lag > 2*time.Second {
+		t.Errorf("revoked %s after expires_at, want within seconds and never before", lag)
+	}
+	if got := e.assignments(e.readOnly, "alice"); got != 0 {
+		t.Errorf("alice still has %d assignments", got)
+	}
+}
+
+func TestRevokeRequestedIsCarriedOutAtOnce(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	n, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "8h"), "bob", "")
+	e.run(t, 0)
+	// What the App's /jit revoke writes through the contents API.
+	dir := e.clone(t)
+	st := e.status(t, path)
+	now := e.clk.Now().UTC()
+	st.State, st.RevokedBy, st.RevokeRequestedAt, st.Reason = schema.StateRevoking, "bob", &now, "INC closed"
+	writeStatus(t, dir, path, st, "jit: request revocation of payments-prod/ReadOnlyAccess for alice (#1)\n\nJit-Request: "+path+"\nJit-Event: revoking\nJit-Pull-Request: 1")
+	rep := e.run(t, 0)
+	if diff := cmp.Diff([]string{path}, paths(rep.Revoked)); diff != "" {
+		t.Fatalf("revoked (-want +got):\n%s\n%s", diff, rep)
+	}
+	if got := e.assignments(e.readOnly, "alice"); got != 0 {
+		t.Errorf("alice still has %d assignments", got)
+	}
+	got := e.status(t, path)
+	if got.State != schema.StateRevoked || got.RevokedBy != "bob" || got.Reason != "INC closed" || got.EndedAt == nil || got.PullRequest != n {
+		t.Errorf("status = %+v", got)
+	}
+}
+
+func TestAdminBypassIsNotProvisioned(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "", "")
+	rep := e.run(t, 0)
+	if diff := cmp.Diff([]string{path}, paths(rep.Failed)); diff != "" {
+		t.Fatalf("failed (-want +got):\n%s\n%s", diff, rep)
+	}
+	if len(e.idc.Assignments()) != 0 {
+		t.Errorf("assignments after an admin bypass: %v", e.idc.Assignments())
+	}
+	st := e.status(t, path)
+	if st.State != schema.StateFailed || !strings.Contains(st.Reason, "merged without the approval") || st.Requester != "alice" || st.PullRequest != 1 {
+		t.Errorf("status = %+v", st)
+	}
+	if !strings.HasPrefix(e.log(t), "jit: failed payments-prod/ReadOnlyAccess for alice (#1)\n\n") &&
+		!strings.Contains(e.log(t), "Jit-Event: failed") {
+		t.Errorf("log:\n%s", e.log(t))
+	}
+	// Failed is final: the next run leaves it alone.
+	if rep := e.run(t, 0); len(rep.Failed)+len(rep.Activated) != 0 {
+		t.Errorf("second run:\n%s", rep)
+	}
+}
+
+func TestWithoutGitHubActivationsAreRefusedButExpiriesRun(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, first := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+	e.run(t, 0)
+	_, second := e.merge(t, "dave", "dave-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+	e.clk.Advance(2 * time.Hour)
+	rep := e.run(t, 0, withoutGitHub())
+	if diff := cmp.Diff([]string{first}, paths(rep.Expired)); diff != "" {
+		t.Errorf("expired (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{second}, paths(rep.Refused)); diff != "" {
+		t.Errorf("refused (-want +got):\n%s", diff)
+	}
+	if rep.OK() {
+		t.Error("a run that refused an activation reports OK")
+	}
+	if e.status(t, second) != nil {
+		t.Errorf("refused grant got a status: %+v", e.status(t, second))
+	}
+}
+
+// crashAfterAWS cancels the run right after the first AWS change of its
+// kind succeeds, before the reconcile can commit it.
+type crashAfterAWS struct {
+	action.IdentityCenter
+	cancel context.CancelFunc
+	on     string
+	once   sync.Once
+}
+
+func (c *crashAfterAWS) Grant(ctx context.Context, g identitycenter.Grant) (identitycenter.Granted, error) {
+	out, err := c.IdentityCenter.Grant(ctx, g)
+	if err == nil && c.on == "grant" {
+		c.once.Do(c.cancel)
+		return out, context.Canceled
+	}
+	return out, err
+}
+
+func (c *crashAfterAWS) Revoke(ctx context.Context, r identitycenter.Revocation) (identitycenter.Revoked, error) {
+	out, err := c.IdentityCenter.Revoke(ctx, r)
+	if err == nil && c.on == "revoke" {
+		c.once.Do(c.cancel)
+		return out, context.Canceled
+	}
+	return out, err
+}
+
+func TestCrashBetweenAWSAndCommitConverges(t *testing.T) {
+	for _, set := range []string{"ReadOnlyAccess", "PowerUserAccess"} {
+		t.Run(set, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			_, path := e.merge(t, "alice", "alice-x", request(set, "2h"), "bob", "")
+			ctx, cancel := context.WithCancel(context.Background())
+			crash := &crashAfterAWS{IdentityCenter: e.idcClient(), cancel: cancel, on: "grant"}
+			if _, err := e.reconciler(t, e.clone(t), withIDC(crash)).Run(ctx, action.RunOptions{}); err == nil {
+				t.Fatal("the crashed run reported no error")
+			}
+			if st := e.status(t, path); st == nil || st.State != lifecycle.StateActivating {
+				t.Fatalf("after the crash the status is %+v, want the activating intent", st)
+			}
+			// A run right after leaves a fresh intent to its owner.
+			if rep := e.run(t, 0); len(rep.Pending) != 1 || len(rep.Activated) != 0 {
+				t.Fatalf("run during the intent:\n%s", rep)
+			}
+			e.clk.Advance(action.DefaultStaleAfter + time.Second)
+			rep := e.run(t, 0)
+			if diff := cmp.Diff([]string{path}, paths(rep.Activated)); diff != "" {
+				t.Fatalf("activated (-want +got):\n%s\n%s", diff, rep)
+			}
+			st := e.status(t, path)
+			if st.State != schema.StateActive || st.Preexisting {
+				t.Fatalf("status = %+v", st)
+			}
+			if got := e.assignments(st.PermissionSetARN, "alice"); got != 1 {
+				t.Errorf("%d assignments of %s, want exactly 1", got, st.PermissionSetARN)
+			}
+			// The resumed grant keeps the expiry fixed at the first attempt.
+			e.clk.Advance(2 * time.Hour)
+			ctx, cancel = context.WithCancel(context.Background())
+			crash = &crashAfterAWS{IdentityCenter: e.idcClient(), cancel: cancel, on: "revoke"}
+			if _, err := e.reconciler(t, e.clone(t), withIDC(crash)).Run(ctx, action.RunOptions{}); err == nil {
+				t.Fatal("the crashed run reported no error")
+			}
+			if got := e.status(t, path).State; got != schema.StateActive {
+				t.Fatalf("a revocation was recorded by a crashed run: %s", got)
+			}
+			rep = e.run(t, 0)
+			if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
+				t.Fatalf("expired (-want +got):\n%s\n%s", diff, rep)
+			}
+			if n := len(e.idc.Assignments()); n != 0 {
+				t.Errorf("%d assignments left", n)
+			}
+			for _, ps := range e.idc.PermissionSets() {
+				if strings.HasPrefix(ps.Name, "JIT-") {
+					t.Errorf("permission set %s left behind", ps.Name)
+				}
+			}
+		})
+	}
+}
+
+func TestTwoRunsAtOnce(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, p1 := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+	_, p2 := e.merge(t, "dave", "dave-iso", request("PowerUserAccess", "1h"), "bob", "")
+	r1, r2 := e.reconciler(t, e.clone(t)), e.reconciler(t, e.clone(t))
+	var wg sync.WaitGroup
+	reps := make([]action.Report, 2)
+	errs := make([]error, 2)
+	for i, r := range []*action.Reconciler{r1, r2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], errs[i] = r.Run(context.Background(), action.RunOptions{})
+		}()
+	}
+	wg.Wait()
+	for i := range errs {
+		if errs[i] != nil {
+			t.Fatalf("run %d: %v", i, errs[i])
+		}
+	}
+	t.Logf("run 1:\n%s\nrun 2:\n%s", reps[0], reps[1])
+	activated := append(paths(reps[0].Activated), paths(reps[1].Activated)...)
+	if len(activated) != 2 {
+		t.Fatalf("activated %v, want each grant once:\nrun 1:\n%s\nrun 2:\n%s", activated, reps[0], reps[1])
+	}
+	for _, p := range []string{p1, p2} {
+		if st := e.status(t, p); st.State != schema.StateActive {
+			t.Errorf("%s: %+v", p, st)
+		}
+	}
+	if got := e.assignments(e.readOnly, "alice"); got != 1 {
+		t.Errorf("alice: %d assignments", got)
+	}
+	if got := e.assignments(e.status(t, p2).PermissionSetARN, "dave"); got != 1 {
+		t.Errorf("dave: %d assignments", got)
+	}
+	jitSets := 0
+	for _, ps := range e.idc.PermissionSets() {
+		if strings.HasPrefix(ps.Name, "JIT-") {
+			jitSets++
+		}
+	}
+	if jitSets != 1 {
+		t.Errorf("%d JIT- sets, want 1", jitSets)
+	}
+	log := e.log(t)
+	for _, p := range []string{p1, p2} {
+		if c := strings.Count(log, "Jit-Request: "+p+"\nJit-Event: activated"); c != 1 {
+			t.Errorf("%s activated %d times in the log:\n%s", p, c, log)
+		}
+		if c := strings.Count(log, "Jit-Request: "+p+"\nJit-Event: activating"); c != 1 {
+			t.Errorf("%s has %d intents in the log:\n%s", p, c, log)
+		}
+	}
+}
+
+// mergeDuringPush merges another request right before the reconcile's
+// first push, so the push is rejected and the run must rebase and re-plan.
+type mergeDuringPush struct {
+	action.Ledger
+	once  sync.Once
+	merge func()
+}
+
+func (m *mergeDuringPush) Push(ctx context.Context, remote, branch string, replan func(context.Context) error) error {
+	m.once.Do(m.merge)
+	return m.Ledger.Push(ctx, remote, branch, replan)
+}
+
+func TestPushConflictWithAConcurrentMerge(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, p1 := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+	var p2 string
+	r := e.reconciler(t, e.clone(t), func(o *action.Options) {
+		o.Ledger = &mergeDuringPush{Ledger: o.Ledger, merge: func() {
+			_, p2 = e.merge(t, "dave", "dave-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+		}}
+	})
+	rep, err := r.Run(context.Background(), action.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{p1, p2}, paths(rep.Activated)); diff != "" {
+		t.Errorf("activated (-want +got):\n%s\n%s", diff, rep)
+	}
+	for _, p := range []string{p1, p2} {
+		if st := e.status(t, p); st == nil || st.State != schema.StateActive {
+			t.Errorf("%s: %+v", p, st)
+		}
+	}
+	// main has the merge, and the reconcile's commits on top: no force.
+	if !strings.Contains(git(t, e.gh.RepoDir(org, repoName), "log", "--format=%s", "main"), "Merge pull request #2") {
+		t.Error("the concurrent merge is gone from main")
+	}
+}
+
+func TestOverlappingGrantsShareOneAssignment(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, p1 := e.merge(t, "alice", "alice-1", request("ReadOnlyAccess", "1h"), "bob", "")
+	e.run(t, 0)
+	e.clk.Advance(30 * time.Minute)
+	_, p2 := e.merge(t, "alice", "alice-2", request("ReadOnlyAccess", "1h"), "bob", "")
+	e.run(t, 0)
+	if st := e.status(t, p2); st.State != schema.StateActive || st.Preexisting {
+		t.Fatalf("second grant: %+v (an assignment held by jit is not preexisting)", st)
+	}
+	e.clk.Advance(31 * time.Minute)
+	rep := e.run(t, 0)
+	if diff := cmp.Diff([]string{p1}, paths(rep.Expired)); diff != "" {
+		t.Fatalf("first expiry (-want +got):\n%s", diff)
+	}
+	if got := e.assignments(e.readOnly, "alice"); got != 1 {
+		t.Fatalf("after the first expiry alice has %d assignments, want 1 (the second grant holds it)", got)
+	}
+	e.clk.Advance(30 * time.Minute)
+	rep = e.run(t, 0)
+	if diff := cmp.Diff([]string{p2}, paths(rep.Expired)); diff != "" {
+		t.Fatalf("second expiry (-want +got):\n%s", diff)
+	}
+	if got := e.assignments(e.readOnly, "alice"); got != 0 {
+		t.Errorf("after the second expiry alice has %d assignments, want 0", got)
+	}
+}
+
+func TestPreexistingAssignmentIsKept(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.idc.AddAssignment(account, e.readOnly, e.users["alice"])
+	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+	e.run(t, 0)
+	if st := e.status(t, path); st.State != schema.StateActive || !st.Preexisting {
+		t.Fatalf("status = %+v, want active and preexisting", st)
+	}
+	e.clk.Advance(2 * time.Hour)
+	rep := e.run(t, 0)
+	if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
+		t.Fatalf("expired (-want +got):\n%s", diff)
+	}
+	if got := e.assignments(e.readOnly, "alice"); got != 1 {
+		t.Errorf("the permanent assignment is gone (%d)", got)
+	}
+}
+
+func TestDriftAndOrphans(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "4h"), "bob", "")
+	e.run(t, 0)
+	// An administrator removes the assignment by hand.
+	ic := e.idcClient()
+	if _, err := ic.Revoke(context.Background(), identitycenter.Revocation{
+		Grant: identitycenter.Grant{AccountID: account, UserName: "alice@acme.example", PermissionSetARN: e.readOnly}}); err != nil {
+		t.Fatal(err)
+	}
+	// A crash left a jit set whose grant is long gone.
+	orphan, err := ic.Grant(context.Background(), identitycenter.Grant{Request: "requests/payments-prod/gone.yaml", AccountID: account,
+		UserName: "dave@acme.example", PermissionSetARN: e.isolated, Isolate: true, ExpiresAt: e.clk.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := e.run(t, 0)
+	if diff := cmp.Diff([]string{path}, paths(rep.Drift)); diff != "" {
+		t.Errorf("drift (-want +got):\n%s\n%s", diff, rep)
+	}
+	if st := e.status(t, path); st.State != schema.StateRevoked || !strings.Contains(st.Reason, "drift") {
+		t.Errorf("status = %+v", st)
+	}
+	if !strings.Contains(e.log(t), "Jit-Event: drift") {
+		t.Errorf("log:\n%s", e.log(t))
+	}
+	if len(rep.Orphans) != 1 || rep.Orphans[0].Reason != orphan.PermissionSetARN {
+		t.Errorf("orphans = %+v, want %s", rep.Orphans, orphan.PermissionSetARN)
+	}
+	if _, ok := e.idc.PermissionSet(orphan.PermissionSetARN); ok {
+		t.Error("the orphaned set still exists")
+	}
+}
+
+func TestDryRunChangesNothing(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+	head := git(t, e.gh.RepoDir(org, repoName), "rev-parse", "main")
+	rep, err := e.reconciler(t, e.clone(t)).Run(context.Background(), action.RunOptions{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Plan == nil || len(rep.Plan.Activate) != 1 || rep.Plan.Activate[0].Path != path {
+		t.Fatalf("plan = %+v", rep.Plan)
+	}
+	if !strings.Contains(rep.String(), "would activate 1") || !strings.Contains(rep.Markdown(), "| activate | `payments-prod/ReadOnlyAccess`") {
+		t.Errorf("dry run output:\n%s\n%s", rep, rep.Markdown())
+	}
+	if got := git(t, e.gh.RepoDir(org, repoName), "rev-parse", "main"); got != head || len(e.idc.Assignments()) != 0 {
+		t.Error("the dry run changed something")
+	}
+}

@@ -1,0 +1,249 @@
+package action
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jit-access/jit/lifecycle"
+)
+
+// Entry is one grant in a Report.
+type Entry struct {
+	Path string
+	// Grant names the access, e.g. "payments-prod/ReadOnlyAccess".
+	Grant       string
+	Requester   string
+	PullRequest int
+	// At is when the transition happened (AWS confirmed it); for active
+	// and pending entries, when the run looked.
+	At time.Time
+	// ExpiresAt is the grant's end, when known.
+	ExpiresAt time.Time
+	// TimeLeft is ExpiresAt minus the run's end, for active grants.
+	TimeLeft time.Duration
+	// Reason says why a grant failed, drifted, is pending or is in error.
+	Reason string
+}
+
+// Lag is how long after its expiry a grant was revoked; 0 when not an expiry.
+func (e Entry) Lag() time.Duration {
+	if e.ExpiresAt.IsZero() || e.At.IsZero() {
+		return 0
+	}
+	return e.At.Sub(e.ExpiresAt)
+}
+
+// Report says what one run did.
+type Report struct {
+	Start, End time.Time
+	DryRun     bool
+	Activated  []Entry
+	Expired    []Entry
+	Revoked    []Entry
+	// Failed lists grants recorded as failed in this run (never provisioned).
+	Failed []Entry
+	// Drift lists active grants found without their assignment and ended.
+	Drift []Entry
+	// Active lists grants still active when the run ended, with time left.
+	Active []Entry
+	// Pending lists grants left for later: intents another run is carrying
+	// out, activations waiting for an earlier revocation on their assignment.
+	Pending []Entry
+	// Refused lists activations refused because the run had no GitHub
+	// credentials to check their approval; they stay pending and the run
+	// fails so that someone notices.
+	Refused []Entry
+	// Errors lists what could not be done and is retried by the next run,
+	// e.g. a revocation AWS did not confirm. A run with errors fails.
+	Errors []Entry
+	// Invalid lists grants whose status makes no sense; a person must look.
+	Invalid []Entry
+	// Orphans lists jit permission sets deleted because no live grant owns
+	// them: Grant is the set's name, Reason its ARN.
+	Orphans []Entry
+	// Plan is what a dry run would do.
+	Plan *lifecycle.Plan
+}
+
+// OK reports whether the run did everything it had to: no errors and no
+// activation left pending for want of credentials.
+func (r Report) OK() bool { return len(r.Errors) == 0 && len(r.Invalid) == 0 && len(r.Refused) == 0 }
+
+// Markdown renders the report as the job summary: one table of what
+// happened, with the time left of active grants.
+func (r Report) Markdown() string {
+	var b strings.Builder
+	title := "jit reconcile"
+	if r.DryRun {
+		title += " (dry run: nothing was changed)"
+	}
+	fmt.Fprintf(&b, "## %s\n\n", title)
+	fmt.Fprintf(&b, "Run from %s to %s.\n\n", r.Start.UTC().Format(time.RFC3339), r.End.UTC().Format(time.RFC3339))
+	if r.Plan != nil {
+		b.WriteString(planTable(*r.Plan))
+		return b.String()
+	}
+	type row struct {
+		what string
+		e    Entry
+	}
+	var rows []row
+	add := func(what string, es []Entry) {
+		for _, e := range es {
+			rows = append(rows, row{what, e})
+		}
+	}
+	add("activated", r.Activated)
+	add("expired", r.Expired)
+	add("revoked", r.Revoked)
+	add("failed", r.Failed)
+	add("drift", r.Drift)
+	add("error (retried next run)", r.Errors)
+	add("invalid", r.Invalid)
+	add("refused (no GitHub credentials)", r.Refused)
+	add("pending", r.Pending)
+	add("active", r.Active)
+	if len(rows) == 0 && len(r.Orphans) == 0 {
+		b.WriteString("Nothing to do.\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "| | grant | requester | PR | when | expires | time left | note |\n|---|---|---|---|---|---|---|---|\n")
+	for _, rw := range rows {
+		e := rw.e
+		pr := ""
+		if e.PullRequest > 0 {
+			pr = fmt.Sprintf("#%d", e.PullRequest)
+		}
+		left := ""
+		if rw.what == "active" || rw.what == "activated" {
+			left = roundLeft(e.TimeLeft)
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n", rw.what, cell(e.Grant), cell(e.Requester), pr,
+			stamp(e.At), stamp(e.ExpiresAt), left, cell(e.Reason))
+	}
+	for _, o := range r.Orphans {
+		fmt.Fprintf(&b, "\nDeleted orphaned permission set `%s` (%s) of `%s`.\n", cell(o.Grant), cell(o.Reason), cell(o.Path))
+	}
+	return b.String()
+}
+
+func planTable(p lifecycle.Plan) string {
+	var b strings.Builder
+	b.WriteString("| would | grant | path | expires | note |\n|---|---|---|---|---|\n")
+	add := func(what string, items []lifecycle.Item) {
+		for _, it := range items {
+			note := it.Reason
+			if it.KeepAssignment {
+				note = strings.TrimSpace(note + " assignment kept (still needed)")
+			}
+			if it.Resume {
+				note = strings.TrimSpace(note + " resume an interrupted activation")
+			}
+			fmt.Fprintf(&b, "| %s | `%s` | `%s` | %s | %s |\n", what, cell(grantName(it.Request)), cell(it.Path), stamp(it.At), cell(note))
+		}
+	}
+	add("activate", p.Activate)
+	add("expire", p.Expire)
+	add("revoke", p.Revoke)
+	add("wait and expire", p.Wait)
+	add("keep active", p.Active)
+	add("leave failed", p.Failed)
+	add("leave invalid", p.Invalid)
+	return b.String()
+}
+
+// String is the plain-text report for a terminal.
+func (r Report) String() string {
+	var b strings.Builder
+	if r.Plan != nil {
+		p := r.Plan
+		fmt.Fprintf(&b, "dry run: would activate %d, expire %d, revoke %d, wait for %d; %d active, %d failed, %d invalid\n",
+			len(p.Activate), len(p.Expire), len(p.Revoke), len(p.Wait), len(p.Active), len(p.Failed), len(p.Invalid))
+		for _, l := range []struct {
+			what  string
+			items []lifecycle.Item
+		}{{"activate", p.Activate}, {"expire", p.Expire}, {"revoke", p.Revoke}, {"wait", p.Wait}, {"active", p.Active}, {"invalid", p.Invalid}} {
+			for _, it := range l.items {
+				fmt.Fprintf(&b, "  %-8s %s %s", l.what, it.Path, grantName(it.Request))
+				if !it.At.IsZero() {
+					fmt.Fprintf(&b, " at %s", it.At.UTC().Format(time.RFC3339))
+				}
+				if it.KeepAssignment {
+					b.WriteString(" (assignment kept)")
+				}
+				if it.Reason != "" {
+					b.WriteString(": " + it.Reason)
+				}
+				b.WriteString("\n")
+			}
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "activated %d, expired %d, revoked %d, failed %d, drift %d, errors %d, refused %d, pending %d, active %d\n",
+		len(r.Activated), len(r.Expired), len(r.Revoked), len(r.Failed), len(r.Drift), len(r.Errors), len(r.Refused), len(r.Pending), len(r.Active))
+	for _, l := range []struct {
+		what string
+		es   []Entry
+	}{{"activated", r.Activated}, {"expired", r.Expired}, {"revoked", r.Revoked}, {"failed", r.Failed}, {"drift", r.Drift},
+		{"error", r.Errors}, {"invalid", r.Invalid}, {"refused", r.Refused}, {"pending", r.Pending}, {"active", r.Active}} {
+		for _, e := range l.es {
+			fmt.Fprintf(&b, "  %-9s %s %s", l.what, e.Path, e.Grant)
+			if l.what == "active" || l.what == "activated" {
+				fmt.Fprintf(&b, " (%s left)", roundLeft(e.TimeLeft))
+			}
+			if e.Reason != "" {
+				b.WriteString(": " + e.Reason)
+			}
+			b.WriteString("\n")
+		}
+	}
+	for _, o := range r.Orphans {
+		fmt.Fprintf(&b, "  orphan    %s %s (%s) deleted\n", o.Path, o.Grant, o.Reason)
+	}
+	return b.String()
+}
+
+func (r *Report) sort() {
+	// A grant another run holds is seen once per iteration; say it once.
+	last := map[string]int{}
+	for i, e := range r.Pending {
+		last[e.Path] = i
+	}
+	pending := r.Pending[:0]
+	for i, e := range r.Pending {
+		if last[e.Path] == i {
+			pending = append(pending, e)
+		}
+	}
+	r.Pending = pending
+	for _, es := range [][]Entry{r.Activated, r.Expired, r.Revoked, r.Failed, r.Drift, r.Errors, r.Pending, r.Refused, r.Invalid, r.Orphans} {
+		sort.SliceStable(es, func(i, j int) bool { return es[i].Path < es[j].Path })
+	}
+	sort.SliceStable(r.Active, func(i, j int) bool { return r.Active[i].ExpiresAt.Before(r.Active[j].ExpiresAt) })
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func roundLeft(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	if d >= time.Hour {
+		return d.Round(time.Minute).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// cell keeps a value from breaking the markdown table.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.ReplaceAll(s, "`", "'")
+}

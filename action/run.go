@@ -1,0 +1,505 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jit-access/jit/identitycenter"
+	"github.com/jit-access/jit/ledger"
+	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/owners"
+	"github.com/jit-access/jit/schema"
+)
+
+// Paths of the rules on main.
+const (
+	configPath     = ".github/jit.yaml"
+	codeownersPath = ".github/CODEOWNERS"
+)
+
+// maxIterations bounds how often one run plans again because its pushes
+// raced with others; the next scheduled run picks up whatever is left.
+const maxIterations = 8
+
+// state is one look at main: the rules, the grants and their raw files.
+type state struct {
+	rules   rules
+	planner lifecycle.Planner
+	plan    lifecycle.Plan
+	data    map[string][]byte
+}
+
+// run is one call of Run.
+type run struct {
+	*Reconciler
+	rep *Report
+	st  *state
+
+	repMu    sync.Mutex
+	commitMu sync.Mutex
+	// touched are grants this run changed; the drift check leaves them
+	// alone (an assignment created seconds ago is not drift).
+	touched map[string]bool
+	// blocked are tuples whose revocation failed in this iteration: a new
+	// grant on them would take the leftover assignment for a permanent one.
+	blocked map[lifecycle.Tuple]bool
+
+	principalMu sync.Mutex
+	principals  map[string]string
+
+	// dirty is set by a commit not yet pushed.
+	dirty bool
+	// again is set when a push had to rebase: the iteration's view of
+	// main is stale and the loop plans once more at once.
+	again bool
+}
+
+// Run reconciles once: it expires and revokes what has to end, activates
+// what was merged, records drift, removes orphaned jit permission sets, and
+// then, within the lookahead, waits for each grant that expires soon and
+// revokes it at its time. Each transition is its own commit, pushed without
+// force; a push that loses a race rebases and plans again.
+//
+// The error is for what stopped the run (no readable config, git or the
+// network failing); grants that could not be handled are in the report's
+// Errors, and the run should then be treated as failed (Report.OK).
+func (r *Reconciler) Run(ctx context.Context, ro RunOptions) (Report, error) {
+	start := r.opts.Clock.Now()
+	rep := Report{Start: start, DryRun: ro.DryRun}
+	if ro.DryRun {
+		st, err := r.load(ctx, start, ro.Lookahead, &rep)
+		rep.End = r.opts.Clock.Now()
+		if err != nil {
+			return rep, err
+		}
+		rep.Plan = &st.plan
+		return rep, nil
+	}
+	u := &run{Reconciler: r, rep: &rep, touched: map[string]bool{}, principals: map[string]string{}}
+	err := u.loop(ctx, start, ro.Lookahead)
+	rep.End = r.opts.Clock.Now()
+	if err == nil {
+		err = u.summarise(ctx)
+	}
+	rep.sort()
+	return rep, err
+}
+
+func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration) error {
+	deadline := start
+	if lookahead > 0 {
+		deadline = start.Add(lookahead)
+	}
+	for iter := 0; ; iter++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := u.opts.Ledger.Sync(ctx, u.opts.Remote, u.opts.Branch); err != nil {
+			return fmt.Errorf("reading %s from %s: %w", u.opts.Branch, u.opts.Remote, err)
+		}
+		now := u.opts.Clock.Now()
+		var rep *Report
+		if iter == 0 {
+			// Unreadable files and invalid grants are reported once.
+			rep = u.rep
+		}
+		st, err := u.load(ctx, now, deadline.Sub(now), rep)
+		if err != nil {
+			return err
+		}
+		u.st, u.again, u.blocked = st, false, map[lifecycle.Tuple]bool{}
+		if err := u.endAll(ctx); err != nil {
+			return err
+		}
+		if err := u.activateAll(ctx); err != nil {
+			return err
+		}
+		if iter == 0 {
+			if err := u.checkDrift(ctx); err != nil {
+				return err
+			}
+			if err := u.cleanOrphans(ctx); err != nil {
+				return err
+			}
+		}
+		if err := u.push(ctx); err != nil {
+			return err
+		}
+		if u.again && iter < maxIterations {
+			continue
+		}
+		if len(st.plan.Wait) == 0 {
+			return nil
+		}
+		at := st.plan.Wait[0].At
+		u.log.InfoContext(ctx, "waiting for the next expiry", "path", st.plan.Wait[0].Path, "at", at)
+		if err := sleepUntil(ctx, u.opts.Clock, at); err != nil {
+			return err
+		}
+	}
+}
+
+// load reads the rules and grants at HEAD and plans at now. With rep (the
+// dry run), unreadable files and invalid grants are reported there.
+func (r *Reconciler) load(ctx context.Context, now time.Time, lookahead time.Duration, rep *Report) (*state, error) {
+	cfgData, err := r.opts.Ledger.Git(ctx, "cat-file", "blob", "HEAD:"+configPath)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s on %s: %w", configPath, r.opts.Branch, err)
+	}
+	cfg, findings := schema.ParseConfig(configPath, cfgData)
+	if cfg == nil || schema.HasErrors(findings) {
+		var msgs []string
+		for _, f := range findings {
+			if f.Severity == schema.SeverityError {
+				msgs = append(msgs, f.String())
+			}
+		}
+		return nil, fmt.Errorf("%s on %s is invalid, so nothing can be reconciled safely: %s", configPath, r.opts.Branch, strings.Join(msgs, "; "))
+	}
+	st := &state{rules: rules{cfg: cfg}, data: map[string][]byte{}}
+	if co, err := r.opts.Ledger.Git(ctx, "cat-file", "blob", "HEAD:"+codeownersPath); err != nil {
+		st.rules.ownersErr = fmt.Errorf("%s is missing on %s: only SSO admins may approve", codeownersPath, r.opts.Branch)
+	} else {
+		st.rules.owners, st.rules.ownersErr = owners.Parse(codeownersPath, co)
+	}
+	grants, err := r.opts.Ledger.Requests(ctx)
+	var bad ledger.FileErrors
+	if errors.As(err, &bad) {
+		if rep != nil {
+			for _, fe := range bad {
+				rep.Errors = append(rep.Errors, Entry{Path: fe.Path, At: now, Reason: fe.Err.Error()})
+			}
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	st.planner = lifecycle.NewPlanner(cfg)
+	st.plan = st.planner.PlanAt(grants, now, lookahead)
+	if rep != nil {
+		for _, it := range st.plan.Invalid {
+			rep.Invalid = append(rep.Invalid, entryOf(it, now, it.Reason))
+		}
+	}
+	var names, paths []string
+	for _, list := range [][]lifecycle.Item{st.plan.Activate, st.plan.Expire, st.plan.Revoke, st.plan.Wait, st.plan.Active} {
+		for _, it := range list {
+			names = append(names, "HEAD:"+it.Path)
+			paths = append(paths, it.Path)
+		}
+	}
+	err = r.opts.Ledger.Objects(ctx, names, func(i int, data []byte) error {
+		st.data[paths[i]] = bytes.Clone(data)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading request files at HEAD: %w", err)
+	}
+	return st, nil
+}
+
+// push pushes the commits made so far. A rejected push rebases; the
+// iteration's view is then stale and the loop plans again.
+func (u *run) push(ctx context.Context) error {
+	u.commitMu.Lock()
+	dirty := u.dirty
+	u.commitMu.Unlock()
+	if !dirty {
+		return nil
+	}
+	err := u.opts.Ledger.Push(ctx, u.opts.Remote, u.opts.Branch, func(context.Context) error {
+		u.again = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("recording transitions on %s: %w", u.opts.Branch, err)
+	}
+	u.commitMu.Lock()
+	u.dirty = false
+	u.commitMu.Unlock()
+	return nil
+}
+
+func (u *run) report(list *[]Entry, e Entry) {
+	u.repMu.Lock()
+	*list = append(*list, e)
+	u.repMu.Unlock()
+}
+
+// record commits one transition: the file with its new status, and the
+// subject and trailers that make it an audit log entry.
+func (u *run) record(ctx context.Context, path, verb, event string, st *schema.Status, req schema.Request, body string) error {
+	u.commitMu.Lock()
+	defer u.commitMu.Unlock()
+	data, ok := u.st.data[path]
+	if !ok {
+		return fmt.Errorf("recording %s: the file was not read", path)
+	}
+	out, err := ledger.SetStatus(data, st)
+	if err != nil {
+		return fmt.Errorf("recording %s: %w", path, err)
+	}
+	subject := fmt.Sprintf("jit: %s %s", verb, grantName(req))
+	if st.Requester != "" {
+		subject += " for " + st.Requester
+	}
+	trailers := []ledger.Trailer{{Key: ledger.TrailerRequest, Value: path}, {Key: ledger.TrailerEvent, Value: event}}
+	if st.PullRequest > 0 {
+		subject += fmt.Sprintf(" (#%d)", st.PullRequest)
+		trailers = append(trailers, ledger.Trailer{Key: ledger.TrailerPullRequest, Value: strconv.Itoa(st.PullRequest)})
+	}
+	_, err = u.opts.Ledger.Commit(ctx, ledger.Change{Path: path, Data: out, Subject: subject, Body: body, Trailers: trailers})
+	if err != nil && !errors.Is(err, ledger.ErrNoChange) {
+		return err
+	}
+	u.st.data[path] = out
+	u.touched[path] = true
+	u.dirty = true
+	return nil
+}
+
+// Event values beyond the ledger's.
+const eventDrift = "drift"
+
+// --- ending grants ---
+
+type ending struct {
+	it    lifecycle.Item
+	event string // expired or revoked
+	note  string
+}
+
+// endAll carries out the plan's expiries and revocations concurrently and
+// commits each one as AWS confirms it.
+func (u *run) endAll(ctx context.Context) error {
+	var jobs []ending
+	for _, it := range u.st.plan.Expire {
+		jobs = append(jobs, ending{it: it, event: ledger.EventExpired, note: it.Reason})
+	}
+	for _, it := range u.st.plan.Revoke {
+		jobs = append(jobs, ending{it: it, event: ledger.EventRevoked})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	var fatal error
+	var fatalMu sync.Mutex
+	u.pool(len(jobs), func(i int) {
+		if err := u.end(ctx, jobs[i]); err != nil {
+			fatalMu.Lock()
+			fatal = errors.Join(fatal, err)
+			fatalMu.Unlock()
+		}
+	})
+	if fatal != nil {
+		return fatal
+	}
+	return u.push(ctx)
+}
+
+// end revokes one grant in AWS and records it. AWS failing is reported and
+// left for the next run; only git failing is returned.
+func (u *run) end(ctx context.Context, j ending) error {
+	it := j.it
+	rv, skip, err := u.revocation(ctx, it)
+	var res identitycenter.Revoked
+	if err == nil && !skip {
+		res, err = u.opts.IdentityCenter.Revoke(ctx, rv)
+	}
+	now := u.opts.Clock.Now().UTC()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		u.repMu.Lock()
+		u.blocked[it.Tuple] = true
+		u.repMu.Unlock()
+		u.log.ErrorContext(ctx, "revocation not confirmed; retried next run", "path", it.Path, "error", err)
+		u.report(&u.rep.Errors, entryOf(it, now, "revocation not confirmed by AWS, retried next run: "+err.Error()))
+		return nil
+	}
+	st := *it.Request.Status
+	st.State = schema.StateExpired
+	verb := "expire"
+	if j.event == ledger.EventRevoked {
+		st.State, verb = schema.StateRevoked, "revoke"
+	}
+	st.EndedAt = &now
+	st.Notes = append(append([]string(nil), st.Notes...), res.Notes...)
+	if skip {
+		st.Notes = append(st.Notes, "nothing to remove in AWS: the grant was never provisioned")
+	}
+	if j.note != "" {
+		st.Notes = append(st.Notes, j.note)
+	}
+	if err := u.record(ctx, it.Path, verb, j.event, &st, it.Request, ""); err != nil {
+		return err
+	}
+	e := entryOf(it, now, strings.Join(res.Notes, "; "))
+	if j.event == ledger.EventExpired {
+		e.ExpiresAt = it.At
+		u.report(&u.rep.Expired, e)
+	} else {
+		e.Reason = st.Reason
+		u.report(&u.rep.Revoked, e)
+	}
+	u.log.InfoContext(ctx, "grant ended", "path", it.Path, "event", j.event, "lag", now.Sub(it.At))
+	return nil
+}
+
+// target is where a grant's assignment lives in AWS.
+type target struct {
+	grant identitycenter.Grant
+	// own is true for jit's own JIT- sets (custom and isolated grants).
+	own bool
+}
+
+// targetOf resolves a grant's account, user and permission set from the
+// config. requester is the GitHub login.
+func (u *run) targetOf(req schema.Request, path, requester string, expires time.Time) (target, error) {
+	cfg := u.st.rules.cfg
+	acct, ok := cfg.Account(req.Account)
+	if !ok {
+		return target{}, fmt.Errorf("account %q is not in %s", req.Account, configPath)
+	}
+	userName, ok := cfg.UserName(requester)
+	if !ok {
+		return target{}, fmt.Errorf("the requester %q has no Identity Center user in the users: map of %s", requester, configPath)
+	}
+	g := identitycenter.Grant{Request: path, AccountID: acct.ID, UserName: userName, ExpiresAt: expires}
+	t := target{grant: g}
+	if c := req.CustomPermissionSet; c != nil {
+		session, err := c.Session()
+		if err != nil {
+			return target{}, fmt.Errorf("custom_permission_set.session_duration: %w", err)
+		}
+		t.grant.Custom = &identitycenter.CustomSet{Name: c.Name, SessionDuration: session, ManagedPolicies: c.ManagedPolicies, InlinePolicy: c.InlinePolicy}
+		t.own = true
+		return t, nil
+	}
+	ps, ok := cfg.PermissionSet(req.PermissionSet)
+	recorded := ""
+	if req.Status != nil {
+		recorded = req.Status.PermissionSetARN
+	}
+	switch {
+	case ok && recorded != "" && recorded != ps.ARN:
+		// Recorded with its own copy: isolated when it was granted.
+		t.grant.Isolate, t.grant.PermissionSetARN, t.own = true, ps.ARN, true
+	case ok && recorded == "" && ps.Isolate:
+		t.grant.Isolate, t.grant.PermissionSetARN, t.own = true, ps.ARN, true
+	case ok:
+		t.grant.PermissionSetARN = ps.ARN
+	case recorded != "":
+		t.grant.PermissionSetARN = recorded
+	default:
+		return target{}, fmt.Errorf("permission set %q is not in %s", req.PermissionSet, configPath)
+	}
+	return t, nil
+}
+
+// revocation builds what Revoke needs from a grant's status. skip is set
+// for a shared set whose claim was never recorded: nothing of jit's can be
+// in AWS, and an assignment found there is someone else's.
+func (u *run) revocation(ctx context.Context, it lifecycle.Item) (identitycenter.Revocation, bool, error) {
+	st := it.Request.Status
+	var expires time.Time
+	if st.ExpiresAt != nil {
+		expires = *st.ExpiresAt
+	}
+	t, err := u.targetOf(it.Request, it.Path, st.Requester, expires)
+	if err != nil {
+		return identitycenter.Revocation{}, false, err
+	}
+	if !t.own && st.PermissionSetARN == "" && st.ActivatedAt == nil {
+		return identitycenter.Revocation{}, true, nil
+	}
+	principal, err := u.principal(ctx, t.grant.UserName)
+	if err != nil {
+		return identitycenter.Revocation{}, false, err
+	}
+	return identitycenter.Revocation{
+		Grant:          t.grant,
+		Granted:        identitycenter.Granted{PermissionSetARN: st.PermissionSetARN, PrincipalID: principal, Preexisting: st.Preexisting},
+		KeepAssignment: it.KeepAssignment,
+	}, false, nil
+}
+
+// principal resolves a user name once per run.
+func (u *run) principal(ctx context.Context, userName string) (string, error) {
+	u.principalMu.Lock()
+	id, ok := u.principals[userName]
+	u.principalMu.Unlock()
+	if ok {
+		return id, nil
+	}
+	id, err := u.opts.IdentityCenter.UserID(ctx, userName)
+	if err != nil {
+		return "", err
+	}
+	u.principalMu.Lock()
+	u.principals[userName] = id
+	u.principalMu.Unlock()
+	return id, nil
+}
+
+// pool runs fn(0..n-1) on at most Options.Workers goroutines.
+func (u *run) pool(n int, fn func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(u.opts.Workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+func sleepUntil(ctx context.Context, c interface{ Now() time.Time }, at time.Time) error {
+	// Short steps: a clock.Offset moved forward takes effect at once.
+	for {
+		d := at.Sub(c.Now())
+		if d <= 0 {
+			return nil
+		}
+		t := time.NewTimer(min(d, 200*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func grantName(r schema.Request) string {
+	ps := r.PermissionSet
+	if r.CustomPermissionSet != nil {
+		ps = schema.CustomSetPrefix + r.CustomPermissionSet.Name
+	}
+	return r.Account + "/" + ps
+}
+
+func entryOf(it lifecycle.Item, at time.Time, reason string) Entry {
+	e := Entry{Path: it.Path, Grant: grantName(it.Request), At: at, Reason: reason}
+	if st := it.Request.Status; st != nil {
+		e.Requester, e.PullRequest = st.Requester, st.PullRequest
+		if exp, err := lifecycle.ExpiryOf(it.Request); err == nil {
+			e.ExpiresAt = exp
+		}
+	}
+	return e
+}
