@@ -186,8 +186,10 @@ func (e *env) clone(t testing.TB) string {
 
 type recOption func(*action.Options)
 
-func withIDC(ic action.IdentityCenter) recOption { return func(o *action.Options) { o.IdentityCenter = ic } }
-func withoutGitHub() recOption                   { return func(o *action.Options) { o.GitHub = nil } }
+func withIDC(ic action.IdentityCenter) recOption {
+	return func(o *action.Options) { o.IdentityCenter = ic }
+}
+func withoutGitHub() recOption { return func(o *action.Options) { o.GitHub = nil } }
 
 func (e *env) reconciler(t testing.TB, dir string, mods ...recOption) *action.Reconciler {
 	t.Helper()
