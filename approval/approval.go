@@ -18,6 +18,20 @@
 //     the request, only SSO admins approve, and in a custom request two
 //     different admins fill the two stages.
 //
+// Request policies of the config (see Policy and PolicyFor):
+//
+//   - auto_approve: a standard request that meets every condition of one
+//     rule (requester, duration, working hours at Input.Now) is approved
+//     with the rule as the approver (stage auto). Custom sets never are.
+//   - emergency: a standard request with emergency: true from an emergency
+//     requester, within the emergency cap, is approved at once (stage
+//     emergency, Decision.Emergency); the owners and admins are still asked
+//     to review it after the fact (PostHocReviewed, PostHocOverdue).
+//   - require_review_note: an approval or request for changes without a
+//     written reason does not count.
+//
+// A request for changes by an owner or admin blocks in every case.
+//
 // The engine is a pipeline: each user's deciding review goes through filters
 // that either let it count or record why it does not; the reviews that pass
 // are then assigned to stages. New rules (e.g. a required review note) are
@@ -118,6 +132,18 @@ type Input struct {
 	Admins []string
 	// Bot is the App's own login; its reviews never count.
 	Bot string
+	// Policy holds the config's request policies for this pull request
+	// (PolicyFor): auto-approval rules, break-glass, required review notes.
+	Policy Policy
+	// Now is the moment the time-dependent rules (an auto_approve rule's
+	// working_hours) are judged at, and the time recorded on approvals by
+	// rule. Pass the time the head commit was first evaluated (e.g. the
+	// started_at of the head's first jit/approval check run, or the time of
+	// the event that opened or pushed it), not the time of each evaluation:
+	// a re-evaluation of the same head, and the check before provisioning,
+	// must then reach the same decision. With a zero Now, no rule with
+	// working_hours matches.
+	Now time.Time
 }
 
 // State is where a request stands.
@@ -132,16 +158,22 @@ const (
 	StateRejected     State = "rejected"
 )
 
-// Approval is a review that counts.
+// Approval is a review, or a rule, that counts.
 type Approval struct {
+	// By is the reviewer's login, or for a rule RuleApproverPrefix plus
+	// the rule's name, or EmergencyApprover.
 	By    string
-	Stage string // StageOwner or StageAdmin
+	Stage string // StageOwner, StageAdmin, StageAuto or StageEmergency
 	// As is the owner or admin entry that made By eligible, as written
-	// ("@acme/payments-leads", "@alice").
-	As       string
-	At       time.Time
+	// ("@acme/payments-leads", "@alice"); for a rule, the requesters entry
+	// that matched the requester, if the rule has requesters.
+	As string
+	// At is when the review was submitted; for a rule, Input.Now.
+	At time.Time
+	// ReviewID is 0 for a rule.
 	ReviewID int64
-	// Note is the review's body without jit: directives, trimmed.
+	// Note is the review's body without jit: directives, trimmed; for an
+	// auto_approve rule, its conditions.
 	Note string
 	// Duration is the shortened access duration this approval asked for
 	// ("jit: duration 2h"); 0 when it did not shorten.
@@ -194,6 +226,15 @@ type Decision struct {
 	// EffectiveDuration is the requested duration, shortened by the
 	// shortest "jit: duration" of a counted approval.
 	EffectiveDuration time.Duration
+	// Emergency is set when the emergency rule approved the request as
+	// break-glass access; its owners' and admins' approvals are then its
+	// review after the fact (PostHocReviewed) and, until there is one,
+	// NextReviewers asks them for it. A request for changes by an owner or
+	// admin still blocks it (StateRejected).
+	Emergency bool
+	// AutoApproveMisses say why each auto_approve rule did not approve,
+	// when none did.
+	AutoApproveMisses []RuleMiss
 	// Reason is one sentence for humans.
 	Reason string
 }
@@ -202,7 +243,8 @@ type Decision struct {
 func (d Decision) Approved() bool { return d.State == StateApproved }
 
 // Label is the pull request label for the state ("jit:pending-owner",
-// "jit:invalid", ...); "" for a zero Decision.
+// "jit:invalid", ...); "" for a zero Decision. Labels adds jit:emergency
+// for emergency access.
 func (d Decision) Label() string {
 	if d.State == "" {
 		return ""

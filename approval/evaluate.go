@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/jit-access/jit/schema"
 )
 
 // Evaluate decides the state of a request pull request. Errors from pr and
@@ -119,11 +121,11 @@ type filter func(e *evaluation, c *candidate) (string, error)
 // the most fundamental come first; role lookups (API calls) come after the
 // free checks.
 func approvalFilters() []filter {
-	return []filter{notBot, notAuthor, notContributor, eligible, onHead}
+	return []filter{notBot, notAuthor, notContributor, eligible, onHead, hasNote}
 }
 
 func rejectionFilters() []filter {
-	return []filter{notBot, notAuthor, eligible}
+	return []filter{notBot, notAuthor, eligible, hasNote}
 }
 
 func (e *evaluation) run(commits []Commit, reviews []Review) error {
@@ -187,6 +189,9 @@ func (e *evaluation) run(commits []Commit, reviews []Review) error {
 			By: c.review.User, As: as, At: c.review.SubmittedAt, ReviewID: c.review.ID,
 			CommitID: c.review.CommitID, Note: note,
 		})
+	}
+	if err := e.applyRules(); err != nil {
+		return err
 	}
 	if len(e.d.Rejections) > 0 {
 		e.d.State = StateRejected
@@ -587,10 +592,24 @@ func (e *evaluation) nextReviewers() {
 		from = e.owners
 	case StatePendingAdmin:
 		from = e.admins
+	case StateApproved:
+		// Emergency access is reviewed after the fact by an owner or admin.
+		if !e.d.Emergency || PostHocReviewed(e.d) {
+			return
+		}
+		if e.ownersUsable {
+			from = append(from, e.owners...)
+		}
+		from = append(from, e.admins...)
 	default:
 		return
 	}
+	seen := map[string]bool{}
 	for _, s := range from {
+		if seen[strings.ToLower(s)] {
+			continue
+		}
+		seen[strings.ToLower(s)] = true
 		if !skip(s) {
 			e.d.NextReviewers = append(e.d.NextReviewers, s)
 		}
@@ -607,6 +626,9 @@ func (e *evaluation) reason() string {
 		}
 		return fmt.Sprintf("%s asked for changes; the request is blocked until they approve or their review is dismissed.", joinAnd(who))
 	case StateApproved:
+		if a, ok := ruleApprover(e.d); ok {
+			return e.ruleReason(a)
+		}
 		switch e.in.Kind {
 		case KindCustom:
 			return fmt.Sprintf("Approved by @%s for the owner stage and SSO admin @%s.", e.stageHolder(StageOwner), e.stageHolder(StageAdmin))
@@ -643,6 +665,30 @@ func (e *evaluation) reason() string {
 		}
 	}
 	return ""
+}
+
+// ruleReason explains an approval by rule.
+func (e *evaluation) ruleReason(a Approval) string {
+	if a.Stage == StageAuto {
+		return fmt.Sprintf("Approved by rule %s (%s).", strings.TrimPrefix(a.By, RuleApproverPrefix), a.Note)
+	}
+	as := ""
+	if a.As != "" && !strings.EqualFold(a.As, "@"+e.author) {
+		as = " (as " + a.As + ")"
+	}
+	head := fmt.Sprintf("Approved at once as emergency access for @%s%s", e.author, as)
+	if reviews := PostHocReviews(e.d); len(reviews) > 0 {
+		return fmt.Sprintf("%s; reviewed after the fact by @%s.", head, reviews[0].By)
+	}
+	who := "an SSO admin"
+	if e.ownersUsable {
+		who = fmt.Sprintf("an owner of %s or an SSO admin", e.accountName())
+	}
+	within := schema.DefaultEmergencyReviewWithin
+	if em := e.in.Policy.Emergency; em != nil {
+		within = em.ReviewWithinDuration()
+	}
+	return fmt.Sprintf("%s; %s must review it within %s.", head, who, formatWithin(within))
 }
 
 // stageHolder is the first approver who filled stage, or "".

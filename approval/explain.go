@@ -23,11 +23,19 @@ const maxNote = 300
 // cannot inject markdown or HTML.
 func Explain(d Decision) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### jit: %s\n\n", title(d.State))
+	heading := title(d.State)
+	if d.Emergency && d.State == StateApproved {
+		heading = "approved as emergency access"
+	}
+	fmt.Fprintf(&b, "### jit: %s\n\n", heading)
 	if d.Reason != "" {
 		b.WriteString(text(d.Reason) + "\n\n")
 	}
-	fmt.Fprintf(&b, "- **State:** %s\n", code(d.Label()))
+	labels := d.Labels()
+	if len(labels) == 0 {
+		labels = []string{d.Label()}
+	}
+	fmt.Fprintf(&b, "- **State:** %s\n", codes(labels))
 	if d.HeadSHA != "" {
 		fmt.Fprintf(&b, "- **Commit:** %s (only reviews of this commit count)\n", code(short(d.HeadSHA)))
 	}
@@ -43,10 +51,18 @@ func Explain(d Decision) string {
 		}
 	}
 
+	if d.Emergency {
+		if reviews := PostHocReviews(d); len(reviews) > 0 {
+			fmt.Fprintf(&b, "- **Emergency access:** reviewed after the fact by %s\n", code("@"+reviews[0].By))
+		} else {
+			b.WriteString("- **Emergency access:** not yet reviewed after the fact by an owner or SSO admin\n")
+		}
+	}
+
 	if len(d.Approvals) > 0 {
 		b.WriteString("\n#### Approvals that count\n\n")
 		for _, a := range d.Approvals {
-			fmt.Fprintf(&b, "- %s, %s stage", code("@"+a.By), a.Stage)
+			fmt.Fprintf(&b, "- %s, %s stage", code(approverName(a)), a.Stage)
 			if a.As != "" && !strings.EqualFold(a.As, "@"+a.By) {
 				fmt.Fprintf(&b, " (as %s)", code(a.As))
 			}
@@ -58,6 +74,12 @@ func Explain(d Decision) string {
 				fmt.Fprintf(&b, ": %s", code(a.Note))
 			}
 			b.WriteString("\n")
+		}
+	}
+	if len(d.AutoApproveMisses) > 0 {
+		b.WriteString("\n#### Auto-approval rules that did not match\n\n")
+		for _, m := range d.AutoApproveMisses {
+			fmt.Fprintf(&b, "- %s: %s\n", code(m.Rule), text(m.Reason))
 		}
 	}
 	if len(d.Rejections) > 0 {
@@ -101,6 +123,15 @@ func Explain(d Decision) string {
 		}
 	}
 	return b.String()
+}
+
+// approverName is how an approver is shown: @login for a reviewer, the
+// rule's name for a rule.
+func approverName(a Approval) string {
+	if a.Stage == StageAuto || a.Stage == StageEmergency {
+		return a.By
+	}
+	return "@" + a.By
 }
 
 func title(s State) string {

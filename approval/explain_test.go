@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/schema"
 )
 
 func TestExplain(t *testing.T) {
@@ -107,5 +109,101 @@ func TestExplainUnknownState(t *testing.T) {
 	got := Explain(Decision{RequestedDuration: time.Hour})
 	if !strings.HasPrefix(got, "### jit: unknown state (not approved)\n") {
 		t.Errorf("Explain of a zero Decision = %q", got)
+	}
+}
+
+func TestExplainPolicies(t *testing.T) {
+	emergency := &schema.Emergency{Requesters: []string{"@acme/oncall"}, MaxDuration: "4h"}
+	tests := []struct {
+		name   string
+		policy Policy
+		dur    time.Duration
+		pr     *fakePR
+		want   string
+	}{
+		{
+			name:   "emergency, not yet reviewed",
+			policy: Policy{Emergency: emergency},
+			pr:     pr(),
+			want: "### jit: approved as emergency access\n\n" +
+				"Approved at once as emergency access for @\u200brita (as @\u200bacme/oncall); an owner of payments-prod or an SSO admin must review it within 24h.\n\n" +
+				"- **State:** `jit:approved`, `jit:emergency`\n" +
+				"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+				"- **Next to review:** `@acme/payments-leads`, `@acme/sso-admins`\n" +
+				"- **Access duration:** `4h`\n" +
+				"- **Emergency access:** not yet reviewed after the fact by an owner or SSO admin\n" +
+				"\n#### Approvals that count\n\n" +
+				"- `emergency`, emergency stage (as `@acme/oncall`), 2026-11-23T10:00:00Z\n",
+		},
+		{
+			name:   "emergency, reviewed",
+			policy: Policy{Emergency: emergency},
+			pr:     pr(approve(1, "olivia", 30, "confirmed")),
+			want: "### jit: approved as emergency access\n\n" +
+				"Approved at once as emergency access for @\u200brita (as @\u200bacme/oncall); reviewed after the fact by @\u200bolivia.\n\n" +
+				"- **State:** `jit:approved`, `jit:emergency`\n" +
+				"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+				"- **Access duration:** `4h`\n" +
+				"- **Emergency access:** reviewed after the fact by `@olivia`\n" +
+				"\n#### Approvals that count\n\n" +
+				"- `emergency`, emergency stage (as `@acme/oncall`), 2026-11-23T10:00:00Z\n" +
+				"- `@olivia`, owner stage (as `@acme/payments-leads`), 2026-11-23T10:30:00Z: `confirmed`\n",
+		},
+		{
+			name:   "auto-approved",
+			policy: Policy{AutoApprove: []schema.NamedRule{oncallRule}},
+			pr:     pr(),
+			want: "### jit: approved\n\n" +
+				"Approved by rule accounts/payments-prod/auto\\_approve\\[0\\] (requester in @\u200bacme/oncall; at most 4h; mon,tue,wed,thu,fri 09:00-18:00 Europe/Berlin).\n\n" +
+				"- **State:** `jit:approved`\n" +
+				"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+				"- **Access duration:** `4h`\n" +
+				"\n#### Approvals that count\n\n" +
+				"- `rule:accounts/payments-prod/auto_approve[0]`, auto stage (as `@acme/oncall`), 2026-11-23T10:00:00Z: `" + oncallNote + "`\n",
+		},
+		{
+			name:   "no rule matched",
+			policy: Policy{AutoApprove: []schema.NamedRule{oncallRule}},
+			dur:    8 * time.Hour,
+			pr:     pr(),
+			want: "### jit: waiting for an owner\n\n" +
+				"Waiting for an owner of payments-prod (or an SSO admin) to approve.\n\n" +
+				"- **State:** `jit:pending-owner`\n" +
+				"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+				"- **Next to review:** `@acme/payments-leads`\n" +
+				"- **Access duration:** `8h`\n" +
+				"\n#### Auto-approval rules that did not match\n\n" +
+				"- `accounts/payments-prod/auto_approve[0]`: the duration 8h is longer than its max\\_duration 4h\n",
+		},
+		{
+			name:   "a review without a note",
+			policy: Policy{RequireReviewNote: true},
+			pr:     pr(approve(1, "olivia", 1)),
+			want: "### jit: waiting for an owner\n\n" +
+				"Waiting for an owner of payments-prod (or an SSO admin) to approve.\n\n" +
+				"- **State:** `jit:pending-owner`\n" +
+				"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+				"- **Next to review:** `@acme/payments-leads`\n" +
+				"- **Access duration:** `4h`\n" +
+				"\n#### Reviews that do not count\n\n" +
+				"- `@olivia`, approved 2026-11-23T10:01:00Z: approval without a written reason; require\\_review\\_note is on\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := baseInput(KindStandard)
+			in.Now = at(0)
+			in.Policy = tt.policy
+			if tt.dur != 0 {
+				in.RequestedDuration = tt.dur
+			}
+			d, err := Evaluate(in, tt.pr, org())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, Explain(d)); diff != "" {
+				t.Errorf("Explain (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

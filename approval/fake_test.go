@@ -67,6 +67,7 @@ func org() *fakeTeams {
 	return &fakeTeams{MembersValue: map[string][]string{
 		"acme/payments-leads": {"olivia", "oscar", "both"},
 		"acme/sso-admins":     {"ada", "adam", "both"},
+		"acme/oncall":         {"rita"},
 	}}
 }
 
