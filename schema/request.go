@@ -149,7 +149,7 @@ func CheckRequest(f *RequestFile, cfg *Config, opts CheckOptions) []Finding {
 	if f == nil {
 		return nil
 	}
-	c := checker{f: f, cfg: cfg, opts: opts, members: map[[2]string]memberResult{}}
+	c := checker{f: f, cfg: cfg, opts: opts}
 	c.run()
 	fs := append(c.findings, f.lint...)
 	SortFindings(fs)
@@ -171,8 +171,8 @@ type checker struct {
 	cfg      *Config
 	opts     CheckOptions
 	findings []Finding
-	// members caches team lookups: account, set and emergency lists may
-	// name the same team.
+	// members caches team lookups, made on the first: account, set and
+	// emergency lists may name the same team.
 	members map[[2]string]memberResult
 }
 
@@ -240,19 +240,25 @@ func (c *checker) run() {
 		return
 	}
 	c.checkFolder(acct)
-	target := acct.Name
-	if r.PermissionSet != "" {
-		target += "/" + r.PermissionSet
+	// What is requested, for messages: "payments-prod/ReadOnlyAccess".
+	target := func() string {
+		if r.PermissionSet == "" {
+			return acct.Name
+		}
+		return acct.Name + "/" + r.PermissionSet
 	}
-	c.checkAllowed("account", acct.Requesters, target, "the requesters of account "+acct.Name)
+	if len(acct.Requesters) > 0 {
+		c.checkAllowed("account", acct.Requesters, target(), "the requesters of account "+acct.Name)
+	}
 	set := ""
 	if r.PermissionSet != "" {
 		set = r.PermissionSet
 		if !c.checkPermissionSet(acct, set) {
 			return
 		}
-		ps, _ := c.cfg.PermissionSet(set)
-		c.checkAllowed("permission_set", ps.Requesters, target, "the requesters of permission set "+set)
+		if ps, _ := c.cfg.PermissionSet(set); len(ps.Requesters) > 0 {
+			c.checkAllowed("permission_set", ps.Requesters, target(), "the requesters of permission set "+set)
+		}
 	}
 	c.checkEmergency(access)
 	if limit := c.cfg.MaxDuration(acct.Name, set); limit > 0 && access > limit {
@@ -390,6 +396,9 @@ func (c *checker) member(team, user string) (bool, error) {
 	key := [2]string{strings.ToLower(team), strings.ToLower(user)}
 	if r, ok := c.members[key]; ok {
 		return r.ok, r.err
+	}
+	if c.members == nil {
+		c.members = map[[2]string]memberResult{}
 	}
 	var r memberResult
 	if c.opts.Teams == nil {
