@@ -69,27 +69,34 @@ type env struct {
 	readOnly, isolated string
 	users              map[string]string // login -> principal id
 	ghClient           *github.Client
+	opts               envOptions
 }
 
 type envOptions struct {
 	idc idcemu.Options
+	// defaultLimits keeps the emulator's AWS limits (20 req/s, 10 in
+	// flight, 1 s asynchronous operations) and the adapter's defaults.
+	defaultLimits bool
+	// users and accounts add requesters and accounts to the config.
+	users    []string
+	accounts []string
 }
 
 func newEnv(t testing.TB, eo envOptions) *env {
 	t.Helper()
-	e := &env{clk: &clock.Offset{}, users: map[string]string{}}
+	e := &env{clk: &clock.Offset{}, users: map[string]string{}, opts: eo}
 	// Start in a known place, well away from second boundaries.
 	e.clk.Set(time.Now().Add(time.Hour).Truncate(time.Hour).Add(30 * time.Minute))
 
 	io := eo.idc
 	io.Clock = e.clk
-	if io.AsyncDelay == 0 {
+	if io.AsyncDelay == 0 && !eo.defaultLimits {
 		io.AsyncDelay = 30 * time.Millisecond
 	}
-	if io.RequestsPerSecond == 0 {
+	if io.RequestsPerSecond == 0 && !eo.defaultLimits {
 		io.RequestsPerSecond = -1
 	}
-	if io.MaxInFlightAssignments == 0 {
+	if io.MaxInFlightAssignments == 0 && !eo.defaultLimits {
 		io.MaxInFlightAssignments = -1
 	}
 	e.idc = idcemu.New(io)
@@ -98,7 +105,7 @@ func newEnv(t testing.TB, eo envOptions) *env {
 	e.idcURL = its.URL
 	e.readOnly = e.idc.AddPermissionSet("ReadOnlyAccess", 4*time.Hour, []string{"ReadOnlyAccess"}, "")
 	e.isolated = e.idc.AddPermissionSet("PowerUserAccess", time.Hour, []string{"PowerUserAccess"}, "")
-	for _, u := range []string{"alice", "bob", "carol", "dave"} {
+	for _, u := range append([]string{"alice", "bob", "carol", "dave"}, eo.users...) {
 		e.users[u] = e.idc.AddUser(u+"@acme.example", u)
 	}
 
@@ -140,6 +147,13 @@ func pemOf(k *rsa.PrivateKey) []byte {
 }
 
 func (e *env) config() string {
+	var users, accounts strings.Builder
+	for _, u := range e.opts.users {
+		fmt.Fprintf(&users, "  %s: %s@acme.example\n", u, u)
+	}
+	for i, a := range e.opts.accounts {
+		fmt.Fprintf(&accounts, "  - name: %s\n    id: \"%012d\"\n    permission_sets: [ReadOnlyAccess]\n", a, 900000000000+i)
+	}
 	return fmt.Sprintf(`version: 1
 identity_center:
   region: us-east-1
@@ -151,23 +165,28 @@ users:
   bob: bob@acme.example
   carol: carol@acme.example
   dave: dave@acme.example
-accounts:
+%saccounts:
   - name: payments-prod
     id: "%s"
     permission_sets: [ReadOnlyAccess, PowerUserAccess]
     max_duration: 1d
-permission_sets:
+%spermission_sets:
   - name: ReadOnlyAccess
     arn: %s
   - name: PowerUserAccess
     arn: %s
     isolate: true
-`, e.idc.InstanceARN(), e.idc.IdentityStoreID(), account, e.readOnly, e.isolated)
+`, e.idc.InstanceARN(), e.idc.IdentityStoreID(), users.String(), account, accounts.String(), e.readOnly, e.isolated)
 }
 
 // idcClient is the adapter as one run builds it.
 func (e *env) idcClient() *identitycenter.Client {
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "not-a-secret", "")}
+	if e.opts.defaultLimits {
+		return identitycenter.NewFromConfig(cfg, identitycenter.Options{
+			Region: "us-east-1", InstanceARN: e.idc.InstanceARN(), IdentityStoreID: e.idc.IdentityStoreID(),
+			Endpoint: e.idcURL, Clock: e.clk, Logger: slog.New(slog.DiscardHandler)})
+	}
 	return identitycenter.NewFromConfig(cfg, identitycenter.Options{
 		Region: "us-east-1", InstanceARN: e.idc.InstanceARN(), IdentityStoreID: e.idc.IdentityStoreID(),
 		Endpoint: e.idcURL, RequestsPerSecond: 1000, PollInterval: 10 * time.Millisecond, PollTimeout: 20 * time.Second,

@@ -19,8 +19,10 @@ func newRootCmd() *cobra.Command {
 		newNewCmd(),
 		newServeCmd(),
 		newSweepCmd(),
+		newReconcileCmd(),
 		newStatusCmd(),
 		newAuditCmd(),
+		newSandboxCmd(),
 	)
 	return root
 }

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v62/github"
+	"github.com/sethvargo/go-githubactions"
+	"github.com/spf13/cobra"
+
+	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/clock"
+	"github.com/jit-access/jit/identitycenter"
+	"github.com/jit-access/jit/ledger"
+	"github.com/jit-access/jit/schema"
+)
+
+// reconcileEnv is what `jit reconcile` takes from its surroundings, so that
+// tests can run it with no process environment and static AWS credentials.
+type reconcileEnv struct {
+	getenv func(string) string
+	// loadAWS builds the AWS configuration; the default chain in production
+	// (the Action's OIDC role).
+	loadAWS func(ctx context.Context, region string) (aws.Config, error)
+}
+
+func newReconcileCmd() *cobra.Command {
+	return newReconcileCmdEnv(reconcileEnv{getenv: os.Getenv, loadAWS: func(ctx context.Context, region string) (aws.Config, error) {
+		return config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	}})
+}
+
+type reconcileFlags struct {
+	repo, now, remote, branch string
+	lookahead                 time.Duration
+	dryRun                    bool
+	format                    string
+	awsEndpoint               string
+	appID                     int64
+	privateKeyFile            string
+	githubURL, githubRepo     string
+	installationID            int64
+	gitName, gitEmail         string
+	staleAfter                time.Duration
+}
+
+func newReconcileCmdEnv(env reconcileEnv) *cobra.Command {
+	var f reconcileFlags
+	cmd := &cobra.Command{
+		Use:   "reconcile",
+		Short: "Provision merged requests and revoke expired or revoked grants, committing each transition",
+		Long: `Reconcile IAM Identity Center with the grants on main, level-triggered:
+every merged request is checked again against the approval policy (through
+the GitHub API) and provisioned, every grant whose expiry has passed is
+revoked however late the run is, grants expiring within --lookahead are
+revoked at their exact time, and revocations asked for with /jit revoke are
+carried out. Each transition is its own commit with Jit-Request, Jit-Event
+and Jit-Pull-Request trailers, pushed without force.
+
+AWS credentials come from the default chain (in the Action: the role assumed
+through GitHub's OIDC token). GitHub credentials: the App (--app-id and
+JIT_PRIVATE_KEY or JIT_PRIVATE_KEY_FILE) or GITHUB_TOKEN; without either,
+activations are refused while expiries and revocations still run.
+
+Exit status: 0 when everything was done, 1 when a grant could not be handled
+(reported, retried by the next run), 2 when the run could not work at all.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runReconcile(cmd.Context(), env, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	getenv := env.getenv
+	id, _ := strconv.ParseInt(getenv("JIT_APP_ID"), 10, 64)
+	fl.StringVar(&f.repo, "repo", ".", "the clone of the access repository")
+	fl.StringVar(&f.now, "now", "", "run as if it were this time (RFC 3339), for rehearsals; the clock still runs")
+	fl.DurationVar(&f.lookahead, "lookahead", 0, "wait for grants expiring within this and revoke each at its time (e.g. 5m: the schedule's interval)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan and change nothing")
+	fl.StringVar(&f.remote, "remote", action.DefaultRemote, "git remote to push to")
+	fl.StringVar(&f.branch, "branch", action.DefaultBranch, "branch holding the grants")
+	fl.StringVar(&f.format, "format", "", "output: text, or github (outputs, annotations, job summary); default github when GITHUB_ACTIONS=true")
+	fl.StringVar(&f.awsEndpoint, "aws-endpoint", getenv("JIT_AWS_ENDPOINT"), "AWS endpoint override, e.g. the emulator (env JIT_AWS_ENDPOINT)")
+	fl.Int64Var(&f.appID, "app-id", id, "GitHub App id (env JIT_APP_ID)")
+	fl.StringVar(&f.privateKeyFile, "private-key-file", getenv("JIT_PRIVATE_KEY_FILE"), "PEM file of the App's private key (env JIT_PRIVATE_KEY_FILE; or the key itself in JIT_PRIVATE_KEY)")
+	fl.StringVar(&f.githubURL, "github-url", firstNonEmpty(getenv("JIT_GITHUB_URL"), "https://api.github.com/"), "GitHub REST API root (env JIT_GITHUB_URL)")
+	fl.StringVar(&f.githubRepo, "github-repo", getenv("GITHUB_REPOSITORY"), "the access repository on GitHub, OWNER/NAME (env GITHUB_REPOSITORY)")
+	fl.Int64Var(&f.installationID, "installation-id", 0, "the App's installation id on the repository (looked up when 0)")
+	fl.StringVar(&f.gitName, "git-name", "jit[bot]", "author and committer name of the transition commits")
+	fl.StringVar(&f.gitEmail, "git-email", "jit[bot]@users.noreply.github.com", "author and committer email of the transition commits")
+	fl.DurationVar(&f.staleAfter, "stale-after", action.DefaultStaleAfter, "an activation another run started this long ago is taken as crashed and resumed")
+	return cmd
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdout, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	format := f.format
+	if format == "" {
+		format = "text"
+		if env.getenv("GITHUB_ACTIONS") == "true" {
+			format = "github"
+		}
+	}
+	if format != "text" && format != "github" {
+		return &exitError{code: 2, err: fmt.Errorf("--format %q: use text or github", format)}
+	}
+	clk := &clock.Offset{}
+	if f.now != "" {
+		t, err := time.Parse(time.RFC3339, f.now)
+		if err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("--now %q: %w (use RFC 3339, e.g. 2026-11-23T14:05:40Z)", f.now, err)}
+		}
+		clk.Set(t)
+	}
+	repo, err := ledger.Open(f.repo, ledger.Options{Name: f.gitName, Email: f.gitEmail, Logger: log})
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	cfgData, err := repo.Git(ctx, "cat-file", "blob", "HEAD:"+configPath)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("reading %s: %w", configPath, err)}
+	}
+	cfg, findings := schema.ParseConfig(configPath, cfgData)
+	if cfg == nil || schema.HasErrors(findings) {
+		for _, fd := range findings {
+			fmt.Fprintln(stderr, fd.String())
+		}
+		return &exitError{code: 2, err: fmt.Errorf("%s is invalid: nothing can be reconciled safely", configPath)}
+	}
+	awsCfg, err := env.loadAWS(ctx, cfg.IdentityCenter.Region)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("loading AWS credentials: %w", err)}
+	}
+	idc := identitycenter.NewFromConfig(awsCfg, identitycenter.Options{
+		Region:          cfg.IdentityCenter.Region,
+		InstanceARN:     cfg.IdentityCenter.InstanceARN,
+		IdentityStoreID: cfg.IdentityCenter.IdentityStoreID,
+		Endpoint:        f.awsEndpoint,
+		Clock:           clk,
+		Logger:          log,
+	})
+	gh, err := newGitHubAccess(ctx, env, f, log)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	opts := action.Options{Ledger: repo, IdentityCenter: idc, Remote: f.remote, Branch: f.branch,
+		StaleAfter: f.staleAfter, Clock: clk, Logger: log}
+	if gh != nil {
+		opts.GitHub, opts.Bot = gh.facts, gh.bot
+	} else {
+		log.Warn("no GitHub credentials (App or GITHUB_TOKEN): merged requests are not provisioned in this run")
+	}
+	rec, err := action.New(opts)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	rep, runErr := rec.Run(ctx, action.RunOptions{Lookahead: f.lookahead, DryRun: f.dryRun})
+
+	var sweepErr error
+	if gh != nil && gh.app != nil && !f.dryRun {
+		res, err := gh.app.Sweep(ctx, gh.installationID, gh.repo)
+		if err != nil {
+			sweepErr = fmt.Errorf("the App's sweep: %w", err)
+		} else {
+			log.Info("sweep done", "escalated", res.Escalated, "closed", res.Closed)
+		}
+	}
+
+	if format == "github" {
+		writeActionOutputs(githubactions.New(githubactions.WithGetenv(env.getenv), githubactions.WithWriter(stdout)), rep, errors.Join(runErr, sweepErr))
+	} else {
+		fmt.Fprint(stdout, rep.String())
+	}
+	switch {
+	case runErr != nil:
+		return &exitError{code: 2, err: runErr}
+	case sweepErr != nil:
+		return &exitError{code: 1, err: sweepErr}
+	case !rep.OK():
+		return &exitError{code: 1, err: errors.New("some grants could not be handled; they are retried by the next run (see the report)")}
+	}
+	return nil
+}
+
+// writeActionOutputs sets the step's outputs, annotates every grant that
+// failed or could not be handled, and writes the job summary.
+func writeActionOutputs(a *githubactions.Action, rep action.Report, err error) {
+	a.SetOutput("activated", strconv.Itoa(len(rep.Activated)))
+	a.SetOutput("expired", strconv.Itoa(len(rep.Expired)))
+	a.SetOutput("revoked", strconv.Itoa(len(rep.Revoked)))
+	a.SetOutput("failed", strconv.Itoa(len(rep.Failed)))
+	a.SetOutput("errors", strconv.Itoa(len(rep.Errors)+len(rep.Refused)+len(rep.Invalid)))
+	annotate := func(title string, es []action.Entry, warn bool) {
+		for _, e := range es {
+			fields := map[string]string{"title": title}
+			if e.Path != "" {
+				fields["file"] = e.Path
+			}
+			msg := strings.TrimSpace(e.Grant + ": " + e.Reason)
+			if warn {
+				a.WithFieldsMap(fields).Warningf("%s", msg)
+			} else {
+				a.WithFieldsMap(fields).Errorf("%s", msg)
+			}
+		}
+	}
+	annotate("jit: grant failed (not provisioned)", rep.Failed, false)
+	annotate("jit: not done, retried next run", rep.Errors, false)
+	annotate("jit: activation refused without GitHub credentials", rep.Refused, false)
+	annotate("jit: invalid grant status", rep.Invalid, false)
+	annotate("jit: drift", rep.Drift, true)
+	if err != nil {
+		a.Errorf("jit reconcile: %s", err)
+	}
+	a.AddStepSummary(rep.Markdown())
+}
+
+// githubAccess is how the run talks to GitHub.
+type githubAccess struct {
+	facts          action.GitHub
+	bot            string
+	app            *app.Server // nil with GITHUB_TOKEN
+	installationID int64
+	repo           app.Repo
+}
+
+// newGitHubAccess builds the GitHub client from App credentials, else from
+// GITHUB_TOKEN; nil when there are none.
+func newGitHubAccess(ctx context.Context, env reconcileEnv, f reconcileFlags, log *slog.Logger) (*githubAccess, error) {
+	key := []byte(env.getenv("JIT_PRIVATE_KEY"))
+	if f.privateKeyFile != "" {
+		var err error
+		if key, err = os.ReadFile(f.privateKeyFile); err != nil {
+			return nil, fmt.Errorf("reading the App's private key: %w", err)
+		}
+	}
+	token := env.getenv("GITHUB_TOKEN")
+	if f.appID == 0 && len(key) == 0 && token == "" {
+		return nil, nil
+	}
+	owner, name, ok := strings.Cut(f.githubRepo, "/")
+	if !ok || owner == "" || name == "" {
+		return nil, fmt.Errorf("--github-repo %q must be OWNER/NAME (GITHUB_REPOSITORY in Actions)", f.githubRepo)
+	}
+	repo := app.Repo{Owner: owner, Name: name}
+	base := f.githubURL
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	if f.appID == 0 || len(key) == 0 {
+		if f.appID != 0 || len(key) != 0 {
+			return nil, errors.New("App credentials need both --app-id (JIT_APP_ID) and the private key (JIT_PRIVATE_KEY or JIT_PRIVATE_KEY_FILE)")
+		}
+		c, err := github.NewClient(nil).WithAuthToken(token).WithEnterpriseURLs(base, base)
+		if err != nil {
+			return nil, fmt.Errorf("--github-url %q: %w", f.githubURL, err)
+		}
+		return &githubAccess{facts: action.NewGitHub(c, repo), repo: repo}, nil
+	}
+	apps, err := ghinstallation.NewAppsTransport(http.DefaultTransport, f.appID, key)
+	if err != nil {
+		return nil, fmt.Errorf("reading the App's private key: %w", err)
+	}
+	apps.BaseURL = strings.TrimSuffix(base, "/")
+	jc, err := github.NewClient(&http.Client{Transport: apps}).WithEnterpriseURLs(base, base)
+	if err != nil {
+		return nil, fmt.Errorf("--github-url %q: %w", f.githubURL, err)
+	}
+	a, _, err := jc.Apps.Get(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("authenticating as the App (GET /app): %w", err)
+	}
+	instID := f.installationID
+	if instID == 0 {
+		inst, _, err := jc.Apps.FindRepositoryInstallation(ctx, owner, name)
+		if err != nil {
+			return nil, fmt.Errorf("finding the App's installation on %s (is the App installed there?): %w", f.githubRepo, err)
+		}
+		instID = inst.GetID()
+	}
+	itr := ghinstallation.NewFromAppsTransport(apps, instID)
+	itr.BaseURL = apps.BaseURL
+	c, err := github.NewClient(&http.Client{Transport: itr}).WithEnterpriseURLs(base, base)
+	if err != nil {
+		return nil, err
+	}
+	bot := a.GetSlug() + "[bot]"
+	srv, err := app.New(app.Options{AppID: f.appID, PrivateKey: key, BaseURL: base, BotLogin: bot, Logger: log,
+		// The sweep receives no webhooks; the constructor wants a secret.
+		WebhookSecret: []byte("reconcile-receives-no-webhooks")})
+	if err != nil {
+		return nil, err
+	}
+	return &githubAccess{facts: action.NewGitHub(c, repo), bot: bot, app: srv, installationID: instID, repo: repo}, nil
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/jit-access/jit/githubemu"
+	"github.com/jit-access/jit/identitycenter/idcemu"
+)
+
+// TestReconcileCommandInActions runs `jit reconcile` as the Action does,
+// against both emulators, and checks the step outputs, the annotations and
+// the job summary.
+func TestReconcileCommandInActions(t *testing.T) {
+	idc := idcemu.New(idcemu.Options{AsyncDelay: 20 * time.Millisecond, RequestsPerSecond: -1, MaxInFlightAssignments: -1})
+	its := httptest.NewServer(idc)
+	defer its.Close()
+	ro := idc.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	alice := idc.AddUser("alice@acme.example", "alice")
+
+	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gts := httptest.NewServer(gh)
+	defer func() { gh.Close(); gts.Close() }()
+	gh.SetURL(gts.URL + "/api/v3")
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh.RegisterApp(77, "jit", &key.PublicKey)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		gh.AddUser(u, u+"@acme.example")
+	}
+	gh.AddTeam("acme", "payments-leads", "bob")
+	gh.AddTeam("acme", "sso-admins", "carol")
+	cfg := fmt.Sprintf(`version: 1
+identity_center: {region: us-east-1, instance_arn: %s, identity_store_id: %s}
+admins: ["@acme/sso-admins"]
+users: {alice: alice@acme.example}
+accounts:
+  - {name: payments-prod, id: "111122223333", permission_sets: [ReadOnlyAccess]}
+permission_sets:
+  - {name: ReadOnlyAccess, arn: %s}
+`, idc.InstanceARN(), idc.IdentityStoreID(), ro)
+	if err := gh.CreateRepo("acme", "access", map[string][]byte{
+		".github/jit.yaml": []byte(cfg), ".github/CODEOWNERS": []byte("/requests/payments-prod/ @acme/payments-leads\n")}); err != nil {
+		t.Fatal(err)
+	}
+	merge := func(author, name, approver string) {
+		n, err := gh.OpenPullRequest("acme", "access", author, name, name, map[string][]byte{"requests/payments-prod/" + name + ".yaml": []byte(
+			"account: payments-prod\npermission_set: ReadOnlyAccess\nduration: 1h\njustification: \"INC-42: checking the logs\"\n")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if approver != "" {
+			if _, err := gh.SubmitReview("acme", "access", n, approver, "APPROVED", "ok"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := gh.Merge("acme", "access", n, "carol"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merge("alice", "approved", "bob")
+	merge("alice", "bypass", "")
+
+	dir := t.TempDir()
+	if out, err := exec.Command("git", "clone", "--quiet", gh.RepoDir("acme", "access"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	outputs, summary := filepath.Join(t.TempDir(), "output"), filepath.Join(t.TempDir(), "summary")
+	for _, f := range []string{outputs, summary} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vars := map[string]string{
+		"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": outputs, "GITHUB_STEP_SUMMARY": summary,
+		"GITHUB_REPOSITORY": "acme/access", "JIT_APP_ID": "77", "JIT_GITHUB_URL": gts.URL + "/api/v3/",
+		"JIT_PRIVATE_KEY":  string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+		"JIT_AWS_ENDPOINT": its.URL,
+	}
+	env := reconcileEnv{
+		getenv: func(k string) string { return vars[k] },
+		loadAWS: func(context.Context, string) (aws.Config, error) {
+			return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "not-a-secret", "")}, nil
+		},
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := newReconcileCmdEnv(env)
+	cmd.SetArgs([]string{"--repo", dir})
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err = cmd.ExecuteContext(context.Background())
+	// Recording the bypass as failed is the run doing its job: exit 0, with
+	// an error annotation on the file.
+	if code := exitCode(err); code != 0 {
+		t.Fatalf("exit %d (%v)\nstdout:\n%s\nstderr:\n%s", code, err, stdout.String(), stderr.String())
+	}
+	if n := len(idc.Assignments()); n != 1 || idc.Assignments()[0].PrincipalID != alice {
+		t.Errorf("assignments = %+v, want alice's one", idc.Assignments())
+	}
+	out, _ := os.ReadFile(outputs)
+	for _, want := range []string{"activated<<", "\n1\n", "failed<<", "expired<<"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("outputs lack %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(stdout.String(), "::error file=requests/payments-prod/bypass.yaml,title=jit%3A grant failed (not provisioned)::") {
+		t.Errorf("no error annotation for the bypass:\n%s", stdout.String())
+	}
+	sum, _ := os.ReadFile(summary)
+	for _, want := range []string{"| activated | `payments-prod/ReadOnlyAccess` | alice | #1 |", "| failed | `payments-prod/ReadOnlyAccess` | alice | #2 |", "| active |"} {
+		if !strings.Contains(string(sum), want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+
+	// A dry run afterwards plans nothing and prints text.
+	stdout.Reset()
+	vars["GITHUB_ACTIONS"] = ""
+	cmd = newReconcileCmdEnv(env)
+	cmd.SetArgs([]string{"--repo", dir, "--dry-run", "--now", time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)})
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("dry run: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "dry run: would activate 0, expire 1") {
+		t.Errorf("dry run output:\n%s", stdout.String())
+	}
+}
