@@ -22,7 +22,6 @@ func newRootCmd() *cobra.Command {
 		newReconcileCmd(),
 		newStatusCmd(),
 		newAuditCmd(),
-		newSandboxCmd(),
 	)
 	return root
 }
