@@ -10,6 +10,9 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jit-access/jit/clock"
 )
 
 // gitCmd runs git in one directory with a fixed identity. The identity is
@@ -20,6 +23,9 @@ type gitCmd struct {
 	bin   string
 	name  string
 	email string
+	// clock, when set, dates commits: the sandbox's clock runs ahead of the
+	// system's, and the audit log must read in the sandbox's time.
+	clock clock.Clock
 }
 
 func (g gitCmd) command(ctx context.Context, args ...string) *exec.Cmd {
@@ -29,6 +35,10 @@ func (g gitCmd) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd.Dir = g.dir
 	// Prompts would hang an Action forever; a missing credential must fail.
 	cmd.Env = append(cmd.Environ(), "GIT_TERMINAL_PROMPT=0")
+	if g.clock != nil {
+		date := g.clock.Now().UTC().Format(time.RFC3339)
+		cmd.Env = append(cmd.Env, "GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date)
+	}
 	return cmd
 }
 

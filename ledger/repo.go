@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jit-access/jit/clock"
 	"github.com/jit-access/jit/lifecycle"
 )
 
@@ -56,6 +57,9 @@ type Options struct {
 	RetryDelay time.Duration
 	// Logger receives a line per retried push. Default: slog.Default().
 	Logger *slog.Logger
+	// Clock dates the commits; nil: git's own clock (production). The
+	// sandbox sets its clock so that the audit log reads in its time.
+	Clock clock.Clock
 }
 
 // Repo is a clone of the access repository.
@@ -88,7 +92,7 @@ func Open(dir string, opts Options) (*Repo, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	g := gitCmd{dir: dir, bin: opts.Git, name: opts.Name, email: opts.Email}
+	g := gitCmd{dir: dir, bin: opts.Git, name: opts.Name, email: opts.Email, clock: opts.Clock}
 	out, err := g.run(context.Background(), nil, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("opening the access repository at %s: %w", dir, err)

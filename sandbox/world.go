@@ -93,7 +93,10 @@ type World struct {
 	// emulated Identity Center.
 	PermissionSetARNs map[string]string
 
-	servers []*httptest.Server
+	dir          string
+	clones       int
+	pollInterval time.Duration
+	servers      []*httptest.Server
 }
 
 // Start builds the organisation, the access repository and the App, and
@@ -111,7 +114,8 @@ func Start(ctx context.Context, opts Options) (w *World, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	w = &World{Clock: opts.Clock, Log: opts.Logger, UserIDs: map[string]string{}, PermissionSetARNs: map[string]string{}}
+	w = &World{Clock: opts.Clock, Log: opts.Logger, UserIDs: map[string]string{}, PermissionSetARNs: map[string]string{},
+		dir: opts.Dir, pollInterval: opts.AsyncDelay / 2}
 	defer func() {
 		if err != nil {
 			w.Close()

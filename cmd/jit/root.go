@@ -22,6 +22,7 @@ func newRootCmd() *cobra.Command {
 		newReconcileCmd(),
 		newStatusCmd(),
 		newAuditCmd(),
+		newSandboxCmd(),
 	)
 	return root
 }

@@ -1,0 +1,85 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"strings"
+	"testing"
+)
+
+// TestStory is the end-to-end test: the sandbox's own story, which checks
+// every step as it goes, plus the end state a person would inspect.
+func TestStory(t *testing.T) {
+	ctx := context.Background()
+	w, err := Start(ctx, Options{Dir: t.TempDir(), AllowSelfReview: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var out bytes.Buffer
+	s, err := RunStory(ctx, w, StoryOptions{Out: &out})
+	if err != nil {
+		t.Fatalf("%v\n--- story so far:\n%s", err, out.String())
+	}
+
+	for _, want := range []string{
+		"duration \"5h\" is not allowed",
+		"refused by branch protection",
+		"the requester never approves",
+		"asks the SSO admins: @acme/sso-admins",
+		"Deny * when aws:CurrentTime >",
+		"octocat's assignment is gone",
+		"JIT- permission set deleted",
+		"The story is complete",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the story does not show %q", want)
+		}
+	}
+
+	// Nothing jit granted is left in AWS; the standard sets are untouched.
+	if got := w.IDC.Assignments(); len(got) != 0 {
+		t.Errorf("assignments left after the story: %v", got)
+	}
+	if got := len(w.IDC.PermissionSets()); got != 2 {
+		t.Errorf("%d permission sets left, want the 2 standard ones", got)
+	}
+
+	// The audit export has one row per request with its approvals and end.
+	rows, err := csv.NewReader(strings.NewReader(s.Audit)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("audit has %d rows, want a header and 2 requests:\n%s", len(rows), s.Audit)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, tc := range []struct {
+		row                    []string
+		requester, state, appr string
+	}{
+		{rows[1], "octocat", "expired", "alice(owner"},
+		{rows[2], "carol", "revoked", "bob(admin"},
+	} {
+		if tc.row[col["requester"]] != tc.requester || tc.row[col["state"]] != tc.state || !strings.Contains(tc.row[col["approvals"]], tc.appr) {
+			t.Errorf("audit row %v: want requester %s, state %s, approvals with %s", tc.row, tc.requester, tc.state, tc.appr)
+		}
+	}
+
+	// git log reads as the audit log: every transition is its own commit.
+	for _, want := range []string{
+		"jit: activate payments-prod/ReadOnlyAccess for octocat (#1)",
+		"jit: expire payments-prod/ReadOnlyAccess for octocat (#1)",
+		"jit: activate payments-prod/JIT-ExportsRead for carol (#2)",
+		"jit: revoke payments-prod/JIT-ExportsRead for carol (#2)",
+		"Jit-Request: requests/payments-prod/carol-export-review.yaml",
+	} {
+		if !strings.Contains(s.Log, want) {
+			t.Errorf("git log lacks %q:\n%s", want, s.Log)
+		}
+	}
+}
