@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	jit "github.com/jit-access/jit"
+)
+
+// TestREADMECommands runs every command of the README's `sh` blocks, in
+// order, in a fresh access repository made from the template, so that the
+// README cannot drift from what jit does. The two "Try it" commands are run
+// by .ci/run, which this test checks. Blocks marked `console` are for the
+// reader's own infrastructure (docker, AWS) and are not run.
+func TestREADMECommands(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeTemplate(t, dir)
+	t.Chdir(dir)
+
+	ran := 0
+	for _, line := range shellLines(string(readme)) {
+		args := splitShell(t, line)
+		switch {
+		case line == "go run ./cmd/jit sandbox" || line == "go test -race ./...":
+			if !strings.Contains(string(ci), line) {
+				t.Errorf(".ci/run does not run the README's %q", line)
+			}
+		case args[0] == "jit":
+			res := run(t, newRootCmd(), nil, args[1:]...)
+			if res.code != 0 {
+				t.Errorf("README command %q exited %d: %v\n%s%s", line, res.code, res.err, res.stdout, res.stderr)
+			}
+		case args[0] == "git":
+			out, err := exec.Command("git", args[1:]...).CombinedOutput()
+			if err != nil {
+				t.Errorf("README command %q failed: %v\n%s", line, err, out)
+			}
+		default:
+			t.Errorf("README command %q is neither run by this test nor by .ci/run", line)
+		}
+		ran++
+	}
+	if ran < 5 {
+		t.Fatalf("only %d README commands found; did the README's sh blocks change?", ran)
+	}
+}
+
+// writeTemplate makes dir an access repository from the embedded template,
+// with one commit by a test identity.
+func writeTemplate(t *testing.T, dir string) {
+	t.Helper()
+	err := fs.WalkDir(jit.Template, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(jit.Template, p)
+		if err != nil {
+			return err
+		}
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(full, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "access repository from the template"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
+// shellLines returns the command lines of the ```sh blocks.
+func shellLines(md string) []string {
+	var out []string
+	in := false
+	sc := bufio.NewScanner(strings.NewReader(md))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(l, "```"):
+			in = l == "```sh"
+		case in && l != "" && !strings.HasPrefix(l, "#"):
+			if i := strings.Index(l, "  #"); i >= 0 {
+				l = strings.TrimSpace(l[:i])
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// splitShell splits a command line the way a POSIX shell would for the
+// simple quoting the README uses.
+func splitShell(t *testing.T, line string) []string {
+	t.Helper()
+	var args []string
+	var cur strings.Builder
+	inArg := false
+	var quote rune
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, inArg = r, true
+		case r == ' ' || r == '\t':
+			if inArg {
+				args = append(args, cur.String())
+				cur.Reset()
+				inArg = false
+			}
+		default:
+			cur.WriteRune(r)
+			inArg = true
+		}
+	}
+	if quote != 0 {
+		t.Fatalf("unbalanced quote in README command %q", line)
+	}
+	if inArg {
+		args = append(args, cur.String())
+	}
+	return args
+}
