@@ -369,6 +369,22 @@ func TestRequestPolicies(t *testing.T) {
 			opts: CheckOptions{Requester: "alice", AllowStatus: true},
 		},
 		{
+			name: "on main: approvals by rule and reviews after the fact",
+			data: req("payments-prod", "ReadOnlyAccess", "4h", "emergency: true", "status:", "  state: active",
+				"  approvals:",
+				"    - {by: emergency, stage: emergency, at: 2026-11-23T09:00:00Z}",
+				`    - {by: "rule:accounts/payments-prod/auto_approve[0]", stage: auto, at: 2026-11-23T09:00:00Z, note: at most 4h}`,
+				"  post_hoc_reviews: [{by: olivia, stage: owner, at: 2026-11-23T12:00:00Z, note: confirmed}]"),
+			opts: CheckOptions{Requester: "rita", AllowStatus: true},
+		},
+		{
+			name: "a review after the fact is by an owner or admin",
+			data: req("payments-prod", "ReadOnlyAccess", "4h", "status:", "  state: active",
+				"  post_hoc_reviews: [{by: olivia, stage: auto, at: 2026-11-23T12:00:00Z}]"),
+			opts: CheckOptions{Requester: "alice", AllowStatus: true},
+			want: []Finding{e(7, 42, `status.post_hoc_reviews[0].stage "auto" is not allowed`, "use one of owner, admin")},
+		},
+		{
 			name: "start_at not a time",
 			data: req("payments-prod", "ReadOnlyAccess", "4h", "start_at: tomorrow"),
 			opts: CheckOptions{Requester: "alice"},
