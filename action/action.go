@@ -73,6 +73,8 @@ type GitHub interface {
 	// requests that introduced it).
 	PullRequestsWithCommit(ctx context.Context, sha string) ([]int, error)
 	PullRequest(ctx context.Context, number int) (*app.PR, error)
+	// File reads a file at a commit, e.g. the request at the merged head.
+	File(ctx context.Context, path, ref string) ([]byte, error)
 	PullRequestFiles(ctx context.Context, number int) ([]change.File, error)
 	PullRequestCommits(ctx context.Context, number int) ([]approval.Commit, error)
 	Reviews(ctx context.Context, number int) ([]approval.Review, error)

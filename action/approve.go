@@ -1,11 +1,10 @@
 package action
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/approval"
 	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/ledger"
 	"github.com/jit-access/jit/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -53,23 +53,18 @@ type rules struct {
 	ownersErr error
 }
 
-var (
-	mergeSubject  = regexp.MustCompile(`^Merge pull request #([0-9]+) from `)
-	squashSubject = regexp.MustCompile(`\(#([0-9]+)\)$`)
-)
-
-// addedBy returns the commit on main's first-parent line that added path, and
-// its subject: a merge commit, a squash commit or a rebased commit.
-func (r *Reconciler) addedBy(ctx context.Context, path string) (sha, subject string, err error) {
-	out, err := r.opts.Ledger.Git(ctx, "log", "--first-parent", "--diff-filter=A", "--format=%H%x00%s", "-1", "HEAD", "--", path)
+// addedBy returns the commit on main's first-parent line that added path: a
+// merge commit, a squash commit or a rebased commit.
+func (r *Reconciler) addedBy(ctx context.Context, path string) (string, error) {
+	out, err := r.opts.Ledger.Git(ctx, "log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", "HEAD", "--", path)
 	if err != nil {
-		return "", "", fmt.Errorf("finding the commit that added %s: %w", path, err)
+		return "", fmt.Errorf("finding the commit that added %s: %w", path, err)
 	}
-	sha, subject, _ = strings.Cut(strings.TrimSpace(string(out)), "\x00")
+	sha := strings.TrimSpace(string(out))
 	if sha == "" {
-		return "", "", fmt.Errorf("finding the commit that added %s: git log found none", path)
+		return "", fmt.Errorf("finding the commit that added %s: git log found none", path)
 	}
-	return sha, subject, nil
+	return sha, nil
 }
 
 // checkMerged re-checks a request before it is provisioned: the pull request
@@ -78,7 +73,7 @@ func (r *Reconciler) addedBy(ctx context.Context, path string) (sha, subject str
 // any other error means "could not tell now, try again next run".
 func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, data []byte, req schema.Request) (merged, error) {
 	gh := r.opts.GitHub
-	sha, subject, err := r.addedBy(ctx, path)
+	sha, err := r.addedBy(ctx, path)
 	if err != nil {
 		return merged{}, err
 	}
@@ -86,15 +81,8 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	if err != nil {
 		return merged{}, err
 	}
-	if len(numbers) == 0 {
-		for _, re := range []*regexp.Regexp{mergeSubject, squashSubject} {
-			if m := re.FindStringSubmatch(subject); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				numbers = append(numbers, n)
-				break
-			}
-		}
-	}
+	// No fallback to a "#N" in the commit subject: a direct push to main can
+	// write any subject, and must never borrow an old pull request's approval.
 	var pr *app.PR
 	for _, n := range numbers {
 		p, err := gh.PullRequest(ctx, n)
@@ -127,6 +115,21 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	}
 	if !added {
 		return merged{}, refuse(pr, "pull request #%d did not add %s", pr.Number, path)
+	}
+	// What is provisioned is what was approved: main's copy, without the
+	// status block the reconcile writes, must be the merged head's byte for
+	// byte. A direct push that edits the request after the merge (a longer
+	// duration, another permission set) is refused.
+	approvedData, err := gh.File(ctx, path, pr.HeadSHA)
+	if err != nil {
+		return merged{}, err
+	}
+	onMain, err := ledger.SetStatus(data, nil)
+	if err != nil {
+		return merged{}, refuse(pr, "reading %s on %s: %v", path, r.opts.Branch, err)
+	}
+	if !bytes.Equal(onMain, approvedData) {
+		return merged{}, refuse(pr, "%s on %s differs from the file approved in pull request #%d (head %s): it was changed after the approval", path, r.opts.Branch, pr.Number, short(pr.HeadSHA))
 	}
 	if _, ok := rs.cfg.UserName(pr.Author); !ok {
 		return merged{}, refuse(pr, "the requester %s has no Identity Center user in the users: map of .github/jit.yaml; add them and open a new request", pr.Author)

@@ -16,31 +16,35 @@ import (
 // pull request calls are the App's own (app.NewGitHub), so the Action reads
 // reviews and commits exactly as the App's check did.
 func NewGitHub(c *github.Client, repo app.Repo) GitHub {
-	return &gitHub{client: c, api: app.NewGitHub(c), repo: repo}
+	return &gitHub{api: app.NewGitHub(c), repo: repo}
 }
 
 type gitHub struct {
-	client *github.Client
-	api    app.GitHub
-	repo   app.Repo
+	api  app.GitHub
+	repo app.Repo
 }
 
 func (g *gitHub) PullRequestsWithCommit(ctx context.Context, sha string) ([]int, error) {
-	var out []int
-	opts := &github.ListOptions{PerPage: 100}
-	for {
-		prs, resp, err := g.client.PullRequests.ListPullRequestsWithCommit(ctx, g.repo.Owner, g.repo.Name, sha, opts)
-		if err != nil {
-			return nil, fmt.Errorf("listing the pull requests of commit %s in %s: %w", sha, g.repo, err)
-		}
-		for _, p := range prs {
-			out = append(out, p.GetNumber())
-		}
-		if resp == nil || resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
+	prs, err := g.api.PullRequestsWithCommit(ctx, g.repo, sha)
+	if err != nil {
+		return nil, err
 	}
+	out := make([]int, 0, len(prs))
+	for _, p := range prs {
+		out = append(out, p.Number)
+	}
+	return out, nil
+}
+
+func (g *gitHub) File(ctx context.Context, path, ref string) ([]byte, error) {
+	data, _, kind, err := g.api.File(ctx, g.repo, path, ref)
+	if err != nil {
+		return nil, err
+	}
+	if kind != "file" {
+		return nil, fmt.Errorf("%s at %s is a %s, not a file", path, ref, kind)
+	}
+	return data, nil
 }
 
 func (g *gitHub) PullRequest(ctx context.Context, number int) (*app.PR, error) {

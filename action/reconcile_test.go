@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/githubemu"
 	"github.com/jit-access/jit/identitycenter"
 	"github.com/jit-access/jit/lifecycle"
 	"github.com/jit-access/jit/schema"
@@ -484,5 +485,23 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 	if got := git(t, e.gh.RepoDir(org, repoName), "rev-parse", "main"); got != head || len(e.idc.Assignments()) != 0 {
 		t.Error("the dry run changed something")
+	}
+}
+
+// A direct push to main that edits a merged request before it is activated
+// (here: a longer duration) must not be provisioned on the old approval.
+func TestRequestEditedAfterMergeIsNotProvisioned(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, path := e.merge(t, "alice", "alice-edit", request("ReadOnlyAccess", "1h"), "bob", "ok for 1h")
+	if _, err := e.gh.CommitToBranch(org, repoName, "main", githubemu.Commit{Author: "carol", Message: "extend",
+		Files: map[string][]byte{path: request("ReadOnlyAccess", "1d")}}); err != nil {
+		t.Fatal(err)
+	}
+	rep := e.run(t, 0)
+	if len(rep.Activated) != 0 || len(e.idc.Assignments()) != 0 {
+		t.Fatalf("an edited request was provisioned:\n%s", rep)
+	}
+	if st := e.status(t, path); st.State != schema.StateFailed || !strings.Contains(st.Reason, "changed after the approval") {
+		t.Errorf("status = %+v", st)
 	}
 }

@@ -168,7 +168,37 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluating approvals of %s#%d: %w", h.repo, pr.Number, err)
 	}
+	if a.decision.Approved() {
+		if err := h.refuseSharedHead(ctx, a); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// refuseSharedHead withdraws an approval when the head commit is also the
+// head of another open pull request. Check runs belong to a commit, not to a
+// pull request, and branch protection reads the commit's jit/approval: a
+// green check earned by one pull request would let any other pull request
+// with the same head merge without its own approval.
+func (h *handler) refuseSharedHead(ctx context.Context, a *assessment) error {
+	prs, err := h.gh.PullRequestsWithCommit(ctx, h.repo, a.pr.HeadSHA)
+	if err != nil {
+		return err
+	}
+	var others []string
+	for _, p := range prs {
+		if p.Number != a.pr.Number && p.State == "open" && p.HeadSHA == a.pr.HeadSHA {
+			others = append(others, fmt.Sprintf("#%d", p.Number))
+		}
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	a.decision.State = approval.StateInvalid
+	a.decision.Reason = fmt.Sprintf("commit %s is also the head of %s; jit approves a commit for one pull request only, so no approval counts until the other pull requests are closed or pushed to",
+		a.pr.HeadSHA[:min(12, len(a.pr.HeadSHA))], strings.Join(others, ", "))
+	return nil
 }
 
 // classify decides whether the PR's files are a plain request. The files API

@@ -79,6 +79,9 @@ var ErrConflict = errors.New("conflict")
 type GitHub interface {
 	PullRequest(ctx context.Context, r Repo, number int) (*PR, error)
 	OpenPullRequests(ctx context.Context, r Repo) ([]*PR, error)
+	// PullRequestsWithCommit lists the pull requests GitHub associates with
+	// a commit: those whose head it is, and on main those that merged it.
+	PullRequestsWithCommit(ctx context.Context, r Repo, sha string) ([]*PR, error)
 	PullRequestFiles(ctx context.Context, r Repo, number int) ([]change.File, error)
 	PullRequestCommits(ctx context.Context, r Repo, number int) ([]approval.Commit, error)
 	Reviews(ctx context.Context, r Repo, number int) ([]approval.Review, error)
@@ -167,6 +170,24 @@ func (g *goGitHub) OpenPullRequests(ctx context.Context, r Repo) ([]*PR, error) 
 		ps, resp, err := g.c.PullRequests.List(ctx, r.Owner, r.Name, opts)
 		if err != nil {
 			return nil, wrap(err, "listing open pull requests of %s", r)
+		}
+		for _, p := range ps {
+			out = append(out, toPR(p))
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func (g *goGitHub) PullRequestsWithCommit(ctx context.Context, r Repo, sha string) ([]*PR, error) {
+	var out []*PR
+	opts := &github.ListOptions{PerPage: perPage}
+	for {
+		ps, resp, err := g.c.PullRequests.ListPullRequestsWithCommit(ctx, r.Owner, r.Name, sha, opts)
+		if err != nil {
+			return nil, wrap(err, "listing the pull requests of commit %s in %s", sha, r)
 		}
 		for _, p := range ps {
 			out = append(out, toPR(p))
