@@ -16,6 +16,7 @@ const reqPath = "requests/payments-prod/inc-1234.yaml"
 // refuses this, but a misconfigured GitHub Enterprise or a future API change
 // must not be what stands between alice and production).
 func TestSelfApprovalNeverCounts(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, true)
 	n := open(t, w, "alice", "alice/self", map[string]string{reqPath: standardRequest})
 	review(t, w, n, "alice", "APPROVED", "lgtm")
@@ -34,6 +35,7 @@ func TestSelfApprovalNeverCounts(t *testing.T) {
 // through someone else's push as committer) and then approves: the person
 // who wrote part of the change must not be its approver.
 func TestApprovalByCommitAuthorOrCommitterNeverCounts(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name              string
 		author, committer string
@@ -62,6 +64,7 @@ func TestApprovalByCommitAuthorOrCommitterNeverCounts(t *testing.T) {
 // Attack: get a short request approved, then push a longer duration and
 // merge on the old approval.
 func TestPushAfterApprovalRaisingDurationSendsBack(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	if err := w.GitHub.SetRequiredChecks(org, repo, "jit/approval"); err != nil {
 		t.Fatal(err)
@@ -86,6 +89,7 @@ func TestPushAfterApprovalRaisingDurationSendsBack(t *testing.T) {
 // Attack: push, then have the reviewer approve the older (harmless) commit
 // through the API with commit_id set to it.
 func TestApprovalOfAnOldCommitNeverCounts(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	n := open(t, w, "octocat", "octocat/old", map[string]string{reqPath: withDuration("1h")})
 	old := state(t, w, n).head
@@ -109,6 +113,7 @@ func TestApprovalOfAnOldCommitNeverCounts(t *testing.T) {
 // Attack: one owner objects, the requester finds a friendlier owner. A
 // request for changes by an eligible reviewer blocks until withdrawn.
 func TestChangesRequestedBlocksLaterApprovalUntilWithdrawn(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	// payments-staging is owned by @acme/payments-team (carol) and
 	// @acme/payments-leads (alice).
@@ -137,6 +142,7 @@ func TestChangesRequestedBlocksLaterApprovalUntilWithdrawn(t *testing.T) {
 // Attack: an approver (or someone editing their review) writes a longer
 // duration into the review than the request asked for.
 func TestApprovalDirectiveNeverLengthens(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	n := open(t, w, "octocat", "octocat/len", map[string]string{reqPath: withDuration("4h")})
 	review(t, w, n, "alice", "APPROVED", "ok\njit: duration 1w")
@@ -156,6 +162,7 @@ func TestApprovalDirectiveNeverLengthens(t *testing.T) {
 // Attack: the PR author is mallory, who has no Identity Center user in the
 // config; or a request names someone else as the user to grant.
 func TestRequesterCannotNameAnotherUser(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	t.Run("unknown key", func(t *testing.T) {
 		for _, key := range []string{"requester", "user", "user_name", "principal"} {

@@ -110,6 +110,7 @@ func (e *awsEnv) assignmentsOf(psARN string) int {
 // emulator after every single call — and errors must be retryable until it
 // is. Shared standard sets and jit's own JIT- sets both.
 func TestRevocationUnderAWSFaultsNeverLies(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		rps    float64 // the emulator's rate; the client believes 1000/s
@@ -235,6 +236,7 @@ func (e *awsEnv) confirmGone(i int, g identitycenter.Grant, got identitycenter.G
 // naive "not found means gone" is wrong, because the assignment appears a
 // moment later.
 func TestRevokeWhileCreateInFlightNeverLies(t *testing.T) {
+	t.Parallel()
 	e := newAWSEnv(t, idcemu.Options{AsyncDelay: 150 * time.Millisecond, RequestsPerSecond: -1, MaxInFlightAssignments: -1, Seed: 5})
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	uid := e.emu.AddUser("octocat@acme.example", "octocat")
@@ -260,6 +262,7 @@ func TestRevokeWhileCreateInFlightNeverLies(t *testing.T) {
 // remove an assignment jit did not create or that another grant still
 // needs, however many times it is retried.
 func TestRevocationUnderFaultsKeepsForeignAssignments(t *testing.T) {
+	t.Parallel()
 	e := newAWSEnv(t, idcemu.Options{AsyncDelay: 20 * time.Millisecond, RequestsPerSecond: 5, MaxInFlightAssignments: -1, FaultRate: 0.3, Seed: 9})
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	uid := e.emu.AddUser("alice@acme.example", "alice")

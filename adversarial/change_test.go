@@ -14,6 +14,7 @@ import (
 // request" also approves the change. It is an admin change: owners never
 // pass it; rules are read from main, so the PR cannot make itself an owner.
 func TestRequestPlusRulesChangeNeedsAdmin(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	for _, extra := range []struct{ path, content string }{
 		{".github/jit.yaml", "version: 1\nadmins: [\"@octocat\"]\n"},
@@ -67,6 +68,7 @@ func mergedRequest(t *testing.T, w *githubemu.Server, path string) {
 // request file. The ledger is append-only: validation fails, so not even an
 // SSO admin's approval makes the PR mergeable.
 func TestRewritingAMergedRequestIsRefused(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	const merged = "requests/payments-prod/granted.yaml"
 	mergedRequest(t, w.GitHub, merged)
@@ -104,6 +106,7 @@ func TestRewritingAMergedRequestIsRefused(t *testing.T) {
 // that validates (or at something outside the repository), while the
 // ledger would hold only a link.
 func TestSymlinkAsRequestFile(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	const target = "requests/payments-staging/ok.yaml"
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Files: map[string][]byte{
@@ -133,6 +136,7 @@ func TestSymlinkAsRequestFile(t *testing.T) {
 // drivers cannot write one, so the branch is force-pushed with git itself,
 // as the attacker would.
 func TestSubmoduleAsRequestFile(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	n := open(t, w, "octocat", "octocat/sub", map[string]string{reqPath: standardRequest})
 	approvedBefore := state(t, w, n)
@@ -189,6 +193,7 @@ func TestSubmoduleAsRequestFile(t *testing.T) {
 // and carries on, which could hand the path to an earlier, broader rule;
 // jit must fail closed: only SSO admins approve.
 func TestInvalidCodeownersFailsClosed(t *testing.T) {
+	t.Parallel()
 	for name, codeowners := range map[string]string{
 		"inline comment": "* @acme/sso-admins\n/requests/payments-prod/ @acme/payments-leads # the leads\n",
 		"negation":       "* @acme/payments-leads\n!/requests/payments-prod/ @acme/sso-admins\n",

@@ -29,6 +29,7 @@ justification: "INC-1300: read the payment exports for the incident review"
 // as a warning: annotated on its line in jit/validate and quoted in the
 // sticky comment.
 func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	for i, tc := range []struct {
 		name, policy string
@@ -76,6 +77,7 @@ func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
 // itself, the access jit controls; AWSOrganizationsFullAccess changes the
 // organisation. Approvers must be warned as loudly as for AdministratorAccess.
 func TestEscalatingManagedPolicyIsFlaggedToApprovers(t *testing.T) {
+	t.Parallel()
 	cfg := templateConfig(t)
 	var missed []string
 	for _, policy := range []string{"AdministratorAccess", "IAMFullAccess", "AWSSSOMasterAccountAdministrator", "AWSOrganizationsFullAccess", "arn:aws:iam::aws:policy/IAMFullAccess"} {
@@ -103,6 +105,7 @@ func TestEscalatingManagedPolicyIsFlaggedToApprovers(t *testing.T) {
 // policy and the warnings for approvers — and a markdown heading would fake
 // the App's own verdict.
 func TestJustificationCannotRewriteTheStickyComment(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	policy := "      - Effect: Allow\n        Action: [s3:GetObject, iam:PassRole]\n        Resource: [\"arn:aws:s3:::exports/*\"]\n"
 	body := strings.Replace(customRequest(policy),
@@ -129,6 +132,7 @@ func TestJustificationCannotRewriteTheStickyComment(t *testing.T) {
 // width characters), or that reads differently from what it says (a
 // right-to-left override, terminal escapes), in the audit record.
 func TestInvisibleOrDeceptiveJustification(t *testing.T) {
+	t.Parallel()
 	cfg := templateConfig(t)
 	var accepted []string
 	for name, j := range map[string]string{

@@ -83,6 +83,7 @@ var hostileFiles = []struct {
 
 // The rules themselves, as `jit validate` applies them.
 func TestHostileRequestFilesAreErrors(t *testing.T) {
+	t.Parallel()
 	cfg := templateConfig(t)
 	for _, tc := range hostileFiles {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,6 +102,7 @@ func TestHostileRequestFilesAreErrors(t *testing.T) {
 // line, and an owner's approval (the owner of the folder the file sits in)
 // does not make any of them approved.
 func TestHostileRequestFilesThroughTheApp(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	for i, tc := range hostileFiles {
 		t.Run(tc.name, func(t *testing.T) {

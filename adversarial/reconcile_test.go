@@ -128,6 +128,7 @@ func notProvisioned(t *testing.T, w *sandbox.World, login, path string, rep acti
 // policy did not approve. The reconcile checks the approval again from the
 // API and never provisions them.
 func TestMergeWithoutApprovalIsNotProvisioned(t *testing.T) {
+	t.Parallel()
 	w := newFastWorld(t, true)
 	cases := []struct {
 		name, author, path string
@@ -177,6 +178,7 @@ func TestMergeWithoutApprovalIsNotProvisioned(t *testing.T) {
 // merged on the check octocat's approval turned green, the reconcile reads
 // her PR's own reviews and refuses.
 func TestSharedHeadCommitMergeIsNotProvisioned(t *testing.T) {
+	t.Parallel()
 	w := newFastWorld(t, false)
 	n1 := open(t, w, "octocat", "octocat/inc", map[string]string{reqPath: standardRequest})
 	review(t, w, n1, "alice", "APPROVED", "ok for octocat")
@@ -199,6 +201,7 @@ func TestSharedHeadCommitMergeIsNotProvisioned(t *testing.T) {
 // ago, in a commit whose subject names the old pull request, hoping the
 // reconcile borrows that approval.
 func TestDirectPushBorrowingAnOldApprovalIsNotProvisioned(t *testing.T) {
+	t.Parallel()
 	w := newFastWorld(t, false)
 	const path = "requests/payments-prod/old.yaml"
 	n := open(t, w, "octocat", "octocat/old", map[string]string{path: standardRequest})
@@ -237,6 +240,7 @@ func TestDirectPushBorrowingAnOldApprovalIsNotProvisioned(t *testing.T) {
 // reconcile runs while Identity Center throttles and fails. Main must say
 // "revoked" only once the assignment is really gone.
 func TestRevocationRecordedOnlyWhenAWSConfirms(t *testing.T) {
+	t.Parallel()
 	w := newFastWorld(t, false)
 	const path = "requests/payments-prod/rv.yaml"
 	n := open(t, w, "octocat", "octocat/rv", map[string]string{path: standardRequest})

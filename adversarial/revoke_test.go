@@ -10,6 +10,7 @@ import (
 // requester, an owner of the account nor an SSO admin — including owners of
 // other accounts and spellings the parser might treat differently.
 func TestRevokeByOutsiderIsRefused(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	const path = "requests/payments-prod/rv.yaml"
 	n := open(t, w, "octocat", "octocat/rv", map[string]string{path: standardRequest})
@@ -60,6 +61,7 @@ func TestRevokeByOutsiderIsRefused(t *testing.T) {
 // Attack: /jit revoke on a request that was never merged: nothing to
 // revoke, and nothing may be written to main for it.
 func TestRevokeOfUnmergedRequestWritesNothing(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	const path = "requests/payments-prod/open.yaml"
 	n := open(t, w, "octocat", "octocat/open", map[string]string{path: standardRequest})

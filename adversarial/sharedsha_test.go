@@ -14,6 +14,7 @@ import (
 // must not make the shared check green while carol's PR is open and
 // unapproved, or carol merges a request authored by her that nobody approved.
 func TestSharedHeadCommitAcrossPullRequests(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	if err := w.GitHub.SetRequiredChecks(org, repo, "jit/approval"); err != nil {
 		t.Fatal(err)

@@ -55,6 +55,7 @@ func noAPICalls(t *testing.T, w *sandbox.World, what string) {
 // request), re-sent with no, a wrong, a SHA-1-only or a mismatched
 // signature. Refused with 401 before any work.
 func TestWebhookSignatureAttacks(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	open(t, w, "octocat", "octocat/sig", map[string]string{reqPath: standardRequest})
 	body := lastDeliveryOf(t, w, "pull_request").Body
@@ -94,6 +95,7 @@ func TestWebhookSignatureAttacks(t *testing.T) {
 // signature is even checked. Refused with 413 while reading, never buffered
 // whole; the body is generated on the fly.
 func TestWebhookOversizedBody(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	w.GitHub.ResetRequests()
 	big := io.MultiReader(strings.NewReader(`{"action":"opened","x":"`), io.LimitReader(zeros{}, app.DefaultMaxBodyBytes))
@@ -117,6 +119,7 @@ func (zeros) Read(p []byte) (int, error) {
 // replayed after a push (to the same replica: a duplicate; to a replica that
 // never saw it: re-evaluated from the API), does not bring the approval back.
 func TestReplayedApprovalAfterPush(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	n := open(t, w, "octocat", "octocat/replay", map[string]string{reqPath: withDuration("1h")})
 	review(t, w, n, "alice", "APPROVED", "1h ok")
@@ -159,6 +162,7 @@ func TestReplayedApprovalAfterPush(t *testing.T) {
 // writes) must not feed back into it: no loop, and nothing an event "by
 // jit" says is acted upon — e.g. a /jit revoke in a comment by the bot.
 func TestAppIgnoresItsOwnEvents(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, false)
 	const path = "requests/payments-prod/own.yaml"
 	n := open(t, w, "octocat", "octocat/own", map[string]string{path: standardRequest})
@@ -214,6 +218,7 @@ func commentEvent(w *sandbox.World, n int, sender, author, body string) *github.
 // another head commit, a review that does not exist. The App takes only the
 // event's identity from the payload and decides on the API's state.
 func TestForgedPayloadDoesNotDecide(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, true)
 	// alice asks for herself; only her own (self-)approval exists.
 	n := open(t, w, "alice", "alice/forged", map[string]string{reqPath: standardRequest})
