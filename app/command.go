@@ -10,6 +10,24 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
+// commentCommand runs the command of one comment, as GitHub has it: who
+// wrote it and what it says are read from the API, never from the payload.
+func (h *handler) commentCommand(ctx context.Context, number int, id int64) (string, error) {
+	comments, err := h.gh.Comments(ctx, h.repo, number)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range comments {
+		if c.ID == id {
+			if strings.EqualFold(c.Author, h.bot) {
+				return "ignored: written by jit itself", nil
+			}
+			return h.command(ctx, number, c.Author, c.Body)
+		}
+	}
+	return "ignored: the comment does not exist (deleted, or a forged delivery)", nil
+}
+
 // command handles "/jit ..." comments on pull requests.
 func (h *handler) command(ctx context.Context, number int, user, body string) (string, error) {
 	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")

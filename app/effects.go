@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jit-access/jit/approval"
+	"github.com/jit-access/jit/markdown"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -155,7 +156,7 @@ func validateCheck(a *assessment) CheckRun {
 	if !a.change.Request {
 		b.WriteString("This pull request is not a plain access request:\n\n")
 		for _, r := range a.change.Reasons {
-			fmt.Fprintf(&b, "- %s\n", r)
+			fmt.Fprintf(&b, "- %s\n", markdown.Text(r))
 		}
 		b.WriteString("\nIt needs the approval of an SSO admin.\n")
 	} else if a.request != nil {
@@ -164,37 +165,59 @@ func validateCheck(a *assessment) CheckRun {
 	if len(a.findings) > 0 {
 		b.WriteString("\n### Findings\n\n")
 		for _, f := range a.findings {
-			fmt.Fprintf(&b, "- `%s`\n", f.String())
+			fmt.Fprintf(&b, "- %s\n", markdown.Code(f.String()))
 		}
 	}
 	c.Summary = b.String()
 	return c
 }
 
-// requestSummary is what an approver needs to see about the request.
+// requestSummary is what an approver needs to see about the request. Every
+// value is the requester's text, rendered so that it stays text: it cannot
+// fake a verdict, hide what follows, or mention anyone.
 func requestSummary(f *schema.RequestFile) string {
 	r := f.Request
 	var b strings.Builder
 	b.WriteString("| | |\n|---|---|\n")
-	fmt.Fprintf(&b, "| Account | `%s` |\n", r.Account)
+	fmt.Fprintf(&b, "| Account | %s |\n", markdown.Code(r.Account))
 	if r.CustomPermissionSet != nil {
 		cps := r.CustomPermissionSet
-		fmt.Fprintf(&b, "| Custom permission set | `JIT-%s` (session %s) |\n", cps.Name, cps.SessionDuration)
+		fmt.Fprintf(&b, "| Custom permission set | %s (session %s) |\n", markdown.Code("JIT-"+cps.Name), markdown.Code(cps.SessionDuration))
 		if len(cps.ManagedPolicies) > 0 {
-			fmt.Fprintf(&b, "| Managed policies | %s |\n", "`"+strings.Join(cps.ManagedPolicies, "`, `")+"`")
+			names := make([]string, len(cps.ManagedPolicies))
+			for i, p := range cps.ManagedPolicies {
+				names[i] = markdown.Code(p)
+			}
+			fmt.Fprintf(&b, "| Managed policies | %s |\n", strings.Join(names, ", "))
 		}
 		if cps.InlinePolicy != "" {
 			fmt.Fprintf(&b, "| Inline policy | %d bytes, shown below |\n", len(cps.InlinePolicy))
 		}
 	} else {
-		fmt.Fprintf(&b, "| Permission set | `%s` |\n", r.PermissionSet)
+		fmt.Fprintf(&b, "| Permission set | %s |\n", markdown.Code(r.PermissionSet))
 	}
-	fmt.Fprintf(&b, "| Duration | %s |\n", r.Duration)
-	fmt.Fprintf(&b, "| Justification | %s |\n", strings.ReplaceAll(r.Justification, "|", "\\|"))
+	fmt.Fprintf(&b, "| Duration | %s |\n", markdown.Code(r.Duration))
+	fmt.Fprintf(&b, "| Justification | %s |\n", markdown.Text(r.Justification))
 	if r.CustomPermissionSet != nil && r.CustomPermissionSet.InlinePolicy != "" {
-		fmt.Fprintf(&b, "\n```json\n%s\n```\n", r.CustomPermissionSet.InlinePolicy)
+		fence := codeFence(r.CustomPermissionSet.InlinePolicy)
+		fmt.Fprintf(&b, "\n%sjson\n%s\n%s\n", fence, r.CustomPermissionSet.InlinePolicy, fence)
 	}
 	return b.String()
+}
+
+// codeFence returns a fence longer than any run of backticks in s, so that
+// a policy cannot close its code block early.
+func codeFence(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
 }
 
 func approvalCheck(a *assessment) CheckRun {
@@ -227,7 +250,7 @@ func stickyBody(a *assessment) string {
 	}
 	for _, f := range a.findings {
 		if f.Severity == schema.SeverityWarning {
-			fmt.Fprintf(&b, "> **Warning for approvers:** %s (line %d)\n", f.Message, f.Line)
+			fmt.Fprintf(&b, "> **Warning for approvers:** %s (line %d)\n", markdown.Code(f.Message), f.Line)
 		}
 	}
 	b.WriteString("\n")

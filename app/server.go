@@ -257,6 +257,7 @@ type envelope struct {
 		} `json:"pull_request"`
 	} `json:"issue"`
 	Comment *struct {
+		ID   int64  `json:"id"`
 		Body string `json:"body"`
 		User struct {
 			Login string `json:"login"`
@@ -314,7 +315,10 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 		if e.Action != "created" || e.Issue == nil || e.Issue.PullRequest == nil || e.Comment == nil {
 			break
 		}
-		return h.command(ctx, e.Issue.Number, e.Comment.User.Login, e.Comment.Body)
+		if !strings.HasPrefix(strings.TrimSpace(e.Comment.Body), "/jit") {
+			return "ignored: not a /jit command", nil // spare the API for ordinary comments
+		}
+		return h.commentCommand(ctx, e.Issue.Number, e.Comment.ID)
 	case "check_run":
 		if e.Action != "rerequested" || e.CheckRun == nil {
 			break

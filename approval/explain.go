@@ -4,13 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/jit-access/jit/markdown"
 	"github.com/jit-access/jit/schema"
 )
-
-// maxNote caps how much of a review body the comment quotes.
-const maxNote = 300
 
 // Explain renders a Decision as markdown for the App's sticky pull request
 // comment: the state, who must review next, the effective duration, the
@@ -29,7 +26,7 @@ func Explain(d Decision) string {
 	}
 	fmt.Fprintf(&b, "### jit: %s\n\n", heading)
 	if d.Reason != "" {
-		b.WriteString(text(d.Reason) + "\n\n")
+		b.WriteString(markdown.Text(d.Reason) + "\n\n")
 	}
 	labels := d.Labels()
 	if len(labels) == 0 {
@@ -37,7 +34,7 @@ func Explain(d Decision) string {
 	}
 	fmt.Fprintf(&b, "- **State:** %s\n", codes(labels))
 	if d.HeadSHA != "" {
-		fmt.Fprintf(&b, "- **Commit:** %s (only reviews of this commit count)\n", code(short(d.HeadSHA)))
+		fmt.Fprintf(&b, "- **Commit:** %s (only reviews of this commit count)\n", markdown.Code(short(d.HeadSHA)))
 	}
 	if len(d.NextReviewers) > 0 {
 		fmt.Fprintf(&b, "- **Next to review:** %s\n", codes(d.NextReviewers))
@@ -45,15 +42,15 @@ func Explain(d Decision) string {
 	if d.Kind != KindAdminChange && d.RequestedDuration > 0 {
 		if d.EffectiveDuration > 0 && d.EffectiveDuration < d.RequestedDuration {
 			fmt.Fprintf(&b, "- **Access duration:** %s (requested %s, shortened by an approver)\n",
-				code(schema.FormatDuration(d.EffectiveDuration)), code(schema.FormatDuration(d.RequestedDuration)))
+				markdown.Code(schema.FormatDuration(d.EffectiveDuration)), markdown.Code(schema.FormatDuration(d.RequestedDuration)))
 		} else {
-			fmt.Fprintf(&b, "- **Access duration:** %s\n", code(schema.FormatDuration(d.RequestedDuration)))
+			fmt.Fprintf(&b, "- **Access duration:** %s\n", markdown.Code(schema.FormatDuration(d.RequestedDuration)))
 		}
 	}
 
 	if d.Emergency {
 		if reviews := PostHocReviews(d); len(reviews) > 0 {
-			fmt.Fprintf(&b, "- **Emergency access:** reviewed after the fact by %s\n", code("@"+reviews[0].By))
+			fmt.Fprintf(&b, "- **Emergency access:** reviewed after the fact by %s\n", markdown.Code("@"+reviews[0].By))
 		} else {
 			b.WriteString("- **Emergency access:** not yet reviewed after the fact by an owner or SSO admin\n")
 		}
@@ -62,16 +59,16 @@ func Explain(d Decision) string {
 	if len(d.Approvals) > 0 {
 		b.WriteString("\n#### Approvals that count\n\n")
 		for _, a := range d.Approvals {
-			fmt.Fprintf(&b, "- %s, %s stage", code(approverName(a)), a.Stage)
+			fmt.Fprintf(&b, "- %s, %s stage", markdown.Code(approverName(a)), a.Stage)
 			if a.As != "" && !strings.EqualFold(a.As, "@"+a.By) {
-				fmt.Fprintf(&b, " (as %s)", code(a.As))
+				fmt.Fprintf(&b, " (as %s)", markdown.Code(a.As))
 			}
 			fmt.Fprintf(&b, ", %s", when(a.At))
 			if a.Duration > 0 {
-				fmt.Fprintf(&b, ", shortened to %s", code(schema.FormatDuration(a.Duration)))
+				fmt.Fprintf(&b, ", shortened to %s", markdown.Code(schema.FormatDuration(a.Duration)))
 			}
 			if a.Note != "" {
-				fmt.Fprintf(&b, ": %s", code(a.Note))
+				fmt.Fprintf(&b, ": %s", markdown.Code(a.Note))
 			}
 			b.WriteString("\n")
 		}
@@ -79,19 +76,19 @@ func Explain(d Decision) string {
 	if len(d.AutoApproveMisses) > 0 {
 		b.WriteString("\n#### Auto-approval rules that did not match\n\n")
 		for _, m := range d.AutoApproveMisses {
-			fmt.Fprintf(&b, "- %s: %s\n", code(m.Rule), text(m.Reason))
+			fmt.Fprintf(&b, "- %s: %s\n", markdown.Code(m.Rule), markdown.Text(m.Reason))
 		}
 	}
 	if len(d.Rejections) > 0 {
 		b.WriteString("\n#### Changes requested\n\n")
 		for _, r := range d.Rejections {
-			fmt.Fprintf(&b, "- %s", code("@"+r.By))
+			fmt.Fprintf(&b, "- %s", markdown.Code("@"+r.By))
 			if r.As != "" && !strings.EqualFold(r.As, "@"+r.By) {
-				fmt.Fprintf(&b, " (as %s)", code(r.As))
+				fmt.Fprintf(&b, " (as %s)", markdown.Code(r.As))
 			}
-			fmt.Fprintf(&b, ", %s on %s", when(r.At), code(short(r.CommitID)))
+			fmt.Fprintf(&b, ", %s on %s", when(r.At), markdown.Code(short(r.CommitID)))
 			if r.Note != "" {
-				fmt.Fprintf(&b, ": %s", code(r.Note))
+				fmt.Fprintf(&b, ": %s", markdown.Code(r.Note))
 			}
 			b.WriteString("\n")
 		}
@@ -103,23 +100,23 @@ func Explain(d Decision) string {
 			if ig.Review.User != "" {
 				who = "@" + ig.Review.User
 			}
-			fmt.Fprintf(&b, "- %s, %s", code(who), strings.ToLower(strings.ReplaceAll(ig.Review.State, "_", " ")))
+			fmt.Fprintf(&b, "- %s, %s", markdown.Code(who), strings.ToLower(strings.ReplaceAll(ig.Review.State, "_", " ")))
 			if !ig.Review.SubmittedAt.IsZero() {
 				fmt.Fprintf(&b, " %s", when(ig.Review.SubmittedAt))
 			}
-			fmt.Fprintf(&b, ": %s\n", text(ig.Reason))
+			fmt.Fprintf(&b, ": %s\n", markdown.Text(ig.Reason))
 		}
 	}
 	if len(d.IgnoredDirectives) > 0 {
 		b.WriteString("\n#### Directives that had no effect\n\n")
 		for _, ig := range d.IgnoredDirectives {
-			fmt.Fprintf(&b, "- %s wrote %s: %s\n", code("@"+ig.By), code(ig.Line), text(ig.Reason))
+			fmt.Fprintf(&b, "- %s wrote %s: %s\n", markdown.Code("@"+ig.By), markdown.Code(ig.Line), markdown.Text(ig.Reason))
 		}
 	}
 	if len(d.Warnings) > 0 {
 		b.WriteString("\n#### Warnings\n\n")
 		for _, w := range d.Warnings {
-			fmt.Fprintf(&b, "- %s\n", text(w))
+			fmt.Fprintf(&b, "- %s\n", markdown.Text(w))
 		}
 	}
 	return b.String()
@@ -157,48 +154,7 @@ func when(t time.Time) string {
 func codes(items []string) string {
 	out := make([]string, len(items))
 	for i, s := range items {
-		out[i] = code(s)
+		out[i] = markdown.Code(s)
 	}
 	return strings.Join(out, ", ")
-}
-
-// code renders s as one inline code span: on one line, cut to maxNote
-// characters, fenced with more backticks than any run inside it.
-func code(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > maxNote {
-		s = string([]rune(s)[:maxNote]) + "…"
-	}
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		s = " " + s + " "
-	}
-	return fence + s + fence
-}
-
-// text escapes markdown in plain text and defuses mentions with a zero-width
-// space after "@".
-func text(s string) string {
-	var b strings.Builder
-	for _, r := range strings.Join(strings.Fields(s), " ") {
-		switch r {
-		case '\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '~', '!':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '@':
-			b.WriteString("@\u200b")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

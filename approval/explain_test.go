@@ -91,20 +91,6 @@ func TestExplainNeutralisesReviewText(t *testing.T) {
 	}
 }
 
-func TestCodeSpan(t *testing.T) {
-	tests := map[string]string{
-		"plain":        "`plain`",
-		"a`b":          "``a`b``",
-		"`edge`":       "`` `edge` ``",
-		"two\n lines ": "`two lines`",
-	}
-	for in, want := range tests {
-		if got := code(in); got != want {
-			t.Errorf("code(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestExplainUnknownState(t *testing.T) {
 	got := Explain(Decision{RequestedDuration: time.Hour})
 	if !strings.HasPrefix(got, "### jit: unknown state (not approved)\n") {

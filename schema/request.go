@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/jit-access/jit/iampolicy"
 )
@@ -191,9 +191,50 @@ func (c *checker) addKey(field string, sev Severity, msg, fix string) {
 	c.findings = append(c.findings, c.f.doc.finding(line, col, sev, msg, fix))
 }
 
+// escalatingManagedPolicies are AWS managed policies that give full control
+// of an account or a way to gain it, each with why, for the approvers.
+var escalatingManagedPolicies = map[string]string{
+	"AdministratorAccess":              "gives full control of the account",
+	"IAMFullAccess":                    "allows iam:*, enough to grant oneself any permission",
+	"AWSSSOMasterAccountAdministrator": "administers IAM Identity Center, the access jit controls",
+	"AWSSSOMemberAccountAdministrator": "administers IAM Identity Center, the access jit controls",
+	"AWSSSODirectoryAdministrator":     "administers the Identity Center directory (users and groups)",
+	"AWSOrganizationsFullAccess":       "changes the organisation: accounts, policies and delegated administrators",
+}
+
+// deceptiveRune finds a character that makes text read differently from
+// what it is: control characters (terminal escapes) other than newline and
+// tab, bidirectional overrides and isolates, and invisible format characters.
+func deceptiveRune(s string) (rune, bool) {
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t':
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// visibleLen counts the characters of s a reader sees, without surrounding
+// space.
+func visibleLen(s string) int {
+	n := 0
+	for _, r := range strings.TrimSpace(s) {
+		if unicode.IsGraphic(r) && !unicode.Is(unicode.Cf, r) {
+			n++
+		}
+	}
+	return n
+}
+
 func (c *checker) run() {
 	r := &c.f.Request
-	if n := utf8.RuneCountInString(strings.TrimSpace(r.Justification)); n < MinJustificationChars {
+	if bad, ok := deceptiveRune(r.Justification); ok {
+		c.add("justification", SeverityError,
+			fmt.Sprintf("justification contains the invisible or control character %U, which can hide or reorder what approvers and auditors read", bad),
+			"write the justification as plain text")
+	} else if n := visibleLen(r.Justification); n < MinJustificationChars {
 		c.add("justification", SeverityError,
 			fmt.Sprintf("justification is %d characters long without surrounding spaces; at least %d are needed", n, MinJustificationChars),
 			"say why you need the access, e.g. \"INC-1234: investigating 5xx errors in the payment API\"")
@@ -329,9 +370,9 @@ func (c *checker) checkCustom(cs *CustomPermissionSet, access time.Duration) {
 			fmt.Sprintf("use a session_duration of %s or less", FormatDuration(access)))
 	}
 	for i, p := range cs.ManagedPolicies {
-		if path.Base(p) == "AdministratorAccess" {
+		if why, ok := escalatingManagedPolicies[path.Base(p)]; ok {
 			c.add(fmt.Sprintf("custom_permission_set.managed_policies.%d", i), SeverityWarning,
-				"managed policy AdministratorAccess gives full control of the account",
+				fmt.Sprintf("managed policy %s %s", path.Base(p), why),
 				"ask for the narrowest policy that does the job")
 		}
 	}

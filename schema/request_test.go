@@ -204,6 +204,24 @@ func TestValidateRequest(t *testing.T) {
 				`say why you need the access, e.g. "INC-1234: investigating 5xx errors in the payment API"`)},
 		},
 		{
+			name: "zero-width characters do not count towards the justification",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "debug\u200b\u200b\u200b\u200b\u200b\u200b"`),
+			want: []Finding{e(4, 16, "justification contains the invisible or control character U+200B, which can hide or reorder what approvers and auditors read",
+				"write the justification as plain text")},
+		},
+		{
+			name: "terminal escape in the justification",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234 \e[8mhidden text"`),
+			want: []Finding{e(4, 16, "justification contains the invisible or control character U+001B, which can hide or reorder what approvers and auditors read",
+				"write the justification as plain text")},
+		},
+		{
+			name: "right-to-left override in the justification",
+			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234 \u202eecnedicni"`),
+			want: []Finding{e(4, 16, "justification contains the invisible or control character U+202E, which can hide or reorder what approvers and auditors read",
+				"write the justification as plain text")},
+		},
+		{
 			name: "status block from a requester",
 			data: std("status:", "  state: active"),
 			want: []Finding{e(5, 1, "status: is written by the jit Action after the merge, not by requesters", "remove the status: block")},
@@ -280,6 +298,16 @@ func TestValidateRequest(t *testing.T) {
 			name: "AdministratorAccess is a warning",
 			data: custom("1h", "2h", "  managed_policies:", "    - AmazonS3ReadOnlyAccess", "    - arn:aws:iam::aws:policy/AdministratorAccess"),
 			want: []Finding{w(9, 7, "managed policy AdministratorAccess gives full control of the account", "ask for the narrowest policy that does the job")},
+		},
+		{
+			name: "IAMFullAccess is a warning",
+			data: custom("1h", "2h", "  managed_policies: [IAMFullAccess]"),
+			want: []Finding{w(7, 22, "managed policy IAMFullAccess allows iam:*, enough to grant oneself any permission", "ask for the narrowest policy that does the job")},
+		},
+		{
+			name: "an Identity Center administrator policy by ARN is a warning",
+			data: custom("1h", "2h", "  managed_policies: [arn:aws:iam::aws:policy/AWSSSOMasterAccountAdministrator]"),
+			want: []Finding{w(7, 22, "managed policy AWSSSOMasterAccountAdministrator administers IAM Identity Center, the access jit controls", "ask for the narrowest policy that does the job")},
 		},
 		{
 			name: "inline policy over 32768 bytes",
