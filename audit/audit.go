@@ -1,7 +1,8 @@
 // Package audit exports every request ever merged to main, with its
 // approvals and timings, from the access repository's git history: the
 // request files as they last stood, and the commits that added and changed
-// them.
+// them. With access to GitHub it adds the requests that never merged, from
+// their pull requests: pending, rejected, expired and withdrawn ones.
 package audit
 
 import (
@@ -70,8 +71,9 @@ type Record struct {
 	Approvals         []schema.Approval `json:"approvals"`
 	// MergedAt is the committer date of the commit that added the file to
 	// main (the merge, squash or rebase commit), MergeCommit its SHA.
-	MergedAt    time.Time  `json:"merged_at"`
-	MergeCommit string     `json:"merge_commit"`
+	// Both are empty for a request that never merged.
+	MergedAt    time.Time  `json:"merged_at,omitzero"`
+	MergeCommit string     `json:"merge_commit,omitempty"`
 	ActivatedAt *time.Time `json:"activated_at,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 	EndedAt     *time.Time `json:"ended_at,omitempty"`
@@ -86,9 +88,21 @@ type Record struct {
 	Events []Event `json:"events,omitempty"`
 	// RemovedAt is set when the file was later deleted from main.
 	RemovedAt *time.Time `json:"removed_at,omitempty"`
+
+	// The fields below are set only for a request that never merged, read
+	// from its pull request (CollectPullRequests); git has no record of it.
+
+	// OpenedAt and ClosedAt are when the pull request was opened and closed.
+	OpenedAt *time.Time `json:"opened_at,omitempty"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+	// HeadCommit is the pull request's head, where the request was read.
+	HeadCommit string `json:"head_commit,omitempty"`
+	// Reviews are the decisions on the pull request, oldest first.
+	Reviews []Review `json:"reviews,omitempty"`
 }
 
-// StatePending is Record.State for a merged request with no status yet.
+// StatePending is Record.State for a merged request with no status yet, and
+// for an open request pull request that nobody rejected (MergedAt is zero).
 const StatePending = "pending"
 
 // logFormat is one header per commit. Fields are separated by 0x1f; the

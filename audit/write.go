@@ -15,11 +15,13 @@ var csvHeader = []string{
 	"path", "requester", "account", "permission_set", "custom_permission_set", "custom_policies",
 	"requested_duration", "effective_duration", "justification", "pull_request", "approvals",
 	"merged_at", "merge_commit", "activated_at", "expires_at", "ended_at", "state", "why",
+	"opened_at", "closed_at", "head_commit", "reviews",
 }
 
 // WriteCSV writes one row per record. Approvals are joined as
-// "alice(owner,2026-11-23T10:02:11Z,note); bob(admin,...)" and custom
-// policies as "AmazonS3ReadOnlyAccess; inline". Cells a spreadsheet would
+// "alice(owner,2026-11-23T10:02:11Z,note); bob(admin,...)", the reviews of a
+// request that never merged as "bob(changes_requested,2026-11-23T10:02:11Z,
+// note); ..." and custom policies as "AmazonS3ReadOnlyAccess; inline". Cells a spreadsheet would
 // run as a formula (=, +, -, @ first) get a leading apostrophe: the
 // justification is the requester's text.
 func WriteCSV(w io.Writer, records []Record) error {
@@ -45,6 +47,14 @@ func WriteCSV(w io.Writer, records []Record) error {
 			}
 			approvals[i] = a.By + "(" + strings.Join(parts, ",") + ")"
 		}
+		reviews := make([]string, len(r.Reviews))
+		for i, rv := range r.Reviews {
+			parts := []string{rv.State, stamp(&rv.At)}
+			if rv.Note != "" {
+				parts = append(parts, rv.Note)
+			}
+			reviews[i] = rv.By + "(" + strings.Join(parts, ",") + ")"
+		}
 		pr := ""
 		if r.PullRequest != 0 {
 			pr = strconv.Itoa(r.PullRequest)
@@ -53,6 +63,7 @@ func WriteCSV(w io.Writer, records []Record) error {
 			r.Path, r.Requester, r.Account, r.PermissionSet, custom, policies,
 			r.RequestedDuration, r.EffectiveDuration, r.Justification, pr, strings.Join(approvals, "; "),
 			stamp(&r.MergedAt), r.MergeCommit, stamp(r.ActivatedAt), stamp(r.ExpiresAt), stamp(r.EndedAt), r.State, r.Why,
+			stamp(r.OpenedAt), stamp(r.ClosedAt), r.HeadCommit, strings.Join(reviews, "; "),
 		}
 		for i := range row {
 			row[i] = defuse(row[i])
