@@ -47,6 +47,9 @@ type Item struct {
 	// At is the expiry for Expire, Wait and Active items (the exact time to
 	// revoke a Wait item at), and the zero time otherwise.
 	At time.Time
+	// For Starting and Scheduled items, At is start_at: when the grant is
+	// to be activated.
+	//
 	// Resume is set on an Activate item whose previous activation was
 	// interrupted: AWS may already hold the assignment.
 	Resume bool
@@ -74,8 +77,17 @@ type Item struct {
 // still live appears in exactly one list; ended grants (expired, revoked) are
 // left out.
 type Plan struct {
-	// Activate lists grants merged but not yet provisioned, by path.
+	// Activate lists grants merged but not yet provisioned, by path: those
+	// without start_at and those whose start_at has come.
 	Activate []Item
+	// Starting lists merged grants whose start_at is after now but within
+	// the lookahead, earliest first: the run waits and activates each at At
+	// (by planning again then, when it is an Activate item).
+	Starting []Item
+	// Scheduled lists merged grants whose start_at is after the lookahead,
+	// earliest first. Nothing is done with them yet; they are reported as
+	// pending with their start time.
+	Scheduled []Item
 	// Expire lists active grants whose expiry is at or before now, however
 	// late the run is, earliest first.
 	Expire []Item
@@ -94,6 +106,12 @@ type Plan struct {
 	// missing state). Failing closed, nothing is done with them: they are
 	// reported for a human to look at.
 	Invalid []Item
+	// Review lists emergency grants whose review after the fact is still
+	// to be followed, by path: provisioned ones (activated_at recorded)
+	// that are live, and ended ones while no post-hoc review is recorded.
+	// Unlike the other lists it is a second view: a live grant in it is
+	// also in Expire, Revoke, Wait or Active.
+	Review []Item
 }
 
 // Planner computes plans. The zero value is usable; the maps let it see that
@@ -157,7 +175,9 @@ func (p Planner) TupleOf(g Grant) Tuple {
 }
 
 // ExpiryOf returns when an activated grant ends: activated_at plus the
-// effective duration (status.duration, else the requested one). When the
+// effective duration (status.duration, else the requested one), or for a
+// scheduled grant start_at plus that duration when it is earlier (a grant
+// activated after its start_at still ends when its window does). When the
 // status also records expires_at and it is earlier, that wins: a grant never
 // lasts longer than any record of it says.
 func ExpiryOf(r schema.Request) (time.Time, error) {
@@ -178,6 +198,9 @@ func ExpiryOf(r schema.Request) (time.Time, error) {
 			}
 		} else {
 			exp = st.ActivatedAt.Add(d)
+			if start, ok, err := r.StartAt(); err == nil && ok && start.Add(d).Before(exp) {
+				exp = start.Add(d)
+			}
 		}
 	}
 	if st.ExpiresAt != nil && (exp.IsZero() || st.ExpiresAt.Before(exp)) {
@@ -201,8 +224,23 @@ func (p Planner) PlanAt(grants []Grant, now time.Time, lookahead time.Duration) 
 		it := Item{Path: g.Path, Request: g.Request, Tuple: p.TupleOf(g)}
 		st := g.Request.Status
 		if st == nil {
-			plan.Activate = append(plan.Activate, it)
+			// A start_at that cannot be read is not waited for: the
+			// check before provisioning refuses the request with why.
+			start, ok, err := g.Request.StartAt()
+			switch {
+			case err != nil || !ok || !start.After(now):
+				plan.Activate = append(plan.Activate, it)
+			case lookahead > 0 && !start.After(now.Add(lookahead)):
+				it.At = start
+				plan.Starting = append(plan.Starting, it)
+			default:
+				it.At = start
+				plan.Scheduled = append(plan.Scheduled, it)
+			}
 			continue
+		}
+		if needsReview(g.Request) {
+			plan.Review = append(plan.Review, it)
 		}
 		switch st.State {
 		case StateActivating:
@@ -254,12 +292,15 @@ func (p Planner) PlanAt(grants []Grant, now time.Time, lookahead time.Duration) 
 		sort.SliceStable(items, func(i, j int) bool { return items[i].Path < items[j].Path })
 	}
 	byPath(plan.Activate)
+	byTime(plan.Starting)
+	byTime(plan.Scheduled)
 	byTime(plan.Expire)
 	byPath(plan.Revoke)
 	byTime(plan.Wait)
 	byTime(plan.Active)
 	byPath(plan.Failed)
 	byPath(plan.Invalid)
+	byPath(plan.Review)
 	p.overlaps(&plan)
 	return plan
 }
@@ -352,6 +393,48 @@ func (p Plan) Holders(t Tuple) (paths []string, preexisting bool) {
 		}
 	}
 	return paths, preexisting
+}
+
+// Notices returns the grants to warn about before they expire: the Wait and
+// Active items whose notice time (At minus lead) falls in [from, to],
+// earliest first. The reconcile passes its own run's window (its start and
+// its lookahead's end): a run waits for the notice times in its window, and
+// runs are serialised, so each notice time is in exactly one run's window
+// and the warning goes out once, without any record of it in git.
+func (p Plan) Notices(lead time.Duration, from, to time.Time) []Item {
+	var out []Item
+	for _, list := range [][]Item{p.Wait, p.Active} {
+		for _, it := range list {
+			at := it.At.Add(-lead)
+			if !at.Before(from) && !at.After(to) {
+				out = append(out, it)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.Before(out[j].At)
+		}
+		return out[i].Path < out[j].Path
+	})
+	return out
+}
+
+// needsReview reports whether an emergency grant's review after the fact
+// is still to be followed: a grant never provisioned needs none, and an
+// ended one needs none once a review is recorded.
+func needsReview(r schema.Request) bool {
+	st := r.Status
+	if !r.Emergency || st == nil || st.ActivatedAt == nil {
+		return false
+	}
+	switch st.State {
+	case schema.StateActive, schema.StateRevoking:
+		return true
+	case schema.StateExpired, schema.StateRevoked:
+		return len(st.PostHocReviews) == 0
+	}
+	return false
 }
 
 func isPreexisting(it Item) bool {

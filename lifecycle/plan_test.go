@@ -29,6 +29,18 @@ func active(path, user string, activated time.Duration) Grant {
 	return grant(path, user, &schema.Status{State: schema.StateActive, ActivatedAt: at(activated)})
 }
 
+// scheduled is a merged grant with start_at that no run has seen yet.
+func scheduled(path, start string) Grant {
+	return Grant{Path: path, Request: schema.Request{Account: "a", PermissionSet: "P", Duration: "1h", Start: start}}
+}
+
+// emergency is a break-glass grant of alice.
+func emergency(path string, st *schema.Status) Grant {
+	g := grant(path, "alice", st)
+	g.Request.Emergency = true
+	return g
+}
+
 // row is the part of an Item a test compares.
 type row struct {
 	Path        string
@@ -41,7 +53,7 @@ type row struct {
 }
 
 type summary struct {
-	Activate, Expire, Revoke, Wait, Active, Failed, Invalid []row
+	Activate, Starting, Scheduled, Expire, Revoke, Wait, Active, Failed, Invalid, Review []row
 }
 
 func summarize(p Plan) summary {
@@ -52,7 +64,7 @@ func summarize(p Plan) summary {
 		}
 		return out
 	}
-	return summary{conv(p.Activate), conv(p.Expire), conv(p.Revoke), conv(p.Wait), conv(p.Active), conv(p.Failed), conv(p.Invalid)}
+	return summary{conv(p.Activate), conv(p.Starting), conv(p.Scheduled), conv(p.Expire), conv(p.Revoke), conv(p.Wait), conv(p.Active), conv(p.Failed), conv(p.Invalid), conv(p.Review)}
 }
 
 func TestPlanAt(t *testing.T) {
@@ -69,6 +81,78 @@ func TestPlanAt(t *testing.T) {
 				{Path: "requests/a/x.yaml", Request: schema.Request{Account: "a", PermissionSet: "P", Duration: "1h"}},
 			},
 			want: summary{Activate: []row{{Path: "requests/a/x.yaml"}}},
+		},
+		{
+			name: "start_at: future beyond the lookahead is scheduled, within it starting, come or passed activates",
+			grants: []Grant{
+				scheduled("requests/a/later.yaml", now.Add(h).Format(time.RFC3339)),
+				scheduled("requests/a/soon.yaml", now.Add(4*time.Minute).Format(time.RFC3339)),
+				scheduled("requests/a/edge.yaml", now.Add(5*time.Minute).Format(time.RFC3339)),
+				scheduled("requests/a/tomorrow.yaml", now.Add(24*h).Format(time.RFC3339)),
+				scheduled("requests/a/now.yaml", now.Format(time.RFC3339)),
+				scheduled("requests/a/past.yaml", now.Add(-h).Format(time.RFC3339)),
+				scheduled("requests/a/bad.yaml", "next tuesday"),
+			},
+			lookahead: 5 * time.Minute,
+			want: summary{
+				Activate: []row{{Path: "requests/a/bad.yaml"}, {Path: "requests/a/now.yaml"}, {Path: "requests/a/past.yaml"}},
+				Starting: []row{
+					{Path: "requests/a/soon.yaml", At: now.Add(4 * time.Minute)},
+					{Path: "requests/a/edge.yaml", At: now.Add(5 * time.Minute)},
+				},
+				Scheduled: []row{
+					{Path: "requests/a/later.yaml", At: now.Add(h)},
+					{Path: "requests/a/tomorrow.yaml", At: now.Add(24 * h)},
+				},
+			},
+		},
+		{
+			name: "start_at without lookahead: a future start is scheduled, never waited for",
+			grants: []Grant{
+				scheduled("requests/a/soon.yaml", now.Add(time.Second).Format(time.RFC3339)),
+			},
+			want: summary{Scheduled: []row{{Path: "requests/a/soon.yaml", At: now.Add(time.Second)}}},
+		},
+		{
+			name: "start_at only matters before activation: an active scheduled grant expires at start_at plus duration",
+			grants: []Grant{
+				{Path: "requests/a/x.yaml", Request: schema.Request{Account: "a", PermissionSet: "P", Duration: "4h",
+					Start:  now.Add(-5 * h).Format(time.RFC3339),
+					Status: &schema.Status{State: schema.StateActive, Requester: "bob", ActivatedAt: at(-3 * h)}}},
+			},
+			want: summary{Expire: []row{{Path: "requests/a/x.yaml", At: now.Add(-h)}}},
+		},
+		{
+			name: "emergency grants: live ones and unreviewed ended ones are followed for their review after the fact",
+			grants: []Grant{
+				emergency("requests/a/active.yaml", &schema.Status{State: schema.StateActive, ActivatedAt: at(-h)}),
+				emergency("requests/a/revoking.yaml", &schema.Status{State: schema.StateRevoking, ActivatedAt: at(-h)}),
+				emergency("requests/a/expired.yaml", &schema.Status{State: schema.StateExpired, ActivatedAt: at(-5 * h)}),
+				emergency("requests/a/reviewed.yaml", &schema.Status{State: schema.StateExpired, ActivatedAt: at(-5 * h),
+					PostHocReviews: []schema.Approval{{By: "bob", Stage: "owner", At: now.Add(-h)}}}),
+				emergency("requests/a/reviewed-active.yaml", &schema.Status{State: schema.StateActive, ActivatedAt: at(-h),
+					PostHocReviews: []schema.Approval{{By: "bob", Stage: "owner", At: now.Add(-h)}}}),
+				emergency("requests/a/failed.yaml", &schema.Status{State: schema.StateFailed}),
+				emergency("requests/a/new.yaml", nil),
+				active("requests/a/plain.yaml", "bob", -h),
+			},
+			want: summary{
+				Activate: []row{{Path: "requests/a/new.yaml"}},
+				Revoke: []row{{Path: "requests/a/revoking.yaml", Keep: true,
+					Overlapping: []string{"requests/a/active.yaml", "requests/a/reviewed-active.yaml"}}},
+				Active: []row{
+					{Path: "requests/a/active.yaml", At: now.Add(3 * h)},
+					{Path: "requests/a/plain.yaml", At: now.Add(3 * h)},
+					{Path: "requests/a/reviewed-active.yaml", At: now.Add(3 * h)},
+				},
+				Failed: []row{{Path: "requests/a/failed.yaml"}},
+				Review: []row{
+					{Path: "requests/a/active.yaml"},
+					{Path: "requests/a/expired.yaml"},
+					{Path: "requests/a/reviewed-active.yaml"},
+					{Path: "requests/a/revoking.yaml"},
+				},
+			},
 		},
 		{
 			name: "activating intent left by a crash: activate again, marked resume",
@@ -345,6 +429,14 @@ func TestExpiryOf(t *testing.T) {
 		{"bad duration", schema.Request{Duration: "5h", Status: &schema.Status{ActivatedAt: at(0)}}, time.Time{}, `duration: duration "5h" is not one of`},
 		{"bad effective duration", schema.Request{Duration: "1h", Status: &schema.Status{Duration: "7m", ActivatedAt: at(0)}}, time.Time{}, `status.duration: duration "7m"`},
 		{"no status", schema.Request{Duration: "1h"}, time.Time{}, "no status"},
+		{"activated after start_at ends with its window", schema.Request{Duration: "4h", Start: now.Add(-time.Hour).Format(time.RFC3339),
+			Status: &schema.Status{ActivatedAt: at(0)}}, now.Add(3 * time.Hour), ""},
+		{"activated at start_at", schema.Request{Duration: "4h", Start: now.Format(time.RFC3339),
+			Status: &schema.Status{ActivatedAt: at(0)}}, now.Add(4 * time.Hour), ""},
+		{"start_at with the effective duration", schema.Request{Duration: "4h", Start: now.Add(-time.Hour).Format(time.RFC3339),
+			Status: &schema.Status{Duration: "2h", ActivatedAt: at(0)}}, now.Add(time.Hour), ""},
+		{"unreadable start_at is left to the other records", schema.Request{Duration: "1h", Start: "soon",
+			Status: &schema.Status{ActivatedAt: at(0)}}, now.Add(time.Hour), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -384,5 +476,31 @@ func TestHoldersForAGrantWithoutStatus(t *testing.T) {
 	tuple.User = ""
 	if paths, pre := p.Holders(tuple); paths != nil || pre {
 		t.Errorf("no user: holders %v preexisting %v, want none", paths, pre)
+	}
+}
+
+func TestNotices(t *testing.T) {
+	lead := 15 * time.Minute
+	p := PlanAt([]Grant{
+		active("requests/a/in-window.yaml", "bob", -4*time.Hour+16*time.Minute),  // expires now+16m: notice at now+1m
+		active("requests/a/at-start.yaml", "carol", -4*time.Hour+15*time.Minute), // notice exactly now
+		active("requests/a/at-end.yaml", "dave", -4*time.Hour+20*time.Minute),    // notice exactly now+5m
+		active("requests/a/before.yaml", "erin", -4*time.Hour+14*time.Minute),    // notice was a minute ago: an earlier run's
+		active("requests/a/after.yaml", "finn", -4*time.Hour+21*time.Minute),     // notice after the window: a later run's
+		active("requests/a/waited.yaml", "gus", -4*time.Hour+2*time.Minute),      // expires within the lookahead; notice long past
+	}, now, 5*time.Minute)
+	var got []string
+	for _, it := range p.Notices(lead, now, now.Add(5*time.Minute)) {
+		got = append(got, it.Path)
+	}
+	want := []string{"requests/a/at-start.yaml", "requests/a/in-window.yaml", "requests/a/at-end.yaml"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("notices (-want +got):\n%s", diff)
+	}
+	// Consecutive windows that share an edge split the notices between
+	// them: the edge belongs to both, every other time to one.
+	first := p.Notices(lead, now.Add(-5*time.Minute), now.Add(-time.Nanosecond))
+	if len(first) != 1 || first[0].Path != "requests/a/before.yaml" {
+		t.Errorf("the previous window's notices = %+v, want before.yaml only", first)
 	}
 }
