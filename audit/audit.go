@@ -465,6 +465,9 @@ func build(path string, req schema.Request) Record {
 }
 
 func joinWhy(a, b string) string {
+	if b == "" {
+		return a
+	}
 	if a == "" {
 		return b
 	}
