@@ -11,9 +11,12 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-// stateLabels are the labels the App manages on open request PRs; exactly one
-// of them is on a PR at a time.
+// stateLabels are the labels of the approval states; exactly one of them is
+// on an open request PR at a time.
 var stateLabels = []string{"jit:invalid", "jit:pending-owner", "jit:pending-admin", "jit:approved", "jit:rejected"}
+
+// managedLabels are all the labels evaluate sets and removes.
+var managedLabels = append(slices.Clone(stateLabels), approval.LabelEmergency)
 
 // evaluate re-evaluates an open pull request and brings its check runs,
 // label, sticky comment and review requests in line with the decision.
@@ -41,12 +44,8 @@ func (h *handler) evaluate(ctx context.Context, number int, revalidate bool) (st
 // apply carries out the effects of an assessment: decision -> effects.
 func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) error {
 	pr := a.pr
-	runs, err := h.gh.CheckRuns(ctx, h.repo, pr.HeadSHA)
-	if err != nil {
-		return err
-	}
 	existing := func(name string) (CheckRun, bool) {
-		for _, r := range runs {
+		for _, r := range a.runs {
 			if r.Name == name {
 				return r, true
 			}
@@ -70,17 +69,22 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 		return err
 	}
 
-	label := a.decision.Label()
-	changed := !slices.Contains(pr.Labels, label)
+	want := a.decision.Labels()
+	changed := false
+	for _, l := range want {
+		if !slices.Contains(pr.Labels, l) {
+			changed = true
+		}
+	}
 	for _, l := range pr.Labels {
-		if l != label && slices.Contains(stateLabels, l) {
+		if !slices.Contains(want, l) && slices.Contains(managedLabels, l) {
 			if err := h.gh.RemoveLabel(ctx, h.repo, pr.Number, l); err != nil {
 				return err
 			}
 		}
 	}
 	if changed {
-		if err := h.gh.AddLabels(ctx, h.repo, pr.Number, []string{label}); err != nil {
+		if err := h.gh.AddLabels(ctx, h.repo, pr.Number, want); err != nil {
 			return err
 		}
 		// Ask the next reviewers only when the state moves, so that the
@@ -91,6 +95,7 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 				h.log.Warn("requesting reviewers failed", "pr", pr.Number, "err", err)
 			}
 		}
+		h.notifyTransition(ctx, a)
 	}
 	return h.upsertSticky(ctx, pr.Number, stickyBody(a))
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jit-access/jit/approval"
 	"github.com/jit-access/jit/change"
@@ -34,11 +35,13 @@ const stickyMarker = "<!-- jit:status -->"
 
 // handler handles the events of one repository through one installation.
 type handler struct {
-	gh    GitHub
-	repo  Repo
-	bot   string
-	clock clock.Clock
-	log   *slog.Logger
+	gh       GitHub
+	repo     Repo
+	bot      string
+	clock    clock.Clock
+	log      *slog.Logger
+	notifier Notifier
+	bg       *sync.WaitGroup
 }
 
 // rules are the base branch's config and CODEOWNERS.
@@ -101,6 +104,12 @@ type assessment struct {
 	rules    rules
 	cfgErr   error
 	decision approval.Decision
+	// runs are the check runs on the head commit before this evaluation.
+	runs []CheckRun
+	// anchor is when this head commit was first evaluated: time-dependent
+	// rules (working hours) are judged then, so that every later
+	// evaluation of the same commit, and the reconcile, decide alike.
+	anchor time.Time
 }
 
 // assess gathers the facts of a PR and decides: event -> decision. It has no
@@ -115,24 +124,38 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 	if a.change, contents, err = h.classify(ctx, pr, files); err != nil {
 		return nil, err
 	}
+	if a.runs, err = h.gh.CheckRuns(ctx, h.repo, pr.HeadSHA); err != nil {
+		return nil, err
+	}
+	a.anchor = h.clock.Now()
+	for _, r := range a.runs {
+		if r.Name == CheckApproval && !r.StartedAt.IsZero() && r.StartedAt.Before(a.anchor) {
+			a.anchor = r.StartedAt
+		}
+	}
+	teams := &teamCache{ctx: ctx, gh: h.gh, m: map[string]bool{}}
 	rs, err := h.loadRules(ctx, pr.BaseRef)
 	if err != nil {
 		return nil, err
 	}
 	a.rules, a.cfgErr = rs, rs.cfgErr
 
-	in := approval.Input{Kind: approval.KindAdminChange, Bot: h.bot}
+	in := approval.Input{Kind: approval.KindAdminChange, Bot: h.bot, Now: a.anchor}
 	if rs.cfg != nil {
 		in.Admins = rs.cfg.Admins
+		in.Policy = approval.PolicyFor(rs.cfg, nil)
 	}
 	if a.change.Request && rs.cfg != nil {
 		path := a.change.RequestPath
-		a.request, a.findings = schema.ValidateRequest(path, contents[path], rs.cfg, schema.CheckOptions{Requester: pr.Author})
+		a.request, a.findings = schema.ValidateRequest(path, contents[path], rs.cfg,
+			schema.CheckOptions{Requester: pr.Author, Teams: teams, Now: a.anchor})
 		in.Kind = approval.KindStandard
 		if a.request != nil && a.request.Request.CustomPermissionSet != nil {
 			in.Kind = approval.KindCustom
 		}
 		if a.request != nil {
+			in.Account = a.request.Request.Account
+			in.Policy = approval.PolicyFor(rs.cfg, &a.request.Request)
 			if d, err := a.request.Request.AccessDuration(); err == nil {
 				in.RequestedDuration = d
 			}
@@ -162,7 +185,6 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 	case schema.HasErrors(a.findings):
 		in.Invalid, in.InvalidReason = true, "the request has errors: see the jit/validate check"
 	}
-	teams := &teamCache{ctx: ctx, gh: h.gh, m: map[string]bool{}}
 	facts := &prFacts{ctx: ctx, gh: h.gh, repo: h.repo, pr: pr}
 	a.decision, err = approval.Evaluate(in, facts, teams)
 	if err != nil {

@@ -41,9 +41,12 @@ type PR struct {
 
 // CheckRun is a check run the App owns.
 type CheckRun struct {
-	ID          int64
-	Name        string
-	HeadSHA     string
+	ID      int64
+	Name    string
+	HeadSHA string
+	// StartedAt is set by GitHub when the run is created; the first
+	// jit/approval run of a head commit anchors its time-dependent rules.
+	StartedAt   time.Time
 	Conclusion  string // success, failure, neutral
 	Title       string
 	Summary     string
@@ -364,6 +367,7 @@ func (g *goGitHub) CheckRuns(ctx context.Context, r Repo, sha string) ([]CheckRu
 		for _, c := range res.CheckRuns {
 			out = append(out, CheckRun{
 				ID:         c.GetID(),
+				StartedAt:  c.GetStartedAt().Time,
 				Name:       c.GetName(),
 				HeadSHA:    c.GetHeadSHA(),
 				Conclusion: c.GetConclusion(),

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/clock"
+	"github.com/jit-access/jit/notify"
 )
 
 // DefaultMaxBodyBytes caps a webhook body; GitHub caps payloads at 25 MB and
@@ -45,6 +46,15 @@ type Options struct {
 	HandlerTimeout time.Duration
 	Clock          clock.Clock
 	Logger         *slog.Logger
+	// Notifier tells chat channels that a request waits for someone or was
+	// approved; nil: no notifications.
+	Notifier Notifier
+}
+
+// Notifier sends one notification; failures are the notifier's to log and
+// retry, and never affect the App's work.
+type Notifier interface {
+	Notify(ctx context.Context, e notify.Event) error
 }
 
 // Server is the GitHub App: the webhook endpoint and the sweep. It keeps no
@@ -59,7 +69,13 @@ type Server struct {
 	mu     sync.Mutex
 	byInst map[int64]GitHub
 	bot    string
+	// bg tracks notifications still being delivered, for Wait.
+	bg sync.WaitGroup
 }
+
+// Wait blocks until notifications sent in the background are delivered or
+// given up; for graceful shutdown and tests.
+func (s *Server) Wait() { s.bg.Wait() }
 
 // New checks the options and builds the App.
 func New(opts Options) (*Server, error) {
@@ -292,7 +308,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 	repo := Repo{Owner: e.Repository.Owner.Login, Name: e.Repository.Name}
 	gh := s.installation(e.Installation.ID)
 	log = log.With("repo", repo.String())
-	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log}
+	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg}
 
 	switch event {
 	case "pull_request":

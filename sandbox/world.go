@@ -69,7 +69,9 @@ type Options struct {
 	// their own pull request (GitHub refuses it) to show that jit refuses it
 	// too.
 	AllowSelfReview bool
-	Logger          *slog.Logger
+	// Notifier receives the App's notifications; nil: none.
+	Notifier app.Notifier
+	Logger   *slog.Logger
 }
 
 // World is a running sandbox.
@@ -179,6 +181,7 @@ func Start(ctx context.Context, opts Options) (w *World, err error) {
 		BaseURL:       w.GitHubURL,
 		Clock:         opts.Clock,
 		Logger:        opts.Logger,
+		Notifier:      opts.Notifier,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting the App: %w", err)

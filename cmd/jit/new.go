@@ -142,7 +142,7 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 		return &exitError{code: 2, err: fmt.Errorf("%s %v; choose another --account or --name", rel, err)}
 	}
 
-	_, findings := schema.ValidateRequest(rel, data, cfg, schema.CheckOptions{})
+	_, findings := schema.ValidateRequest(rel, data, cfg, schema.CheckOptions{Offline: true})
 	schema.SortFindings(findings)
 	printFindings(stderr, findings)
 	if schema.HasErrors(findings) {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/notify"
 )
 
 // appFlags are the GitHub App credentials shared by serve and sweep. Each
@@ -88,6 +89,9 @@ replicas as you like behind a load balancer.`,
 			if opts.WebhookSecret, err = webhookSecret(af.secretFile); err != nil {
 				return &exitError{code: 2, err: err}
 			}
+			// Chat webhook URLs are secrets: they come from the environment
+			// only, never from the repository or the command line.
+			opts.Notifier = notify.FromEnv(os.Getenv)
 			srv, err := app.New(opts)
 			if err != nil {
 				return &exitError{code: 2, err: err}

@@ -1,0 +1,172 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jit-access/jit/githubemu"
+	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/sandbox"
+)
+
+// The template config (.github/jit.yaml) the sandbox world starts from has
+// every request policy of issue 7; these tests drive each through the App.
+
+func requestFor(account, set, duration, extra string) string {
+	return "account: " + account + "\npermission_set: " + set + "\nduration: " + duration + "\n" + extra +
+		"justification: \"INC-1400: check the nightly settlement job\"\n"
+}
+
+func TestAutoApprovalRuleApproves(t *testing.T) {
+	w := newWorld(t, false)
+	// bob is an SSO admin; ReadOnlyAccess auto-approves SSO admins for 1h.
+	n := open(t, w, "bob", "bob/ro", map[string]string{"requests/payments-prod/bob.yaml": requestFor("payments-prod", "ReadOnlyAccess", "1h", "")})
+	s := state(t, w, n)
+	wantState(t, s, "success", "success", "jit:approved")
+	if !strings.Contains(s.sticky, "permission_sets/ReadOnlyAccess/auto_approve[0]") {
+		t.Fatalf("the sticky comment does not name the rule as the approver:\n%s", s.sticky)
+	}
+	// Longer than the rule's 1h: an owner must approve.
+	n = open(t, w, "bob", "bob/ro4", map[string]string{"requests/payments-prod/bob4.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "")})
+	wantState(t, state(t, w, n), "success", "failure", "jit:pending-owner")
+}
+
+func TestAutoApprovalWorkingHours(t *testing.T) {
+	w := newWorld(t, false)
+	// payments-staging auto-approves @acme/payments-team (carol) for
+	// ReadOnlyAccess up to 4h, Monday to Friday 09:00-18:00 Berlin.
+	next := nextWeekday(w.Clock.Now(), time.Tuesday, 10) // 10:00 Berlin on a Tuesday
+	w.Clock.Set(next)
+	n := open(t, w, "carol", "carol/in", map[string]string{"requests/payments-staging/in.yaml": requestFor("payments-staging", "ReadOnlyAccess", "2h", "")})
+	wantState(t, state(t, w, n), "success", "success", "jit:approved")
+
+	w.Clock.Set(next.Add(10 * time.Hour)) // 20:00 Berlin
+	n = open(t, w, "carol", "carol/out", map[string]string{"requests/payments-staging/out.yaml": requestFor("payments-staging", "ReadOnlyAccess", "2h", "")})
+	s := state(t, w, n)
+	wantState(t, s, "success", "failure", "jit:pending-owner")
+	if !strings.Contains(s.sticky, "did not match") {
+		t.Fatalf("the sticky comment does not say why the rule did not match:\n%s", s.sticky)
+	}
+}
+
+// nextWeekday returns the next given weekday after t at hour:00 in Berlin.
+func nextWeekday(t time.Time, day time.Weekday, hour int) time.Time {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err)
+	}
+	d := t.In(loc).AddDate(0, 0, 1)
+	for d.Weekday() != day {
+		d = d.AddDate(0, 0, 1)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, loc)
+}
+
+func TestRequestCatalog(t *testing.T) {
+	w := newWorld(t, false)
+	// data-prod may be requested only by @acme/data-platform and the admins.
+	n := open(t, w, "octocat", "octocat/data", map[string]string{"requests/data-prod/o.yaml": requestFor("data-prod", "ReadOnlyAccess", "2h", "")})
+	s := state(t, w, n)
+	wantState(t, s, "failure", "failure", "jit:invalid")
+	if !strings.Contains(s.validateSummary, "may request data-prod") {
+		t.Fatalf("the validation does not say who may request data-prod:\n%s", s.validateSummary)
+	}
+	// erin is in @acme/data-platform.
+	n = open(t, w, "erin", "erin/data", map[string]string{"requests/data-prod/e.yaml": requestFor("data-prod", "ReadOnlyAccess", "2h", "")})
+	wantState(t, state(t, w, n), "success", "failure", "jit:pending-owner")
+}
+
+func TestBreakGlass(t *testing.T) {
+	w := newWorld(t, false)
+	// alice (payments-leads) is an emergency requester, up to 4h.
+	n := open(t, w, "alice", "alice/sev1", map[string]string{"requests/payments-prod/sev1.yaml": requestFor("payments-prod", "ReadOnlyAccess", "2h", "emergency: true\n")})
+	s := state(t, w, n)
+	if s.approval != "success" || !contains(s.labels, "jit:emergency") || !contains(s.labels, "jit:approved") {
+		t.Fatalf("emergency request: approval %q labels %v\n%s", s.approval, s.labels, s.sticky)
+	}
+	users, teams, err := w.GitHub.RequestedReviewers(org, repo, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(teams, "sso-admins") {
+		t.Fatalf("the admins are not asked for a review after the fact: users %v teams %v", users, teams)
+	}
+	// octocat is not an emergency requester.
+	n = open(t, w, "octocat", "octocat/sev1", map[string]string{"requests/payments-prod/o.yaml": requestFor("payments-prod", "ReadOnlyAccess", "2h", "emergency: true\n")})
+	wantState(t, state(t, w, n), "failure", "failure", "jit:invalid")
+}
+
+func TestRequireReviewNote(t *testing.T) {
+	w := newWorld(t, false)
+	cfg := mainFile(t, w, ".github/jit.yaml")
+	cfg = strings.Replace(cfg, "require_review_note: false", "require_review_note: true", 1)
+	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Message: "require notes",
+		Files: map[string][]byte{".github/jit.yaml": []byte(cfg)}}); err != nil {
+		t.Fatal(err)
+	}
+	n := open(t, w, "octocat", "octocat/note", map[string]string{"requests/payments-prod/n.yaml": standardRequest})
+	review(t, w, n, "alice", "APPROVED", "")
+	s := state(t, w, n)
+	wantState(t, s, "success", "failure", "jit:pending-owner")
+	if !strings.Contains(s.sticky, "without a written reason") {
+		t.Fatalf("the sticky comment does not say the approval lacks a reason:\n%s", s.sticky)
+	}
+	review(t, w, n, "alice", "APPROVED", "INC-1234 is real, ok")
+	wantState(t, state(t, w, n), "success", "success", "jit:approved")
+}
+
+// receiver is a loopback chat webhook that records messages and can fail.
+type receiver struct {
+	mu       sync.Mutex
+	messages []string
+	failures int
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failures > 0 {
+		r.failures--
+		http.Error(w, "try later", http.StatusServiceUnavailable)
+		return
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		http.Error(w, "not json", http.StatusBadRequest)
+		return
+	}
+	r.messages = append(r.messages, string(body))
+}
+
+func TestNotificationsOnTransitions(t *testing.T) {
+	rec := &receiver{failures: 1} // the first delivery fails and is retried
+	srv := httptest.NewServer(rec)
+	defer srv.Close()
+	n := notify.New(notify.Options{SlackURL: srv.URL, Backoff: time.Millisecond})
+	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Notifier: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	pr := open(t, w, "octocat", "octocat/n", map[string]string{"requests/payments-prod/n.yaml": standardRequest})
+	review(t, w, pr, "alice", "APPROVED", "ok")
+	// A review that changes nothing notifies nobody.
+	review(t, w, pr, "carol", "COMMENTED", "fyi")
+	w.App.Wait()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.messages) != 2 {
+		t.Fatalf("got %d messages, want waiting and approved:\n%s", len(rec.messages), strings.Join(rec.messages, "\n"))
+	}
+	if !strings.Contains(rec.messages[0], "payments-leads") || !strings.Contains(rec.messages[1], "Approved") || !strings.Contains(rec.messages[1], "/pull/1") {
+		t.Fatalf("messages do not say who must act, the approval, or link the PR:\n%s", strings.Join(rec.messages, "\n"))
+	}
+}
