@@ -1,9 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
 	"time"
 
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v62/github"
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/audit"
@@ -14,6 +22,10 @@ func newAuditCmd() *cobra.Command {
 		f                    audit.Filter
 		repo, format         string
 		sinceText, untilText string
+		withGitHub           bool
+		af                   appFlags
+		githubRepo, base     string
+		installationID       int64
 	)
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -24,10 +36,20 @@ custom policies, requested and effective duration, justification, pull
 request, approvals (who, stage, when, note), when it was merged, activated,
 expires and ended, and its final state and why.
 
+With --github it adds, after those, one record per request pull request that
+never merged, read from GitHub: pending (open), rejected (changes requested),
+expired-unapproved (closed by the App's sweep, label jit:expired), withdrawn
+(closed by its author) or closed, with the request as it stood at the head
+commit, when the pull request was opened and closed, and its reviews (who,
+decision, when, note). GitHub credentials: the App (--app-id and
+JIT_PRIVATE_KEY or --private-key-file; the installation is looked up) or
+GITHUB_TOKEN, and --github-repo.
+
 --since and --until select requests whose life (merge to end, or to now when
-still open) overlaps the period. They take RFC 3339 times or dates; a date
-given to --until includes that whole day (UTC). The clone needs its full
-history (not a shallow clone).`,
+still open; for a pull request that never merged, opening to closing)
+overlaps the period. They take RFC 3339 times or dates; a date given to
+--until includes that whole day (UTC). The clone needs its full history (not
+a shallow clone).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -43,9 +65,23 @@ history (not a shallow clone).`,
 			if format != "csv" && format != "json" {
 				return &exitError{code: 2, err: fmt.Errorf("--format %q: want csv or json", format)}
 			}
+			var gh audit.GitHub
+			if withGitHub {
+				log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+				if gh, err = auditGitHub(cmd.Context(), af, githubRepo, installationID, log); err != nil {
+					return &exitError{code: 2, err: err}
+				}
+			}
 			records, err := audit.Collect(cmd.Context(), repo, f)
 			if err != nil {
 				return err
+			}
+			if gh != nil {
+				unmerged, err := audit.CollectPullRequests(cmd.Context(), gh, base, f)
+				if err != nil {
+					return fmt.Errorf("reading the request pull requests that never merged: %w", err)
+				}
+				records = append(records, unmerged...)
 			}
 			if format == "json" {
 				return audit.WriteJSON(cmd.OutOrStdout(), records)
@@ -59,7 +95,53 @@ history (not a shallow clone).`,
 	cmd.Flags().StringVar(&f.Account, "account", "", "only requests for this account (as written in the request)")
 	cmd.Flags().StringVar(&f.User, "user", "", "only requests by this GitHub login")
 	cmd.Flags().StringVar(&format, "format", "csv", "csv or json")
+	cmd.Flags().BoolVar(&withGitHub, "github", false, "also export the request pull requests that never merged, with their reviews (needs GitHub credentials)")
+	af.register(cmd)
+	cmd.Flags().StringVar(&githubRepo, "github-repo", os.Getenv("GITHUB_REPOSITORY"), "the access repository on GitHub, OWNER/NAME (env GITHUB_REPOSITORY)")
+	cmd.Flags().Int64Var(&installationID, "installation-id", 0, "the App's installation id on the repository (looked up when 0)")
+	cmd.Flags().StringVar(&base, "base", audit.DefaultBase, "the branch request pull requests merge into")
 	return cmd
+}
+
+// auditGitHub gives `jit audit --github` its GitHub access. The credentials
+// are resolved and checked as the reconcile does it (newGitHubAccess: the App
+// with its installation looked up, else GITHUB_TOKEN), with the App's flags
+// of serve and sweep. newGitHubAccess keeps its client behind action.GitHub,
+// which cannot list closed pull requests, so the client is made here from
+// what it resolved.
+func auditGitHub(ctx context.Context, af appFlags, repo string, installationID int64, log *slog.Logger) (audit.GitHub, error) {
+	access, err := newGitHubAccess(ctx, reconcileEnv{getenv: os.Getenv},
+		reconcileFlags{appID: af.appID, privateKeyFile: af.privateKeyFile, githubURL: af.githubURL,
+			githubRepo: repo, installationID: installationID}, log)
+	if err != nil {
+		return nil, err
+	}
+	if access == nil {
+		return nil, errors.New("--github needs GitHub credentials: the App's (--app-id or JIT_APP_ID, and JIT_PRIVATE_KEY or --private-key-file) or GITHUB_TOKEN")
+	}
+	root := af.githubURL
+	if !strings.HasSuffix(root, "/") {
+		root += "/"
+	}
+	var c *github.Client
+	if access.app == nil {
+		c, err = github.NewClient(nil).WithAuthToken(os.Getenv("GITHUB_TOKEN")).WithEnterpriseURLs(root, root)
+	} else {
+		opts, kerr := af.options(log)
+		if kerr != nil {
+			return nil, kerr
+		}
+		tr, terr := ghinstallation.New(http.DefaultTransport, af.appID, access.installationID, opts.PrivateKey)
+		if terr != nil {
+			return nil, fmt.Errorf("reading the App's private key: %w", terr)
+		}
+		tr.BaseURL = strings.TrimSuffix(root, "/")
+		c, err = github.NewClient(&http.Client{Transport: tr}).WithEnterpriseURLs(root, root)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--github-url %q: %w", af.githubURL, err)
+	}
+	return audit.NewGitHub(c, access.repo), nil
 }
 
 // parseWhen reads a time flag: RFC 3339, or a date in UTC; a date that
