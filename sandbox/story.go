@@ -48,6 +48,16 @@ type Story struct {
 const (
 	octocatPath = "requests/payments-prod/octocat-inc-1234.yaml"
 	carolPath   = "requests/payments-prod/carol-export-review.yaml"
+	bobPath     = "requests/payments-staging/bob-ops-77.yaml"
+	alicePath   = "requests/payments-prod/alice-sev1.yaml"
+
+	aliceEmergency = `# yaml-language-server: $schema=../../schema/request.schema.json
+account: payments-prod
+permission_set: PowerUserAccess
+emergency: true
+duration: 2h
+justification: "SEV1-42: payments API down, restart the settlement workers"
+`
 
 	octocatMistake = `# yaml-language-server: $schema=../../schema/request.schema.json
 account: payments-prod
@@ -91,7 +101,9 @@ func RunStory(ctx context.Context, w *World, opts StoryOptions) (*Story, error) 
 		{"A request with a mistake, then the fix", s.mistake},
 		{"Self-approval does not count; the owner approves; merge; reconcile", s.standard},
 		{"A custom permission set: owner, then SSO admin", s.custom},
-		{"Time passes: the standard grant expires", s.expire},
+		{"An auto-approval rule approves a short read-only request", s.autoApproved},
+		{"Break-glass: emergency access at once, reviewed after the fact", s.breakGlass},
+		{"Time passes: the standard grants expire", s.expire},
 		{"/jit revoke ends the custom grant at once", s.revoke},
 		{"The audit log", s.auditLog},
 	}
@@ -280,6 +292,78 @@ func (s *Story) custom(ctx context.Context) error {
 	return nil
 }
 
+func (s *Story) autoApproved(ctx context.Context) error {
+	w := s.w
+	body := strings.NewReplacer("payments-prod", "payments-staging", "4h", "1h", "INC-1234: investigating elevated 5xx rates in the payment API",
+		"OPS-77: check the staging settlement job after the deploy").Replace(strings.Replace(octocatMistake, "duration: 5h", "duration: 4h", 1))
+	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "bob", "bob/ops-77", "Read-only on payments-staging for 1h",
+		map[string][]byte{bobPath: []byte(body)})
+	if err != nil {
+		return err
+	}
+	s.PRs["auto"] = n
+	s.say("bob", "SSO admin, opens PR #%d: ReadOnlyAccess on payments-staging for 1h", n)
+	st, err := s.expect(n, "success", "success", "jit:approved")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(st.Sticky, "auto_approve") {
+		return errors.New("the status comment does not name the auto-approval rule")
+	}
+	s.say("jit App", "approved by rule permission_sets/ReadOnlyAccess/auto_approve[0] (SSO admins, at most 1h)")
+	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "bob"); err != nil {
+		return fmt.Errorf("merging the auto-approved request: %w", err)
+	}
+	s.say("bob", "merges PR #%d", n)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Activated) != 1 || !w.hasAssignment("444455556666", w.PermissionSetARNs["ReadOnlyAccess"], "bob") {
+		return errors.New("the auto-approved request was not provisioned")
+	}
+	return nil
+}
+
+func (s *Story) breakGlass(ctx context.Context) error {
+	w := s.w
+	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "alice", "alice/sev1", "SEV1: PowerUserAccess on payments-prod",
+		map[string][]byte{alicePath: []byte(aliceEmergency)})
+	if err != nil {
+		return err
+	}
+	s.PRs["emergency"] = n
+	s.say("alice", "on call, opens PR #%d: emergency: true, PowerUserAccess on payments-prod for 2h", n)
+	st, err := s.expect(n, "success", "success", "jit:emergency")
+	if err != nil {
+		return err
+	}
+	_, teams, err := w.GitHub.RequestedReviewers(Org, RepoName, n)
+	if err != nil {
+		return err
+	}
+	s.say("jit App", "approved at once as emergency access; asks for a review after the fact: %s", reviewers(nil, teams))
+	if !slices.Contains(st.Labels, "jit:approved") || !slices.Contains(teams, "sso-admins") {
+		return fmt.Errorf("emergency PR: labels %v, review requested from %v", st.Labels, teams)
+	}
+	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "alice"); err != nil {
+		return fmt.Errorf("merging the emergency request: %w", err)
+	}
+	s.say("alice", "merges PR #%d", n)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Activated) != 1 {
+		return fmt.Errorf("the reconcile activated %d grants, want 1", len(rep.Activated))
+	}
+	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "dave", "APPROVED", "checked the SEV1 timeline, ok"); err != nil {
+		return err
+	}
+	s.say("dave", "SSO admin, reviews the emergency access after the fact: approves")
+	return nil
+}
+
 func (s *Story) expire(ctx context.Context) error {
 	w := s.w
 	w.Clock.Advance(4*time.Hour + time.Minute)
@@ -288,13 +372,20 @@ func (s *Story) expire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(rep.Expired) != 1 || rep.Expired[0].Path != octocatPath {
-		return fmt.Errorf("the reconcile expired %v, want %s", rep.Expired, octocatPath)
+	var expired []string
+	for _, e := range rep.Expired {
+		expired = append(expired, e.Path)
+	}
+	slices.Sort(expired)
+	want := []string{alicePath, bobPath, octocatPath}
+	slices.Sort(want)
+	if !slices.Equal(expired, want) {
+		return fmt.Errorf("the reconcile expired %v, want %v", expired, want)
 	}
 	if w.hasAssignment("111122223333", w.PermissionSetARNs["ReadOnlyAccess"], "octocat") {
 		return errors.New("octocat's assignment is still in AWS after the expiry")
 	}
-	s.say("AWS", "octocat's assignment is gone; carol's custom grant (8h) is still active")
+	s.say("AWS", "octocat's, bob's and alice's assignments are gone; carol's custom grant (8h) is still active")
 	return nil
 }
 
@@ -344,8 +435,8 @@ func (s *Story) auditLog(ctx context.Context) error {
 	}
 	s.Audit = b.String()
 	fmt.Fprintf(s.out, "  $ jit audit --format csv\n%s", indent(s.Audit))
-	if len(recs) != 2 {
-		return fmt.Errorf("the audit has %d records, want 2", len(recs))
+	if len(recs) != 4 {
+		return fmt.Errorf("the audit has %d records, want 4", len(recs))
 	}
 	for _, ev := range []string{"Jit-Event: activated", "Jit-Event: expired", "Jit-Event: revoked"} {
 		if !strings.Contains(s.Log, ev) {

@@ -29,7 +29,9 @@ func TestStory(t *testing.T) {
 		"the requester never approves",
 		"asks the SSO admins: @acme/sso-admins",
 		"Deny * when aws:CurrentTime >",
-		"octocat's assignment is gone",
+		"octocat's, bob's and alice's assignments are gone",
+		"approved by rule permission_sets/ReadOnlyAccess/auto_approve[0]",
+		"approved at once as emergency access",
 		"JIT- permission set deleted",
 		"The story is complete",
 	} {
@@ -51,22 +53,32 @@ func TestStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 3 {
-		t.Fatalf("audit has %d rows, want a header and 2 requests:\n%s", len(rows), s.Audit)
+	if len(rows) != 5 {
+		t.Fatalf("audit has %d rows, want a header and 4 requests:\n%s", len(rows), s.Audit)
 	}
 	col := map[string]int{}
 	for i, h := range rows[0] {
 		col[h] = i
 	}
+	byPath := map[string][]string{}
+	for _, r := range rows[1:] {
+		byPath[r[col["path"]]] = r
+	}
 	for _, tc := range []struct {
-		row                    []string
-		requester, state, appr string
+		path, requester, state, approvals string
 	}{
-		{rows[1], "octocat", "expired", "alice(owner"},
-		{rows[2], "carol", "revoked", "bob(admin"},
+		{octocatPath, "octocat", "expired", "alice(owner"},
+		{carolPath, "carol", "revoked", "bob(admin"},
+		{bobPath, "bob", "expired", "rule:permission_sets/ReadOnlyAccess/auto_approve[0](auto"},
+		{alicePath, "alice", "expired", "emergency(emergency"},
 	} {
-		if tc.row[col["requester"]] != tc.requester || tc.row[col["state"]] != tc.state || !strings.Contains(tc.row[col["approvals"]], tc.appr) {
-			t.Errorf("audit row %v: want requester %s, state %s, approvals with %s", tc.row, tc.requester, tc.state, tc.appr)
+		row := byPath[tc.path]
+		if row == nil {
+			t.Errorf("no audit row for %s", tc.path)
+			continue
+		}
+		if row[col["requester"]] != tc.requester || row[col["state"]] != tc.state || !strings.Contains(row[col["approvals"]], tc.approvals) {
+			t.Errorf("audit row %v: want requester %s, state %s, approvals with %s", row, tc.requester, tc.state, tc.approvals)
 		}
 	}
 
