@@ -103,7 +103,7 @@ func serveSandbox(cmd *cobra.Command, w *sandbox.World, out io.Writer) error {
 The emulators and the App keep running until you press Ctrl-C. Explore them:
 
   # the emulated Identity Center, with the AWS CLI (dummy credentials; nothing is checked)
-  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
   aws sso-admin list-account-assignments --endpoint-url %s \
     --instance-arn %s --account-id 111122223333 --permission-set-arn %s
   aws identitystore list-users --endpoint-url %s --identity-store-id %s
