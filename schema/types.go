@@ -74,6 +74,10 @@ type Status struct {
 	// PermissionSetARN is the set the assignment uses (a JIT- set for custom
 	// and isolated grants).
 	PermissionSetARN string `yaml:"permission_set_arn,omitempty" json:"permission_set_arn,omitempty"`
+	// PrincipalID is the Identity Center user id the assignment was made
+	// for: a revocation must not depend on the config still mapping the
+	// requester to a user.
+	PrincipalID string `yaml:"principal_id,omitempty" json:"principal_id,omitempty"`
 	// Preexisting is true when the assignment existed before jit granted it:
 	// jit then never removes it.
 	Preexisting bool `yaml:"preexisting,omitempty" json:"preexisting,omitempty"`
