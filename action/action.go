@@ -24,12 +24,37 @@
 //     revoked (idempotently) and recorded as expired.
 //   - A run that lost the race for an intent leaves the grant to the winner
 //     and reports it as pending.
+//   - Scheduled start (start_at): a merged request is not provisioned before
+//     its start_at; it stays without a status and is reported as scheduled.
+//     A run whose lookahead reaches start_at waits and activates it then,
+//     as it waits for expiries. It expires at start_at plus its effective
+//     duration however late it was activated; when that has passed before
+//     it could be provisioned (merged too late), it is recorded as failed.
+//   - Break-glass: an emergency grant is provisioned like an approved one,
+//     with the emergency approval in status.approvals. The owners' and
+//     admins' approvals of its pull request are its review after the fact,
+//     kept in status.post_hoc_reviews: every run reads them again for live
+//     emergency grants and for ended ones still unreviewed, commits what is
+//     new (Jit-Event: post-hoc-review; a recorded review is never removed)
+//     and reports grants whose emergency.review_within passed unreviewed.
+//   - Notifications (Options.Notifier) are best effort and sent after the
+//     commit that records the transition; a message that cannot be
+//     delivered is logged and never fails the run. "Expiring" goes out once
+//     per grant without any record in git: each run warns about the grants
+//     whose warning time (expiry minus Options.ExpiringNotice) falls in its
+//     own window (its start to the end of its lookahead), waiting for it as
+//     for an expiry. Runs are serialised (the workflow's concurrency group),
+//     and a run lives until the last time in its window it has to act on,
+//     so no two runs warn about the same grant. A schedule late by more
+//     than the lookahead can skip a warning; it never repeats one. Set the
+//     lookahead to the schedule's interval so that the windows meet.
 package action
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jit-access/jit/app"
@@ -39,6 +64,7 @@ import (
 	"github.com/jit-access/jit/identitycenter"
 	"github.com/jit-access/jit/ledger"
 	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/notify"
 )
 
 // IdentityCenter lists the calls the reconcile makes to IAM Identity Center;
@@ -81,12 +107,25 @@ type GitHub interface {
 	IsTeamMember(ctx context.Context, org, slug, user string) (bool, error)
 }
 
+// Notifier tells people about transitions; *notify.Notifier implements it.
+// Its error is only logged: a message that is not delivered never fails a
+// grant or a run.
+type Notifier interface {
+	Notify(ctx context.Context, ev notify.Event) error
+}
+
 // Defaults of Options.
 const (
 	DefaultWorkers    = 10
 	DefaultStaleAfter = 10 * time.Minute
 	DefaultRemote     = "origin"
 	DefaultBranch     = "main"
+	// DefaultExpiringNotice is how long before its expiry a grant is
+	// announced as expiring.
+	DefaultExpiringNotice = 15 * time.Minute
+	// DefaultNotifyWait bounds how long a run waits at its end for
+	// notifications still being delivered (retries included).
+	DefaultNotifyWait = 30 * time.Second
 )
 
 // Options configure a Reconciler.
@@ -113,6 +152,19 @@ type Options struct {
 	// emulators. Default the system clock.
 	Clock  clock.Clock
 	Logger *slog.Logger
+	// Notifier receives activated, expiring, expired, revoked and failed
+	// events; nil sends none.
+	Notifier Notifier
+	// RepoURL is the access repository's web address
+	// (https://github.com/OWNER/NAME): notifications link to RepoURL/pull/N
+	// when the run did not read the pull request's own address.
+	RepoURL string
+	// ExpiringNotice is how long before its expiry a grant is announced as
+	// expiring. Default DefaultExpiringNotice.
+	ExpiringNotice time.Duration
+	// NotifyWait bounds the wait for undelivered notifications at the end
+	// of a run. Default DefaultNotifyWait.
+	NotifyWait time.Duration
 }
 
 // RunOptions configure one run.
@@ -157,5 +209,12 @@ func New(opts Options) (*Reconciler, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.ExpiringNotice <= 0 {
+		opts.ExpiringNotice = DefaultExpiringNotice
+	}
+	if opts.NotifyWait <= 0 {
+		opts.NotifyWait = DefaultNotifyWait
+	}
+	opts.RepoURL = strings.TrimSuffix(opts.RepoURL, "/")
 	return &Reconciler{opts: opts, log: opts.Logger}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jit-access/jit/identitycenter"
 	"github.com/jit-access/jit/ledger"
 	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/notify"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -107,7 +108,22 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 		u.report(&u.rep.Errors, entryOf(it, now, "approval could not be checked, retried next run: "+err.Error()))
 		return activation{}, false, nil
 	}
+	u.rememberLink(m.number, m.htmlURL)
 	expires := now.Add(m.duration)
+	if start, ok, err := it.Request.StartAt(); err == nil && ok {
+		// The approved window is start_at plus the duration, however late
+		// the grant is activated.
+		expires = start.Add(m.duration)
+		if !expires.After(now) {
+			when := "provisioned"
+			if !m.mergedAt.IsZero() && !m.mergedAt.Before(expires) {
+				when = "merged"
+			}
+			return activation{}, false, u.fail(ctx, it, m.number, m.requester,
+				fmt.Sprintf("its window ended before it was %s: start_at %s plus %s ended at %s", when,
+					start.UTC().Format(time.RFC3339), schema.FormatDuration(m.duration), expires.UTC().Format(time.RFC3339)), now)
+		}
+	}
 	t, err := u.targetOf(it.Request, it.Path, m.requester, expires)
 	if err != nil {
 		return activation{}, false, u.fail(ctx, it, m.number, m.requester, err.Error(), now)
@@ -143,6 +159,7 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 		Requester:        m.requester,
 		Duration:         schema.FormatDuration(m.duration),
 		Approvals:        m.approvals,
+		PostHocReviews:   m.postHoc,
 		ExpiresAt:        &expires,
 		PermissionSetARN: claim.PermissionSetARN,
 		Preexisting:      claim.Preexisting || preexisting,
@@ -229,7 +246,11 @@ func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (
 }
 
 // intentTime is when an activation started: its recorded expiry minus its
-// effective duration, both fixed when the intent was written.
+// effective duration, both fixed when the intent was written. For a
+// scheduled grant that is its start_at, which a grant merged after its
+// start_at passed before the intent: the merge is then the better bound.
+// (A grant first seen long after both looks older than it is; runs are
+// serialised in the workflow, so that only matters to concurrent runs.)
 func intentTime(r schema.Request) (time.Time, bool) {
 	st := r.Status
 	if st == nil || st.ExpiresAt == nil {
@@ -243,7 +264,11 @@ func intentTime(r schema.Request) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	return st.ExpiresAt.Add(-d), true
+	started := st.ExpiresAt.Add(-d)
+	if st.MergedAt != nil && st.MergedAt.After(started) {
+		started = *st.MergedAt
+	}
+	return started, true
 }
 
 // provision makes the AWS change of an owned intent and records the result.
@@ -291,7 +316,11 @@ func (u *run) provision(ctx context.Context, a activation) error {
 	if st.Preexisting {
 		e.Reason = "assignment existed before jit"
 	}
+	if a.it.Request.Emergency {
+		e.Reason = strings.TrimSpace("emergency access. " + e.Reason)
+	}
 	u.report(&u.rep.Activated, e)
+	u.notify(u.event(notify.KindActivated, a.it.Path, a.it.Request, &st, e.Reason))
 	return nil
 }
 
@@ -317,6 +346,7 @@ func (u *run) fail(ctx context.Context, it lifecycle.Item, number int, requester
 	it.Request.Status = &st
 	u.log.WarnContext(ctx, "grant not provisioned", "path", it.Path, "reason", reason)
 	u.report(&u.rep.Failed, entryOf(it, now, reason))
+	u.notify(u.event(notify.KindFailed, it.Path, it.Request, &st, reason))
 	return nil
 }
 
@@ -403,6 +433,7 @@ func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 		return false, err
 	}
 	u.report(&u.rep.Drift, entryOf(it, now, reason))
+	u.notify(u.event(notify.KindRevoked, it.Path, it.Request, &next, reason))
 	return true, nil
 }
 
@@ -476,6 +507,11 @@ func (u *run) summarise(ctx context.Context) error {
 		e := entryOf(it, end, "")
 		e.TimeLeft = it.At.Sub(end)
 		u.rep.Active = append(u.rep.Active, e)
+	}
+	for _, it := range plan.Scheduled {
+		e := entryOf(it, end, "scheduled: activated at its start_at "+it.At.UTC().Format(time.RFC3339))
+		e.StartAt = it.At
+		u.rep.Scheduled = append(u.rep.Scheduled, e)
 	}
 	for i := range u.rep.Activated {
 		e := &u.rep.Activated[i]

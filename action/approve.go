@@ -23,7 +23,11 @@ type merged struct {
 	requester string
 	mergedAt  time.Time
 	headSHA   string
+	htmlURL   string
 	approvals []schema.Approval
+	// postHoc are the owners' and admins' approvals of emergency access.
+	postHoc   []schema.Approval
+	emergency bool
 	duration  time.Duration
 }
 
@@ -134,7 +138,13 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	if _, ok := rs.cfg.UserName(pr.Author); !ok {
 		return merged{}, refuse(pr, "the requester %s has no Identity Center user in the users: map of .github/jit.yaml; add them and open a new request", pr.Author)
 	}
-	file, findings := schema.ValidateRequest(path, data, rs.cfg, schema.CheckOptions{Requester: pr.Author, AllowStatus: true})
+	// The rules are judged at the merge: the request was valid and approved
+	// then or it must not have been merged. A later time would turn the
+	// check before provisioning against the requester (a start_at that has
+	// meanwhile passed, working hours that have meanwhile ended).
+	at := pr.MergedAt.UTC()
+	teams := &teamCache{ctx: ctx, gh: gh, m: map[string]bool{}}
+	file, findings := schema.ValidateRequest(path, data, rs.cfg, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at})
 	if file == nil || schema.HasErrors(findings) {
 		var msgs []string
 		for _, f := range findings {
@@ -144,25 +154,8 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 		}
 		return merged{}, refuse(pr, "the request is not valid with the rules on %s: %s", r.opts.Branch, strings.Join(msgs, "; "))
 	}
-	in := approval.Input{
-		Kind:    approval.KindStandard,
-		Account: req.Account,
-		Owners:  nil,
-		Admins:  rs.cfg.Admins,
-		Bot:     r.opts.Bot,
-	}
-	if req.CustomPermissionSet != nil {
-		in.Kind = approval.KindCustom
-	}
-	if d, err := req.AccessDuration(); err == nil {
-		in.RequestedDuration = d
-	}
-	in.OwnersErr = rs.ownersErr
-	if rs.owners != nil {
-		in.Owners = rs.owners.Owners(path)
-	}
 	facts := &prFacts{ctx: ctx, gh: gh, pr: pr}
-	teams := &teamCache{ctx: ctx, gh: gh, m: map[string]bool{}}
+	in := r.approvalInput(rs, path, req, at)
 	d, err := approval.Evaluate(in, facts, teams)
 	if err != nil {
 		return merged{}, fmt.Errorf("evaluating the approvals of #%d: %w", pr.Number, err)
@@ -174,6 +167,7 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 		// A request merged together with other changes also needed an
 		// SSO admin's approval as an admin change.
 		in.Kind = approval.KindAdminChange
+		in.Policy = approval.PolicyFor(rs.cfg, nil)
 		ad, err := approval.Evaluate(in, facts, teams)
 		if err != nil {
 			return merged{}, fmt.Errorf("evaluating the approvals of #%d: %w", pr.Number, err)
@@ -182,14 +176,58 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 			return merged{}, refuse(pr, "pull request #%d is not a plain request (%s) and was merged without an SSO admin's approval: %s", pr.Number, strings.Join(cls.Reasons, "; "), ad.Reason)
 		}
 	}
-	m := merged{number: pr.Number, requester: pr.Author, mergedAt: pr.MergedAt, headSHA: pr.HeadSHA, duration: d.EffectiveDuration}
+	m := merged{number: pr.Number, requester: pr.Author, mergedAt: pr.MergedAt, headSHA: pr.HeadSHA, htmlURL: pr.HTMLURL,
+		duration: d.EffectiveDuration, emergency: d.Emergency}
 	if m.duration <= 0 {
 		m.duration = d.RequestedDuration
 	}
+	postHoc := approval.PostHocReviews(d)
 	for _, a := range d.Approvals {
-		m.approvals = append(m.approvals, schema.Approval{By: a.By, Stage: a.Stage, At: a.At.UTC(), Note: a.Note})
+		if d.Emergency && (a.Stage == approval.StageOwner || a.Stage == approval.StageAdmin) {
+			// The owners' and admins' approvals of emergency access are
+			// its review after the fact, recorded as such.
+			continue
+		}
+		m.approvals = append(m.approvals, approvalRecord(a))
+	}
+	for _, a := range postHoc {
+		m.postHoc = append(m.postHoc, approvalRecord(a))
 	}
 	return m, nil
+}
+
+// approvalInput is what the approval engine is told about a request on
+// main, with the policies of main's config. now is the merge: the moment
+// working hours are judged at and rule approvals are dated. The App judges
+// them when it first evaluates the head commit, which for a merged pull
+// request is at the latest its merge, so a rule that held for the App holds
+// here unless the App's decision was taken outside the window and the merge
+// happened inside it; a request auto-approved within working hours but
+// merged after them is refused here (fail closed) and needs a reviewer.
+func (r *Reconciler) approvalInput(rs rules, path string, req schema.Request, now time.Time) approval.Input {
+	in := approval.Input{
+		Kind:      approval.KindStandard,
+		Account:   req.Account,
+		Admins:    rs.cfg.Admins,
+		Bot:       r.opts.Bot,
+		OwnersErr: rs.ownersErr,
+		Policy:    approval.PolicyFor(rs.cfg, &req),
+		Now:       now,
+	}
+	if req.CustomPermissionSet != nil {
+		in.Kind = approval.KindCustom
+	}
+	if d, err := req.AccessDuration(); err == nil {
+		in.RequestedDuration = d
+	}
+	if rs.owners != nil {
+		in.Owners = rs.owners.Owners(path)
+	}
+	return in
+}
+
+func approvalRecord(a approval.Approval) schema.Approval {
+	return schema.Approval{By: a.By, Stage: a.Stage, At: a.At.UTC(), Note: a.Note}
 }
 
 func short(sha string) string {

@@ -80,6 +80,9 @@ type envOptions struct {
 	// users and accounts add requesters and accounts to the config.
 	users    []string
 	accounts []string
+	// accountExtra is YAML added to the payments-prod account (indented by
+	// four spaces), configExtra top-level YAML added to the config.
+	accountExtra, configExtra string
 }
 
 func newEnv(t testing.TB, eo envOptions) *env {
@@ -170,13 +173,13 @@ users:
     id: "%s"
     permission_sets: [ReadOnlyAccess, PowerUserAccess]
     max_duration: 1d
-%spermission_sets:
+%s%spermission_sets:
   - name: ReadOnlyAccess
     arn: %s
   - name: PowerUserAccess
     arn: %s
     isolate: true
-`, e.idc.InstanceARN(), e.idc.IdentityStoreID(), users.String(), account, accounts.String(), e.readOnly, e.isolated)
+%s`, e.idc.InstanceARN(), e.idc.IdentityStoreID(), users.String(), account, e.opts.accountExtra, accounts.String(), e.readOnly, e.isolated, e.opts.configExtra)
 }
 
 // idcClient is the adapter as one run builds it.
@@ -209,6 +212,9 @@ func withIDC(ic action.IdentityCenter) recOption {
 	return func(o *action.Options) { o.IdentityCenter = ic }
 }
 func withoutGitHub() recOption { return func(o *action.Options) { o.GitHub = nil } }
+func withNotifier(n action.Notifier, repoURL string) recOption {
+	return func(o *action.Options) { o.Notifier, o.RepoURL = n, repoURL }
+}
 
 func (e *env) reconciler(t testing.TB, dir string, mods ...recOption) *action.Reconciler {
 	t.Helper()

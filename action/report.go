@@ -23,6 +23,8 @@ type Entry struct {
 	ExpiresAt time.Time
 	// TimeLeft is ExpiresAt minus the run's end, for active grants.
 	TimeLeft time.Duration
+	// StartAt is a scheduled grant's start_at.
+	StartAt time.Time
 	// Reason says why a grant failed, drifted, is pending or is in error.
 	Reason string
 }
@@ -63,6 +65,16 @@ type Report struct {
 	// Orphans lists jit permission sets deleted because no live grant owns
 	// them: Grant is the set's name, Reason its ARN.
 	Orphans []Entry
+	// Scheduled lists merged grants waiting for their start_at (StartAt)
+	// when the run ended.
+	Scheduled []Entry
+	// Reviewed lists emergency grants whose review after the fact was
+	// recorded in this run; Reason names the reviewers.
+	Reviewed []Entry
+	// PostHocOverdue lists emergency grants still without a review after
+	// the fact once emergency.review_within has passed. They are flagged for
+	// people to follow up; the run does not fail for them.
+	PostHocOverdue []Entry
 	// Plan is what a dry run would do.
 	Plan *lifecycle.Plan
 }
@@ -103,7 +115,10 @@ func (r Report) Markdown() string {
 	add("error (retried next run)", r.Errors)
 	add("invalid", r.Invalid)
 	add("refused (no GitHub credentials)", r.Refused)
+	add("emergency not reviewed in time", r.PostHocOverdue)
+	add("post-hoc review recorded", r.Reviewed)
 	add("pending", r.Pending)
+	add("scheduled", r.Scheduled)
 	add("active", r.Active)
 	if len(rows) == 0 && len(r.Orphans) == 0 {
 		b.WriteString("Nothing to do.\n")
@@ -120,8 +135,12 @@ func (r Report) Markdown() string {
 		if rw.what == "active" || rw.what == "activated" {
 			left = roundLeft(e.TimeLeft)
 		}
+		when := e.At
+		if rw.what == "scheduled" {
+			when = e.StartAt
+		}
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n", rw.what, cell(e.Grant), cell(e.Requester), pr,
-			stamp(e.At), stamp(e.ExpiresAt), left, cell(e.Reason))
+			stamp(when), stamp(e.ExpiresAt), left, cell(e.Reason))
 	}
 	for _, o := range r.Orphans {
 		fmt.Fprintf(&b, "\nDeleted orphaned permission set `%s` (%s) of `%s`.\n", cell(o.Grant), cell(o.Reason), cell(o.Path))
@@ -145,6 +164,8 @@ func planTable(p lifecycle.Plan) string {
 		}
 	}
 	add("activate", p.Activate)
+	add("wait and activate", p.Starting)
+	add("leave scheduled", p.Scheduled)
 	add("expire", p.Expire)
 	add("revoke", p.Revoke)
 	add("wait and expire", p.Wait)
@@ -159,12 +180,13 @@ func (r Report) String() string {
 	var b strings.Builder
 	if r.Plan != nil {
 		p := r.Plan
-		fmt.Fprintf(&b, "dry run: would activate %d, expire %d, revoke %d, wait for %d; %d active, %d failed, %d invalid\n",
-			len(p.Activate), len(p.Expire), len(p.Revoke), len(p.Wait), len(p.Active), len(p.Failed), len(p.Invalid))
+		fmt.Fprintf(&b, "dry run: would activate %d, expire %d, revoke %d, wait for %d; %d active, %d scheduled, %d failed, %d invalid\n",
+			len(p.Activate), len(p.Expire), len(p.Revoke), len(p.Wait)+len(p.Starting), len(p.Active), len(p.Starting)+len(p.Scheduled), len(p.Failed), len(p.Invalid))
 		for _, l := range []struct {
 			what  string
 			items []lifecycle.Item
-		}{{"activate", p.Activate}, {"expire", p.Expire}, {"revoke", p.Revoke}, {"wait", p.Wait}, {"active", p.Active}, {"invalid", p.Invalid}} {
+		}{{"activate", p.Activate}, {"start", p.Starting}, {"expire", p.Expire}, {"revoke", p.Revoke}, {"wait", p.Wait},
+			{"active", p.Active}, {"schedule", p.Scheduled}, {"invalid", p.Invalid}} {
 			for _, it := range l.items {
 				fmt.Fprintf(&b, "  %-8s %s %s", l.what, it.Path, grantName(it.Request))
 				if !it.At.IsZero() {
@@ -181,13 +203,14 @@ func (r Report) String() string {
 		}
 		return b.String()
 	}
-	fmt.Fprintf(&b, "activated %d, expired %d, revoked %d, failed %d, drift %d, errors %d, refused %d, pending %d, active %d\n",
-		len(r.Activated), len(r.Expired), len(r.Revoked), len(r.Failed), len(r.Drift), len(r.Errors), len(r.Refused), len(r.Pending), len(r.Active))
+	fmt.Fprintf(&b, "activated %d, expired %d, revoked %d, failed %d, drift %d, errors %d, refused %d, pending %d, scheduled %d, active %d\n",
+		len(r.Activated), len(r.Expired), len(r.Revoked), len(r.Failed), len(r.Drift), len(r.Errors), len(r.Refused), len(r.Pending), len(r.Scheduled), len(r.Active))
 	for _, l := range []struct {
 		what string
 		es   []Entry
 	}{{"activated", r.Activated}, {"expired", r.Expired}, {"revoked", r.Revoked}, {"failed", r.Failed}, {"drift", r.Drift},
-		{"error", r.Errors}, {"invalid", r.Invalid}, {"refused", r.Refused}, {"pending", r.Pending}, {"active", r.Active}} {
+		{"error", r.Errors}, {"invalid", r.Invalid}, {"refused", r.Refused}, {"overdue", r.PostHocOverdue}, {"reviewed", r.Reviewed},
+		{"pending", r.Pending}, {"scheduled", r.Scheduled}, {"active", r.Active}} {
 		for _, e := range l.es {
 			fmt.Fprintf(&b, "  %-9s %s %s", l.what, e.Path, e.Grant)
 			if l.what == "active" || l.what == "activated" {
@@ -218,9 +241,11 @@ func (r *Report) sort() {
 		}
 	}
 	r.Pending = pending
-	for _, es := range [][]Entry{r.Activated, r.Expired, r.Revoked, r.Failed, r.Drift, r.Errors, r.Pending, r.Refused, r.Invalid, r.Orphans} {
+	for _, es := range [][]Entry{r.Activated, r.Expired, r.Revoked, r.Failed, r.Drift, r.Errors, r.Pending, r.Refused, r.Invalid, r.Orphans,
+		r.Reviewed, r.PostHocOverdue} {
 		sort.SliceStable(es, func(i, j int) bool { return es[i].Path < es[j].Path })
 	}
+	sort.SliceStable(r.Scheduled, func(i, j int) bool { return r.Scheduled[i].StartAt.Before(r.Scheduled[j].StartAt) })
 	sort.SliceStable(r.Active, func(i, j int) bool { return r.Active[i].ExpiresAt.Before(r.Active[j].ExpiresAt) })
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/jit-access/jit/identitycenter"
 	"github.com/jit-access/jit/ledger"
 	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/notify"
 	"github.com/jit-access/jit/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -53,6 +54,11 @@ type run struct {
 	principalMu sync.Mutex
 	principals  map[string]string
 
+	// msg delivers notifications; nil without a Notifier.
+	msg *messenger
+	// deadline is the end of the run's lookahead window.
+	deadline time.Time
+
 	// dirty is set by a commit not yet pushed.
 	dirty bool
 	// again is set when a push had to rebase: the iteration's view of
@@ -82,7 +88,11 @@ func (r *Reconciler) Run(ctx context.Context, ro RunOptions) (Report, error) {
 		return rep, nil
 	}
 	u := &run{Reconciler: r, rep: &rep, touched: map[string]bool{}, principals: map[string]string{}}
+	if r.opts.Notifier != nil {
+		u.msg = newMessenger(ctx, r.opts.Notifier)
+	}
 	err := u.loop(ctx, start, ro.Lookahead)
+	u.flush()
 	rep.End = r.opts.Clock.Now()
 	if err == nil {
 		err = u.summarise(ctx)
@@ -96,6 +106,7 @@ func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration
 	if lookahead > 0 {
 		deadline = start.Add(lookahead)
 	}
+	u.deadline = deadline
 	for iter := 0; ; iter++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -127,6 +138,9 @@ func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration
 			if err := u.cleanOrphans(ctx); err != nil {
 				return err
 			}
+			if err := u.reviewEmergencies(ctx); err != nil {
+				return err
+			}
 		}
 		if err := u.push(ctx); err != nil {
 			return err
@@ -134,15 +148,34 @@ func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration
 		if u.again && iter < maxIterations {
 			continue
 		}
-		if len(st.plan.Wait) == 0 {
+		at, what, path := u.nextWake(now)
+		if at.IsZero() {
 			return nil
 		}
-		at := st.plan.Wait[0].At
-		u.log.InfoContext(ctx, "waiting for the next expiry", "path", st.plan.Wait[0].Path, "at", at)
+		u.log.InfoContext(ctx, "waiting for the next "+what, "path", path, "at", at)
 		if err := sleepUntil(ctx, u.opts.Clock, at); err != nil {
 			return err
 		}
 	}
+}
+
+// nextWake is the next time within the run's window it has to act at: an
+// expiry, a scheduled start or an expiring warning; zero when none is left.
+// The warnings due by now are sent on the way.
+func (u *run) nextWake(now time.Time) (at time.Time, what, path string) {
+	consider := func(t time.Time, w, p string) {
+		if !t.IsZero() && (at.IsZero() || t.Before(at)) {
+			at, what, path = t, w, p
+		}
+	}
+	if p := u.st.plan; len(p.Wait) > 0 {
+		consider(p.Wait[0].At, "expiry", p.Wait[0].Path)
+	}
+	if p := u.st.plan; len(p.Starting) > 0 {
+		consider(p.Starting[0].At, "scheduled start", p.Starting[0].Path)
+	}
+	consider(u.warnExpiring(now), "expiring warning", "")
+	return at, what, path
 }
 
 // load reads the rules and grants at HEAD and plans at now. With rep (the
@@ -187,8 +220,13 @@ func (r *Reconciler) load(ctx context.Context, now time.Time, lookahead time.Dur
 		}
 	}
 	var names, paths []string
-	for _, list := range [][]lifecycle.Item{st.plan.Activate, st.plan.Expire, st.plan.Revoke, st.plan.Wait, st.plan.Active} {
+	seen := map[string]bool{}
+	for _, list := range [][]lifecycle.Item{st.plan.Activate, st.plan.Expire, st.plan.Revoke, st.plan.Wait, st.plan.Active, st.plan.Review} {
 		for _, it := range list {
+			if seen[it.Path] {
+				continue
+			}
+			seen[it.Path] = true
 			names = append(names, "HEAD:"+it.Path)
 			paths = append(paths, it.Path)
 		}
@@ -344,9 +382,19 @@ func (u *run) end(ctx context.Context, j ending) error {
 	if j.event == ledger.EventExpired {
 		e.ExpiresAt = it.At
 		u.report(&u.rep.Expired, e)
+		ev := u.event(notify.KindExpired, it.Path, it.Request, &st, "")
+		ev.ExpiresAt = it.At
+		u.notify(ev)
 	} else {
 		e.Reason = st.Reason
 		u.report(&u.rep.Revoked, e)
+		reason := st.Reason
+		if st.RevokedBy != "" && reason != "" {
+			reason = "by " + st.RevokedBy + ": " + reason
+		} else if st.RevokedBy != "" {
+			reason = "by " + st.RevokedBy
+		}
+		u.notify(u.event(notify.KindRevoked, it.Path, it.Request, &st, reason))
 	}
 	u.log.InfoContext(ctx, "grant ended", "path", it.Path, "event", j.event, "lag", now.Sub(it.At))
 	return nil
