@@ -3,12 +3,9 @@ package audit_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,46 +18,6 @@ import (
 	"github.com/jit-access/jit/audit"
 	"github.com/jit-access/jit/sandbox"
 )
-
-// closedByProxy serves the GitHub emulator and adds closed_by to the issue
-// of a closed pull request, which GitHub sends and the emulator does not: the
-// closer is the sender of the emulator's own "closed" webhook delivery. It
-// returns the API root.
-func closedByProxy(t *testing.T, w *sandbox.World) string {
-	t.Helper()
-	issue := regexp.MustCompile(`^/api/v3/repos/[^/]+/[^/]+/issues/(\d+)$`)
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		m := issue.FindStringSubmatch(r.URL.Path)
-		if r.Method != http.MethodGet || m == nil {
-			w.GitHub.ServeHTTP(rw, r)
-			return
-		}
-		rec := httptest.NewRecorder()
-		w.GitHub.ServeHTTP(rec, r)
-		var body map[string]any
-		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil {
-			rw.WriteHeader(rec.Code)
-			rw.Write(rec.Body.Bytes())
-			return
-		}
-		n, _ := strconv.Atoi(m[1])
-		for _, d := range w.GitHub.Deliveries() {
-			var p struct {
-				Number int `json:"number"`
-				Sender struct {
-					Login string `json:"login"`
-				} `json:"sender"`
-			}
-			if d.Event == "pull_request" && d.Action == "closed" && json.Unmarshal(d.Body, &p) == nil && p.Number == n {
-				body["closed_by"] = map[string]any{"login": p.Sender.Login}
-			}
-		}
-		rw.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(rw).Encode(body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/api/v3/"
-}
 
 // installationClient is the App's installation client, as `jit audit
 // --github` builds it, on the API at root.
@@ -184,7 +141,7 @@ func TestExportWithGitHub(t *testing.T) {
 	must(err)
 	records, err := audit.Collect(ctx, dir, audit.Filter{})
 	must(err)
-	g := audit.NewGitHub(installationClient(t, w, closedByProxy(t, w)), app.Repo{Owner: owner, Name: name})
+	g := audit.NewGitHub(installationClient(t, w, w.GitHubURL), app.Repo{Owner: owner, Name: name})
 	gh.ResetRequests()
 	unmerged, err := audit.CollectPullRequests(ctx, g, "", audit.Filter{})
 	must(err)

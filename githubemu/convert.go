@@ -314,7 +314,12 @@ func (s *Server) association(rp *repo, login string) string {
 func (s *Server) issueJSON(rp *repo, pr *pull) *github.Issue {
 	full := rp.owner + "/" + rp.name
 	api := fmt.Sprintf("%s/repos/%s/issues/%d", s.baseURL, full, pr.number)
+	var closedBy *github.User
+	if pr.closedBy != "" {
+		closedBy = s.userJSON(pr.closedBy)
+	}
 	return &github.Issue{
+		ClosedBy:          closedBy,
 		ID:                ptr(pr.id),
 		NodeID:            ptr(fmt.Sprintf("PR_%d", pr.id)),
 		Number:            ptr(pr.number),

@@ -128,6 +128,7 @@ type pull struct {
 	state                  string
 	created, updated       time.Time
 	closedAt, mergedAt     time.Time
+	closedBy               string
 	merged                 bool
 	mergedBy, mergeCommit  string
 	headAtMerge, baseAtMrg string

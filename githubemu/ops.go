@@ -256,9 +256,9 @@ func (s *Server) editPull(ctx context.Context, rp *repo, pr *pull, actor string,
 			s.mu.Unlock()
 			return nil, statusErr(http.StatusUnprocessableEntity, "Cannot reopen a merged pull request")
 		case *state == "open":
-			pr.state, pr.closedAt, stateAction = "open", time.Time{}, "reopened"
+			pr.state, pr.closedAt, pr.closedBy, stateAction = "open", time.Time{}, "", "reopened"
 		default:
-			pr.state, pr.closedAt, stateAction = "closed", now, "closed"
+			pr.state, pr.closedAt, pr.closedBy, stateAction = "closed", now, actor, "closed"
 		}
 	}
 	if edited || stateAction != "" {
@@ -719,6 +719,7 @@ func (s *Server) merge(ctx context.Context, rp *repo, pr *pull, login string, o 
 		}
 		s.mu.Lock()
 		pr.merged, pr.state, pr.mergedAt, pr.closedAt, pr.updated = true, "closed", now, now, now
+		pr.closedBy = login
 		pr.mergedBy, pr.mergeCommit, pr.headAtMerge, pr.mainAtMerge = s.userLocked(login).login, sha, head, base
 		s.mu.Unlock()
 		mb, err := rp.git.mergeBase(ctx, base, head)
