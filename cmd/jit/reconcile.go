@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/jit-access/jit/clock"
 	"github.com/jit-access/jit/identitycenter"
 	"github.com/jit-access/jit/ledger"
+	"github.com/jit-access/jit/notify"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -75,7 +77,14 @@ JIT_PRIVATE_KEY or JIT_PRIVATE_KEY_FILE) or GITHUB_TOKEN; without either,
 activations are refused while expiries and revocations still run.
 
 Exit status: 0 when everything was done, 1 when a grant could not be handled
-(reported, retried by the next run), 2 when the run could not work at all.`,
+(reported, retried by the next run), 2 when the run could not work at all.
+
+Notifications go to Slack and Microsoft Teams incoming webhooks when
+JIT_SLACK_WEBHOOK_URL or JIT_TEAMS_WEBHOOK_URL is set (from secrets, never
+from the repository): activated, expiring (15 minutes before; sent by the run
+whose lookahead window holds that moment), expired, revoked and failed, with a
+link to the pull request. A message that cannot be delivered is logged and
+never fails the run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runReconcile(cmd.Context(), env, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -164,7 +173,13 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 		return &exitError{code: 2, err: err}
 	}
 	opts := action.Options{Ledger: repo, IdentityCenter: idc, Remote: f.remote, Branch: f.branch,
-		StaleAfter: f.staleAfter, Clock: clk, Logger: log}
+		StaleAfter: f.staleAfter, Clock: clk, Logger: log,
+		RepoURL: repoWebURL(env.getenv("GITHUB_SERVER_URL"), f.githubURL, f.githubRepo)}
+	// The webhook URLs are secrets: they come from the environment only
+	// and are never logged.
+	if n := notify.FromEnv(env.getenv); n.Enabled() {
+		opts.Notifier = n
+	}
 	if gh != nil {
 		opts.GitHub, opts.Bot = gh.facts, gh.bot
 	} else {
@@ -210,6 +225,8 @@ func writeActionOutputs(a *githubactions.Action, rep action.Report, err error) {
 	a.SetOutput("revoked", strconv.Itoa(len(rep.Revoked)))
 	a.SetOutput("failed", strconv.Itoa(len(rep.Failed)))
 	a.SetOutput("errors", strconv.Itoa(len(rep.Errors)+len(rep.Refused)+len(rep.Invalid)))
+	a.SetOutput("scheduled", strconv.Itoa(len(rep.Scheduled)))
+	a.SetOutput("post-hoc-overdue", strconv.Itoa(len(rep.PostHocOverdue)))
 	annotate := func(title string, es []action.Entry, warn bool) {
 		for _, e := range es {
 			fields := map[string]string{"title": title}
@@ -229,10 +246,38 @@ func writeActionOutputs(a *githubactions.Action, rep action.Report, err error) {
 	annotate("jit: activation refused without GitHub credentials", rep.Refused, false)
 	annotate("jit: invalid grant status", rep.Invalid, false)
 	annotate("jit: drift", rep.Drift, true)
+	annotate("jit: emergency access not reviewed after the fact in time", rep.PostHocOverdue, true)
 	if err != nil {
 		a.Errorf("jit reconcile: %s", err)
 	}
 	a.AddStepSummary(rep.Markdown())
+}
+
+// repoWebURL is the access repository's web address, for links in
+// notifications: GITHUB_SERVER_URL in Actions, else the web host of the
+// REST API root (api.github.com is github.com; GitHub Enterprise Server and
+// the emulator serve the API under /api/v3 on the web host). "" when the
+// repository is not known.
+func repoWebURL(serverURL, apiURL, repo string) string {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" {
+		return ""
+	}
+	base := strings.TrimSuffix(serverURL, "/")
+	if base == "" {
+		u, err := url.Parse(apiURL)
+		if err != nil || u.Host == "" {
+			return ""
+		}
+		if u.Host == "api.github.com" {
+			base = "https://github.com"
+		} else {
+			path := strings.TrimSuffix(u.Path, "/")
+			path = strings.TrimSuffix(path, "/api/v3")
+			base = u.Scheme + "://" + u.Host + path
+		}
+	}
+	return base + "/" + owner + "/" + name
 }
 
 // githubAccess is how the run talks to GitHub.

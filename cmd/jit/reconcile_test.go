@@ -8,11 +8,14 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,6 +88,16 @@ permission_sets:
 	if out, err := exec.Command("git", "clone", "--quiet", gh.RepoDir("acme", "access"), dir).CombinedOutput(); err != nil {
 		t.Fatalf("git clone: %v\n%s", err, out)
 	}
+	// A loopback Slack webhook: the notifications of the run arrive there.
+	var hookMu sync.Mutex
+	var hooks []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		hookMu.Lock()
+		hooks = append(hooks, string(body))
+		hookMu.Unlock()
+	}))
+	defer hook.Close()
 	outputs, summary := filepath.Join(t.TempDir(), "output"), filepath.Join(t.TempDir(), "summary")
 	for _, f := range []string{outputs, summary} {
 		if err := os.WriteFile(f, nil, 0o644); err != nil {
@@ -94,8 +107,9 @@ permission_sets:
 	vars := map[string]string{
 		"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": outputs, "GITHUB_STEP_SUMMARY": summary,
 		"GITHUB_REPOSITORY": "acme/access", "JIT_APP_ID": "77", "JIT_GITHUB_URL": gts.URL + "/api/v3/",
-		"JIT_PRIVATE_KEY":  string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
-		"JIT_AWS_ENDPOINT": its.URL,
+		"JIT_PRIVATE_KEY":       string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+		"JIT_AWS_ENDPOINT":      its.URL,
+		"JIT_SLACK_WEBHOOK_URL": hook.URL + "/services/T0/B0/secret",
 	}
 	env := reconcileEnv{
 		getenv: func(k string) string { return vars[k] },
@@ -134,6 +148,22 @@ permission_sets:
 		}
 	}
 
+	hookMu.Lock()
+	got := strings.Join(hooks, "\n")
+	n := len(hooks)
+	hookMu.Unlock()
+	for _, want := range []string{"Access granted", gts.URL + "/acme/access/pull/1", "Access could not be granted", gts.URL + "/acme/access/pull/2"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("slack messages lack %q:\n%s", want, got)
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d slack messages, want 2 (activated, failed)", n)
+	}
+	if strings.Contains(stderr.String(), "secret") {
+		t.Errorf("the webhook URL leaked into the log:\n%s", stderr.String())
+	}
+
 	// A dry run afterwards plans nothing and prints text.
 	stdout.Reset()
 	vars["GITHUB_ACTIONS"] = ""
@@ -146,5 +176,24 @@ permission_sets:
 	}
 	if !strings.Contains(stdout.String(), "dry run: would activate 0, expire 1") {
 		t.Errorf("dry run output:\n%s", stdout.String())
+	}
+}
+
+func TestRepoWebURL(t *testing.T) {
+	tests := []struct {
+		server, api, repo, want string
+	}{
+		{"https://github.com", "https://api.github.com/", "acme/access", "https://github.com/acme/access"},
+		{"", "https://api.github.com/", "acme/access", "https://github.com/acme/access"},
+		{"", "https://ghe.acme.example/api/v3/", "acme/access", "https://ghe.acme.example/acme/access"},
+		{"", "http://127.0.0.1:8080/api/v3", "acme/access", "http://127.0.0.1:8080/acme/access"},
+		{"https://ghe.acme.example/", "https://ghe.acme.example/api/v3/", "acme/access", "https://ghe.acme.example/acme/access"},
+		{"https://github.com", "https://api.github.com/", "", ""},
+		{"", "not a url", "acme/access", ""},
+	}
+	for _, tt := range tests {
+		if got := repoWebURL(tt.server, tt.api, tt.repo); got != tt.want {
+			t.Errorf("repoWebURL(%q, %q, %q) = %q, want %q", tt.server, tt.api, tt.repo, got, tt.want)
+		}
 	}
 }
