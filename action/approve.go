@@ -138,10 +138,11 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	if _, ok := rs.cfg.UserName(pr.Author); !ok {
 		return merged{}, refuse(pr, "the requester %s has no Identity Center user in the users: map of .github/jit.yaml; add them and open a new request", pr.Author)
 	}
-	// The rules are judged at the merge: the request was valid and approved
-	// then or it must not have been merged. A later time would turn the
-	// check before provisioning against the requester (a start_at that has
-	// meanwhile passed, working hours that have meanwhile ended).
+	// Time-dependent rules are judged at the merge (see approvalInput):
+	// a scheduled grant checked at its start_at, or a run delayed by hours,
+	// must not see working hours that ended after the merge. Team
+	// memberships are read now: someone who left the team since the merge
+	// no longer gets the access.
 	at := pr.MergedAt.UTC()
 	teams := &teamCache{ctx: ctx, gh: gh, m: map[string]bool{}}
 	file, findings := schema.ValidateRequest(path, data, rs.cfg, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at})
@@ -197,13 +198,15 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 }
 
 // approvalInput is what the approval engine is told about a request on
-// main, with the policies of main's config. now is the merge: the moment
-// working hours are judged at and rule approvals are dated. The App judges
-// them when it first evaluates the head commit, which for a merged pull
-// request is at the latest its merge, so a rule that held for the App holds
-// here unless the App's decision was taken outside the window and the merge
-// happened inside it; a request auto-approved within working hours but
-// merged after them is refused here (fail closed) and needs a reviewer.
+// main, with main's policies. now is the time the pull request was merged:
+// an auto_approve rule's working hours are judged at it and approvals by
+// rule are dated with it. The decision had to hold when the pull request
+// was merged (the App's required check was green then), so the merge is the
+// latest time it can have been taken, and a fixed one: every re-check of
+// the same merged request reaches the same result, however late the run.
+// The App judges working hours when it first evaluates the head commit, so
+// a request approved by a rule within its hours but merged after they ended
+// is refused here (fail closed): it needs a reviewer's approval.
 func (r *Reconciler) approvalInput(rs rules, path string, req schema.Request, now time.Time) approval.Input {
 	in := approval.Input{
 		Kind:      approval.KindStandard,
