@@ -99,6 +99,8 @@ type GitHub interface {
 	// requests that introduced it).
 	PullRequestsWithCommit(ctx context.Context, sha string) ([]int, error)
 	PullRequest(ctx context.Context, number int) (*app.PR, error)
+	// CheckRuns lists the check runs on a commit.
+	CheckRuns(ctx context.Context, sha string) ([]app.CheckRun, error)
 	// File reads a file at a commit, e.g. the request at the merged head.
 	File(ctx context.Context, path, ref string) ([]byte, error)
 	PullRequestFiles(ctx context.Context, number int) ([]change.File, error)
@@ -138,6 +140,10 @@ type Options struct {
 	GitHub GitHub
 	// Bot is the App's own login; its reviews never count.
 	Bot string
+	// AppID is the jit App's id, when known: the start of its first
+	// jit/approval check run on a head commit is when that commit was
+	// judged (working hours), as the App judged it. Zero: the merge time.
+	AppID int64
 	// Remote and Branch are where main is pushed. Default origin and main.
 	Remote, Branch string
 	// Workers bounds the AWS operations run at once. The identitycenter

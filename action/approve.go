@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jit-access/jit/app"
@@ -138,13 +137,22 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	if _, ok := rs.cfg.UserName(pr.Author); !ok {
 		return merged{}, refuse(pr, "the requester %s has no Identity Center user in the users: map of .github/jit.yaml; add them and open a new request", pr.Author)
 	}
-	// Time-dependent rules are judged at the merge (see approvalInput):
-	// a scheduled grant checked at its start_at, or a run delayed by hours,
-	// must not see working hours that ended after the merge. Team
-	// memberships are read now: someone who left the team since the merge
-	// no longer gets the access.
+	// Time-dependent rules are judged when the App first judged the merged
+	// head (the start of its first jit/approval check run, set by GitHub),
+	// and at the latest at the merge: a request auto-approved in working
+	// hours and merged after them stays approved, and a scheduled grant
+	// checked at its start_at, or a run delayed by hours, sees the same
+	// hours the approval did. Team memberships are read now: someone who
+	// left the team since no longer gets the access.
 	at := pr.MergedAt.UTC()
-	teams := &teamCache{ctx: ctx, gh: gh, m: map[string]bool{}}
+	if r.opts.AppID != 0 {
+		runs, err := gh.CheckRuns(ctx, pr.HeadSHA)
+		if err != nil {
+			return merged{}, err
+		}
+		at = app.DecisionTime(runs, r.opts.AppID, at).UTC()
+	}
+	teams := app.NewTeams(ctx, gh)
 	file, findings := schema.ValidateRequest(path, data, rs.cfg, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at})
 	if file == nil || schema.HasErrors(findings) {
 		var msgs []string
@@ -198,15 +206,10 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 }
 
 // approvalInput is what the approval engine is told about a request on
-// main, with main's policies. now is the time the pull request was merged:
-// an auto_approve rule's working hours are judged at it and approvals by
-// rule are dated with it. The decision had to hold when the pull request
-// was merged (the App's required check was green then), so the merge is the
-// latest time it can have been taken, and a fixed one: every re-check of
-// the same merged request reaches the same result, however late the run.
-// The App judges working hours when it first evaluates the head commit, so
-// a request approved by a rule within its hours but merged after they ended
-// is refused here (fail closed): it needs a reviewer's approval.
+// main, with main's policies. now is when the merged head was judged (see
+// checkMerged): an auto_approve rule's working hours are judged at it and
+// approvals by rule are dated with it, so every re-check of the same merged
+// request reaches the same result, however late the run.
 func (r *Reconciler) approvalInput(rs rules, path string, req schema.Request, now time.Time) approval.Input {
 	in := approval.Input{
 		Kind:      approval.KindStandard,
@@ -254,34 +257,4 @@ func (p *prFacts) Commits() ([]approval.Commit, error) {
 }
 func (p *prFacts) Reviews() ([]approval.Review, error) {
 	return p.gh.Reviews(p.ctx, p.pr.Number)
-}
-
-// teamCache implements approval.Teams with one API call per team and user.
-type teamCache struct {
-	ctx context.Context
-	gh  GitHub
-	mu  sync.Mutex
-	m   map[string]bool
-}
-
-func (t *teamCache) IsMember(team, user string) (bool, error) {
-	key := strings.ToLower(team + "|" + user)
-	t.mu.Lock()
-	v, ok := t.m[key]
-	t.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	org, slug, found := strings.Cut(strings.TrimPrefix(team, "@"), "/")
-	if !found {
-		return false, fmt.Errorf("team %q is not written as @org/team", team)
-	}
-	v, err := t.gh.IsTeamMember(t.ctx, org, slug, user)
-	if err != nil {
-		return false, err
-	}
-	t.mu.Lock()
-	t.m[key] = v
-	t.mu.Unlock()
-	return v, nil
 }

@@ -36,6 +36,10 @@ func (g *gitHub) PullRequestsWithCommit(ctx context.Context, sha string) ([]int,
 	return out, nil
 }
 
+func (g *gitHub) CheckRuns(ctx context.Context, sha string) ([]app.CheckRun, error) {
+	return g.api.CheckRuns(ctx, g.repo, sha)
+}
+
 func (g *gitHub) File(ctx context.Context, path, ref string) ([]byte, error) {
 	data, _, kind, err := g.api.File(ctx, g.repo, path, ref)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/approval"
 	"github.com/jit-access/jit/ledger"
 	"github.com/jit-access/jit/lifecycle"
@@ -140,7 +141,7 @@ func (u *run) postHoc(ctx context.Context, path string, req schema.Request, now 
 			break
 		}
 	}
-	teams := &teamCache{ctx: ctx, gh: gh, m: map[string]bool{}}
+	teams := app.NewTeams(ctx, gh)
 	d, err := approval.Evaluate(u.approvalInput(u.st.rules, path, req, at.UTC()), &prFacts{ctx: ctx, gh: gh, pr: pr}, teams)
 	if err != nil {
 		return postHocResult{}, fmt.Errorf("evaluating the reviews of #%d: %w", pr.Number, err)

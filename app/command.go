@@ -144,7 +144,7 @@ func (h *handler) mayRevoke(ctx context.Context, rs rules, pr *PR, path, user st
 	if strings.EqualFold(user, pr.Author) {
 		return true, "", nil
 	}
-	teams := &teamCache{ctx: ctx, gh: h.gh, m: map[string]bool{}}
+	teams := NewTeams(ctx, h.gh)
 	var who []string
 	if rs.cfg != nil {
 		who = append(who, rs.cfg.Admins...)

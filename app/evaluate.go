@@ -42,6 +42,7 @@ type handler struct {
 	log      *slog.Logger
 	notifier Notifier
 	bg       *sync.WaitGroup
+	appID    int64
 }
 
 // rules are the base branch's config and CODEOWNERS.
@@ -127,13 +128,8 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 	if a.runs, err = h.gh.CheckRuns(ctx, h.repo, pr.HeadSHA); err != nil {
 		return nil, err
 	}
-	a.anchor = h.clock.Now()
-	for _, r := range a.runs {
-		if r.Name == CheckApproval && !r.StartedAt.IsZero() && r.StartedAt.Before(a.anchor) {
-			a.anchor = r.StartedAt
-		}
-	}
-	teams := &teamCache{ctx: ctx, gh: h.gh, m: map[string]bool{}}
+	a.anchor = DecisionTime(a.runs, h.appID, h.clock.Now())
+	teams := NewTeams(ctx, h.gh)
 	rs, err := h.loadRules(ctx, pr.BaseRef)
 	if err != nil {
 		return nil, err
@@ -289,36 +285,6 @@ func (p *prFacts) Commits() ([]approval.Commit, error) {
 }
 func (p *prFacts) Reviews() ([]approval.Review, error) {
 	return p.gh.Reviews(p.ctx, p.repo, p.pr.Number)
-}
-
-// teamCache implements approval.Teams with one API call per (team, user).
-type teamCache struct {
-	ctx context.Context
-	gh  GitHub
-	mu  sync.Mutex
-	m   map[string]bool
-}
-
-func (t *teamCache) IsMember(team, user string) (bool, error) {
-	key := strings.ToLower(team + "|" + user)
-	t.mu.Lock()
-	v, ok := t.m[key]
-	t.mu.Unlock()
-	if ok {
-		return v, nil
-	}
-	org, slug, found := strings.Cut(strings.TrimPrefix(team, "@"), "/")
-	if !found {
-		return false, fmt.Errorf("team %q is not written as @org/team", team)
-	}
-	v, err := t.gh.IsTeamMember(t.ctx, org, slug, user)
-	if err != nil {
-		return false, err
-	}
-	t.mu.Lock()
-	t.m[key] = v
-	t.mu.Unlock()
-	return v, nil
 }
 
 // splitReviewers turns owners/admins as written (@user, @org/team) into the

@@ -39,14 +39,17 @@ type PR struct {
 	HTMLURL   string
 }
 
-// CheckRun is a check run the App owns.
+// CheckRun is a check run on a commit.
 type CheckRun struct {
 	ID      int64
 	Name    string
 	HeadSHA string
 	// StartedAt is set by GitHub when the run is created; the first
 	// jit/approval run of a head commit anchors its time-dependent rules.
-	StartedAt   time.Time
+	StartedAt time.Time
+	// AppID is the App that created the run: only the jit App's own runs
+	// are believed, any App may create a run with the same name.
+	AppID       int64
 	Conclusion  string // success, failure, neutral
 	Title       string
 	Summary     string
@@ -368,6 +371,7 @@ func (g *goGitHub) CheckRuns(ctx context.Context, r Repo, sha string) ([]CheckRu
 			out = append(out, CheckRun{
 				ID:         c.GetID(),
 				StartedAt:  c.GetStartedAt().Time,
+				AppID:      c.GetApp().GetID(),
 				Name:       c.GetName(),
 				HeadSHA:    c.GetHeadSHA(),
 				Conclusion: c.GetConclusion(),
@@ -502,4 +506,20 @@ func (g *goGitHub) IsTeamMember(ctx context.Context, org, slug, user string) (bo
 		return false, wrap(err, "checking membership of %s in %s/%s", user, org, slug)
 	}
 	return m.GetState() == "active", nil
+}
+
+// DecisionTime returns when the head commit sha was first judged: the start
+// of the earliest jit/approval run of the App appID, if one started before
+// limit; otherwise limit. Time-dependent rules (working hours) are judged
+// then, so that every evaluation of the same commit, by the App or by the
+// reconcile after the merge, decides alike. The start is set by GitHub when
+// the App creates the run, so a requester cannot choose it.
+func DecisionTime(runs []CheckRun, appID int64, limit time.Time) time.Time {
+	at := limit
+	for _, r := range runs {
+		if r.Name == CheckApproval && r.AppID == appID && !r.StartedAt.IsZero() && r.StartedAt.Before(at) {
+			at = r.StartedAt
+		}
+	}
+	return at
 }

@@ -308,7 +308,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 	repo := Repo{Owner: e.Repository.Owner.Login, Name: e.Repository.Name}
 	gh := s.installation(e.Installation.ID)
 	log = log.With("repo", repo.String())
-	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg}
+	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID}
 
 	switch event {
 	case "pull_request":

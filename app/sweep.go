@@ -40,7 +40,7 @@ func (s *Server) Sweep(ctx context.Context, installationID int64, repo Repo) (Sw
 			return res, err
 		}
 	}
-	h := &handler{gh: s.installation(installationID), repo: repo, bot: bot, clock: s.clock, log: s.log.With("repo", repo.String()), notifier: s.opts.Notifier, bg: &s.bg}
+	h := &handler{gh: s.installation(installationID), repo: repo, bot: bot, clock: s.clock, log: s.log.With("repo", repo.String()), notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID}
 	prs, err := h.gh.OpenPullRequests(ctx, repo)
 	if err != nil {
 		return res, err

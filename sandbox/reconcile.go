@@ -73,6 +73,7 @@ func (w *World) Reconcile(ctx context.Context, lookahead time.Duration) (action.
 		IdentityCenter: w.IdentityCenter(),
 		GitHub:         action.NewGitHub(c, app.Repo{Owner: Org, Name: RepoName}),
 		Bot:            w.GitHub.BotLogin(),
+		AppID:          AppID,
 		Clock:          w.Clock,
 		Logger:         w.Log,
 	})

@@ -181,7 +181,7 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 		opts.Notifier = n
 	}
 	if gh != nil {
-		opts.GitHub, opts.Bot = gh.facts, gh.bot
+		opts.GitHub, opts.Bot, opts.AppID = gh.facts, gh.bot, f.appID
 	} else {
 		log.Warn("no GitHub credentials (App or GITHUB_TOKEN): merged requests are not provisioned in this run")
 	}
