@@ -124,7 +124,7 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 					start.UTC().Format(time.RFC3339), schema.FormatDuration(m.duration), expires.UTC().Format(time.RFC3339)), now)
 		}
 	}
-	t, err := u.targetOf(it.Request, it.Path, m.requester, expires)
+	t, err := u.targetOf(it.Request, it.Path, m.requester, expires, "")
 	if err != nil {
 		return activation{}, false, u.fail(ctx, it, m.number, m.requester, err.Error(), now)
 	}
@@ -162,6 +162,7 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 		PostHocReviews:   m.postHoc,
 		ExpiresAt:        &expires,
 		PermissionSetARN: claim.PermissionSetARN,
+		PrincipalID:      claim.PrincipalID,
 		Preexisting:      claim.Preexisting || preexisting,
 	}
 	if !merged.IsZero() {
@@ -236,7 +237,7 @@ func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (
 		return activation{}, false, u.end(ctx, ending{it: it, event: ledger.EventExpired,
 			note: "the activation was interrupted and its time ran out before it was resumed"})
 	}
-	t, err := u.targetOf(it.Request, it.Path, st.Requester, expires)
+	t, err := u.targetOf(it.Request, it.Path, st.Requester, expires, "")
 	if err != nil {
 		u.report(&u.rep.Errors, entryOf(it, now, "interrupted activation cannot be resumed: "+err.Error()))
 		return activation{}, false, nil
@@ -304,6 +305,9 @@ func (u *run) provision(ctx context.Context, a activation) error {
 	st.ActivatedAt = &now
 	if granted.PermissionSetARN != "" {
 		st.PermissionSetARN = granted.PermissionSetARN
+	}
+	if granted.PrincipalID != "" {
+		st.PrincipalID = granted.PrincipalID
 	}
 	if st.Preexisting {
 		st.Notes = append(st.Notes, "the user already had this assignment before jit: it is kept when the grant ends")
@@ -387,7 +391,7 @@ func (u *run) checkDrift(ctx context.Context) error {
 func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 	st := it.Request.Status
 	now := u.opts.Clock.Now().UTC()
-	t, err := u.targetOf(it.Request, it.Path, st.Requester, it.At)
+	t, err := u.targetOf(it.Request, it.Path, st.Requester, it.At, st.PrincipalID)
 	if err != nil {
 		u.report(&u.rep.Errors, entryOf(it, now, "drift check: "+err.Error()))
 		return false, nil
@@ -399,7 +403,10 @@ func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 	if arn == "" {
 		return false, nil
 	}
-	principal, err := u.principal(ctx, t.grant.UserName)
+	principal, err := st.PrincipalID, error(nil)
+	if principal == "" {
+		principal, err = u.principal(ctx, t.grant.UserName)
+	}
 	if err == nil {
 		var ok bool
 		ok, err = u.opts.IdentityCenter.AssignmentExists(ctx, t.grant.AccountID, arn, principal)

@@ -505,3 +505,33 @@ func TestRequestEditedAfterMergeIsNotProvisioned(t *testing.T) {
 		t.Errorf("status = %+v", st)
 	}
 }
+
+// A grant ends on time even after its requester was removed from the
+// config's users: map: the revocation uses the principal recorded at
+// activation, not the config.
+func TestRevocationAfterTheRequesterLeftTheConfig(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, path := e.merge(t, "alice", "alice-leaves", request("ReadOnlyAccess", "1h"), "bob", "ok")
+	if rep := e.run(t, 0); len(rep.Activated) != 1 {
+		t.Fatalf("setup: not activated:\n%s", rep)
+	}
+	if st := e.status(t, path); st.PrincipalID != e.users["alice"] {
+		t.Fatalf("status.principal_id = %q, want alice's user id %q", st.PrincipalID, e.users["alice"])
+	}
+	cfg := git(t, e.gh.RepoDir(org, repoName), "show", "main:.github/jit.yaml")
+	var kept []string
+	for _, l := range strings.Split(cfg, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "alice:") {
+			kept = append(kept, l)
+		}
+	}
+	if _, err := e.gh.CommitToBranch(org, repoName, "main", githubemu.Commit{Author: "carol", Message: "alice left",
+		Files: map[string][]byte{".github/jit.yaml": []byte(strings.Join(kept, "\n"))}}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Hour + time.Minute)
+	rep := e.run(t, 0)
+	if len(rep.Expired) != 1 || e.assignments(e.readOnly, "alice") != 0 {
+		t.Fatalf("the grant of a requester no longer in users: did not end:\n%s", rep)
+	}
+}

@@ -408,15 +408,16 @@ type target struct {
 }
 
 // targetOf resolves a grant's account, user and permission set from the
-// config. requester is the GitHub login.
-func (u *run) targetOf(req schema.Request, path, requester string, expires time.Time) (target, error) {
+// config. requester is the GitHub login; principalID, when recorded, lets a
+// grant end even after the requester left the config's users: map.
+func (u *run) targetOf(req schema.Request, path, requester string, expires time.Time, principalID string) (target, error) {
 	cfg := u.st.rules.cfg
 	acct, ok := cfg.Account(req.Account)
 	if !ok {
 		return target{}, fmt.Errorf("account %q is not in %s", req.Account, configPath)
 	}
 	userName, ok := cfg.UserName(requester)
-	if !ok {
+	if !ok && principalID == "" {
 		return target{}, fmt.Errorf("the requester %q has no Identity Center user in the users: map of %s", requester, configPath)
 	}
 	g := identitycenter.Grant{Request: path, AccountID: acct.ID, UserName: userName, ExpiresAt: expires}
@@ -460,16 +461,20 @@ func (u *run) revocation(ctx context.Context, it lifecycle.Item) (identitycenter
 	if st.ExpiresAt != nil {
 		expires = *st.ExpiresAt
 	}
-	t, err := u.targetOf(it.Request, it.Path, st.Requester, expires)
+	t, err := u.targetOf(it.Request, it.Path, st.Requester, expires, st.PrincipalID)
 	if err != nil {
 		return identitycenter.Revocation{}, false, err
 	}
 	if !t.own && st.PermissionSetARN == "" && st.ActivatedAt == nil {
 		return identitycenter.Revocation{}, true, nil
 	}
-	principal, err := u.principal(ctx, t.grant.UserName)
-	if err != nil {
-		return identitycenter.Revocation{}, false, err
+	// The principal recorded at activation wins: a revocation must not
+	// depend on the config still mapping the requester to a user.
+	principal := st.PrincipalID
+	if principal == "" {
+		if principal, err = u.principal(ctx, t.grant.UserName); err != nil {
+			return identitycenter.Revocation{}, false, err
+		}
 	}
 	return identitycenter.Revocation{
 		Grant:          t.grant,
