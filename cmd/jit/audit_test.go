@@ -54,7 +54,7 @@ func TestAuditCommand(t *testing.T) {
 		t.Errorf("--until the day before: %v\n%s", res.err, res.stdout)
 	}
 	res = run(t, newAuditCmd(), nil, "--repo", dir, "--until", "2026-11-23")
-	if res.err != nil || len(lines(res.stdout)) != 11 {
+	if res.err != nil || len(lines(res.stdout)) != 12 {
 		t.Errorf("--until the day: %v, %d lines\n%s", res.err, len(lines(res.stdout)), res.stdout)
 	}
 }

@@ -61,6 +61,7 @@ func grantsRepo(t *testing.T) string {
 		{"requests/payments-prod/r.yaml", std("payments-prod", "ReadOnlyAccess", "1w"), &schema.Status{
 			State: schema.StateRevoking, PullRequest: 41, Requester: "bob", ActivatedAt: at("2026-11-20T10:00:00Z")}},
 		{"requests/payments-prod/new.yaml", std("payments-prod", "ReadOnlyAccess", "8h"), nil},
+		{"requests/payments-prod/later.yaml", std("payments-prod", "ReadOnlyAccess", "2h") + "start_at: 2026-11-24T09:00:00Z\n", nil},
 		{"requests/payments-prod/crash.yaml", std("payments-prod", "ReadOnlyAccess", "1h"), &schema.Status{
 			State: "activating", PullRequest: 45, Requester: "carol"}},
 		{"requests/payments-prod/old.yaml", std("payments-prod", "ReadOnlyAccess", "1h"), &schema.Status{
@@ -105,15 +106,16 @@ func TestStatus(t *testing.T) {
 		{
 			name: "everything live",
 			args: nil,
-			want: `STATE       ACCOUNT        PERMISSION SET   USER     DURATION  EXPIRES               LEFT           PR   REQUEST
-expiring    sandbox        S3Read (custom)  octocat  1d        2026-11-22 12:00 UTC  overdue 1d1h   #44  requests/sandbox/c.yaml
-expiring    payments-prod  ReadOnlyAccess   bob      1h        2026-11-23 11:00 UTC  overdue 2h02m  #40  requests/payments-prod/late.yaml
-expiring    payments-prod  PowerUserAccess  alice    2h        2026-11-23 13:00 UTC  overdue 2m     #43  requests/payments-prod/b.yaml
-active      payments-prod  ReadOnlyAccess   octocat  4h        2026-11-23 14:05 UTC  1h03m          #42  requests/payments-prod/a.yaml
-revoking    payments-prod  ReadOnlyAccess   bob      1w        -                     -              #41  requests/payments-prod/r.yaml
-activating  payments-prod  ReadOnlyAccess   carol    1h        -                     -              #45  requests/payments-prod/crash.yaml
-pending     payments-prod  ReadOnlyAccess   -        8h        -                     -              -    requests/payments-prod/new.yaml
-unknown     payments-prod  ReadOnlyAccess   dave     1h        -                     -              #32  requests/payments-prod/odd.yaml
+			want: `STATE       ACCOUNT        PERMISSION SET   USER     DURATION  EXPIRES               LEFT              PR   REQUEST
+expiring    sandbox        S3Read (custom)  octocat  1d        2026-11-22 12:00 UTC  overdue 1d1h      #44  requests/sandbox/c.yaml
+expiring    payments-prod  ReadOnlyAccess   bob      1h        2026-11-23 11:00 UTC  overdue 2h02m     #40  requests/payments-prod/late.yaml
+expiring    payments-prod  PowerUserAccess  alice    2h        2026-11-23 13:00 UTC  overdue 2m        #43  requests/payments-prod/b.yaml
+active      payments-prod  ReadOnlyAccess   octocat  4h        2026-11-23 14:05 UTC  1h03m             #42  requests/payments-prod/a.yaml
+revoking    payments-prod  ReadOnlyAccess   bob      1w        -                     -                 #41  requests/payments-prod/r.yaml
+activating  payments-prod  ReadOnlyAccess   carol    1h        -                     -                 #45  requests/payments-prod/crash.yaml
+pending     payments-prod  ReadOnlyAccess   -        8h        -                     -                 -    requests/payments-prod/new.yaml
+scheduled   payments-prod  ReadOnlyAccess   -        2h        2026-11-24 11:00 UTC  starts in 19h57m  -    requests/payments-prod/later.yaml
+unknown     payments-prod  ReadOnlyAccess   dave     1h        -                     -                 #32  requests/payments-prod/odd.yaml
 `,
 		},
 		{
