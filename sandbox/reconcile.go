@@ -37,6 +37,15 @@ func (w *World) Clone(ctx context.Context) (string, error) {
 	return dir, nil
 }
 
+// MainFile returns a file as it is on main in the emulated GitHub.
+func (w *World) MainFile(ctx context.Context, path string) (string, error) {
+	out, err := exec.CommandContext(ctx, "git", "-C", w.GitHub.RepoDir(Org, RepoName), "show", "main:"+path).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("reading %s on main: %v: %s", path, err, out)
+	}
+	return string(out), nil
+}
+
 // IdentityCenter returns the AWS adapter pointed at the emulator, with the
 // limits of the real service.
 func (w *World) IdentityCenter() *identitycenter.Client {

@@ -386,6 +386,14 @@ func (s *Story) expire(ctx context.Context) error {
 		return errors.New("octocat's assignment is still in AWS after the expiry")
 	}
 	s.say("AWS", "octocat's, bob's and alice's assignments are gone; carol's custom grant (8h) is still active")
+	data, err := w.MainFile(ctx, alicePath)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(data, "post_hoc_reviews:") || !strings.Contains(data, "by: dave") {
+		return fmt.Errorf("dave's review after the fact is not recorded in %s:\n%s", alicePath, data)
+	}
+	s.say("reconcile", "recorded dave's review after the fact in alice's emergency grant (post_hoc_reviews)")
 	return nil
 }
 
