@@ -5,13 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
-	"strings"
 	"time"
 
-	"github.com/bradleyfalzon/ghinstallation/v2"
-	"github.com/google/go-github/v62/github"
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/audit"
@@ -119,29 +115,7 @@ func auditGitHub(ctx context.Context, af appFlags, repo string, installationID i
 	if access == nil {
 		return nil, errors.New("--github needs GitHub credentials: the App's (--app-id or JIT_APP_ID, and JIT_PRIVATE_KEY or --private-key-file) or GITHUB_TOKEN")
 	}
-	root := af.githubURL
-	if !strings.HasSuffix(root, "/") {
-		root += "/"
-	}
-	var c *github.Client
-	if access.app == nil {
-		c, err = github.NewClient(nil).WithAuthToken(os.Getenv("GITHUB_TOKEN")).WithEnterpriseURLs(root, root)
-	} else {
-		opts, kerr := af.options(log)
-		if kerr != nil {
-			return nil, kerr
-		}
-		tr, terr := ghinstallation.New(http.DefaultTransport, af.appID, access.installationID, opts.PrivateKey)
-		if terr != nil {
-			return nil, fmt.Errorf("reading the App's private key: %w", terr)
-		}
-		tr.BaseURL = strings.TrimSuffix(root, "/")
-		c, err = github.NewClient(&http.Client{Transport: tr}).WithEnterpriseURLs(root, root)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("--github-url %q: %w", af.githubURL, err)
-	}
-	return audit.NewGitHub(c, access.repo), nil
+	return audit.NewGitHub(access.client, access.repo), nil
 }
 
 // parseWhen reads a time flag: RFC 3339, or a date in UTC; a date that

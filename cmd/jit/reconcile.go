@@ -282,6 +282,8 @@ func repoWebURL(serverURL, apiURL, repo string) string {
 
 // githubAccess is how the run talks to GitHub.
 type githubAccess struct {
+	// client is the installation's (or the token's) REST client.
+	client         *github.Client
 	facts          action.GitHub
 	bot            string
 	app            *app.Server // nil with GITHUB_TOKEN
@@ -320,7 +322,7 @@ func newGitHubAccess(ctx context.Context, env reconcileEnv, f reconcileFlags, lo
 		if err != nil {
 			return nil, fmt.Errorf("--github-url %q: %w", f.githubURL, err)
 		}
-		return &githubAccess{facts: action.NewGitHub(c, repo), repo: repo}, nil
+		return &githubAccess{client: c, facts: action.NewGitHub(c, repo), repo: repo}, nil
 	}
 	apps, err := ghinstallation.NewAppsTransport(http.DefaultTransport, f.appID, key)
 	if err != nil {
@@ -356,5 +358,5 @@ func newGitHubAccess(ctx context.Context, env reconcileEnv, f reconcileFlags, lo
 	if err != nil {
 		return nil, err
 	}
-	return &githubAccess{facts: action.NewGitHub(c, repo), bot: bot, app: srv, installationID: instID, repo: repo}, nil
+	return &githubAccess{client: c, facts: action.NewGitHub(c, repo), bot: bot, app: srv, installationID: instID, repo: repo}, nil
 }
