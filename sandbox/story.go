@@ -361,6 +361,7 @@ func (s *Story) breakGlass(ctx context.Context) error {
 		return err
 	}
 	s.say("dave", "SSO admin, reviews the emergency access after the fact: approves")
+	fmt.Fprintf(s.out, "\n  What the emulated IAM Identity Center holds now:\n%s", indent(w.IDC.Snapshot()))
 	return nil
 }
 
