@@ -6,6 +6,11 @@
 //	go run ./bench                      # everything at full size
 //	go run ./bench -only validate,audit # some rows
 //	go run ./bench -quick               # small sizes, a smoke test
+//	go run ./bench -ajv=off             # no npm: skip the ajv-cli comparison
+//
+// ajv-cli and ajv-formats are installed with npm into the user's cache
+// folder (jit-bench/ajv) the first time; -ajv=cached uses them only when
+// already there, so that nothing is downloaded (the test uses it).
 //
 // The real jit binary is built once into a temporary folder and run as a
 // child process where the issue asks for the CLI (validate, audit), so that
