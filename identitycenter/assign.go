@@ -81,6 +81,10 @@ func (c *Client) assignmentExists(ctx context.Context, accountID, psARN, princip
 	return found, err
 }
 
+// maxPage is the largest page the sso-admin list calls return; their
+// default is smaller, and every page is a call against the rate limit.
+const maxPage = 100
+
 // eachAssignment calls fn for each assignment of psARN on accountID until fn
 // returns false.
 func (c *Client) eachAssignment(ctx context.Context, accountID, psARN string, fn func(types.AccountAssignment) bool) error {
@@ -88,6 +92,9 @@ func (c *Client) eachAssignment(ctx context.Context, accountID, psARN string, fn
 		InstanceArn:      aws.String(c.instanceARN),
 		AccountId:        aws.String(accountID),
 		PermissionSetArn: aws.String(psARN),
+		// A shared set can hold many assignments; each page is a call
+		// against the rate limit.
+		MaxResults: aws.Int32(maxPage),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)

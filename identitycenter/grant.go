@@ -306,6 +306,7 @@ func (c *Client) managedPolicies(ctx context.Context, arn string) ([]string, err
 	p := ssoadmin.NewListManagedPoliciesInPermissionSetPaginator(c.admin, &ssoadmin.ListManagedPoliciesInPermissionSetInput{
 		InstanceArn:      aws.String(c.instanceARN),
 		PermissionSetArn: aws.String(arn),
+		MaxResults:       aws.Int32(maxPage),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)

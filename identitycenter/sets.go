@@ -111,7 +111,7 @@ func (c *Client) forget(arn string) {
 // sets plus one per new set.
 func (c *Client) scanSets(ctx context.Context) (map[string]setInfo, error) {
 	all := map[string]setInfo{}
-	p := ssoadmin.NewListPermissionSetsPaginator(c.admin, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(c.instanceARN)})
+	p := ssoadmin.NewListPermissionSetsPaginator(c.admin, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(c.instanceARN), MaxResults: aws.Int32(maxPage)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -202,6 +202,7 @@ func (c *Client) deleteAllAssignments(ctx context.Context, arn string) ([]string
 	p := ssoadmin.NewListAccountsForProvisionedPermissionSetPaginator(c.admin, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{
 		InstanceArn:      aws.String(c.instanceARN),
 		PermissionSetArn: aws.String(arn),
+		MaxResults:       aws.Int32(maxPage),
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
