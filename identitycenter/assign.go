@@ -39,6 +39,12 @@ func (e *FailedError) Error() string {
 
 // UserID resolves an Identity Center UserName to the user's id.
 func (c *Client) UserID(ctx context.Context, userName string) (string, error) {
+	c.mu.Lock()
+	id, ok := c.users[userName]
+	c.mu.Unlock()
+	if ok {
+		return id, nil
+	}
 	out, err := c.store.GetUserId(ctx, &identitystore.GetUserIdInput{
 		IdentityStoreId: aws.String(c.identityStoreID),
 		AlternateIdentifier: &istypes.AlternateIdentifierMemberUniqueAttribute{Value: istypes.UniqueAttribute{
@@ -56,6 +62,12 @@ func (c *Client) UserID(ctx context.Context, userName string) (string, error) {
 	if out.UserId == nil || *out.UserId == "" {
 		return "", fmt.Errorf("looking up user %q in identity store %s: %w", userName, c.identityStoreID, ErrUserNotFound)
 	}
+	c.mu.Lock()
+	if c.users == nil {
+		c.users = map[string]string{}
+	}
+	c.users[userName] = *out.UserId
+	c.mu.Unlock()
 	return *out.UserId, nil
 }
 

@@ -160,6 +160,10 @@ type Client struct {
 	// Client's lifetime (one reconcile run): its name and, for JIT- sets,
 	// its tags. Which sets exist is always listed afresh.
 	sets map[string]setInfo
+	// users caches user ids by user name for the Client's lifetime: a
+	// grant asks for its user in Claim, Grant and Revoke, and an id never
+	// changes while the user exists.
+	users map[string]string
 }
 
 // New builds a Client with credentials from the default chain: in the
