@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jit-access/jit/identitycenter"
@@ -77,17 +76,8 @@ func (u *run) activateAll(ctx context.Context) error {
 	if len(mine) == 0 {
 		return u.push(ctx)
 	}
-	var fatal error
-	var mu sync.Mutex
-	u.pool(len(mine), func(i int) {
-		if err := u.provision(ctx, mine[i]); err != nil {
-			mu.Lock()
-			fatal = errors.Join(fatal, err)
-			mu.Unlock()
-		}
-	})
-	if fatal != nil {
-		return fatal
+	if _, err := u.pool(len(mine), func(i int) (bool, error) { return true, u.provision(ctx, mine[i]) }); err != nil {
+		return err
 	}
 	return u.push(ctx)
 }
@@ -369,18 +359,9 @@ func (u *run) checkDrift(ctx context.Context) error {
 	if len(items) == 0 {
 		return nil
 	}
-	var fatal error
-	var mu sync.Mutex
-	drifted := false
-	u.pool(len(items), func(i int) {
-		did, err := u.drift(ctx, items[i])
-		mu.Lock()
-		defer mu.Unlock()
-		drifted = drifted || did
-		fatal = errors.Join(fatal, err)
-	})
-	if fatal != nil {
-		return fatal
+	drifted, err := u.pool(len(items), func(i int) (bool, error) { return u.drift(ctx, items[i]) })
+	if err != nil {
+		return err
 	}
 	if !drifted {
 		return nil

@@ -2,10 +2,8 @@ package action
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jit-access/jit/app"
@@ -34,18 +32,9 @@ func (u *run) reviewEmergencies(ctx context.Context) error {
 		u.log.WarnContext(ctx, "without GitHub credentials the review after the fact of emergency grants is not checked", "grants", len(items))
 		return nil
 	}
-	var fatal error
-	var mu sync.Mutex
-	recorded := false
-	u.pool(len(items), func(i int) {
-		did, err := u.reviewEmergency(ctx, items[i], now)
-		mu.Lock()
-		defer mu.Unlock()
-		recorded = recorded || did
-		fatal = errors.Join(fatal, err)
-	})
-	if fatal != nil {
-		return fatal
+	recorded, err := u.pool(len(items), func(i int) (bool, error) { return u.reviewEmergency(ctx, items[i], now) })
+	if err != nil {
+		return err
 	}
 	if !recorded {
 		return nil

@@ -325,17 +325,8 @@ func (u *run) endAll(ctx context.Context) error {
 	if len(jobs) == 0 {
 		return nil
 	}
-	var fatal error
-	var fatalMu sync.Mutex
-	u.pool(len(jobs), func(i int) {
-		if err := u.end(ctx, jobs[i]); err != nil {
-			fatalMu.Lock()
-			fatal = errors.Join(fatal, err)
-			fatalMu.Unlock()
-		}
-	})
-	if fatal != nil {
-		return fatal
+	if _, err := u.pool(len(jobs), func(i int) (bool, error) { return true, u.end(ctx, jobs[i]) }); err != nil {
+		return err
 	}
 	return u.push(ctx)
 }
@@ -501,16 +492,25 @@ func (u *run) principal(ctx context.Context, userName string) (string, error) {
 	return id, nil
 }
 
-// pool runs fn(0..n-1) on at most Options.Workers goroutines.
-func (u *run) pool(n int, fn func(i int)) {
+// pool runs fn(0..n-1) on at most Options.Workers goroutines and reports
+// whether any call changed something, with every error joined.
+func (u *run) pool(n int, fn func(i int) (changed bool, err error)) (bool, error) {
 	next := make(chan int)
-	var wg sync.WaitGroup
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		changed bool
+		errs    error
+	)
 	for w := 0; w < min(u.opts.Workers, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				fn(i)
+				did, err := fn(i)
+				mu.Lock()
+				changed, errs = changed || did, errors.Join(errs, err)
+				mu.Unlock()
 			}
 		}()
 	}
@@ -519,6 +519,7 @@ func (u *run) pool(n int, fn func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+	return changed, errs
 }
 
 func sleepUntil(ctx context.Context, c interface{ Now() time.Time }, at time.Time) error {
