@@ -170,3 +170,18 @@ func TestNotificationsOnTransitions(t *testing.T) {
 		t.Fatalf("messages do not say who must act, the approval, or link the PR:\n%s", strings.Join(rec.messages, "\n"))
 	}
 }
+
+func TestScheduledStart(t *testing.T) {
+	w := newWorld(t, false)
+	now := w.Clock.Now().UTC()
+	soon := now.Add(48 * time.Hour).Format(time.RFC3339)
+	tooFar := now.Add(40 * 24 * time.Hour).Format(time.RFC3339)
+	n := open(t, w, "octocat", "octocat/later", map[string]string{"requests/payments-prod/later.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+soon+"\n")})
+	wantState(t, state(t, w, n), "success", "failure", "jit:pending-owner")
+	n = open(t, w, "octocat", "octocat/far", map[string]string{"requests/payments-prod/far.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+tooFar+"\n")})
+	s := state(t, w, n)
+	wantState(t, s, "failure", "failure", "jit:invalid")
+	if !strings.Contains(s.validateSummary, "start_at") {
+		t.Fatalf("the validation does not explain the start_at problem:\n%s", s.validateSummary)
+	}
+}
