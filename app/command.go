@@ -71,8 +71,15 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 		return "refused: not a request", reply("this pull request is not an access request, so there is no grant to revoke.")
 	}
 	path := cls.RequestPath
-	// Merged requests live on the branch the PR was merged into.
-	main := pr.BaseRef
+	// Grants live on the default branch; a request merged elsewhere was
+	// never provisioned.
+	main, err := h.gh.DefaultBranch(ctx, h.repo)
+	if err != nil {
+		return "", err
+	}
+	if pr.BaseRef != main {
+		return "refused: not merged into " + main, reply(fmt.Sprintf("this pull request was merged into %s, not %s: it holds no grant.", pr.BaseRef, main))
+	}
 	rs, err := h.loadRules(ctx, main)
 	if err != nil {
 		return "", err

@@ -130,11 +130,22 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 	}
 	a.anchor = DecisionTime(a.runs, h.appID, h.clock.Now())
 	teams := NewTeams(ctx, h.gh)
-	rs, err := h.loadRules(ctx, pr.BaseRef)
+	// The rules are the default branch's, where the grants live, whatever
+	// branch the pull request targets: a branch someone pushed with looser
+	// rules must not judge anything.
+	main, err := h.gh.DefaultBranch(ctx, h.repo)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := h.loadRules(ctx, main)
 	if err != nil {
 		return nil, err
 	}
 	a.rules, a.cfgErr = rs, rs.cfgErr
+	offMain := pr.BaseRef != main
+	if offMain {
+		a.cfgErr = fmt.Errorf("this pull request targets %s; jit decides only pull requests into %s, where the grants live", pr.BaseRef, main)
+	}
 
 	in := approval.Input{Kind: approval.KindAdminChange, Bot: h.bot, Now: a.anchor}
 	if rs.cfg != nil {
@@ -173,7 +184,7 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 	switch {
 	case a.cfgErr != nil:
 		in.Invalid, in.InvalidReason = true, a.cfgErr.Error()
-		if !a.change.Request {
+		if !a.change.Request && !offMain {
 			// A broken config on main can only be fixed by an admin change:
 			// let admins approve the fix instead of locking everyone out.
 			in.Invalid = false

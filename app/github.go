@@ -84,6 +84,8 @@ var ErrConflict = errors.New("conflict")
 // through the same implementation.
 type GitHub interface {
 	PullRequest(ctx context.Context, r Repo, number int) (*PR, error)
+	// DefaultBranch is the branch the grants live on (main).
+	DefaultBranch(ctx context.Context, r Repo) (string, error)
 	OpenPullRequests(ctx context.Context, r Repo) ([]*PR, error)
 	// PullRequestsWithCommit lists the pull requests GitHub associates with
 	// a commit: those whose head it is, and on main those that merged it.
@@ -146,6 +148,17 @@ func (g *goGitHub) PullRequest(ctx context.Context, r Repo, number int) (*PR, er
 		return nil, wrap(err, "getting pull request %s#%d", r, number)
 	}
 	return toPR(p), nil
+}
+
+func (g *goGitHub) DefaultBranch(ctx context.Context, r Repo) (string, error) {
+	repo, _, err := g.c.Repositories.Get(ctx, r.Owner, r.Name)
+	if err != nil {
+		return "", wrap(err, "reading repository %s", r)
+	}
+	if repo.GetDefaultBranch() == "" {
+		return "", fmt.Errorf("repository %s reports no default branch", r)
+	}
+	return repo.GetDefaultBranch(), nil
 }
 
 func toPR(p *github.PullRequest) *PR {
