@@ -434,3 +434,20 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// A pull request into another branch is never approvable: that branch's
+// rules are whatever its pusher made them, and the check it earned could be
+// reused by a pull request into main with the same head.
+func TestPullRequestIntoAnotherBranchIsNotApprovable(t *testing.T) {
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/elsewhere", map[string]string{"requests/payments-prod/e.yaml": standardRequest})
+	if err := w.GitHub.RetargetPullRequest(org, repo, n, "octocat", "release"); err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
+	review(t, w, n, "alice", "APPROVED", "ok")
+	s := state(t, w, n)
+	if s.approval != "failure" || !strings.Contains(s.validateSummary, "jit decides only pull requests into main") {
+		t.Fatalf("a PR into release: approval %q\n%s", s.approval, s.validateSummary)
+	}
+}

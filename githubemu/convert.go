@@ -260,7 +260,7 @@ func (s *Server) pullJSON(rp *repo, pr *pull, x pullExtra) *github.PullRequest {
 			Repo: repoJSON, User: s.ownerJSON(rp.owner),
 		},
 		Base: &github.PullRequestBranch{
-			Label: ptr(rp.owner + ":main"), Ref: ptr("main"), SHA: ptr(x.base),
+			Label: ptr(rp.owner + ":" + pr.base()), Ref: ptr(pr.base()), SHA: ptr(x.base),
 			Repo: repoJSON, User: s.ownerJSON(rp.owner),
 		},
 		RequestedReviewers: []*github.User{},

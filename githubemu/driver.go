@@ -283,6 +283,30 @@ func (s *Server) EditPullRequest(owner, name string, number int, user, title, bo
 	return nil
 }
 
+// RetargetPullRequest makes the pull request report base as the branch it
+// targets, as changing the base on github.com does, and delivers "edited"
+// with the change. It models only what GitHub reports: diffs and merges are
+// still against main. Tests use it to check that jit refuses to judge a pull
+// request into another branch.
+func (s *Server) RetargetPullRequest(owner, name string, number int, user, base string) error {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return err
+	}
+	if err := validBranch(base); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	from := pr.base()
+	pr.baseRef, pr.updated = base, s.now()
+	s.mu.Unlock()
+	ev := s.pullEvent(context.Background(), rp, pr, "edited", user, func(e *github.PullRequestEvent) {
+		e.Changes = &github.EditChange{Base: &github.EditBase{Ref: &github.EditRef{From: ptr(from)}}}
+	})
+	s.hooks.deliverNow([]pendingEvent{ev})
+	return nil
+}
+
 // ClosePullRequest closes without merging and delivers "closed".
 func (s *Server) ClosePullRequest(owner, name string, number int, user string) error {
 	return s.setState(owner, name, number, user, "closed")

@@ -121,14 +121,18 @@ type repo struct {
 }
 
 type pull struct {
-	id                     int64
-	number                 int
-	author, title, body    string
-	branch                 string
-	state                  string
-	created, updated       time.Time
-	closedAt, mergedAt     time.Time
-	closedBy               string
+	id                  int64
+	number              int
+	author, title, body string
+	branch              string
+	state               string
+	created, updated    time.Time
+	closedAt, mergedAt  time.Time
+	closedBy            string
+	// baseRef is the branch the pull request says it targets; "" is main.
+	// Only what GitHub reports changes (RetargetPullRequest): diffs and
+	// merges are against main.
+	baseRef                string
 	merged                 bool
 	mergedBy, mergeCommit  string
 	headAtMerge, baseAtMrg string
@@ -546,4 +550,12 @@ func sortedKeys[V any](m map[string]V) []string {
 // RepoDir returns the bare git repository behind owner/name, for `git clone`.
 func (s *Server) RepoDir(owner, name string) string {
 	return filepath.Join(s.opts.Dir, owner, name+".git")
+}
+
+// base is the branch the pull request targets.
+func (pr *pull) base() string {
+	if pr.baseRef == "" {
+		return "main"
+	}
+	return pr.baseRef
 }
