@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/githubemu"
 	"github.com/jit-access/jit/notify"
 	"github.com/jit-access/jit/sandbox"
@@ -183,5 +184,50 @@ func TestScheduledStart(t *testing.T) {
 	wantState(t, s, "failure", "failure", "jit:invalid")
 	if !strings.Contains(s.validateSummary, "start_at") {
 		t.Fatalf("the validation does not explain the start_at problem:\n%s", s.validateSummary)
+	}
+}
+
+func TestSweepEscalatesThenClosesStaleRequests(t *testing.T) {
+	w := newWorld(t, false)
+	ctx := context.Background()
+	stale := open(t, w, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/stale.yaml": standardRequest})
+	approved := open(t, w, "carol", "carol/ok", map[string]string{"requests/payments-prod/ok.yaml": strings.Replace(standardRequest, "INC-1234", "INC-1235", 1)})
+	review(t, w, approved, "alice", "APPROVED", "ok")
+	repoRef := app.Repo{Owner: org, Name: repo}
+
+	// Nothing is due yet.
+	res, err := w.App.Sweep(ctx, w.InstallationID, repoRef)
+	if err != nil || len(res.Escalated)+len(res.Closed) != 0 {
+		t.Fatalf("early sweep: %+v, %v", res, err)
+	}
+	// After escalate_after (1h) the admins are asked too, once.
+	w.Clock.Advance(time.Hour + time.Minute)
+	res, err = w.App.Sweep(ctx, w.InstallationID, repoRef)
+	if err != nil || len(res.Escalated) != 1 || res.Escalated[0] != stale {
+		t.Fatalf("sweep after 1h: %+v, %v", res, err)
+	}
+	if _, teams, _ := w.GitHub.RequestedReviewers(org, repo, stale); !contains(teams, "sso-admins") {
+		t.Fatalf("the admins were not asked after escalate_after: %v", teams)
+	}
+	if res, _ = w.App.Sweep(ctx, w.InstallationID, repoRef); len(res.Escalated) != 0 {
+		t.Fatalf("escalated twice: %+v", res)
+	}
+	// After request_ttl (24h) the unapproved request is closed; the
+	// approved one is left for its requester to merge.
+	w.Clock.Advance(24 * time.Hour)
+	res, err = w.App.Sweep(ctx, w.InstallationID, repoRef)
+	if err != nil || len(res.Closed) != 1 || res.Closed[0] != stale {
+		t.Fatalf("sweep after the ttl: %+v, %v", res, err)
+	}
+	pr, err := w.GitHub.PullRequest(org, repo, stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, _ := w.GitHub.Labels(org, repo, stale)
+	if pr.GetState() != "closed" || !contains(labels, "jit:expired") {
+		t.Fatalf("stale request: state %s labels %v", pr.GetState(), labels)
+	}
+	if pr, _ := w.GitHub.PullRequest(org, repo, approved); pr.GetState() != "open" {
+		t.Fatalf("the approved request was closed by the sweep")
 	}
 }
