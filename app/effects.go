@@ -204,25 +204,10 @@ func requestSummary(f *schema.RequestFile) string {
 	fmt.Fprintf(&b, "| Duration | %s |\n", markdown.Code(r.Duration))
 	fmt.Fprintf(&b, "| Justification | %s |\n", markdown.Text(r.Justification))
 	if r.CustomPermissionSet != nil && r.CustomPermissionSet.InlinePolicy != "" {
-		fence := codeFence(r.CustomPermissionSet.InlinePolicy)
+		fence := markdown.Fence(r.CustomPermissionSet.InlinePolicy)
 		fmt.Fprintf(&b, "\n%sjson\n%s\n%s\n", fence, r.CustomPermissionSet.InlinePolicy, fence)
 	}
 	return b.String()
-}
-
-// codeFence returns a fence longer than any run of backticks in s, so that
-// a policy cannot close its code block early.
-func codeFence(s string) string {
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
 }
 
 func approvalCheck(a *assessment) CheckRun {

@@ -16,16 +16,7 @@ const MaxQuote = 300
 // characters, fenced with more backticks than any run inside it.
 func Code(s string) string {
 	s = oneLine(s)
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
+	fence := strings.Repeat("`", longestBackticks(s)+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		s = " " + s + " "
 	}
@@ -57,4 +48,23 @@ func oneLine(s string) string {
 		s = string([]rune(s)[:MaxQuote]) + "…"
 	}
 	return s
+}
+
+// Fence returns a code block fence longer than any run of backticks in s,
+// so that s cannot close its code block early.
+func Fence(s string) string {
+	return strings.Repeat("`", max(3, longestBackticks(s)+1))
+}
+
+func longestBackticks(s string) int {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
 }

@@ -29,3 +29,11 @@ func TestCode(t *testing.T) {
 		}
 	}
 }
+
+func TestFence(t *testing.T) {
+	for in, want := range map[string]string{`{"a":1}`: "```", "a````b": "`````"} {
+		if got := Fence(in); got != want {
+			t.Errorf("Fence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
