@@ -58,13 +58,13 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/app"
-	"github.com/jit-access/jit/approval"
-	"github.com/jit-access/jit/change"
-	"github.com/jit-access/jit/clock"
-	"github.com/jit-access/jit/identitycenter"
-	"github.com/jit-access/jit/ledger"
-	"github.com/jit-access/jit/lifecycle"
-	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/internal/notify"
 )
 
 // IdentityCenter lists the calls the reconcile makes to IAM Identity Center;

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jit-access/jit/identitycenter"
-	"github.com/jit-access/jit/ledger"
-	"github.com/jit-access/jit/lifecycle"
-	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/app"
-	"github.com/jit-access/jit/approval"
-	"github.com/jit-access/jit/change"
-	"github.com/jit-access/jit/ledger"
-	"github.com/jit-access/jit/owners"
+	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/identitycenter/idcemu"
-	"github.com/jit-access/jit/ledger"
+	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/ledger"
 )
 
 // timedLedger measures the time spent committing.

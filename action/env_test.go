@@ -24,11 +24,11 @@ import (
 
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/app"
-	"github.com/jit-access/jit/clock"
-	"github.com/jit-access/jit/githubemu"
-	"github.com/jit-access/jit/identitycenter"
-	"github.com/jit-access/jit/identitycenter/idcemu"
-	"github.com/jit-access/jit/ledger"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -7,8 +7,8 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/app"
-	"github.com/jit-access/jit/approval"
-	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/change"
 )
 
 // NewGitHub builds the GitHub facts source for repo on a go-github client

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jit-access/jit/lifecycle"
-	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/schema"
 )
 

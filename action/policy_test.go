@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/schema"
 )
 

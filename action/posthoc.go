@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/app"
-	"github.com/jit-access/jit/approval"
-	"github.com/jit-access/jit/ledger"
-	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/githubemu"
-	"github.com/jit-access/jit/identitycenter"
-	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/schema"
 )
 

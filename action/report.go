@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/internal/lifecycle"
 )
 
 // Entry is one grant in a Report.

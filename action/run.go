@@ -10,11 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jit-access/jit/identitycenter"
-	"github.com/jit-access/jit/ledger"
-	"github.com/jit-access/jit/lifecycle"
-	"github.com/jit-access/jit/notify"
-	"github.com/jit-access/jit/owners"
+	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/internal/notify"
+	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/jit-access/jit/githubemu"
-	"github.com/jit-access/jit/sandbox"
+	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/sandbox"
 )
 
 const (

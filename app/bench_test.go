@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jit-access/jit/sandbox"
+	"github.com/jit-access/jit/internal/sandbox"
 )
 
 // eventBodies opens a request PR and returns the payloads GitHub sent for

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jit-access/jit/approval"
-	"github.com/jit-access/jit/markdown"
+	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/markdown"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -10,10 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jit-access/jit/approval"
-	"github.com/jit-access/jit/change"
-	"github.com/jit-access/jit/clock"
-	"github.com/jit-access/jit/owners"
+	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
 

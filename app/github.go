@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/jit-access/jit/approval"
-	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/change"
 )
 
 // Repo names a repository.

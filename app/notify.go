@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/jit-access/jit/approval"
-	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/notify"
 )
 
 // notifyTimeout bounds one notification with its retries.

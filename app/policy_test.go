@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/app"
-	"github.com/jit-access/jit/githubemu"
-	"github.com/jit-access/jit/notify"
-	"github.com/jit-access/jit/sandbox"
+	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/notify"
+	"github.com/jit-access/jit/internal/sandbox"
 )
 
 // The template config (.github/jit.yaml) the sandbox world starts from has

@@ -15,8 +15,8 @@ import (
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 
-	"github.com/jit-access/jit/clock"
-	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/notify"
 )
 
 // DefaultMaxBodyBytes caps a webhook body; GitHub caps payloads at 25 MB and

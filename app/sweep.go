@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/jit-access/jit/approval"
+	"github.com/jit-access/jit/internal/approval"
 )
 
 // Labels the sweep sets.

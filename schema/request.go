@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/jit-access/jit/iampolicy"
+	"github.com/jit-access/jit/internal/iampolicy"
 )
 
 // Limits of AWS and of jit that the schema cannot state.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/jit-access/jit/audit"
+	"github.com/jit-access/jit/internal/audit"
 )
 
 func newAuditCmd() *cobra.Command {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/jit-access/jit/sandbox"
+	"github.com/jit-access/jit/internal/sandbox"
 )
 
 func TestAuditCommand(t *testing.T) {

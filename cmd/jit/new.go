@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
-	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -22,10 +22,10 @@ import (
 
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/app"
-	"github.com/jit-access/jit/clock"
-	"github.com/jit-access/jit/identitycenter"
-	"github.com/jit-access/jit/ledger"
-	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -22,8 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/jit-access/jit/githubemu"
-	"github.com/jit-access/jit/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 )
 
 // TestReconcileCommandInActions runs `jit reconcile` as the Action does,

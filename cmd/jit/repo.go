@@ -14,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jit-access/jit/owners"
+	"github.com/jit-access/jit/internal/owners"
 
-	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/schema"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/jit-access/jit/change"
+	"github.com/jit-access/jit/internal/change"
 )
 
 // testConfig is a small access repository configuration: payments-prod has

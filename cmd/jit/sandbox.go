@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/jit-access/jit/sandbox"
+	"github.com/jit-access/jit/internal/sandbox"
 )
 
 func newSandboxCmd() *cobra.Command {

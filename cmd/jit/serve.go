@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/app"
-	"github.com/jit-access/jit/notify"
+	"github.com/jit-access/jit/internal/notify"
 )
 
 // appFlags are the GitHub App credentials shared by serve and sweep. Each

@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/jit-access/jit/ledger"
-	"github.com/jit-access/jit/lifecycle"
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/lifecycle"
 )
 
 func newStatusCmd() *cobra.Command {

@@ -17,8 +17,8 @@ import (
 	"github.com/sethvargo/go-githubactions"
 	"github.com/spf13/cobra"
 
-	"github.com/jit-access/jit/change"
-	"github.com/jit-access/jit/owners"
+	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
 

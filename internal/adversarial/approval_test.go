@@ -1,0 +1,208 @@
+package adversarial_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/internal/githubemu"
+)
+
+const reqPath = "requests/payments-prod/inc-1234.yaml"
+
+// Attack: alice owns payments-prod and approves her own request (GitHub
+// refuses this, but a misconfigured GitHub Enterprise or a future API change
+// must not be what stands between alice and production).
+func TestSelfApprovalNeverCounts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, true)
+	n := open(t, w, "alice", "alice/self", map[string]string{reqPath: standardRequest})
+	review(t, w, n, "alice", "APPROVED", "lgtm")
+	s := state(t, w, n)
+	notApproved(t, s)
+	if !strings.Contains(s.sticky, "alice") {
+		t.Errorf("the sticky comment does not list alice's ignored review:\n%s", s.sticky)
+	}
+	// Her approval as an admin-team member would not count either: bob's
+	// does, showing the request itself was approvable.
+	review(t, w, n, "bob", "APPROVED", "ok")
+	approved(t, state(t, w, n))
+}
+
+// Attack: an owner pushes a commit to the requester's branch (or commits it
+// through someone else's push as committer) and then approves: the person
+// who wrote part of the change must not be its approver.
+func TestApprovalByCommitAuthorOrCommitterNeverCounts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name              string
+		author, committer string
+	}{
+		{"author", "alice", "octocat"},
+		{"committer", "octocat", "alice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, false)
+			n := open(t, w, "octocat", "octocat/co", map[string]string{reqPath: standardRequest})
+			push(t, w, n, githubemu.Commit{Author: tc.author, Committer: tc.committer,
+				Files: map[string][]byte{reqPath: []byte(withDuration("2h"))}})
+			review(t, w, n, "alice", "APPROVED", "ok")
+			s := state(t, w, n)
+			notApproved(t, s)
+			if !strings.Contains(s.sticky, "alice") {
+				t.Errorf("the sticky comment does not say why alice's review was ignored:\n%s", s.sticky)
+			}
+			// An SSO admin who took no part may approve.
+			review(t, w, n, "bob", "APPROVED", "ok")
+			approved(t, state(t, w, n))
+		})
+	}
+}
+
+// Attack: get a short request approved, then push a longer duration and
+// merge on the old approval.
+func TestPushAfterApprovalRaisingDurationSendsBack(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	if err := w.GitHub.SetRequiredChecks(org, repo, "jit/approval"); err != nil {
+		t.Fatal(err)
+	}
+	n := open(t, w, "octocat", "octocat/raise", map[string]string{reqPath: withDuration("1h")})
+	review(t, w, n, "alice", "APPROVED", "1h is fine")
+	approved(t, state(t, w, n))
+
+	push(t, w, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
+	s := state(t, w, n)
+	notApproved(t, s)
+	if !hasLabel(s, "jit:pending-owner") {
+		t.Errorf("labels %v, want jit:pending-owner after the push", s.labels)
+	}
+	// Branch protection refuses the merge: the approval check on the new
+	// head is not green.
+	if _, err := w.GitHub.MergeProtected(org, repo, n, "octocat"); err == nil {
+		t.Fatal("UNSAFE: the pull request merged on an approval of an older commit")
+	}
+}
+
+// Attack: push, then have the reviewer approve the older (harmless) commit
+// through the API with commit_id set to it.
+func TestApprovalOfAnOldCommitNeverCounts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/old", map[string]string{reqPath: withDuration("1h")})
+	old := state(t, w, n).head
+	push(t, w, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
+
+	c := userClient(t, w, "alice")
+	_, _, err := c.PullRequests.CreateReview(context.Background(), org, repo, n, &github.PullRequestReviewRequest{
+		CommitID: github.String(old), Event: github.String("APPROVE"), Body: github.String("the 1h one is fine"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
+	s := state(t, w, n)
+	notApproved(t, s)
+	if !strings.Contains(s.sticky, "older commit") {
+		t.Errorf("the sticky comment does not say the approval was of an older commit:\n%s", s.sticky)
+	}
+}
+
+// Attack: one owner objects, the requester finds a friendlier owner. A
+// request for changes by an eligible reviewer blocks until withdrawn.
+func TestChangesRequestedBlocksLaterApprovalUntilWithdrawn(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	// payments-staging is owned by @acme/payments-team (carol) and
+	// @acme/payments-leads (alice).
+	path := "requests/payments-staging/load.yaml"
+	n := open(t, w, "octocat", "octocat/cr", map[string]string{path: strings.Replace(standardRequest, "payments-prod", "payments-staging", 1)})
+	carol := review(t, w, n, "carol", "CHANGES_REQUESTED", "not during the freeze")
+	review(t, w, n, "alice", "APPROVED", "fine by me")
+	s := state(t, w, n)
+	notApproved(t, s)
+	if !hasLabel(s, "jit:rejected") {
+		t.Errorf("labels %v, want jit:rejected while carol's request for changes stands", s.labels)
+	}
+	// A push does not wash the objection away either.
+	push(t, w, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{path: []byte(strings.Replace(withDuration("2h"), "payments-prod", "payments-staging", 1))}})
+	review(t, w, n, "alice", "APPROVED", "still fine")
+	notApproved(t, state(t, w, n))
+
+	// Withdrawn (dismissed): alice's approval of the head now counts.
+	if err := w.GitHub.DismissReview(org, repo, n, carol, "bob", "freeze is over"); err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
+	approved(t, state(t, w, n))
+}
+
+// Attack: an approver (or someone editing their review) writes a longer
+// duration into the review than the request asked for.
+func TestApprovalDirectiveNeverLengthens(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/len", map[string]string{reqPath: withDuration("4h")})
+	review(t, w, n, "alice", "APPROVED", "ok\njit: duration 1w")
+	s := state(t, w, n)
+	approved(t, s) // the approval still counts, at the requested duration
+	if !strings.Contains(s.approvalSummary, "**Access duration:** `4h`") {
+		t.Errorf("approval summary does not keep the duration at 4h:\n%s", s.approvalSummary)
+	}
+	if strings.Contains(s.approvalSummary, "`1w` (requested") {
+		t.Errorf("UNSAFE: the duration was lengthened:\n%s", s.approvalSummary)
+	}
+	if !strings.Contains(s.approvalSummary, "jit: duration 1w") {
+		t.Errorf("the ignored directive is not shown:\n%s", s.approvalSummary)
+	}
+}
+
+// Attack: the PR author is mallory, who has no Identity Center user in the
+// config; or a request names someone else as the user to grant.
+func TestRequesterCannotNameAnotherUser(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	t.Run("unknown key", func(t *testing.T) {
+		for _, key := range []string{"requester", "user", "user_name", "principal"} {
+			body := standardRequest + key + ": alice\n"
+			n := open(t, w, "octocat", "octocat/"+key, map[string]string{"requests/payments-prod/" + key + ".yaml": body})
+			review(t, w, n, "alice", "APPROVED", "ok")
+			s := state(t, w, n)
+			notApproved(t, s)
+			if s.validate != "failure" || !annotated(s, 6, key) {
+				t.Errorf("%s: validate=%q, want failure with an annotation on line 6 naming %q: %v", key, s.validate, key, annotationTexts(s))
+			}
+		}
+	})
+	t.Run("author not in users", func(t *testing.T) {
+		n := open(t, w, "mallory", "mallory/x", map[string]string{"requests/payments-prod/mallory.yaml": standardRequest})
+		review(t, w, n, "alice", "APPROVED", "ok")
+		review(t, w, n, "bob", "APPROVED", "ok")
+		s := state(t, w, n)
+		notApproved(t, s)
+		if s.validate != "failure" || !strings.Contains(s.validateSummary, "mallory") {
+			t.Errorf("validate=%q, want a failure naming mallory:\n%s", s.validate, s.validateSummary)
+		}
+	})
+}
+
+// annotated reports whether a failure annotation sits on line and mentions
+// word.
+func annotated(s prState, line int, word string) bool {
+	for _, a := range s.annotations {
+		if a.GetStartLine() == line && a.GetAnnotationLevel() == "failure" && strings.Contains(a.GetMessage(), word) {
+			return true
+		}
+	}
+	return false
+}
+
+func annotationTexts(s prState) []string {
+	var out []string
+	for _, a := range s.annotations {
+		out = append(out, a.GetPath()+":"+itoa(a.GetStartLine())+": "+a.GetAnnotationLevel()+": "+a.GetMessage())
+	}
+	return out
+}

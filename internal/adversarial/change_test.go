@@ -1,0 +1,230 @@
+package adversarial_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/githubemu"
+)
+
+// Attack: slip a change to the rules, the owners or the workflows into a
+// request pull request, so that the account owner's approval of "my access
+// request" also approves the change. It is an admin change: owners never
+// pass it; rules are read from main, so the PR cannot make itself an owner.
+func TestRequestPlusRulesChangeNeedsAdmin(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	for _, extra := range []struct{ path, content string }{
+		{".github/jit.yaml", "version: 1\nadmins: [\"@octocat\"]\n"},
+		{".github/CODEOWNERS", "* @octocat\n/requests/payments-prod/ @carol\n"},
+		{"CODEOWNERS", "* @carol\n"},
+		{".github/workflows/reconcile.yml", "on: push\njobs: {}\n"},
+		{".github/workflows/new.yml", "on: pull_request_target\njobs: {}\n"},
+		{"schema/request.schema.json", "{}\n"},
+	} {
+		t.Run(extra.path, func(t *testing.T) {
+			branch := "octocat/" + strings.NewReplacer("/", "-", ".", "-").Replace(extra.path)
+			n := open(t, w, "octocat", branch, map[string]string{reqPath: standardRequest, extra.path: extra.content})
+			s := state(t, w, n)
+			notApproved(t, s)
+			if !strings.Contains(s.validateSummary, "not a plain access request") {
+				t.Errorf("validate summary does not say it is not a request:\n%s", s.validateSummary)
+			}
+			if s.validate == "success" {
+				t.Errorf("jit/validate is green on an admin change")
+			}
+			// The account's owner, and the owner the PR tries to install.
+			review(t, w, n, "alice", "APPROVED", "ok")
+			review(t, w, n, "carol", "APPROVED", "ok")
+			notApproved(t, state(t, w, n))
+			if hasLabel(state(t, w, n), "jit:pending-owner") {
+				t.Errorf("an admin change is labelled as waiting for an owner")
+			}
+		})
+	}
+}
+
+// mergedRequest puts a request that has already been granted on main, as
+// the reconcile Action leaves it.
+func mergedRequest(t *testing.T, w *githubemu.Server, path string) {
+	t.Helper()
+	body := standardRequest + `status:
+  state: active
+  pull_request: 7
+  requester: octocat
+  duration: 4h
+  approvals: [{by: alice, stage: owner, at: 2026-11-23T10:02:11Z, note: ok}]
+  activated_at: 2026-11-23T10:05:40Z
+  expires_at: 2026-11-23T14:05:40Z
+`
+	if _, err := w.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Files: map[string][]byte{path: []byte(body)}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Attack: extend (or hide) a grant by editing, renaming or deleting a merged
+// request file. The ledger is append-only: validation fails, so not even an
+// SSO admin's approval makes the PR mergeable.
+func TestRewritingAMergedRequestIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	const merged = "requests/payments-prod/granted.yaml"
+	mergedRequest(t, w.GitHub, merged)
+	old, _ := mainFile(t, w, merged)
+	for _, tc := range []struct {
+		name  string
+		files map[string][]byte
+	}{
+		{"edit duration", map[string][]byte{merged: []byte(strings.Replace(old, "duration: 4h\njustification", "duration: 1w\njustification", 1))}},
+		{"edit expiry", map[string][]byte{merged: []byte(strings.Replace(old, "expires_at: 2026-11-23T14:05:40Z", "expires_at: 2027-11-23T14:05:40Z", 1))}},
+		{"drop status", map[string][]byte{merged: []byte(standardRequest)}},
+		{"rename", map[string][]byte{merged: nil, "requests/payments-prod/granted-again.yaml": []byte(old)}},
+		{"rename stripped", map[string][]byte{merged: nil, "requests/payments-prod/granted-again.yaml": []byte(standardRequest)}},
+		{"delete", map[string][]byte{merged: nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := w.GitHub.OpenPullRequest(org, repo, "octocat", "octocat/"+strings.ReplaceAll(tc.name, " ", "-"), "extend", tc.files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertDelivered(t, w)
+			s := state(t, w, n)
+			notApproved(t, s)
+			if s.validate != "failure" {
+				t.Errorf("jit/validate = %q, want failure for a rewrite of a merged request\n%s", s.validate, s.validateSummary)
+			}
+			review(t, w, n, "alice", "APPROVED", "ok")
+			review(t, w, n, "bob", "APPROVED", "ok")
+			notApproved(t, state(t, w, n))
+		})
+	}
+}
+
+// Attack: a symlink as the request file points the validator at a file
+// that validates (or at something outside the repository), while the
+// ledger would hold only a link.
+func TestSymlinkAsRequestFile(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	const target = "requests/payments-staging/ok.yaml"
+	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Files: map[string][]byte{
+		target: []byte(strings.Replace(standardRequest, "payments-prod", "payments-staging", 1)),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []string{"../payments-staging/ok.yaml", "/etc/passwd", "../../.github/jit.yaml"} {
+		t.Run(link, func(t *testing.T) {
+			n := openWith(t, w, "octocat", "octocat/link"+itoa(len(link)), githubemu.Commit{
+				Files: map[string][]byte{reqPath: []byte(link)},
+				Modes: map[string]string{reqPath: "120000"},
+			})
+			s := state(t, w, n)
+			notApproved(t, s)
+			if s.validate != "failure" || !strings.Contains(s.validateSummary, "symbolic link") {
+				t.Errorf("jit/validate = %q, want failure naming the symbolic link:\n%s", s.validate, s.validateSummary)
+			}
+			review(t, w, n, "alice", "APPROVED", "ok")
+			review(t, w, n, "bob", "APPROVED", "ok")
+			notApproved(t, state(t, w, n))
+		})
+	}
+}
+
+// Attack: a submodule (gitlink) at the request path. The GitHub emulator's
+// drivers cannot write one, so the branch is force-pushed with git itself,
+// as the attacker would.
+func TestSubmoduleAsRequestFile(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/sub", map[string]string{reqPath: standardRequest})
+	approvedBefore := state(t, w, n)
+	if approvedBefore.validate != "success" {
+		t.Fatalf("setup: the plain request is not valid: %s", approvedBefore.validateSummary)
+	}
+	dir := w.GitHub.RepoDir(org, repo)
+	mainSHA, err := w.GitHub.MainSHA(org, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A tree of main plus a gitlink at reqPath, committed on the PR branch.
+	git := func(env []string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(cmd.Environ(), "GIT_AUTHOR_NAME=octocat", "GIT_AUTHOR_EMAIL=octocat@acme.example",
+			"GIT_COMMITTER_NAME=octocat", "GIT_COMMITTER_EMAIL=octocat@acme.example")
+		cmd.Env = append(cmd.Env, env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	idx := []string{"GIT_INDEX_FILE=" + t.TempDir() + "/index"}
+	git(idx, "read-tree", mainSHA)
+	git(idx, "update-index", "--add", "--cacheinfo", "160000,"+mainSHA+","+reqPath)
+	tree := git(idx, "write-tree")
+	commit := git(nil, "commit-tree", tree, "-p", mainSHA, "-m", "request access")
+	git(nil, "update-ref", "refs/heads/octocat/sub", commit)
+
+	// GitHub would deliver "synchronize"; ask the App to look again.
+	comment(t, w, n, "octocat", "/jit recheck")
+	s := state(t, w, n)
+	if s.head != commit {
+		t.Fatalf("setup: head %s, want the force-pushed %s", s.head, commit)
+	}
+	notApproved(t, s)
+	if s.validate != "failure" || !strings.Contains(s.validateSummary, "submodule") {
+		t.Errorf("jit/validate = %q, want failure naming the submodule:\n%s", s.validate, s.validateSummary)
+	}
+	review(t, w, n, "alice", "APPROVED", "ok")
+	review(t, w, n, "bob", "APPROVED", "ok")
+	notApproved(t, state(t, w, n))
+
+	// The rule itself, as `jit validate` uses it from git diff --raw.
+	r := change.Classify([]change.File{{Path: reqPath, Status: change.Added, Mode: change.ModeSubmodule}})
+	if r.Request || len(r.Forbidden) == 0 {
+		t.Errorf("change.Classify(submodule) = %+v, want a forbidden non-request", r)
+	}
+}
+
+// Attack: a CODEOWNERS on main with an invalid line. GitHub skips the line
+// and carries on, which could hand the path to an earlier, broader rule;
+// jit must fail closed: only SSO admins approve.
+func TestInvalidCodeownersFailsClosed(t *testing.T) {
+	t.Parallel()
+	for name, codeowners := range map[string]string{
+		"inline comment": "* @acme/sso-admins\n/requests/payments-prod/ @acme/payments-leads # the leads\n",
+		"negation":       "* @acme/payments-leads\n!/requests/payments-prod/ @acme/sso-admins\n",
+		"bad owner":      "* @acme/payments-leads\n/requests/payments-prod/ acme-sso-admins\n",
+		"bracket":        "* @acme/payments-leads\n/requests/payments-[a-z]rod/ @acme/sso-admins\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, false)
+			if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob",
+				Files: map[string][]byte{".github/CODEOWNERS": []byte(codeowners)}}); err != nil {
+				t.Fatal(err)
+			}
+			n := open(t, w, "octocat", "octocat/co", map[string]string{reqPath: standardRequest})
+			review(t, w, n, "alice", "APPROVED", "I lead payments")
+			s := state(t, w, n)
+			notApproved(t, s)
+			if !strings.Contains(s.sticky, "CODEOWNERS") {
+				t.Errorf("the sticky comment does not say CODEOWNERS is unusable:\n%s", s.sticky)
+			}
+			review(t, w, n, "bob", "APPROVED", "admin ok")
+			approved(t, state(t, w, n))
+		})
+	}
+	t.Run("missing", func(t *testing.T) {
+		w := newWorld(t, false)
+		if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob",
+			Files: map[string][]byte{".github/CODEOWNERS": nil}}); err != nil {
+			t.Fatal(err)
+		}
+		n := open(t, w, "octocat", "octocat/co", map[string]string{reqPath: standardRequest})
+		review(t, w, n, "alice", "APPROVED", "I lead payments")
+		notApproved(t, state(t, w, n))
+	})
+}

@@ -1,0 +1,160 @@
+package approval
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jit-access/jit/internal/markdown"
+	"github.com/jit-access/jit/schema"
+)
+
+// Explain renders a Decision as markdown for the App's sticky pull request
+// comment: the state, who must review next, the effective duration, the
+// approvals and requests for changes with their notes, and every review and
+// directive that did not count, with the reason.
+//
+// The comment is edited on every event, so it never @-mentions anyone (the
+// review requests notify reviewers): logins and everything quoted from
+// reviews are in code spans, and plain text has its "@" defused. Quoted text
+// cannot inject markdown or HTML.
+func Explain(d Decision) string {
+	var b strings.Builder
+	heading := title(d.State)
+	if d.Emergency && d.State == StateApproved {
+		heading = "approved as emergency access"
+	}
+	fmt.Fprintf(&b, "### jit: %s\n\n", heading)
+	if d.Reason != "" {
+		b.WriteString(markdown.Text(d.Reason) + "\n\n")
+	}
+	labels := d.Labels()
+	if len(labels) == 0 {
+		labels = []string{d.Label()}
+	}
+	fmt.Fprintf(&b, "- **State:** %s\n", codes(labels))
+	if d.HeadSHA != "" {
+		fmt.Fprintf(&b, "- **Commit:** %s (only reviews of this commit count)\n", markdown.Code(short(d.HeadSHA)))
+	}
+	if len(d.NextReviewers) > 0 {
+		fmt.Fprintf(&b, "- **Next to review:** %s\n", codes(d.NextReviewers))
+	}
+	if d.Kind != KindAdminChange && d.RequestedDuration > 0 {
+		if d.EffectiveDuration > 0 && d.EffectiveDuration < d.RequestedDuration {
+			fmt.Fprintf(&b, "- **Access duration:** %s (requested %s, shortened by an approver)\n",
+				markdown.Code(schema.FormatDuration(d.EffectiveDuration)), markdown.Code(schema.FormatDuration(d.RequestedDuration)))
+		} else {
+			fmt.Fprintf(&b, "- **Access duration:** %s\n", markdown.Code(schema.FormatDuration(d.RequestedDuration)))
+		}
+	}
+
+	if d.Emergency {
+		if reviews := PostHocReviews(d); len(reviews) > 0 {
+			fmt.Fprintf(&b, "- **Emergency access:** reviewed after the fact by %s\n", markdown.Code("@"+reviews[0].By))
+		} else {
+			b.WriteString("- **Emergency access:** not yet reviewed after the fact by an owner or SSO admin\n")
+		}
+	}
+
+	if len(d.Approvals) > 0 {
+		b.WriteString("\n#### Approvals that count\n\n")
+		for _, a := range d.Approvals {
+			fmt.Fprintf(&b, "- %s, %s stage", markdown.Code(approverName(a)), a.Stage)
+			if a.As != "" && !strings.EqualFold(a.As, "@"+a.By) {
+				fmt.Fprintf(&b, " (as %s)", markdown.Code(a.As))
+			}
+			fmt.Fprintf(&b, ", %s", when(a.At))
+			if a.Duration > 0 {
+				fmt.Fprintf(&b, ", shortened to %s", markdown.Code(schema.FormatDuration(a.Duration)))
+			}
+			if a.Note != "" {
+				fmt.Fprintf(&b, ": %s", markdown.Code(a.Note))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(d.AutoApproveMisses) > 0 {
+		b.WriteString("\n#### Auto-approval rules that did not match\n\n")
+		for _, m := range d.AutoApproveMisses {
+			fmt.Fprintf(&b, "- %s: %s\n", markdown.Code(m.Rule), markdown.Text(m.Reason))
+		}
+	}
+	if len(d.Rejections) > 0 {
+		b.WriteString("\n#### Changes requested\n\n")
+		for _, r := range d.Rejections {
+			fmt.Fprintf(&b, "- %s", markdown.Code("@"+r.By))
+			if r.As != "" && !strings.EqualFold(r.As, "@"+r.By) {
+				fmt.Fprintf(&b, " (as %s)", markdown.Code(r.As))
+			}
+			fmt.Fprintf(&b, ", %s on %s", when(r.At), markdown.Code(short(r.CommitID)))
+			if r.Note != "" {
+				fmt.Fprintf(&b, ": %s", markdown.Code(r.Note))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(d.Ignored) > 0 {
+		b.WriteString("\n#### Reviews that do not count\n\n")
+		for _, ig := range d.Ignored {
+			who := "(deleted account)"
+			if ig.Review.User != "" {
+				who = "@" + ig.Review.User
+			}
+			fmt.Fprintf(&b, "- %s, %s", markdown.Code(who), strings.ToLower(strings.ReplaceAll(ig.Review.State, "_", " ")))
+			if !ig.Review.SubmittedAt.IsZero() {
+				fmt.Fprintf(&b, " %s", when(ig.Review.SubmittedAt))
+			}
+			fmt.Fprintf(&b, ": %s\n", markdown.Text(ig.Reason))
+		}
+	}
+	if len(d.IgnoredDirectives) > 0 {
+		b.WriteString("\n#### Directives that had no effect\n\n")
+		for _, ig := range d.IgnoredDirectives {
+			fmt.Fprintf(&b, "- %s wrote %s: %s\n", markdown.Code("@"+ig.By), markdown.Code(ig.Line), markdown.Text(ig.Reason))
+		}
+	}
+	if len(d.Warnings) > 0 {
+		b.WriteString("\n#### Warnings\n\n")
+		for _, w := range d.Warnings {
+			fmt.Fprintf(&b, "- %s\n", markdown.Text(w))
+		}
+	}
+	return b.String()
+}
+
+// approverName is how an approver is shown: @login for a reviewer, the
+// rule's name for a rule.
+func approverName(a Approval) string {
+	if a.Stage == StageAuto || a.Stage == StageEmergency {
+		return a.By
+	}
+	return "@" + a.By
+}
+
+func title(s State) string {
+	switch s {
+	case StateInvalid:
+		return "invalid request"
+	case StatePendingOwner:
+		return "waiting for an owner"
+	case StatePendingAdmin:
+		return "waiting for an SSO admin"
+	case StateApproved:
+		return "approved"
+	case StateRejected:
+		return "changes requested"
+	}
+	return "unknown state (not approved)"
+}
+
+func when(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
+}
+
+func codes(items []string) string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = markdown.Code(s)
+	}
+	return strings.Join(out, ", ")
+}

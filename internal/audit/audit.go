@@ -1,0 +1,532 @@
+// Package audit exports every request ever merged to main, with its
+// approvals and timings, from the access repository's git history: the
+// request files as they last stood, and the commits that added and changed
+// them. With access to GitHub it adds the requests that never merged, from
+// their pull requests: pending, rejected, expired and withdrawn ones.
+package audit
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/schema"
+)
+
+// Filter selects records. Zero fields select everything.
+type Filter struct {
+	// Since and Until select requests whose life — from the merge to the
+	// end of the grant, or to now when it has not ended — overlaps
+	// [Since, Until]: an auditor asking about March sees a grant merged in
+	// February that was still active in March.
+	Since, Until time.Time
+	// Account matches the request's account as written (name or id),
+	// case-insensitively.
+	Account string
+	// User matches the requester's GitHub login, case-insensitively.
+	User string
+	// Ref is the history to read; empty means HEAD (a clone of main).
+	Ref string
+}
+
+// CustomSet describes a custom permission set without its policy text.
+type CustomSet struct {
+	Name            string   `json:"name"`
+	SessionDuration string   `json:"session_duration,omitempty"`
+	ManagedPolicies []string `json:"managed_policies,omitempty"`
+	// Inline is true when the request carries an inline policy.
+	Inline bool `json:"inline"`
+}
+
+// Event is one transition commit on main.
+type Event struct {
+	At     time.Time `json:"at"`
+	Event  string    `json:"event"`
+	Commit string    `json:"commit"`
+}
+
+// Record is one request file's history on main.
+type Record struct {
+	Path              string            `json:"path"`
+	Requester         string            `json:"requester,omitempty"`
+	Account           string            `json:"account"`
+	PermissionSet     string            `json:"permission_set,omitempty"`
+	CustomSet         *CustomSet        `json:"custom_permission_set,omitempty"`
+	RequestedDuration string            `json:"requested_duration"`
+	EffectiveDuration string            `json:"effective_duration"`
+	Justification     string            `json:"justification"`
+	PullRequest       int               `json:"pull_request,omitempty"`
+	Approvals         []schema.Approval `json:"approvals"`
+	// MergedAt is the committer date of the commit that added the file to
+	// main (the merge, squash or rebase commit), MergeCommit its SHA.
+	// Both are empty for a request that never merged.
+	MergedAt    time.Time  `json:"merged_at,omitzero"`
+	MergeCommit string     `json:"merge_commit,omitempty"`
+	ActivatedAt *time.Time `json:"activated_at,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	EndedAt     *time.Time `json:"ended_at,omitempty"`
+	// State is the grant's last recorded state, "pending" when the reconcile
+	// has not recorded anything yet.
+	State string `json:"state"`
+	// Why explains the state: the recorded reason, who revoked, or that
+	// the duration ran out.
+	Why string `json:"why,omitempty"`
+	// Events are the transition commits (those with a Jit-Event trailer),
+	// oldest first. The state above comes from the file, not from these.
+	Events []Event `json:"events,omitempty"`
+	// RemovedAt is set when the file was later deleted from main.
+	RemovedAt *time.Time `json:"removed_at,omitempty"`
+
+	// The fields below are set only for a request that never merged, read
+	// from its pull request (CollectPullRequests); git has no record of it.
+
+	// OpenedAt and ClosedAt are when the pull request was opened and closed.
+	OpenedAt *time.Time `json:"opened_at,omitempty"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+	// HeadCommit is the pull request's head, where the request was read.
+	HeadCommit string `json:"head_commit,omitempty"`
+	// Reviews are the decisions on the pull request, oldest first.
+	Reviews []Review `json:"reviews,omitempty"`
+}
+
+// StatePending is Record.State for a merged request with no status yet, and
+// for an open request pull request that nobody rejected (MergedAt is zero).
+const StatePending = "pending"
+
+// logFormat is one header per commit. Fields are separated by 0x1f; the
+// header ends at the NUL that -z puts after it, and the raw diff entries
+// follow, so no commit text can be mistaken for the diff.
+const logFormat = "%x1e%H%x1f%cI%x1f" +
+	"%(trailers:key=Jit-Event,valueonly,separator=%x1d)%x1f" +
+	"%(trailers:key=Jit-Pull-Request,valueonly,separator=%x1d)%x1f%s"
+
+// Collect reads the history of requests/ on main and returns one record per
+// request file, oldest merge first. It runs one `git log` for the whole
+// history and one `git cat-file --batch` for the files' last versions, the
+// two at once: the log runs newest first, so the first version of a file it
+// meets is the last one, which is read and decoded while git keeps walking.
+//
+// The log has no pathspec on purpose: limiting it to requests/ makes git
+// simplify history as well as diff each commit, which more than doubles its
+// time on a long history; the few commits outside requests/ are skipped
+// here instead.
+func Collect(ctx context.Context, repoDir string, f Filter) ([]Record, error) {
+	repo, err := ledger.Open(repoDir, ledger.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ref := f.Ref
+	if ref == "" {
+		ref = "HEAD"
+	}
+	if strings.HasPrefix(ref, "-") {
+		return nil, fmt.Errorf("ref %q: must not start with '-'", ref)
+	}
+	// A shallow clone (actions/checkout's default) would date every file
+	// at the cut-off commit: refuse rather than export wrong merge times.
+	shallow, err := repo.Git(ctx, "rev-parse", "--is-shallow-repository")
+	if err != nil {
+		return nil, fmt.Errorf("reading the history of %s/: %w", ledger.RequestsDir, err)
+	}
+	if strings.TrimSpace(string(shallow)) == "true" {
+		return nil, fmt.Errorf("the clone at %s is shallow, so its history is cut short: fetch all of it (git fetch --unshallow, or fetch-depth: 0 in actions/checkout)", repo.Dir())
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// The log parser sends (index, path) for each file version to read, in
+	// the order it sends the blob names; the cat-file callback pairs them up.
+	type want struct {
+		i    int
+		path string
+	}
+	type job struct {
+		want
+		data []byte
+	}
+	type result struct {
+		i int
+		r Record
+	}
+	names := make(chan string, 1024)
+	wants := make(chan want, 1<<16)
+	jobs := make(chan job, 256)
+	results := make(chan result, 256)
+
+	var objErr error
+	objDone := make(chan struct{})
+	go func() {
+		defer close(objDone)
+		defer close(jobs)
+		objErr = repo.ObjectStream(ctx, names, func(_ int, data []byte) error {
+			w, ok := <-wants
+			if !ok {
+				return errors.New("more objects than files asked for")
+			}
+			jobs <- job{w, data}
+			return nil
+		})
+		if objErr != nil {
+			cancel() // stops git log, whose parser would wait on wants
+		}
+		for range wants {
+		}
+	}()
+	var workers sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			// Decoding YAML is most of Collect's own time.
+			for j := range jobs {
+				req, err := ledger.DecodeRequest(j.path, j.data)
+				if err != nil {
+					// A file on main that no longer decodes is still an
+					// audit record: say so rather than drop it.
+					results <- result{j.i, Record{Path: j.path, State: "unreadable", Why: err.Error()}}
+					continue
+				}
+				results <- result{j.i, build(j.path, req)}
+			}
+		}()
+	}
+	built := map[int]Record{}
+	gathered := make(chan struct{})
+	go func() {
+		for r := range results {
+			built[r.i] = r.r
+		}
+		close(gathered)
+	}()
+
+	var hist []*history
+	logErr := repo.GitStream(ctx, func(out io.Reader) error {
+		var err error
+		hist, err = parseLog(bufio.NewReaderSize(out, 1<<16), func(i int, path, blob string) {
+			wants <- want{i, path}
+			names <- blob
+		})
+		return err
+	}, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",
+		"--raw", "--no-abbrev", "-z", "--format="+logFormat, ref)
+	close(names)
+	close(wants)
+	if logErr != nil {
+		cancel()
+	}
+	<-objDone
+	workers.Wait()
+	close(results)
+	<-gathered
+	if logErr != nil {
+		return nil, fmt.Errorf("reading the history of %s/: %w", ledger.RequestsDir, logErr)
+	}
+	if objErr != nil {
+		return nil, fmt.Errorf("reading request files: %w", objErr)
+	}
+
+	var selected []Record
+	for i, h := range hist {
+		r, ok := built[i]
+		if !ok {
+			return nil, fmt.Errorf("reading request files: %s was not read", h.path)
+		}
+		fill(&r, h)
+		if f.match(r) {
+			selected = append(selected, r)
+		}
+	}
+	sort.SliceStable(selected, func(i, j int) bool {
+		if !selected[i].MergedAt.Equal(selected[j].MergedAt) {
+			return selected[i].MergedAt.Before(selected[j].MergedAt)
+		}
+		return selected[i].Path < selected[j].Path
+	})
+	return selected, nil
+}
+
+// history is what the log says about one request file's life on main.
+type history struct {
+	path       string
+	added      time.Time
+	addCommit  string
+	addSubject string
+	removed    *time.Time
+	prTrailer  int
+	events     []Event // newest first while parsing, oldest first after
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLog reads `git log -z --raw` output, newest commit first, and returns
+// one history per life of a request file on main. read is called once per
+// history with the blob of the file's last content, as soon as it is known.
+func parseLog(r *bufio.Reader, read func(i int, path, blob string)) ([]*history, error) {
+	var hist []*history
+	open := map[string]int{}    // path -> history still being walked back to its add
+	pending := map[string]int{} // path -> history deleted at its end, last content not yet seen
+	for {
+		c, err := r.ReadByte()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c == '\n' {
+			continue
+		}
+		if c != 0x1e {
+			return nil, fmt.Errorf("unexpected git log output at byte %q", c)
+		}
+		header, err := r.ReadString(0)
+		if err != nil {
+			return nil, fmt.Errorf("truncated git log output: %w", err)
+		}
+		fields := strings.SplitN(strings.TrimSuffix(header, "\x00"), "\x1f", 5)
+		if len(fields) != 5 || !isSHA(fields[0]) {
+			return nil, fmt.Errorf("unexpected git log header %q", fields)
+		}
+		commit := fields[0]
+		at, err := time.Parse(time.RFC3339, fields[1])
+		if err != nil {
+			return nil, fmt.Errorf("commit %s: date %q: %w", commit, fields[1], err)
+		}
+		at = at.UTC()
+		events := splitValues(fields[2])
+		pr := 0
+		if prs := splitValues(fields[3]); len(prs) > 0 {
+			pr, _ = strconv.Atoi(prs[len(prs)-1])
+		}
+		subject := fields[4]
+		if b, err := r.Peek(1); err == nil && b[0] == '\n' {
+			_, _ = r.ReadByte()
+		}
+		for {
+			b, err := r.Peek(1)
+			if err != nil || b[0] != ':' {
+				break
+			}
+			meta, err := r.ReadString(0)
+			if err != nil {
+				return nil, fmt.Errorf("commit %s: truncated diff entry", commit)
+			}
+			path, err := r.ReadString(0)
+			if err != nil {
+				return nil, fmt.Errorf("commit %s: truncated diff entry", commit)
+			}
+			path = strings.TrimSuffix(path, "\x00")
+			fm := strings.Fields(strings.TrimSuffix(meta[1:], "\x00"))
+			if len(fm) != 5 {
+				return nil, fmt.Errorf("commit %s: unexpected diff entry %q", commit, meta)
+			}
+			if !strings.HasPrefix(path, ledger.RequestsDir+"/") || !strings.HasSuffix(path, ".yaml") {
+				continue
+			}
+			newMode, newBlob, status := fm[1], fm[3], fm[4]
+			if status == "D" {
+				// Walking back, a deletion ends a life whose last content
+				// the next entry for this path shows.
+				t := at
+				hist = append(hist, &history{path: path, removed: &t})
+				pending[path] = len(hist) - 1
+				delete(open, path)
+				continue
+			}
+			if newMode == "160000" || newMode == "120000" {
+				continue // submodules and symlinks are not request files
+			}
+			idx, ok := open[path]
+			if !ok {
+				if p, deleted := pending[path]; deleted {
+					idx = p
+					delete(pending, path)
+				} else {
+					hist = append(hist, &history{path: path})
+					idx = len(hist) - 1
+				}
+				open[path] = idx
+				read(idx, path, newBlob)
+			}
+			h := hist[idx]
+			if pr != 0 && h.prTrailer == 0 {
+				h.prTrailer = pr
+			}
+			for j := len(events) - 1; j >= 0; j-- {
+				h.events = append(h.events, Event{At: at, Event: events[j], Commit: commit})
+			}
+			// Every version counts as the add until an older one shows up;
+			// a file in the root commit or added with a mode change still
+			// gets a date.
+			h.added, h.addCommit, h.addSubject = at, commit, subject
+			if status == "A" {
+				delete(open, path)
+			}
+		}
+	}
+	for _, h := range hist {
+		slices.Reverse(h.events)
+	}
+	for path, i := range pending {
+		return nil, fmt.Errorf("%s was deleted at %s but never added: the history is incomplete",
+			path, hist[i].removed.Format(time.RFC3339))
+	}
+	return hist, nil
+}
+
+func splitValues(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, "\x1d") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// build fills a record from the file's last content.
+func build(path string, req schema.Request) Record {
+	r := Record{
+		Path:              path,
+		Account:           req.Account,
+		PermissionSet:     req.PermissionSet,
+		RequestedDuration: req.Duration,
+		EffectiveDuration: req.Duration,
+		Justification:     req.Justification,
+		State:             StatePending,
+		Why:               "merged; not yet activated",
+	}
+	if c := req.CustomPermissionSet; c != nil {
+		r.CustomSet = &CustomSet{Name: c.Name, SessionDuration: c.SessionDuration,
+			ManagedPolicies: c.ManagedPolicies, Inline: c.InlinePolicy != ""}
+	}
+	st := req.Status
+	if st == nil {
+		return r
+	}
+	r.Requester = st.Requester
+	if st.Duration != "" {
+		r.EffectiveDuration = st.Duration
+	}
+	r.PullRequest = st.PullRequest
+	r.Approvals = st.Approvals
+	r.ActivatedAt, r.EndedAt = st.ActivatedAt, st.EndedAt
+	r.ExpiresAt = st.ExpiresAt
+	if r.ExpiresAt == nil && st.ActivatedAt != nil {
+		if exp, err := lifecycle.ExpiryOf(req); err == nil {
+			r.ExpiresAt = &exp
+		}
+	}
+	r.State = st.State
+	r.Why = st.Reason
+	switch st.State {
+	case schema.StateExpired:
+		if r.Why == "" {
+			r.Why = "access duration ran out"
+		}
+	case schema.StateRevoked, schema.StateRevoking:
+		if r.Why == "" && st.RevokedBy != "" {
+			r.Why = "revocation asked for by " + st.RevokedBy
+		}
+	case lifecycle.StateActivating:
+		if r.Why == "" {
+			r.Why = "activation in progress"
+		}
+	}
+	if st.Preexisting {
+		r.Why = joinWhy(r.Why, "the assignment existed before jit and was kept")
+	}
+	for _, n := range st.Notes {
+		r.Why = joinWhy(r.Why, n)
+	}
+	return r
+}
+
+func joinWhy(a, b string) string {
+	if b == "" {
+		return a
+	}
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+var prInSubject = regexp.MustCompile(`(?:\(#(\d+)\)$|^Merge pull request #(\d+) )`)
+
+// fill adds what the history knows to a record.
+func fill(r *Record, h *history) {
+	r.MergedAt = h.added
+	r.MergeCommit = h.addCommit
+	r.Events = h.events
+	r.RemovedAt = h.removed
+	if h.removed != nil {
+		r.Why = joinWhy(r.Why, "request file removed from main")
+	}
+	if r.PullRequest == 0 {
+		r.PullRequest = h.prTrailer
+	}
+	if r.PullRequest == 0 {
+		if m := prInSubject.FindStringSubmatch(h.addSubject); m != nil {
+			r.PullRequest, _ = strconv.Atoi(m[1] + m[2])
+		}
+	}
+	if r.EndedAt == nil {
+		switch r.State {
+		case schema.StateExpired, schema.StateRevoked, schema.StateFailed:
+			// Older files may lack ended_at; the transition commit's date
+			// is the next best record.
+			for i := len(h.events) - 1; i >= 0; i-- {
+				if h.events[i].Event == r.State {
+					t := h.events[i].At
+					r.EndedAt = &t
+					break
+				}
+			}
+		}
+	}
+}
+
+func (f Filter) match(r Record) bool {
+	if f.Account != "" && !strings.EqualFold(f.Account, r.Account) {
+		return false
+	}
+	if f.User != "" && !strings.EqualFold(f.User, r.Requester) {
+		return false
+	}
+	if !f.Until.IsZero() && r.MergedAt.After(f.Until) {
+		return false
+	}
+	if !f.Since.IsZero() {
+		end := r.EndedAt
+		if end == nil && r.RemovedAt != nil && r.State != schema.StateActive && r.State != schema.StateRevoking {
+			end = r.RemovedAt
+		}
+		if end != nil && end.Before(f.Since) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/sandbox"
+)
+
+// reconcileTarget is the issue's bound on a reconcile's wall time.
+const reconcileTarget = 1.25
+
+// grantWorld is the sandbox with Identity Center at AWS's default limits
+// (20 requests/s, 10 assignment operations in flight, 1 s until an
+// operation completes) and an access repository whose config has many
+// requesters and accounts, so that every grant is its own assignment.
+type grantWorld struct {
+	*sandbox.World
+	e        *env
+	users    []string
+	accounts []string // names; account i has id accountID(i)
+}
+
+func accountID(i int) string { return fmt.Sprintf("%012d", 900000000000+i) }
+
+func newGrantWorld(ctx context.Context, e *env, name string, users, accounts int) (*grantWorld, error) {
+	dir, err := e.dir(name)
+	if err != nil {
+		return nil, err
+	}
+	w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, AsyncDelay: idcemu.DefaultAsyncDelay, RequestsPerSecond: idcemu.DefaultRequestsPerSecond})
+	if err != nil {
+		return nil, fmt.Errorf("starting the sandbox: %w", err)
+	}
+	// The App is not part of these figures; its reactions to merges would
+	// only compete for the CPU.
+	w.GitHub.SetWebhook("", "")
+	g := &grantWorld{World: w, e: e}
+	for i := range users {
+		u := fmt.Sprintf("user%03d", i)
+		g.users = append(g.users, u)
+		w.UserIDs[u] = w.IDC.AddUser(u+"@acme.example", u)
+		w.GitHub.AddUser(u, u+"@acme.example")
+	}
+	for i := range accounts {
+		g.accounts = append(g.accounts, fmt.Sprintf("acct%02d", i))
+	}
+	if _, err := w.GitHub.CommitToBranch(sandbox.Org, sandbox.RepoName, "main", githubemu.Commit{
+		Author: "bob", Message: "Configure the benchmark's requesters and accounts",
+		Files: map[string][]byte{".github/jit.yaml": []byte(g.config())},
+	}); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("writing the config: %w", err)
+	}
+	return g, nil
+}
+
+func (g *grantWorld) config() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `version: 1
+identity_center:
+  region: us-east-1
+  instance_arn: %s
+  identity_store_id: %s
+admins: ["@acme/sso-admins"]
+users:
+`, g.IDC.InstanceARN(), g.IDC.IdentityStoreID())
+	for _, u := range g.users {
+		fmt.Fprintf(&b, "  %s: %s@acme.example\n", u, u)
+	}
+	b.WriteString("accounts:\n")
+	for i, a := range g.accounts {
+		fmt.Fprintf(&b, "  - name: %s\n    id: \"%s\"\n    permission_sets: [ReadOnlyAccess]\n", a, accountID(i))
+	}
+	fmt.Fprintf(&b, "permission_sets:\n  - name: ReadOnlyAccess\n    arn: %s\n", g.PermissionSetARNs["ReadOnlyAccess"])
+	return b.String()
+}
+
+// activeGrant is a request file as the reconcile left it after activating
+// it, for a grant that ends at expires.
+func (g *grantWorld) activeGrant(account, user string, pr int, expires time.Time) []byte {
+	activated := expires.Add(-time.Hour).UTC()
+	return fmt.Appendf(nil, `%saccount: %s
+permission_set: ReadOnlyAccess
+duration: 1h
+justification: "generated grant for the benchmark"
+status:
+  state: active
+  pull_request: %d
+  requester: %s
+  duration: 1h
+  approvals: [{by: bob, stage: owner, at: %s}]
+  activated_at: %s
+  expires_at: %s
+  permission_set_arn: %s
+`, header, account, pr, user, activated.Add(-time.Minute).Format(time.RFC3339), activated.Format(time.RFC3339),
+		expires.UTC().Format(time.RFC3339Nano), g.PermissionSetARNs["ReadOnlyAccess"])
+}
+
+// seedActive writes n active grants, one per (user, account) tuple, with
+// their assignments in Identity Center, in one commit on main. expiry gives
+// grant i's end.
+func (g *grantWorld) seedActive(n int, expiry func(i int) time.Time) error {
+	if n > len(g.users)*len(g.accounts) {
+		return fmt.Errorf("%d grants need more than %d users x %d accounts", n, len(g.users), len(g.accounts))
+	}
+	files := map[string][]byte{}
+	for i := range n {
+		u, a := g.users[i%len(g.users)], i/len(g.users)
+		g.IDC.AddAssignment(accountID(a), g.PermissionSetARNs["ReadOnlyAccess"], g.UserIDs[u])
+		files[fmt.Sprintf("requests/%s/%s.yaml", g.accounts[a], u)] = g.activeGrant(g.accounts[a], u, 1000+i, expiry(i))
+	}
+	_, err := g.GitHub.CommitToBranch(sandbox.Org, sandbox.RepoName, "main", githubemu.Commit{
+		Author: "bob", Message: fmt.Sprintf("%d active grants", n), Files: files,
+	})
+	return err
+}
+
+// reconciler clones main as actions/checkout does and wires the Action's
+// reconcile to the emulators with the adapters' production defaults.
+func (g *grantWorld) reconciler(ctx context.Context) (*action.Reconciler, error) {
+	dir, err := g.e.dir("clone")
+	if err != nil {
+		return nil, err
+	}
+	if out, err := exec.CommandContext(ctx, "git", "clone", "--quiet", g.GitHub.RepoDir(sandbox.Org, sandbox.RepoName), dir).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("git clone: %w\n%s", err, out)
+	}
+	repo, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, err
+	}
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "not-a-secret", "")}
+	idc := identitycenter.NewFromConfig(cfg, identitycenter.Options{
+		Region: "us-east-1", InstanceARN: g.IDC.InstanceARN(), IdentityStoreID: g.IDC.IdentityStoreID(),
+		Endpoint: g.IDCURL, Clock: g.Clock, Logger: slog.New(slog.DiscardHandler),
+	})
+	gh, err := g.Client()
+	if err != nil {
+		return nil, err
+	}
+	return action.New(action.Options{
+		Ledger:         repo,
+		IdentityCenter: idc,
+		GitHub:         action.NewGitHub(gh, app.Repo{Owner: sandbox.Org, Name: sandbox.RepoName}),
+		Bot:            g.GitHub.BotLogin(),
+		Clock:          g.Clock,
+		Logger:         g.e.log.With("component", "reconcile"),
+	})
+}
+
+// floor is the least time Identity Center's limits allow for a run: its
+// API calls at 20 per second, or its assignment operations 10 at a time
+// for 1 s each, whichever is longer.
+type floor struct {
+	calls, ops       int
+	rate, inFlight   time.Duration
+	wall             time.Duration
+	throttled, other int
+}
+
+func newFloor(before, after map[string]int, ops int, wall time.Duration) floor {
+	f := floor{
+		calls:     after[idcemu.CallsTotal] - before[idcemu.CallsTotal],
+		throttled: after[idcemu.CallsThrottled] - before[idcemu.CallsThrottled],
+		ops:       ops,
+		wall:      wall,
+	}
+	f.rate = time.Duration(float64(f.calls) / idcemu.DefaultRequestsPerSecond * float64(time.Second))
+	f.inFlight = time.Duration(math.Ceil(float64(ops)/idcemu.DefaultMaxInFlightAssignments)) * idcemu.DefaultAsyncDelay
+	return f
+}
+
+func (f floor) bound() time.Duration { return max(f.rate, f.inFlight) }
+func (f floor) ratio() float64       { return f.wall.Seconds() / f.bound().Seconds() }
+
+func (f floor) rows(name, size, note string) []row {
+	return []row{{
+		Benchmark: name,
+		Size:      size,
+		Result: fmt.Sprintf("%s wall; floor %s (%d AWS calls, %.1f per grant, / 20 per s = %s; %d operations / 10 in flight x 1 s = %s); %.2fx the floor",
+			secs(f.wall), secs(f.bound()), f.calls, float64(f.calls)/float64(max(1, f.ops)), secs(f.rate), f.ops, secs(f.inFlight), f.ratio()),
+		Target: fmt.Sprintf("≤ %.2fx the floor", reconcileTarget),
+		Met:    met(f.ratio() <= reconcileTarget),
+		Note:   fmt.Sprintf("%s; %d calls throttled", note, f.throttled),
+	}}
+}
+
+func opsBreakdown(before, after map[string]int) string {
+	var parts []string
+	for k, v := range after {
+		if d := v - before[k]; d > 0 && k != idcemu.CallsTotal {
+			parts = append(parts, fmt.Sprintf("%s %d", k, d))
+		}
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
+}
+
+// benchExpire is one reconcile run that finds many grants expired at the
+// same minute and revokes them all.
+func benchExpire(ctx context.Context, e *env) ([]row, error) {
+	users, accounts := 50, 10
+	if e.quick {
+		users, accounts = 5, 4
+	}
+	n := users * accounts
+	g, err := newGrantWorld(ctx, e, "expire", users, accounts)
+	if err != nil {
+		return nil, err
+	}
+	defer g.Close()
+	expired := g.Clock.Now().Add(-30 * time.Second)
+	if err := g.seedActive(n, func(int) time.Time { return expired }); err != nil {
+		return nil, err
+	}
+	r, err := g.reconciler(ctx)
+	if err != nil {
+		return nil, err
+	}
+	before := g.IDC.Calls()
+	start := time.Now()
+	rep, err := r.Run(ctx, action.RunOptions{})
+	wall := time.Since(start)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	after := g.IDC.Calls()
+	if len(rep.Expired) != n || !rep.OK() {
+		return nil, fmt.Errorf("expired %d of %d grants:\n%s", len(rep.Expired), n, rep)
+	}
+	if left := len(g.IDC.Assignments()); left != 0 {
+		return nil, fmt.Errorf("%d assignments left after expiring every grant", left)
+	}
+	f := newFloor(before, after, n, wall)
+	return f.rows("reconcile: expire", fmt.Sprintf("%d grants expired at the same minute (%d users x %d accounts)", n, users, accounts),
+		"one run, revocation confirmed then one commit per grant; calls: "+opsBreakdown(before, after)), nil
+}
+
+// benchActivate merges approved request pull requests and times the one
+// reconcile run that provisions them all, approval checks included.
+func benchActivate(ctx context.Context, e *env) ([]row, error) {
+	users, accounts := 50, 4
+	if e.quick {
+		users, accounts = 5, 2
+	}
+	n := users * accounts
+	g, err := newGrantWorld(ctx, e, "activate", users, accounts)
+	if err != nil {
+		return nil, err
+	}
+	defer g.Close()
+	for i := range n {
+		u, a := g.users[i%len(g.users)], g.accounts[i/len(g.users)]
+		path := fmt.Sprintf("requests/%s/%s.yaml", a, u)
+		pr, err := g.GitHub.OpenPullRequest(sandbox.Org, sandbox.RepoName, u, "req-"+a+"-"+u, "Request "+path,
+			map[string][]byte{path: []byte(standardRequest(a, "ReadOnlyAccess", "4h", i))})
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", path, err)
+		}
+		if _, err := g.GitHub.SubmitReview(sandbox.Org, sandbox.RepoName, pr, "bob", "APPROVED", "ok"); err != nil {
+			return nil, fmt.Errorf("approving #%d: %w", pr, err)
+		}
+		if _, err := g.GitHub.Merge(sandbox.Org, sandbox.RepoName, pr, "bob"); err != nil {
+			return nil, fmt.Errorf("merging #%d: %w", pr, err)
+		}
+	}
+	r, err := g.reconciler(ctx)
+	if err != nil {
+		return nil, err
+	}
+	before := g.IDC.Calls()
+	g.GitHub.ResetRequests()
+	start := time.Now()
+	rep, err := r.Run(ctx, action.RunOptions{})
+	wall := time.Since(start)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	after := g.IDC.Calls()
+	if len(rep.Activated) != n || !rep.OK() {
+		return nil, fmt.Errorf("activated %d of %d grants:\n%s", len(rep.Activated), n, rep)
+	}
+	if got := len(g.IDC.Assignments()); got != n {
+		return nil, fmt.Errorf("%d assignments after activating %d grants", got, n)
+	}
+	f := newFloor(before, after, n, wall)
+	return f.rows("reconcile: activate", fmt.Sprintf("%d merged, approved requests (%d users x %d accounts)", n, users, accounts),
+		fmt.Sprintf("one run: approval re-checked on GitHub (%d API requests), intent commit, assignment confirmed, commit; calls: %s",
+			sum(g.GitHub.Requests()), opsBreakdown(before, after))), nil
+}
+
+// benchLag runs the reconcile with a lookahead over grants that expire
+// while it waits, on the real clock, and measures how long after expires_at
+// each revocation was confirmed by Identity Center.
+func benchLag(ctx context.Context, e *env) ([]row, error) {
+	n, spread, lookahead := 50, 60*time.Second, 90*time.Second
+	if e.quick {
+		n, spread, lookahead = 4, 3*time.Second, 6*time.Second
+	}
+	g, err := newGrantWorld(ctx, e, "lag", n, 1)
+	if err != nil {
+		return nil, err
+	}
+	defer g.Close()
+	// The first grant expires a little after the run starts (the clone
+	// takes well under a second) so that every expiry falls inside the
+	// lookahead, none before the run.
+	// Whole seconds, as the reconcile records times.
+	first := g.Clock.Now().Add(4 * time.Second).Truncate(time.Second)
+	if err := g.seedActive(n, func(i int) time.Time {
+		return first.Add(spread * time.Duration(i) / time.Duration(n)).Truncate(time.Second)
+	}); err != nil {
+		return nil, err
+	}
+	r, err := g.reconciler(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if late := g.Clock.Now().Sub(first); late > 0 {
+		return nil, fmt.Errorf("setting up took %s too long: the first grant expired before the run", late)
+	}
+	e.log.Info("reconcile starts", "first_expiry_in", first.Sub(g.Clock.Now()))
+	before := g.IDC.Calls()
+	start := g.Clock.Now()
+	rep, err := r.Run(ctx, action.RunOptions{Lookahead: lookahead})
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	if len(rep.Expired) != n || !rep.OK() {
+		return nil, fmt.Errorf("expired %d of %d grants within the lookahead:\n%s", len(rep.Expired), n, rep)
+	}
+	var lags []time.Duration
+	firstDone := rep.Expired[0].At
+	for _, x := range rep.Expired {
+		if x.At.Before(firstDone) {
+			firstDone = x.At
+		}
+		lags = append(lags, x.Lag())
+		e.log.Info("expired", "path", x.Path, "expires_at", x.ExpiresAt.Format(time.RFC3339Nano), "confirmed", x.At.Format(time.RFC3339Nano), "lag", x.Lag())
+	}
+	slices.Sort(lags)
+	if lags[0] < 0 {
+		return nil, errors.New("a grant was revoked before its expires_at")
+	}
+	p99 := percentile(lags, 99)
+	return []row{{
+		Benchmark: "reconcile: expiry lag",
+		Size:      fmt.Sprintf("%d grants expiring over %s, lookahead %s", n, spread, lookahead),
+		Result:    fmt.Sprintf("p50 %s, p99 %s, max %s, min %s", secs(percentile(lags, 50)), secs(p99), secs(lags[len(lags)-1]), secs(lags[0])),
+		Target:    "p99 < 5 s",
+		Met:       met(p99 < 5*time.Second),
+		Note: fmt.Sprintf("revocation confirmed by Identity Center (1 s asynchronous) minus expires_at, real clock, never before it; "+
+			"first expiry %s after the run started, first revocation confirmed after %s; calls: %s",
+			secs(first.Sub(start)), secs(firstDone.Sub(start)), opsBreakdown(before, g.IDC.Calls())),
+	}}, nil
+}

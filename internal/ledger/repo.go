@@ -1,0 +1,349 @@
+// Package ledger keeps the grants' record in git: it reads the request files
+// on main, rewrites a file's status block without touching anything else,
+// commits each transition with its audit trailers and pushes without ever
+// forcing.
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/lifecycle"
+)
+
+// Commit trailers that make `git log` the audit log.
+const (
+	TrailerRequest     = "Jit-Request"
+	TrailerEvent       = "Jit-Event"
+	TrailerPullRequest = "Jit-Pull-Request"
+)
+
+// Values of the Jit-Event trailer.
+const (
+	EventActivating = "activating"
+	EventActivated  = "activated"
+	EventExpired    = "expired"
+	EventRevoking   = "revoking"
+	EventRevoked    = "revoked"
+	EventFailed     = "failed"
+)
+
+// RequestsDir is where request files live in the access repository.
+const RequestsDir = "requests"
+
+// Options configure a Repo. Zero fields take the defaults.
+type Options struct {
+	// Name and Email are the author and committer of every commit, e.g. the
+	// Action's "jit[bot]". Default: jit[bot] <jit[bot]@users.noreply.github.com>.
+	Name, Email string
+	// Git is the git binary. Default: "git" from PATH.
+	Git string
+	// PushAttempts bounds how often Push tries before giving up. Default 5.
+	PushAttempts int
+	// RetryDelay is the pause before each retry of a rejected push, times
+	// the attempt number, so that two runs racing do not retry in lockstep.
+	// Default one second; tests use zero (a negative value).
+	RetryDelay time.Duration
+	// Logger receives a line per retried push. Default: slog.Default().
+	Logger *slog.Logger
+	// Clock dates the commits; nil: git's own clock (production). The
+	// sandbox sets its clock so that the audit log reads in its time.
+	Clock clock.Clock
+}
+
+// Repo is a clone of the access repository.
+type Repo struct {
+	dir  string
+	git  gitCmd
+	opts Options
+}
+
+// Open opens the clone at dir (its top level or any directory in it).
+func Open(dir string, opts Options) (*Repo, error) {
+	if opts.Name == "" {
+		opts.Name = "jit[bot]"
+	}
+	if opts.Email == "" {
+		opts.Email = "jit[bot]@users.noreply.github.com"
+	}
+	if opts.Git == "" {
+		opts.Git = "git"
+	}
+	if opts.PushAttempts <= 0 {
+		opts.PushAttempts = 5
+	}
+	if opts.RetryDelay == 0 {
+		opts.RetryDelay = time.Second
+	}
+	if opts.RetryDelay < 0 {
+		opts.RetryDelay = 0
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	g := gitCmd{dir: dir, bin: opts.Git, name: opts.Name, email: opts.Email, clock: opts.Clock}
+	out, err := g.run(context.Background(), nil, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("opening the access repository at %s: %w", dir, err)
+	}
+	top := strings.TrimSpace(string(out))
+	g.dir = top
+	return &Repo{dir: top, git: g, opts: opts}, nil
+}
+
+// Dir returns the top level of the clone.
+func (r *Repo) Dir() string { return r.dir }
+
+// Git runs a git command in the clone and returns its standard output; the
+// audit export uses it for its one `git log`.
+func (r *Repo) Git(ctx context.Context, args ...string) ([]byte, error) {
+	return r.git.run(ctx, nil, args...)
+}
+
+// Objects reads git objects by name (SHA or rev:path) in one
+// `git cat-file --batch` and hands each to fn in order.
+func (r *Repo) Objects(ctx context.Context, names []string, fn func(i int, data []byte) error) error {
+	return catBlobs(ctx, r.git, names, fn)
+}
+
+// ObjectStream is Objects for names produced while it runs: it reads until
+// names is closed. fn is called in the order the names were sent.
+func (r *Repo) ObjectStream(ctx context.Context, names <-chan string, fn func(i int, data []byte) error) error {
+	return catStream(ctx, r.git, names, fn)
+}
+
+// GitStream starts a git command and hands its standard output to read as
+// it is produced; a long `git log` is then parsed while git still walks.
+func (r *Repo) GitStream(ctx context.Context, read func(io.Reader) error, args ...string) error {
+	cmd := r.git.command(ctx, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("starting git %s: %w", strings.Join(args, " "), err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting git %s: %w", strings.Join(args, " "), err)
+	}
+	readErr := read(out)
+	if readErr != nil {
+		_ = cmd.Process.Kill()
+	}
+	_, _ = io.Copy(io.Discard, out)
+	waitErr := cmd.Wait()
+	if readErr != nil {
+		return readErr
+	}
+	if waitErr != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("git %s: %w", strings.Join(args, " "), ctx.Err())
+		}
+		return newGitError(args, "", stderr.String(), waitErr)
+	}
+	return nil
+}
+
+// Head returns the commit HEAD points at.
+func (r *Repo) Head(ctx context.Context) (string, error) {
+	out, err := r.git.run(ctx, nil, "rev-parse", "--verify", "HEAD^{commit}")
+	if err != nil {
+		return "", fmt.Errorf("reading HEAD: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// FileError is a request file that could not be read.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// FileErrors lists request files Requests could not read. It is returned
+// together with the grants that could be read, so that one broken file does
+// not stop every other grant's expiry; the caller reports it and must not
+// treat the broken files as absent (fail closed).
+type FileErrors []FileError
+
+func (e FileErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, fe := range e {
+		msgs[i] = fe.Error()
+	}
+	return fmt.Sprintf("%d request file(s) could not be read: %s", len(e), strings.Join(msgs, "; "))
+}
+
+// Requests reads every requests/**/*.yaml committed at HEAD — what is on
+// main, not whatever the working tree holds — sorted by path. Files that
+// cannot be decoded are returned as a FileErrors error alongside the rest.
+func (r *Repo) Requests(ctx context.Context) ([]lifecycle.Grant, error) {
+	out, err := r.git.run(ctx, nil, "ls-tree", "-r", "-z", "--full-tree", "HEAD", "--", RequestsDir+"/")
+	if err != nil {
+		return nil, fmt.Errorf("listing request files at HEAD: %w", err)
+	}
+	type entry struct{ sha, path string }
+	var entries []entry
+	for _, rec := range bytes.Split(out, []byte{0}) {
+		if len(rec) == 0 {
+			continue
+		}
+		meta, p, ok := strings.Cut(string(rec), "\t")
+		fields := strings.Fields(meta)
+		if !ok || len(fields) != 3 {
+			return nil, fmt.Errorf("unexpected git ls-tree output %q", rec)
+		}
+		if fields[1] != "blob" || !strings.HasSuffix(p, ".yaml") {
+			continue
+		}
+		entries = append(entries, entry{fields[2], p})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].path < entries[j].path })
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.sha
+	}
+	grants := make([]lifecycle.Grant, 0, len(entries))
+	var bad FileErrors
+	err = r.Objects(ctx, names, func(i int, data []byte) error {
+		req, err := DecodeRequest(entries[i].path, data)
+		if err != nil {
+			bad = append(bad, FileError{Path: entries[i].path, Err: err})
+			return nil
+		}
+		grants = append(grants, lifecycle.Grant{Path: entries[i].path, Request: req})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading request files at HEAD: %w", err)
+	}
+	if len(bad) > 0 {
+		return grants, bad
+	}
+	return grants, nil
+}
+
+// ReadFile returns the content of path as committed at HEAD.
+func (r *Repo) ReadFile(ctx context.Context, p string) ([]byte, error) {
+	if err := checkPath(p); err != nil {
+		return nil, err
+	}
+	out, err := r.git.run(ctx, nil, "cat-file", "blob", "HEAD:"+p)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s at HEAD: %w", p, err)
+	}
+	return out, nil
+}
+
+// Trailer is one "Key: value" line at the end of a commit message.
+type Trailer struct {
+	Key, Value string
+}
+
+// Change is one transition to record: the new content of one request file
+// and the commit message that says what happened.
+type Change struct {
+	// Path is the file, relative to the top of the repository.
+	Path string
+	Data []byte
+	// Subject is the commit's first line, e.g.
+	// "jit: activate payments-prod/ReadOnlyAccess for octocat (#42)".
+	Subject string
+	// Body is optional prose between the subject and the trailers.
+	Body string
+	// Trailers are written in order, normally Jit-Request, Jit-Event and
+	// Jit-Pull-Request.
+	Trailers []Trailer
+}
+
+// ErrNoChange is returned by Commit when the file already has the content:
+// an empty commit would be a false entry in the audit log.
+var ErrNoChange = errors.New("the file already has this content; nothing to commit")
+
+// Message returns the commit message of c, or an error when a part would
+// corrupt the message (a multi-line subject, a trailer with a newline).
+func (c Change) Message() (string, error) {
+	subject := strings.TrimSpace(c.Subject)
+	if subject == "" || strings.ContainsAny(subject, "\r\n") {
+		return "", fmt.Errorf("commit subject %q must be one non-empty line", c.Subject)
+	}
+	var b strings.Builder
+	b.WriteString(subject)
+	b.WriteString("\n")
+	if body := strings.TrimSpace(c.Body); body != "" {
+		b.WriteString("\n" + body + "\n")
+	}
+	if len(c.Trailers) > 0 {
+		b.WriteString("\n")
+	}
+	for _, t := range c.Trailers {
+		if t.Key == "" || strings.ContainsAny(t.Key, ": \t\r\n") {
+			return "", fmt.Errorf("trailer key %q must be one word without a colon", t.Key)
+		}
+		v := strings.TrimSpace(t.Value)
+		if v == "" || strings.ContainsAny(v, "\r\n") {
+			return "", fmt.Errorf("trailer %s value %q must be one non-empty line", t.Key, t.Value)
+		}
+		b.WriteString(t.Key + ": " + v + "\n")
+	}
+	return b.String(), nil
+}
+
+// Commit writes c.Data to c.Path and records it as one commit that touches
+// only that file, with the configured identity as author and committer. It
+// returns the new commit's SHA.
+func (r *Repo) Commit(ctx context.Context, c Change) (string, error) {
+	if err := checkPath(c.Path); err != nil {
+		return "", err
+	}
+	msg, err := c.Message()
+	if err != nil {
+		return "", fmt.Errorf("committing %s: %w", c.Path, err)
+	}
+	full := filepath.Join(r.dir, filepath.FromSlash(c.Path))
+	if old, err := r.git.run(ctx, nil, "cat-file", "blob", "HEAD:"+c.Path); err == nil && bytes.Equal(old, c.Data) {
+		return "", fmt.Errorf("committing %s: %w", c.Path, ErrNoChange)
+	}
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return "", fmt.Errorf("committing %s: %w", c.Path, err)
+	}
+	if err := os.WriteFile(full, c.Data, 0o644); err != nil {
+		return "", fmt.Errorf("committing %s: %w", c.Path, err)
+	}
+	if _, err := r.git.run(ctx, nil, "add", "--", c.Path); err != nil {
+		return "", fmt.Errorf("committing %s: %w", c.Path, err)
+	}
+	// --only with the path commits this file and nothing else that might
+	// be staged; --no-verify because hooks are not the Action's business.
+	if _, err := r.git.run(ctx, []byte(msg), "commit", "--no-verify", "--cleanup=verbatim", "-F", "-", "--only", "--", c.Path); err != nil {
+		return "", fmt.Errorf("committing %s: %w", c.Path, err)
+	}
+	return r.Head(ctx)
+}
+
+// checkPath refuses paths that would write outside the repository or outside
+// requests/: the Action writes nothing else.
+func checkPath(p string) error {
+	clean := path.Clean(p)
+	if p == "" || clean != p || path.IsAbs(p) || strings.Contains(p, `\`) ||
+		!strings.HasPrefix(p, RequestsDir+"/") || strings.HasPrefix(clean, "../") {
+		return fmt.Errorf("path %q: must be a clean relative path under %s/", p, RequestsDir)
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." || part == "." || part == ".git" {
+			return fmt.Errorf("path %q: must be a clean relative path under %s/", p, RequestsDir)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,351 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/schema"
+)
+
+// gitT runs git for test setup with an identity from the environment, the
+// way CI without git config needs it.
+func gitT(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=Test Author", "GIT_AUTHOR_EMAIL=author@example.com",
+		"GIT_COMMITTER_NAME=Test Committer", "GIT_COMMITTER_EMAIL=committer@example.com",
+		"GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func writeFile(t *testing.T, dir, name, content string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setup makes a bare origin with main holding files, and n clones of it.
+func setup(t *testing.T, files map[string]string, n int) (origin string, clones []string) {
+	t.Helper()
+	root := t.TempDir()
+	origin = filepath.Join(root, "origin.git")
+	gitT(t, root, "init", "-q", "--bare", "-b", "main", origin)
+	seed := filepath.Join(root, "seed")
+	gitT(t, root, "clone", "-q", origin, seed)
+	gitT(t, seed, "checkout", "-q", "-b", "main")
+	writeFile(t, seed, "README.md", "access repository\n")
+	for name, content := range files {
+		writeFile(t, seed, name, content)
+	}
+	gitT(t, seed, "add", "-A")
+	gitT(t, seed, "commit", "-q", "-m", "seed")
+	gitT(t, seed, "push", "-q", "origin", "main")
+	for i := 0; i < n; i++ {
+		c := filepath.Join(root, "clone"+string(rune('a'+i)))
+		gitT(t, root, "clone", "-q", "-b", "main", origin, c)
+		clones = append(clones, c)
+	}
+	return origin, clones
+}
+
+func open(t *testing.T, dir string) *Repo {
+	t.Helper()
+	r, err := Open(dir, Options{RetryDelay: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+const reqX = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: 4h\njustification: INC-1 looking at x\n"
+const reqY = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: 1h\njustification: INC-2 looking at y\n"
+
+func TestRequestsReadsWhatIsCommitted(t *testing.T) {
+	_, clones := setup(t, map[string]string{
+		"requests/payments-prod/x.yaml":      reqX,
+		"requests/payments-prod/y.yaml":      reqY + "status:\n  state: active\n  requester: bob\n",
+		"requests/payments-prod/broken.yaml": "account: [\n",
+		"requests/README.md":                 "not a request\n",
+		"requests/other/notes.txt":           "x",
+		"config/outside.yaml":                reqX,
+	}, 1)
+	dir := clones[0]
+	// The working tree is not main: local edits and new files are ignored.
+	writeFile(t, dir, "requests/payments-prod/x.yaml", "account: changed\n")
+	writeFile(t, dir, "requests/payments-prod/new.yaml", reqX)
+
+	r := open(t, filepath.Join(dir, "requests"))
+	grants, err := r.Requests(context.Background())
+	var fe FileErrors
+	if !errors.As(err, &fe) || len(fe) != 1 || fe[0].Path != "requests/payments-prod/broken.yaml" ||
+		!strings.Contains(fe[0].Error(), "requests/payments-prod/broken.yaml: yaml: line") {
+		t.Fatalf("error = %v, want FileErrors naming broken.yaml and its line", err)
+	}
+	want := []lifecycle.Grant{
+		{Path: "requests/payments-prod/x.yaml", Request: schema.Request{Account: "payments-prod", PermissionSet: "ReadOnlyAccess",
+			Duration: "4h", Justification: "INC-1 looking at x"}},
+		{Path: "requests/payments-prod/y.yaml", Request: schema.Request{Account: "payments-prod", PermissionSet: "ReadOnlyAccess",
+			Duration: "1h", Justification: "INC-2 looking at y", Status: &schema.Status{State: "active", Requester: "bob"}}},
+	}
+	if diff := cmp.Diff(want, grants); diff != "" {
+		t.Errorf("Requests (-want +got):\n%s", diff)
+	}
+}
+
+func TestRequestsOnEmptyRequestsDir(t *testing.T) {
+	_, clones := setup(t, nil, 1)
+	grants, err := open(t, clones[0]).Requests(context.Background())
+	if err != nil || len(grants) != 0 {
+		t.Fatalf("Requests = %v, %v; want none", grants, err)
+	}
+}
+
+func TestCommit(t *testing.T) {
+	_, clones := setup(t, map[string]string{"requests/payments-prod/x.yaml": reqX}, 1)
+	dir := clones[0]
+	ctx := context.Background()
+	r, err := Open(dir, Options{Name: "jit[bot]", Email: "123+jit[bot]@users.noreply.github.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Something else staged must not ride along in the audit commit.
+	writeFile(t, dir, "README.md", "edited\n")
+	gitT(t, dir, "add", "README.md")
+
+	data, err := SetStatus([]byte(reqX), &schema.Status{State: schema.StateActive, PullRequest: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha, err := r.Commit(ctx, Change{
+		Path: "requests/payments-prod/x.yaml", Data: data,
+		Subject: "jit: activate payments-prod/ReadOnlyAccess for octocat (#42)",
+		Body:    "AWS confirmed the assignment.",
+		Trailers: []Trailer{
+			{TrailerRequest, "requests/payments-prod/x.yaml"},
+			{TrailerEvent, EventActivated},
+			{TrailerPullRequest, "42"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head := gitT(t, dir, "rev-parse", "HEAD"); head != sha {
+		t.Errorf("Commit returned %s, HEAD is %s", sha, head)
+	}
+	got := gitT(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s|%(trailers:key=Jit-Event,valueonly)|%(trailers:key=Jit-Pull-Request,valueonly)|%(trailers:key=Jit-Request,valueonly)")
+	want := "jit[bot] <123+jit[bot]@users.noreply.github.com>|jit[bot] <123+jit[bot]@users.noreply.github.com>|" +
+		"jit: activate payments-prod/ReadOnlyAccess for octocat (#42)|activated\n|42\n|requests/payments-prod/x.yaml"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("commit (-want +got):\n%s", diff)
+	}
+	if files := gitT(t, dir, "show", "--name-only", "--format=", "HEAD"); files != "requests/payments-prod/x.yaml" {
+		t.Errorf("commit touched %q, want only the request file", files)
+	}
+	if body := gitT(t, dir, "log", "-1", "--format=%B"); !strings.Contains(body, "\n\nAWS confirmed the assignment.\n\nJit-Request: ") {
+		t.Errorf("message layout:\n%s", body)
+	}
+	if _, err := r.Commit(ctx, Change{Path: "requests/payments-prod/x.yaml", Data: data, Subject: "again"}); !errors.Is(err, ErrNoChange) {
+		t.Errorf("same content again: error = %v, want ErrNoChange", err)
+	}
+}
+
+func TestCommitRefusesBadInput(t *testing.T) {
+	_, clones := setup(t, nil, 1)
+	r := open(t, clones[0])
+	ok := Change{Path: "requests/a/x.yaml", Data: []byte(reqX), Subject: "s"}
+	tests := []struct {
+		name   string
+		change func(c *Change)
+		want   string
+	}{
+		{"path outside requests", func(c *Change) { c.Path = ".github/jit.yaml" }, "must be a clean relative path under requests/"},
+		{"path escaping", func(c *Change) { c.Path = "requests/../../x.yaml" }, "must be a clean relative path"},
+		{"absolute path", func(c *Change) { c.Path = "/requests/x.yaml" }, "must be a clean relative path"},
+		{"into .git", func(c *Change) { c.Path = "requests/.git/config" }, "must be a clean relative path"},
+		{"two-line subject", func(c *Change) { c.Subject = "a\nb" }, "must be one non-empty line"},
+		{"trailer with newline", func(c *Change) { c.Trailers = []Trailer{{TrailerRequest, "x\nJit-Event: expired"}} }, "must be one non-empty line"},
+		{"trailer key with colon", func(c *Change) { c.Trailers = []Trailer{{"Jit:Event", "x"}} }, "must be one word"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ok
+			tt.change(&c)
+			_, err := r.Commit(context.Background(), c)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// setState commits a status change the way the reconcile does.
+func setState(t *testing.T, r *Repo, path, state string) {
+	t.Helper()
+	ctx := context.Background()
+	data, err := r.ReadFile(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err = SetStatus(data, &schema.Status{State: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Commit(ctx, Change{Path: path, Data: data, Subject: "jit: " + state + " " + path,
+		Trailers: []Trailer{{TrailerRequest, path}, {TrailerEvent, state}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func states(t *testing.T, r *Repo) map[string]string {
+	t.Helper()
+	grants, err := r.Requests(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, g := range grants {
+		s := "-"
+		if g.Request.Status != nil {
+			s = g.Request.Status.State
+		}
+		out[g.Path] = s
+	}
+	return out
+}
+
+func TestPushRebasesAndReplansAfterAConcurrentRun(t *testing.T) {
+	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
+	origin, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	ctx := context.Background()
+	a, b := open(t, clones[0]), open(t, clones[1])
+
+	setState(t, a, x, schema.StateActive)
+	setState(t, b, y, schema.StateActive)
+	if err := a.Push(ctx, "origin", "main", nil); err != nil {
+		t.Fatal(err)
+	}
+	aHead, _ := a.Head(ctx)
+
+	replans := 0
+	err := b.Push(ctx, "origin", "main", func(ctx context.Context) error {
+		replans++
+		// The re-plan sees the other run's work and its own rebased commit.
+		if diff := cmp.Diff(map[string]string{x: "active", y: "active"}, states(t, b)); diff != "" {
+			t.Errorf("state seen by replan (-want +got):\n%s", diff)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if replans != 1 {
+		t.Errorf("replan called %d times, want 1", replans)
+	}
+	// Never forced: the first run's commit is still on main.
+	gitT(t, origin, "merge-base", "--is-ancestor", aHead, "main")
+	if got := gitT(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\njit: active "+x+"\nseed" {
+		t.Errorf("origin history:\n%s", got)
+	}
+}
+
+func TestPushDropsAStaleCommitOnTheSameFile(t *testing.T) {
+	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
+	origin, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	ctx := context.Background()
+	a, b := open(t, clones[0]), open(t, clones[1])
+
+	// Both runs expire x; b also activated y. a wins the race.
+	setState(t, a, x, schema.StateExpired)
+	setState(t, b, y, schema.StateActive)
+	setState(t, b, x, schema.StateRevoked)
+	if err := a.Push(ctx, "origin", "main", nil); err != nil {
+		t.Fatal(err)
+	}
+	err := b.Push(ctx, "origin", "main", func(ctx context.Context) error {
+		if diff := cmp.Diff(map[string]string{x: "expired", y: "active"}, states(t, b)); diff != "" {
+			t.Errorf("after rebase (-want +got):\n%s", diff)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gitT(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\njit: expired "+x+"\nseed" {
+		t.Errorf("origin history:\n%s", got)
+	}
+	if st := gitT(t, clones[1], "status", "--porcelain"); st != "" {
+		t.Errorf("working tree left dirty:\n%s", st)
+	}
+}
+
+func TestPushGivesUpAfterBoundedAttempts(t *testing.T) {
+	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
+	_, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	ctx := context.Background()
+	a, b := open(t, clones[0]), open(t, clones[1])
+	setState(t, b, y, schema.StateActive)
+	// Another run always pushes first.
+	states := []string{schema.StateActive, schema.StateRevoking, schema.StateRevoked, "s4", "s5", "s6", "s7"}
+	i := 0
+	race := func(ctx context.Context) error {
+		if _, err := a.Sync(ctx, "origin", "main"); err != nil {
+			return err
+		}
+		setState(t, a, x, states[i])
+		i++
+		return a.Push(ctx, "origin", "main", nil)
+	}
+	if err := race(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err := b.Push(ctx, "origin", "main", race)
+	if !errors.Is(err, ErrPushRejected) || !strings.Contains(err.Error(), "attempt 5 of 5") {
+		t.Fatalf("error = %v, want ErrPushRejected after 5 attempts", err)
+	}
+}
+
+func TestPushDoesNotRetryOtherFailures(t *testing.T) {
+	origin, clones := setup(t, map[string]string{"requests/a/x.yaml": reqX}, 1)
+	hook := filepath.Join(origin, "hooks", "pre-receive")
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\necho 'protected branch' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := open(t, clones[0])
+	setState(t, r, "requests/a/x.yaml", schema.StateActive)
+	called := false
+	err := r.Push(context.Background(), "origin", "main", func(context.Context) error { called = true; return nil })
+	if err == nil || errors.Is(err, ErrPushRejected) || called {
+		t.Fatalf("error = %v, replan called = %v; want a plain error and no retry", err, called)
+	}
+	if !strings.Contains(err.Error(), "pushing to origin main") {
+		t.Errorf("error %q does not say what was being done", err)
+	}
+}
+
+func TestOpenOutsideARepository(t *testing.T) {
+	_, err := Open(t.TempDir(), Options{})
+	if err == nil || !strings.Contains(err.Error(), "opening the access repository at") {
+		t.Fatalf("error = %v", err)
+	}
+}

@@ -1,0 +1,78 @@
+package sandbox
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+)
+
+// PRStatus is what a person sees on a pull request: the App's checks on the
+// head commit, labels, the App's status comment and the last comment.
+type PRStatus struct {
+	Validate, Approval string // conclusions
+	Annotations        []string
+	Labels             []string
+	Sticky             string
+	LastComment        string
+}
+
+// PRStatus reads a pull request's state from the GitHub emulator.
+func (w *World) PRStatus(n int) (PRStatus, error) {
+	var st PRStatus
+	pr, err := w.GitHub.PullRequest(Org, RepoName, n)
+	if err != nil {
+		return st, err
+	}
+	runs, err := w.GitHub.CheckRuns(Org, RepoName, pr.GetHead().GetSHA())
+	if err != nil {
+		return st, err
+	}
+	for _, r := range runs {
+		switch r.GetName() {
+		case "jit/validate":
+			st.Validate = r.GetConclusion()
+			st.Annotations = nil
+			for _, a := range r.GetOutput().Annotations {
+				st.Annotations = append(st.Annotations, fmt.Sprintf("%s:%d: %s: %s", a.GetPath(), a.GetStartLine(), a.GetAnnotationLevel(), firstLine(a.GetMessage())))
+			}
+		case "jit/approval":
+			st.Approval = r.GetConclusion()
+		}
+	}
+	if st.Labels, err = w.GitHub.Labels(Org, RepoName, n); err != nil {
+		return st, err
+	}
+	comments, err := w.GitHub.Comments(Org, RepoName, n)
+	if err != nil {
+		return st, err
+	}
+	for _, c := range comments {
+		if strings.Contains(c.GetBody(), "<!-- jit:status -->") {
+			st.Sticky = c.GetBody()
+		}
+		st.LastComment = c.GetBody()
+	}
+	return st, nil
+}
+
+// hasAssignment reports whether the emulated Identity Center holds the
+// assignment of login's user.
+func (w *World) hasAssignment(account, permissionSetARN, login string) bool {
+	for _, a := range w.IDC.Assignments() {
+		if a.AccountID == account && a.PermissionSetARN == permissionSetARN && a.PrincipalID == w.UserIDs[login] {
+			return true
+		}
+	}
+	return false
+}
+
+// jitSet returns the first permission set jit created, if any.
+func (w *World) jitSet() (idcemu.PermissionSetState, bool) {
+	for _, ps := range w.IDC.PermissionSets() {
+		if strings.HasPrefix(ps.Name, "JIT-") {
+			return ps, true
+		}
+	}
+	return idcemu.PermissionSetState{}, false
+}

@@ -1,0 +1,524 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/internal/audit"
+)
+
+// StoryOptions configure the story.
+type StoryOptions struct {
+	// Out receives the story as a person reads it.
+	Out io.Writer
+	// Step waits for Enter on In between steps.
+	Step bool
+	In   io.Reader
+}
+
+// Story is one run of the sandbox's lifecycle story. Every step checks what
+// it shows: the story fails when jit does not behave as told, so the
+// end-to-end test is this very code path.
+type Story struct {
+	w    *World
+	out  io.Writer
+	step bool
+	in   *bufio.Reader
+	n    int
+	// PRs remembers the pull requests opened, by a short name.
+	PRs map[string]int
+	// Reports holds every reconcile report, in order.
+	Reports []action.Report
+	// Audit is the final `jit audit --format csv`.
+	Audit string
+	// Log is the final `git log` of requests/.
+	Log string
+}
+
+// Request files of the story.
+const (
+	octocatPath = "requests/payments-prod/octocat-inc-1234.yaml"
+	carolPath   = "requests/payments-prod/carol-export-review.yaml"
+	bobPath     = "requests/payments-staging/bob-ops-77.yaml"
+	alicePath   = "requests/payments-prod/alice-sev1.yaml"
+
+	aliceEmergency = `# yaml-language-server: $schema=../../schema/request.schema.json
+account: payments-prod
+permission_set: PowerUserAccess
+emergency: true
+duration: 2h
+justification: "SEV1-42: payments API down, restart the settlement workers"
+`
+
+	octocatMistake = `# yaml-language-server: $schema=../../schema/request.schema.json
+account: payments-prod
+permission_set: ReadOnlyAccess
+duration: 5h
+justification: "INC-1234: investigating elevated 5xx rates in the payment API"
+`
+	carolCustom = `# yaml-language-server: $schema=../../schema/request.schema.json
+account: payments-prod
+custom_permission_set:
+  name: ExportsRead
+  session_duration: 1h
+  inline_policy:
+    Version: "2012-10-17"
+    Statement:
+      - Effect: Allow
+        Action: [s3:GetObject, s3:ListBucket]
+        Resource: [arn:aws:s3:::payments-exports, arn:aws:s3:::payments-exports/*]
+duration: 8h
+justification: "INC-1300: read last night's payment exports for the incident review"
+`
+)
+
+// RunStory plays the lifecycle through the real components.
+func RunStory(ctx context.Context, w *World, opts StoryOptions) (*Story, error) {
+	s := &Story{w: w, out: opts.Out, step: opts.Step, PRs: map[string]int{}}
+	if s.out == nil {
+		s.out = io.Discard
+	}
+	if opts.In != nil {
+		s.in = bufio.NewReader(opts.In)
+	}
+	// Merges go through branch protection: jit/approval is required.
+	if err := w.GitHub.SetRequiredChecks(Org, RepoName, "jit/approval"); err != nil {
+		return s, err
+	}
+	steps := []struct {
+		title string
+		run   func(context.Context) error
+	}{
+		{"A request with a mistake, then the fix", s.mistake},
+		{"Self-approval does not count; the owner approves; merge; reconcile", s.standard},
+		{"A custom permission set: owner, then SSO admin", s.custom},
+		{"An auto-approval rule approves a short read-only request", s.autoApproved},
+		{"Break-glass: emergency access at once, reviewed after the fact", s.breakGlass},
+		{"Time passes: the standard grants expire", s.expire},
+		{"/jit revoke ends the custom grant at once", s.revoke},
+		{"The audit log", s.auditLog},
+	}
+	for _, st := range steps {
+		if err := s.begin(st.title); err != nil {
+			return s, err
+		}
+		if err := st.run(ctx); err != nil {
+			return s, fmt.Errorf("step %d (%s): %w", s.n, st.title, err)
+		}
+	}
+	fmt.Fprintf(s.out, "\nThe story is complete: every step behaved as told.\n")
+	return s, nil
+}
+
+func (s *Story) begin(title string) error {
+	if s.step && s.n > 0 && s.in != nil {
+		fmt.Fprint(s.out, "\n[press Enter for the next step] ")
+		if _, err := s.in.ReadString('\n'); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+	}
+	s.n++
+	fmt.Fprintf(s.out, "\n== %d. %s\n\n", s.n, title)
+	return nil
+}
+
+// say prints one line of the story: who did what.
+func (s *Story) say(who, format string, args ...any) {
+	fmt.Fprintf(s.out, "  %-9s %s\n", who, fmt.Sprintf(format, args...))
+}
+
+func (s *Story) pr(name string) int { return s.PRs[name] }
+
+// expect checks a PR's checks and label and prints what the App answered.
+func (s *Story) expect(n int, validate, approvalConclusion, label string) (PRStatus, error) {
+	st, err := s.w.PRStatus(n)
+	if err != nil {
+		return st, err
+	}
+	s.say("jit App", "jit/validate: %s, jit/approval: %s, label %s", st.Validate, st.Approval, strings.Join(st.Labels, " "))
+	if st.Validate != validate || st.Approval != approvalConclusion || !slices.Contains(st.Labels, label) {
+		return st, fmt.Errorf("PR #%d: got jit/validate %q, jit/approval %q, labels %v; want %q, %q, %s", n, st.Validate, st.Approval, st.Labels, validate, approvalConclusion, label)
+	}
+	return st, nil
+}
+
+func (s *Story) mistake(ctx context.Context) error {
+	w := s.w
+	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "octocat", "octocat/inc-1234", "Read-only access to payments-prod for INC-1234",
+		map[string][]byte{octocatPath: []byte(octocatMistake)})
+	if err != nil {
+		return err
+	}
+	s.PRs["standard"] = n
+	s.say("octocat", "opens PR #%d adding %s (asking for 5h)", n, octocatPath)
+	st, err := s.expect(n, "failure", "failure", "jit:invalid")
+	if err != nil {
+		return err
+	}
+	if len(st.Annotations) == 0 {
+		return errors.New("jit/validate failed without a line annotation")
+	}
+	for _, a := range st.Annotations {
+		s.say("", "  %s", a)
+	}
+	fixed := strings.Replace(octocatMistake, "duration: 5h", "duration: 4h", 1)
+	if _, err := w.GitHub.Push(Org, RepoName, n, "octocat", map[string][]byte{octocatPath: []byte(fixed)}); err != nil {
+		return err
+	}
+	s.say("octocat", "pushes the fix: duration: 4h")
+	if _, err := s.expect(n, "success", "failure", "jit:pending-owner"); err != nil {
+		return err
+	}
+	users, teams, err := w.GitHub.RequestedReviewers(Org, RepoName, n)
+	if err != nil {
+		return err
+	}
+	s.say("jit App", "asks the account's owners to review: %s", reviewers(users, teams))
+	if !slices.Contains(teams, "payments-leads") {
+		return fmt.Errorf("the owners of payments-prod were not asked to review: users %v teams %v", users, teams)
+	}
+	return nil
+}
+
+func (s *Story) standard(ctx context.Context) error {
+	w, n := s.w, s.pr("standard")
+	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "octocat"); err == nil {
+		return errors.New("branch protection let an unapproved request merge")
+	} else {
+		s.say("octocat", "tries to merge: refused by branch protection (%s)", shortErr(err))
+	}
+	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "octocat", "APPROVED", "looks fine to me"); err != nil {
+		return err
+	}
+	s.say("octocat", "approves their own PR")
+	st, err := s.expect(n, "success", "failure", "jit:pending-owner")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(st.Sticky, "octocat") {
+		return errors.New("the status comment does not say why octocat's approval does not count")
+	}
+	s.say("jit App", "(the status comment explains: the requester never approves)")
+	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "alice", "APPROVED", "ok for INC-1234"); err != nil {
+		return err
+	}
+	s.say("alice", "owner of payments-prod (@acme/payments-leads), approves: \"ok for INC-1234\"")
+	if _, err := s.expect(n, "success", "success", "jit:approved"); err != nil {
+		return err
+	}
+	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "octocat"); err != nil {
+		return fmt.Errorf("merging the approved request: %w", err)
+	}
+	s.say("octocat", "merges PR #%d", n)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Activated) != 1 {
+		return fmt.Errorf("the reconcile activated %d grants, want 1", len(rep.Activated))
+	}
+	ps := w.PermissionSetARNs["ReadOnlyAccess"]
+	if !w.hasAssignment("111122223333", ps, "octocat") {
+		return errors.New("octocat has no ReadOnlyAccess assignment in payments-prod after activation")
+	}
+	s.say("AWS", "assignment exists: payments-prod (111122223333) / ReadOnlyAccess / octocat@acme.example")
+	return nil
+}
+
+func (s *Story) custom(ctx context.Context) error {
+	w := s.w
+	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "carol", "carol/exports", "Custom S3 read on payments-prod for INC-1300",
+		map[string][]byte{carolPath: []byte(carolCustom)})
+	if err != nil {
+		return err
+	}
+	s.PRs["custom"] = n
+	s.say("carol", "opens PR #%d: a custom permission set ExportsRead (s3:GetObject, s3:ListBucket)", n)
+	if _, err := s.expect(n, "success", "failure", "jit:pending-owner"); err != nil {
+		return err
+	}
+	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "alice", "APPROVED", "owner ok"); err != nil {
+		return err
+	}
+	s.say("alice", "owner, approves")
+	if _, err := s.expect(n, "success", "failure", "jit:pending-admin"); err != nil {
+		return err
+	}
+	_, teams, err := w.GitHub.RequestedReviewers(Org, RepoName, n)
+	if err != nil {
+		return err
+	}
+	s.say("jit App", "owner stage done; asks the SSO admins: %s", reviewers(nil, teams))
+	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "bob", "APPROVED", "policy is read-only, ok"); err != nil {
+		return err
+	}
+	s.say("bob", "SSO admin (@acme/sso-admins), approves")
+	if _, err := s.expect(n, "success", "success", "jit:approved"); err != nil {
+		return err
+	}
+	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "carol"); err != nil {
+		return fmt.Errorf("merging the approved custom request: %w", err)
+	}
+	s.say("carol", "merges PR #%d", n)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Activated) != 1 {
+		return fmt.Errorf("the reconcile activated %d grants, want 1", len(rep.Activated))
+	}
+	set, ok := w.jitSet()
+	if !ok {
+		return errors.New("no JIT- permission set exists after the custom activation")
+	}
+	if !strings.Contains(set.InlinePolicy, "aws:CurrentTime") {
+		return fmt.Errorf("the permission set %s has no expiry guard: %s", set.Name, set.InlinePolicy)
+	}
+	s.say("AWS", "permission set %s, tagged jit:managed, inline policy with the expiry guard:", set.Name)
+	s.say("", "  Deny * when aws:CurrentTime > %s", guardTime(set.InlinePolicy))
+	if !w.hasAssignment("111122223333", set.ARN, "carol") {
+		return errors.New("carol has no assignment of the custom set")
+	}
+	s.say("AWS", "assignment exists: payments-prod / %s / carol@acme.example", set.Name)
+	return nil
+}
+
+func (s *Story) autoApproved(ctx context.Context) error {
+	w := s.w
+	body := strings.NewReplacer("payments-prod", "payments-staging", "4h", "1h", "INC-1234: investigating elevated 5xx rates in the payment API",
+		"OPS-77: check the staging settlement job after the deploy").Replace(strings.Replace(octocatMistake, "duration: 5h", "duration: 4h", 1))
+	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "bob", "bob/ops-77", "Read-only on payments-staging for 1h",
+		map[string][]byte{bobPath: []byte(body)})
+	if err != nil {
+		return err
+	}
+	s.PRs["auto"] = n
+	s.say("bob", "SSO admin, opens PR #%d: ReadOnlyAccess on payments-staging for 1h", n)
+	st, err := s.expect(n, "success", "success", "jit:approved")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(st.Sticky, "auto_approve") {
+		return errors.New("the status comment does not name the auto-approval rule")
+	}
+	s.say("jit App", "approved by rule permission_sets/ReadOnlyAccess/auto_approve[0] (SSO admins, at most 1h)")
+	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "bob"); err != nil {
+		return fmt.Errorf("merging the auto-approved request: %w", err)
+	}
+	s.say("bob", "merges PR #%d", n)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Activated) != 1 || !w.hasAssignment("444455556666", w.PermissionSetARNs["ReadOnlyAccess"], "bob") {
+		return errors.New("the auto-approved request was not provisioned")
+	}
+	return nil
+}
+
+func (s *Story) breakGlass(ctx context.Context) error {
+	w := s.w
+	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "alice", "alice/sev1", "SEV1: PowerUserAccess on payments-prod",
+		map[string][]byte{alicePath: []byte(aliceEmergency)})
+	if err != nil {
+		return err
+	}
+	s.PRs["emergency"] = n
+	s.say("alice", "on call, opens PR #%d: emergency: true, PowerUserAccess on payments-prod for 2h", n)
+	st, err := s.expect(n, "success", "success", "jit:emergency")
+	if err != nil {
+		return err
+	}
+	_, teams, err := w.GitHub.RequestedReviewers(Org, RepoName, n)
+	if err != nil {
+		return err
+	}
+	s.say("jit App", "approved at once as emergency access; asks for a review after the fact: %s", reviewers(nil, teams))
+	if !slices.Contains(st.Labels, "jit:approved") || !slices.Contains(teams, "sso-admins") {
+		return fmt.Errorf("emergency PR: labels %v, review requested from %v", st.Labels, teams)
+	}
+	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "alice"); err != nil {
+		return fmt.Errorf("merging the emergency request: %w", err)
+	}
+	s.say("alice", "merges PR #%d", n)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Activated) != 1 {
+		return fmt.Errorf("the reconcile activated %d grants, want 1", len(rep.Activated))
+	}
+	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "dave", "APPROVED", "checked the SEV1 timeline, ok"); err != nil {
+		return err
+	}
+	s.say("dave", "SSO admin, reviews the emergency access after the fact: approves")
+	fmt.Fprintf(s.out, "\n  What the emulated IAM Identity Center holds now:\n%s", indent(w.IDC.Snapshot()))
+	return nil
+}
+
+func (s *Story) expire(ctx context.Context) error {
+	w := s.w
+	w.Clock.Advance(4*time.Hour + time.Minute)
+	s.say("clock", "moves 4h01m forward (the emulators and jit share the sandbox clock): now %s", w.Clock.Now().UTC().Format(time.RFC3339))
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	var expired []string
+	for _, e := range rep.Expired {
+		expired = append(expired, e.Path)
+	}
+	slices.Sort(expired)
+	want := []string{alicePath, bobPath, octocatPath}
+	slices.Sort(want)
+	if !slices.Equal(expired, want) {
+		return fmt.Errorf("the reconcile expired %v, want %v", expired, want)
+	}
+	if w.hasAssignment("111122223333", w.PermissionSetARNs["ReadOnlyAccess"], "octocat") {
+		return errors.New("octocat's assignment is still in AWS after the expiry")
+	}
+	s.say("AWS", "octocat's, bob's and alice's assignments are gone; carol's custom grant (8h) is still active")
+	data, err := w.MainFile(ctx, alicePath)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(data, "post_hoc_reviews:") || !strings.Contains(data, "by: dave") {
+		return fmt.Errorf("dave's review after the fact is not recorded in %s:\n%s", alicePath, data)
+	}
+	s.say("reconcile", "recorded dave's review after the fact in alice's emergency grant (post_hoc_reviews)")
+	return nil
+}
+
+func (s *Story) revoke(ctx context.Context) error {
+	w, n := s.w, s.pr("custom")
+	if _, err := w.GitHub.Comment(Org, RepoName, n, "carol", "/jit revoke incident review finished"); err != nil {
+		return err
+	}
+	s.say("carol", "comments on PR #%d: /jit revoke incident review finished", n)
+	st, err := w.PRStatus(n)
+	if err != nil {
+		return err
+	}
+	s.say("jit App", "%s", firstLine(st.LastComment))
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Revoked) != 1 {
+		return fmt.Errorf("the reconcile revoked %d grants, want 1", len(rep.Revoked))
+	}
+	if _, ok := w.jitSet(); ok {
+		return errors.New("the custom permission set still exists after the revocation")
+	}
+	s.say("AWS", "sessions cut, assignment deleted, JIT- permission set deleted")
+	return nil
+}
+
+func (s *Story) auditLog(ctx context.Context) error {
+	dir, err := s.w.Clone(ctx)
+	if err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "log", "--format=%h %ad %s%n%(trailers)", "--date=format:%H:%M", "--", "requests/").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("git log: %v: %s", err, out)
+	}
+	s.Log = string(out)
+	fmt.Fprintf(s.out, "  $ git log --format='%%h %%ad %%s%%n%%(trailers)' -- requests/\n%s\n", indent(s.Log))
+	recs, err := audit.Collect(ctx, dir, audit.Filter{})
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := audit.WriteCSV(&b, recs); err != nil {
+		return err
+	}
+	s.Audit = b.String()
+	fmt.Fprintf(s.out, "  $ jit audit --format csv\n%s", indent(s.Audit))
+	if len(recs) != 4 {
+		return fmt.Errorf("the audit has %d records, want 4", len(recs))
+	}
+	for _, ev := range []string{"Jit-Event: activated", "Jit-Event: expired", "Jit-Event: revoked"} {
+		if !strings.Contains(s.Log, ev) {
+			return fmt.Errorf("git log lacks %q", ev)
+		}
+	}
+	return nil
+}
+
+// reconcile runs the Action once and prints what it did.
+func (s *Story) reconcile(ctx context.Context) (action.Report, error) {
+	rep, err := s.w.Reconcile(ctx, 0)
+	s.Reports = append(s.Reports, rep)
+	if err != nil {
+		return rep, fmt.Errorf("reconcile: %w", err)
+	}
+	if !rep.OK() {
+		return rep, fmt.Errorf("reconcile reported problems:\n%s", rep.String())
+	}
+	for _, e := range rep.Activated {
+		s.say("reconcile", "activated %s for %s (#%d), expires %s", e.Grant, e.Requester, e.PullRequest, e.ExpiresAt.UTC().Format("15:04 MST"))
+	}
+	for _, e := range rep.Expired {
+		s.say("reconcile", "expired %s for %s (#%d), %s after its expiry", e.Grant, e.Requester, e.PullRequest, e.Lag().Round(time.Second))
+	}
+	for _, e := range rep.Revoked {
+		s.say("reconcile", "revoked %s for %s (#%d): %s", e.Grant, e.Requester, e.PullRequest, e.Reason)
+	}
+	return rep, nil
+}
+
+func reviewers(users, teams []string) string {
+	var all []string
+	for _, u := range users {
+		all = append(all, "@"+u)
+	}
+	for _, t := range teams {
+		all = append(all, "@"+Org+"/"+t)
+	}
+	if len(all) == 0 {
+		return "(nobody)"
+	}
+	return strings.Join(all, ", ")
+}
+
+func shortErr(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && len(msg)-i < 120 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString("    " + l + "\n")
+	}
+	return b.String()
+}
+
+// guardTime pulls the expiry out of the guard statement for printing.
+func guardTime(policy string) string {
+	i := strings.Index(policy, `"aws:CurrentTime":"`)
+	if i < 0 {
+		return "?"
+	}
+	rest := policy[i+len(`"aws:CurrentTime":"`):]
+	t, _, _ := strings.Cut(rest, `"`)
+	return t
+}
