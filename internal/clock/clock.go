@@ -29,6 +29,13 @@ type Offset struct {
 	offset time.Duration
 }
 
+// At returns a clock that reads start now and runs at real speed from there.
+// Every test world starts from an instant its test chooses, so that no test
+// depends on today's date; `jit sandbox` uses it with the wall clock or --now.
+func At(start time.Time) *Offset {
+	return &Offset{offset: time.Until(start)}
+}
+
 // Now returns the system time plus the current offset.
 func (o *Offset) Now() time.Time {
 	o.mu.RLock()

@@ -30,3 +30,20 @@ func TestOffsetSet(t *testing.T) {
 		t.Fatalf("Set moved the clock backwards")
 	}
 }
+
+func TestAtStartsAtTheChosenInstant(t *testing.T) {
+	for _, start := range []time.Time{
+		time.Date(2026, 12, 31, 23, 59, 30, 0, time.UTC),
+		time.Date(2028, 2, 29, 12, 0, 0, 0, time.UTC),
+		time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		c := At(start)
+		if d := c.Now().Sub(start); d < 0 || d > time.Minute {
+			t.Errorf("At(%v).Now() = %v, want the chosen instant", start, c.Now())
+		}
+		c.Advance(time.Hour)
+		if d := c.Now().Sub(start); d < time.Hour || d > time.Hour+time.Minute {
+			t.Errorf("At(%v) after Advance(1h) reads %v", start, c.Now())
+		}
+	}
+}
