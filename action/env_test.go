@@ -87,9 +87,9 @@ type envOptions struct {
 
 func newEnv(t testing.TB, eo envOptions) *env {
 	t.Helper()
-	e := &env{clk: &clock.Offset{}, users: map[string]string{}, opts: eo}
-	// Start in a known place, well away from second boundaries.
-	e.clk.Set(time.Now().Add(time.Hour).Truncate(time.Hour).Add(30 * time.Minute))
+	// Every test starts at the same instant, well away from second
+	// boundaries: no test depends on today's date.
+	e := &env{clk: clock.At(time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)), users: map[string]string{}, opts: eo}
 
 	io := eo.idc
 	io.Clock = e.clk
@@ -218,7 +218,7 @@ func withNotifier(n action.Notifier, repoURL string) recOption {
 
 func (e *env) reconciler(t testing.TB, dir string, mods ...recOption) *action.Reconciler {
 	t.Helper()
-	repo, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Logger: slog.New(slog.DiscardHandler)})
+	repo, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Clock: e.clk, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/sandbox"
 )
@@ -22,10 +24,14 @@ const (
 	repo = sandbox.RepoName
 )
 
+// testStart is where every world of these tests starts (a Monday
+// morning): no test depends on today's date.
+var testStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
 func newWorld(t *testing.T, selfReview bool) *sandbox.World {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), AllowSelfReview: selfReview, Logger: log})
+	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), AllowSelfReview: selfReview, Logger: log, Clock: clock.At(testStart)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/sandbox"
 )
 
@@ -73,7 +74,7 @@ func TestAPIRequestsPerEvent(t *testing.T) {
 // latency as GitHub measures it, p50 and p99, and API requests per event.
 func BenchmarkWebhookDeliveries(b *testing.B) {
 	const total, concurrency = 1000, 50
-	w, err := sandbox.Start(b.Context(), sandbox.Options{Dir: b.TempDir()})
+	w, err := sandbox.Start(b.Context(), sandbox.Options{Dir: b.TempDir(), Clock: clock.At(testStart)})
 	if err != nil {
 		b.Fatal(err)
 	}

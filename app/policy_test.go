@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/internal/sandbox"
@@ -152,7 +153,7 @@ func TestNotificationsOnTransitions(t *testing.T) {
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
 	n := notify.New(notify.Options{SlackURL: srv.URL, Backoff: time.Millisecond})
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Notifier: n})
+	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Notifier: n, Clock: clock.At(testStart)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/sandbox"
 )
 
@@ -107,7 +108,7 @@ func noGitHubEnv(t *testing.T) {
 func TestAuditCommandGitHub(t *testing.T) {
 	noGitHubEnv(t)
 	ctx := context.Background()
-	w, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), AsyncDelay: 10 * time.Millisecond})
+	w, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), Clock: clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), AsyncDelay: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

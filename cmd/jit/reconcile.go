@@ -139,9 +139,15 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 		if err != nil {
 			return &exitError{code: 2, err: fmt.Errorf("--now %q: %w (use RFC 3339, e.g. 2026-11-23T14:05:40Z)", f.now, err)}
 		}
-		clk.Set(t)
+		// At, not Set: Set never moves a clock back, so a --now in the
+		// past was silently ignored.
+		clk = clock.At(t)
 	}
-	repo, err := ledger.Open(f.repo, ledger.Options{Name: f.gitName, Email: f.gitEmail, Logger: log})
+	lo := ledger.Options{Name: f.gitName, Email: f.gitEmail, Logger: log}
+	if f.now != "" {
+		lo.Clock = clk // the commits are dated at the instant the run is told it is
+	}
+	repo, err := ledger.Open(f.repo, lo)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}

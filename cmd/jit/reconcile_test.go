@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 )
@@ -30,13 +31,17 @@ import (
 // against both emulators, and checks the step outputs, the annotations and
 // the job summary.
 func TestReconcileCommandInActions(t *testing.T) {
-	idc := idcemu.New(idcemu.Options{AsyncDelay: 20 * time.Millisecond, RequestsPerSecond: -1, MaxInFlightAssignments: -1})
+	// The emulators and every run of the command share one clock, started
+	// at an instant of the test's choosing and given to the command as --now.
+	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	clk := clock.At(start)
+	idc := idcemu.New(idcemu.Options{Clock: clk, AsyncDelay: 20 * time.Millisecond, RequestsPerSecond: -1, MaxInFlightAssignments: -1})
 	its := httptest.NewServer(idc)
 	defer its.Close()
 	ro := idc.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	alice := idc.AddUser("alice@acme.example", "alice")
 
-	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir()})
+	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +124,7 @@ permission_sets:
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := newReconcileCmdEnv(env)
-	cmd.SetArgs([]string{"--repo", dir})
+	cmd.SetArgs([]string{"--repo", dir, "--now", clk.Now().UTC().Format(time.RFC3339)})
 	cmd.SetOut(&stdout)
 	cmd.SetErr(&stderr)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
@@ -168,7 +173,7 @@ permission_sets:
 	stdout.Reset()
 	vars["GITHUB_ACTIONS"] = ""
 	cmd = newReconcileCmdEnv(env)
-	cmd.SetArgs([]string{"--repo", dir, "--dry-run", "--now", time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)})
+	cmd.SetArgs([]string{"--repo", dir, "--dry-run", "--now", start.Add(2 * time.Hour).Format(time.RFC3339)})
 	cmd.SetOut(&stdout)
 	cmd.SetErr(&stderr)
 	if err := cmd.ExecuteContext(context.Background()); err != nil {

@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/sandbox"
 )
 
@@ -18,6 +20,7 @@ func newSandboxCmd() *cobra.Command {
 		step  bool
 		serve bool
 		debug bool
+		now   string
 	)
 	cmd := &cobra.Command{
 		Use:   "sandbox",
@@ -44,7 +47,15 @@ GitHub and AWS are emulated: nothing is sent anywhere.`,
 				level = slog.LevelDebug
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-			w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, AllowSelfReview: true, Logger: log})
+			clk := &clock.Offset{} // people watch the sandbox on the wall clock
+			if now != "" {
+				t, err := time.Parse(time.RFC3339, now)
+				if err != nil {
+					return &exitError{code: 2, err: fmt.Errorf("--now %q: %w (use RFC 3339, e.g. 2026-12-31T23:59:30Z)", now, err)}
+				}
+				clk = clock.At(t)
+			}
+			w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Clock: clk, AllowSelfReview: true, Logger: log})
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
@@ -78,6 +89,7 @@ go-github, ghinstallation and aws-sdk-go-v2 clients.
 	cmd.Flags().StringVar(&keep, "keep", "", "leave a clone of the access repository in this directory to inspect")
 	cmd.Flags().BoolVar(&step, "step", false, "wait for Enter between steps")
 	cmd.Flags().BoolVar(&serve, "serve", false, "keep the emulators and the App running after the story, until interrupted")
+	cmd.Flags().StringVar(&now, "now", "", "start the sandbox's clock at this RFC 3339 instant instead of the wall clock, for a reproducible run")
 	cmd.Flags().BoolVar(&debug, "debug", false, "log every request of the emulators and the App to stderr")
 	return cmd
 }

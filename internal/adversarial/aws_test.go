@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 )
@@ -27,6 +28,7 @@ const account = "111122223333"
 type awsEnv struct {
 	emu *idcemu.Emulator
 	url string
+	clk clock.Clock // shared by the emulator and jit's client
 	mu  sync.Mutex
 	// loseRate is the fraction of successful answers replaced by a 500
 	// after the emulator has acted on the request.
@@ -37,7 +39,10 @@ type awsEnv struct {
 
 func newAWSEnv(t *testing.T, eo idcemu.Options) *awsEnv {
 	t.Helper()
-	e := &awsEnv{emu: idcemu.New(eo), rng: rand.New(rand.NewPCG(uint64(eo.Seed), 1))}
+	if eo.Clock == nil {
+		eo.Clock = clock.At(testStart)
+	}
+	e := &awsEnv{clk: eo.Clock, emu: idcemu.New(eo), rng: rand.New(rand.NewPCG(uint64(eo.Seed), 1))}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		e.emu.ServeHTTP(rec, r)
@@ -81,7 +86,7 @@ func (e *awsEnv) client(attempts int) *identitycenter.Client {
 		Region: "us-east-1", InstanceARN: idcemu.DefaultInstanceARN, IdentityStoreID: idcemu.DefaultIdentityStoreID,
 		Endpoint: e.url, RequestsPerSecond: 1000, MaxInFlightAssignments: 50,
 		PollInterval: 5 * time.Millisecond, PollTimeout: 2 * time.Second,
-		MaxAttempts: attempts, RetryBaseDelay: time.Millisecond, RetryMaxBackoff: 5 * time.Millisecond,
+		MaxAttempts: attempts, RetryBaseDelay: time.Millisecond, RetryMaxBackoff: 5 * time.Millisecond, Clock: e.clk,
 	})
 }
 
@@ -140,7 +145,7 @@ func TestRevocationUnderAWSFaultsNeverLies(t *testing.T) {
 				user := fmt.Sprintf("user%d@acme.example", i)
 				e.emu.AddUser(user, user)
 				g := identitycenter.Grant{Request: fmt.Sprintf("requests/payments-prod/r%d.yaml", i), AccountID: account,
-					UserName: user, PermissionSetARN: ps, Claimed: true, ExpiresAt: time.Now().Add(time.Hour)}
+					UserName: user, PermissionSetARN: ps, Claimed: true, ExpiresAt: testStart.Add(time.Hour)}
 				if i >= 2 {
 					g.PermissionSetARN, g.Claimed = "", false
 					g.Custom = &identitycenter.CustomSet{Name: fmt.Sprintf("Exports%d", i), SessionDuration: time.Hour,

@@ -11,8 +11,10 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/sandbox"
+	"time"
 )
 
 const (
@@ -20,13 +22,17 @@ const (
 	repo = sandbox.RepoName
 )
 
+// testStart is where every world of the suite starts (a Monday morning):
+// no test depends on today's date.
+var testStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
 // newWorld starts a sandbox World (GitHub emulator, Identity Center emulator
 // and the App on loopback). selfReview lets the emulated GitHub accept an
 // author's review of their own pull request, which github.com refuses, so
 // that jit's own rule is what is tested.
 func newWorld(t *testing.T, selfReview bool) *sandbox.World {
 	t.Helper()
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), AllowSelfReview: selfReview})
+	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Clock: clock.At(testStart), AllowSelfReview: selfReview})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
@@ -25,7 +26,7 @@ import (
 // quickly and does not throttle unless a test asks it to.
 func newFastWorld(t *testing.T, selfReview bool) *sandbox.World {
 	t.Helper()
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), AllowSelfReview: selfReview,
+	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Clock: clock.At(testStart), AllowSelfReview: selfReview,
 		AsyncDelay: 20 * time.Millisecond, RequestsPerSecond: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func reconcile(t *testing.T, w *sandbox.World) action.Report {
 	t.Helper()
 	dir := t.TempDir()
 	gitRun(t, "", "clone", "--quiet", w.GitHub.RepoDir(org, repo), dir)
-	lg, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Logger: slog.New(slog.DiscardHandler)})
+	lg, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Clock: w.Clock, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

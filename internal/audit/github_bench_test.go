@@ -10,14 +10,16 @@ import (
 
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/audit"
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
+	"time"
 )
 
 // BenchmarkCollectPullRequests exports 200 request pull requests that never
 // merged (open, rejected, closed) plus 100 merged ones, which cost only
 // their share of the list, from the GitHub emulator through go-github.
 func BenchmarkCollectPullRequests(b *testing.B) {
-	emu, err := githubemu.New(githubemu.Options{Dir: b.TempDir()})
+	emu, err := githubemu.New(githubemu.Options{Dir: b.TempDir(), Clock: clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
@@ -44,7 +45,7 @@ func newGrantWorld(ctx context.Context, e *env, name string, users, accounts int
 	if err != nil {
 		return nil, err
 	}
-	w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, AsyncDelay: idcemu.DefaultAsyncDelay, RequestsPerSecond: idcemu.DefaultRequestsPerSecond})
+	w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Clock: clock.At(worldStart), AsyncDelay: idcemu.DefaultAsyncDelay, RequestsPerSecond: idcemu.DefaultRequestsPerSecond})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}

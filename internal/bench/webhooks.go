@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/sandbox"
 )
 
@@ -31,7 +32,7 @@ func benchWebhooks(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir})
+	w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Clock: clock.At(worldStart)})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}

@@ -46,7 +46,7 @@ func TestGrantRevokeStandard(t *testing.T) {
 	uid := e.emu.AddUser("alice@acme.example", "Alice")
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", 4*time.Hour, []string{"ReadOnlyAccess"}, "")
 	ctx := context.Background()
-	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, ExpiresAt: time.Now().Add(time.Hour)}
+	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, ExpiresAt: e.clk.Now().Add(time.Hour)}
 
 	got := claimAndGrant(t, e.client, g)
 	if diff := cmp.Diff(Granted{PermissionSetARN: ps, PrincipalID: uid}, got); diff != "" {
@@ -235,7 +235,7 @@ func TestGrantRevokeCustom(t *testing.T) {
 
 	before := len(e.inlinePuts())
 	provisions := e.emu.Calls()["ProvisionPermissionSet"]
-	start := time.Now().UTC().Truncate(time.Second)
+	start := e.clk.Now().UTC().Truncate(time.Second)
 	rev, err := e.client.Revoke(ctx, Revocation{Grant: g, Granted: got})
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +246,7 @@ func TestGrantRevokeCustom(t *testing.T) {
 	}
 	cut := statements(t, puts[0])
 	issued, err := time.Parse(time.RFC3339, conditionValue(t, cut["JitSessionCut"], "DateLessThan", "aws:TokenIssueTime"))
-	if err != nil || issued.Before(start) || issued.After(time.Now().Add(2*time.Second)) {
+	if err != nil || issued.Before(start) || issued.After(e.clk.Now().Add(2*time.Second)) {
 		t.Errorf("session cut at %v (%v), want about now (%v)", issued, err, start)
 	}
 	if v := conditionValue(t, cut["JitExpiry"], "DateGreaterThan", "aws:CurrentTime"); v != issued.Format(time.RFC3339) {
@@ -279,7 +279,7 @@ func TestGrantRevokeIsolated(t *testing.T) {
 	srcInline := `{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effect":"Allow","Action":"logs:Get*","Resource":"*"}]}`
 	src := e.emu.AddPermissionSet("ReadOnlyAccess", 2*time.Hour, []string{"ReadOnlyAccess"}, srcInline)
 	ctx := context.Background()
-	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: src, Isolate: true, ExpiresAt: time.Now().Add(time.Hour)}
+	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: src, Isolate: true, ExpiresAt: e.clk.Now().Add(time.Hour)}
 
 	got, err := e.client.Grant(ctx, g)
 	if err != nil {
@@ -328,7 +328,7 @@ func TestCustomSetNames(t *testing.T) {
 	// An admin's set already has the name, without jit's tags.
 	admins := e.emu.AddPermissionSet("JIT-S3ReadAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	ctx := context.Background()
-	expires := time.Now().Add(time.Hour)
+	expires := e.clk.Now().Add(time.Hour)
 
 	g1 := customGrant(expires)
 	g2 := customGrant(expires)
@@ -445,7 +445,7 @@ func TestGrantAfterCrash(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, fastEmulator(), fastClient())
 			uid := e.emu.AddUser("alice@acme.example", "Alice")
-			g := customGrant(time.Now().Add(time.Hour))
+			g := customGrant(e.clk.Now().Add(time.Hour))
 			tc.crash(t, e, g, uid)
 			next := e.freshClient()
 			got, err := next.Grant(ctx, g)
@@ -473,7 +473,7 @@ func TestGrantAfterCrash(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t, fastEmulator(), fastClient())
 		uid := e.emu.AddUser("alice@acme.example", "Alice")
-		g := customGrant(time.Now().Add(time.Hour))
+		g := customGrant(e.clk.Now().Add(time.Hour))
 		got, err := e.client.Grant(ctx, g)
 		if err != nil {
 			t.Fatal(err)
@@ -562,7 +562,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 	ctx := context.Background()
 
 	std := Grant{Request: "requests/p/std.yaml", AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, Claimed: true}
-	custom := customGrant(time.Now().Add(time.Hour))
+	custom := customGrant(e.clk.Now().Add(time.Hour))
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i, g := range []Grant{std, custom} {
@@ -635,7 +635,7 @@ func TestRevokeRefusesForeignSet(t *testing.T) {
 	uid := e.emu.AddUser("alice@acme.example", "Alice")
 	ps := e.emu.AddPermissionSet("JIT-Lookalike", time.Hour, []string{"ReadOnlyAccess"}, "")
 	e.emu.AddAssignment(testAccount, ps, uid)
-	g := customGrant(time.Now())
+	g := customGrant(e.clk.Now())
 	_, err := e.client.Revoke(context.Background(), Revocation{Grant: g, Granted: Granted{PermissionSetARN: ps, PrincipalID: uid}})
 	if !errors.Is(err, ErrNotManaged) {
 		t.Fatalf("Revoke of an untagged set: err = %v, want ErrNotManaged", err)

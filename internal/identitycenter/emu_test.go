@@ -14,8 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 )
+
+// testStart is where every test's clock starts: tests never depend on
+// today's date.
+var testStart = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 const (
 	testAccount = "111122223333"
@@ -25,6 +30,7 @@ const (
 // env is an emulator behind a loopback server and a Client over the real
 // SDK clients pointed at it.
 type env struct {
+	clk    *clock.Offset
 	emu    *idcemu.Emulator
 	client *Client
 	cfg    aws.Config
@@ -53,7 +59,16 @@ func fastClient() Options {
 
 func newEnv(t testing.TB, eo idcemu.Options, co Options) *env {
 	t.Helper()
-	e := &env{emu: idcemu.New(eo)}
+	// The emulator and the client share one clock, started at testStart
+	// unless the test brings its own.
+	e := &env{clk: clock.At(testStart)}
+	if eo.Clock == nil {
+		eo.Clock = e.clk
+	}
+	if co.Clock == nil {
+		co.Clock = e.clk
+	}
+	e.emu = idcemu.New(eo)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".PutInlinePolicyToPermissionSet") {
 			body, _ := io.ReadAll(r.Body)

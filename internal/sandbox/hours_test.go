@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"github.com/jit-access/jit/internal/clock"
 	"testing"
 	"time"
 )
@@ -11,7 +12,7 @@ import (
 // judged the merged head (its first jit/approval check), not at the merge.
 func TestAutoApprovedInHoursMergedAfterIsProvisioned(t *testing.T) {
 	ctx := context.Background()
-	w, err := Start(ctx, Options{Dir: t.TempDir(), AsyncDelay: 20 * time.Millisecond})
+	w, err := Start(ctx, Options{Dir: t.TempDir(), Clock: clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), AsyncDelay: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"github.com/jit-access/jit/internal/clock"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStory is the end-to-end test: the sandbox's own story, which checks
 // every step as it goes, plus the end state a person would inspect.
 func TestStory(t *testing.T) {
 	ctx := context.Background()
-	w, err := Start(ctx, Options{Dir: t.TempDir(), AllowSelfReview: true})
+	w, err := Start(ctx, Options{Dir: t.TempDir(), Clock: clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), AllowSelfReview: true})
 	if err != nil {
 		t.Fatal(err)
 	}

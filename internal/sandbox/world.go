@@ -58,7 +58,9 @@ var (
 type Options struct {
 	// Dir holds the emulated repositories; it must exist.
 	Dir string
-	// Clock is shared by the emulators and jit; nil: a new clock.Offset.
+	// Clock is shared by the emulators and jit. It is required: a world
+	// starts at an instant its caller chooses (clock.At), so that nothing in
+	// a test depends on today's date; `jit sandbox` passes the wall clock.
 	Clock *clock.Offset
 	// AsyncDelay is how long Identity Center takes to finish an assignment
 	// operation (0: 200 ms, quick for a story but still asynchronous).
@@ -108,7 +110,7 @@ func Start(ctx context.Context, opts Options) (w *World, err error) {
 		return nil, errors.New("sandbox: Options.Dir is required")
 	}
 	if opts.Clock == nil {
-		opts.Clock = &clock.Offset{}
+		return nil, errors.New("sandbox: Options.Clock is required: start the world at an instant you choose, with clock.At")
 	}
 	if opts.AsyncDelay == 0 {
 		opts.AsyncDelay = 200 * time.Millisecond

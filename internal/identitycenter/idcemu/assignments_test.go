@@ -387,7 +387,7 @@ func TestConcurrentAssignments(t *testing.T) {
 }
 
 func TestAsyncOnOffsetClock(t *testing.T) {
-	clk := &clock.Offset{}
+	clk := clock.At(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	h := newHarness(t, Options{Clock: clk, AsyncDelay: 20 * time.Millisecond}, 1)
 	alice := h.emu.AddUser("alice@acme.example", "Alice")
 	ps := h.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, nil, "")
@@ -407,7 +407,7 @@ func TestAsyncOnOffsetClock(t *testing.T) {
 	}
 
 	// Moving the sandbox clock forward completes operations at once.
-	slowClock := &clock.Offset{}
+	slowClock := clock.At(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	slow := newHarness(t, Options{Clock: slowClock, AsyncDelay: time.Hour}, 1)
 	bob := slow.emu.AddUser("bob@acme.example", "Bob")
 	slowPS := slow.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, nil, "")
