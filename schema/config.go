@@ -134,7 +134,7 @@ func checkConfig(d *document, c *Config) []Finding {
 		if c.EscalateAfter == "" {
 			ptr = "/request_ttl"
 		}
-		errAt(ptr, fmt.Sprintf("escalate_after (%s) is not shorter than request_ttl (%s): requests would expire before the admins are asked", formatWait(esc), formatWait(ttl)),
+		errAt(ptr, fmt.Sprintf("escalate_after (%s) is not shorter than request_ttl (%s): requests would expire before the admins are asked", FormatWait(esc), FormatWait(ttl)),
 			"make escalate_after shorter than request_ttl")
 	}
 	return fs
@@ -205,8 +205,9 @@ func parseWait(s string) (time.Duration, error) {
 	return 0, fmt.Errorf("wait %q is not a number of minutes, hours or days (30m, 24h, 2d)", s)
 }
 
-// formatWait writes a wait the way parseWait reads it.
-func formatWait(d time.Duration) string {
+// FormatWait writes a wait (request_ttl, escalate_after, review_within)
+// the way the config writes it: 30m, 24h, 2d.
+func FormatWait(d time.Duration) string {
 	switch {
 	case d%(24*time.Hour) == 0:
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d"

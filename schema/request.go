@@ -1,8 +1,6 @@
 package schema
 
 import (
-	"cmp"
-	"errors"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -395,27 +393,9 @@ func (c *checker) checkAllowed(field string, entries []string, target, list stri
 	}
 	only := fmt.Sprintf("only %s may request %s", principals(entries), target)
 	fix := fmt.Sprintf("ask the SSO admins to add @%s to %s in .github/jit.yaml", login, list)
-	var unchecked []string
-	var why error
-	for _, e := range entries {
-		if !strings.Contains(e, "/") && strings.EqualFold(strings.TrimPrefix(e, "@"), login) {
-			return
-		}
-	}
-	for _, e := range entries {
-		team := strings.TrimPrefix(e, "@")
-		if !strings.Contains(team, "/") {
-			continue
-		}
-		ok, err := c.member(team, login)
-		if err != nil {
-			unchecked = append(unchecked, e)
-			why = cmp.Or(why, err)
-			continue
-		}
-		if ok {
-			return
-		}
+	match, unchecked, why := MatchRequesters(entries, login, c.member)
+	if match != "" {
+		return
 	}
 	switch {
 	case len(unchecked) == 0:
@@ -430,8 +410,6 @@ func (c *checker) checkAllowed(field string, entries []string, target, list stri
 	}
 }
 
-var errNoTeams = errors.New("no team lookup is available")
-
 // member asks Teams once per (team, user).
 func (c *checker) member(team, user string) (bool, error) {
 	key := [2]string{strings.ToLower(team), strings.ToLower(user)}
@@ -443,7 +421,7 @@ func (c *checker) member(team, user string) (bool, error) {
 	}
 	var r memberResult
 	if c.opts.Teams == nil {
-		r.err = errNoTeams
+		r.err = ErrNoTeams
 	} else {
 		r.ok, r.err = c.opts.Teams.IsMember(team, user)
 	}

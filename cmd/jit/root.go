@@ -21,6 +21,7 @@ func newRootCmd() *cobra.Command {
 		newSweepCmd(),
 		newReconcileCmd(),
 		newStatusCmd(),
+		newListCmd(),
 		newAuditCmd(),
 		newSandboxCmd(),
 	)

@@ -344,38 +344,33 @@ func (e *evaluation) usableEntries(entries []string, what string) []string {
 	return out
 }
 
-// entryFor returns the first entry that makes user eligible: users are
-// compared first (no lookup), then teams are asked in order, each
-// (team, user) at most once per evaluation.
+// entryFor returns the first entry that makes user eligible, decided by
+// schema.MatchRequesters (users first, then teams in order), with each
+// (team, user) asked at most once per evaluation. A team that cannot be
+// read and no match is an error: the caller fails closed.
 func (e *evaluation) entryFor(entries []string, user string) (string, error) {
-	for _, s := range entries {
-		if !strings.Contains(s, "/") && strings.EqualFold(s[1:], user) {
-			return s, nil
-		}
+	match, unchecked, err := schema.MatchRequesters(entries, user, e.member)
+	if match != "" || err == nil {
+		return match, nil
 	}
-	for _, s := range entries {
-		if !strings.Contains(s, "/") {
-			continue
-		}
-		team := s[1:]
-		key := [2]string{strings.ToLower(team), strings.ToLower(user)}
-		ok, cached := e.members[key]
-		if !cached {
-			if e.teams == nil {
-				return "", fmt.Errorf("approval: checking whether %s is in %s: no team resolver", user, s)
-			}
-			var err error
-			ok, err = e.teams.IsMember(team, user)
-			if err != nil {
-				return "", fmt.Errorf("approval: checking whether %s is in %s: %w", user, s, err)
-			}
-			e.members[key] = ok
-		}
-		if ok {
-			return s, nil
-		}
+	return "", fmt.Errorf("approval: checking whether %s is in %s: %w", user, unchecked[0], err)
+}
+
+// member asks the team resolver, once per (team, user).
+func (e *evaluation) member(team, user string) (bool, error) {
+	key := [2]string{strings.ToLower(team), strings.ToLower(user)}
+	if ok, cached := e.members[key]; cached {
+		return ok, nil
 	}
-	return "", nil
+	if e.teams == nil {
+		return false, errors.New("no team resolver")
+	}
+	ok, err := e.teams.IsMember(team, user)
+	if err != nil {
+		return false, err
+	}
+	e.members[key] = ok
+	return ok, nil
 }
 
 func (e *evaluation) isBot(user string) bool {
