@@ -64,6 +64,24 @@ func checkConfig(d *document, c *Config) []Finding {
 		}
 	}
 
+	management := -1
+	for i, a := range c.Accounts {
+		if !a.ManagementAccount {
+			continue
+		}
+		if management >= 0 {
+			errAt(fmt.Sprintf("/accounts/%d/management_account", i),
+				fmt.Sprintf("accounts %s and %s are both marked management_account, but an organisation has one management account", c.Accounts[management].Name, a.Name),
+				"mark only the organisation's management account")
+			continue
+		}
+		management = i
+	}
+	if c.AllowManagementAccount && management < 0 {
+		errAt("/allow_management_account", "allow_management_account is true, but no account is marked management_account: true",
+			"mark the management account under accounts:, or remove allow_management_account")
+	}
+
 	sets := map[string]int{}
 	_, instance, _ := strings.Cut(c.IdentityCenter.InstanceARN, ":instance/")
 	for i, ps := range c.PermissionSets {
@@ -225,6 +243,25 @@ func (c *Config) Account(nameOrID string) (*Account, bool) {
 		}
 	}
 	return nil, false
+}
+
+// ManagementAccount returns the account marked management_account, if any.
+func (c *Config) ManagementAccount() (*Account, bool) {
+	for i := range c.Accounts {
+		if c.Accounts[i].ManagementAccount {
+			return &c.Accounts[i], true
+		}
+	}
+	return nil, false
+}
+
+// Partition is the AWS partition of the Identity Center instance ("aws",
+// "aws-cn", "aws-us-gov", ...), taken from its ARN: policy and managed
+// policy ARNs must use the same one.
+func (c *Config) Partition() string {
+	arn := strings.TrimPrefix(c.IdentityCenter.InstanceARN, "arn:")
+	p, _, _ := strings.Cut(arn, ":")
+	return p
 }
 
 // PermissionSet finds a standard permission set by name.

@@ -279,6 +279,11 @@ func (c *checker) run() {
 		return
 	}
 	c.checkFolder(acct)
+	if acct.ManagementAccount && !c.cfg.AllowManagementAccount {
+		c.add("account", SeverityError,
+			fmt.Sprintf("account %s is the organisation's management account, and .github/jit.yaml does not allow requests for it", acct.Name),
+			"ask for another account; the SSO admins can set allow_management_account: true when jit's role lives in the management account itself")
+	}
 	// What is requested, for messages: "payments-prod/ReadOnlyAccess".
 	target := func() string {
 		if r.PermissionSet == "" {

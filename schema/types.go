@@ -118,6 +118,9 @@ type Config struct {
 	// RequireReviewNote makes approvals and requests for changes count only
 	// when the review says why in words (besides any jit: directive).
 	RequireReviewNote bool `yaml:"require_review_note,omitempty" json:"require_review_note,omitempty"`
+	// AllowManagementAccount allows requests for the account marked
+	// ManagementAccount; they are refused otherwise.
+	AllowManagementAccount bool `yaml:"allow_management_account,omitempty" json:"allow_management_account,omitempty"`
 }
 
 // Emergency is the break-glass policy: who may ask for access that is
@@ -164,6 +167,8 @@ type IdentityCenter struct {
 	Region          string `yaml:"region" json:"region"`
 	InstanceARN     string `yaml:"instance_arn" json:"instance_arn"`
 	IdentityStoreID string `yaml:"identity_store_id" json:"identity_store_id"`
+	// KMSKeyARN is the instance's customer managed key, when it has one.
+	KMSKeyARN string `yaml:"kms_key_arn,omitempty" json:"kms_key_arn,omitempty"`
 }
 
 // Account is one AWS account that can be requested.
@@ -175,6 +180,10 @@ type Account struct {
 	// Requesters, when set, are the only users ("@login") and teams
 	// ("@org/team") who may request this account.
 	Requesters []string `yaml:"requesters,omitempty" json:"requesters,omitempty"`
+	// ManagementAccount marks the organisation's management account, where
+	// assignments need extra IAM permissions and are impossible from a
+	// delegated administrator.
+	ManagementAccount bool `yaml:"management_account,omitempty" json:"management_account,omitempty"`
 	// AutoApprove rules approve standard requests for this account.
 	AutoApprove []AutoApproveRule `yaml:"auto_approve,omitempty" json:"auto_approve,omitempty"`
 }

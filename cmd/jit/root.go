@@ -24,6 +24,7 @@ func newRootCmd() *cobra.Command {
 		newListCmd(),
 		newAuditCmd(),
 		newSandboxCmd(),
+		newPolicyCmd(),
 	)
 	return root
 }
