@@ -163,7 +163,7 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 	}
 	body := "Approved on " + short(m.headSHA) + " by " + approvers(m.approvals) + ". Identity Center is changed next; expiry fixed at " + expires.Format(time.RFC3339) + "."
 	if err := u.record(ctx, it.Path, "start activation of", ledger.EventActivating, &st, it.Request, body); err != nil {
-		return activation{}, false, err
+		return activation{}, false, ignoreStale(err)
 	}
 	it.Request.Status = &st
 	return activation{it: it, status: st, target: t}, true, nil
@@ -304,7 +304,7 @@ func (u *run) provision(ctx context.Context, a activation) error {
 	}
 	a.it.Request.Status = &st
 	if err := u.record(ctx, a.it.Path, "activate", ledger.EventActivated, &st, a.it.Request, ""); err != nil {
-		return err
+		return ignoreStale(err)
 	}
 	e := entryOf(a.it, now, "")
 	if st.Preexisting {
@@ -335,7 +335,7 @@ func (u *run) fail(ctx context.Context, it lifecycle.Item, number int, requester
 	st.EndedAt = &now
 	st.ActivatedAt = nil
 	if err := u.record(ctx, it.Path, "failed", ledger.EventFailed, &st, it.Request, reason); err != nil {
-		return err
+		return ignoreStale(err)
 	}
 	it.Request.Status = &st
 	u.log.WarnContext(ctx, "grant not provisioned", "path", it.Path, "reason", reason)
@@ -418,7 +418,7 @@ func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 	next.Reason = reason
 	next.EndedAt = &now
 	if err := u.record(ctx, it.Path, "record drift of", eventDrift, &next, it.Request, reason); err != nil {
-		return false, err
+		return false, ignoreStale(err)
 	}
 	u.report(&u.rep.Drift, entryOf(it, now, reason))
 	u.notify(u.event(notify.KindRevoked, it.Path, it.Request, &next, reason))

@@ -89,7 +89,7 @@ func (u *run) reviewEmergency(ctx context.Context, it lifecycle.Item, now time.T
 	next.PostHocReviews = all
 	who := approvers(added)
 	if err := u.record(ctx, it.Path, "record post-hoc review of", eventPostHocReview, &next, req, "Reviewed after the fact by "+who+"."); err != nil {
-		return false, err
+		return false, ignoreStale(err)
 	}
 	u.log.InfoContext(ctx, "post-hoc review recorded", "path", it.Path, "by", who)
 	u.report(&u.rep.Reviewed, entryOf(it, now, "reviewed after the fact by "+who))

@@ -61,9 +61,12 @@ type run struct {
 
 	// dirty is set by a commit not yet pushed.
 	dirty bool
-	// again is set when a push had to rebase: the iteration's view of
-	// main is stale and the loop plans once more at once.
+	// again is set when a push had to rebase or a write found its file
+	// changed: the iteration's view of main is stale and the loop plans
+	// once more at once.
 	again bool
+	// checked is set once drift, orphans and emergency reviews were done.
+	checked bool
 }
 
 // Run reconciles once: it expires and revokes what has to end, activates
@@ -125,24 +128,7 @@ func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration
 			return err
 		}
 		u.st, u.again, u.blocked = st, false, map[lifecycle.Tuple]bool{}
-		if err := u.endAll(ctx); err != nil {
-			return err
-		}
-		if err := u.activateAll(ctx); err != nil {
-			return err
-		}
-		if iter == 0 {
-			if err := u.checkDrift(ctx); err != nil {
-				return err
-			}
-			if err := u.cleanOrphans(ctx); err != nil {
-				return err
-			}
-			if err := u.reviewEmergencies(ctx); err != nil {
-				return err
-			}
-		}
-		if err := u.push(ctx); err != nil {
+		if err := u.pass(ctx); err != nil {
 			return err
 		}
 		if u.again && iter < maxIterations {
@@ -157,6 +143,28 @@ func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration
 			return err
 		}
 	}
+}
+
+// pass carries out one plan. When a push had to rebase onto what someone
+// else pushed, the plan is stale: the pass stops there and the loop plans
+// again from the new main rather than acting further on the old snapshot.
+// Drift, orphans and the review of emergency grants run once per run, in
+// the first pass that gets to them.
+func (u *run) pass(ctx context.Context) error {
+	steps := []func(context.Context) error{u.endAll, u.activateAll}
+	if !u.checked {
+		steps = append(steps, u.checkDrift, u.cleanOrphans, u.reviewEmergencies)
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return err
+		}
+		if u.again {
+			return nil
+		}
+	}
+	u.checked = true
+	return u.push(ctx)
 }
 
 // nextWake is the next time within the run's window it has to act at: an
@@ -269,8 +277,16 @@ func (u *run) report(list *[]Entry, e Entry) {
 	u.repMu.Unlock()
 }
 
+// errStale is record refusing a transition because its file is no longer
+// the version the transition was computed from (the App recorded a
+// revocation, another writer changed it). The caller does not report the
+// transition; the loop plans again from the new main.
+var errStale = errors.New("the file changed since this run read it")
+
 // record commits one transition: the file with its new status, and the
-// subject and trailers that make it an audit log entry.
+// subject and trailers that make it an audit log entry. The commit is made
+// only onto the exact version of the file the transition was computed from;
+// otherwise record returns errStale and the run plans again.
 func (u *run) record(ctx context.Context, path, verb, event string, st *schema.Status, req schema.Request, body string) error {
 	u.commitMu.Lock()
 	defer u.commitMu.Unlock()
@@ -291,7 +307,13 @@ func (u *run) record(ctx context.Context, path, verb, event string, st *schema.S
 		subject += fmt.Sprintf(" (#%d)", st.PullRequest)
 		trailers = append(trailers, ledger.Trailer{Key: ledger.TrailerPullRequest, Value: strconv.Itoa(st.PullRequest)})
 	}
-	_, err = u.opts.Ledger.Commit(ctx, ledger.Change{Path: path, Data: out, Subject: subject, Body: body, Trailers: trailers})
+	_, err = u.opts.Ledger.Commit(ctx, ledger.Change{Path: path, Data: out, Base: data, Subject: subject, Body: body, Trailers: trailers})
+	if errors.Is(err, ledger.ErrStale) {
+		u.log.InfoContext(ctx, "not recorded: the file changed since it was read; planning again", "path", path, "event", event)
+		delete(u.st.data, path)
+		u.again = true
+		return errStale
+	}
 	if err != nil && !errors.Is(err, ledger.ErrNoChange) {
 		return err
 	}
@@ -367,7 +389,7 @@ func (u *run) end(ctx context.Context, j ending) error {
 		st.Notes = append(st.Notes, j.note)
 	}
 	if err := u.record(ctx, it.Path, verb, j.event, &st, it.Request, ""); err != nil {
-		return err
+		return ignoreStale(err)
 	}
 	e := entryOf(it, now, strings.Join(res.Notes, "; "))
 	if j.event == ledger.EventExpired {
@@ -537,6 +559,15 @@ func sleepUntil(ctx context.Context, c interface{ Now() time.Time }, at time.Tim
 		case <-t.C:
 		}
 	}
+}
+
+// ignoreStale drops errStale: the transition was not made, and the next
+// plan decides again from the file as it now is.
+func ignoreStale(err error) error {
+	if errors.Is(err, errStale) {
+		return nil
+	}
+	return err
 }
 
 func grantName(r schema.Request) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 )
@@ -93,9 +92,13 @@ func (r *Repo) pushOnce(ctx context.Context, remote, branch string) (rejected bo
 	return false, fmt.Errorf("pushing to %s %s: %w", remote, branch, err)
 }
 
-// Sync fetches branch from remote and rebases the local commits onto it, so
-// that Requests sees what others pushed. Local commits that conflict are
-// dropped (see Push); their subjects are returned.
+// Sync fetches branch from remote and replays the local commits onto it, so
+// that Requests sees what others pushed. A local commit whose file changed
+// on the remote since the two diverged is dropped, whether or not git could
+// merge the two texts: its transition was computed from a version of the
+// file that is no longer the one it would be written onto (a revocation the
+// App wrote meanwhile must never be overwritten by it). The dropped commits'
+// subjects are returned; the caller plans again from what main now says.
 func (r *Repo) Sync(ctx context.Context, remote, branch string) (dropped []string, err error) {
 	if _, err := r.git.run(ctx, nil, "fetch", "--quiet", "--no-tags", remote, "refs/heads/"+branch); err != nil {
 		return nil, fmt.Errorf("fetching %s %s: %w", remote, branch, err)
@@ -105,33 +108,91 @@ func (r *Repo) Sync(ctx context.Context, remote, branch string) (dropped []strin
 		return nil, fmt.Errorf("reading the fetched %s %s: %w", remote, branch, err)
 	}
 	onto := strings.TrimSpace(string(upstream))
-	_, err = r.git.run(ctx, nil, "rebase", "--no-autostash", onto)
-	for tries := 0; err != nil; tries++ {
-		inProgress, perr := r.rebaseInProgress(ctx)
-		if perr != nil {
-			return dropped, perr
+	local, err := r.localCommits(ctx, onto)
+	if err != nil {
+		return nil, err
+	}
+	// The clone holds nothing but committed transitions (Commit writes and
+	// commits one file at a time), so a hard reset loses nothing.
+	if _, err := r.git.run(ctx, nil, "reset", "--quiet", "--hard", onto); err != nil {
+		return nil, fmt.Errorf("moving to %s %s: %w", remote, branch, err)
+	}
+	for _, c := range local.commits {
+		if c.touches(local.changed) {
+			dropped = append(dropped, c.subject)
+			continue
 		}
-		if !inProgress || tries > 10000 {
-			return dropped, fmt.Errorf("rebasing onto %s %s: %w", remote, branch, err)
+		if _, err := r.git.run(ctx, nil, "cherry-pick", "--allow-empty-message", c.sha); err != nil {
+			// The file is untouched upstream, so this is not expected;
+			// dropping is the safe side (the next plan decides again).
+			if _, aerr := r.git.run(ctx, nil, "cherry-pick", "--abort"); aerr != nil {
+				return dropped, fmt.Errorf("replaying %q onto %s %s: %w (and aborting: %v)", c.subject, remote, branch, err, aerr)
+			}
+			dropped = append(dropped, c.subject)
 		}
-		subject, _ := r.git.run(ctx, nil, "log", "-1", "--format=%s", "REBASE_HEAD")
-		dropped = append(dropped, strings.TrimSpace(string(subject)))
-		_, err = r.git.run(ctx, nil, "rebase", "--skip")
 	}
 	return dropped, nil
 }
 
-func (r *Repo) rebaseInProgress(ctx context.Context) (bool, error) {
-	for _, name := range []string{"rebase-merge", "rebase-apply"} {
-		out, err := r.git.run(ctx, nil, "rev-parse", "--path-format=absolute", "--git-path", name)
-		if err != nil {
-			return false, fmt.Errorf("checking for a rebase in progress: %w", err)
-		}
-		if _, err := os.Stat(strings.TrimSpace(string(out))); err == nil {
-			return true, nil
+// localCommit is one commit of this clone not yet on the remote.
+type localCommit struct {
+	sha, subject string
+	files        []string
+}
+
+func (c localCommit) touches(changed map[string]bool) bool {
+	for _, f := range c.files {
+		if changed[f] {
+			return true
 		}
 	}
-	return false, nil
+	return false
+}
+
+// divergence is what separates HEAD from the fetched remote branch: the
+// local commits, oldest first, and the files the remote changed since.
+type divergence struct {
+	commits []localCommit
+	changed map[string]bool
+}
+
+func (r *Repo) localCommits(ctx context.Context, onto string) (divergence, error) {
+	d := divergence{changed: map[string]bool{}}
+	out, err := r.git.run(ctx, nil, "merge-base", "HEAD", onto)
+	if err != nil {
+		return d, fmt.Errorf("finding where this clone and the remote diverged: %w", err)
+	}
+	base := strings.TrimSpace(string(out))
+	if out, err = r.git.run(ctx, nil, "diff", "--name-only", "-z", "--no-renames", base, onto); err != nil {
+		return d, fmt.Errorf("listing the files changed on the remote: %w", err)
+	}
+	for _, f := range strings.Split(string(out), "\x00") {
+		if f != "" {
+			d.changed[f] = true
+		}
+	}
+	// One record per commit: a NUL, SHA, subject; then its files.
+	out, err = r.git.run(ctx, nil, "log", "--reverse", "--no-renames", "--format=%x00%x00%H%x00%s", "--name-only", "-z", base+"..HEAD")
+	if err != nil {
+		return d, fmt.Errorf("listing the local commits: %w", err)
+	}
+	for _, rec := range strings.Split(string(out), "\x00\x00") {
+		if rec == "" {
+			continue
+		}
+		parts := strings.Split(strings.Trim(rec, "\x00\n"), "\x00")
+		if len(parts) < 2 {
+			return d, fmt.Errorf("unexpected git log output %q", rec)
+		}
+		c := localCommit{sha: parts[0], subject: parts[1]}
+		for _, f := range parts[2:] {
+			if f = strings.TrimSpace(f); f != "" {
+				c.files = append(c.files, f)
+			}
+		}
+		d.commits = append(d.commits, c)
+	}
+	return d, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

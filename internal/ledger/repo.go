@@ -265,11 +265,21 @@ type Change struct {
 	// Trailers are written in order, normally Jit-Request, Jit-Event and
 	// Jit-Pull-Request.
 	Trailers []Trailer
+	// Base, when not nil, is the file the new content was computed from.
+	// Commit refuses with ErrStale unless HEAD holds exactly that: a
+	// transition is only ever written onto the version it was derived from,
+	// never over a change someone else made meanwhile.
+	Base []byte
 }
 
 // ErrNoChange is returned by Commit when the file already has the content:
 // an empty commit would be a false entry in the audit log.
 var ErrNoChange = errors.New("the file already has this content; nothing to commit")
+
+// ErrStale is returned by Commit when the file at HEAD is no longer
+// Change.Base: someone else changed it, and the change must be planned again
+// from what HEAD holds now.
+var ErrStale = errors.New("the file changed since the transition was planned; nothing committed")
 
 // Message returns the commit message of c, or an error when a part would
 // corrupt the message (a multi-line subject, a trailer with a newline).
@@ -312,7 +322,11 @@ func (r *Repo) Commit(ctx context.Context, c Change) (string, error) {
 		return "", fmt.Errorf("committing %s: %w", c.Path, err)
 	}
 	full := filepath.Join(r.dir, filepath.FromSlash(c.Path))
-	if old, err := r.git.run(ctx, nil, "cat-file", "blob", "HEAD:"+c.Path); err == nil && bytes.Equal(old, c.Data) {
+	old, err := r.git.run(ctx, nil, "cat-file", "blob", "HEAD:"+c.Path)
+	if c.Base != nil && (err != nil || !bytes.Equal(old, c.Base)) {
+		return "", fmt.Errorf("committing %s: %w", c.Path, ErrStale)
+	}
+	if err == nil && bytes.Equal(old, c.Data) {
 		return "", fmt.Errorf("committing %s: %w", c.Path, ErrNoChange)
 	}
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {

@@ -168,6 +168,22 @@ func TestCommit(t *testing.T) {
 	if _, err := r.Commit(ctx, Change{Path: "requests/payments-prod/x.yaml", Data: data, Subject: "again"}); !errors.Is(err, ErrNoChange) {
 		t.Errorf("same content again: error = %v, want ErrNoChange", err)
 	}
+	// A transition computed from an older version of the file is refused
+	// and leaves HEAD as it was.
+	next, err := SetStatus([]byte(reqX), &schema.Status{State: schema.StateExpired, PullRequest: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Commit(ctx, Change{Path: "requests/payments-prod/x.yaml", Data: next, Base: []byte(reqX), Subject: "jit: expire"})
+	if !errors.Is(err, ErrStale) {
+		t.Errorf("commit onto a changed file: error = %v, want ErrStale", err)
+	}
+	if head := gitT(t, dir, "rev-parse", "HEAD"); head != sha {
+		t.Errorf("a refused commit moved HEAD to %s", head)
+	}
+	if _, err := r.Commit(ctx, Change{Path: "requests/payments-prod/x.yaml", Data: next, Base: data, Subject: "jit: expire"}); err != nil {
+		t.Errorf("commit onto the version it was computed from: %v", err)
+	}
 }
 
 func TestCommitRefusesBadInput(t *testing.T) {
@@ -293,6 +309,43 @@ func TestPushDropsAStaleCommitOnTheSameFile(t *testing.T) {
 	}
 	if got := gitT(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\njit: expired "+x+"\nseed" {
 		t.Errorf("origin history:\n%s", got)
+	}
+	if st := gitT(t, clones[1], "status", "--porcelain"); st != "" {
+		t.Errorf("working tree left dirty:\n%s", st)
+	}
+}
+
+// TestPushDropsACommitWhoseFileChangedEvenWithoutAConflict: the remote
+// changed the top of the file, the local commit its status block. git could
+// merge the two texts, but the local transition was computed from a version
+// that is gone, so it is dropped and planned again.
+func TestPushDropsACommitWhoseFileChangedEvenWithoutAConflict(t *testing.T) {
+	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
+	origin, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	ctx := context.Background()
+	a, b := open(t, clones[0]), open(t, clones[1])
+
+	edited := "# Reviewed by the security team.\n" + reqX
+	if _, err := a.Commit(ctx, Change{Path: x, Data: []byte(edited), Subject: "edit x", Trailers: []Trailer{{TrailerRequest, x}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Push(ctx, "origin", "main", nil); err != nil {
+		t.Fatal(err)
+	}
+	setState(t, b, x, schema.StateActive)
+	setState(t, b, y, schema.StateActive)
+	replans := 0
+	if err := b.Push(ctx, "origin", "main", func(context.Context) error { replans++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if replans != 1 {
+		t.Errorf("replan called %d times, want 1", replans)
+	}
+	if got := gitT(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\nedit x\nseed" {
+		t.Errorf("origin history:\n%s", got)
+	}
+	if got := gitT(t, origin, "show", "main:"+x); got != strings.TrimSpace(edited) {
+		t.Errorf("x on main:\n%s", got)
 	}
 	if st := gitT(t, clones[1], "status", "--porcelain"); st != "" {
 		t.Errorf("working tree left dirty:\n%s", st)
