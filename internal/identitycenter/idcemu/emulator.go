@@ -361,14 +361,46 @@ func lookupOperation(method, target string) (string, handlerFunc, *apiError) {
 	return op, h, nil
 }
 
-// decode reads a request body into v like the services do: unknown members
-// are ignored, a member of the wrong JSON type is a SerializationException.
-func decode(body []byte, v any) *apiError {
-	if err := json.Unmarshal(body, v); err != nil {
-		return errSerialization(err)
+// op adapts an operation to a handlerFunc by decoding its input the way the
+// services do: unknown members are ignored, a member of the wrong JSON type
+// is a SerializationException. Every operation's input is read here.
+func op[In any](f func(e *Emulator, now time.Time, in In) (any, *apiError)) handlerFunc {
+	return func(e *Emulator, now time.Time, body []byte) (any, *apiError) {
+		var in In
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, errSerialization(err)
+		}
+		return f(e, now, in)
 	}
-	return nil
 }
+
+// pageInput holds the paging members of a list operation's input.
+type pageInput struct {
+	MaxResults *int32
+	NextToken  *string
+}
+
+// listed answers a list operation: one page of items (sorted by key) under
+// the output member named member, each item as wire makes it, and the
+// NextToken when more pages follow.
+func listed[T, W any](member string, items []T, key func(T) string, p pageInput, limit int, wire func(T) W) (any, *apiError) {
+	page, next, aerr := pageOf(items, key, p, limit)
+	if aerr != nil {
+		return nil, aerr
+	}
+	out := make([]W, len(page))
+	for i, it := range page {
+		out[i] = wire(it)
+	}
+	resp := map[string]any{member: out}
+	if next != nil {
+		resp["NextToken"] = next
+	}
+	return resp, nil
+}
+
+// same is the wire form of items that are sent as they are (ARNs, ids).
+func same(s string) string { return s }
 
 // newUUID returns a random version 4 UUID from the seeded generator, the
 // format AWS uses for request ids.

@@ -14,9 +14,9 @@ import (
 // identityStoreOperations are the identitystore operations jit uses, by the
 // name in X-Amz-Target after "AWSIdentityStore.".
 var identityStoreOperations = map[string]handlerFunc{
-	"GetUserId":    (*Emulator).getUserID,
-	"DescribeUser": (*Emulator).describeUser,
-	"ListUsers":    (*Emulator).listUsers,
+	"GetUserId":    op((*Emulator).getUserID),
+	"DescribeUser": op((*Emulator).describeUser),
+	"ListUsers":    op((*Emulator).listUsers),
 }
 
 var identityStoreIDPattern = regexp.MustCompile(`^d-[0-9a-f]{10}$|^[0-9a-f]{8}\b-[0-9a-f]{4}\b-[0-9a-f]{4}\b-[0-9a-f]{4}\b-[0-9a-f]{12}$`)
@@ -43,23 +43,19 @@ func identityNotFound(resourceType, id, message string) *apiError {
 		extra: map[string]any{"ResourceType": resourceType, "ResourceId": id}}
 }
 
-func (e *Emulator) getUserID(_ time.Time, body []byte) (any, *apiError) {
-	var in struct {
-		IdentityStoreId     *string
-		AlternateIdentifier *struct {
-			UniqueAttribute *struct {
-				AttributePath  *string
-				AttributeValue json.RawMessage
-			}
-			ExternalId *struct {
-				Id     *string
-				Issuer *string
-			}
+func (e *Emulator) getUserID(_ time.Time, in struct {
+	IdentityStoreId     *string
+	AlternateIdentifier *struct {
+		UniqueAttribute *struct {
+			AttributePath  *string
+			AttributeValue json.RawMessage
+		}
+		ExternalId *struct {
+			Id     *string
+			Issuer *string
 		}
 	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
+}) (any, *apiError) {
 	if aerr := e.checkIdentityStore(in.IdentityStoreId); aerr != nil {
 		return nil, aerr
 	}
@@ -148,14 +144,10 @@ func (e *Emulator) wireUser(u *user) wireUser {
 	return w
 }
 
-func (e *Emulator) describeUser(_ time.Time, body []byte) (any, *apiError) {
-	var in struct {
-		IdentityStoreId *string
-		UserId          *string
-	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
+func (e *Emulator) describeUser(_ time.Time, in struct {
+	IdentityStoreId *string
+	UserId          *string
+}) (any, *apiError) {
 	if aerr := e.checkIdentityStore(in.IdentityStoreId); aerr != nil {
 		return nil, aerr
 	}
@@ -170,19 +162,14 @@ func (e *Emulator) describeUser(_ time.Time, body []byte) (any, *apiError) {
 	return e.wireUser(u), nil
 }
 
-func (e *Emulator) listUsers(_ time.Time, body []byte) (any, *apiError) {
-	var in struct {
-		IdentityStoreId *string
-		Filters         []struct {
-			AttributePath  *string
-			AttributeValue *string
-		}
-		MaxResults *int32
-		NextToken  *string
+func (e *Emulator) listUsers(_ time.Time, in struct {
+	IdentityStoreId *string
+	Filters         []struct {
+		AttributePath  *string
+		AttributeValue *string
 	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
+	pageInput
+}) (any, *apiError) {
 	if aerr := e.checkIdentityStore(in.IdentityStoreId); aerr != nil {
 		return nil, aerr
 	}
@@ -211,16 +198,5 @@ func (e *Emulator) listUsers(_ time.Time, body []byte) (any, *apiError) {
 			matching = append(matching, u)
 		}
 	}
-	page, next, aerr := pageOf(matching, func(u *user) string { return u.id }, in.NextToken, in.MaxResults, maxResultsLimit)
-	if aerr != nil {
-		return nil, aerr
-	}
-	out := make([]wireUser, len(page))
-	for i, u := range page {
-		out[i] = e.wireUser(u)
-	}
-	return struct {
-		Users     []wireUser `json:"Users"`
-		NextToken *string    `json:"NextToken,omitempty"`
-	}{out, next}, nil
+	return listed("Users", matching, func(u *user) string { return u.id }, in.pageInput, maxResultsLimit, e.wireUser)
 }

@@ -175,7 +175,8 @@ func validateTags(tags []wireTag) (map[string]string, *apiError) {
 // pageOf returns one page of items, which must be sorted by key. The
 // NextToken is the opaque key of the last item returned, so paging stays
 // correct when items are added or removed between pages.
-func pageOf[T any](items []T, key func(T) string, nextToken *string, maxResults *int32, limit int) ([]T, *string, *apiError) {
+func pageOf[T any](items []T, key func(T) string, p pageInput, limit int) ([]T, *string, *apiError) {
+	nextToken, maxResults := p.NextToken, p.MaxResults
 	size := min(DefaultPageSize, limit)
 	if maxResults != nil {
 		if *maxResults < 1 {

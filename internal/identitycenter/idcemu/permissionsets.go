@@ -1,0 +1,221 @@
+package idcemu
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// Permission sets: create, describe, update, delete and the listings.
+
+func (ps *permissionSet) wire() *wirePermissionSet {
+	return &wirePermissionSet{
+		CreatedDate:      epochPtr(ps.created),
+		Description:      ps.description,
+		Name:             ps.name,
+		PermissionSetArn: ps.arn,
+		RelayState:       ps.relayState,
+		SessionDuration:  ps.sessionDuration,
+	}
+}
+
+// firstError is the first of the checks that failed, or nil.
+func firstError(checks ...*apiError) *apiError {
+	for _, check := range checks {
+		if check != nil {
+			return check
+		}
+	}
+	return nil
+}
+
+func (e *Emulator) createPermissionSet(now time.Time, in struct {
+	InstanceArn     *string
+	Name            *string
+	Description     *string
+	RelayState      *string
+	SessionDuration *string
+	Tags            []wireTag
+}) (any, *apiError) {
+	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
+		return nil, aerr
+	}
+	name, aerr := requireString("Name", in.Name)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if len(name) < 1 || len(name) > permissionSetNameMaxLength {
+		return nil, errLength("Name", name, 1, permissionSetNameMaxLength)
+	}
+	if !permissionSetNameRE.MatchString(name) {
+		return nil, errPattern("Name", name, `[\w+=,.@-]+`)
+	}
+	if aerr := firstError(validateDescription(in.Description), validateRelayState(in.RelayState), validateSessionDuration(in.SessionDuration)); aerr != nil {
+		return nil, aerr
+	}
+	tags, aerr := validateTags(in.Tags)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if e.st.permissionSetByName(name) != nil {
+		return nil, errConflict("PermissionSet with name %s already exists.", name)
+	}
+	if len(e.st.permissionSets) >= maxPermissionSets {
+		return nil, errQuota("The instance already has %d permission sets, the most allowed.", maxPermissionSets)
+	}
+	duration := defaultSessionDurationISO
+	if in.SessionDuration != nil {
+		duration = *in.SessionDuration
+	}
+	ps := e.newPermissionSetLocked(name, duration, now)
+	ps.description = in.Description
+	ps.relayState = in.RelayState
+	ps.tags = tags
+	return map[string]any{"PermissionSet": ps.wire()}, nil
+}
+
+type permissionSetInput struct {
+	InstanceArn      *string
+	PermissionSetArn *string
+}
+
+func (e *Emulator) describePermissionSet(_ time.Time, in permissionSetInput) (any, *apiError) {
+	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return map[string]any{"PermissionSet": ps.wire()}, nil
+}
+
+func (e *Emulator) updatePermissionSet(_ time.Time, in struct {
+	permissionSetInput
+	Description     *string
+	RelayState      *string
+	SessionDuration *string
+}) (any, *apiError) {
+	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := firstError(validateDescription(in.Description), validateRelayState(in.RelayState), validateSessionDuration(in.SessionDuration)); aerr != nil {
+		return nil, aerr
+	}
+	if in.Description != nil {
+		ps.description = in.Description
+	}
+	if in.RelayState != nil {
+		ps.relayState = in.RelayState
+	}
+	if in.SessionDuration != nil && *in.SessionDuration != ps.sessionDuration {
+		ps.sessionDuration = *in.SessionDuration
+		ps.version++
+	}
+	return struct{}{}, nil
+}
+
+func (e *Emulator) deletePermissionSet(_ time.Time, in permissionSetInput) (any, *apiError) {
+	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	for a := range e.st.assignments {
+		if a.PermissionSetARN == ps.arn {
+			return nil, errConflict("Could not delete because PermissionSet has ApplicationProfile associated with it: it is still assigned in account %s.", a.AccountID)
+		}
+	}
+	for _, p := range e.st.pending {
+		switch op := p.(type) {
+		case *assignmentOp:
+			if op.a.PermissionSetARN == ps.arn {
+				return nil, errConflict("Could not delete PermissionSet while account assignment request %s is in progress.", op.id)
+			}
+		case *provisionOp:
+			if op.psARN == ps.arn {
+				return nil, errConflict("Could not delete PermissionSet while provisioning request %s is in progress.", op.id)
+			}
+		}
+	}
+	delete(e.st.permissionSets, ps.arn)
+	return struct{}{}, nil
+}
+
+func (e *Emulator) listPermissionSets(_ time.Time, in struct {
+	InstanceArn *string
+	pageInput
+}) (any, *apiError) {
+	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
+		return nil, aerr
+	}
+	arns := slices.Sorted(maps.Keys(e.st.permissionSets))
+	return listed("PermissionSets", arns, same, in.pageInput, maxResultsLimit, same)
+}
+
+func provisioningFilter(v *string) (string, *apiError) {
+	if v == nil {
+		return "", nil
+	}
+	switch *v {
+	case "LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION_SET_NOT_PROVISIONED":
+		return *v, nil
+	}
+	return "", errValidation("1 validation error detected: Value '%s' at 'provisioningStatus' failed to satisfy constraint: Member must satisfy enum value set: [LATEST_PERMISSION_SET_PROVISIONED, LATEST_PERMISSION_SET_NOT_PROVISIONED]", *v)
+}
+
+func matchesProvisioning(filter string, upToDate bool) bool {
+	switch filter {
+	case "LATEST_PERMISSION_SET_PROVISIONED":
+		return upToDate
+	case "LATEST_PERMISSION_SET_NOT_PROVISIONED":
+		return !upToDate
+	}
+	return true
+}
+
+func (e *Emulator) listPermissionSetsProvisionedToAccount(_ time.Time, in struct {
+	AccountId          *string
+	InstanceArn        *string
+	ProvisioningStatus *string
+	pageInput
+}) (any, *apiError) {
+	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
+		return nil, aerr
+	}
+	account, aerr := requirePattern("AccountId", in.AccountId, accountIDPattern)
+	if aerr != nil {
+		return nil, aerr
+	}
+	filter, aerr := provisioningFilter(in.ProvisioningStatus)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var arns []string
+	for _, arn := range slices.Sorted(maps.Keys(e.st.permissionSets)) {
+		ps := e.st.permissionSets[arn]
+		if v, ok := ps.provisioned[account]; ok && matchesProvisioning(filter, v == ps.version) {
+			arns = append(arns, arn)
+		}
+	}
+	return listed("PermissionSets", arns, same, in.pageInput, maxResultsLimit, same)
+}
+
+func (e *Emulator) listAccountsForProvisionedPermissionSet(_ time.Time, in struct {
+	permissionSetInput
+	ProvisioningStatus *string
+	pageInput
+}) (any, *apiError) {
+	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	filter, aerr := provisioningFilter(in.ProvisioningStatus)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var accounts []string
+	for _, acct := range slices.Sorted(maps.Keys(ps.provisioned)) {
+		if matchesProvisioning(filter, ps.provisioned[acct] == ps.version) {
+			accounts = append(accounts, acct)
+		}
+	}
+	return listed("AccountIds", accounts, same, in.pageInput, maxResultsLimit, same)
+}
