@@ -10,12 +10,11 @@ import (
 // requests, and the listings by permission set and by principal.
 
 type assignmentInput struct {
-	InstanceArn      *string
-	PermissionSetArn *string
-	PrincipalId      *string
-	PrincipalType    *string
-	TargetId         *string
-	TargetType       *string
+	permissionSetInput
+	PrincipalId   *string
+	PrincipalType *string
+	TargetId      *string
+	TargetType    *string
 }
 
 // principalTypeOf validates a PrincipalType member.
@@ -32,7 +31,7 @@ func principalTypeOf(v *string) (string, *apiError) {
 
 // validate checks an assignment request and returns its tuple.
 func (e *Emulator) validateAssignment(in assignmentInput) (Assignment, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
+	ps, aerr := e.permissionSetOf(in.PermissionSetArn)
 	if aerr != nil {
 		return Assignment{}, aerr
 	}
@@ -164,10 +163,7 @@ func (e *Emulator) deleteAccountAssignment(now time.Time, in assignmentInput) (a
 	return e.changeAccountAssignment(now, in, true)
 }
 
-func (e *Emulator) describeAssignmentOp(instance, id *string, del bool) (any, *apiError) {
-	if aerr := e.checkInstance(instance); aerr != nil {
-		return nil, aerr
-	}
+func (e *Emulator) describeAssignmentOp(id *string, del bool) (any, *apiError) {
 	member := strings.TrimSuffix(assignmentStatusMember(del), "Status") + "RequestId"
 	reqID, aerr := requirePattern(member, id, requestIDPattern)
 	if aerr != nil {
@@ -182,21 +178,21 @@ func (e *Emulator) describeAssignmentOp(instance, id *string, del bool) (any, *a
 
 func (e *Emulator) describeAccountAssignmentCreationStatus(_ time.Time, in struct {
 	AccountAssignmentCreationRequestId *string
-	InstanceArn                        *string
+	instanceInput
 }) (any, *apiError) {
-	return e.describeAssignmentOp(in.InstanceArn, in.AccountAssignmentCreationRequestId, false)
+	return e.describeAssignmentOp(in.AccountAssignmentCreationRequestId, false)
 }
 
 func (e *Emulator) describeAccountAssignmentDeletionStatus(_ time.Time, in struct {
 	AccountAssignmentDeletionRequestId *string
-	InstanceArn                        *string
+	instanceInput
 }) (any, *apiError) {
-	return e.describeAssignmentOp(in.InstanceArn, in.AccountAssignmentDeletionRequestId, true)
+	return e.describeAssignmentOp(in.AccountAssignmentDeletionRequestId, true)
 }
 
 type statusListInput struct {
-	InstanceArn *string
-	Filter      *wireOperationStatusFilter
+	instanceInput
+	Filter *wireOperationStatusFilter
 	pageInput
 }
 
@@ -215,9 +211,6 @@ func (in statusListInput) filterStatus() (string, *apiError) {
 // listStatuses lists asynchronous requests (ids, as made) in the order they
 // were made; the key is the position so that it sorts that way.
 func (e *Emulator) listStatuses(in statusListInput, member string, ids []string, meta func(id string) wireStatusMetadata) (any, *apiError) {
-	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
-		return nil, aerr
-	}
 	want, aerr := in.filterStatus()
 	if aerr != nil {
 		return nil, aerr
@@ -273,16 +266,11 @@ func (e *Emulator) listAssignments(p pageInput, match func(Assignment) bool) (an
 	return listed("AccountAssignments", matching, assignmentKey, p, maxResultsLimit, Assignment.wire)
 }
 
-func (e *Emulator) listAccountAssignments(_ time.Time, in struct {
-	AccountId        *string
-	InstanceArn      *string
-	PermissionSetArn *string
+func (e *Emulator) listAccountAssignments(_ time.Time, ps *permissionSet, in struct {
+	AccountId *string
+	permissionSetInput
 	pageInput
 }) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	account, aerr := requirePattern("AccountId", in.AccountId, accountIDPattern)
 	if aerr != nil {
 		return nil, aerr
@@ -293,15 +281,12 @@ func (e *Emulator) listAccountAssignments(_ time.Time, in struct {
 }
 
 func (e *Emulator) listAccountAssignmentsForPrincipal(_ time.Time, in struct {
-	InstanceArn   *string
+	instanceInput
 	PrincipalId   *string
 	PrincipalType *string
 	Filter        *struct{ AccountId *string }
 	pageInput
 }) (any, *apiError) {
-	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
-		return nil, aerr
-	}
 	principal, aerr := requirePattern("PrincipalId", in.PrincipalId, principalIDPattern)
 	if aerr != nil {
 		return nil, aerr

@@ -370,8 +370,46 @@ func op[In any](f func(e *Emulator, now time.Time, in In) (any, *apiError)) hand
 		if err := json.Unmarshal(body, &in); err != nil {
 			return nil, errSerialization(err)
 		}
+		if s, ok := any(in).(scoped); ok {
+			if aerr := s.checkScope(e); aerr != nil {
+				return nil, aerr
+			}
+		}
 		return f(e, now, in)
 	}
+}
+
+// scoped is an input that names the instance or identity store it acts on;
+// op checks that first, as the services do.
+type scoped interface{ checkScope(e *Emulator) *apiError }
+
+type instanceInput struct{ InstanceArn *string }
+
+func (in instanceInput) checkScope(e *Emulator) *apiError { return e.checkInstance(in.InstanceArn) }
+
+type storeInput struct{ IdentityStoreId *string }
+
+func (in storeInput) checkScope(e *Emulator) *apiError {
+	return e.checkIdentityStore(in.IdentityStoreId)
+}
+
+// permissionSetInput is the input of an operation on one permission set.
+type permissionSetInput struct {
+	instanceInput
+	PermissionSetArn *string
+}
+
+func (in permissionSetInput) permissionSetARN() *string { return in.PermissionSetArn }
+
+// setOp is op for an operation on one permission set, which it looks up.
+func setOp[In interface{ permissionSetARN() *string }](f func(e *Emulator, now time.Time, ps *permissionSet, in In) (any, *apiError)) handlerFunc {
+	return op(func(e *Emulator, now time.Time, in In) (any, *apiError) {
+		ps, aerr := e.permissionSetOf(in.permissionSetARN())
+		if aerr != nil {
+			return nil, aerr
+		}
+		return f(e, now, ps, in)
+	})
 }
 
 // pageInput holds the paging members of a list operation's input.

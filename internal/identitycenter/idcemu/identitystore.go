@@ -44,7 +44,7 @@ func identityNotFound(resourceType, id, message string) *apiError {
 }
 
 func (e *Emulator) getUserID(_ time.Time, in struct {
-	IdentityStoreId     *string
+	storeInput
 	AlternateIdentifier *struct {
 		UniqueAttribute *struct {
 			AttributePath  *string
@@ -56,9 +56,6 @@ func (e *Emulator) getUserID(_ time.Time, in struct {
 		}
 	}
 }) (any, *apiError) {
-	if aerr := e.checkIdentityStore(in.IdentityStoreId); aerr != nil {
-		return nil, aerr
-	}
 	if in.AlternateIdentifier == nil {
 		return nil, errNull("AlternateIdentifier")
 	}
@@ -145,12 +142,9 @@ func (e *Emulator) wireUser(u *user) wireUser {
 }
 
 func (e *Emulator) describeUser(_ time.Time, in struct {
-	IdentityStoreId *string
-	UserId          *string
+	storeInput
+	UserId *string
 }) (any, *apiError) {
-	if aerr := e.checkIdentityStore(in.IdentityStoreId); aerr != nil {
-		return nil, aerr
-	}
 	id, aerr := requirePattern("UserId", in.UserId, principalIDPattern)
 	if aerr != nil {
 		return nil, aerr
@@ -163,16 +157,13 @@ func (e *Emulator) describeUser(_ time.Time, in struct {
 }
 
 func (e *Emulator) listUsers(_ time.Time, in struct {
-	IdentityStoreId *string
-	Filters         []struct {
+	storeInput
+	Filters []struct {
 		AttributePath  *string
 		AttributeValue *string
 	}
 	pageInput
 }) (any, *apiError) {
-	if aerr := e.checkIdentityStore(in.IdentityStoreId); aerr != nil {
-		return nil, aerr
-	}
 	if len(in.Filters) > 1 {
 		return nil, errValidation("1 validation error detected: Value at 'filters' failed to satisfy constraint: Member must have length less than or equal to 1")
 	}

@@ -30,16 +30,13 @@ func firstError(checks ...*apiError) *apiError {
 }
 
 func (e *Emulator) createPermissionSet(now time.Time, in struct {
-	InstanceArn     *string
+	instanceInput
 	Name            *string
 	Description     *string
 	RelayState      *string
 	SessionDuration *string
 	Tags            []wireTag
 }) (any, *apiError) {
-	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
-		return nil, aerr
-	}
 	name, aerr := requireString("Name", in.Name)
 	if aerr != nil {
 		return nil, aerr
@@ -74,29 +71,16 @@ func (e *Emulator) createPermissionSet(now time.Time, in struct {
 	return map[string]any{"PermissionSet": ps.wire()}, nil
 }
 
-type permissionSetInput struct {
-	InstanceArn      *string
-	PermissionSetArn *string
-}
-
-func (e *Emulator) describePermissionSet(_ time.Time, in permissionSetInput) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
+func (e *Emulator) describePermissionSet(_ time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
 	return map[string]any{"PermissionSet": ps.wire()}, nil
 }
 
-func (e *Emulator) updatePermissionSet(_ time.Time, in struct {
+func (e *Emulator) updatePermissionSet(_ time.Time, ps *permissionSet, in struct {
 	permissionSetInput
 	Description     *string
 	RelayState      *string
 	SessionDuration *string
 }) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	if aerr := firstError(validateDescription(in.Description), validateRelayState(in.RelayState), validateSessionDuration(in.SessionDuration)); aerr != nil {
 		return nil, aerr
 	}
@@ -113,11 +97,7 @@ func (e *Emulator) updatePermissionSet(_ time.Time, in struct {
 	return struct{}{}, nil
 }
 
-func (e *Emulator) deletePermissionSet(_ time.Time, in permissionSetInput) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
+func (e *Emulator) deletePermissionSet(_ time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
 	for a := range e.st.assignments {
 		if a.PermissionSetARN == ps.arn {
 			return nil, errConflict("Could not delete because PermissionSet has ApplicationProfile associated with it: it is still assigned in account %s.", a.AccountID)
@@ -140,12 +120,9 @@ func (e *Emulator) deletePermissionSet(_ time.Time, in permissionSetInput) (any,
 }
 
 func (e *Emulator) listPermissionSets(_ time.Time, in struct {
-	InstanceArn *string
+	instanceInput
 	pageInput
 }) (any, *apiError) {
-	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
-		return nil, aerr
-	}
 	arns := slices.Sorted(maps.Keys(e.st.permissionSets))
 	return listed("PermissionSets", arns, same, in.pageInput, maxResultsLimit, same)
 }
@@ -172,14 +149,11 @@ func matchesProvisioning(filter string, upToDate bool) bool {
 }
 
 func (e *Emulator) listPermissionSetsProvisionedToAccount(_ time.Time, in struct {
-	AccountId          *string
-	InstanceArn        *string
+	AccountId *string
+	instanceInput
 	ProvisioningStatus *string
 	pageInput
 }) (any, *apiError) {
-	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
-		return nil, aerr
-	}
 	account, aerr := requirePattern("AccountId", in.AccountId, accountIDPattern)
 	if aerr != nil {
 		return nil, aerr
@@ -198,15 +172,11 @@ func (e *Emulator) listPermissionSetsProvisionedToAccount(_ time.Time, in struct
 	return listed("PermissionSets", arns, same, in.pageInput, maxResultsLimit, same)
 }
 
-func (e *Emulator) listAccountsForProvisionedPermissionSet(_ time.Time, in struct {
+func (e *Emulator) listAccountsForProvisionedPermissionSet(_ time.Time, ps *permissionSet, in struct {
 	permissionSetInput
 	ProvisioningStatus *string
 	pageInput
 }) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	filter, aerr := provisioningFilter(in.ProvisioningStatus)
 	if aerr != nil {
 		return nil, aerr

@@ -15,11 +15,7 @@ type managedPolicyInput struct {
 	ManagedPolicyArn *string
 }
 
-func (e *Emulator) attachManagedPolicy(_ time.Time, in managedPolicyInput) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
+func (e *Emulator) attachManagedPolicy(_ time.Time, ps *permissionSet, in managedPolicyInput) (any, *apiError) {
 	arn, aerr := requireString("ManagedPolicyArn", in.ManagedPolicyArn)
 	if aerr != nil {
 		return nil, aerr
@@ -41,11 +37,7 @@ func (e *Emulator) attachManagedPolicy(_ time.Time, in managedPolicyInput) (any,
 	return struct{}{}, nil
 }
 
-func (e *Emulator) detachManagedPolicy(_ time.Time, in managedPolicyInput) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
+func (e *Emulator) detachManagedPolicy(_ time.Time, ps *permissionSet, in managedPolicyInput) (any, *apiError) {
 	arn, aerr := requireString("ManagedPolicyArn", in.ManagedPolicyArn)
 	if aerr != nil {
 		return nil, aerr
@@ -59,28 +51,20 @@ func (e *Emulator) detachManagedPolicy(_ time.Time, in managedPolicyInput) (any,
 	return struct{}{}, nil
 }
 
-func (e *Emulator) listManagedPolicies(_ time.Time, in struct {
+func (e *Emulator) listManagedPolicies(_ time.Time, ps *permissionSet, in struct {
 	permissionSetInput
 	pageInput
 }) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	arns := slices.Sorted(slices.Values(ps.managed))
 	return listed("AttachedManagedPolicies", arns, same, in.pageInput, maxResultsLimit, func(arn string) wireManagedPolicy {
 		return wireManagedPolicy{Arn: arn, Name: arn[strings.LastIndex(arn, "/")+1:]}
 	})
 }
 
-func (e *Emulator) putInlinePolicy(_ time.Time, in struct {
+func (e *Emulator) putInlinePolicy(_ time.Time, ps *permissionSet, in struct {
 	permissionSetInput
 	InlinePolicy *string
 }) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	policy, aerr := requireString("InlinePolicy", in.InlinePolicy)
 	if aerr != nil {
 		return nil, aerr
@@ -102,11 +86,7 @@ func (e *Emulator) putInlinePolicy(_ time.Time, in struct {
 	return struct{}{}, nil
 }
 
-func (e *Emulator) getInlinePolicy(_ time.Time, in permissionSetInput) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
+func (e *Emulator) getInlinePolicy(_ time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
 	var policy *string
 	if ps.inline != "" {
 		policy = ptr(ps.inline)
@@ -116,11 +96,7 @@ func (e *Emulator) getInlinePolicy(_ time.Time, in permissionSetInput) (any, *ap
 	}{policy}, nil
 }
 
-func (e *Emulator) deleteInlinePolicy(_ time.Time, in permissionSetInput) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
+func (e *Emulator) deleteInlinePolicy(_ time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
 	// Deleting a policy that is not there succeeds, as in AWS.
 	if ps.inline != "" {
 		ps.inline = ""

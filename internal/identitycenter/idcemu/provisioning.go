@@ -22,15 +22,11 @@ func (op *provisionOp) wire() *wireProvisioningStatus {
 	return w
 }
 
-func (e *Emulator) provisionPermissionSet(now time.Time, in struct {
+func (e *Emulator) provisionPermissionSet(now time.Time, ps *permissionSet, in struct {
 	permissionSetInput
 	TargetType *string
 	TargetId   *string
 }) (any, *apiError) {
-	ps, aerr := e.lookupPermissionSet(in.InstanceArn, in.PermissionSetArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	ttype, aerr := requireString("TargetType", in.TargetType)
 	if aerr != nil {
 		return nil, aerr
@@ -89,12 +85,9 @@ func (e *Emulator) provisionPermissionSet(now time.Time, in struct {
 }
 
 func (e *Emulator) describePermissionSetProvisioningStatus(_ time.Time, in struct {
-	InstanceArn                     *string
+	instanceInput
 	ProvisionPermissionSetRequestId *string
 }) (any, *apiError) {
-	if aerr := e.checkInstance(in.InstanceArn); aerr != nil {
-		return nil, aerr
-	}
 	id, aerr := requirePattern("ProvisionPermissionSetRequestId", in.ProvisionPermissionSetRequestId, requestIDPattern)
 	if aerr != nil {
 		return nil, aerr

@@ -14,27 +14,27 @@ var ssoAdminOperations = map[string]handlerFunc{
 	"DescribeAccountAssignmentDeletionStatus": op((*Emulator).describeAccountAssignmentDeletionStatus),
 	"ListAccountAssignmentCreationStatus":     op((*Emulator).listAccountAssignmentCreationStatus),
 	"ListAccountAssignmentDeletionStatus":     op((*Emulator).listAccountAssignmentDeletionStatus),
-	"ListAccountAssignments":                  op((*Emulator).listAccountAssignments),
+	"ListAccountAssignments":                  setOp((*Emulator).listAccountAssignments),
 	"ListAccountAssignmentsForPrincipal":      op((*Emulator).listAccountAssignmentsForPrincipal),
 	"CreatePermissionSet":                     op((*Emulator).createPermissionSet),
-	"DescribePermissionSet":                   op((*Emulator).describePermissionSet),
-	"UpdatePermissionSet":                     op((*Emulator).updatePermissionSet),
-	"DeletePermissionSet":                     op((*Emulator).deletePermissionSet),
+	"DescribePermissionSet":                   setOp((*Emulator).describePermissionSet),
+	"UpdatePermissionSet":                     setOp((*Emulator).updatePermissionSet),
+	"DeletePermissionSet":                     setOp((*Emulator).deletePermissionSet),
 	"ListPermissionSets":                      op((*Emulator).listPermissionSets),
 	"ListPermissionSetsProvisionedToAccount":  op((*Emulator).listPermissionSetsProvisionedToAccount),
-	"ListAccountsForProvisionedPermissionSet": op((*Emulator).listAccountsForProvisionedPermissionSet),
-	"ProvisionPermissionSet":                  op((*Emulator).provisionPermissionSet),
+	"ListAccountsForProvisionedPermissionSet": setOp((*Emulator).listAccountsForProvisionedPermissionSet),
+	"ProvisionPermissionSet":                  setOp((*Emulator).provisionPermissionSet),
 	"DescribePermissionSetProvisioningStatus": op((*Emulator).describePermissionSetProvisioningStatus),
 	"ListPermissionSetProvisioningStatus":     op((*Emulator).listPermissionSetProvisioningStatus),
-	"AttachManagedPolicyToPermissionSet":      op((*Emulator).attachManagedPolicy),
-	"DetachManagedPolicyFromPermissionSet":    op((*Emulator).detachManagedPolicy),
-	"ListManagedPoliciesInPermissionSet":      op((*Emulator).listManagedPolicies),
-	"PutInlinePolicyToPermissionSet":          op((*Emulator).putInlinePolicy),
-	"GetInlinePolicyForPermissionSet":         op((*Emulator).getInlinePolicy),
-	"DeleteInlinePolicyFromPermissionSet":     op((*Emulator).deleteInlinePolicy),
-	"TagResource":                             op((*Emulator).tagResource),
-	"UntagResource":                           op((*Emulator).untagResource),
-	"ListTagsForResource":                     op((*Emulator).listTagsForResource),
+	"AttachManagedPolicyToPermissionSet":      setOp((*Emulator).attachManagedPolicy),
+	"DetachManagedPolicyFromPermissionSet":    setOp((*Emulator).detachManagedPolicy),
+	"ListManagedPoliciesInPermissionSet":      setOp((*Emulator).listManagedPolicies),
+	"PutInlinePolicyToPermissionSet":          setOp((*Emulator).putInlinePolicy),
+	"GetInlinePolicyForPermissionSet":         setOp((*Emulator).getInlinePolicy),
+	"DeleteInlinePolicyFromPermissionSet":     setOp((*Emulator).deleteInlinePolicy),
+	"TagResource":                             taggedOp((*Emulator).tagResource),
+	"UntagResource":                           taggedOp((*Emulator).untagResource),
+	"ListTagsForResource":                     taggedOp((*Emulator).listTagsForResource),
 }
 
 func (e *Emulator) checkInstance(v *string) *apiError {
@@ -48,12 +48,9 @@ func (e *Emulator) checkInstance(v *string) *apiError {
 	return nil
 }
 
-// lookupPermissionSet validates InstanceArn and PermissionSetArn and returns
-// the set.
-func (e *Emulator) lookupPermissionSet(instance, psARN *string) (*permissionSet, *apiError) {
-	if aerr := e.checkInstance(instance); aerr != nil {
-		return nil, aerr
-	}
+// permissionSetOf validates PermissionSetArn and returns the set; op has
+// checked the instance.
+func (e *Emulator) permissionSetOf(psARN *string) (*permissionSet, *apiError) {
 	arn, aerr := requirePattern("PermissionSetArn", psARN, permissionSetARNPattern)
 	if aerr != nil {
 		return nil, aerr

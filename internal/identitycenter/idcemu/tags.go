@@ -8,10 +8,9 @@ import (
 
 // Tags on permission sets, the only resources of an instance jit tags.
 
-func (e *Emulator) taggedResource(instance, resource *string) (*permissionSet, *apiError) {
-	if aerr := e.checkInstance(instance); aerr != nil {
-		return nil, aerr
-	}
+// taggedResource is the permission set a tagging operation names; op has
+// checked the instance.
+func (e *Emulator) taggedResource(resource *string) (*permissionSet, *apiError) {
 	arn, aerr := requireString("ResourceArn", resource)
 	if aerr != nil {
 		return nil, aerr
@@ -27,18 +26,27 @@ func (e *Emulator) taggedResource(instance, resource *string) (*permissionSet, *
 }
 
 type tagResourceInput struct {
-	InstanceArn *string
+	instanceInput
 	ResourceArn *string
 }
 
-func (e *Emulator) tagResource(_ time.Time, in struct {
+func (in tagResourceInput) resourceARN() *string { return in.ResourceArn }
+
+// taggedOp is op for a tagging operation, which looks the resource up.
+func taggedOp[In interface{ resourceARN() *string }](f func(e *Emulator, ps *permissionSet, in In) (any, *apiError)) handlerFunc {
+	return op(func(e *Emulator, _ time.Time, in In) (any, *apiError) {
+		ps, aerr := e.taggedResource(in.resourceARN())
+		if aerr != nil {
+			return nil, aerr
+		}
+		return f(e, ps, in)
+	})
+}
+
+func (e *Emulator) tagResource(ps *permissionSet, in struct {
 	tagResourceInput
 	Tags []wireTag
 }) (any, *apiError) {
-	ps, aerr := e.taggedResource(in.InstanceArn, in.ResourceArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	if in.Tags == nil {
 		return nil, errNull("Tags")
 	}
@@ -55,14 +63,10 @@ func (e *Emulator) tagResource(_ time.Time, in struct {
 	return struct{}{}, nil
 }
 
-func (e *Emulator) untagResource(_ time.Time, in struct {
+func (e *Emulator) untagResource(ps *permissionSet, in struct {
 	tagResourceInput
 	TagKeys []string
 }) (any, *apiError) {
-	ps, aerr := e.taggedResource(in.InstanceArn, in.ResourceArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	if in.TagKeys == nil {
 		return nil, errNull("TagKeys")
 	}
@@ -74,14 +78,10 @@ func (e *Emulator) untagResource(_ time.Time, in struct {
 
 // listTagsForResource pages with NextToken only: the operation has no
 // MaxResults member.
-func (e *Emulator) listTagsForResource(_ time.Time, in struct {
+func (e *Emulator) listTagsForResource(ps *permissionSet, in struct {
 	tagResourceInput
 	NextToken *string
 }) (any, *apiError) {
-	ps, aerr := e.taggedResource(in.InstanceArn, in.ResourceArn)
-	if aerr != nil {
-		return nil, aerr
-	}
 	keys := slices.Sorted(maps.Keys(ps.tags))
 	return listed("Tags", keys, same, pageInput{NextToken: in.NextToken}, maxResultsLimit, func(k string) wireTag {
 		return wireTag{Key: ptr(k), Value: ptr(ps.tags[k])}
