@@ -3,8 +3,6 @@ package githubemu
 import (
 	"net/http"
 	"slices"
-
-	"github.com/google/go-github/v62/github"
 )
 
 // listCommitPulls serves GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls
@@ -15,11 +13,7 @@ import (
 // requests that introduced it (as their merge commit or as one of their
 // commits); a commit not on main with every pull request, open or merged,
 // whose commits contain it. Oldest pull request first.
-func (s *Server) listCommitPulls(w http.ResponseWriter, r *http.Request, c caller) {
-	rp, ok := s.pathRepo(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) listCommitPulls(w http.ResponseWriter, r *http.Request, c caller, rp *repo) {
 	sha, err := rp.git.resolve(r.Context(), r.PathValue("sha"))
 	if err != nil {
 		// GitHub answers 422 for a SHA that is no commit of the repository.
@@ -75,16 +69,5 @@ func (s *Server) listCommitPulls(w http.ResponseWriter, r *http.Request, c calle
 			sel = append(sel, cd.pr)
 		}
 	}
-	page := paginate(s, w, r, sel)
-	extras := make([]pullExtra, len(page))
-	for i, pr := range page {
-		extras[i] = s.pullGit(r.Context(), rp, pr, false)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*github.PullRequest, 0, len(page))
-	for i, pr := range page {
-		out = append(out, s.pullJSON(rp, pr, extras[i]))
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.writePulls(w, r, rp, sel)
 }
