@@ -158,3 +158,124 @@ func codes(items []string) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// The wording of a Decision's Reason, which Evaluate sets.
+
+func (e *evaluation) reason() string {
+	account := e.accountName()
+	switch e.d.State {
+	case StateRejected:
+		var who []string
+		for _, r := range e.d.Rejections {
+			who = append(who, "@"+r.By)
+		}
+		return fmt.Sprintf("%s asked for changes; the request is blocked until they approve or their review is dismissed.", joinAnd(who))
+	case StateApproved:
+		if a, ok := ruleApprover(e.d); ok {
+			return e.ruleReason(a)
+		}
+		switch e.in.Kind {
+		case KindCustom:
+			return fmt.Sprintf("Approved by @%s for the owner stage and SSO admin @%s.", e.stageHolder(StageOwner), e.stageHolder(StageAdmin))
+		case KindAdminChange:
+			return fmt.Sprintf("Approved by SSO admin @%s.", e.d.Approvals[0].By)
+		default:
+			a := e.d.Approvals[0]
+			if a.Stage == StageOwner {
+				return fmt.Sprintf("Approved by @%s, an owner of %s.", a.By, account)
+			}
+			return fmt.Sprintf("Approved by SSO admin @%s.", a.By)
+		}
+	case StatePendingOwner:
+		if e.in.Kind == KindCustom {
+			if a := e.stageHolder(StageAdmin); a != "" {
+				return fmt.Sprintf("SSO admin @%s approved; waiting for an owner of %s (a different person).", a, account)
+			}
+			return fmt.Sprintf("Waiting for an owner of %s, then an SSO admin.", account)
+		}
+		return fmt.Sprintf("Waiting for an owner of %s (or an SSO admin) to approve.", account)
+	case StatePendingAdmin:
+		switch {
+		case e.in.Kind == KindAdminChange:
+			return "This pull request is not a plain request; waiting for an SSO admin to approve."
+		case e.in.Kind == KindCustom && e.ownersUsable:
+			return fmt.Sprintf("Owner @%s approved; waiting for an SSO admin (a different person).", e.stageHolder(StageOwner))
+		case e.in.Kind == KindCustom:
+			if o := e.stageHolder(StageOwner); o != "" {
+				return fmt.Sprintf("No usable owner of %s, so two different SSO admins must approve; @%s has, waiting for another.", account, o)
+			}
+			return fmt.Sprintf("No usable owner of %s, so two different SSO admins must approve.", account)
+		default:
+			return fmt.Sprintf("No usable owner of %s, so an SSO admin must approve.", account)
+		}
+	}
+	return ""
+}
+
+// ruleReason explains an approval by rule.
+func (e *evaluation) ruleReason(a Approval) string {
+	if a.Stage == StageAuto {
+		return fmt.Sprintf("Approved by rule %s (%s).", strings.TrimPrefix(a.By, RuleApproverPrefix), a.Note)
+	}
+	as := ""
+	if a.As != "" && !strings.EqualFold(a.As, "@"+e.author) {
+		as = " (as " + a.As + ")"
+	}
+	head := fmt.Sprintf("Approved at once as emergency access for @%s%s", e.author, as)
+	if reviews := PostHocReviews(e.d); len(reviews) > 0 {
+		return fmt.Sprintf("%s; reviewed after the fact by @%s.", head, reviews[0].By)
+	}
+	who := "an SSO admin"
+	if e.ownersUsable {
+		who = fmt.Sprintf("an owner of %s or an SSO admin", e.accountName())
+	}
+	within := schema.DefaultEmergencyReviewWithin
+	if em := e.in.Policy.Emergency; em != nil {
+		within = em.ReviewWithinDuration()
+	}
+	return fmt.Sprintf("%s; %s must review it within %s.", head, who, formatWithin(within))
+}
+
+// stageHolder is the first approver who filled stage, or "".
+func (e *evaluation) stageHolder(stage string) string {
+	for _, a := range e.d.Approvals {
+		if a.Stage == stage {
+			return a.By
+		}
+	}
+	return ""
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+// sentence joins a fixed head and a detail from elsewhere into one line
+// ending with a full stop.
+func sentence(head, detail string) string {
+	detail = oneLine(detail)
+	if detail == "" {
+		return head + "."
+	}
+	if !strings.HasSuffix(detail, ".") {
+		detail += "."
+	}
+	return head + ": " + detail
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")), " ")
+}
+
+func joinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}

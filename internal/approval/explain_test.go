@@ -193,3 +193,46 @@ func TestExplainPolicies(t *testing.T) {
 		})
 	}
 }
+
+func TestReasons(t *testing.T) {
+	tests := []struct {
+		name  string
+		kind  Kind
+		input func(*Input)
+		revs  []Review
+		want  string
+	}{
+		{"standard approved by owner", KindStandard, nil, []Review{approve(1, "olivia", 1)}, "Approved by @olivia, an owner of payments-prod."},
+		{"standard approved by admin", KindStandard, nil, []Review{approve(1, "ada", 1)}, "Approved by SSO admin @ada."},
+		{"standard waiting", KindStandard, nil, nil, "Waiting for an owner of payments-prod (or an SSO admin) to approve."},
+		{"standard without owners", KindStandard, func(in *Input) { in.Owners = nil }, nil, "No usable owner of payments-prod, so an SSO admin must approve."},
+		{"custom approved", KindCustom, nil, []Review{approve(1, "ada", 1), approve(2, "olivia", 2)}, "Approved by @olivia for the owner stage and SSO admin @ada."},
+		{"custom waiting for owner", KindCustom, nil, nil, "Waiting for an owner of payments-prod, then an SSO admin."},
+		{"custom admin first", KindCustom, nil, []Review{approve(1, "ada", 1)}, "SSO admin @ada approved; waiting for an owner of payments-prod (a different person)."},
+		{"custom owner first", KindCustom, nil, []Review{approve(1, "olivia", 1)}, "Owner @olivia approved; waiting for an SSO admin (a different person)."},
+		{"custom without owners", KindCustom, func(in *Input) { in.Owners = nil }, nil, "No usable owner of payments-prod, so two different SSO admins must approve."},
+		{"custom without owners, one admin", KindCustom, func(in *Input) { in.Owners = nil }, []Review{approve(1, "ada", 1)},
+			"No usable owner of payments-prod, so two different SSO admins must approve; @ada has, waiting for another."},
+		{"admin change waiting", KindAdminChange, nil, nil, "This pull request is not a plain request; waiting for an SSO admin to approve."},
+		{"admin change approved", KindAdminChange, nil, []Review{approve(1, "ada", 1)}, "Approved by SSO admin @ada."},
+		{"rejected by two", KindStandard, nil, []Review{rv(1, "oscar", ReviewChangesRequested, head, 1), rv(2, "ada", ReviewChangesRequested, old, 2)},
+			"@oscar and @ada asked for changes; the request is blocked until they approve or their review is dismissed."},
+		{"no account name", KindStandard, func(in *Input) { in.Account = "" }, nil, "Waiting for an owner of the account (or an SSO admin) to approve."},
+		{"invalid without a reason", KindStandard, func(in *Input) { in.Invalid = true }, nil, "The request is invalid."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := baseInput(tt.kind)
+			if tt.input != nil {
+				tt.input(&in)
+			}
+			d, err := Evaluate(in, pr(tt.revs...), org())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Reason != tt.want {
+				t.Errorf("Reason = %q, want %q", d.Reason, tt.want)
+			}
+		})
+	}
+}
