@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 )
 
@@ -12,6 +14,9 @@ func newRootCmd() *cobra.Command {
 		Short:         "Just-in-time AWS access through GitHub pull requests",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Every command refuses a numeric environment variable that is
+		// not a number, rather than treating it as missing.
+		PersistentPreRunE: checkNumericEnv(os.Getenv),
 	}
 	root.AddCommand(
 		// subcommands are registered here, one line each.
@@ -26,5 +31,9 @@ func newRootCmd() *cobra.Command {
 		newSandboxCmd(),
 		newPolicyCmd(),
 	)
+	// Accounts, permission sets and durations complete from the config.
+	for _, c := range root.Commands() {
+		completeFromConfig(c)
+	}
 	return root
 }

@@ -150,7 +150,7 @@ older than request_ttl is closed with the label jit:expired. Idempotent.`,
 			opts.WebhookSecret = []byte("sweep-receives-no-webhooks")
 			owner, name, ok := strings.Cut(repo, "/")
 			if !ok {
-				return &exitError{code: 2, err: fmt.Errorf("--repo %q must be OWNER/NAME", repo)}
+				return &exitError{code: 2, err: fmt.Errorf("--github-repo %q must be OWNER/NAME (GITHUB_REPOSITORY in Actions)", repo)}
 			}
 			srv, err := app.New(opts)
 			if err != nil {
@@ -162,7 +162,8 @@ older than request_ttl is closed with the label jit:expired. Idempotent.`,
 		},
 	}
 	af.register(cmd)
-	cmd.Flags().StringVar(&repo, "repo", os.Getenv("GITHUB_REPOSITORY"), "repository OWNER/NAME (env GITHUB_REPOSITORY)")
+	// --github-repo, as in reconcile and audit: --repo is a folder everywhere.
+	cmd.Flags().StringVar(&repo, "github-repo", os.Getenv("GITHUB_REPOSITORY"), "the access repository on GitHub, OWNER/NAME (env GITHUB_REPOSITORY)")
 	cmd.Flags().Int64Var(&instID, "installation-id", 0, "the App's installation id on the repository (looked up when 0)")
 	return cmd
 }

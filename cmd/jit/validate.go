@@ -273,9 +273,12 @@ func (v *validator) listTargets(changed []change.File) ([]target, []schema.Findi
 		if !st.IsDir() {
 			if !seen[rel] {
 				seen[rel] = true
-				if st.Mode().IsRegular() {
+				switch {
+				case !isYAMLName(rel):
+					findings = append(findings, notRequestFile(rel))
+				case st.Mode().IsRegular():
 					targets = append(targets, newTarget(rel))
-				} else {
+				default:
 					findings = append(findings, notRegular(rel, st.Mode()))
 				}
 			}
@@ -329,6 +332,16 @@ func (v *validator) relPath(p string) (string, error) {
 func isYAMLName(p string) bool {
 	ext := strings.ToLower(path.Ext(p))
 	return ext == ".yaml" || ext == ".yml"
+}
+
+// notRequestFile is the finding for a named file that cannot be a request
+// (jit validate README.md): request files are YAML.
+func notRequestFile(rel string) schema.Finding {
+	return schema.Finding{
+		Path: rel, Severity: schema.SeverityError,
+		Message: "is not a request file: request files are YAML files at requests/<account>/<name>.yaml",
+		Fix:     "pass a request file, or no path to check every file under requests/",
+	}
 }
 
 func notRegular(rel string, m fs.FileMode) schema.Finding {

@@ -6,6 +6,7 @@ package ledger
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -93,7 +94,15 @@ func Open(dir string, opts Options) (*Repo, error) {
 		opts.Logger = slog.Default()
 	}
 	g := gitCmd{dir: dir, bin: opts.Git, name: opts.Name, email: opts.Email, clock: opts.Clock}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, notRepository(dir + " is not a folder: pass --repo with the folder of a clone of the access repository")
+	}
 	out, err := g.run(context.Background(), nil, "rev-parse", "--show-toplevel")
+	if err != nil && strings.Contains(err.Error(), "not a git repository") {
+		// One plain line: git's own message adds nothing a person needs.
+		abs, _ := filepath.Abs(dir)
+		return nil, notRepository(cmp.Or(abs, dir) + " is not in a git repository: run jit in a clone of the access repository, or pass --repo with its folder")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening the access repository at %s: %w", dir, err)
 	}
@@ -101,6 +110,16 @@ func Open(dir string, opts Options) (*Repo, error) {
 	g.dir = top
 	return &Repo{dir: top, git: g, opts: opts}, nil
 }
+
+// ErrNotRepository is returned by Open for a folder outside any git
+// repository.
+var ErrNotRepository = errors.New("not a git repository")
+
+// notRepository is ErrNotRepository with a message for a person.
+type notRepository string
+
+func (e notRepository) Error() string        { return string(e) }
+func (e notRepository) Is(target error) bool { return target == ErrNotRepository }
 
 // Dir returns the top level of the clone.
 func (r *Repo) Dir() string { return r.dir }
