@@ -160,7 +160,7 @@ func TestStatusErrors(t *testing.T) {
 		t.Errorf("bad --now: code %d, %v", res.code, res.err)
 	}
 	res = run(t, newStatusCmd(), nil, "--repo", t.TempDir())
-	if res.code != 2 || !strings.Contains(res.err.Error(), "opening the access repository at") {
+	if res.code != 2 || !strings.Contains(res.err.Error(), "is not in a git repository") {
 		t.Errorf("not a repository: code %d, %v", res.code, res.err)
 	}
 	// A broken file on main is named, and the rest is still listed.

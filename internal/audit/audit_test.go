@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -271,7 +272,7 @@ func TestWriteJSON(t *testing.T) {
 }
 
 func TestCollectErrors(t *testing.T) {
-	if _, err := Collect(context.Background(), t.TempDir(), Filter{}); err == nil || !strings.Contains(err.Error(), "opening the access repository") {
+	if _, err := Collect(context.Background(), t.TempDir(), Filter{}); !errors.Is(err, ledger.ErrNotRepository) || !strings.Contains(err.Error(), "is not in a git repository") {
 		t.Errorf("not a repository: %v", err)
 	}
 	dir := buildHistory(t)

@@ -397,8 +397,13 @@ func TestPushDoesNotRetryOtherFailures(t *testing.T) {
 }
 
 func TestOpenOutsideARepository(t *testing.T) {
-	_, err := Open(t.TempDir(), Options{})
-	if err == nil || !strings.Contains(err.Error(), "opening the access repository at") {
+	dir := t.TempDir()
+	_, err := Open(dir, Options{})
+	if !errors.Is(err, ErrNotRepository) || err.Error() != dir+" is not in a git repository: run jit in a clone of the access repository, or pass --repo with its folder" {
 		t.Fatalf("error = %v", err)
+	}
+	_, err = Open(filepath.Join(dir, "missing"), Options{})
+	if !errors.Is(err, ErrNotRepository) || !strings.Contains(err.Error(), "missing is not a folder") {
+		t.Fatalf("missing folder: error = %v", err)
 	}
 }
