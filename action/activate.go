@@ -144,7 +144,7 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 	}
 	merged := m.mergedAt.UTC()
 	st := schema.Status{
-		State:            lifecycle.StateActivating,
+		State:            schema.StateActivating,
 		PullRequest:      m.number,
 		Requester:        m.requester,
 		Duration:         schema.FormatDuration(m.duration),
@@ -463,7 +463,7 @@ func (u *run) cleanOrphans(ctx context.Context) error {
 		live := false
 		if st != nil {
 			switch st.State {
-			case lifecycle.StateActivating, schema.StateRevoking:
+			case schema.StateActivating, schema.StateRevoking:
 				live = true
 			case schema.StateActive:
 				live = st.PermissionSetARN == "" || st.PermissionSetARN == s.ARN

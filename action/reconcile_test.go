@@ -12,7 +12,6 @@ import (
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
-	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -247,7 +246,7 @@ func TestCrashBetweenAWSAndCommitConverges(t *testing.T) {
 			if _, err := e.reconciler(t, e.clone(t), withIDC(crash)).Run(ctx, action.RunOptions{}); err == nil {
 				t.Fatal("the crashed run reported no error")
 			}
-			if st := e.status(t, path); st == nil || st.State != lifecycle.StateActivating {
+			if st := e.status(t, path); st == nil || st.State != schema.StateActivating {
 				t.Fatalf("after the crash the status is %+v, want the activating intent", st)
 			}
 			// A run right after leaves a fresh intent to its owner.

@@ -42,7 +42,12 @@ type CustomPermissionSet struct {
 
 // Grant states recorded in Status.State.
 const (
-	StateRevoking = "revoking" // a revocation was asked for (/jit revoke) and is not yet confirmed by AWS
+	// StateActivating is the intent the reconcile records, committed and
+	// pushed before its first AWS call for a grant, so that a run that
+	// crashed between the AWS change and the commit is recognised and the
+	// grant is activated again (idempotently) rather than forgotten.
+	StateActivating = "activating"
+	StateRevoking   = "revoking" // a revocation was asked for (/jit revoke) and is not yet confirmed by AWS
 	StateActive   = "active"   // provisioned in AWS
 	StateExpired  = "expired"  // revoked in AWS because the duration ran out
 	StateRevoked  = "revoked"  // revoked in AWS before the expiry

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/schema"
 )
 
 func newStatusCmd() *cobra.Command {
@@ -120,7 +121,7 @@ func (o statusOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 	for _, it := range plan.Activate {
 		state := "pending"
 		if it.Resume {
-			state = lifecycle.StateActivating
+			state = schema.StateActivating
 		}
 		add(3, state, it, "-")
 	}

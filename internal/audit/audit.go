@@ -450,7 +450,7 @@ func build(path string, req schema.Request) Record {
 		if r.Why == "" && st.RevokedBy != "" {
 			r.Why = "revocation asked for by " + st.RevokedBy
 		}
-	case lifecycle.StateActivating:
+	case schema.StateActivating:
 		if r.Why == "" {
 			r.Why = "activation in progress"
 		}

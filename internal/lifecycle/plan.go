@@ -13,13 +13,6 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-// StateActivating is the intent the reconcile records before its first AWS
-// call for a grant, so that a run that crashed between the AWS change and the
-// commit is recognised: such a grant is activated again (idempotently) rather
-// than forgotten. It is proposed for the schema package; until it is there,
-// this is the one definition.
-const StateActivating = "activating"
-
 // Grant is one request file on main. Request.Status is nil when the request
 // was merged but no reconcile has recorded anything yet.
 type Grant struct {
@@ -243,7 +236,7 @@ func (p Planner) PlanAt(grants []Grant, now time.Time, lookahead time.Duration) 
 			plan.Review = append(plan.Review, it)
 		}
 		switch st.State {
-		case StateActivating:
+		case schema.StateActivating:
 			it.Resume = true
 			plan.Activate = append(plan.Activate, it)
 		case schema.StateActive:

@@ -157,7 +157,7 @@ func TestPlanAt(t *testing.T) {
 		{
 			name: "activating intent left by a crash: activate again, marked resume",
 			grants: []Grant{
-				grant("requests/a/x.yaml", "bob", &schema.Status{State: StateActivating}),
+				grant("requests/a/x.yaml", "bob", &schema.Status{State: schema.StateActivating}),
 			},
 			want: summary{Activate: []row{{Path: "requests/a/x.yaml", Resume: true}}},
 		},
@@ -375,7 +375,7 @@ func TestPlanAt(t *testing.T) {
 			grants: []Grant{
 				grant("requests/a/perm.yaml", "bob", &schema.Status{State: schema.StateActive, ActivatedAt: at(-5 * h), Preexisting: true}),
 				active("requests/a/stays.yaml", "bob", -h),
-				grant("requests/a/new.yaml", "bob", &schema.Status{State: StateActivating, Requester: "bob"}),
+				grant("requests/a/new.yaml", "bob", &schema.Status{State: schema.StateActivating, Requester: "bob"}),
 			},
 			want: summary{
 				Activate: []row{{Path: "requests/a/new.yaml", Resume: true, Preexisting: true, Overlapping: []string{"requests/a/stays.yaml"}}},
