@@ -48,10 +48,10 @@ const (
 	// grant is activated again (idempotently) rather than forgotten.
 	StateActivating = "activating"
 	StateRevoking   = "revoking" // a revocation was asked for (/jit revoke) and is not yet confirmed by AWS
-	StateActive   = "active"   // provisioned in AWS
-	StateExpired  = "expired"  // revoked in AWS because the duration ran out
-	StateRevoked  = "revoked"  // revoked in AWS before the expiry
-	StateFailed   = "failed"   // never provisioned; Reason says why
+	StateActive     = "active"   // provisioned in AWS
+	StateExpired    = "expired"  // revoked in AWS because the duration ran out
+	StateRevoked    = "revoked"  // revoked in AWS before the expiry
+	StateFailed     = "failed"   // never provisioned; Reason says why
 )
 
 // Status is the grant's state on main, written only by the reconcile Action
