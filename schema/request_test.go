@@ -232,11 +232,24 @@ func TestValidateRequest(t *testing.T) {
 			opts: CheckOptions{AllowStatus: true},
 		},
 		{
+			// The reconcile's intent, recorded before its first AWS call: a
+			// file at rest on main may carry it while an activation is in
+			// flight or was interrupted.
+			name: "activating intent allowed on main",
+			data: std("status:", "  state: activating", "  pull_request: 42", "  requester: alice", "  duration: 4h", `  expires_at: "2026-11-23T14:05:40Z"`, "  principal_id: 906787e8a2-0d5c7e4a"),
+			opts: CheckOptions{AllowStatus: true},
+		},
+		{
+			name: "activating intent from a requester",
+			data: std("status:", "  state: activating"),
+			want: []Finding{e(5, 1, "status: is written by the jit Action after the merge, not by requesters", "remove the status: block")},
+		},
+		{
 			name: "status block checked against the schema",
 			data: std("status:", "  state: actve", "  approvals: [{by: a, stage: owner, at: yesterday}]"),
 			opts: CheckOptions{AllowStatus: true},
 			want: []Finding{
-				e(6, 10, `status.state "actve" is not allowed`, `did you mean "active"? allowed: revoking, active, expired, revoked, failed`),
+				e(6, 10, `status.state "actve" is not allowed`, `did you mean "active"? allowed: activating, revoking, active, expired, revoked, failed`),
 				e(7, 41, `status.approvals[0].at "yesterday" is not a valid date-time`, "write an RFC 3339 time such as 2026-11-23T10:02:11Z"),
 			},
 		},
