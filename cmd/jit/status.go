@@ -44,12 +44,18 @@ waiting for the reconcile, with the time each has left.`,
 	cmd.Flags().StringVar(&o.user, "user", "", "only grants of this GitHub login")
 	cmd.Flags().StringVar(&o.account, "account", "", "only grants on this account (as written in the request)")
 	cmd.Flags().StringVar(&nowText, "now", "", "the time to compute time left at (RFC 3339); default: now")
+	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&o.mine, "mine", false, "only my grants: git's user.email mapped to a login through the config's users")
 	return cmd
 }
 
 type statusOptions struct {
-	repo, user, account string
-	now                 time.Time
+	repo, user, account, format string
+	mine                        bool
+	now                         time.Time
+	// onAccount matches a request's account with --account, by name or
+	// id; set by filters.
+	onAccount func(string) bool
 }
 
 // statusRow is one line of the table; order sorts the states.
@@ -58,12 +64,20 @@ type statusRow struct {
 	state, account, set, user, expires string
 	duration, left, pr, path           string
 	at                                 time.Time
+	custom                             bool
+	prNumber                           int
 }
 
 func (o statusOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
+	if o.format != "text" && o.format != "json" {
+		return &exitError{code: 2, err: fmt.Errorf("--format %q: want text or json", o.format)}
+	}
 	repo, err := ledger.Open(o.repo, ledger.Options{})
 	if err != nil {
 		return err
+	}
+	if err := o.filters(ctx, repo); err != nil {
+		return &exitError{code: 2, err: err}
 	}
 	grants, err := repo.Requests(ctx)
 	var bad ledger.FileErrors
@@ -81,7 +95,7 @@ func (o statusOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 	var rows []statusRow
 	add := func(order int, state string, it lifecycle.Item, left string) {
 		r := it.Request
-		if o.account != "" && !strings.EqualFold(r.Account, o.account) {
+		if o.account != "" && !o.onAccount(r.Account) {
 			return
 		}
 		user := it.Tuple.User
@@ -94,14 +108,14 @@ func (o statusOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 		row := statusRow{order: order, state: state, account: r.Account, set: r.PermissionSet,
 			user: dash(user), expires: "-", duration: r.Duration, left: left, pr: "-", path: it.Path, at: it.At}
 		if c := r.CustomPermissionSet; c != nil {
-			row.set = c.Name + " (custom)"
+			row.set, row.custom = c.Name+" (custom)", true
 		}
 		if st := r.Status; st != nil {
 			if st.Duration != "" {
 				row.duration = st.Duration
 			}
 			if st.PullRequest != 0 {
-				row.pr = "#" + strconv.Itoa(st.PullRequest)
+				row.pr, row.prNumber = "#"+strconv.Itoa(st.PullRequest), st.PullRequest
 			}
 		}
 		if !it.At.IsZero() {
@@ -136,10 +150,6 @@ func (o statusOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 	for _, it := range plan.Invalid {
 		add(4, "unknown", it, "-")
 	}
-	if len(rows) == 0 {
-		_, err := fmt.Fprintln(stdout, "No active or pending grants.")
-		return err
-	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
 		if a.order != b.order {
@@ -150,6 +160,13 @@ func (o statusOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 		}
 		return a.path < b.path
 	})
+	if o.format == "json" {
+		return writeStatusJSON(stdout, rows)
+	}
+	if len(rows) == 0 {
+		_, err := fmt.Fprintln(stdout, "No active or pending grants.")
+		return err
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATE\tACCOUNT\tPERMISSION SET\tUSER\tDURATION\tEXPIRES\tLEFT\tPR\tREQUEST")
 	for _, r := range rows {

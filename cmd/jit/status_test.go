@@ -87,6 +87,7 @@ func grantsRepo(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	writeFiles(t, dir, map[string]string{configPath: testConfig})
 	ledgerGit(t, dir, "2026-11-23T12:00:00Z", "add", "-A")
 	ledgerGit(t, dir, "2026-11-23T12:00:00Z", "commit", "-q", "-m", "grants")
 	return dir
