@@ -50,7 +50,8 @@ func newNewCmdWith(isTerminal func(io.Reader) bool) *cobra.Command {
 .github/jit.yaml before it is written. It never overwrites a file.
 
 A standard request needs --account, --permission-set, --duration and
---justification. A custom permission set replaces --permission-set with
+--justification; --emergency asks for break-glass access and --start-at
+schedules the access. A custom permission set replaces --permission-set with
 --custom NAME, --session-duration and at least one --managed-policy or an
 --inline-policy FILE (JSON or YAML). --name defaults to words of the
 justification. When flags are missing and stdin is a terminal, jit asks for them.
@@ -79,6 +80,9 @@ could not run (missing flags, no configuration, the file exists).`,
 	f.StringArrayVar(&o.managedPolicies, "managed-policy", nil, "AWS managed policy name or ARN for --custom (repeatable)")
 	f.StringVar(&o.inlinePolicy, "inline-policy", "", "file with an IAM policy document (JSON or YAML) for --custom")
 	f.StringVar(&o.sessionDuration, "session-duration", "", "session duration for --custom, 1h..12h")
+	f.BoolVar(&o.emergency, "emergency", false, "break-glass access: approved at once for the config's emergency requesters, reviewed after")
+	f.StringVar(&o.startAt, "start-at", "", "start the access at this RFC 3339 time (at most 30 days ahead) instead of on merge")
+	f.Var(&o.now, "now", "check --start-at against this RFC 3339 time instead of the clock, for a rehearsal")
 	return cmd
 }
 
@@ -94,6 +98,9 @@ type newOptions struct {
 	managedPolicies []string
 	inlinePolicy    string
 	sessionDuration string
+	emergency       bool
+	startAt         string
+	now             timeFlag
 }
 
 func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Writer) error {
@@ -142,7 +149,7 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 		return &exitError{code: 2, err: fmt.Errorf("%s %v; choose another --account or --name", rel, err)}
 	}
 
-	_, findings := schema.ValidateRequest(rel, data, cfg, schema.CheckOptions{Offline: true})
+	_, findings := schema.ValidateRequest(rel, data, cfg, schema.CheckOptions{Offline: true, Now: o.now.t})
 	schema.SortFindings(findings)
 	printFindings(stderr, findings)
 	if schema.HasErrors(findings) {
@@ -344,6 +351,12 @@ func (o *newOptions) render(policy *yaml.Node) ([]byte, error) {
 	}
 	add("duration", str(o.duration))
 	add("justification", str(strings.TrimSpace(o.justification)))
+	if o.emergency {
+		add("emergency", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	}
+	if o.startAt != "" {
+		add("start_at", str(o.startAt))
+	}
 
 	// On the first key, the comment is the file's first line with no blank
 	// line after it, as editors expect it.
