@@ -11,7 +11,6 @@ import (
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
-	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -127,7 +126,7 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	if err != nil {
 		return merged{}, err
 	}
-	onMain, err := ledger.SetStatus(data, nil)
+	onMain, err := schema.SetStatus(data, nil)
 	if err != nil {
 		return merged{}, refuse(pr, "reading %s on %s: %v", path, r.opts.Branch, err)
 	}

@@ -283,7 +283,7 @@ func (e *env) merge(t testing.TB, author, name string, body []byte, approver, no
 func (e *env) status(t testing.TB, path string) *schema.Status {
 	t.Helper()
 	data := git(t, e.gh.RepoDir(org, repoName), "show", "main:"+path)
-	req, err := ledger.DecodeRequest(path, []byte(data))
+	req, err := schema.DecodeRequest(path, []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +331,7 @@ func writeStatus(t testing.TB, dir, path string, st *schema.Status, message stri
 	if data, err = os.ReadFile(dir + "/" + path); err != nil {
 		t.Fatal(err)
 	}
-	out, err := ledger.SetStatus(data, st)
+	out, err := schema.SetStatus(data, st)
 	if err != nil {
 		t.Fatal(err)
 	}

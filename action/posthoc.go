@@ -8,7 +8,6 @@ import (
 
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/approval"
-	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/schema"
 )
@@ -53,7 +52,7 @@ func (u *run) reviewEmergency(ctx context.Context, it lifecycle.Item, now time.T
 		// Another run changed the file meanwhile; the next run looks.
 		return false, nil
 	}
-	req, err := ledger.DecodeRequest(it.Path, data)
+	req, err := schema.DecodeRequest(it.Path, data)
 	if err != nil {
 		u.report(&u.rep.Errors, entryOf(it, now, "reading the emergency grant for its review after the fact: "+err.Error()))
 		return false, nil

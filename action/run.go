@@ -294,9 +294,14 @@ func (u *run) record(ctx context.Context, path, verb, event string, st *schema.S
 	if !ok {
 		return fmt.Errorf("recording %s: the file was not read", path)
 	}
-	out, err := ledger.SetStatus(data, st)
+	out, err := schema.SetStatus(data, st)
 	if err != nil {
-		return fmt.Errorf("recording %s: %w", path, err)
+		// The file's own fault (a layout the ledger cannot edit): it is
+		// reported on this grant, and the run goes on with the others.
+		reason := "its status cannot be recorded in the file, so nothing is changed for it: " + err.Error()
+		u.report(&u.rep.Errors, Entry{Path: path, Grant: grantName(req), At: u.opts.Clock.Now(), Reason: reason})
+		u.log.ErrorContext(ctx, "grant not recorded", "path", path, "error", err)
+		return errUnrecordable
 	}
 	subject := fmt.Sprintf("jit: %s %s", verb, grantName(req))
 	if st.Requester != "" {
@@ -322,6 +327,11 @@ func (u *run) record(ctx context.Context, path, verb, event string, st *schema.S
 	u.dirty = true
 	return nil
 }
+
+// errUnrecordable is record's answer for a file whose status cannot be
+// written; record has reported it on the grant already. Callers leave the
+// grant alone (ignoreStale) instead of stopping the run.
+var errUnrecordable = errors.New("the grant's status cannot be recorded in its file")
 
 // Event values beyond the ledger's.
 const eventDrift = "drift"
@@ -561,10 +571,12 @@ func sleepUntil(ctx context.Context, c interface{ Now() time.Time }, at time.Tim
 	}
 }
 
-// ignoreStale drops errStale: the transition was not made, and the next
-// plan decides again from the file as it now is.
+// ignoreStale drops errStale and errUnrecordable: the transition was not
+// made, and the next plan decides again from the file as it now is (a file
+// that cannot be recorded was reported on its grant, and the run goes on
+// with the others).
 func ignoreStale(err error) error {
-	if errors.Is(err, errStale) {
+	if errors.Is(err, errStale) || errors.Is(err, errUnrecordable) {
 		return nil
 	}
 	return err

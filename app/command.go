@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -127,7 +126,7 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 			reason = "revoked by " + user
 		}
 		next.Reason = reason
-		out, err := ledger.SetStatus(data, &next)
+		out, err := schema.SetStatus(data, &next)
 		if err != nil {
 			return "", fmt.Errorf("writing the revocation into %s: %w", path, err)
 		}

@@ -114,11 +114,16 @@ func ParseRequest(path string, data []byte) (*RequestFile, []Finding) {
 		return nil, fs
 	}
 	f := &RequestFile{Path: path, doc: d}
-	if err := d.root.Decode(&f.Request); err != nil {
-		return nil, []Finding{d.finding(d.root.Line, d.root.Column, SeverityError, "reading the request: "+yamlErrorText(err), "")}
+	req, bad := decodeRequest(d)
+	if bad != nil {
+		return nil, []Finding{*bad}
 	}
-	if loc, ok := d.nodes["/custom_permission_set/inline_policy"]; ok && f.Request.CustomPermissionSet != nil {
-		doc, issues := iampolicy.Lint(loc.value)
+	f.Request = req
+	if loc, ok := d.nodes[inlinePolicyPointer]; ok && req.CustomPermissionSet != nil {
+		// The lint's findings are for the people; the policy's value is
+		// the canonical one decodeRequest read, which every part of jit
+		// shares.
+		_, issues := iampolicy.Lint(loc.value)
 		for _, is := range issues {
 			msg := is.Message
 			if !strings.HasPrefix(msg, "inline_policy") {
@@ -126,15 +131,16 @@ func ParseRequest(path string, data []byte) (*RequestFile, []Finding) {
 			}
 			f.lint = append(f.lint, d.finding(is.Line, is.Col, Severity(is.Severity), msg, is.Suggestion))
 		}
-		if doc == nil {
+		if bad := canonicalPolicy(d, &f.Request); bad != nil {
 			if !HasErrors(f.lint) {
-				l, c := loc.value.Line, loc.value.Column
-				f.lint = append(f.lint, d.finding(l, c, SeverityError, "inline_policy could not be read as an IAM policy", "write it as a YAML mapping or a JSON string"))
+				f.lint = append(f.lint, *bad)
 			}
 			SortFindings(f.lint)
 			return nil, f.lint
 		}
-		f.Request.CustomPermissionSet.InlinePolicy = string(doc)
+	}
+	if fs := checkWritable(d, data); len(fs) > 0 {
+		return nil, fs
 	}
 	return f, nil
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -75,7 +74,7 @@ func grantsRepo(t *testing.T) string {
 		data := []byte(f.data)
 		if f.st != nil {
 			var err error
-			if data, err = ledger.SetStatus(data, f.st); err != nil {
+			if data, err = schema.SetStatus(data, f.st); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -171,7 +170,7 @@ func TestStatusErrors(t *testing.T) {
 	ledgerGit(t, dir, "2026-11-23T12:30:00Z", "add", "-A")
 	ledgerGit(t, dir, "2026-11-23T12:30:00Z", "commit", "-q", "-m", "bad")
 	res = run(t, newStatusCmd(), nil, "--repo", dir, "--now", "2026-11-23T13:02:30Z", "--user", "alice")
-	if res.err != nil || !strings.Contains(res.stderr, "jit: cannot read requests/payments-prod/bad.yaml: requests/payments-prod/bad.yaml: yaml: line") ||
+	if res.err != nil || !strings.Contains(res.stderr, "jit: cannot read requests/payments-prod/bad.yaml:1:1: error: invalid YAML") ||
 		!strings.Contains(res.stdout, "requests/payments-prod/b.yaml") {
 		t.Errorf("broken file: %v\nstdout:\n%s\nstderr:\n%s", res.err, res.stdout, res.stderr)
 	}

@@ -100,7 +100,7 @@ func grantState(t *testing.T, w *sandbox.World, path string) string {
 	if !ok {
 		t.Fatalf("%s is not on main", path)
 	}
-	req, err := ledger.DecodeRequest(path, []byte(data))
+	req, err := schema.DecodeRequest(path, []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,7 @@ func Collect(ctx context.Context, repoDir string, f Filter) ([]Record, error) {
 			defer workers.Done()
 			// Decoding YAML is most of Collect's own time.
 			for j := range jobs {
-				req, err := ledger.DecodeRequest(j.path, j.data)
+				req, err := schema.DecodeRequest(j.path, j.data)
 				if err != nil {
 					// A file on main that no longer decodes is still an
 					// audit record: say so rather than drop it.

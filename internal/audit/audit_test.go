@@ -15,7 +15,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -62,7 +61,7 @@ func transition(t *testing.T, dir, date, path, event string, pr int, st *schema.
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err = ledger.SetStatus(data, st)
+	data, err = schema.SetStatus(data, st)
 	if err != nil {
 		t.Fatal(err)
 	}

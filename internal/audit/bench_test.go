@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -56,7 +55,7 @@ func generate(b *testing.B, dir string, n, accounts int) {
 		st := &schema.Status{State: schema.StateActive, PullRequest: i + 1, Requester: user,
 			Approvals:   []schema.Approval{{By: "alice", Stage: "owner", At: merged.Add(-time.Minute), Note: "ok"}},
 			ActivatedAt: &activated, ExpiresAt: &expires}
-		data, err := ledger.SetStatus([]byte(req), st)
+		data, err := schema.SetStatus([]byte(req), st)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -64,7 +63,7 @@ func generate(b *testing.B, dir string, n, accounts int) {
 		commit(activated, "jit: activate "+path+fmt.Sprintf(trailers, "activated"), path, data)
 		ended := expires.Add(10 * time.Second)
 		st.State, st.EndedAt = schema.StateExpired, &ended
-		if data, err = ledger.SetStatus([]byte(req), st); err != nil {
+		if data, err = schema.SetStatus([]byte(req), st); err != nil {
 			b.Fatal(err)
 		}
 		commit(ended, "jit: expire "+path+fmt.Sprintf(trailers, "expired"), path, data)

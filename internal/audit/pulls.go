@@ -12,7 +12,6 @@ import (
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
-	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -210,7 +209,7 @@ func readRequest(ctx context.Context, gh GitHub, r *Record, ref string) (string,
 		}
 		problem = "the request file does not parse: " + strings.Join(msgs, "; ")
 		// What a lenient reading can still tell is worth having.
-		lenient, err := ledger.DecodeRequest(r.Path, data)
+		lenient, err := schema.DecodeRequest(r.Path, data)
 		if err != nil {
 			return problem, nil
 		}

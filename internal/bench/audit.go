@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -113,7 +112,7 @@ func writeHistory(ctx context.Context, dir string, n, accounts int) error {
 		st := &schema.Status{State: schema.StateActive, PullRequest: i + 1, Requester: fmt.Sprintf("user%d", i%50), Duration: "4h",
 			Approvals:   []schema.Approval{{By: "alice", Stage: "owner", At: merged.Add(-time.Minute), Note: "ok for INC-" + fmt.Sprint(1000+i)}},
 			ActivatedAt: &activated, ExpiresAt: &expires}
-		data, err := ledger.SetStatus(req, st)
+		data, err := schema.SetStatus(req, st)
 		if err != nil {
 			genErr = err
 			break
@@ -122,7 +121,7 @@ func writeHistory(ctx context.Context, dir string, n, accounts int) error {
 		commit(activated, "jit: activate "+path+fmt.Sprintf(trailers, "activated"), path, data)
 		ended := expires.Add(10 * time.Second)
 		st.State, st.EndedAt = schema.StateExpired, &ended
-		if data, err = ledger.SetStatus(req, st); err != nil {
+		if data, err = schema.SetStatus(req, st); err != nil {
 			genErr = err
 			break
 		}

@@ -122,6 +122,9 @@ func (l *linter) statement(index int, n *pnode, sids map[string]int) {
 			clean := notSidChars.ReplaceAllString(m.val.s, "")
 			l.errAt(m.val, didYouMean(clean),
 				"%s: Sid %q may contain only letters A-Z, a-z and digits 0-9", st.name, m.val.s)
+		case ReservedSid(m.val.s):
+			l.errAt(m.val, "give the statement another Sid",
+				"%s: Sid %q is reserved for the guard statements jit adds to every permission set it makes", st.name, m.val.s)
 		default:
 			if prev, dup := sids[m.val.s]; dup && m.val.s != "" {
 				l.errAt(m.val, "give each statement its own Sid",

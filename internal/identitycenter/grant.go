@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -211,6 +212,13 @@ func (c *Client) specFor(ctx context.Context, g Grant) (setSpec, error) {
 			return setSpec{}, fmt.Errorf("reading the set to isolate: GetInlinePolicyForPermissionSet: %w", err)
 		}
 		inline = aws.ToString(out.InlinePolicy)
+	}
+	// Every statement the approvers saw goes to AWS: a policy that uses a
+	// Sid of jit's guards would lose that statement to the guard.
+	if sids, err := reservedSids(inline); err != nil {
+		return setSpec{}, err
+	} else if len(sids) > 0 {
+		return setSpec{}, fmt.Errorf("the inline policy uses the statement id %s, which jit reserves for its guard statements", strings.Join(sids, ", "))
 	}
 	doc, err := withStatements(inline, expiryGuard(g.ExpiresAt))
 	if err != nil {

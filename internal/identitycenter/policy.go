@@ -8,14 +8,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jit-access/jit/internal/iampolicy"
 )
 
-// Statement ids jit reserves in the inline policies of the sets it manages.
-// Statements with these ids in a request's own policy are replaced, so a
-// requester cannot pre-empt or neutralise the guards.
+// Statement ids jit reserves in the inline policies of the sets it manages
+// (iampolicy.ReservedSid): a request that uses one is refused by the
+// validation, and the provisioner refuses such a policy too (foreignSids)
+// rather than replace a statement the approvers saw.
 const (
-	sidExpiry      = "JitExpiry"
-	sidSessionCut  = "JitSessionCut"
+	sidExpiry      = iampolicy.SidExpiry
+	sidSessionCut  = iampolicy.SidSessionCut
 	maxInlineBytes = 32768
 	policyVersion  = "2012-10-17"
 	setNamePrefix  = "JIT-"
@@ -108,6 +111,35 @@ func withStatements(doc string, add ...map[string]any) (string, error) {
 		return "", fmt.Errorf("inline policy with jit's guard statements is %d bytes; AWS allows %d: shorten the policy", len(out), maxInlineBytes)
 	}
 	return out, nil
+}
+
+// reservedSids returns the reserved statement ids a policy written by
+// someone other than jit uses. withStatements replaces jit's own guards
+// by Sid, so such a statement would be dropped from what AWS gets.
+func reservedSids(doc string) ([]string, error) {
+	if strings.TrimSpace(doc) == "" {
+		return nil, nil
+	}
+	var policy struct {
+		Statement json.RawMessage
+	}
+	if err := json.Unmarshal([]byte(doc), &policy); err != nil {
+		return nil, fmt.Errorf("reading inline policy: %w", err)
+	}
+	var stmts []map[string]any
+	if err := json.Unmarshal(policy.Statement, &stmts); err != nil {
+		var one map[string]any
+		if json.Unmarshal(policy.Statement, &one) == nil {
+			stmts = []map[string]any{one}
+		}
+	}
+	var found []string
+	for _, st := range stmts {
+		if sid, ok := st["Sid"].(string); ok && iampolicy.ReservedSid(sid) {
+			found = append(found, sid)
+		}
+	}
+	return found, nil
 }
 
 // managedPolicyARN turns an AWS managed policy name (optionally with its

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/schema"
 )
 
 // Commit trailers that make `git log` the audit log.
@@ -188,7 +189,12 @@ type FileError struct {
 	Err  error
 }
 
-func (e FileError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e FileError) Error() string {
+	if msg := e.Err.Error(); strings.HasPrefix(msg, e.Path+":") {
+		return msg // it already says where, with the line
+	}
+	return e.Path + ": " + e.Err.Error()
+}
 
 // FileErrors lists request files Requests could not read. It is returned
 // together with the grants that could be read, so that one broken file does
@@ -236,7 +242,7 @@ func (r *Repo) Requests(ctx context.Context) ([]lifecycle.Grant, error) {
 	grants := make([]lifecycle.Grant, 0, len(entries))
 	var bad FileErrors
 	err = r.Objects(ctx, names, func(i int, data []byte) error {
-		req, err := DecodeRequest(entries[i].path, data)
+		req, err := schema.DecodeRequest(entries[i].path, data)
 		if err != nil {
 			bad = append(bad, FileError{Path: entries[i].path, Err: err})
 			return nil

@@ -99,7 +99,7 @@ func TestRequestsReadsWhatIsCommitted(t *testing.T) {
 	grants, err := r.Requests(context.Background())
 	var fe FileErrors
 	if !errors.As(err, &fe) || len(fe) != 1 || fe[0].Path != "requests/payments-prod/broken.yaml" ||
-		!strings.Contains(fe[0].Error(), "requests/payments-prod/broken.yaml: yaml: line") {
+		!strings.Contains(fe[0].Error(), "requests/payments-prod/broken.yaml:1:1: error: invalid YAML") {
 		t.Fatalf("error = %v, want FileErrors naming broken.yaml and its line", err)
 	}
 	want := []lifecycle.Grant{
@@ -133,7 +133,7 @@ func TestCommit(t *testing.T) {
 	writeFile(t, dir, "README.md", "edited\n")
 	gitT(t, dir, "add", "README.md")
 
-	data, err := SetStatus([]byte(reqX), &schema.Status{State: schema.StateActive, PullRequest: 42})
+	data, err := schema.SetStatus([]byte(reqX), &schema.Status{State: schema.StateActive, PullRequest: 42})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func setState(t *testing.T, r *Repo, path, state string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err = SetStatus(data, &schema.Status{State: state})
+	data, err = schema.SetStatus(data, &schema.Status{State: state})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package ledger
+package schema_test
 
 import (
 	"strings"
@@ -120,7 +120,7 @@ func TestSetStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := SetStatus([]byte(tt.in), tt.st)
+			got, err := schema.SetStatus([]byte(tt.in), tt.st)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +128,7 @@ func TestSetStatus(t *testing.T) {
 				t.Errorf("SetStatus (-want +got):\n%s", diff)
 			}
 			// Setting the same status again changes nothing.
-			again, err := SetStatus(got, tt.st)
+			again, err := schema.SetStatus(got, tt.st)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,7 +136,7 @@ func TestSetStatus(t *testing.T) {
 				t.Errorf("second SetStatus is not a no-op (-first +second):\n%s", diff)
 			}
 			// The status reads back as set.
-			req, err := DecodeRequest("requests/a/x.yaml", got)
+			req, err := schema.DecodeRequest("requests/a/x.yaml", got)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,7 +170,7 @@ func TestSetStatusRoundTrip(t *testing.T) {
 		{State: schema.StateRevoked, EndedAt: tp("2026-11-23T12:00:05Z"), Notes: []string{"live sessions may last up to 1h"}},
 		nil,
 	} {
-		data, err = SetStatus(data, st)
+		data, err = schema.SetStatus(data, st)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestSetStatusErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := SetStatus([]byte(tt.in), &schema.Status{State: schema.StateActive})
+			_, err := schema.SetStatus([]byte(tt.in), &schema.Status{State: schema.StateActive})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want one containing %q", err, tt.want)
 			}
@@ -222,7 +222,17 @@ func TestDecodeRequest(t *testing.T) {
 			name: "inline policy as YAML becomes JSON",
 			in:   "account: a\nduration: 1h\ncustom_permission_set:\n  name: S3\n  session_duration: 1h\n  inline_policy:\n    Version: \"2012-10-17\"\n    Statement: []\n",
 			want: schema.Request{Account: "a", Duration: "1h", CustomPermissionSet: &schema.CustomPermissionSet{
-				Name: "S3", SessionDuration: "1h", InlinePolicy: `{"Statement":[],"Version":"2012-10-17"}`}},
+				Name: "S3", SessionDuration: "1h", InlinePolicy: `{"Version":"2012-10-17","Statement":[]}`}},
+		},
+		{
+			// What approvers read is what is provisioned: an unquoted
+			// 012345678901 stays that text (not the number 12345678901) and an
+			// unquoted date stays the Version string (not a timestamp).
+			name: "inline policy values keep their text",
+			in:   "account: a\nduration: 1h\ncustom_permission_set:\n  name: S3\n  session_duration: 1h\n  inline_policy:\n    Version: 2012-10-17\n    Statement:\n      - Effect: Deny\n        Action: \"*\"\n        Resource: \"*\"\n        Condition: {StringNotEquals: {aws:ResourceAccount: 012345678901}, NumericLessThan: {s3:max-keys: 10}}\n",
+			want: schema.Request{Account: "a", Duration: "1h", CustomPermissionSet: &schema.CustomPermissionSet{
+				Name: "S3", SessionDuration: "1h",
+				InlinePolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:ResourceAccount":"012345678901"},"NumericLessThan":{"s3:max-keys":10}}}]}`}},
 		},
 		{
 			name: "inline policy as a JSON string is compacted",
@@ -230,13 +240,13 @@ func TestDecodeRequest(t *testing.T) {
 			want: schema.Request{Account: "a", Duration: "1h", CustomPermissionSet: &schema.CustomPermissionSet{
 				Name: "S3", ManagedPolicies: []string{"X"}, InlinePolicy: `{"Version":"2012-10-17"}`}},
 		},
-		{name: "bad JSON inline policy", in: "account: a\ncustom_permission_set:\n  inline_policy: '{'\n", wantErr: "requests/a/x.yaml:3:18: custom_permission_set.inline_policy: not valid JSON"},
-		{name: "bad yaml", in: "account: a\n  b: c\n", wantErr: "requests/a/x.yaml: yaml: line 2"},
+		{name: "bad JSON inline policy", in: "account: a\ncustom_permission_set:\n  inline_policy: '{'\n", wantErr: "requests/a/x.yaml:3:20: error: inline_policy could not be read as an IAM policy: invalid JSON"},
+		{name: "bad yaml", in: "account: a\n  b: c\n", wantErr: "requests/a/x.yaml:2:1: error: invalid YAML"},
 		{name: "no account", in: "duration: 1h\n", wantErr: "requests/a/x.yaml: no account"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeRequest("requests/a/x.yaml", []byte(tt.in))
+			got, err := schema.DecodeRequest("requests/a/x.yaml", []byte(tt.in))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
@@ -250,5 +260,18 @@ func TestDecodeRequest(t *testing.T) {
 				t.Errorf("DecodeRequest (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A request the App accepts is one the ledger can record a status in: the
+// parser refuses, at the line, a layout SetStatus cannot edit.
+func TestParseRequestRefusesWhatTheLedgerCannotWrite(t *testing.T) {
+	in := `{account: payments-prod, permission_set: ReadOnlyAccess, duration: 4h, justification: "INC-1234: investigating"}` + "\n"
+	f, fs := schema.ParseRequest("requests/payments-prod/x.yaml", []byte(in))
+	if f != nil || len(fs) != 1 || fs[0].Line != 1 || !strings.Contains(fs[0].Message, "flow mapping") {
+		t.Fatalf("ParseRequest = %v, %v; want one error on line 1 about the flow mapping", f, fs)
+	}
+	if f, fs := schema.ParseRequest("requests/payments-prod/x.yaml", []byte(request)); f == nil {
+		t.Fatalf("a block request is refused: %v", fs)
 	}
 }

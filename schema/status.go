@@ -1,4 +1,4 @@
-package ledger
+package schema
 
 import (
 	"bytes"
@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/jit-access/jit/schema"
 )
 
 // SetStatus returns data with its top-level `status:` block replaced by st,
@@ -22,7 +20,7 @@ import (
 // The result is checked by parsing it again: every other key must decode
 // exactly as before and the status as st, or SetStatus returns an error
 // rather than a file that says something else.
-func SetStatus(data []byte, st *schema.Status) ([]byte, error) {
+func SetStatus(data []byte, st *Status) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("reading the request file: %w", err)
@@ -123,13 +121,13 @@ func SetStatus(data []byte, st *schema.Status) ([]byte, error) {
 	return out, nil
 }
 
-type line struct {
+type textLine struct {
 	start int
 	text  string // without the line ending
 }
 
-func splitLines(data []byte) []line {
-	var out []line
+func splitLines(data []byte) []textLine {
+	var out []textLine
 	for pos := 0; pos < len(data); {
 		i := bytes.IndexByte(data[pos:], '\n')
 		next := len(data)
@@ -137,7 +135,7 @@ func splitLines(data []byte) []line {
 			next = pos + i + 1
 		}
 		text := strings.TrimRight(string(data[pos:next]), "\r\n")
-		out = append(out, line{start: pos, text: text})
+		out = append(out, textLine{start: pos, text: text})
 		pos = next
 	}
 	return out
@@ -145,7 +143,7 @@ func splitLines(data []byte) []line {
 
 // encodeStatus writes "status:" and its mapping, indented by indent spaces,
 // with times in UTC so that the audit log reads the same everywhere.
-func encodeStatus(st *schema.Status, indent int) ([]byte, error) {
+func encodeStatus(st *Status, indent int) ([]byte, error) {
 	if st == nil {
 		return nil, nil
 	}
@@ -156,14 +154,14 @@ func encodeStatus(st *schema.Status, indent int) ([]byte, error) {
 			*p = &u
 		}
 	}
-	c.Approvals = append([]schema.Approval(nil), st.Approvals...)
+	c.Approvals = append([]Approval(nil), st.Approvals...)
 	for i := range c.Approvals {
 		c.Approvals[i].At = c.Approvals[i].At.UTC()
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(map[string]*schema.Status{"status": &c}); err != nil {
+	if err := enc.Encode(map[string]*Status{"status": &c}); err != nil {
 		return nil, fmt.Errorf("writing the status block: %w", err)
 	}
 	if err := enc.Close(); err != nil {
@@ -184,7 +182,7 @@ func encodeStatus(st *schema.Status, indent int) ([]byte, error) {
 
 // checkRewrite parses the rewritten file and compares it with the original:
 // everything but the status must be unchanged, and the status must be st.
-func checkRewrite(before, after []byte, st *schema.Status) error {
+func checkRewrite(before, after []byte, st *Status) error {
 	var a, b map[string]any
 	if err := yaml.Unmarshal(before, &a); err != nil {
 		return fmt.Errorf("reading the request file: %w", err)
@@ -204,7 +202,7 @@ func checkRewrite(before, after []byte, st *schema.Status) error {
 	if st == nil {
 		return nil
 	}
-	var req schema.Request
+	var req Request
 	if err := yaml.Unmarshal(after, &req); err != nil || req.Status == nil {
 		return fmt.Errorf("the rewritten status block does not decode: %v", err)
 	}
