@@ -170,7 +170,7 @@ func TestCommit(t *testing.T) {
 	}
 	// A transition computed from an older version of the file is refused
 	// and leaves HEAD as it was.
-	next, err := SetStatus([]byte(reqX), &schema.Status{State: schema.StateExpired, PullRequest: 42})
+	next, err := schema.SetStatus([]byte(reqX), &schema.Status{State: schema.StateExpired, PullRequest: 42})
 	if err != nil {
 		t.Fatal(err)
 	}
