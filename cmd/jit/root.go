@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 
+	"github.com/jit-access/jit/internal/version"
 	"github.com/spf13/cobra"
 )
 
@@ -17,7 +18,10 @@ func newRootCmd() *cobra.Command {
 		// Every command refuses a numeric environment variable that is
 		// not a number, rather than treating it as missing.
 		PersistentPreRunE: checkNumericEnv(os.Getenv),
+		// --version prints the same line as `jit version`.
+		Version: version.Read().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(
 		// subcommands are registered here, one line each.
 		newValidateCmd(),
@@ -30,6 +34,7 @@ func newRootCmd() *cobra.Command {
 		newAuditCmd(),
 		newSandboxCmd(),
 		newPolicyCmd(),
+		newVersionCmd(),
 	)
 	// Accounts, permission sets and durations complete from the config.
 	for _, c := range root.Commands() {
