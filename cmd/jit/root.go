@@ -35,6 +35,7 @@ func newRootCmd() *cobra.Command {
 		newSandboxCmd(),
 		newPolicyCmd(),
 		newVersionCmd(),
+		newInitCmd(),
 	)
 	// Accounts, permission sets and durations complete from the config.
 	for _, c := range root.Commands() {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +30,8 @@ import (
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/initrepo"
+	"github.com/jit-access/jit/internal/version"
 )
 
 // The sandbox organisation. Logins match the template's config and
@@ -237,6 +240,18 @@ func (w *World) templateFiles() (map[string][]byte, error) {
 	cfg = bytes.ReplaceAll(cfg, []byte("d-0123456789"), []byte(w.IDC.IdentityStoreID()))
 	files[".github/jit.yaml"] = cfg
 	files["requests/.gitkeep"] = []byte{}
+	// The workflows jit init writes, pinned to this build's release or
+	// commit; a development build has neither and uses main.
+	build := version.Read()
+	ref, err := build.ActionRef()
+	if err != nil {
+		ref = "main"
+	}
+	workflows, err := initrepo.Workflows(initrepo.DefaultActionRepo, ref, build.Version)
+	if err != nil {
+		return nil, fmt.Errorf("rendering the workflows: %w", err)
+	}
+	maps.Copy(files, workflows)
 	return files, nil
 }
 

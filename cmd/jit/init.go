@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jit-access/jit/internal/initrepo"
+	"github.com/jit-access/jit/internal/rolepolicy"
+	"github.com/jit-access/jit/internal/version"
+	"github.com/jit-access/jit/schema"
+)
+
+// initOptions is one run of jit init.
+type initOptions struct {
+	Dir             string
+	Org             string
+	Repo            string
+	Admins          []string
+	Region          string
+	InstanceARN     string
+	IdentityStoreID string
+	Accounts        []string // NAME=ID
+	PermissionSets  []string // NAME=ARN
+	MaxDuration     string
+	ActionRef       string
+	// Build is the running binary's build, which the workflows are pinned to.
+	Build version.Info
+}
+
+func newInitCmd() *cobra.Command { return newInitCmdWith(stdinIsTerminal, version.Read()) }
+
+// newInitCmdWith builds jit init; isTerminal decides whether missing values
+// are asked for, build is the binary the workflows get pinned to.
+func newInitCmdWith(isTerminal func(io.Reader) bool, build version.Info) *cobra.Command {
+	o := initOptions{Build: build}
+	cmd := &cobra.Command{
+		Use:   "init [DIR]",
+		Short: "Create an access repository: config, CODEOWNERS, workflows, the AWS role",
+		Long: `Init writes a new access repository into DIR (default: the current folder):
+
+  .github/jit.yaml                     the config, with the accounts and permission sets
+  .github/CODEOWNERS                   the admins own .github/; a commented line per account
+  .github/workflows/jit-validate.yml   checks request pull requests (no secrets)
+  .github/workflows/jit-reconcile.yml  provisions, expires and revokes grants
+  requests/README.md                   how to ask for access
+  aws/provisioner-policy.json          the reconcile role's permissions (jit policy provisioner)
+  aws/jit-role.template.json           CloudFormation: that role, its OIDC trust, and
+                                       optionally GitHub's OIDC provider
+
+The workflows use jit's published Action pinned to this binary's release (or
+commit; --action-ref overrides it), and the schema lines point at that
+release's schemas: the repository holds no Go source.
+
+Init never overwrites a file: if one exists it writes nothing and exits 2,
+naming it. When values are missing and stdin is a terminal it asks for them.`,
+		Example: `  jit init --repo acme/access --admins @acme/sso-admins --region eu-west-1 \
+    --instance-arn arn:aws:sso:::instance/ssoins-0123456789abcdef --identity-store-id d-0123456789 \
+    --account payments-prod=111122223333 \
+    --permission-set ReadOnlyAccess=arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef \
+    access`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Dir = "."
+			if len(args) == 1 {
+				o.Dir = args[0]
+			}
+			in := cmd.InOrStdin()
+			p := &prompter{in: bufio.NewReader(in), out: cmd.ErrOrStderr(), enabled: isTerminal(in)}
+			return o.run(cmd.Context(), p, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Org, "org", "", "the GitHub organisation; --repo defaults to ORG/<DIR's name>")
+	f.StringVar(&o.Repo, "repo", "", "the access repository on GitHub, OWNER/NAME (its workflows are trusted by the AWS role)")
+	f.StringSliceVar(&o.Admins, "admins", nil, "the SSO admins, GitHub teams (@org/team) or users (@login), comma-separated")
+	f.StringVar(&o.Region, "region", "", "the AWS region of IAM Identity Center")
+	f.StringVar(&o.InstanceARN, "instance-arn", "", "the Identity Center instance (aws sso-admin list-instances)")
+	f.StringVar(&o.IdentityStoreID, "identity-store-id", "", "the instance's identity store id (d-...)")
+	f.StringArrayVar(&o.Accounts, "account", nil, "an account that can be requested, NAME=ID (repeatable)")
+	f.StringArrayVar(&o.PermissionSets, "permission-set", nil, "a standard permission set, NAME=ARN (repeatable)")
+	f.StringVar(&o.MaxDuration, "max-duration", "1d", "every account's longest access duration")
+	f.StringVar(&o.ActionRef, "action-ref", "", "the ref of jit's Action the workflows use (default: this binary's release tag or commit)")
+	return cmd
+}
+
+func (o *initOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Writer) error {
+	fail := func(err error) error { return &exitError{code: 2, err: err} }
+	if err := o.complete(p); err != nil {
+		return fail(err)
+	}
+	params, err := o.params()
+	if err != nil {
+		return fail(err)
+	}
+	files, err := initrepo.Files(params)
+	if err != nil {
+		return fail(err)
+	}
+	// What init writes must pass jit validate: check the config with the same
+	// parser before anything is written.
+	cfg, findings := schema.ParseConfig(initrepo.ConfigPath, files[initrepo.ConfigPath])
+	if schema.HasErrors(findings) || cfg == nil {
+		printFindings(stderr, findings)
+		return fail(fmt.Errorf("the config jit init would write has errors (above); nothing was written"))
+	}
+	prov, err := rolepolicy.Provisioner(cfg)
+	if err != nil {
+		return fail(fmt.Errorf("writing the provisioner policy: %w", err))
+	}
+	// The template sets the trusted provider from the stack's own account, so
+	// the account given here never reaches the file.
+	trust, err := rolepolicy.Trust(o.Repo, "000000000000", cfg.Partition())
+	if err != nil {
+		return fail(fmt.Errorf("writing the trust policy: %w", err))
+	}
+	role, err := initrepo.RoleTemplate(o.Repo, trust, prov)
+	if err != nil {
+		return fail(err)
+	}
+	files[initrepo.ProvisionerPolicyPath] = prov.JSON()
+	files[initrepo.RoleTemplatePath] = role
+
+	written, err := initrepo.Write(o.Dir, files)
+	if err != nil {
+		var exists *initrepo.ExistsError
+		if errors.As(err, &exists) {
+			return fail(fmt.Errorf("%s: %w", filepath.Join(o.Dir, filepath.FromSlash(exists.Path)), err))
+		}
+		return fail(fmt.Errorf("%w (wrote %s; remove them and run jit init again)", err, strings.Join(written, ", ")))
+	}
+	for _, w := range written {
+		fmt.Fprintln(stdout, filepath.Join(o.Dir, filepath.FromSlash(w)))
+	}
+	fmt.Fprintf(stderr, `jit: wrote an access repository for %s with %d accounts and %d permission sets, using %s/action@%s.
+Next: deploy aws/jit-role.template.json (CloudFormation), push to %s, set the variables
+JIT_AWS_ROLE_ARN, JIT_AWS_REGION, JIT_APP_ID and the secret JIT_APP_PRIVATE_KEY in its "%s"
+environment, and turn on the ruleset (see jit's README).
+`, o.Repo, len(params.Accounts), len(params.PermissionSets), initrepo.DefaultActionRepo, params.ActionRef, o.Repo, rolepolicy.Environment)
+	return nil
+}
+
+// complete fills what the flags left out: derived defaults first, then
+// answers on a terminal; without one, it names the flags still missing.
+func (o *initOptions) complete(p *prompter) error {
+	if o.Repo == "" && o.Org != "" {
+		abs, err := filepath.Abs(o.Dir)
+		if err != nil {
+			return err
+		}
+		o.Repo = o.Org + "/" + filepath.Base(abs)
+	}
+	questions := []struct {
+		flag, question string
+		missing        bool
+		set            func(string)
+	}{
+		{"--repo", "The access repository on GitHub (OWNER/NAME)", o.Repo == "", func(s string) { o.Repo = s }},
+		{"--admins", "SSO admins (@org/team or @login, comma-separated)", len(o.Admins) == 0, func(s string) { o.Admins = splitList(s) }},
+		{"--region", "AWS region of IAM Identity Center", o.Region == "", func(s string) { o.Region = s }},
+		{"--instance-arn", "Identity Center instance ARN (aws sso-admin list-instances)", o.InstanceARN == "", func(s string) { o.InstanceARN = s }},
+		{"--identity-store-id", "Identity store id (d-...)", o.IdentityStoreID == "", func(s string) { o.IdentityStoreID = s }},
+		{"--account", "An account that can be requested (NAME=ID)", len(o.Accounts) == 0, func(s string) { o.Accounts = splitList(s) }},
+		{"--permission-set", "A standard permission set (NAME=ARN)", len(o.PermissionSets) == 0, func(s string) { o.PermissionSets = splitList(s) }},
+	}
+	var missing []string
+	for _, q := range questions {
+		if !q.missing {
+			continue
+		}
+		if !p.enabled {
+			missing = append(missing, q.flag)
+			continue
+		}
+		answer, err := p.ask(q.question)
+		if err != nil {
+			return err
+		}
+		q.set(answer)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing %s (jit init asks for them only on a terminal)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, f)
+	}
+	return out
+}
+
+// params turns the options into what the repository is rendered from.
+func (o *initOptions) params() (initrepo.Params, error) {
+	ref := o.ActionRef
+	if ref == "" {
+		r, err := o.Build.ActionRef()
+		if err != nil {
+			return initrepo.Params{}, err
+		}
+		ref = r
+	}
+	p := initrepo.Params{
+		Admins:          o.Admins,
+		Region:          o.Region,
+		InstanceARN:     o.InstanceARN,
+		IdentityStoreID: o.IdentityStoreID,
+		MaxDuration:     o.MaxDuration,
+		ActionRef:       ref,
+		Version:         o.Build.Version,
+	}
+	for _, a := range o.Accounts {
+		name, id, ok := strings.Cut(a, "=")
+		if !ok || name == "" || id == "" {
+			return p, fmt.Errorf("--account %q: write NAME=ID, e.g. payments-prod=111122223333", a)
+		}
+		p.Accounts = append(p.Accounts, initrepo.Account{Name: name, ID: id})
+	}
+	for _, s := range o.PermissionSets {
+		name, arn, ok := strings.Cut(s, "=")
+		if !ok || name == "" || arn == "" {
+			return p, fmt.Errorf("--permission-set %q: write NAME=ARN, e.g. ReadOnlyAccess=arn:aws:sso:::permissionSet/ssoins-.../ps-...", s)
+		}
+		p.PermissionSets = append(p.PermissionSets, initrepo.PermissionSet{Name: name, ARN: arn})
+	}
+	sort.SliceStable(p.Accounts, func(i, j int) bool { return p.Accounts[i].Name < p.Accounts[j].Name })
+	return p, nil
+}
