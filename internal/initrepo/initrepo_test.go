@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -80,6 +82,9 @@ func TestFilesAreAValidAccessRepository(t *testing.T) {
 		if !strings.Contains(string(files[wf]), "uses: jit-access/jit/action@v1.2.3\n") {
 			t.Errorf("%s does not use the Action pinned to v1.2.3:\n%s", wf, files[wf])
 		}
+	}
+	if !strings.Contains(string(files[ReconcileWorkflow]), "\n    environment: jit\n") {
+		t.Errorf("the reconcile job does not run in the jit environment its AWS role trusts:\n%s", files[ReconcileWorkflow])
 	}
 	if strings.Contains(string(files[ValidateWorkflow]), "secrets.JIT") {
 		t.Errorf("the validate workflow uses a secret:\n%s", files[ValidateWorkflow])
@@ -206,5 +211,55 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 			t.Fatalf("could not run actionlint %s (CI must be able to): %v\n%s", actionlintVersion, err, out)
 		}
 		t.Skipf("actionlint %s could not run here (no module proxy?): %v\n%s", actionlintVersion, err, out)
+	}
+}
+
+// TestWorkflowsUseTheActionsInputs checks the inputs the workflows give
+// jit's Action against action/action.yml, which actionlint cannot read for a
+// remote action.
+func TestWorkflowsUseTheActionsInputs(t *testing.T) {
+	b, err := os.ReadFile("../../action/action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action struct {
+		Inputs map[string]any `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(b, &action); err != nil {
+		t.Fatal(err)
+	}
+	files, err := Workflows("", "v1.2.3", "v1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, wf := range files {
+		var doc struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string         `yaml:"uses"`
+					With map[string]any `yaml:"with"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		if err := yaml.Unmarshal(wf, &doc); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		used := 0
+		for _, job := range doc.Jobs {
+			for _, st := range job.Steps {
+				if !strings.HasPrefix(st.Uses, DefaultActionRepo+"/action@") {
+					continue
+				}
+				used++
+				for k := range st.With {
+					if _, ok := action.Inputs[k]; !ok {
+						t.Errorf("%s gives jit's Action the input %q, which action.yml does not declare", path, k)
+					}
+				}
+			}
+		}
+		if used != 1 {
+			t.Errorf("%s uses jit's Action %d times, want once", path, used)
+		}
 	}
 }
