@@ -16,9 +16,17 @@
 //     with the reason, under the trailer `Jit-Event: drift`. Recording it as
 //     still active would make the audit log claim access that no longer
 //     exists, and re-creating it would undo an administrator's decision.
-//   - An `activating` intent older than Options.StaleAfter is taken to be a
-//     crashed run's and is resumed (Identity Center calls are idempotent and
-//     the claim decision is in the intent). A resumed grant keeps the expiry
+//   - One run at a time, by construction: a run first takes the reconcile
+//     lease (ledger.LeaseRef on the remote: owner and expiry), renews it
+//     every third of its TTL (a minute) and pushes every transition
+//     atomically with a renewal that expects its own lease, so a run that
+//     lost the lease records nothing and stops. A second run waits for the
+//     lease up to Options.LeaseWait, then stops without doing anything
+//     (Report.Skipped). A crashed run's lease runs out a minute after its
+//     last renewal.
+//   - An `activating` intent found by the run holding the lease is a
+//     stopped run's and is resumed at once (Identity Center calls are
+//     idempotent and the claim decision is in the intent). A resumed grant keeps the expiry
 //     fixed when the activation started: a grant never lasts longer than any
 //     record of it says. If that expiry has already passed, the grant is
 //     revoked (idempotently) and recorded as expired.
@@ -43,7 +51,7 @@
 //     per grant without any record in git: each run warns about the grants
 //     whose warning time (expiry minus Options.ExpiringNotice) falls in its
 //     own window (its start to the end of its lookahead), waiting for it as
-//     for an expiry. Runs are serialised (the workflow's concurrency group),
+//     for an expiry. Runs are serialised (the lease),
 //     and a run lives until the last time in its window it has to act on,
 //     so no two runs warn about the same grant. A schedule late by more
 //     than the lookahead can skip a warning; it never repeats one. Set the
@@ -88,6 +96,9 @@ type Ledger interface {
 	Commit(ctx context.Context, c ledger.Change) (string, error)
 	Push(ctx context.Context, remote, branch string, replan func(ctx context.Context) error) error
 	Sync(ctx context.Context, remote, branch string) ([]string, error)
+	// AcquireLease takes the reconcile lease on the remote; from then on
+	// every Push renews it atomically with main.
+	AcquireLease(ctx context.Context, opts ledger.LeaseOptions) (*ledger.Lease, error)
 }
 
 // GitHub gives the facts about a merged request pull request that the
@@ -118,16 +129,21 @@ type Notifier interface {
 
 // Defaults of Options.
 const (
-	DefaultWorkers    = 10
-	DefaultStaleAfter = 10 * time.Minute
-	DefaultRemote     = "origin"
-	DefaultBranch     = "main"
+	DefaultWorkers = 10
+	DefaultRemote  = "origin"
+	DefaultBranch  = "main"
 	// DefaultExpiringNotice is how long before its expiry a grant is
 	// announced as expiring.
 	DefaultExpiringNotice = 15 * time.Minute
 	// DefaultNotifyWait bounds how long a run waits at its end for
 	// notifications still being delivered (retries included).
 	DefaultNotifyWait = 30 * time.Second
+	// DefaultLeaseTTL is how long the reconcile lease outlives its last
+	// renewal: a crashed run's grants are resumed that long after it died.
+	DefaultLeaseTTL = time.Minute
+	// DefaultLeaseWait is how long a run waits for another run's lease
+	// before it stops without doing anything.
+	DefaultLeaseWait = 2 * time.Minute
 )
 
 // Options configure a Reconciler.
@@ -150,10 +166,15 @@ type Options struct {
 	// client limits requests and assignment operations in flight itself;
 	// this only keeps enough work queued to use those limits. Default 10.
 	Workers int
-	// StaleAfter is how old an `activating` intent of another run must be
-	// before this run takes it for a crashed run's and resumes it.
-	// Default 10 minutes: well above one activation's duration.
-	StaleAfter time.Duration
+	// LeaseTTL is how long the reconcile lease lasts without a renewal
+	// (default DefaultLeaseTTL); the run renews it every third of that.
+	// LeaseWait bounds the wait for another run's lease (default
+	// DefaultLeaseWait; negative: none); LeasePoll is how often the waiting run looks
+	// (default 2 s).
+	LeaseTTL, LeaseWait, LeasePoll time.Duration
+	// Owner names this run in the lease. Default: host, process id and a
+	// random suffix.
+	Owner string
 	// Clock is "now"; tests and the sandbox share a clock.Offset with the
 	// emulators. Default the system clock.
 	Clock  clock.Clock
@@ -206,9 +227,6 @@ func New(opts Options) (*Reconciler, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = DefaultWorkers
 	}
-	if opts.StaleAfter <= 0 {
-		opts.StaleAfter = DefaultStaleAfter
-	}
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
@@ -220,6 +238,16 @@ func New(opts Options) (*Reconciler, error) {
 	}
 	if opts.NotifyWait <= 0 {
 		opts.NotifyWait = DefaultNotifyWait
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = DefaultLeaseTTL
+	}
+	if opts.LeaseWait == 0 {
+		opts.LeaseWait = DefaultLeaseWait
+	}
+	opts.LeaseWait = max(opts.LeaseWait, 0)
+	if opts.Owner == "" {
+		opts.Owner = defaultOwner()
 	}
 	opts.RepoURL = strings.TrimSuffix(opts.RepoURL, "/")
 	return &Reconciler{opts: opts, log: opts.Logger}, nil

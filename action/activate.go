@@ -206,16 +206,14 @@ func (u *run) owned(ctx context.Context, paths []string) (map[string]bool, error
 	return owned, nil
 }
 
-// resumable decides about an intent found on main: another run's that is
-// still fresh is left alone; a stale one is resumed, or ended when its
-// expiry has passed meanwhile.
+// resumable decides about an intent found on main, left by a run that
+// stopped: it is resumed, or ended when its expiry has passed meanwhile.
 func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (activation, bool, error) {
 	st := *it.Request.Status
-	started, known := intentTime(it.Request)
-	if known && now.Sub(started) < u.opts.StaleAfter {
-		u.report(&u.rep.Pending, entryOf(it, now, "activation in progress by another run since "+started.Format(time.RFC3339)))
-		return activation{}, false, nil
-	}
+	// This run holds the lease, so no other run is carrying the intent
+	// out: the run that wrote it stopped (or lost its lease, and can
+	// record nothing more).
+	started, _ := intentTime(it.Request)
 	var expires time.Time
 	if st.ExpiresAt != nil {
 		expires = *st.ExpiresAt

@@ -2,6 +2,8 @@ package action_test
 
 import (
 	"context"
+	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -249,12 +252,17 @@ func TestCrashBetweenAWSAndCommitConverges(t *testing.T) {
 			if st := e.status(t, path); st == nil || st.State != schema.StateActivating {
 				t.Fatalf("after the crash the status is %+v, want the activating intent", st)
 			}
-			// A run right after leaves a fresh intent to its owner.
-			if rep := e.run(t, 0); len(rep.Pending) != 1 || len(rep.Activated) != 0 {
-				t.Fatalf("run during the intent:\n%s", rep)
+			// The crashed run was killed: its lease stays on the remote
+			// until it runs out. A run meanwhile waits, then stops cleanly.
+			killedLease(t, e, "killed-run")
+			if rep := e.run(t, 0, withLeaseWait(-1)); rep.Skipped == "" || !strings.Contains(rep.Skipped, "killed-run") ||
+				len(rep.Activated) != 0 || !rep.OK() {
+				t.Fatalf("run while the killed run's lease lasts:\n%s", rep)
 			}
-			e.clk.Advance(action.DefaultStaleAfter + time.Second)
-			rep := e.run(t, 0)
+			// A minute later the lease has run out, and the next run
+			// resumes the intent at once.
+			e.clk.Advance(action.DefaultLeaseTTL + time.Second)
+			rep := e.run(t, 0, withLeaseWait(-1))
 			if diff := cmp.Diff([]string{path}, paths(rep.Activated)); diff != "" {
 				t.Fatalf("activated (-want +got):\n%s\n%s", diff, rep)
 			}
@@ -291,11 +299,36 @@ func TestCrashBetweenAWSAndCommitConverges(t *testing.T) {
 	}
 }
 
+// killedLease leaves the lease on the remote as a run killed while holding
+// it does: taken, never renewed, never released.
+func killedLease(t testing.TB, e *env, owner string) {
+	t.Helper()
+	repo, err := ledger.Open(e.clone(t), ledger.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.AcquireLease(context.Background(), ledger.LeaseOptions{Remote: "origin", Owner: owner, TTL: action.DefaultLeaseTTL, Clock: e.clk}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func withLeaseWait(d time.Duration) recOption {
+	return func(o *action.Options) { o.LeaseWait = d }
+}
+
+// TestTwoRunsAtOnce: started together, two runs leave exactly the history
+// one run would: the second waits for the first's lease and then finds
+// nothing to do.
 func TestTwoRunsAtOnce(t *testing.T) {
 	e := newEnv(t, envOptions{})
+	_, p0 := e.merge(t, "carol", "carol-ro", request("ReadOnlyAccess", "1h"), "bob", "")
+	e.run(t, 0)
+	e.clk.Advance(time.Hour + time.Minute)
+	before := e.log(t)
 	_, p1 := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
 	_, p2 := e.merge(t, "dave", "dave-iso", request("PowerUserAccess", "1h"), "bob", "")
-	r1, r2 := e.reconciler(t, e.clone(t)), e.reconciler(t, e.clone(t))
+	leaseFast := func(o *action.Options) { o.LeasePoll = 20 * time.Millisecond }
+	r1, r2 := e.reconciler(t, e.clone(t), leaseFast), e.reconciler(t, e.clone(t), leaseFast)
 	var wg sync.WaitGroup
 	reps := make([]action.Report, 2)
 	errs := make([]error, 2)
@@ -322,6 +355,9 @@ func TestTwoRunsAtOnce(t *testing.T) {
 			t.Errorf("%s: %+v", p, st)
 		}
 	}
+	if st := e.status(t, p0); st.State != schema.StateExpired {
+		t.Errorf("%s: %+v", p0, st)
+	}
 	if got := e.assignments(e.readOnly, "alice"); got != 1 {
 		t.Errorf("alice: %d assignments", got)
 	}
@@ -337,13 +373,22 @@ func TestTwoRunsAtOnce(t *testing.T) {
 	if jitSets != 1 {
 		t.Errorf("%d JIT- sets, want 1", jitSets)
 	}
-	log := e.log(t)
+	// Exactly one run's history: the expiry and two activations, each
+	// once, and nothing else (no drift, no revocation).
+	log := strings.TrimSuffix(e.log(t), before)
+	var events []string
+	for _, line := range strings.Split(log, "\n") {
+		if v, ok := strings.CutPrefix(line, "Jit-Event: "); ok {
+			events = append(events, v)
+		}
+	}
+	sort.Strings(events)
+	if diff := cmp.Diff([]string{"activated", "activated", "activating", "activating", "expired"}, events); diff != "" {
+		t.Errorf("events (-want +got):\n%s\n%s", diff, log)
+	}
 	for _, p := range []string{p1, p2} {
 		if c := strings.Count(log, "Jit-Request: "+p+"\nJit-Event: activated"); c != 1 {
 			t.Errorf("%s activated %d times in the log:\n%s", p, c, log)
-		}
-		if c := strings.Count(log, "Jit-Request: "+p+"\nJit-Event: activating"); c != 1 {
-			t.Errorf("%s has %d intents in the log:\n%s", p, c, log)
 		}
 	}
 }

@@ -77,6 +77,10 @@ type Report struct {
 	PostHocOverdue []Entry
 	// Plan is what a dry run would do.
 	Plan *lifecycle.Plan
+	// Skipped says why the run did nothing: another run held the reconcile
+	// lease for the whole wait. That run does the work; this one is not a
+	// failure.
+	Skipped string
 }
 
 // OK reports whether the run did everything it had to: no errors and no
@@ -93,6 +97,10 @@ func (r Report) Markdown() string {
 	}
 	fmt.Fprintf(&b, "## %s\n\n", title)
 	fmt.Fprintf(&b, "Run from %s to %s.\n\n", r.Start.UTC().Format(time.RFC3339), r.End.UTC().Format(time.RFC3339))
+	if r.Skipped != "" {
+		fmt.Fprintf(&b, "Nothing was done: %s. That run carries out the plan.\n", r.Skipped)
+		return b.String()
+	}
 	if r.Plan != nil {
 		b.WriteString(planTable(*r.Plan))
 		return b.String()
@@ -178,6 +186,10 @@ func planTable(p lifecycle.Plan) string {
 // String is the plain-text report for a terminal.
 func (r Report) String() string {
 	var b strings.Builder
+	if r.Skipped != "" {
+		fmt.Fprintf(&b, "nothing done: %s; that run carries out the plan\n", r.Skipped)
+		return b.String()
+	}
 	if r.Plan != nil {
 		p := r.Plan
 		fmt.Fprintf(&b, "dry run: would activate %d, expire %d, revoke %d, wait for %d; %d active, %d scheduled, %d failed, %d invalid\n",

@@ -90,11 +90,26 @@ func (r *Reconciler) Run(ctx context.Context, ro RunOptions) (Report, error) {
 		rep.Plan = &st.plan
 		return rep, nil
 	}
+	// One run at a time: every transition is pushed under the lease.
+	ctx, release, held, why, err := r.hold(ctx)
+	if err != nil {
+		rep.End = r.opts.Clock.Now()
+		return rep, err
+	}
+	if !held {
+		r.log.InfoContext(ctx, "another reconcile is running; this one stops without doing anything", "reason", why)
+		rep.Skipped, rep.End = why, r.opts.Clock.Now()
+		return rep, nil
+	}
+	defer release()
 	u := &run{Reconciler: r, rep: &rep, touched: map[string]bool{}, principals: map[string]string{}}
 	if r.opts.Notifier != nil {
 		u.msg = newMessenger(ctx, r.opts.Notifier)
 	}
-	err := u.loop(ctx, start, ro.Lookahead)
+	err = u.loop(ctx, start, ro.Lookahead)
+	if cause := context.Cause(ctx); err != nil && errors.Is(cause, ledger.ErrLeaseLost) {
+		err = fmt.Errorf("%w (%v)", cause, err)
+	}
 	u.flush()
 	rep.End = r.opts.Clock.Now()
 	if err == nil {

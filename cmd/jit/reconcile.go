@@ -55,7 +55,7 @@ type reconcileFlags struct {
 	githubURL, githubRepo     string
 	installationID            int64
 	gitName, gitEmail         string
-	staleAfter                time.Duration
+	leaseTTL, leaseWait       time.Duration
 }
 
 func newReconcileCmdEnv(env reconcileEnv) *cobra.Command {
@@ -108,7 +108,8 @@ never fails the run.`,
 	fl.Int64Var(&f.installationID, "installation-id", 0, "the App's installation id on the repository (looked up when 0)")
 	fl.StringVar(&f.gitName, "git-name", "jit[bot]", "author and committer name of the transition commits")
 	fl.StringVar(&f.gitEmail, "git-email", "jit[bot]@users.noreply.github.com", "author and committer email of the transition commits")
-	fl.DurationVar(&f.staleAfter, "stale-after", action.DefaultStaleAfter, "an activation another run started this long ago is taken as crashed and resumed")
+	fl.DurationVar(&f.leaseTTL, "lease-ttl", action.DefaultLeaseTTL, "how long the reconcile lease outlives its last renewal: a crashed run's grants are resumed that long after it stopped")
+	fl.DurationVar(&f.leaseWait, "lease-wait", action.DefaultLeaseWait, "how long to wait for another run's lease before stopping without doing anything (negative: do not wait)")
 	return cmd
 }
 
@@ -179,7 +180,7 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 		return &exitError{code: 2, err: err}
 	}
 	opts := action.Options{Ledger: repo, IdentityCenter: idc, Remote: f.remote, Branch: f.branch,
-		StaleAfter: f.staleAfter, Clock: clk, Logger: log,
+		LeaseTTL: f.leaseTTL, LeaseWait: f.leaseWait, Clock: clk, Logger: log,
 		RepoURL: repoWebURL(env.getenv("GITHUB_SERVER_URL"), f.githubURL, f.githubRepo)}
 	// The webhook URLs are secrets: they come from the environment only
 	// and are never logged.

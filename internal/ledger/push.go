@@ -61,17 +61,40 @@ func (r *Repo) Push(ctx context.Context, remote, branch string, replan func(ctx 
 // forward. Any other failure (a protected branch, no permission, no network)
 // is an error: retrying would not help.
 func (r *Repo) pushOnce(ctx context.Context, remote, branch string) (rejected bool, err error) {
-	ref := "HEAD:refs/heads/" + branch
-	out, err := r.git.run(ctx, nil, "push", "--porcelain", remote, ref)
+	args := []string{"push", "--porcelain"}
+	refs := []string{"HEAD:refs/heads/" + branch}
+	l := r.lease
+	var leaseSHA string
+	var leaseExpires time.Time
+	if l != nil {
+		// The lease is renewed in the same atomic push: main moves only
+		// while this run still holds it.
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		extra, spec, sha, expires, err := l.pushArgs(ctx)
+		if err != nil {
+			return false, err
+		}
+		args, refs = append(args, extra...), append(refs, spec)
+		leaseSHA, leaseExpires = sha, expires
+	}
+	out, err := r.git.run(ctx, nil, append(append(args, remote), refs...)...)
 	if err == nil {
+		if l != nil {
+			l.sha, l.expires = leaseSHA, leaseExpires
+		}
 		return false, nil
+	}
+	// The remote's lease is not the one this run wrote last: lost.
+	if l != nil && leaseStale(string(out)) {
+		return false, fmt.Errorf("pushing to %s %s: %w", remote, branch, ErrLeaseLost)
 	}
 	var ge *GitError
 	if errors.As(err, &ge) {
 		// --porcelain: "!\t<src>:<dst>\t[rejected] (fetch first)" and the
 		// like on stdout.
 		for _, line := range strings.Split(string(out), "\n") {
-			if !strings.HasPrefix(line, "!\t") {
+			if !strings.HasPrefix(line, "!\t") || !strings.Contains(line, ":refs/heads/"+branch+"\t") {
 				continue
 			}
 			if strings.Contains(line, "[rejected]") &&
@@ -88,6 +111,9 @@ func (r *Repo) pushOnce(ctx context.Context, remote, branch string) (rejected bo
 		if strings.Contains(ge.Stderr, "cannot lock ref 'refs/heads/"+branch+"'") {
 			return true, nil
 		}
+	}
+	if l != nil && leaseRejected(string(out), err) {
+		return false, fmt.Errorf("pushing to %s %s: %w", remote, branch, ErrLeaseLost)
 	}
 	return false, fmt.Errorf("pushing to %s %s: %w", remote, branch, err)
 }

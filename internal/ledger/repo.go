@@ -69,6 +69,8 @@ type Repo struct {
 	dir  string
 	git  gitCmd
 	opts Options
+	// lease, once AcquireLease took it, is renewed by every Push.
+	lease *Lease
 }
 
 // Open opens the clone at dir (its top level or any directory in it).
