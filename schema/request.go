@@ -11,13 +11,11 @@ import (
 	"unicode"
 
 	"github.com/jit-access/jit/internal/iampolicy"
+	"github.com/jit-access/jit/internal/inlinepolicy"
 )
 
 // Limits of AWS and of jit that the schema cannot state.
 const (
-	// MaxInlinePolicyBytes is AWS's limit on a permission set's inline
-	// policy, counted as minified JSON.
-	MaxInlinePolicyBytes = 32768
 	// MinJustificationChars is the shortest justification, after trimming.
 	MinJustificationChars = 10
 	// CustomSetPrefix prefixes the name of every permission set jit creates.
@@ -385,10 +383,36 @@ func (c *checker) checkCustom(cs *CustomPermissionSet, access time.Duration) {
 				"ask for the narrowest policy that does the job")
 		}
 	}
-	if n := len(cs.InlinePolicy); n > MaxInlinePolicyBytes {
+	c.checkInlineSize(cs.InlinePolicy)
+}
+
+// checkInlineSize applies AWS's limits on a permission set's inline policy
+// to the policy jit will send: the requester's, minified, with the guard
+// statements jit adds to end the grant on time, which take part of the
+// budget.
+func (c *checker) checkInlineSize(policy string) {
+	if policy == "" {
+		return
+	}
+	guarded, err := inlinepolicy.Guarded(policy)
+	if err != nil {
+		c.add("custom_permission_set.inline_policy", SeverityError, "inline_policy could not be read as an IAM policy: "+err.Error(), "write it as a YAML mapping or a JSON string")
+		return
+	}
+	own, total := inlinepolicy.Measure(policy), inlinepolicy.Measure(guarded)
+	chars, bytes := total.Over()
+	const fix = "shorten it by at least %d %s, e.g. with wildcards in action names or fewer resources, or use managed policies"
+	switch {
+	case chars > 0:
 		c.add("custom_permission_set.inline_policy", SeverityError,
-			fmt.Sprintf("inline_policy is %d bytes as minified JSON; AWS allows at most %d", n, MaxInlinePolicyBytes),
-			"shorten it, e.g. with wildcards in action names or fewer resources, or use managed policies")
+			fmt.Sprintf("inline_policy has %d characters besides whitespace, and jit's guard statements add %d: %d in all, %d over AWS's limit of %d",
+				own.Chars, total.Chars-own.Chars, total.Chars, chars, inlinepolicy.MaxChars),
+			fmt.Sprintf(fix, chars, "characters"))
+	case bytes > 0:
+		c.add("custom_permission_set.inline_policy", SeverityError,
+			fmt.Sprintf("inline_policy is %d bytes as minified JSON, and jit's guard statements add %d: %d in all, %d over AWS's limit of %d bytes",
+				own.Bytes, total.Bytes-own.Bytes, total.Bytes, bytes, inlinepolicy.MaxBytes),
+			fmt.Sprintf(fix, bytes, "bytes"))
 	}
 }
 

@@ -199,9 +199,45 @@ func LintJSON(data []byte) (doc []byte, issues []Issue) {
 
 func lintTree(root *pnode) []Issue {
 	l := &linter{cat: loadCatalog()}
+	l.charset(root)
 	l.document(root)
 	slices.SortStableFunc(l.issues, func(a, b Issue) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
 	return l.issues
+}
+
+// allowedRune says whether IAM accepts r in a policy document: tab, line
+// feed, carriage return and U+0020 to U+00FF (IAM quotas, "Policy
+// documents can contain only the following Unicode characters").
+func allowedRune(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xFF
+}
+
+// charset reports every key and string that holds a character IAM
+// rejects, at the key or string, naming the character.
+func (l *linter) charset(n *pnode) {
+	check := func(s string, line, col int, what string) {
+		for _, r := range s {
+			if !allowedRune(r) {
+				l.add(line, col, Error, "replace it with a plain character, e.g. ' for a typographic quote or - for a dash",
+					"%s %q contains %U (%q), which AWS does not accept in a policy: only tab, line feed, carriage return and U+0020 to U+00FF are allowed",
+					what, s, r, r)
+				return
+			}
+		}
+	}
+	switch n.kind {
+	case kString:
+		check(n.s, n.line, n.col, "the value")
+	case kObject:
+		for _, m := range n.members {
+			check(m.key, m.line, m.col, "the key")
+			l.charset(m.val)
+		}
+	case kArray:
+		for _, it := range n.items {
+			l.charset(it)
+		}
+	}
 }

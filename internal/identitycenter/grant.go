@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/jit-access/jit/internal/inlinepolicy"
 )
 
 // Session durations AWS accepts for a permission set.
@@ -58,8 +60,9 @@ type CustomSet struct {
 	// Name becomes JIT-<Name> (cut to 32 characters, -2, -3 ... when taken).
 	Name            string
 	SessionDuration time.Duration
-	// ManagedPolicies are AWS managed policy names or ARNs; names become
-	// arn:aws:iam::aws:policy/NAME.
+	// ManagedPolicies are AWS managed policy ARNs, or paths and names
+	// (job-function/ViewOnlyAccess), which become ARNs in the instance's
+	// partition.
 	ManagedPolicies []string
 	// InlinePolicy is an IAM policy document as JSON; empty for none.
 	InlinePolicy string
@@ -192,7 +195,7 @@ func (c *Client) specFor(ctx context.Context, g Grant) (setSpec, error) {
 		}
 		spec.base, spec.sessionDuration = g.Custom.Name, isoDuration(d)
 		for _, p := range g.Custom.ManagedPolicies {
-			spec.managed = append(spec.managed, managedPolicyARN(p))
+			spec.managed = append(spec.managed, managedPolicyARN(c.instanceARN, p))
 		}
 		inline = g.Custom.InlinePolicy
 	} else {
@@ -215,13 +218,16 @@ func (c *Client) specFor(ctx context.Context, g Grant) (setSpec, error) {
 	}
 	// Every statement the approvers saw goes to AWS: a policy that uses a
 	// Sid of jit's guards would lose that statement to the guard.
-	if sids, err := reservedSids(inline); err != nil {
+	if sids, err := inlinepolicy.ReservedSids(inline); err != nil {
 		return setSpec{}, err
 	} else if len(sids) > 0 {
 		return setSpec{}, fmt.Errorf("the inline policy uses the statement id %s, which jit reserves for its guard statements", strings.Join(sids, ", "))
 	}
-	doc, err := withStatements(inline, expiryGuard(g.ExpiresAt))
+	doc, err := inlinepolicy.WithStatements(inline, inlinepolicy.ExpiryGuard(g.ExpiresAt))
 	if err != nil {
+		return setSpec{}, err
+	}
+	if err := inlinepolicy.Check(doc); err != nil {
 		return setSpec{}, err
 	}
 	spec.inline = doc

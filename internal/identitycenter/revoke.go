@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/jit-access/jit/internal/inlinepolicy"
 )
 
 // Revocation is a grant to end, with what was recorded when it was granted.
@@ -134,7 +136,7 @@ func (c *Client) revokeOwnSet(ctx context.Context, r Revocation) (Revoked, error
 		if err != nil {
 			return Revoked{}, fmt.Errorf("cutting live sessions: %w", err)
 		}
-		notes = append(notes, "live sessions cut: credentials issued before "+policyTime(cut)+" are denied")
+		notes = append(notes, "live sessions cut: credentials issued before "+inlinepolicy.Time(cut)+" are denied")
 		if err := c.deleteAssignment(ctx, r.AccountID, arn, principal, types.PrincipalTypeUser); err != nil {
 			return Revoked{}, err
 		}
@@ -172,8 +174,11 @@ func (c *Client) cutSessions(ctx context.Context, arn, accountID string, expires
 	if err != nil {
 		return time.Time{}, fmt.Errorf("GetInlinePolicyForPermissionSet %s: %w", arn, err)
 	}
-	doc, err := withStatements(aws.ToString(out.InlinePolicy), expiryGuard(end), sessionCut(cut))
+	doc, err := inlinepolicy.WithStatements(aws.ToString(out.InlinePolicy), inlinepolicy.ExpiryGuard(end), inlinepolicy.SessionCut(cut))
 	if err != nil {
+		return time.Time{}, err
+	}
+	if err := inlinepolicy.Check(doc); err != nil {
 		return time.Time{}, err
 	}
 	if _, err := c.admin.PutInlinePolicyToPermissionSet(ctx, &ssoadmin.PutInlinePolicyToPermissionSetInput{
