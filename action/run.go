@@ -465,7 +465,11 @@ func (u *run) targetOf(req schema.Request, path, requester string, expires time.
 		if err != nil {
 			return target{}, fmt.Errorf("custom_permission_set.session_duration: %w", err)
 		}
-		t.grant.Custom = &identitycenter.CustomSet{Name: c.Name, SessionDuration: session, ManagedPolicies: c.ManagedPolicies, InlinePolicy: c.InlinePolicy}
+		managed, err := c.ManagedPolicyARNs(cfg.Partition())
+		if err != nil {
+			return target{}, fmt.Errorf("custom_permission_set.managed_policies: %w", err)
+		}
+		t.grant.Custom = &identitycenter.CustomSet{Name: c.Name, SessionDuration: session, ManagedPolicies: managed, InlinePolicy: c.InlinePolicy}
 		t.own = true
 		return t, nil
 	}

