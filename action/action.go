@@ -65,10 +65,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/lifecycle"
@@ -102,18 +102,19 @@ type Ledger interface {
 }
 
 // GitHub gives the facts about a merged request pull request that the
-// approval check needs, for the access repository. NewGitHub builds it on
-// go-github.
+// approval check needs, for the access repository: the calls of
+// ghrepo.Client (ghrepo.New builds it on go-github) that the reconcile makes.
 type GitHub interface {
-	// PullRequestsWithCommit lists the numbers of the pull requests GitHub
-	// associates with a commit (for a commit on main: the merged pull
-	// requests that introduced it).
-	PullRequestsWithCommit(ctx context.Context, sha string) ([]int, error)
-	PullRequest(ctx context.Context, number int) (*app.PR, error)
+	// PullRequestsWithCommit lists the pull requests GitHub associates
+	// with a commit (for a commit on main: the merged pull requests that
+	// introduced it).
+	PullRequestsWithCommit(ctx context.Context, sha string) ([]*ghrepo.PR, error)
+	PullRequest(ctx context.Context, number int) (*ghrepo.PR, error)
 	// CheckRuns lists the check runs on a commit.
-	CheckRuns(ctx context.Context, sha string) ([]app.CheckRun, error)
-	// File reads a file at a commit, e.g. the request at the merged head.
-	File(ctx context.Context, path, ref string) ([]byte, error)
+	CheckRuns(ctx context.Context, sha string) ([]ghrepo.CheckRun, error)
+	// File reads a file at a commit, e.g. the request at the merged head,
+	// with its blob SHA and GitHub's content type.
+	File(ctx context.Context, path, ref string) (data []byte, sha, kind string, err error)
 	PullRequestFiles(ctx context.Context, number int) ([]change.File, error)
 	PullRequestCommits(ctx context.Context, number int) ([]approval.Commit, error)
 	Reviews(ctx context.Context, number int) ([]approval.Review, error)

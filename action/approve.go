@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -40,7 +41,7 @@ type refusal struct {
 
 func (r *refusal) Error() string { return r.reason }
 
-func refuse(pr *app.PR, format string, args ...any) error {
+func refuse(pr *ghrepo.PR, format string, args ...any) error {
 	e := &refusal{reason: fmt.Sprintf(format, args...)}
 	if pr != nil {
 		e.number, e.requester = pr.Number, pr.Author
@@ -79,16 +80,17 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	if err != nil {
 		return merged{}, err
 	}
-	numbers, err := gh.PullRequestsWithCommit(ctx, sha)
+	listed, err := gh.PullRequestsWithCommit(ctx, sha)
 	if err != nil {
 		return merged{}, err
 	}
 	// No fallback to a "#N" in the commit subject: a direct push to main can
 	// write any subject, and must never borrow an old pull request's approval.
-	var pr *app.PR
-	for _, n := range numbers {
-		p, err := gh.PullRequest(ctx, n)
-		if errors.Is(err, app.ErrNotFound) {
+	var pr *ghrepo.PR
+	for _, l := range listed {
+		// Read each afresh: the list's copy may predate the merge.
+		p, err := gh.PullRequest(ctx, l.Number)
+		if errors.Is(err, ghrepo.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -122,9 +124,12 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	// status block the reconcile writes, must be the merged head's byte for
 	// byte. A direct push that edits the request after the merge (a longer
 	// duration, another permission set) is refused.
-	approvedData, err := gh.File(ctx, path, pr.HeadSHA)
+	approvedData, _, kind, err := gh.File(ctx, path, pr.HeadSHA)
 	if err != nil {
 		return merged{}, err
+	}
+	if kind != "file" {
+		return merged{}, fmt.Errorf("%s at %s is a %s, not a file", path, pr.HeadSHA, kind)
 	}
 	onMain, err := schema.SetStatus(data, nil)
 	if err != nil {
@@ -149,9 +154,9 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 		if err != nil {
 			return merged{}, err
 		}
-		at = app.DecisionTime(runs, r.opts.AppID, at).UTC()
+		at = judgment.DecisionTime(runs, r.opts.AppID, at).UTC()
 	}
-	teams := app.NewTeams(ctx, gh)
+	teams := ghrepo.NewTeams(ctx, gh)
 	file, findings := schema.ValidateRequest(path, data, rs.cfg, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at})
 	if file == nil || schema.HasErrors(findings) {
 		var msgs []string
@@ -246,7 +251,7 @@ func short(sha string) string {
 type prFacts struct {
 	ctx context.Context
 	gh  GitHub
-	pr  *app.PR
+	pr  *ghrepo.PR
 }
 
 func (p *prFacts) Author() string  { return p.pr.Author }

@@ -23,8 +23,8 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
@@ -225,7 +225,7 @@ func (e *env) reconciler(t testing.TB, dir string, mods ...recOption) *action.Re
 	opts := action.Options{
 		Ledger:         repo,
 		IdentityCenter: e.idcClient(),
-		GitHub:         action.NewGitHub(e.ghClient, app.Repo{Owner: org, Name: repoName}),
+		GitHub:         ghrepo.New(e.ghClient, ghrepo.Repo{Owner: org, Name: repoName}),
 		Bot:            e.gh.BotLogin(),
 		Clock:          e.clk,
 		Logger:         slog.New(slog.DiscardHandler),

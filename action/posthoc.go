@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/schema"
 )
@@ -129,7 +129,7 @@ func (u *run) postHoc(ctx context.Context, path string, req schema.Request, now 
 			break
 		}
 	}
-	teams := app.NewTeams(ctx, gh)
+	teams := ghrepo.NewTeams(ctx, gh)
 	d, err := approval.Evaluate(u.approvalInput(u.st.rules, path, req, at.UTC()), &prFacts{ctx: ctx, gh: gh, pr: pr}, teams)
 	if err != nil {
 		return postHocResult{}, fmt.Errorf("evaluating the reviews of #%d: %w", pr.Number, err)

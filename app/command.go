@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/schema"
 )
 
 // commentCommand runs the command of one comment, as GitHub has it: who
 // wrote it and what it says are read from the API, never from the payload.
 func (h *handler) commentCommand(ctx context.Context, number int, id int64) (string, error) {
-	comments, err := h.gh.Comments(ctx, h.repo, number)
+	comments, err := h.gh.Comments(ctx, number)
 	if err != nil {
 		return "", err
 	}
@@ -42,7 +43,7 @@ func (h *handler) command(ctx context.Context, number int, user, body string) (s
 		return h.revoke(ctx, number, user, reason)
 	default:
 		msg := fmt.Sprintf("@%s `/jit %s` is not a command. jit understands `/jit revoke [reason]` (on a merged request) and `/jit recheck`.", user, fields[1])
-		return "unknown command", h.gh.CreateComment(ctx, h.repo, number, msg)
+		return "unknown command", h.gh.CreateComment(ctx, number, msg)
 	}
 }
 
@@ -50,15 +51,15 @@ func (h *handler) command(ctx context.Context, number int, user, body string) (s
 // The App writes only the intent (state revoking); AWS is changed by the
 // Action, which records "revoked" only after AWS confirms.
 func (h *handler) revoke(ctx context.Context, number int, user, reason string) (string, error) {
-	reply := func(msg string) error { return h.gh.CreateComment(ctx, h.repo, number, "@"+user+" "+msg) }
-	pr, err := h.gh.PullRequest(ctx, h.repo, number)
+	reply := func(msg string) error { return h.gh.CreateComment(ctx, number, "@"+user+" "+msg) }
+	pr, err := h.gh.PullRequest(ctx, number)
 	if err != nil {
 		return "", err
 	}
 	if !pr.Merged {
 		return "refused: not merged", reply("`/jit revoke` works on a merged request; this pull request is not merged. Close it instead to withdraw the request.")
 	}
-	files, err := h.gh.PullRequestFiles(ctx, h.repo, number)
+	files, err := h.gh.PullRequestFiles(ctx, number)
 	if err != nil {
 		return "", err
 	}
@@ -72,7 +73,7 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 	path := cls.RequestPath
 	// Grants live on the default branch; a request merged elsewhere was
 	// never provisioned.
-	main, err := h.gh.DefaultBranch(ctx, h.repo)
+	main, err := h.gh.DefaultBranch(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -94,8 +95,8 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 	// The contents API refuses a stale blob SHA; re-read and retry when a
 	// concurrent commit (the reconcile) changed the file in between.
 	for attempt := 0; attempt < 3; attempt++ {
-		data, sha, _, err := h.gh.File(ctx, h.repo, path, main)
-		if errors.Is(err, ErrNotFound) {
+		data, sha, _, err := h.gh.File(ctx, path, main)
+		if errors.Is(err, ghrepo.ErrNotFound) {
 			return "refused: file gone", reply(fmt.Sprintf("`%s` is no longer on %s.", path, main))
 		}
 		if err != nil {
@@ -132,8 +133,8 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 		}
 		msg := fmt.Sprintf("jit: request revocation of %s for %s (#%d)\n\n%s\n\nJit-Request: %s\nJit-Event: revoking\nJit-Pull-Request: %d\n",
 			grantName(&f.Request), pr.Author, number, reason, path, number)
-		err = h.gh.PutFile(ctx, h.repo, path, main, msg, out, sha)
-		if errors.Is(err, ErrConflict) {
+		err = h.gh.PutFile(ctx, path, main, msg, out, sha)
+		if errors.Is(err, ghrepo.ErrConflict) {
 			continue
 		}
 		if err != nil {
@@ -146,11 +147,11 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 }
 
 // mayRevoke: the requester, an owner of the account or an SSO admin.
-func (h *handler) mayRevoke(ctx context.Context, rs rules, pr *PR, path, user string) (bool, string, error) {
+func (h *handler) mayRevoke(ctx context.Context, rs rules, pr *ghrepo.PR, path, user string) (bool, string, error) {
 	if strings.EqualFold(user, pr.Author) {
 		return true, "", nil
 	}
-	teams := NewTeams(ctx, h.gh)
+	teams := ghrepo.NewTeams(ctx, h.gh)
 	var who []string
 	if rs.cfg != nil {
 		who = append(who, rs.cfg.Admins...)

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/markdown"
 	"github.com/jit-access/jit/schema"
 )
@@ -22,7 +24,7 @@ var managedLabels = append(slices.Clone(stateLabels), approval.LabelEmergency)
 // label, sticky comment and review requests in line with the decision.
 // Every effect is idempotent, so redeliveries and replicas are harmless.
 func (h *handler) evaluate(ctx context.Context, number int, revalidate bool) (string, error) {
-	pr, err := h.gh.PullRequest(ctx, h.repo, number)
+	pr, err := h.gh.PullRequest(ctx, number)
 	if err != nil {
 		return "", err
 	}
@@ -44,23 +46,23 @@ func (h *handler) evaluate(ctx context.Context, number int, revalidate bool) (st
 // apply carries out the effects of an assessment: decision -> effects.
 func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) error {
 	pr := a.pr
-	existing := func(name string) (CheckRun, bool) {
+	existing := func(name string) (ghrepo.CheckRun, bool) {
 		for _, r := range a.runs {
 			if r.Name == name {
 				return r, true
 			}
 		}
-		return CheckRun{}, false
+		return ghrepo.CheckRun{}, false
 	}
-	upsert := func(c CheckRun, always bool) error {
+	upsert := func(c ghrepo.CheckRun, always bool) error {
 		if old, ok := existing(c.Name); ok {
 			if !always && old.Conclusion == c.Conclusion && old.Summary == c.Summary {
 				return nil
 			}
 			c.ID = old.ID
-			return h.gh.UpdateCheckRun(ctx, h.repo, c)
+			return h.gh.UpdateCheckRun(ctx, c)
 		}
-		return h.gh.CreateCheckRun(ctx, h.repo, c)
+		return h.gh.CreateCheckRun(ctx, c)
 	}
 	if err := upsert(validateCheck(a), revalidate); err != nil {
 		return err
@@ -78,20 +80,20 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 	}
 	for _, l := range pr.Labels {
 		if !slices.Contains(want, l) && slices.Contains(managedLabels, l) {
-			if err := h.gh.RemoveLabel(ctx, h.repo, pr.Number, l); err != nil {
+			if err := h.gh.RemoveLabel(ctx, pr.Number, l); err != nil {
 				return err
 			}
 		}
 	}
 	if changed {
-		if err := h.gh.AddLabels(ctx, h.repo, pr.Number, want); err != nil {
+		if err := h.gh.AddLabels(ctx, pr.Number, want); err != nil {
 			return err
 		}
 		// Ask the next reviewers only when the state moves, so that the
 		// same people are not notified again on every event.
 		users, teams := splitReviewers(a.decision.NextReviewers, h.repo.Owner, pr.Author)
 		if len(users)+len(teams) > 0 {
-			if err := h.gh.RequestReviewers(ctx, h.repo, pr.Number, users, teams); err != nil {
+			if err := h.gh.RequestReviewers(ctx, pr.Number, users, teams); err != nil {
 				h.log.Warn("requesting reviewers failed", "pr", pr.Number, "err", err)
 			}
 		}
@@ -102,7 +104,7 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 
 // upsertSticky keeps one comment by the App, marked with stickyMarker.
 func (h *handler) upsertSticky(ctx context.Context, number int, body string) error {
-	comments, err := h.gh.Comments(ctx, h.repo, number)
+	comments, err := h.gh.Comments(ctx, number)
 	if err != nil {
 		return err
 	}
@@ -111,14 +113,14 @@ func (h *handler) upsertSticky(ctx context.Context, number int, body string) err
 			if c.Body == body {
 				return nil
 			}
-			return h.gh.EditComment(ctx, h.repo, c.ID, body)
+			return h.gh.EditComment(ctx, c.ID, body)
 		}
 	}
-	return h.gh.CreateComment(ctx, h.repo, number, body)
+	return h.gh.CreateComment(ctx, number, body)
 }
 
-func validateCheck(a *assessment) CheckRun {
-	c := CheckRun{Name: CheckValidate, HeadSHA: a.pr.HeadSHA}
+func validateCheck(a *assessment) ghrepo.CheckRun {
+	c := ghrepo.CheckRun{Name: judgment.CheckValidate, HeadSHA: a.pr.HeadSHA}
 	errs, warns := 0, 0
 	for _, f := range a.findings {
 		level := "notice"
@@ -137,7 +139,7 @@ func validateCheck(a *assessment) CheckRun {
 		if f.Path == "" {
 			continue // change-level findings are in the summary
 		}
-		c.Annotations = append(c.Annotations, Annotation{Path: f.Path, Line: f.Line, Col: f.Col, Level: level, Message: msg})
+		c.Annotations = append(c.Annotations, ghrepo.Annotation{Path: f.Path, Line: f.Line, Col: f.Col, Level: level, Message: msg})
 	}
 	var b strings.Builder
 	switch {
@@ -210,8 +212,8 @@ func requestSummary(f *schema.RequestFile) string {
 	return b.String()
 }
 
-func approvalCheck(a *assessment) CheckRun {
-	c := CheckRun{Name: CheckApproval, HeadSHA: a.pr.HeadSHA, Conclusion: "failure"}
+func approvalCheck(a *assessment) ghrepo.CheckRun {
+	c := ghrepo.CheckRun{Name: judgment.CheckApproval, HeadSHA: a.pr.HeadSHA, Conclusion: "failure"}
 	d := a.decision
 	switch d.State {
 	case approval.StateApproved:

@@ -13,15 +13,10 @@ import (
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
-)
-
-// Names of the App's check runs. Branch protection requires CheckApproval,
-// pinned to this App.
-const (
-	CheckValidate = "jit/validate"
-	CheckApproval = "jit/approval"
 )
 
 // Paths of the rules, always read from the base branch.
@@ -35,8 +30,8 @@ const stickyMarker = "<!-- jit:status -->"
 
 // handler handles the events of one repository through one installation.
 type handler struct {
-	gh       GitHub
-	repo     Repo
+	gh       ghrepo.Client
+	repo     ghrepo.Repo
 	bot      string
 	clock    clock.Clock
 	log      *slog.Logger
@@ -57,9 +52,9 @@ type rules struct {
 // from the pull request, so a PR cannot loosen its own rules.
 func (h *handler) loadRules(ctx context.Context, ref string) (rules, error) {
 	var r rules
-	data, _, _, err := h.gh.File(ctx, h.repo, ConfigPath, ref)
+	data, _, _, err := h.gh.File(ctx, ConfigPath, ref)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ghrepo.ErrNotFound):
 		r.cfgErr = fmt.Errorf("%s is missing on %s", ConfigPath, ref)
 	case err != nil:
 		return r, err
@@ -76,9 +71,9 @@ func (h *handler) loadRules(ctx context.Context, ref string) (rules, error) {
 		}
 		r.cfg = cfg
 	}
-	data, _, _, err = h.gh.File(ctx, h.repo, CodeownersPath, ref)
+	data, _, _, err = h.gh.File(ctx, CodeownersPath, ref)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ghrepo.ErrNotFound):
 		r.ownersErr = fmt.Errorf("%s is missing on %s: only SSO admins may approve", CodeownersPath, ref)
 	case err != nil:
 		return r, err
@@ -98,7 +93,7 @@ func (r rules) ownersOf(path string) []string {
 
 // assessment is everything decided about one pull request at its head.
 type assessment struct {
-	pr       *PR
+	pr       *ghrepo.PR
 	change   change.Result
 	request  *schema.RequestFile
 	findings []schema.Finding
@@ -106,7 +101,7 @@ type assessment struct {
 	cfgErr   error
 	decision approval.Decision
 	// runs are the check runs on the head commit before this evaluation.
-	runs []CheckRun
+	runs []ghrepo.CheckRun
 	// anchor is when this head commit was first evaluated: time-dependent
 	// rules (working hours) are judged then, so that every later
 	// evaluation of the same commit, and the reconcile, decide alike.
@@ -115,9 +110,9 @@ type assessment struct {
 
 // assess gathers the facts of a PR and decides: event -> decision. It has no
 // effects; apply carries them out.
-func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
+func (h *handler) assess(ctx context.Context, pr *ghrepo.PR) (*assessment, error) {
 	a := &assessment{pr: pr}
-	files, err := h.gh.PullRequestFiles(ctx, h.repo, pr.Number)
+	files, err := h.gh.PullRequestFiles(ctx, pr.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -125,15 +120,15 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 	if a.change, contents, err = h.classify(ctx, pr, files); err != nil {
 		return nil, err
 	}
-	if a.runs, err = h.gh.CheckRuns(ctx, h.repo, pr.HeadSHA); err != nil {
+	if a.runs, err = h.gh.CheckRuns(ctx, pr.HeadSHA); err != nil {
 		return nil, err
 	}
-	a.anchor = DecisionTime(a.runs, h.appID, h.clock.Now())
-	teams := NewTeams(ctx, h.gh)
+	a.anchor = judgment.DecisionTime(a.runs, h.appID, h.clock.Now())
+	teams := ghrepo.NewTeams(ctx, h.gh)
 	// The rules are the default branch's, where the grants live, whatever
 	// branch the pull request targets: a branch someone pushed with looser
 	// rules must not judge anything.
-	main, err := h.gh.DefaultBranch(ctx, h.repo)
+	main, err := h.gh.DefaultBranch(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +206,7 @@ func (h *handler) assess(ctx context.Context, pr *PR) (*assessment, error) {
 // green check earned by one pull request would let any other pull request
 // with the same head merge without its own approval.
 func (h *handler) refuseSharedHead(ctx context.Context, a *assessment) error {
-	prs, err := h.gh.PullRequestsWithCommit(ctx, h.repo, a.pr.HeadSHA)
+	prs, err := h.gh.PullRequestsWithCommit(ctx, a.pr.HeadSHA)
 	if err != nil {
 		return err
 	}
@@ -234,7 +229,7 @@ func (h *handler) refuseSharedHead(ctx context.Context, a *assessment) error {
 // reports no modes, so the trees API is asked for the added files under
 // requests/ (a symlink or submodule is never a request); the contents of the
 // regular ones at the head are returned for validation.
-func (h *handler) classify(ctx context.Context, pr *PR, files []change.File) (change.Result, map[string][]byte, error) {
+func (h *handler) classify(ctx context.Context, pr *ghrepo.PR, files []change.File) (change.Result, map[string][]byte, error) {
 	contents := map[string][]byte{}
 	lookups := 0
 	for i, f := range files {
@@ -242,7 +237,7 @@ func (h *handler) classify(ctx context.Context, pr *PR, files []change.File) (ch
 			continue
 		}
 		lookups++
-		mode, err := h.gh.Mode(ctx, h.repo, f.Path, pr.HeadSHA)
+		mode, err := h.gh.Mode(ctx, f.Path, pr.HeadSHA)
 		if err != nil {
 			return change.Result{}, nil, err
 		}
@@ -250,7 +245,7 @@ func (h *handler) classify(ctx context.Context, pr *PR, files []change.File) (ch
 		if files[i].Mode != change.ModeRegular {
 			continue // never read through a symlink or into a submodule
 		}
-		data, _, _, err := h.gh.File(ctx, h.repo, f.Path, pr.HeadSHA)
+		data, _, _, err := h.gh.File(ctx, f.Path, pr.HeadSHA)
 		if err != nil {
 			return change.Result{}, nil, err
 		}
@@ -265,12 +260,12 @@ const maxModeLookups = 3
 
 // validateChangedConfig validates a config that an admin change edits, at the
 // head commit, so that admins see mistakes before they merge them.
-func (h *handler) validateChangedConfig(ctx context.Context, pr *PR, files []change.File) []schema.Finding {
+func (h *handler) validateChangedConfig(ctx context.Context, pr *ghrepo.PR, files []change.File) []schema.Finding {
 	for _, f := range files {
 		if f.Path != ConfigPath || f.Status == change.Removed {
 			continue
 		}
-		data, _, kind, err := h.gh.File(ctx, h.repo, ConfigPath, pr.HeadSHA)
+		data, _, kind, err := h.gh.File(ctx, ConfigPath, pr.HeadSHA)
 		if err != nil || kind != "file" {
 			return []schema.Finding{{Path: ConfigPath, Line: 1, Col: 1, Severity: schema.SeverityError,
 				Message: "the changed config could not be read as a file", Fix: "make .github/jit.yaml a regular file"}}
@@ -284,18 +279,18 @@ func (h *handler) validateChangedConfig(ctx context.Context, pr *PR, files []cha
 // prFacts implements approval.PullRequest from the API, lazily.
 type prFacts struct {
 	ctx  context.Context
-	gh   GitHub
-	repo Repo
-	pr   *PR
+	gh   ghrepo.Client
+	repo ghrepo.Repo
+	pr   *ghrepo.PR
 }
 
 func (p *prFacts) Author() string  { return p.pr.Author }
 func (p *prFacts) HeadSHA() string { return p.pr.HeadSHA }
 func (p *prFacts) Commits() ([]approval.Commit, error) {
-	return p.gh.PullRequestCommits(p.ctx, p.repo, p.pr.Number)
+	return p.gh.PullRequestCommits(p.ctx, p.pr.Number)
 }
 func (p *prFacts) Reviews() ([]approval.Review, error) {
-	return p.gh.Reviews(p.ctx, p.repo, p.pr.Number)
+	return p.gh.Reviews(p.ctx, p.pr.Number)
 }
 
 // splitReviewers turns owners/admins as written (@user, @org/team) into the

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/internal/sandbox"
@@ -194,7 +194,7 @@ func TestSweepEscalatesThenClosesStaleRequests(t *testing.T) {
 	stale := open(t, w, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/stale.yaml": standardRequest})
 	approved := open(t, w, "carol", "carol/ok", map[string]string{"requests/payments-prod/ok.yaml": strings.Replace(standardRequest, "INC-1234", "INC-1235", 1)})
 	review(t, w, approved, "alice", "APPROVED", "ok")
-	repoRef := app.Repo{Owner: org, Name: repo}
+	repoRef := ghrepo.Repo{Owner: org, Name: repo}
 
 	// Nothing is due yet.
 	res, err := w.App.Sweep(ctx, w.InstallationID, repoRef)

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/notify"
 )
 
@@ -67,7 +68,7 @@ type Server struct {
 	apps   *ghinstallation.AppsTransport
 	seen   *deliveries
 	mu     sync.Mutex
-	byInst map[int64]GitHub
+	byInst map[int64]*github.Client
 	bot    string
 	// bg tracks notifications still being delivered, for Wait.
 	bg sync.WaitGroup
@@ -117,7 +118,7 @@ func New(opts Options) (*Server, error) {
 		clock:  opts.Clock,
 		apps:   apps,
 		seen:   newDeliveries(10000),
-		byInst: map[int64]GitHub{},
+		byInst: map[int64]*github.Client{},
 		bot:    opts.BotLogin,
 	}, nil
 }
@@ -135,7 +136,7 @@ func (s *Server) Handler() http.Handler {
 
 // installation returns the API client of one installation; ghinstallation
 // caches and renews its token.
-func (s *Server) installation(id int64) GitHub {
+func (s *Server) installation(id int64) *github.Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g, ok := s.byInst[id]; ok {
@@ -149,9 +150,8 @@ func (s *Server) installation(id int64) GitHub {
 		// the public API rather than panic.
 		c = github.NewClient(&http.Client{Transport: tr})
 	}
-	g := NewGitHub(c)
-	s.byInst[id] = g
-	return g
+	s.byInst[id] = c
+	return c
 }
 
 // botLogin returns the App's own login, asking GitHub once.
@@ -305,8 +305,8 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 	if strings.EqualFold(e.Sender.Login, bot) {
 		return "ignored: caused by jit itself", nil
 	}
-	repo := Repo{Owner: e.Repository.Owner.Login, Name: e.Repository.Name}
-	gh := s.installation(e.Installation.ID)
+	repo := ghrepo.Repo{Owner: e.Repository.Owner.Login, Name: e.Repository.Name}
+	gh := ghrepo.New(s.installation(e.Installation.ID), repo)
 	log = log.With("repo", repo.String())
 	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID}
 

@@ -10,12 +10,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/approval"
-)
-
-// Labels the sweep sets.
-const (
-	LabelExpired   = "jit:expired"
-	LabelEscalated = "jit:escalated"
+	"github.com/jit-access/jit/internal/ghrepo"
 )
 
 // SweepResult says what one sweep did, for logs and the job summary.
@@ -29,7 +24,7 @@ type SweepResult struct {
 // unapproved request older than request_ttl is closed as expired. It is
 // idempotent (labels record what was done), so the schedule may run it as
 // often as it likes.
-func (s *Server) Sweep(ctx context.Context, installationID int64, repo Repo) (SweepResult, error) {
+func (s *Server) Sweep(ctx context.Context, installationID int64, repo ghrepo.Repo) (SweepResult, error) {
 	var res SweepResult
 	bot, err := s.botLogin(ctx)
 	if err != nil {
@@ -40,8 +35,8 @@ func (s *Server) Sweep(ctx context.Context, installationID int64, repo Repo) (Sw
 			return res, err
 		}
 	}
-	h := &handler{gh: s.installation(installationID), repo: repo, bot: bot, clock: s.clock, log: s.log.With("repo", repo.String()), notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID}
-	prs, err := h.gh.OpenPullRequests(ctx, repo)
+	h := &handler{gh: ghrepo.New(s.installation(installationID), repo), repo: repo, bot: bot, clock: s.clock, log: s.log.With("repo", repo.String()), notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID}
+	prs, err := h.gh.OpenPullRequests(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -60,7 +55,7 @@ func (s *Server) Sweep(ctx context.Context, installationID int64, repo Repo) (Sw
 	return res, errors.Join(errs...)
 }
 
-func (s *Server) findInstallation(ctx context.Context, repo Repo) (int64, error) {
+func (s *Server) findInstallation(ctx context.Context, repo ghrepo.Repo) (int64, error) {
 	c, err := github.NewClient(&http.Client{Transport: s.apps}).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
 	if err != nil {
 		return 0, err
@@ -72,7 +67,7 @@ func (s *Server) findInstallation(ctx context.Context, repo Repo) (int64, error)
 	return inst.GetID(), nil
 }
 
-func (h *handler) sweepOne(ctx context.Context, pr *PR) (string, error) {
+func (h *handler) sweepOne(ctx context.Context, pr *ghrepo.PR) (string, error) {
 	a, err := h.assess(ctx, pr)
 	if err != nil {
 		return "", err
@@ -89,32 +84,32 @@ func (h *handler) sweepOne(ctx context.Context, pr *PR) (string, error) {
 	switch {
 	case age >= ttl:
 		msg := fmt.Sprintf("This request had no approval within the request TTL of %s and is closed as expired. Open a new pull request if the access is still needed.", ttl)
-		if err := h.gh.CreateComment(ctx, h.repo, pr.Number, msg); err != nil {
+		if err := h.gh.CreateComment(ctx, pr.Number, msg); err != nil {
 			return "", err
 		}
 		for _, l := range pr.Labels {
 			if slices.Contains(stateLabels, l) {
-				if err := h.gh.RemoveLabel(ctx, h.repo, pr.Number, l); err != nil {
+				if err := h.gh.RemoveLabel(ctx, pr.Number, l); err != nil {
 					return "", err
 				}
 			}
 		}
-		if err := h.gh.AddLabels(ctx, h.repo, pr.Number, []string{LabelExpired}); err != nil {
+		if err := h.gh.AddLabels(ctx, pr.Number, []string{approval.LabelExpired}); err != nil {
 			return "", err
 		}
-		return "closed", h.gh.ClosePullRequest(ctx, h.repo, pr.Number)
-	case age >= escalate && a.decision.State == approval.StatePendingOwner && !slices.Contains(pr.Labels, LabelEscalated):
+		return "closed", h.gh.ClosePullRequest(ctx, pr.Number)
+	case age >= escalate && a.decision.State == approval.StatePendingOwner && !slices.Contains(pr.Labels, approval.LabelEscalated):
 		users, teams := splitReviewers(cfg.Admins, h.repo.Owner, pr.Author)
 		if len(users)+len(teams) > 0 {
-			if err := h.gh.RequestReviewers(ctx, h.repo, pr.Number, users, teams); err != nil {
+			if err := h.gh.RequestReviewers(ctx, pr.Number, users, teams); err != nil {
 				return "", err
 			}
 		}
-		if err := h.gh.AddLabels(ctx, h.repo, pr.Number, []string{LabelEscalated}); err != nil {
+		if err := h.gh.AddLabels(ctx, pr.Number, []string{approval.LabelEscalated}); err != nil {
 			return "", err
 		}
 		msg := fmt.Sprintf("No owner has decided on this request within %s, so the SSO admins (%v) are asked as well.", escalate, cfg.Admins)
-		return "escalated", h.gh.CreateComment(ctx, h.repo, pr.Number, msg)
+		return "escalated", h.gh.CreateComment(ctx, pr.Number, msg)
 	}
 	return "", nil
 }

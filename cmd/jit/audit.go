@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/internal/audit"
+	"github.com/jit-access/jit/internal/ghrepo"
 )
 
 func newAuditCmd() *cobra.Command {
@@ -115,7 +116,7 @@ func auditGitHub(ctx context.Context, af appFlags, repo string, installationID i
 	if access == nil {
 		return nil, errors.New("--github needs GitHub credentials: the App's (--app-id or JIT_APP_ID, and JIT_PRIVATE_KEY or --private-key-file) or GITHUB_TOKEN")
 	}
-	return audit.NewGitHub(access.client, access.repo), nil
+	return ghrepo.New(access.client, access.repo), nil
 }
 
 // parseWhen reads a time flag: RFC 3339, or a date in UTC; a date that

@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-github/v62/github"
 	"github.com/spf13/cobra"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/ghauth"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -92,12 +92,12 @@ func (o listOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 
 // teams is a GitHub-backed team resolver when a token is found, nil when
 // none is (membership is then shown as unchecked).
-func (o listOptions) teams(ctx context.Context) (*app.Teams, error) {
+func (o listOptions) teams(ctx context.Context) (*ghrepo.Teams, error) {
 	c, err := userClient(o.getenv, o.githubURL)
 	if err != nil || c == nil {
 		return nil, err
 	}
-	return app.NewTeams(ctx, app.NewGitHub(c)), nil
+	return ghrepo.NewTeams(ctx, ghrepo.Members(c)), nil
 }
 
 // userClient is a GitHub client with the person's own token, nil when no

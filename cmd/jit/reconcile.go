@@ -23,6 +23,7 @@ import (
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/notify"
@@ -295,7 +296,7 @@ type githubAccess struct {
 	bot            string
 	app            *app.Server // nil with GITHUB_TOKEN
 	installationID int64
-	repo           app.Repo
+	repo           ghrepo.Repo
 }
 
 // newGitHubAccess builds the GitHub client from App credentials, else from
@@ -316,7 +317,7 @@ func newGitHubAccess(ctx context.Context, env reconcileEnv, f reconcileFlags, lo
 	if !ok || owner == "" || name == "" {
 		return nil, fmt.Errorf("--github-repo %q must be OWNER/NAME (GITHUB_REPOSITORY in Actions)", f.githubRepo)
 	}
-	repo := app.Repo{Owner: owner, Name: name}
+	repo := ghrepo.Repo{Owner: owner, Name: name}
 	base := f.githubURL
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
@@ -329,7 +330,7 @@ func newGitHubAccess(ctx context.Context, env reconcileEnv, f reconcileFlags, lo
 		if err != nil {
 			return nil, fmt.Errorf("--github-url %q: %w", f.githubURL, err)
 		}
-		return &githubAccess{client: c, facts: action.NewGitHub(c, repo), repo: repo}, nil
+		return &githubAccess{client: c, facts: ghrepo.New(c, repo), repo: repo}, nil
 	}
 	apps, err := ghinstallation.NewAppsTransport(http.DefaultTransport, f.appID, key)
 	if err != nil {
@@ -365,5 +366,5 @@ func newGitHubAccess(ctx context.Context, env reconcileEnv, f reconcileFlags, lo
 	if err != nil {
 		return nil, err
 	}
-	return &githubAccess{client: c, facts: action.NewGitHub(c, repo), bot: bot, app: srv, installationID: instID, repo: repo}, nil
+	return &githubAccess{client: c, facts: ghrepo.New(c, repo), bot: bot, app: srv, installationID: instID, repo: repo}, nil
 }

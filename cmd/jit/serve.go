@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/notify"
 )
 
@@ -156,7 +157,7 @@ older than request_ttl is closed with the label jit:expired. Idempotent.`,
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
-			res, err := srv.Sweep(cmd.Context(), instID, app.Repo{Owner: owner, Name: name})
+			res, err := srv.Sweep(cmd.Context(), instID, ghrepo.Repo{Owner: owner, Name: name})
 			fmt.Fprintf(cmd.OutOrStdout(), "escalated %v, closed %v\n", res.Escalated, res.Closed)
 			return err
 		},

@@ -10,11 +10,12 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/jit-access/jit/app"
+	"time"
+
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/sandbox"
-	"time"
 )
 
 const (
@@ -162,12 +163,12 @@ func state(t *testing.T, w *sandbox.World, n int) prState {
 	}
 	for _, r := range runs { // oldest first: the last of each name wins
 		switch r.GetName() {
-		case app.CheckValidate:
+		case judgment.CheckValidate:
 			s.validate = r.GetConclusion()
 			s.annotations = r.GetOutput().Annotations
 			s.validateSummary = r.GetOutput().GetSummary()
 			s.validateTitle = r.GetOutput().GetTitle()
-		case app.CheckApproval:
+		case judgment.CheckApproval:
 			s.approval = r.GetConclusion()
 			s.approvalSummary = r.GetOutput().GetSummary()
 		}
@@ -195,7 +196,7 @@ func notApproved(t *testing.T, s prState) {
 		t.Fatalf("UNSAFE: approved: approval=%q labels=%v\nsticky:\n%s", s.approval, s.labels, s.sticky)
 	}
 	if s.approval == "" {
-		t.Fatalf("no %s check run on head %s", app.CheckApproval, s.head)
+		t.Fatalf("no %s check run on head %s", judgment.CheckApproval, s.head)
 	}
 }
 

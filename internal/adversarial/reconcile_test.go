@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
@@ -56,7 +56,7 @@ func reconcile(t *testing.T, w *sandbox.World) action.Report {
 			MaxAttempts: 2, RetryBaseDelay: time.Millisecond, RetryMaxBackoff: 5 * time.Millisecond, Clock: w.Clock,
 			Logger: slog.New(slog.DiscardHandler)})
 	r, err := action.New(action.Options{
-		Ledger: lg, IdentityCenter: ic, GitHub: action.NewGitHub(gh, app.Repo{Owner: org, Name: repo}),
+		Ledger: lg, IdentityCenter: ic, GitHub: ghrepo.New(gh, ghrepo.Repo{Owner: org, Name: repo}),
 		Bot: w.GitHub.BotLogin(), Clock: w.Clock, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

@@ -29,6 +29,14 @@ const (
 // addition to its state label.
 const LabelEmergency = "jit:emergency"
 
+// Labels the App's sweep sets on a request with no decision: escalated to
+// the SSO admins after escalate_after, expired (and closed) after
+// request_ttl. The audit reads jit:expired back.
+const (
+	LabelExpired   = "jit:expired"
+	LabelEscalated = "jit:escalated"
+)
+
 // Policy holds the config's request policies that apply to one pull
 // request; PolicyFor builds it.
 type Policy struct {

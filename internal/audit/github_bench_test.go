@@ -8,11 +8,12 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/jit-access/jit/app"
+	"time"
+
 	"github.com/jit-access/jit/internal/audit"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
-	"time"
 )
 
 // BenchmarkCollectPullRequests exports 200 request pull requests that never
@@ -61,7 +62,7 @@ func BenchmarkCollectPullRequests(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := audit.NewGitHub(c, app.Repo{Owner: "acme", Name: "access"})
+	g := ghrepo.New(c, ghrepo.Repo{Owner: "acme", Name: "access"})
 	emu.ResetRequests()
 	b.ResetTimer()
 	runs := 0

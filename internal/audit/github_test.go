@@ -14,9 +14,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v62/github"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/audit"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/sandbox"
 )
 
@@ -102,7 +102,7 @@ func TestExportWithGitHub(t *testing.T) {
 	// #1 is left unapproved past the request TTL and closed by the sweep.
 	expired := open("erin", "erin/nightly", pathExpired, fileExpired)
 	w.Clock.Advance(25 * time.Hour)
-	res, err := w.App.Sweep(ctx, w.InstallationID, app.Repo{Owner: owner, Name: name})
+	res, err := w.App.Sweep(ctx, w.InstallationID, ghrepo.Repo{Owner: owner, Name: name})
 	must(err)
 	if !slices.Equal(res.Closed, []int{expired}) {
 		t.Fatalf("the sweep closed %v, want #%d", res.Closed, expired)
@@ -142,7 +142,7 @@ func TestExportWithGitHub(t *testing.T) {
 	must(err)
 	records, err := audit.Collect(ctx, dir, audit.Filter{})
 	must(err)
-	g := audit.NewGitHub(installationClient(t, w, w.GitHubURL), app.Repo{Owner: owner, Name: name})
+	g := ghrepo.New(installationClient(t, w, w.GitHubURL), ghrepo.Repo{Owner: owner, Name: name})
 	gh.ResetRequests()
 	unmerged, err := audit.CollectPullRequests(ctx, g, "", audit.Filter{})
 	must(err)

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -97,11 +97,11 @@ func CollectPullRequests(ctx context.Context, gh GitHub, base string, f Filter) 
 // matchPullRequest applies what the filter can decide from the list call,
 // before any per-pull-request call: the requester and the period, the
 // pull request's life being from its opening to its closing, or to now.
-func (f Filter) matchPullRequest(pr PullRequest) bool {
+func (f Filter) matchPullRequest(pr *ghrepo.PR) bool {
 	if f.User != "" && !strings.EqualFold(f.User, pr.Author) {
 		return false
 	}
-	if !f.Until.IsZero() && pr.OpenedAt.After(f.Until) {
+	if !f.Until.IsZero() && pr.CreatedAt.After(f.Until) {
 		return false
 	}
 	if !f.Since.IsZero() && pr.State == "closed" && !pr.ClosedAt.IsZero() && pr.ClosedAt.Before(f.Since) {
@@ -112,7 +112,7 @@ func (f Filter) matchPullRequest(pr PullRequest) bool {
 
 // pullRequestRecord builds the record of one unmerged pull request; ok is
 // false when it adds no request file.
-func pullRequestRecord(ctx context.Context, gh GitHub, pr PullRequest) (Record, bool, error) {
+func pullRequestRecord(ctx context.Context, gh GitHub, pr *ghrepo.PR) (Record, bool, error) {
 	files, err := gh.PullRequestFiles(ctx, pr.Number)
 	if err != nil {
 		return Record{}, false, err
@@ -121,7 +121,7 @@ func pullRequestRecord(ctx context.Context, gh GitHub, pr PullRequest) (Record, 
 	if path == "" {
 		return Record{}, false, nil
 	}
-	opened := pr.OpenedAt.UTC()
+	opened := pr.CreatedAt.UTC()
 	r := Record{
 		Path:        path,
 		Requester:   pr.Author,
@@ -188,8 +188,8 @@ func readRequest(ctx context.Context, gh GitHub, r *Record, ref string) (string,
 	if account, _, err := change.SplitRequestPath(r.Path); err == nil {
 		r.Account = account // what the path says, until the file says more
 	}
-	data, kind, err := gh.File(ctx, r.Path, ref)
-	if errors.Is(err, app.ErrNotFound) {
+	data, _, kind, err := gh.File(ctx, r.Path, ref)
+	if errors.Is(err, ghrepo.ErrNotFound) {
 		return fmt.Sprintf("%s is not in the head commit %s", r.Path, ref), nil
 	}
 	if err != nil {
@@ -254,7 +254,7 @@ func decisions(reviews []approval.Review) []Review {
 // pullRequestState decides the state of an unmerged request and says why. A
 // change request stands until its reviewer approves or it is dismissed, on
 // any commit, as on GitHub; the author's own reviews never count.
-func pullRequestState(ctx context.Context, gh GitHub, pr PullRequest, reviews []Review) (state, why string, err error) {
+func pullRequestState(ctx context.Context, gh GitHub, pr *ghrepo.PR, reviews []Review) (state, why string, err error) {
 	latest := map[string]Review{}
 	var order []string
 	for _, rv := range reviews {
@@ -277,7 +277,7 @@ func pullRequestState(ctx context.Context, gh GitHub, pr PullRequest, reviews []
 			approvedBy = append(approvedBy, rv.By)
 		}
 	}
-	expired := slices.Contains(pr.Labels, app.LabelExpired)
+	expired := slices.Contains(pr.Labels, approval.LabelExpired)
 
 	if pr.State != "closed" {
 		if len(rejectedBy) > 0 {
@@ -302,9 +302,9 @@ func pullRequestState(ctx context.Context, gh GitHub, pr PullRequest, reviews []
 	}
 
 	if expired && len(rejectedBy) == 0 {
-		return StateExpiredUnapproved, "no approval within the request TTL: closed by the App's sweep (" + app.LabelExpired + ")", nil
+		return StateExpiredUnapproved, "no approval within the request TTL: closed by the App's sweep (" + approval.LabelExpired + ")", nil
 	}
-	closedHow := "closed by the App's sweep (" + app.LabelExpired + ")"
+	closedHow := "closed by the App's sweep (" + approval.LabelExpired + ")"
 	if !expired {
 		closer, err := gh.ClosedBy(ctx, pr.Number)
 		if err != nil {

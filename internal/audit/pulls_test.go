@@ -10,15 +10,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/ghrepo"
 )
 
 // fakeGitHub serves pull requests from memory and counts the calls made
 // for each pull request.
 type fakeGitHub struct {
-	prs      []PullRequest
+	prs      []*ghrepo.PR
 	files    map[int][]change.File
 	reviews  map[int][]approval.Review
 	contents map[string]string // "ref:path" -> content
@@ -36,7 +36,7 @@ func (g *fakeGitHub) count(call string, n int) error {
 	return g.fail[call]
 }
 
-func (g *fakeGitHub) PullRequests(_ context.Context, base string) ([]PullRequest, error) {
+func (g *fakeGitHub) PullRequests(_ context.Context, base string) ([]*ghrepo.PR, error) {
 	if err := g.count("PullRequests", 0); err != nil {
 		return nil, err
 	}
@@ -51,18 +51,18 @@ func (g *fakeGitHub) Reviews(_ context.Context, n int) ([]approval.Review, error
 	return g.reviews[n], g.count("Reviews", n)
 }
 
-func (g *fakeGitHub) File(_ context.Context, path, ref string) ([]byte, string, error) {
+func (g *fakeGitHub) File(_ context.Context, path, ref string) ([]byte, string, string, error) {
 	if err := g.count("File", 0); err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	if k := g.kinds[ref+":"+path]; k != "" {
-		return nil, k, nil
+		return nil, "", k, nil
 	}
 	data, ok := g.contents[ref+":"+path]
 	if !ok {
-		return nil, "", fmt.Errorf("reading %s at %s: %w", path, ref, app.ErrNotFound)
+		return nil, "", "", fmt.Errorf("reading %s at %s: %w", path, ref, ghrepo.ErrNotFound)
 	}
-	return []byte(data), "file", nil
+	return []byte(data), "blob-" + path, "file", nil
 }
 
 func (g *fakeGitHub) ClosedBy(_ context.Context, n int) (string, error) {
@@ -94,8 +94,8 @@ func world() *fakeGitHub {
 		contents: map[string]string{}, kinds: map[string]string{}, closedBy: map[int]string{},
 	}
 	add := func(n int, author, state string, closedMin int, labels []string, path, content string) {
-		pr := PullRequest{Number: n, Author: author, HeadSHA: fmt.Sprintf("h%d", n), BaseRef: "main",
-			State: state, OpenedAt: at(n), Labels: labels}
+		pr := &ghrepo.PR{Number: n, Author: author, HeadSHA: fmt.Sprintf("h%d", n), BaseRef: "main",
+			State: state, CreatedAt: at(n), Labels: labels}
 		if state == "closed" {
 			pr.ClosedAt = at(closedMin)
 		}
@@ -131,7 +131,7 @@ func world() *fakeGitHub {
 	// 5: closed by the sweep.
 	add(5, "erin", "closed", 90, []string{"jit:expired"}, "requests/data-prod/s.yaml", "account: data-prod\npermission_set: ReadOnlyAccess\nduration: 1h\njustification: nobody looked at it\n")
 	// 6: rejected, then closed by the sweep.
-	add(6, "erin", "closed", 91, []string{app.LabelExpired}, "requests/data-prod/t.yaml", reqStd)
+	add(6, "erin", "closed", 91, []string{approval.LabelExpired}, "requests/data-prod/t.yaml", reqStd)
 	g.reviews[6] = []approval.Review{review("erin2", "CHANGES_REQUESTED", "h6", 8, "")}
 	// 7: withdrawn.
 	add(7, "Mallory", "closed", 92, nil, "requests/payments-prod/u.yaml", reqStd)

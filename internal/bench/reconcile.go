@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
@@ -159,7 +159,7 @@ func (g *grantWorld) reconciler(ctx context.Context) (*action.Reconciler, error)
 	return action.New(action.Options{
 		Ledger:         repo,
 		IdentityCenter: idc,
-		GitHub:         action.NewGitHub(gh, app.Repo{Owner: sandbox.Org, Name: sandbox.RepoName}),
+		GitHub:         ghrepo.New(gh, ghrepo.Repo{Owner: sandbox.Org, Name: sandbox.RepoName}),
 		Bot:            g.GitHub.BotLogin(),
 		Clock:          g.Clock,
 		Logger:         g.e.log.With("component", "reconcile"),

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 )
@@ -80,7 +80,7 @@ func (w *World) Reconcile(ctx context.Context, lookahead time.Duration) (action.
 	r, err := action.New(action.Options{
 		Ledger:         repo,
 		IdentityCenter: w.IdentityCenter(),
-		GitHub:         action.NewGitHub(c, app.Repo{Owner: Org, Name: RepoName}),
+		GitHub:         ghrepo.New(c, ghrepo.Repo{Owner: Org, Name: RepoName}),
 		Bot:            w.GitHub.BotLogin(),
 		AppID:          AppID,
 		Clock:          w.Clock,

@@ -1,4 +1,9 @@
-package app
+// Package ghrepo is jit's GitHub client, bound to one repository as
+// policy-bot's pull package is: the App, the reconcile and the audit make
+// the same calls through it, so they read a pull request alike. The
+// production implementation is go-github; tests use the GitHub emulator
+// through the same implementation.
+package ghrepo
 
 import (
 	"context"
@@ -34,6 +39,7 @@ type PR struct {
 	Merged    bool
 	MergedAt  time.Time
 	CreatedAt time.Time
+	ClosedAt  time.Time
 	Draft     bool
 	Labels    []string
 	HTMLURL   string
@@ -79,50 +85,63 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict is returned when a contents write lost a race (409).
 var ErrConflict = errors.New("conflict")
 
-// GitHub lists the REST calls the App makes, for one installation. The
-// production implementation is goGitHub; tests use the GitHub emulator
-// through the same implementation.
-type GitHub interface {
-	PullRequest(ctx context.Context, r Repo, number int) (*PR, error)
+// Client lists the REST calls jit makes on one repository.
+type Client interface {
+	// Repo is the repository the client is bound to.
+	Repo() Repo
+	PullRequest(ctx context.Context, number int) (*PR, error)
 	// DefaultBranch is the branch the grants live on (main).
-	DefaultBranch(ctx context.Context, r Repo) (string, error)
-	OpenPullRequests(ctx context.Context, r Repo) ([]*PR, error)
+	DefaultBranch(ctx context.Context) (string, error)
+	OpenPullRequests(ctx context.Context) ([]*PR, error)
+	// PullRequests lists every pull request into base (all if ""), open
+	// and closed, oldest first.
+	PullRequests(ctx context.Context, base string) ([]*PR, error)
 	// PullRequestsWithCommit lists the pull requests GitHub associates with
 	// a commit: those whose head it is, and on main those that merged it.
-	PullRequestsWithCommit(ctx context.Context, r Repo, sha string) ([]*PR, error)
-	PullRequestFiles(ctx context.Context, r Repo, number int) ([]change.File, error)
-	PullRequestCommits(ctx context.Context, r Repo, number int) ([]approval.Commit, error)
-	Reviews(ctx context.Context, r Repo, number int) ([]approval.Review, error)
+	PullRequestsWithCommit(ctx context.Context, sha string) ([]*PR, error)
+	PullRequestFiles(ctx context.Context, number int) ([]change.File, error)
+	PullRequestCommits(ctx context.Context, number int) ([]approval.Commit, error)
+	Reviews(ctx context.Context, number int) ([]approval.Review, error)
 	// File returns a file's content and blob SHA at ref; kind is GitHub's
 	// content type ("file", "symlink", "submodule", "dir").
-	File(ctx context.Context, r Repo, path, ref string) (data []byte, sha, kind string, err error)
+	File(ctx context.Context, path, ref string) (data []byte, sha, kind string, err error)
 	// Mode returns the git mode of path at ref ("100644", "100755",
 	// "120000" for a symlink, "160000" for a submodule). The contents API
 	// cannot tell: it follows a symlink to a regular file.
-	Mode(ctx context.Context, r Repo, path, ref string) (string, error)
+	Mode(ctx context.Context, path, ref string) (string, error)
 	// PutFile creates (sha "") or updates a file on branch with one commit.
-	PutFile(ctx context.Context, r Repo, path, branch, message string, data []byte, sha string) error
-	CheckRuns(ctx context.Context, r Repo, sha string) ([]CheckRun, error)
-	CreateCheckRun(ctx context.Context, r Repo, c CheckRun) error
-	UpdateCheckRun(ctx context.Context, r Repo, c CheckRun) error
-	AddLabels(ctx context.Context, r Repo, number int, labels []string) error
-	RemoveLabel(ctx context.Context, r Repo, number int, label string) error
-	Comments(ctx context.Context, r Repo, number int) ([]Comment, error)
-	CreateComment(ctx context.Context, r Repo, number int, body string) error
-	EditComment(ctx context.Context, r Repo, id int64, body string) error
-	RequestReviewers(ctx context.Context, r Repo, number int, users, teams []string) error
-	ClosePullRequest(ctx context.Context, r Repo, number int) error
+	PutFile(ctx context.Context, path, branch, message string, data []byte, sha string) error
+	CheckRuns(ctx context.Context, sha string) ([]CheckRun, error)
+	CreateCheckRun(ctx context.Context, c CheckRun) error
+	UpdateCheckRun(ctx context.Context, c CheckRun) error
+	AddLabels(ctx context.Context, number int, labels []string) error
+	RemoveLabel(ctx context.Context, number int, label string) error
+	Comments(ctx context.Context, number int) ([]Comment, error)
+	CreateComment(ctx context.Context, number int, body string) error
+	EditComment(ctx context.Context, id int64, body string) error
+	RequestReviewers(ctx context.Context, number int, users, teams []string) error
+	ClosePullRequest(ctx context.Context, number int) error
+	// ClosedBy is the login of whoever closed the pull request, "" when
+	// GitHub does not say (a deleted account).
+	ClosedBy(ctx context.Context, number int) (string, error)
 	IsTeamMember(ctx context.Context, org, slug, user string) (bool, error)
 }
 
-// goGitHub implements GitHub with go-github.
+// goGitHub implements Client with go-github.
 type goGitHub struct {
 	c *github.Client
+	r Repo
 }
 
-// NewGitHub wraps a go-github client (already authenticated as an
-// installation) as the App's GitHub interface.
-func NewGitHub(c *github.Client) GitHub { return &goGitHub{c: c} }
+// New binds a go-github client, already authenticated (an App installation
+// or a token), to repository r.
+func New(c *github.Client, r Repo) Client { return &goGitHub{c: c, r: r} }
+
+func (g *goGitHub) Repo() Repo { return g.r }
+
+// Members reads team memberships with a go-github client, for callers that
+// judge no repository (jit list); they are organisation-wide.
+func Members(c *github.Client) TeamMembers { return &goGitHub{c: c} }
 
 func wrap(err error, format string, args ...any) error {
 	if err == nil {
@@ -142,7 +161,27 @@ func wrap(err error, format string, args ...any) error {
 
 const perPage = 100
 
-func (g *goGitHub) PullRequest(ctx context.Context, r Repo, number int) (*PR, error) {
+// listAll reads every page of a list call, from the first, converting each
+// item; list asks for one page (0 is the first).
+func listAll[T, O any](list func(page int) ([]T, *github.Response, error), conv func(T) O) ([]O, error) {
+	var out []O
+	for page := 0; ; {
+		items, resp, err := list(page)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			out = append(out, conv(it))
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		page = resp.NextPage
+	}
+}
+
+func (g *goGitHub) PullRequest(ctx context.Context, number int) (*PR, error) {
+	r := g.r
 	p, _, err := g.c.PullRequests.Get(ctx, r.Owner, r.Name, number)
 	if err != nil {
 		return nil, wrap(err, "getting pull request %s#%d", r, number)
@@ -150,7 +189,8 @@ func (g *goGitHub) PullRequest(ctx context.Context, r Repo, number int) (*PR, er
 	return toPR(p), nil
 }
 
-func (g *goGitHub) DefaultBranch(ctx context.Context, r Repo) (string, error) {
+func (g *goGitHub) DefaultBranch(ctx context.Context) (string, error) {
+	r := g.r
 	repo, _, err := g.c.Repositories.Get(ctx, r.Owner, r.Name)
 	if err != nil {
 		return "", wrap(err, "reading repository %s", r)
@@ -173,6 +213,7 @@ func toPR(p *github.PullRequest) *PR {
 		Merged:    p.GetMerged() || p.MergedAt != nil,
 		MergedAt:  p.GetMergedAt().Time,
 		CreatedAt: p.GetCreatedAt().Time,
+		ClosedAt:  p.GetClosedAt().Time,
 		Draft:     p.GetDraft(),
 		HTMLURL:   p.GetHTMLURL(),
 	}
@@ -182,65 +223,50 @@ func toPR(p *github.PullRequest) *PR {
 	return out
 }
 
-func (g *goGitHub) OpenPullRequests(ctx context.Context, r Repo) ([]*PR, error) {
-	var out []*PR
+func (g *goGitHub) OpenPullRequests(ctx context.Context) ([]*PR, error) {
+	r := g.r
 	opts := &github.PullRequestListOptions{State: "open", ListOptions: github.ListOptions{PerPage: perPage}}
-	for {
-		ps, resp, err := g.c.PullRequests.List(ctx, r.Owner, r.Name, opts)
-		if err != nil {
-			return nil, wrap(err, "listing open pull requests of %s", r)
-		}
-		for _, p := range ps {
-			out = append(out, toPR(p))
-		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	out, err := listAll(func(page int) ([]*github.PullRequest, *github.Response, error) {
+		opts.Page = page
+		return g.c.PullRequests.List(ctx, r.Owner, r.Name, opts)
+	}, toPR)
+	return out, wrap(err, "listing open pull requests of %s", r)
 }
 
-func (g *goGitHub) PullRequestsWithCommit(ctx context.Context, r Repo, sha string) ([]*PR, error) {
-	var out []*PR
-	opts := &github.ListOptions{PerPage: perPage}
-	for {
-		ps, resp, err := g.c.PullRequests.ListPullRequestsWithCommit(ctx, r.Owner, r.Name, sha, opts)
-		if err != nil {
-			return nil, wrap(err, "listing the pull requests of commit %s in %s", sha, r)
-		}
-		for _, p := range ps {
-			out = append(out, toPR(p))
-		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
-	}
+func (g *goGitHub) PullRequests(ctx context.Context, base string) ([]*PR, error) {
+	r := g.r
+	opts := &github.PullRequestListOptions{State: "all", Base: base, Sort: "created", Direction: "asc",
+		ListOptions: github.ListOptions{PerPage: perPage}}
+	out, err := listAll(func(page int) ([]*github.PullRequest, *github.Response, error) {
+		opts.Page = page
+		return g.c.PullRequests.List(ctx, r.Owner, r.Name, opts)
+	}, toPR)
+	return out, wrap(err, "listing the pull requests of %s", r)
 }
 
-func (g *goGitHub) PullRequestFiles(ctx context.Context, r Repo, number int) ([]change.File, error) {
-	var out []change.File
-	opts := &github.ListOptions{PerPage: perPage}
-	for {
-		fs, resp, err := g.c.PullRequests.ListFiles(ctx, r.Owner, r.Name, number, opts)
-		if err != nil {
-			return nil, wrap(err, "listing files of %s#%d", r, number)
+func (g *goGitHub) PullRequestsWithCommit(ctx context.Context, sha string) ([]*PR, error) {
+	r := g.r
+	out, err := listAll(func(page int) ([]*github.PullRequest, *github.Response, error) {
+		return g.c.PullRequests.ListPullRequestsWithCommit(ctx, r.Owner, r.Name, sha, &github.ListOptions{PerPage: perPage, Page: page})
+	}, toPR)
+	return out, wrap(err, "listing the pull requests of commit %s in %s", sha, r)
+}
+
+func (g *goGitHub) PullRequestFiles(ctx context.Context, number int) ([]change.File, error) {
+	r := g.r
+	out, err := listAll(func(page int) ([]*github.CommitFile, *github.Response, error) {
+		return g.c.PullRequests.ListFiles(ctx, r.Owner, r.Name, number, &github.ListOptions{PerPage: perPage, Page: page})
+	}, func(f *github.CommitFile) change.File {
+		return change.File{
+			Path:         f.GetFilename(),
+			PreviousPath: f.GetPreviousFilename(),
+			Status:       changeStatus(f.GetStatus()),
+			// The files API does not report modes; the App asks the
+			// contents API for the one file that matters.
+			Mode: change.ModeUnknown,
 		}
-		for _, f := range fs {
-			out = append(out, change.File{
-				Path:         f.GetFilename(),
-				PreviousPath: f.GetPreviousFilename(),
-				Status:       changeStatus(f.GetStatus()),
-				// The files API does not report modes; the App asks the
-				// contents API for the one file that matters.
-				Mode: change.ModeUnknown,
-			})
-		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	})
+	return out, wrap(err, "listing files of %s#%d", r, number)
 }
 
 func changeStatus(s string) change.Status {
@@ -260,54 +286,35 @@ func changeStatus(s string) change.Status {
 	}
 }
 
-func (g *goGitHub) PullRequestCommits(ctx context.Context, r Repo, number int) ([]approval.Commit, error) {
-	var out []approval.Commit
-	opts := &github.ListOptions{PerPage: perPage}
-	for {
-		cs, resp, err := g.c.PullRequests.ListCommits(ctx, r.Owner, r.Name, number, opts)
-		if err != nil {
-			return nil, wrap(err, "listing commits of %s#%d", r, number)
-		}
-		for _, c := range cs {
-			out = append(out, approval.Commit{
-				SHA:       c.GetSHA(),
-				Author:    c.GetAuthor().GetLogin(),
-				Committer: c.GetCommitter().GetLogin(),
-			})
-		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
-	}
+func (g *goGitHub) PullRequestCommits(ctx context.Context, number int) ([]approval.Commit, error) {
+	r := g.r
+	out, err := listAll(func(page int) ([]*github.RepositoryCommit, *github.Response, error) {
+		return g.c.PullRequests.ListCommits(ctx, r.Owner, r.Name, number, &github.ListOptions{PerPage: perPage, Page: page})
+	}, func(c *github.RepositoryCommit) approval.Commit {
+		return approval.Commit{SHA: c.GetSHA(), Author: c.GetAuthor().GetLogin(), Committer: c.GetCommitter().GetLogin()}
+	})
+	return out, wrap(err, "listing commits of %s#%d", r, number)
 }
 
-func (g *goGitHub) Reviews(ctx context.Context, r Repo, number int) ([]approval.Review, error) {
-	var out []approval.Review
-	opts := &github.ListOptions{PerPage: perPage}
-	for {
-		rs, resp, err := g.c.PullRequests.ListReviews(ctx, r.Owner, r.Name, number, opts)
-		if err != nil {
-			return nil, wrap(err, "listing reviews of %s#%d", r, number)
+func (g *goGitHub) Reviews(ctx context.Context, number int) ([]approval.Review, error) {
+	r := g.r
+	out, err := listAll(func(page int) ([]*github.PullRequestReview, *github.Response, error) {
+		return g.c.PullRequests.ListReviews(ctx, r.Owner, r.Name, number, &github.ListOptions{PerPage: perPage, Page: page})
+	}, func(rv *github.PullRequestReview) approval.Review {
+		return approval.Review{
+			ID:          rv.GetID(),
+			User:        rv.GetUser().GetLogin(),
+			State:       rv.GetState(),
+			CommitID:    rv.GetCommitID(),
+			SubmittedAt: rv.GetSubmittedAt().Time,
+			Body:        rv.GetBody(),
 		}
-		for _, rv := range rs {
-			out = append(out, approval.Review{
-				ID:          rv.GetID(),
-				User:        rv.GetUser().GetLogin(),
-				State:       rv.GetState(),
-				CommitID:    rv.GetCommitID(),
-				SubmittedAt: rv.GetSubmittedAt().Time,
-				Body:        rv.GetBody(),
-			})
-		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	})
+	return out, wrap(err, "listing reviews of %s#%d", r, number)
 }
 
-func (g *goGitHub) File(ctx context.Context, r Repo, path, ref string) ([]byte, string, string, error) {
+func (g *goGitHub) File(ctx context.Context, path, ref string) ([]byte, string, string, error) {
+	r := g.r
 	fc, _, _, err := g.c.Repositories.GetContents(ctx, r.Owner, r.Name, path, &github.RepositoryContentGetOptions{Ref: ref})
 	if err != nil {
 		return nil, "", "", wrap(err, "reading %s at %s in %s", path, ref, r)
@@ -325,7 +332,8 @@ func (g *goGitHub) File(ctx context.Context, r Repo, path, ref string) ([]byte, 
 	return []byte(s), fc.GetSHA(), "file", nil
 }
 
-func (g *goGitHub) Mode(ctx context.Context, r Repo, path, ref string) (string, error) {
+func (g *goGitHub) Mode(ctx context.Context, path, ref string) (string, error) {
+	r := g.r
 	// Walk the trees one directory at a time rather than fetching the whole
 	// repository's tree recursively: requests accumulate for years.
 	sha := ref
@@ -356,7 +364,8 @@ func (g *goGitHub) Mode(ctx context.Context, r Repo, path, ref string) (string, 
 	return "", fmt.Errorf("%w: empty path", ErrNotFound)
 }
 
-func (g *goGitHub) PutFile(ctx context.Context, r Repo, path, branch, message string, data []byte, sha string) error {
+func (g *goGitHub) PutFile(ctx context.Context, path, branch, message string, data []byte, sha string) error {
+	r := g.r
 	opts := &github.RepositoryContentFileOptions{
 		Message: github.String(message),
 		Content: data,
@@ -372,32 +381,30 @@ func (g *goGitHub) PutFile(ctx context.Context, r Repo, path, branch, message st
 	return wrap(err, "writing %s on %s in %s", path, branch, r)
 }
 
-func (g *goGitHub) CheckRuns(ctx context.Context, r Repo, sha string) ([]CheckRun, error) {
-	var out []CheckRun
+func (g *goGitHub) CheckRuns(ctx context.Context, sha string) ([]CheckRun, error) {
+	r := g.r
 	opts := &github.ListCheckRunsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
-	for {
+	out, err := listAll(func(page int) ([]*github.CheckRun, *github.Response, error) {
+		opts.Page = page
 		res, resp, err := g.c.Checks.ListCheckRunsForRef(ctx, r.Owner, r.Name, sha, opts)
 		if err != nil {
-			return nil, wrap(err, "listing check runs of %s in %s", sha, r)
+			return nil, resp, err
 		}
-		for _, c := range res.CheckRuns {
-			out = append(out, CheckRun{
-				ID:         c.GetID(),
-				StartedAt:  c.GetStartedAt().Time,
-				AppID:      c.GetApp().GetID(),
-				Name:       c.GetName(),
-				HeadSHA:    c.GetHeadSHA(),
-				Conclusion: c.GetConclusion(),
-				Title:      c.GetOutput().GetTitle(),
-				Summary:    c.GetOutput().GetSummary(),
-				Text:       c.GetOutput().GetText(),
-			})
+		return res.CheckRuns, resp, nil
+	}, func(c *github.CheckRun) CheckRun {
+		return CheckRun{
+			ID:         c.GetID(),
+			StartedAt:  c.GetStartedAt().Time,
+			AppID:      c.GetApp().GetID(),
+			Name:       c.GetName(),
+			HeadSHA:    c.GetHeadSHA(),
+			Conclusion: c.GetConclusion(),
+			Title:      c.GetOutput().GetTitle(),
+			Summary:    c.GetOutput().GetSummary(),
+			Text:       c.GetOutput().GetText(),
 		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	})
+	return out, wrap(err, "listing check runs of %s in %s", sha, r)
 }
 
 // maxAnnotations is GitHub's limit of annotations per check run request.
@@ -434,7 +441,8 @@ func checkOutput(c CheckRun) *github.CheckRunOutput {
 	return out
 }
 
-func (g *goGitHub) CreateCheckRun(ctx context.Context, r Repo, c CheckRun) error {
+func (g *goGitHub) CreateCheckRun(ctx context.Context, c CheckRun) error {
+	r := g.r
 	now := github.Timestamp{Time: time.Now()}
 	_, _, err := g.c.Checks.CreateCheckRun(ctx, r.Owner, r.Name, github.CreateCheckRunOptions{
 		Name:        c.Name,
@@ -447,7 +455,8 @@ func (g *goGitHub) CreateCheckRun(ctx context.Context, r Repo, c CheckRun) error
 	return wrap(err, "creating check run %s on %s in %s", c.Name, c.HeadSHA, r)
 }
 
-func (g *goGitHub) UpdateCheckRun(ctx context.Context, r Repo, c CheckRun) error {
+func (g *goGitHub) UpdateCheckRun(ctx context.Context, c CheckRun) error {
+	r := g.r
 	now := github.Timestamp{Time: time.Now()}
 	_, _, err := g.c.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, c.ID, github.UpdateCheckRunOptions{
 		Name:        c.Name,
@@ -459,12 +468,14 @@ func (g *goGitHub) UpdateCheckRun(ctx context.Context, r Repo, c CheckRun) error
 	return wrap(err, "updating check run %s on %s in %s", c.Name, c.HeadSHA, r)
 }
 
-func (g *goGitHub) AddLabels(ctx context.Context, r Repo, number int, labels []string) error {
+func (g *goGitHub) AddLabels(ctx context.Context, number int, labels []string) error {
+	r := g.r
 	_, _, err := g.c.Issues.AddLabelsToIssue(ctx, r.Owner, r.Name, number, labels)
 	return wrap(err, "labelling %s#%d", r, number)
 }
 
-func (g *goGitHub) RemoveLabel(ctx context.Context, r Repo, number int, label string) error {
+func (g *goGitHub) RemoveLabel(ctx context.Context, number int, label string) error {
+	r := g.r
 	_, err := g.c.Issues.RemoveLabelForIssue(ctx, r.Owner, r.Name, number, label)
 	if errors.Is(wrap(err, ""), ErrNotFound) {
 		return nil // already gone: the goal is reached
@@ -472,42 +483,50 @@ func (g *goGitHub) RemoveLabel(ctx context.Context, r Repo, number int, label st
 	return wrap(err, "removing label %s from %s#%d", label, r, number)
 }
 
-func (g *goGitHub) Comments(ctx context.Context, r Repo, number int) ([]Comment, error) {
-	var out []Comment
+func (g *goGitHub) Comments(ctx context.Context, number int) ([]Comment, error) {
+	r := g.r
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
-	for {
-		cs, resp, err := g.c.Issues.ListComments(ctx, r.Owner, r.Name, number, opts)
-		if err != nil {
-			return nil, wrap(err, "listing comments of %s#%d", r, number)
-		}
-		for _, c := range cs {
-			out = append(out, Comment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody()})
-		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	out, err := listAll(func(page int) ([]*github.IssueComment, *github.Response, error) {
+		opts.Page = page
+		return g.c.Issues.ListComments(ctx, r.Owner, r.Name, number, opts)
+	}, func(c *github.IssueComment) Comment {
+		return Comment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody()}
+	})
+	return out, wrap(err, "listing comments of %s#%d", r, number)
 }
 
-func (g *goGitHub) CreateComment(ctx context.Context, r Repo, number int, body string) error {
+func (g *goGitHub) CreateComment(ctx context.Context, number int, body string) error {
+	r := g.r
 	_, _, err := g.c.Issues.CreateComment(ctx, r.Owner, r.Name, number, &github.IssueComment{Body: github.String(body)})
 	return wrap(err, "commenting on %s#%d", r, number)
 }
 
-func (g *goGitHub) EditComment(ctx context.Context, r Repo, id int64, body string) error {
+func (g *goGitHub) EditComment(ctx context.Context, id int64, body string) error {
+	r := g.r
 	_, _, err := g.c.Issues.EditComment(ctx, r.Owner, r.Name, id, &github.IssueComment{Body: github.String(body)})
 	return wrap(err, "editing comment %d in %s", id, r)
 }
 
-func (g *goGitHub) RequestReviewers(ctx context.Context, r Repo, number int, users, teams []string) error {
+func (g *goGitHub) RequestReviewers(ctx context.Context, number int, users, teams []string) error {
+	r := g.r
 	_, _, err := g.c.PullRequests.RequestReviewers(ctx, r.Owner, r.Name, number, github.ReviewersRequest{Reviewers: users, TeamReviewers: teams})
 	return wrap(err, "requesting reviewers %s on %s#%d", strings.Join(append(append([]string{}, users...), teams...), ","), r, number)
 }
 
-func (g *goGitHub) ClosePullRequest(ctx context.Context, r Repo, number int) error {
+func (g *goGitHub) ClosePullRequest(ctx context.Context, number int) error {
+	r := g.r
 	_, _, err := g.c.PullRequests.Edit(ctx, r.Owner, r.Name, number, &github.PullRequest{State: github.String("closed")})
 	return wrap(err, "closing %s#%d", r, number)
+}
+
+func (g *goGitHub) ClosedBy(ctx context.Context, number int) (string, error) {
+	r := g.r
+	// Only the issue carries closed_by; the pull request object does not.
+	is, _, err := g.c.Issues.Get(ctx, r.Owner, r.Name, number)
+	if err != nil {
+		return "", wrap(err, "reading who closed %s#%d", r, number)
+	}
+	return is.GetClosedBy().GetLogin(), nil
 }
 
 func (g *goGitHub) IsTeamMember(ctx context.Context, org, slug, user string) (bool, error) {
@@ -519,20 +538,4 @@ func (g *goGitHub) IsTeamMember(ctx context.Context, org, slug, user string) (bo
 		return false, wrap(err, "checking membership of %s in %s/%s", user, org, slug)
 	}
 	return m.GetState() == "active", nil
-}
-
-// DecisionTime returns when the head commit sha was first judged: the start
-// of the earliest jit/approval run of the App appID, if one started before
-// limit; otherwise limit. Time-dependent rules (working hours) are judged
-// then, so that every evaluation of the same commit, by the App or by the
-// reconcile after the merge, decides alike. The start is set by GitHub when
-// the App creates the run, so a requester cannot choose it.
-func DecisionTime(runs []CheckRun, appID int64, limit time.Time) time.Time {
-	at := limit
-	for _, r := range runs {
-		if r.Name == CheckApproval && r.AppID == appID && !r.StartedAt.IsZero() && r.StartedAt.Before(at) {
-			at = r.StartedAt
-		}
-	}
-	return at
 }
