@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/internal/notify"
@@ -20,8 +21,8 @@ import (
 
 // Paths of the rules on main.
 const (
-	configPath     = ".github/jit.yaml"
-	codeownersPath = ".github/CODEOWNERS"
+	configPath     = layout.ConfigPath
+	codeownersPath = layout.CodeownersPath
 )
 
 // maxIterations bounds how often one run plans again because its pushes

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -178,7 +179,7 @@ func (h *handler) mayRevoke(ctx context.Context, rs rules, pr *ghrepo.PR, path, 
 func grantName(r *schema.Request) string {
 	ps := r.PermissionSet
 	if r.CustomPermissionSet != nil {
-		ps = "JIT-" + r.CustomPermissionSet.Name
+		ps = layout.PermissionSetName(r.CustomPermissionSet.Name)
 	}
 	return r.Account + "/" + ps
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/judgment"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/markdown"
 	"github.com/jit-access/jit/schema"
 )
@@ -189,7 +190,7 @@ func requestSummary(f *schema.RequestFile) string {
 	fmt.Fprintf(&b, "| Account | %s |\n", markdown.Code(r.Account))
 	if r.CustomPermissionSet != nil {
 		cps := r.CustomPermissionSet
-		fmt.Fprintf(&b, "| Custom permission set | %s (session %s) |\n", markdown.Code("JIT-"+cps.Name), markdown.Code(cps.SessionDuration))
+		fmt.Fprintf(&b, "| Custom permission set | %s (session %s) |\n", markdown.Code(layout.PermissionSetName(cps.Name)), markdown.Code(cps.SessionDuration))
 		if len(cps.ManagedPolicies) > 0 {
 			names := make([]string, len(cps.ManagedPolicies))
 			for i, p := range cps.ManagedPolicies {

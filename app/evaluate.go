@@ -15,14 +15,9 @@ import (
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/judgment"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
-)
-
-// Paths of the rules, always read from the base branch.
-const (
-	ConfigPath     = ".github/jit.yaml"
-	CodeownersPath = ".github/CODEOWNERS"
 )
 
 // stickyMarker identifies the one comment the App keeps up to date per PR.
@@ -52,14 +47,14 @@ type rules struct {
 // from the pull request, so a PR cannot loosen its own rules.
 func (h *handler) loadRules(ctx context.Context, ref string) (rules, error) {
 	var r rules
-	data, _, _, err := h.gh.File(ctx, ConfigPath, ref)
+	data, _, _, err := h.gh.File(ctx, layout.ConfigPath, ref)
 	switch {
 	case errors.Is(err, ghrepo.ErrNotFound):
-		r.cfgErr = fmt.Errorf("%s is missing on %s", ConfigPath, ref)
+		r.cfgErr = fmt.Errorf("%s is missing on %s", layout.ConfigPath, ref)
 	case err != nil:
 		return r, err
 	default:
-		cfg, findings := schema.ParseConfig(ConfigPath, data)
+		cfg, findings := schema.ParseConfig(layout.ConfigPath, data)
 		if schema.HasErrors(findings) || cfg == nil {
 			var msgs []string
 			for _, f := range findings {
@@ -67,18 +62,18 @@ func (h *handler) loadRules(ctx context.Context, ref string) (rules, error) {
 					msgs = append(msgs, f.String())
 				}
 			}
-			r.cfgErr = fmt.Errorf("%s on %s is invalid:\n%s", ConfigPath, ref, strings.Join(msgs, "\n"))
+			r.cfgErr = fmt.Errorf("%s on %s is invalid:\n%s", layout.ConfigPath, ref, strings.Join(msgs, "\n"))
 		}
 		r.cfg = cfg
 	}
-	data, _, _, err = h.gh.File(ctx, CodeownersPath, ref)
+	data, _, _, err = h.gh.File(ctx, layout.CodeownersPath, ref)
 	switch {
 	case errors.Is(err, ghrepo.ErrNotFound):
-		r.ownersErr = fmt.Errorf("%s is missing on %s: only SSO admins may approve", CodeownersPath, ref)
+		r.ownersErr = fmt.Errorf("%s is missing on %s: only SSO admins may approve", layout.CodeownersPath, ref)
 	case err != nil:
 		return r, err
 	default:
-		r.owners, r.ownersErr = owners.Parse(CodeownersPath, data)
+		r.owners, r.ownersErr = owners.Parse(layout.CodeownersPath, data)
 	}
 	return r, nil
 }
@@ -262,15 +257,15 @@ const maxModeLookups = 3
 // head commit, so that admins see mistakes before they merge them.
 func (h *handler) validateChangedConfig(ctx context.Context, pr *ghrepo.PR, files []change.File) []schema.Finding {
 	for _, f := range files {
-		if f.Path != ConfigPath || f.Status == change.Removed {
+		if f.Path != layout.ConfigPath || f.Status == change.Removed {
 			continue
 		}
-		data, _, kind, err := h.gh.File(ctx, ConfigPath, pr.HeadSHA)
+		data, _, kind, err := h.gh.File(ctx, layout.ConfigPath, pr.HeadSHA)
 		if err != nil || kind != "file" {
-			return []schema.Finding{{Path: ConfigPath, Line: 1, Col: 1, Severity: schema.SeverityError,
+			return []schema.Finding{{Path: layout.ConfigPath, Line: 1, Col: 1, Severity: schema.SeverityError,
 				Message: "the changed config could not be read as a file", Fix: "make .github/jit.yaml a regular file"}}
 		}
-		_, findings := schema.ParseConfig(ConfigPath, data)
+		_, findings := schema.ParseConfig(layout.ConfigPath, data)
 		return findings
 	}
 	return nil

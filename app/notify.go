@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/approval"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/notify"
 )
 
@@ -28,7 +29,7 @@ func (h *handler) notifyTransition(ctx context.Context, a *assessment) {
 	}
 	e.PermissionSet = a.request.Request.PermissionSet
 	if cps := a.request.Request.CustomPermissionSet; cps != nil {
-		e.PermissionSet = "JIT-" + cps.Name
+		e.PermissionSet = layout.PermissionSetName(cps.Name)
 	}
 	switch a.decision.State {
 	case approval.StatePendingOwner, approval.StatePendingAdmin:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jit-access/jit/internal/iampolicy"
 	"github.com/jit-access/jit/internal/inlinepolicy"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // Limits of AWS and of jit that the schema cannot state.
@@ -20,7 +21,7 @@ const (
 	// MinJustificationChars is the shortest justification, after trimming.
 	MinJustificationChars = 10
 	// CustomSetPrefix prefixes the name of every permission set jit creates.
-	CustomSetPrefix = "JIT-"
+	CustomSetPrefix = layout.PermissionSetPrefix
 )
 
 // RequestFile is a parsed request file with the positions of its values,
@@ -372,7 +373,7 @@ func (c *checker) checkFolder(acct *Account) {
 	dir = strings.TrimSuffix(dir, "/")
 	parent, folder := path.Split(dir)
 	parent = strings.TrimSuffix(parent, "/")
-	if path.Base(parent) != "requests" || folder == "" {
+	if path.Base(parent) != layout.RequestsDir || folder == "" {
 		c.add("", SeverityError, fmt.Sprintf("request files live in requests/<account>/, not at %s", p),
 			fmt.Sprintf("move the file to requests/%s/%s", acct.Name, file))
 		return

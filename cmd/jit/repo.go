@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/owners"
 
 	"github.com/jit-access/jit/internal/change"
@@ -22,9 +23,9 @@ import (
 
 // Where the rules of an access repository live, relative to its top folder.
 const (
-	configPath     = ".github/jit.yaml"
-	codeownersPath = ".github/CODEOWNERS"
-	requestsDir    = "requests"
+	configPath     = layout.ConfigPath
+	codeownersPath = layout.CodeownersPath
+	requestsDir    = layout.RequestsDir
 	// maxRuleFileSize bounds what is read of the config and CODEOWNERS, so a
 	// huge file is refused before it is parsed. It is CODEOWNERS' limit on
 	// GitHub plus one byte, so owners.Parse sees an oversized file as such.

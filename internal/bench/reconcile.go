@@ -20,6 +20,7 @@ import (
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/sandbox"
 )
@@ -64,7 +65,7 @@ func newGrantWorld(ctx context.Context, e *env, name string, users, accounts int
 	}
 	if _, err := w.GitHub.CommitToBranch(sandbox.Org, sandbox.RepoName, "main", githubemu.Commit{
 		Author: "bob", Message: "Configure the benchmark's requesters and accounts",
-		Files: map[string][]byte{".github/jit.yaml": []byte(g.config())},
+		Files: map[string][]byte{layout.ConfigPath: []byte(g.config())},
 	}); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("writing the config: %w", err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	jit "github.com/jit-access/jit"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -272,11 +273,11 @@ func writeRequestRepo(dir string, n int) (mix, first string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("writing the template: %w", err)
 	}
-	cfgData, err := fs.ReadFile(jit.Template, ".github/jit.yaml")
+	cfgData, err := fs.ReadFile(jit.Template, layout.ConfigPath)
 	if err != nil {
 		return "", "", err
 	}
-	cfg, findings := schema.ParseConfig(".github/jit.yaml", cfgData)
+	cfg, findings := schema.ParseConfig(layout.ConfigPath, cfgData)
 	if cfg == nil || schema.HasErrors(findings) {
 		return "", "", errors.New("the template's .github/jit.yaml does not parse; fix it first")
 	}
@@ -301,7 +302,7 @@ func writeRequestRepo(dir string, n int) (mix, first string, err error) {
 				managed++
 			}
 		}
-		path := filepath.Join(dir, "requests", acct.Name, fmt.Sprintf("r%05d.yaml", i))
+		path := filepath.Join(dir, layout.RequestsDir, acct.Name, fmt.Sprintf("r%05d.yaml", i))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return "", "", err
 		}
@@ -310,7 +311,7 @@ func writeRequestRepo(dir string, n int) (mix, first string, err error) {
 		}
 	}
 	return fmt.Sprintf("%d accounts; %d standard, %d custom with a YAML inline policy, %d with a JSON-string inline policy, %d managed-only",
-		len(cfg.Accounts), standard, inlineYAML, inlineJSON, managed), filepath.Join("requests", cfg.Accounts[0].Name, "r00000.yaml"), nil
+		len(cfg.Accounts), standard, inlineYAML, inlineJSON, managed), filepath.Join(layout.RequestsDir, cfg.Accounts[0].Name, "r00000.yaml"), nil
 }
 
 // pickDuration cycles through the durations allowed under limit.

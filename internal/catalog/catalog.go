@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -303,5 +304,5 @@ func nonEmpty(ss ...string) []string {
 
 // RequestPath is where a request file for the account lives.
 func RequestPath(account, name string) string {
-	return "requests/" + account + "/" + name + ".yaml"
+	return layout.RequestPath(account, name)
 }

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // Status is how a change touches one file, named as GitHub's pull request
@@ -200,9 +202,9 @@ func isLink(m Mode) bool { return m == ModeSymlink || m == ModeSubmodule }
 // what names well-known files whose role a reviewer should see at once.
 func what(path string) string {
 	switch {
-	case path == ".github/jit.yaml":
+	case path == layout.ConfigPath:
 		return " (the jit configuration)"
-	case path == ".github/CODEOWNERS" || path == "CODEOWNERS" || path == "docs/CODEOWNERS":
+	case layout.IsCodeowners(path):
 		return " (the code owners, who approve requests)"
 	case strings.HasPrefix(path, ".github/workflows/"):
 		return " (a GitHub Actions workflow)"
@@ -214,7 +216,7 @@ func what(path string) string {
 
 // InRequests reports whether path lies under the top-level requests/ folder.
 func InRequests(path string) bool {
-	return strings.HasPrefix(path, "requests/")
+	return layout.InRequests(path)
 }
 
 // SplitRequestPath checks that path has the form requests/<account>/<name>.yaml
@@ -225,7 +227,7 @@ func SplitRequestPath(path string) (account, name string, err error) {
 		return "", "", fmt.Errorf("is not valid UTF-8")
 	}
 	parts := strings.Split(path, "/")
-	if parts[0] != "requests" {
+	if parts[0] != layout.RequestsDir {
 		return "", "", fmt.Errorf("is outside requests/")
 	}
 	for _, p := range parts[1:] {

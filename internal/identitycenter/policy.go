@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jit-access/jit/internal/layout"
 )
 
 const (
-	setNamePrefix = "JIT-"
+	setNamePrefix = layout.PermissionSetPrefix
 	maxSetNameLen = 32
 )
 

@@ -19,6 +19,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/jit-access/jit/internal/layout"
 	"gopkg.in/yaml.v3"
 )
 
@@ -27,8 +28,8 @@ const DefaultActionRepo = "jit-access/jit"
 
 // Paths of the files an access repository gets.
 const (
-	ConfigPath        = ".github/jit.yaml"
-	CodeownersPath    = ".github/CODEOWNERS"
+	ConfigPath        = layout.ConfigPath
+	CodeownersPath    = layout.CodeownersPath
 	RequestsReadme    = "requests/README.md"
 	ValidateWorkflow  = ".github/workflows/jit-validate.yml"
 	ReconcileWorkflow = ".github/workflows/jit-reconcile.yml"

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/schema"
 )
@@ -42,7 +43,7 @@ const (
 )
 
 // RequestsDir is where request files live in the access repository.
-const RequestsDir = "requests"
+const RequestsDir = layout.RequestsDir
 
 // Options configure a Repo. Zero fields take the defaults.
 type Options struct {

@@ -31,6 +31,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hmarr/codeowners"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // MaxSize is the largest CODEOWNERS file accepted. GitHub does not load a
@@ -44,7 +45,7 @@ const maxErrors = 20
 // Locations returns where GitHub looks for a CODEOWNERS file, in the order it
 // looks: the first one that exists is used and the others are ignored.
 func Locations() []string {
-	return []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
+	return layout.CodeownersLocations()
 }
 
 // Rules is a parsed CODEOWNERS file. A nil *Rules (what Parse returns with an

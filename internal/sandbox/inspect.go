@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // PRStatus is what a person sees on a pull request: the App's checks on the
@@ -70,7 +71,7 @@ func (w *World) hasAssignment(account, permissionSetARN, login string) bool {
 // jitSet returns the first permission set jit created, if any.
 func (w *World) jitSet() (idcemu.PermissionSetState, bool) {
 	for _, ps := range w.IDC.PermissionSets() {
-		if strings.HasPrefix(ps.Name, "JIT-") {
+		if strings.HasPrefix(ps.Name, layout.PermissionSetPrefix) {
 			return ps, true
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/internal/audit"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // StoryOptions configure the story.
@@ -428,7 +429,7 @@ func (s *Story) auditLog(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "log", "--format=%h %ad %s%n%(trailers)", "--date=format:%H:%M", "--", "requests/").CombinedOutput()
+	out, err := exec.CommandContext(ctx, "git", "-C", dir, "log", "--format=%h %ad %s%n%(trailers)", "--date=format:%H:%M", "--", layout.RequestsDir+"/").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("git log: %v: %s", err, out)
 	}

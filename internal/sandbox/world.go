@@ -31,6 +31,7 @@ import (
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/initrepo"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/version"
 )
 
@@ -233,12 +234,12 @@ func (w *World) templateFiles() (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the template: %w", err)
 	}
-	cfg := files[".github/jit.yaml"]
+	cfg := files[layout.ConfigPath]
 	cfg = bytes.ReplaceAll(cfg, []byte("arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef"), []byte(w.PermissionSetARNs["ReadOnlyAccess"]))
 	cfg = bytes.ReplaceAll(cfg, []byte("arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-fedcba9876543210"), []byte(w.PermissionSetARNs["PowerUserAccess"]))
 	cfg = bytes.ReplaceAll(cfg, []byte("arn:aws:sso:::instance/ssoins-0123456789abcdef"), []byte(w.IDC.InstanceARN()))
 	cfg = bytes.ReplaceAll(cfg, []byte("d-0123456789"), []byte(w.IDC.IdentityStoreID()))
-	files[".github/jit.yaml"] = cfg
+	files[layout.ConfigPath] = cfg
 	files["requests/.gitkeep"] = []byte{}
 	// The workflows jit init writes, pinned to this build's release or
 	// commit; a development build has neither and uses main.
