@@ -280,7 +280,7 @@ Statement:
     Action: "*:*"
     Resource: arn:aws:s3:::b
   - Effect: Allow
-    NotAction: [iam:*, organizations:*, sts:*, sso:*, sso-directory:*, identitystore:*]
+    NotAction: [iam:*, organizations:*, sts:*, sso:*, sso-directory:*, identitystore:*, lambda:*, ssm:*, ec2-instance-connect:*, ec2:*, ecs:*, codebuild:*, glue:*, sagemaker:*, cloudformation:*, datapipeline:*]
     NotResource: arn:aws:s3:::secret/*`,
 			want: []want{
 				{at: `"*"`, sev: Warning, msg: `statement 1: Action "*" allows every action of every AWS service: this is administrator access, including changing IAM and IAM Identity Center to keep or widen access`,
@@ -299,7 +299,7 @@ Statement:
 			name: "NotAction with Allow names the escalation it leaves open",
 			policy: `
 Version: "2012-10-17"
-Statement: {Effect: Allow, NotAction: [iam:*, sso:*, sso-directory:*, identitystore:*, organizations:*, sts:AssumeRoleWith*], Resource: "arn:aws:s3:::b"}`,
+Statement: {Effect: Allow, NotAction: [iam:*, sso:*, sso-directory:*, identitystore:*, organizations:*, sts:AssumeRoleWith*, lambda:*, ssm:*, ec2-instance-connect:*, ec2:*, ecs:*, codebuild:*, glue:*, sagemaker:*, cloudformation:*, datapipeline:*], Resource: "arn:aws:s3:::b"}`,
 			want: []want{{at: "NotAction", sev: Warning,
 				msg:  "statement 1: NotAction with Allow allows every action except the ones listed, including actions AWS adds later, and privilege-escalation actions such as sts:AssumeRole",
 				sugg: "list the allowed actions under Action instead"}},
@@ -319,17 +319,17 @@ Statement:
 			want: []want{
 				{at: "iam:PassRole", sev: Warning, msg: `statement "Escalate": iam:PassRole is a privilege-escalation action: it can hand a more powerful role to an AWS service and act through that service`,
 					sugg: "approve only if the task needs it, and limit Resource to what it needs"},
-				{at: "iam:put*", sev: Warning, msg: `statement "Escalate": "iam:put*" allows privilege-escalation actions iam:PutGroupPolicy, iam:PutRolePolicy, iam:PutUserPolicy: it can attach or write any permissions for users, groups or roles, including ones the holder uses`,
+				{at: "iam:put*", sev: Warning, msg: `statement "Escalate": "iam:put*" allows privilege-escalation actions iam:PutGroupPolicy, iam:PutRolePermissionsBoundary, iam:PutRolePolicy, iam:PutUserPermissionsBoundary, iam:PutUserPolicy: each can give the holder more access than this request grants, or access that outlives it`,
 					sugg: "list only the actions the task needs"},
-				{at: "iam:Attach*Policy", sev: Warning, msg: `statement "Escalate": "iam:Attach*Policy" allows privilege-escalation actions iam:AttachGroupPolicy, iam:AttachRolePolicy, iam:AttachUserPolicy: it can attach or write any permissions for users, groups or roles, including ones the holder uses`,
+				{at: "iam:Attach*Policy", sev: Warning, msg: `statement "Escalate": "iam:Attach*Policy" allows privilege-escalation actions iam:AttachGroupPolicy, iam:AttachRolePolicy, iam:AttachUserPolicy: it can attach or write any permissions for users, groups or roles, or add users to groups, including the principals the holder uses`,
 					sugg: "list only the actions the task needs"},
 				{at: "sts:AssumeRole*", sev: Warning, msg: `statement "Escalate": "sts:AssumeRole*" allows privilege-escalation actions sts:AssumeRole, sts:AssumeRoleWithSAML, sts:AssumeRoleWithWebIdentity: it can assume other roles and act with their permissions`,
 					sugg: "list only the actions the task needs"},
-				{at: "iam:CreateAccessKey", sev: Warning, msg: `statement "Escalate": iam:CreateAccessKey is a privilege-escalation action: it can create access keys for IAM users, which keep working after this grant ends`,
+				{at: "iam:CreateAccessKey", sev: Warning, msg: `statement "Escalate": iam:CreateAccessKey is a privilege-escalation action: it can create, reactivate or replace credentials of other IAM users (access keys, passwords, SSH keys, service credentials), which keep working after this grant ends`,
 					sugg: "approve only if the task needs it, and limit Resource to what it needs"},
 				{at: "organizations:ListAccounts", sev: Warning, msg: `statement "Escalate": organizations:ListAccounts is an AWS Organizations action: its actions read or change the AWS organization: accounts, service control policies and delegated administrators`,
 					sugg: "approve only if the task needs it, and limit Resource to what it needs"},
-				{at: "iam:*", sev: Warning, msg: `statement "Escalate": "iam:*" allows every iam action: it can create and change users, roles and policies, including its own; it includes privilege-escalation actions iam:AttachGroupPolicy, iam:AttachRolePolicy, iam:AttachUserPolicy, iam:CreateAccessKey, iam:CreateLoginProfile and 8 more`,
+				{at: "iam:*", sev: Warning, msg: `statement "Escalate": "iam:*" allows every iam action: it can create and change users, roles and policies, including its own; it includes privilege-escalation actions iam:AddUserToGroup, iam:AttachGroupPolicy, iam:AttachRolePolicy, iam:AttachUserPolicy, iam:CreateAccessKey and 26 more`,
 					sugg: "list only the actions the task needs"},
 				{at: "kms:*", sev: Warning, msg: `statement "Escalate": "kms:*" allows every kms action: it can decrypt data and change or schedule deletion of encryption keys`,
 					sugg: "list only the actions the task needs"},

@@ -153,14 +153,22 @@ func (c *catalog) matchesAny(pattern string) bool {
 	return found
 }
 
-// escCategory groups privilege-escalation actions by why they matter.
+// escCategory groups the actions approvers must notice by why they matter.
+// The privilege-escalation classes are the ones public catalogs of AWS
+// privilege-escalation paths group their paths into (Rhino Security Labs'
+// "AWS IAM Privilege Escalation – Methods and Mitigation", Datadog's
+// pathfinding.cloud): every known path uses an action of one of these
+// classes, so a class, not a list of famous examples, is what is checked.
+// No package registry serves such a catalog as data; this table is the
+// one place the classes are written down.
 type escCategory int
 
 const (
 	escPassRole escCategory = iota
-	escKeys
-	escLogin
-	escPolicy
+	escCredentials
+	escMembership
+	escBoundary
+	escCompute
 	escTrust
 	escAssume
 	escIdentityCenter
@@ -169,9 +177,10 @@ const (
 
 var escalationReasons = map[escCategory]string{
 	escPassRole:       "it can hand a more powerful role to an AWS service and act through that service",
-	escKeys:           "it can create access keys for IAM users, which keep working after this grant ends",
-	escLogin:          "it can set console passwords for IAM users, which keep working after this grant ends",
-	escPolicy:         "it can attach or write any permissions for users, groups or roles, including ones the holder uses",
+	escCredentials:    "it can create, reactivate or replace credentials of other IAM users (access keys, passwords, SSH keys, service credentials), which keep working after this grant ends",
+	escMembership:     "it can attach or write any permissions for users, groups or roles, or add users to groups, including the principals the holder uses",
+	escBoundary:       "it can remove or replace the permissions boundary that limits a user or role",
+	escCompute:        "it can run code on compute that holds an IAM role (a function, an instance, a build, a notebook) and act with that role",
 	escTrust:          "it can let any principal, including the holder, assume a role",
 	escAssume:         "it can assume other roles and act with their permissions",
 	escIdentityCenter: "IAM Identity Center controls this very access: its actions read or change users, groups, permission sets and account assignments",
@@ -180,26 +189,72 @@ var escalationReasons = map[escCategory]string{
 
 // escalationKinds name each category in messages.
 var escalationKinds = map[escCategory]string{
-	escPassRole: "privilege-escalation", escKeys: "privilege-escalation", escLogin: "privilege-escalation",
-	escPolicy: "privilege-escalation", escTrust: "privilege-escalation", escAssume: "privilege-escalation",
-	escIdentityCenter: "IAM Identity Center", escOrganizations: "AWS Organizations",
+	escPassRole: "privilege-escalation", escCredentials: "privilege-escalation", escMembership: "privilege-escalation",
+	escBoundary: "privilege-escalation", escCompute: "privilege-escalation", escTrust: "privilege-escalation",
+	escAssume: "privilege-escalation", escIdentityCenter: "IAM Identity Center", escOrganizations: "AWS Organizations",
 }
 
-// escalationPatterns are the actions approvers must notice, as lower-case
-// IAM patterns.
+// escalationPatterns are the actions of each class, as lower-case IAM
+// patterns expanded against the action catalog.
 var escalationPatterns = []struct {
 	pattern string
 	cat     escCategory
 }{
+	// Passing roles to services.
 	{"iam:passrole", escPassRole},
-	{"iam:createaccesskey", escKeys},
-	{"iam:createloginprofile", escLogin},
-	{"iam:updateloginprofile", escLogin},
-	{"iam:attach*policy", escPolicy},
-	{"iam:put*policy", escPolicy},
-	{"iam:createpolicyversion", escPolicy},
-	{"iam:setdefaultpolicyversion", escPolicy},
+	// Credentials for other principals.
+	{"iam:createaccesskey", escCredentials},
+	{"iam:updateaccesskey", escCredentials},
+	{"iam:createloginprofile", escCredentials},
+	{"iam:updateloginprofile", escCredentials},
+	{"iam:createservicespecificcredential", escCredentials},
+	{"iam:resetservicespecificcredential", escCredentials},
+	{"iam:updateservicespecificcredential", escCredentials},
+	{"iam:uploadsshpublickey", escCredentials},
+	{"iam:updatesshpublickey", escCredentials},
+	{"iam:uploadsigningcertificate", escCredentials},
+	{"iam:updatesigningcertificate", escCredentials},
+	{"iam:createvirtualmfadevice", escCredentials},
+	{"iam:enablemfadevice", escCredentials},
+	{"iam:deactivatemfadevice", escCredentials},
+	{"iam:resyncmfadevice", escCredentials},
+	// Group and policy membership.
+	{"iam:addusertogroup", escMembership},
+	{"iam:attach*policy", escMembership},
+	{"iam:put*policy", escMembership},
+	{"iam:createpolicyversion", escMembership},
+	{"iam:setdefaultpolicyversion", escMembership},
+	// Removing or replacing boundaries.
+	{"iam:delete*permissionsboundary", escBoundary},
+	{"iam:put*permissionsboundary", escBoundary},
+	// Running code on compute that holds a role.
+	{"lambda:updatefunctioncode", escCompute},
+	{"lambda:updatefunctionconfiguration", escCompute},
+	{"lambda:createfunction", escCompute},
+	{"lambda:createeventsourcemapping", escCompute},
+	{"lambda:addpermission", escCompute},
+	{"ssm:sendcommand", escCompute},
+	{"ssm:startsession", escCompute},
+	{"ssm:createassociation", escCompute},
+	{"ec2-instance-connect:sendsshpublickey", escCompute},
+	{"ec2-instance-connect:sendserialconsolesshpublickey", escCompute},
+	{"ec2:modifyinstanceattribute", escCompute},
+	{"ec2:runinstances", escCompute},
+	{"ecs:executecommand", escCompute},
+	{"ecs:runtask", escCompute},
+	{"ecs:registertaskdefinition", escCompute},
+	{"codebuild:startbuild", escCompute},
+	{"codebuild:updateproject", escCompute},
+	{"glue:updatedevendpoint", escCompute},
+	{"glue:createdevendpoint", escCompute},
+	{"sagemaker:createpresignednotebookinstanceurl", escCompute},
+	{"cloudformation:updatestack", escCompute},
+	{"cloudformation:createstack", escCompute},
+	{"datapipeline:putpipelinedefinition", escCompute},
+	// Changing trust.
 	{"iam:updateassumerolepolicy", escTrust},
+	{"iam:createrole", escTrust},
+	// Assuming roles.
 	{"sts:assumerole*", escAssume},
 	{"sso:*", escIdentityCenter},
 	{"sso-directory:*", escIdentityCenter},
