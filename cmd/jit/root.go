@@ -31,6 +31,7 @@ func newRootCmd() *cobra.Command {
 		newReconcileCmd(),
 		newStatusCmd(),
 		newListCmd(),
+		newCatalogCmd(),
 		newAuditCmd(),
 		newSandboxCmd(),
 		newPolicyCmd(),

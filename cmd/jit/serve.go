@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/notify"
 )
@@ -71,15 +72,22 @@ func envOr(key, def string) string {
 
 func newServeCmd() *cobra.Command {
 	var (
-		af     appFlags
-		listen string
+		af       appFlags
+		listen   string
+		pageRepo string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the GitHub App's webhook server",
 		Long: `Run the GitHub App: POST /webhook receives GitHub's signed deliveries,
 GET /healthz answers ok. The server keeps no state of its own; run as many
-replicas as you like behind a load balancer.`,
+replicas as you like behind a load balancer.
+
+With --page-repo OWNER/NAME it also serves the request page for that access
+repository: GET / (the catalog as a form that opens GitHub's new-file page
+with the request filled in), GET /catalog.json and POST /lint (the request
+validated as it is typed, at most 64 KiB). The page holds no secret and needs
+no login.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
@@ -101,13 +109,22 @@ replicas as you like behind a load balancer.`,
 			if err != nil {
 				return &exitError{code: 2, err: fmt.Errorf("listening on %s: %w", listen, err)}
 			}
-			log.Info("jit serve listening", "addr", ln.Addr().String(), "github", opts.BaseURL, "app_id", opts.AppID)
-			return serveUntilDone(cmd.Context(), ln, srv.Handler())
+			h := srv.Handler()
+			if pageRepo != "" {
+				src, err := appPageSource(srv, pageRepo, opts.BaseURL)
+				if err != nil {
+					return &exitError{code: 2, err: err}
+				}
+				h = withPage(h, catalog.Handler(src, pageNow))
+			}
+			log.Info("jit serve listening", "addr", ln.Addr().String(), "github", opts.BaseURL, "app_id", opts.AppID, "page_repo", pageRepo)
+			return serveUntilDone(cmd.Context(), ln, h)
 		},
 	}
 	af.register(cmd)
 	cmd.Flags().StringVar(&af.secretFile, "webhook-secret-file", os.Getenv("JIT_WEBHOOK_SECRET_FILE"), "file holding the webhook secret (env JIT_WEBHOOK_SECRET_FILE; or the secret itself in JIT_WEBHOOK_SECRET)")
 	cmd.Flags().StringVar(&listen, "listen", envOr("JIT_LISTEN", ":8080"), "address to listen on (env JIT_LISTEN)")
+	cmd.Flags().StringVar(&pageRepo, "page-repo", os.Getenv("JIT_PAGE_REPO"), "serve the request page (GET /, POST /lint) for this access repository, OWNER/NAME (env JIT_PAGE_REPO)")
 	return cmd
 }
 

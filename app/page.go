@@ -1,0 +1,38 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/owners"
+	"github.com/jit-access/jit/schema"
+)
+
+// RepoRules reads what the request page shows of an access repository the
+// App is installed on: the config and CODEOWNERS of its default branch
+// (the rules every request is judged by), and that branch. A config with
+// errors is an error; CODEOWNERS that cannot be used gives nil owners,
+// as then only SSO admins approve.
+func (s *Server) RepoRules(ctx context.Context, repo ghrepo.Repo) (*schema.Config, *owners.Rules, string, error) {
+	id, err := s.findInstallation(ctx, repo)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	h := &handler{gh: ghrepo.New(s.installation(id), repo), repo: repo, clock: s.clock, log: s.log}
+	branch, err := h.gh.DefaultBranch(ctx)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("reading the default branch of %s: %w", repo, err)
+	}
+	r, err := h.loadRules(ctx, branch)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if r.cfgErr != nil {
+		return nil, nil, "", r.cfgErr
+	}
+	if r.ownersErr != nil {
+		return r.cfg, nil, branch, nil
+	}
+	return r.cfg, r.owners, branch, nil
+}

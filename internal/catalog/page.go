@@ -1,0 +1,260 @@
+package catalog
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/schema"
+)
+
+//go:generate go run ./internal/genmanaged -out managed.txt
+
+//go:embed managed.txt
+var managedText string
+
+//go:embed page
+var pageFiles embed.FS
+
+// managedPrefix starts every AWS managed policy ARN; a request may name
+// the policy by what follows it (its path and name).
+const managedPrefix = "arn:aws:iam::aws:policy/"
+
+// ManagedPolicies are the AWS managed policies a permission set may attach
+// (service roles' policies left out), by path and name as a request writes
+// them: "AmazonS3ReadOnlyAccess", "job-function/ViewOnlyAccess".
+func ManagedPolicies() []string {
+	var out []string
+	for _, line := range strings.Split(managedText, "\n") {
+		if strings.HasPrefix(line, managedPrefix) {
+			out = append(out, strings.TrimPrefix(line, managedPrefix))
+		}
+	}
+	return out
+}
+
+// Page is the data of the request page: the catalog as a form, and where
+// the request file goes on GitHub. It holds no secret: the page is public.
+type Page struct {
+	Catalog *Catalog `json:"catalog"`
+	// Repo is the access repository, OWNER/NAME.
+	Repo string `json:"repo"`
+	// Branch is its default branch, where request pull requests go.
+	Branch string `json:"branch"`
+	// WebURL is GitHub's web root: https://github.com or an Enterprise host.
+	WebURL          string   `json:"web_url"`
+	ManagedPolicies []string `json:"managed_policies"`
+	// Lint is the URL the page posts the request to as it is typed, to
+	// show the linter's findings; "" when none (a static copy without a
+	// jit serve to ask).
+	Lint string `json:"lint,omitempty"`
+}
+
+// NewPage makes the page's data for the repository's rules.
+func NewPage(cfg *schema.Config, o Options, repo, branch, webURL string) (*Page, error) {
+	if _, _, ok := strings.Cut(repo, "/"); !ok {
+		return nil, fmt.Errorf("repository %q is not OWNER/NAME", repo)
+	}
+	c, err := Build(cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Catalog: c, Repo: repo, Branch: branch, WebURL: strings.TrimSuffix(webURL, "/"), ManagedPolicies: ManagedPolicies()}, nil
+}
+
+// WebURL is GitHub's web root for its REST API root: api.github.com is
+// github.com, an Enterprise server's /api/v3/ is its host.
+func WebURL(apiURL string) string {
+	u := strings.TrimSuffix(apiURL, "/")
+	switch {
+	case u == "" || u == "https://api.github.com":
+		return "https://github.com"
+	case strings.HasSuffix(u, "/api/v3"):
+		return strings.TrimSuffix(u, "/api/v3")
+	}
+	return u
+}
+
+// WriteStatic writes the page as static files for GitHub Pages: the page's
+// HTML, script and style, and catalog.json. Each file is written to a
+// temporary name and renamed, so a crash leaves the old file or the new
+// one, never half of one; running it again repairs the folder.
+func WriteStatic(dir string, p *Page) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("writing catalog.json: %w", err)
+	}
+	files := map[string][]byte{"catalog.json": append(data, '\n')}
+	err = fs.WalkDir(pageFiles, "page", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := pageFiles.ReadFile(name)
+		files[strings.TrimPrefix(name, "page/")] = b
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for name, b := range files {
+		if err := writeAtomic(filepath.Join(dir, name), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".jit-page-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// MaxLintBytes bounds what POST /lint reads: a request file with the
+// largest inline policy AWS accepts (10,240 characters) fits many times.
+const MaxLintBytes = 64 << 10
+
+// Source gives the handler the page's data and the config to lint against,
+// read fresh (the handler keeps it for a minute).
+type Source func(ctx context.Context) (*Page, *schema.Config, error)
+
+// Handler serves the request page: GET / and its script and style, GET
+// /catalog.json, and POST /lint?path=requests/<account>/<name>.yaml, which
+// validates the request file in the body (at most MaxLintBytes) against
+// the config and answers its findings. It needs no login and holds no
+// secret; lint is open to any origin, as it only reads what it is sent.
+func Handler(src Source, now func() time.Time) http.Handler {
+	h := &pageHandler{src: src, now: now}
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(pageFiles, "page")
+	files := http.FileServer(http.FS(static))
+	mux.Handle("GET /{$}", headers(files))
+	mux.Handle("GET /page.js", headers(files))
+	mux.Handle("GET /page.css", headers(files))
+	mux.HandleFunc("GET /catalog.json", h.catalog)
+	mux.HandleFunc("POST /lint", h.lint)
+	return mux
+}
+
+// headers keep the page to its own files: no inline script, no framing.
+func headers(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+type pageHandler struct {
+	src Source
+	now func() time.Time
+
+	mu      sync.Mutex
+	page    *Page
+	cfg     *schema.Config
+	fetched time.Time
+}
+
+// cacheFor is how long the page's data is kept: the config changes by
+// reviewed pull requests, so a minute's delay is harmless, and a busy
+// page does not cost GitHub API calls per visit.
+const cacheFor = time.Minute
+
+func (h *pageHandler) load(ctx context.Context) (*Page, *schema.Config, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.page != nil && h.now().Sub(h.fetched) < cacheFor {
+		return h.page, h.cfg, nil
+	}
+	p, cfg, err := h.src(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Lint = "lint"
+	h.page, h.cfg, h.fetched = p, cfg, h.now()
+	return p, cfg, nil
+}
+
+func (h *pageHandler) catalog(w http.ResponseWriter, r *http.Request) {
+	p, _, err := h.load(r.Context())
+	if err != nil {
+		http.Error(w, "the access repository's configuration cannot be read: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	json.NewEncoder(w).Encode(p)
+}
+
+// LintFinding is one finding of POST /lint.
+type LintFinding struct {
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Fix      string `json:"fix,omitempty"`
+}
+
+func (h *pageHandler) lint(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	path := r.URL.Query().Get("path")
+	if _, _, err := change.SplitRequestPath(path); err != nil {
+		http.Error(w, fmt.Sprintf("path %q: %v", path, err), http.StatusBadRequest)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxLintBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		http.Error(w, fmt.Sprintf("a request file is at most %d bytes", MaxLintBytes), http.StatusRequestEntityTooLarge)
+		return
+	}
+	if err != nil {
+		http.Error(w, "reading the request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	_, cfg, err := h.load(r.Context())
+	if err != nil {
+		http.Error(w, "the access repository's configuration cannot be read: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	_, findings := schema.ValidateRequest(path, body, cfg, schema.CheckOptions{Offline: true, Now: h.now()})
+	schema.SortFindings(findings)
+	out := []LintFinding{}
+	for _, f := range findings {
+		out = append(out, LintFinding{Line: f.Line, Column: f.Col, Severity: string(f.Severity), Message: f.Message, Fix: f.Fix})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
+}
