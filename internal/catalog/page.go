@@ -16,29 +16,23 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/iampolicy"
 	"github.com/jit-access/jit/schema"
 )
-
-//go:generate go run ./internal/genmanaged -out managed.txt
-
-//go:embed managed.txt
-var managedText string
 
 //go:embed page
 var pageFiles embed.FS
 
-// managedPrefix starts every AWS managed policy ARN; a request may name
-// the policy by what follows it (its path and name).
-const managedPrefix = "arn:aws:iam::aws:policy/"
-
-// ManagedPolicies are the AWS managed policies a permission set may attach
-// (service roles' policies left out), by path and name as a request writes
-// them: "AmazonS3ReadOnlyAccess", "job-function/ViewOnlyAccess".
+// ManagedPolicies are the AWS managed policies a permission set may attach,
+// from iampolicy's list (the one validation checks against), by path and
+// name as a request writes them: "AmazonS3ReadOnlyAccess",
+// "job-function/ViewOnlyAccess". Service roles' policies are left out:
+// they are for AWS services, never for a person's permission set.
 func ManagedPolicies() []string {
 	var out []string
-	for _, line := range strings.Split(managedText, "\n") {
-		if strings.HasPrefix(line, managedPrefix) {
-			out = append(out, strings.TrimPrefix(line, managedPrefix))
+	for _, p := range iampolicy.ManagedPolicies() {
+		if !strings.HasPrefix(p, "service-role/") && !strings.HasPrefix(p, "aws-service-role/") {
+			out = append(out, p)
 		}
 	}
 	return out
