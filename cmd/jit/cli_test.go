@@ -20,7 +20,7 @@ type result struct {
 
 // run executes cmd with args the way main does and maps its error to the
 // exit status main would use.
-func run(t *testing.T, cmd *cobra.Command, stdin io.Reader, args ...string) result {
+func run(t testing.TB, cmd *cobra.Command, stdin io.Reader, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.SetArgs(args)

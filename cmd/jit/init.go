@@ -9,9 +9,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
 
+	"github.com/jit-access/jit/internal/discover"
 	"github.com/jit-access/jit/internal/initrepo"
 	"github.com/jit-access/jit/internal/rolepolicy"
 	"github.com/jit-access/jit/internal/version"
@@ -31,6 +34,11 @@ type initOptions struct {
 	PermissionSets  []string // NAME=ARN
 	MaxDuration     string
 	ActionRef       string
+	// FromAWS reads the instance, permission sets and accounts from AWS.
+	FromAWS bool
+	// discovered is what --from-aws read.
+	discovered []initrepo.Account
+	sets       []initrepo.PermissionSet
 	// Build is the running binary's build, which the workflows are pinned to.
 	Build version.Info
 }
@@ -87,14 +95,23 @@ naming it. When values are missing and stdin is a terminal it asks for them.`,
 	f.StringArrayVar(&o.Accounts, "account", nil, "an account that can be requested, NAME=ID (repeatable)")
 	f.StringArrayVar(&o.PermissionSets, "permission-set", nil, "a standard permission set, NAME=ARN (repeatable)")
 	f.StringVar(&o.MaxDuration, "max-duration", "1d", "every account's longest access duration")
+	f.BoolVar(&o.FromAWS, "from-aws", false, "read the instance, identity store, permission sets and accounts (with their OU paths) from AWS, with the default credential chain (AWS_ENDPOINT_URL is honoured)")
 	f.StringVar(&o.ActionRef, "action-ref", "", "the ref of jit's Action the workflows use (default: this binary's release tag or commit)")
 	return cmd
 }
 
 func (o *initOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Writer) error {
 	fail := func(err error) error { return &exitError{code: 2, err: err} }
+	if o.FromAWS && (len(o.Accounts) > 0 || len(o.PermissionSets) > 0) {
+		return fail(errors.New("--from-aws reads the accounts and permission sets from AWS: drop --account and --permission-set, or drop --from-aws"))
+	}
 	if err := o.complete(p); err != nil {
 		return fail(err)
+	}
+	if o.FromAWS {
+		if err := o.discover(ctx, stderr); err != nil {
+			return fail(err)
+		}
 	}
 	params, err := o.params()
 	if err != nil {
@@ -164,11 +181,12 @@ func (o *initOptions) complete(p *prompter) error {
 	}{
 		{"--repo", "The access repository on GitHub (OWNER/NAME)", o.Repo == "", func(s string) { o.Repo = s }},
 		{"--admins", "SSO admins (@org/team or @login, comma-separated)", len(o.Admins) == 0, func(s string) { o.Admins = splitList(s) }},
-		{"--region", "AWS region of IAM Identity Center", o.Region == "", func(s string) { o.Region = s }},
-		{"--instance-arn", "Identity Center instance ARN (aws sso-admin list-instances)", o.InstanceARN == "", func(s string) { o.InstanceARN = s }},
-		{"--identity-store-id", "Identity store id (d-...)", o.IdentityStoreID == "", func(s string) { o.IdentityStoreID = s }},
-		{"--account", "An account that can be requested (NAME=ID)", len(o.Accounts) == 0, func(s string) { o.Accounts = splitList(s) }},
-		{"--permission-set", "A standard permission set (NAME=ARN)", len(o.PermissionSets) == 0, func(s string) { o.PermissionSets = splitList(s) }},
+		// --from-aws reads these from AWS (the region from the AWS config).
+		{"--region", "AWS region of IAM Identity Center", o.Region == "" && !o.FromAWS, func(s string) { o.Region = s }},
+		{"--instance-arn", "Identity Center instance ARN (aws sso-admin list-instances)", o.InstanceARN == "" && !o.FromAWS, func(s string) { o.InstanceARN = s }},
+		{"--identity-store-id", "Identity store id (d-...)", o.IdentityStoreID == "" && !o.FromAWS, func(s string) { o.IdentityStoreID = s }},
+		{"--account", "An account that can be requested (NAME=ID)", len(o.Accounts) == 0 && !o.FromAWS, func(s string) { o.Accounts = splitList(s) }},
+		{"--permission-set", "A standard permission set (NAME=ARN)", len(o.PermissionSets) == 0 && !o.FromAWS, func(s string) { o.PermissionSets = splitList(s) }},
 	}
 	var missing []string
 	for _, q := range questions {
@@ -232,6 +250,51 @@ func (o *initOptions) params() (initrepo.Params, error) {
 		}
 		p.PermissionSets = append(p.PermissionSets, initrepo.PermissionSet{Name: name, ARN: arn})
 	}
+	p.Accounts = append(p.Accounts, o.discovered...)
+	p.PermissionSets = append(p.PermissionSets, o.sets...)
 	sort.SliceStable(p.Accounts, func(i, j int) bool { return p.Accounts[i].Name < p.Accounts[j].Name })
 	return p, nil
+}
+
+// discover reads the rest of the config from AWS: the default credential
+// chain, the region from --region or the AWS config, and AWS_ENDPOINT_URL.
+func (o *initOptions) discover(ctx context.Context, stderr io.Writer) error {
+	var loadOpts []func(*config.LoadOptions) error
+	if o.Region != "" {
+		loadOpts = append(loadOpts, config.WithRegion(o.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return fmt.Errorf("loading the AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return errors.New("--from-aws needs the region of IAM Identity Center: give --region or set AWS_REGION")
+	}
+	start := time.Now()
+	res, err := discover.Run(ctx, cfg, discover.Options{InstanceARN: o.InstanceARN})
+	if err != nil {
+		return fmt.Errorf("reading from AWS: %w", err)
+	}
+	if o.IdentityStoreID != "" && o.IdentityStoreID != res.IdentityStoreID {
+		return fmt.Errorf("--identity-store-id %s is not the identity store of %s (%s)", o.IdentityStoreID, res.InstanceARN, res.IdentityStoreID)
+	}
+	o.Region, o.InstanceARN, o.IdentityStoreID = cfg.Region, res.InstanceARN, res.IdentityStoreID
+	ids := make([]string, len(res.Accounts))
+	names := make([]string, len(res.Accounts))
+	for i, a := range res.Accounts {
+		ids[i], names[i] = a.ID, a.Name
+	}
+	for i, folder := range initrepo.FolderNames(ids, names) {
+		a := res.Accounts[i]
+		o.discovered = append(o.discovered, initrepo.Account{Name: folder, ID: a.ID, Path: a.Path, Management: a.Management})
+	}
+	for _, ps := range res.PermissionSets {
+		o.sets = append(o.sets, initrepo.PermissionSet{Name: ps.Name, ARN: ps.ARN, SessionDuration: ps.SessionDuration})
+	}
+	fmt.Fprintf(stderr, "jit: read %d accounts and %d permission sets of %s from AWS in %d requests (%s)\n",
+		len(res.Accounts), len(res.PermissionSets), res.InstanceARN, res.Calls, time.Since(start).Round(time.Millisecond))
+	for _, skipped := range res.Inactive {
+		fmt.Fprintf(stderr, "jit: left out account %s\n", skipped)
+	}
+	return nil
 }

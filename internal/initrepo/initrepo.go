@@ -44,6 +44,8 @@ type Account struct {
 	// Path is where the account sits in AWS Organizations (Root/Workloads/Prod),
 	// written as a comment for the admins; may be empty.
 	Path string
+	// Management marks the organisation's management account.
+	Management bool
 }
 
 // PermissionSet is one standard permission set of the instance.
@@ -167,6 +169,7 @@ func render(name string, delims [2]string, v view) ([]byte, error) {
 	t, err := template.New(name).Delims(delims[0], delims[1]).Option("missingkey=error").Funcs(template.FuncMap{
 		"q":    quote,
 		"join": joinQuoted,
+		"dur":  shortDuration,
 	}).Parse(string(src))
 	if err != nil {
 		return nil, fmt.Errorf("parsing template %s: %w", name, err)
@@ -185,6 +188,18 @@ func quote(s string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSuffix(string(b), "\n"), nil
+}
+
+// shortDuration writes 4h or 1h30m rather than 4h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func joinQuoted(items []string) (string, error) {
@@ -312,4 +327,30 @@ func writeNew(path string, data []byte) error {
 		return err
 	}
 	return os.Link(tmp.Name(), path)
+}
+
+var notFolder = regexp.MustCompile(`[^a-z0-9._-]+`)
+
+// FolderNames turns AWS account names into jit account names, which are
+// folder names (lower-case letters, digits and . _ -, at most 63): invalid
+// runs become "-", and a name that is empty or taken by an earlier account
+// gets the account id appended. ids and names are parallel.
+func FolderNames(ids, names []string) []string {
+	out := make([]string, len(names))
+	taken := map[string]bool{}
+	for i, n := range names {
+		f := strings.Trim(notFolder.ReplaceAllString(strings.ToLower(n), "-"), "-._")
+		if len(f) > 50 {
+			f = strings.TrimRight(f[:50], "-._")
+		}
+		switch {
+		case f == "":
+			f = "account-" + ids[i]
+		case taken[f]:
+			f += "-" + ids[i]
+		}
+		taken[f] = true
+		out[i] = f
+	}
+	return out
 }

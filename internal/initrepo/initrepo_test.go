@@ -263,3 +263,12 @@ func TestWorkflowsUseTheActionsInputs(t *testing.T) {
 		}
 	}
 }
+
+func TestFolderNames(t *testing.T) {
+	ids := []string{"000000000001", "000000000002", "000000000003", "000000000004", "000000000005"}
+	got := FolderNames(ids, []string{"Payments Prod", "payments-prod", "!!!", "Data_Lake.EU (old)", strings.Repeat("x", 80)})
+	want := []string{"payments-prod", "payments-prod-000000000002", "account-000000000003", "data_lake.eu-old", strings.Repeat("x", 50)}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("FolderNames = %q, want %q", got, want)
+	}
+}

@@ -1,5 +1,6 @@
 // Package idcemu is an in-memory emulator of AWS IAM Identity Center's
-// sso-admin and identitystore APIs.
+// sso-admin and identitystore APIs, and of the AWS Organizations operations
+// that list the accounts (organizations.go).
 //
 // The Emulator is an http.Handler that speaks the AWS JSON 1.1 protocol as
 // the real endpoints do (X-Amz-Target operation names, request and response
@@ -170,6 +171,8 @@ func New(opts Options) *Emulator {
 	e.created = e.clock.Now()
 	e.setRate(opts.RequestsPerSecond)
 	e.st = newState()
+	// Every organisation has its management account.
+	_ = e.addAccountLocked(DefaultRootID, DefaultManagementAccountID, "Management", "aws-management@example.com")
 	return e
 }
 
@@ -281,6 +284,11 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	out, aerr := e.serve(op, handler, body)
+	if aerr != nil && aerr.code == codeThrottling && strings.HasPrefix(target, organizationsPrefix) {
+		// Organizations' model names its throttling error differently.
+		aerr = &apiError{status: http.StatusBadRequest, code: "TooManyRequestsException", message: aerr.message,
+			extra: map[string]any{"Type": "RequestThrottled"}}
+	}
 	if aerr != nil {
 		e.respondError(w, requestID, identityStore, op, aerr)
 		return
@@ -352,6 +360,8 @@ func lookupOperation(method, target string) (string, handlerFunc, *apiError) {
 		table, op = ssoAdminOperations, strings.TrimPrefix(target, ssoAdminPrefix)
 	case strings.HasPrefix(target, identityStorePrefix):
 		table, op = identityStoreOperations, strings.TrimPrefix(target, identityStorePrefix)
+	case strings.HasPrefix(target, organizationsPrefix):
+		table, op = organizationsOperations, strings.TrimPrefix(target, organizationsPrefix)
 	}
 	h, ok := table[op]
 	if !ok {

@@ -114,6 +114,7 @@ type state struct {
 	pending        []any // unsettled *assignmentOp and *provisionOp
 	failNext       map[Assignment]string
 	seq            int
+	org            organization
 }
 
 func newState() state {
@@ -124,6 +125,7 @@ func newState() state {
 		assignmentOps:  map[string]*assignmentOp{},
 		provisionOps:   map[string]*provisionOp{},
 		failNext:       map[Assignment]string{},
+		org:            newOrganization(),
 	}
 }
 
