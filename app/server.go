@@ -17,6 +17,7 @@ import (
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/ghretry"
 	"github.com/jit-access/jit/internal/notify"
 )
 
@@ -38,7 +39,8 @@ type Options struct {
 	// BotLogin is the App's own login ("<slug>[bot]"); events it caused are
 	// ignored. Looked up with GET /app when empty.
 	BotLogin string
-	// Transport is the HTTP transport for API calls (nil: http.DefaultTransport).
+	// Transport is the HTTP transport for API calls (nil:
+	// http.DefaultTransport); retries and rate limits (ghretry) sit on it.
 	Transport http.RoundTripper
 	// MaxBodyBytes caps webhook bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
@@ -107,7 +109,10 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	apps, err := ghinstallation.NewAppsTransport(opts.Transport, opts.AppID, opts.PrivateKey)
+	// Every API call of the App, its installation tokens included, goes
+	// through the retrying transport: 5xx, 429 and rate limits are waited
+	// out as GitHub asks, never hammered.
+	apps, err := ghinstallation.NewAppsTransport(ghretry.New(opts.Transport, ghretry.Options{Logger: opts.Logger}), opts.AppID, opts.PrivateKey)
 	if err != nil {
 		return nil, fmt.Errorf("reading the App's private key: %w", err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/ghretry"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/notify"
@@ -326,13 +327,13 @@ func newGitHubAccess(ctx context.Context, env reconcileEnv, f reconcileFlags, lo
 		if f.appID != 0 || len(key) != 0 {
 			return nil, errors.New("App credentials need both --app-id (JIT_APP_ID) and the private key (JIT_PRIVATE_KEY or JIT_PRIVATE_KEY_FILE)")
 		}
-		c, err := github.NewClient(nil).WithAuthToken(token).WithEnterpriseURLs(base, base)
+		c, err := github.NewClient(&http.Client{Transport: ghretry.New(nil, ghretry.Options{Logger: log})}).WithAuthToken(token).WithEnterpriseURLs(base, base)
 		if err != nil {
 			return nil, fmt.Errorf("--github-url %q: %w", f.githubURL, err)
 		}
 		return &githubAccess{client: c, facts: ghrepo.New(c, repo), repo: repo}, nil
 	}
-	apps, err := ghinstallation.NewAppsTransport(http.DefaultTransport, f.appID, key)
+	apps, err := ghinstallation.NewAppsTransport(ghretry.New(nil, ghretry.Options{Logger: log}), f.appID, key)
 	if err != nil {
 		return nil, fmt.Errorf("reading the App's private key: %w", err)
 	}

@@ -77,6 +77,8 @@ type Server struct {
 	requests map[string]int
 
 	hooks hookState
+
+	faults faults
 }
 
 type user struct {
@@ -286,6 +288,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-GitHub-Media-Type", "github.v3; format=json")
 	w.Header().Set("X-RateLimit-Limit", "5000")
 	w.Header().Set("X-RateLimit-Remaining", "4999")
+	w.Header().Set("X-RateLimit-Used", "1")
+	w.Header().Set("X-RateLimit-Resource", "core")
 	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
 	w.Header().Set("X-GitHub-Request-Id", strings.ToUpper(randomHex(8)))
 	s.mux.ServeHTTP(w, r)
@@ -319,6 +323,9 @@ func (s *Server) handleAs(pattern, route string, auth authKind, h handlerFunc) {
 	s.mux.HandleFunc(method+" "+s.prefix+path, func(w http.ResponseWriter, r *http.Request) {
 		s.count(route)
 		start := time.Now()
+		if s.injectFault(w, r, route) {
+			return
+		}
 		c, ok := s.authenticate(w, r, auth)
 		if ok {
 			h(w, r, c)
