@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
@@ -35,4 +36,17 @@ func (s *Server) RepoRules(ctx context.Context, repo ghrepo.Repo) (*schema.Confi
 		return r.cfg, nil, branch, nil
 	}
 	return r.cfg, r.owners, branch, nil
+}
+
+// PageSource reads the request page's data for repo through the App: the
+// catalog of its default branch's rules, linking to apiURL's web pages.
+func (s *Server) PageSource(repo ghrepo.Repo) catalog.Source {
+	return func(ctx context.Context) (*catalog.Page, *schema.Config, error) {
+		cfg, rules, branch, err := s.RepoRules(ctx, repo)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := catalog.NewPage(cfg, catalog.Options{Owners: rules}, repo.String(), branch, catalog.WebURL(s.opts.BaseURL))
+		return p, cfg, err
+	}
 }

@@ -5,44 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/ghrepo"
-	"github.com/jit-access/jit/schema"
 )
 
-// appPageSource reads the request page's data through the App: the
-// default branch's config and CODEOWNERS of repo (OWNER/NAME).
-func appPageSource(srv *app.Server, repo, apiURL string) (catalog.Source, error) {
+// parsePageRepo reads --page-repo.
+func parsePageRepo(repo string) (ghrepo.Repo, error) {
 	owner, name, ok := strings.Cut(repo, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("--page-repo %q must be OWNER/NAME", repo)
+		return ghrepo.Repo{}, fmt.Errorf("--page-repo %q must be OWNER/NAME", repo)
 	}
-	return func(ctx context.Context) (*catalog.Page, *schema.Config, error) {
-		cfg, rules, branch, err := srv.RepoRules(ctx, ghrepo.Repo{Owner: owner, Name: name})
-		if err != nil {
-			return nil, nil, err
-		}
-		p, err := catalog.NewPage(cfg, catalog.Options{Owners: rules}, repo, branch, catalog.WebURL(apiURL))
-		return p, cfg, err
-	}, nil
-}
-
-// withPage serves the App's routes (POST /webhook, GET /healthz) and the
-// request page (GET /, GET /catalog.json, POST /lint) from one listener.
-func withPage(appHandler, page http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("POST /webhook", appHandler)
-	mux.Handle("GET /healthz", appHandler)
-	mux.Handle("/", page)
-	return mux
+	return ghrepo.Repo{Owner: owner, Name: name}, nil
 }
 
 func newCatalogCmd() *cobra.Command {

@@ -104,7 +104,7 @@ func TestRequestPageInABrowser(t *testing.T) {
 	ctx := browser(t)
 	dir, src := pageRepo(t)
 	now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
-	srv := httptest.NewServer(withPage(http.NotFoundHandler(), catalog.Handler(src, now)))
+	srv := httptest.NewServer(catalog.WithApp(http.NotFoundHandler(), catalog.Handler(src, now)))
 	defer srv.Close()
 
 	// A standard request: the account found by its id, a set, a duration
@@ -133,6 +133,15 @@ func TestRequestPageInABrowser(t *testing.T) {
 	}
 	t.Logf("screenshot of the filled request page: %s", screenshotPath)
 	filename, value := newFileLink(t, link)
+	// The script's link is the one catalog.Page.NewFileURL makes (the
+	// sandbox story follows that one).
+	page, _, err := src(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, v := newFileLink(t, page.NewFileURL(filename, value)); f != filename || v != value {
+		t.Errorf("the page's link and NewFileURL differ:\n%s\n%s", link, page.NewFileURL(filename, value))
+	}
 	if filename != "requests/sandbox/inc-1234-load-test-of-the-checkout.yaml" {
 		t.Errorf("filename = %q", filename)
 	}

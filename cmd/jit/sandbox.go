@@ -68,9 +68,10 @@ go-github, ghinstallation and aws-sdk-go-v2 clients.
   GitHub API emulator:       %s
   Identity Center emulator:  %s
   jit App webhook:           %s
+  request page:              %s
   access repository:         %s/%s (people: octocat, alice (owner of payments-prod),
                              bob and dave (SSO admins), carol, erin, mallory)
-`, w.GitHubURL, w.IDCURL, w.AppURL, sandbox.Org, sandbox.RepoName)
+`, w.GitHubURL, w.IDCURL, w.AppURL, w.PageURL, sandbox.Org, sandbox.RepoName)
 			_, err = sandbox.RunStory(ctx, w, sandbox.StoryOptions{Out: out, Step: step, In: cmd.InOrStdin()})
 			if err != nil {
 				return &exitError{code: 1, err: fmt.Errorf("the sandbox story failed: %w", err)}
@@ -125,9 +126,13 @@ The emulators and the App keep running until you press Ctrl-C. Explore them:
 
   # the App's webhook (deliveries must be signed with the sandbox's secret)
   curl %s
+
+  # the request page, in a browser (its link opens the emulator's address,
+  # which has no web pages: the sandbox story shows the file it fills in)
+  %s
 `, sandbox.DummyAccessKeyID, sandbox.DummySecretAccessKey, w.IDCURL, w.IDC.InstanceARN(), w.PermissionSetARNs["ReadOnlyAccess"],
 		w.IDCURL, w.IDC.IdentityStoreID(), token, w.GitHubURL, sandbox.Org, sandbox.RepoName,
-		w.AppURL[:len(w.AppURL)-len("/webhook")]+"/healthz")
+		w.AppURL[:len(w.AppURL)-len("/webhook")]+"/healthz", w.PageURL)
 	<-cmd.Context().Done()
 	fmt.Fprintln(out, "\nstopped.")
 	return nil

@@ -111,11 +111,11 @@ no login.`,
 			}
 			h := srv.Handler()
 			if pageRepo != "" {
-				src, err := appPageSource(srv, pageRepo, opts.BaseURL)
+				repo, err := parsePageRepo(pageRepo)
 				if err != nil {
 					return &exitError{code: 2, err: err}
 				}
-				h = withPage(h, catalog.Handler(src, pageNow))
+				h = catalog.WithApp(h, catalog.Handler(srv.PageSource(repo), pageNow))
 			}
 			log.Info("jit serve listening", "addr", ln.Addr().String(), "github", opts.BaseURL, "app_id", opts.AppID, "page_repo", pageRepo)
 			return serveUntilDone(cmd.Context(), ln, h)

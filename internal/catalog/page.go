@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,6 +134,24 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// NewFileURL is GitHub's "new file" page of the repository's default
+// branch with the request file filled in: the link the page opens (its
+// script builds the same one).
+func (p *Page) NewFileURL(path, content string) string {
+	return p.WebURL + "/" + p.Repo + "/new/" + url.PathEscape(p.Branch) +
+		"?filename=" + url.QueryEscape(path) + "&value=" + url.QueryEscape(content)
+}
+
+// WithApp serves the App's routes (POST /webhook, GET /healthz) and the
+// request page (GET /, GET /catalog.json, POST /lint) from one listener.
+func WithApp(app, page http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhook", app)
+	mux.Handle("GET /healthz", app)
+	mux.Handle("/", page)
+	return mux
 }
 
 // MaxLintBytes bounds what POST /lint reads: a request file with the

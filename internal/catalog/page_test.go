@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -156,5 +157,17 @@ func TestManagedPolicies(t *testing.T) {
 		if strings.Contains(p, "service-role/") {
 			t.Errorf("a service role's policy is offered: %s", p)
 		}
+	}
+}
+
+func TestNewFileURL(t *testing.T) {
+	p := &Page{Repo: "acme/access", Branch: "main", WebURL: "https://github.com"}
+	content := "account: \"x\"\njustification: \"a & b = 100%\"\n"
+	u, err := url.Parse(p.NewFileURL("requests/x/a b.yaml", content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Host != "github.com" || u.Path != "/acme/access/new/main" || u.Query().Get("filename") != "requests/x/a b.yaml" || u.Query().Get("value") != content {
+		t.Errorf("NewFileURL = %s", u)
 	}
 }

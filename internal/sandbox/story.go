@@ -43,6 +43,9 @@ type Story struct {
 	Audit string
 	// Log is the final `git log` of requests/.
 	Log string
+	// PageLink is the request page's link to GitHub's new-file page that
+	// bob follows.
+	PageLink string
 }
 
 // Request files of the story.
@@ -102,6 +105,7 @@ func RunStory(ctx context.Context, w *World, opts StoryOptions) (*Story, error) 
 		{"A request with a mistake, then the fix", s.mistake},
 		{"Self-approval does not count; the owner approves; merge; reconcile", s.standard},
 		{"A custom permission set: owner, then SSO admin", s.custom},
+		{"What may I request? jit list, then the request page", s.catalogPage},
 		{"An auto-approval rule approves a short read-only request", s.autoApproved},
 		{"Break-glass: emergency access at once, reviewed after the fact", s.breakGlass},
 		{"Time passes: the standard grants expire", s.expire},
@@ -295,10 +299,13 @@ func (s *Story) custom(ctx context.Context) error {
 
 func (s *Story) autoApproved(ctx context.Context) error {
 	w := s.w
-	body := strings.NewReplacer("payments-prod", "payments-staging", "4h", "1h", "INC-1234: investigating elevated 5xx rates in the payment API",
-		"OPS-77: check the staging settlement job after the deploy").Replace(strings.Replace(octocatMistake, "duration: 5h", "duration: 4h", 1))
+	// bob commits the file the request page's link filled in.
+	path, body, err := linkedFile(s.PageLink)
+	if err != nil {
+		return err
+	}
 	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "bob", "bob/ops-77", "Read-only on payments-staging for 1h",
-		map[string][]byte{bobPath: []byte(body)})
+		map[string][]byte{path: []byte(body)})
 	if err != nil {
 		return err
 	}

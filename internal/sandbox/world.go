@@ -27,7 +27,9 @@ import (
 
 	jit "github.com/jit-access/jit"
 	"github.com/jit-access/jit/app"
+	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/initrepo"
@@ -91,6 +93,7 @@ type World struct {
 	IDCURL    string
 	App       *app.Server
 	AppURL    string // the webhook URL
+	PageURL   string // the request page
 
 	InstallationID int64
 	PrivateKeyPEM  []byte
@@ -192,12 +195,16 @@ func Start(ctx context.Context, opts Options) (w *World, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the App: %w", err)
 	}
-	hook, err := listen(w.App.Handler())
+	// The App's listener serves the request page too, as jit serve
+	// --page-repo does.
+	page := catalog.Handler(w.App.PageSource(ghrepo.Repo{Owner: Org, Name: RepoName}), opts.Clock.Now)
+	hook, err := listen(catalog.WithApp(w.App.Handler(), page))
 	if err != nil {
 		return nil, err
 	}
 	w.servers = append(w.servers, hook)
 	w.AppURL = hook.URL + "/webhook"
+	w.PageURL = hook.URL + "/"
 	w.GitHub.SetWebhook(w.AppURL, string(w.WebhookSecret))
 	return w, nil
 }
