@@ -326,7 +326,7 @@ func TestWebhookSignatures(t *testing.T) {
 		{"no signature", nil, body, http.StatusUnauthorized},
 		{"bad signature", map[string]string{"X-Hub-Signature-256": githubemu.Sign256([]byte("wrong"), body)}, body, http.StatusUnauthorized},
 		{"sha1 only", map[string]string{"X-Hub-Signature": "sha1=" + hex.EncodeToString(mac.Sum(nil))}, body, http.StatusUnauthorized},
-		{"oversized", map[string]string{"X-Hub-Signature-256": "sha256=00"}, bytes.Repeat([]byte("a"), 26<<20), http.StatusRequestEntityTooLarge},
+		{"oversized", map[string]string{"X-Hub-Signature-256": "sha256=" + strings.Repeat("00", 32)}, bytes.Repeat([]byte("a"), 26<<20), http.StatusRequestEntityTooLarge},
 	}
 	for _, tt := range tests {
 		if got := post(tt.h, tt.body); got != tt.want {

@@ -2,14 +2,19 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -19,11 +24,19 @@ import (
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/ghretry"
 	"github.com/jit-access/jit/internal/notify"
+	"golang.org/x/time/rate"
 )
 
 // DefaultMaxBodyBytes caps a webhook body; GitHub caps payloads at 25 MB and
 // jit's events are far smaller, so a larger body is refused before reading.
 const DefaultMaxBodyBytes = 25 << 20
+
+// DefaultMaxInFlight is Options.MaxInFlight's default: well above the
+// deliveries GitHub sends one App at once.
+const DefaultMaxInFlight = 32
+
+// DefaultMaxBodyMemory is Options.MaxBodyMemory's default.
+const DefaultMaxBodyMemory = 128 << 20
 
 // Options configure the App.
 type Options struct {
@@ -44,6 +57,14 @@ type Options struct {
 	Transport http.RoundTripper
 	// MaxBodyBytes caps webhook bodies (0: DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// MaxInFlight bounds the deliveries read and handled at once; more are
+	// answered 503 with Retry-After (0: DefaultMaxInFlight).
+	MaxInFlight int
+	// MaxBodyMemory bounds the bytes of the bodies held at once, counted
+	// by Content-Length (MaxBodyBytes when it is not sent); a delivery that
+	// does not fit is answered 503 with Retry-After (0:
+	// DefaultMaxBodyMemory).
+	MaxBodyMemory int64
 	// HandlerTimeout bounds the work done for one delivery, well under
 	// GitHub's 10 s delivery timeout (0: 8 s).
 	HandlerTimeout time.Duration
@@ -74,6 +95,11 @@ type Server struct {
 	bot    string
 	// bg tracks notifications still being delivered, for Wait.
 	bg sync.WaitGroup
+	// inFlight holds a token per delivery being read or handled;
+	// bodyBytes counts the body bytes they reserved.
+	inFlight  chan struct{}
+	bodyBytes atomic.Int64
+	refusals  *refusalLog
 }
 
 // Wait blocks until notifications sent in the background are delivered or
@@ -100,6 +126,12 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	if opts.MaxBodyMemory <= 0 {
+		opts.MaxBodyMemory = DefaultMaxBodyMemory
+	}
 	if opts.HandlerTimeout <= 0 {
 		opts.HandlerTimeout = 8 * time.Second
 	}
@@ -125,6 +157,9 @@ func New(opts Options) (*Server, error) {
 		seen:   newDeliveries(10000),
 		byInst: map[int64]*github.Client{},
 		bot:    opts.BotLogin,
+
+		inFlight: make(chan struct{}, opts.MaxInFlight),
+		refusals: newRefusalLog(),
 	}, nil
 }
 
@@ -191,20 +226,57 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	event := r.Header.Get("X-GitHub-Event")
 	log := s.log.With("delivery", delivery, "event", event)
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	// Refusals cost as little as possible: no signature header, no read
+	// of the body; no room for more work, no read either.
+	sig, err := signatureHeader(r.Header)
+	if err != nil {
+		s.refusals.warn(log, "webhook refused", "reason", err.Error())
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		s.refusals.warn(log, "webhook refused: body too large", "limit", s.opts.MaxBodyBytes, "content_length", r.ContentLength)
+		http.Error(w, fmt.Sprintf("body larger than %d bytes", s.opts.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+		return
+	}
+	reserve := r.ContentLength
+	if reserve < 0 {
+		reserve = s.opts.MaxBodyBytes
+	}
+	busy := func(what string) {
+		s.refusals.warn(log, "webhook refused: "+what, "max_in_flight", cap(s.inFlight), "max_body_memory", s.opts.MaxBodyMemory)
+		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+		http.Error(w, what+"; retry later", http.StatusServiceUnavailable)
+	}
+	select {
+	case s.inFlight <- struct{}{}:
+		defer func() { <-s.inFlight }()
+	default:
+		busy("too many deliveries in progress")
+		return
+	}
+	if s.bodyBytes.Add(reserve) > s.opts.MaxBodyMemory {
+		s.bodyBytes.Add(-reserve)
+		busy("too many large deliveries in progress")
+		return
+	}
+	defer s.bodyBytes.Add(-reserve)
+	// The body is read under its cap and hashed as it is read.
+	mac := hmac.New(sha256.New, s.opts.WebhookSecret)
+	body, err := io.ReadAll(io.TeeReader(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes), mac))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			log.Warn("webhook refused: body too large", "limit", s.opts.MaxBodyBytes)
+			s.refusals.warn(log, "webhook refused: body too large", "limit", s.opts.MaxBodyBytes)
 			http.Error(w, fmt.Sprintf("body larger than %d bytes", s.opts.MaxBodyBytes), http.StatusRequestEntityTooLarge)
 			return
 		}
 		http.Error(w, "reading body failed", http.StatusBadRequest)
 		return
 	}
-	if err := verifySignature(r.Header, body, s.opts.WebhookSecret); err != nil {
-		log.Warn("webhook refused", "reason", err.Error())
-		http.Error(w, err.Error(), http.StatusUnauthorized)
+	if !signatureMatches(sig, mac.Sum(nil)) {
+		s.refusals.warn(log, "webhook refused", "reason", errBadSignature.Error())
+		http.Error(w, errBadSignature.Error(), http.StatusUnauthorized)
 		return
 	}
 	if delivery == "" || event == "" {
@@ -234,23 +306,58 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, res+"\n")
 }
 
-// verifySignature checks X-Hub-Signature-256 (HMAC-SHA256 of the raw body).
-// go-github compares in constant time; SHA-1 signatures are refused.
-func verifySignature(h http.Header, body, secret []byte) error {
+// busyRetryAfter is the Retry-After, in seconds, of a delivery refused
+// because the App is saturated.
+const busyRetryAfter = 5
+
+var errBadSignature = errors.New("signature does not match the body: check the webhook secret")
+
+// signatureHeader returns the hex digest of X-Hub-Signature-256 (an
+// HMAC-SHA256 of the raw body); SHA-1 signatures are refused.
+func signatureHeader(h http.Header) ([]byte, error) {
 	sig := h.Get("X-Hub-Signature-256")
 	if sig == "" {
 		if h.Get("X-Hub-Signature") != "" {
-			return errors.New("only a SHA-1 signature (X-Hub-Signature) was sent; jit requires X-Hub-Signature-256")
+			return nil, errors.New("only a SHA-1 signature (X-Hub-Signature) was sent; jit requires X-Hub-Signature-256")
 		}
-		return errors.New("missing X-Hub-Signature-256")
+		return nil, errors.New("missing X-Hub-Signature-256")
 	}
-	if !strings.HasPrefix(sig, "sha256=") {
-		return errors.New("X-Hub-Signature-256 must start with sha256=")
+	hexSig, ok := strings.CutPrefix(sig, "sha256=")
+	if !ok {
+		return nil, errors.New("X-Hub-Signature-256 must start with sha256=")
 	}
-	if err := github.ValidateSignature(sig, body, secret); err != nil {
-		return errors.New("signature does not match the body: check the webhook secret")
+	want, err := hex.DecodeString(hexSig)
+	if err != nil || len(want) != sha256.Size {
+		return nil, errors.New("X-Hub-Signature-256 is not a hex SHA-256 digest")
 	}
-	return nil
+	return want, nil
+}
+
+// signatureMatches compares in constant time.
+func signatureMatches(want, got []byte) bool { return hmac.Equal(want, got) }
+
+// refusalLog writes refusal lines at a bounded rate, so that a flood of
+// forged or oversized deliveries cannot flood the log; each line that is
+// written says how many were left out since the last.
+type refusalLog struct {
+	lim        *rate.Limiter
+	suppressed atomic.Int64
+}
+
+func newRefusalLog() *refusalLog {
+	// A burst of 5, then one line every 2 seconds.
+	return &refusalLog{lim: rate.NewLimiter(rate.Every(2*time.Second), 5)}
+}
+
+func (l *refusalLog) warn(log *slog.Logger, msg string, args ...any) {
+	if !l.lim.Allow() {
+		l.suppressed.Add(1)
+		return
+	}
+	if n := l.suppressed.Swap(0); n > 0 {
+		args = append(args, "refusals_not_logged", n)
+	}
+	log.Warn(msg, args...)
 }
 
 // envelope holds the fields every event shares.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/net/netutil"
 
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/catalog"
@@ -128,10 +129,22 @@ no login.`,
 	return cmd
 }
 
+// Limits of jit serve's HTTP server.
+const (
+	maxHeaderBytes = 64 << 10
+	// maxConnections caps open connections; more wait in the listen queue.
+	maxConnections = 1024
+)
+
 // serveUntilDone serves h on ln until ctx ends, then drains in-flight
 // deliveries for up to 10 s.
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
+	// Every phase of a connection is bounded: headers (5 s, 64 KiB), the
+	// body (30 s), the answer (the handler's 8 s and margin), idle
+	// keep-alive (60 s); and so is the number of connections.
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 45 * time.Second, IdleTimeout: 60 * time.Second, MaxHeaderBytes: maxHeaderBytes}
+	ln = netutil.LimitListener(ln, maxConnections)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
