@@ -79,6 +79,9 @@ type Server struct {
 	hooks hookState
 
 	faults faults
+
+	// Apps created from a manifest, by their one-time code (manifests.go).
+	manifestCodes map[string]*pendingApp
 }
 
 type user struct {

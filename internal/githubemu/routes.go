@@ -22,6 +22,11 @@ func (s *Server) routes() {
 	s.handle("POST /app/installations/{installation_id}/access_tokens", authJWT, s.createToken)
 	s.handle("GET /repos/{owner}/{repo}/installation", authJWT, s.inRepo(s.getRepoInstallation))
 
+	// The App-manifest flow: the web form (outside the API prefix, like
+	// GitHub's web pages) and the unauthenticated code exchange.
+	s.mux.HandleFunc("POST /organizations/{org}/settings/apps/new", s.newAppFromManifest)
+	s.mux.HandleFunc("POST "+s.prefix+"/app-manifests/{code}/conversions", s.createFromManifest)
+
 	s.handle("GET /users/{username}", authToken, s.getUser)
 	s.handle("GET /orgs/{org}/teams", authToken, s.listTeams)
 	s.handle("GET /orgs/{org}/teams/{team_slug}/members", authToken, s.listTeamMembers)
