@@ -99,7 +99,7 @@ func TestWebhookOversizedBody(t *testing.T) {
 	w := newWorld(t, false)
 	w.GitHub.ResetRequests()
 	big := io.MultiReader(strings.NewReader(`{"action":"opened","x":"`), io.LimitReader(zeros{}, app.DefaultMaxBodyBytes))
-	if got := post(t, w, "pull_request", "big-1", big, map[string]string{"X-Hub-Signature-256": "sha256=00"}); got != http.StatusRequestEntityTooLarge {
+	if got := post(t, w, "pull_request", "big-1", big, map[string]string{"X-Hub-Signature-256": "sha256=" + strings.Repeat("00", 32)}); got != http.StatusRequestEntityTooLarge {
 		t.Errorf("status %d, want 413", got)
 	}
 	noAPICalls(t, w, "an oversized delivery")
