@@ -82,6 +82,9 @@ could not run (missing flags, no configuration, the file exists).`,
 	f.StringVar(&o.sessionDuration, "session-duration", "", "session duration for --custom, 1h..12h")
 	f.BoolVar(&o.emergency, "emergency", false, "break-glass access: approved at once for the config's emergency requesters, reviewed after")
 	f.StringVar(&o.startAt, "start-at", "", "start the access at this RFC 3339 time (at most 30 days ahead) instead of on merge")
+	f.BoolVar(&o.pr, "pr", false, "also open the pull request: branch, commit and pull request through the GitHub API with your token (GITHUB_TOKEN, GH_TOKEN or gh's login)")
+	f.StringVar(&o.githubRepo, "github-repo", "", "with --pr: the access repository on GitHub, OWNER/NAME (default: from the origin remote)")
+	f.StringVar(&o.githubURL, "github-url", "", "with --pr: GitHub Enterprise API URL, e.g. https://github.example.com/api/v3/ (default: github.com)")
 	f.Var(&o.now, "now", "check --start-at against this RFC 3339 time instead of the clock, for a rehearsal")
 	return cmd
 }
@@ -101,6 +104,9 @@ type newOptions struct {
 	emergency       bool
 	startAt         string
 	now             timeFlag
+	pr              bool
+	githubRepo      string
+	githubURL       string
 }
 
 func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Writer) error {
@@ -162,6 +168,11 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 	}
 	for i := 2; ; i++ {
 		err = writeNewFile(filepath.Join(dir, name+".yaml"), data)
+		if errors.Is(err, fs.ErrExist) && o.pr && sameFile(filepath.Join(dir, name+".yaml"), data) {
+			// An earlier jit new --pr wrote it and stopped before the pull
+			// request: carry on from there.
+			err = nil
+		}
 		if !errors.Is(err, fs.ErrExist) || !auto || i > 99 {
 			break
 		}
@@ -177,6 +188,9 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 		return &exitError{code: 2, err: err}
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", rel)
+	if o.pr {
+		return o.openPR(ctx, rel, data, stdout)
+	}
 	fmt.Fprintf(stdout, "next: commit it on a new branch and open a pull request that adds only this file\n")
 	return nil
 }

@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	s.handle("GET /repos/{owner}/{repo}", authToken, s.inRepo(s.getRepo))
 	s.handle("GET /repos/{owner}/{repo}/collaborators/{username}/permission", authToken, s.inRepo(s.getPermission))
 	s.handle("GET /repos/{owner}/{repo}/git/ref/{ref...}", authToken, s.inRepo(s.getRef))
+	s.handle("POST /repos/{owner}/{repo}/git/refs", authToken, s.inRepo(s.createRef))
 	s.handle("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", authToken, s.inRepo(s.getTree))
 	s.handle("GET /repos/{owner}/{repo}/contents/{path...}", authToken, s.inRepo(s.getContents))
 	s.handle("PUT /repos/{owner}/{repo}/contents/{path...}", authToken, s.inRepo(s.putContents))
@@ -43,6 +44,7 @@ func (s *Server) routes() {
 
 	s.handle("GET /repos/{owner}/{repo}/commits/{sha}/pulls", authToken, s.inRepo(s.listCommitPulls))
 	s.handle("GET /repos/{owner}/{repo}/pulls", authToken, s.inRepo(s.listPulls))
+	s.handle("POST /repos/{owner}/{repo}/pulls", authToken, s.inRepo(s.createPull))
 	s.handle("GET /repos/{owner}/{repo}/pulls/{number}", authToken, s.inPull(s.getPull))
 	s.handle("PATCH /repos/{owner}/{repo}/pulls/{number}", authToken, s.inPull(s.patchPull))
 	s.handle("GET /repos/{owner}/{repo}/pulls/{number}/files", authToken, s.inPull(s.listPullFiles))
