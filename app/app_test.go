@@ -457,3 +457,35 @@ func TestPullRequestIntoAnotherBranchIsNotApprovable(t *testing.T) {
 		t.Fatalf("a PR into release: approval %q\n%s", s.approval, s.validateSummary)
 	}
 }
+
+// TestApprovalCheckIsWrittenLast: when GitHub fails part-way through the
+// effects of an approval, jit/approval is not green beside a label or
+// comment that still say otherwise; the redelivery brings all in line.
+func TestApprovalCheckIsWrittenLast(t *testing.T) {
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": standardRequest})
+	// Editing the sticky comment fails (a refusal the transport does not
+	// retry), after the label was already changed.
+	remove := w.GitHub.InjectFault(githubemu.Fault{Route: "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", Status: http.StatusForbidden})
+	if _, err := w.GitHub.SubmitReview(org, repo, n, "bob", "APPROVED", "ok"); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := w.GitHub.LastDelivery()
+	if d.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("the failed delivery answered %d", d.StatusCode)
+	}
+	s := state(t, w, n)
+	if s.approval == "success" {
+		t.Fatalf("jit/approval is green although the effects failed part-way: labels %v, comment:\n%s", s.labels, s.sticky)
+	}
+	remove()
+	if _, err := w.GitHub.Redeliver(d.ID); err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
+	s = state(t, w, n)
+	wantState(t, s, "success", "success", "jit:approved")
+	if !strings.Contains(s.sticky, "bob") {
+		t.Errorf("the comment does not show bob's approval:\n%s", s.sticky)
+	}
+}

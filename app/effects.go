@@ -44,7 +44,8 @@ func (h *handler) evaluate(ctx context.Context, number int, revalidate bool) (st
 	return "state " + string(a.decision.State), nil
 }
 
-// apply carries out the effects of an assessment: decision -> effects.
+// apply carries out the effects of an assessment: decision -> effects. The
+// jit/approval check run comes last.
 func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) error {
 	pr := a.pr
 	existing := func(name string) (ghrepo.CheckRun, bool) {
@@ -66,9 +67,6 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 		return h.gh.CreateCheckRun(ctx, c)
 	}
 	if err := upsert(validateCheck(a), revalidate); err != nil {
-		return err
-	}
-	if err := upsert(approvalCheck(a), false); err != nil {
 		return err
 	}
 
@@ -100,7 +98,13 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 		}
 		h.notifyTransition(ctx, a)
 	}
-	return h.upsertSticky(ctx, pr.Number, stickyBody(a))
+	if err := h.upsertSticky(ctx, pr.Number, stickyBody(a)); err != nil {
+		return err
+	}
+	// The check that gates the merge is written last: a failure part-way
+	// leaves it as it was, never green beside a label or comment that
+	// disagree, and the retry brings the rest into line first.
+	return upsert(approvalCheck(a), false)
 }
 
 // upsertSticky keeps one comment by the App, marked with stickyMarker.
