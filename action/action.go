@@ -99,6 +99,9 @@ type Ledger interface {
 	// AcquireLease takes the reconcile lease on the remote; from then on
 	// every Push renews it atomically with main.
 	AcquireLease(ctx context.Context, opts ledger.LeaseOptions) (*ledger.Lease, error)
+	// CheckSigning fails when main asks for signed records
+	// (ledger.SignersPath) and this clone cannot make them.
+	CheckSigning(ctx context.Context) (bool, error)
 }
 
 // GitHub gives the facts about a merged request pull request that the

@@ -225,6 +225,24 @@ func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (
 		return activation{}, false, u.end(ctx, ending{it: it, event: ledger.EventExpired,
 			note: "the activation was interrupted and its time ran out before it was resumed"})
 	}
+	// The intent says an approval was checked; the AWS change is made only
+	// if it still holds, whatever the file says.
+	if u.opts.GitHub == nil {
+		u.report(&u.rep.Refused, entryOf(it, now, "interrupted activation not resumed: without GitHub credentials the approval cannot be checked again"))
+		return activation{}, false, nil
+	}
+	_, err := u.checkMerged(ctx, u.st.rules, it.Path, u.st.data[it.Path], it.Request)
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return activation{}, false, u.fail(ctx, it, ref.number, ref.requester, "interrupted activation not resumed: "+ref.reason, now)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return activation{}, false, ctx.Err()
+		}
+		u.report(&u.rep.Errors, entryOf(it, now, "approval could not be checked, retried next run: "+err.Error()))
+		return activation{}, false, nil
+	}
 	t, err := u.targetOf(it.Request, it.Path, st.Requester, expires, "")
 	if err != nil {
 		u.report(&u.rep.Errors, entryOf(it, now, "interrupted activation cannot be resumed: "+err.Error()))

@@ -133,6 +133,13 @@ func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration
 		if _, err := u.opts.Ledger.Sync(ctx, u.opts.Remote, u.opts.Branch); err != nil {
 			return fmt.Errorf("reading %s from %s: %w", u.opts.Branch, u.opts.Remote, err)
 		}
+		if iter == 0 {
+			// Records nobody can verify would not count: refuse to write
+			// any when main asks for signed ones and this run cannot sign.
+			if _, err := u.opts.Ledger.CheckSigning(ctx); err != nil {
+				return err
+			}
+		}
 		now := u.opts.Clock.Now()
 		var rep *Report
 		if iter == 0 {
@@ -235,6 +242,17 @@ func (r *Reconciler) load(ctx context.Context, now time.Time, lookahead time.Dur
 		}
 	} else if err != nil {
 		return nil, err
+	}
+	if rep != nil {
+		for _, g := range grants {
+			if g.Unverified != "" {
+				e := Entry{Path: g.Path, At: now, Reason: "the status on " + r.opts.Branch + " is not jit's record: " + g.Unverified}
+				if st := g.Request.Status; st != nil {
+					e.Requester, e.PullRequest = st.Requester, st.PullRequest
+				}
+				rep.Errors = append(rep.Errors, e)
+			}
+		}
 	}
 	st.planner = lifecycle.NewPlanner(cfg)
 	st.plan = st.planner.PlanAt(grants, now, lookahead)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,7 @@ type reconcileFlags struct {
 	awsEndpoint               string
 	appID                     int64
 	privateKeyFile            string
+	signingKeyFile            string
 	githubURL, githubRepo     string
 	installationID            int64
 	gitName, gitEmail         string
@@ -108,11 +110,36 @@ never fails the run.`,
 	fl.StringVar(&f.githubURL, "github-url", firstNonEmpty(getenv("JIT_GITHUB_URL"), "https://api.github.com/"), "GitHub REST API root (env JIT_GITHUB_URL)")
 	fl.StringVar(&f.githubRepo, "github-repo", getenv("GITHUB_REPOSITORY"), "the access repository on GitHub, OWNER/NAME (env GITHUB_REPOSITORY)")
 	fl.Int64Var(&f.installationID, "installation-id", 0, "the App's installation id on the repository (looked up when 0)")
+	fl.StringVar(&f.signingKeyFile, "signing-key-file", getenv("JIT_SIGNING_KEY_FILE"), "SSH private key (ssh-ed25519) that signs jit's commits, listed in .github/jit-signers (env JIT_SIGNING_KEY_FILE; or the key itself in JIT_SIGNING_KEY)")
 	fl.StringVar(&f.gitName, "git-name", "jit[bot]", "author and committer name of the transition commits")
 	fl.StringVar(&f.gitEmail, "git-email", "jit[bot]@users.noreply.github.com", "author and committer email of the transition commits")
 	fl.DurationVar(&f.leaseTTL, "lease-ttl", action.DefaultLeaseTTL, "how long the reconcile lease outlives its last renewal: a crashed run's grants are resumed that long after it stopped")
 	fl.DurationVar(&f.leaseWait, "lease-wait", action.DefaultLeaseWait, "how long to wait for another run's lease before stopping without doing anything (negative: do not wait)")
 	return cmd
+}
+
+// signingKeyFile returns the path of the commit-signing key: the file
+// given, or the key given in the environment (a secret) written to a file
+// only this user can read, removed by cleanup. Empty when neither is set.
+func signingKeyFile(file, key string) (string, func(), error) {
+	nothing := func() {}
+	if file != "" || key == "" {
+		return file, nothing, nil
+	}
+	dir, err := os.MkdirTemp("", "jit-signing-")
+	if err != nil {
+		return "", nothing, fmt.Errorf("writing the signing key: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	path := filepath.Join(dir, "key")
+	if !strings.HasSuffix(key, "\n") {
+		key += "\n" // ssh-keygen refuses a key without its final newline
+	}
+	if err := os.WriteFile(path, []byte(key), 0o600); err != nil {
+		cleanup()
+		return "", nothing, fmt.Errorf("writing the signing key: %w", err)
+	}
+	return path, cleanup, nil
 }
 
 func firstNonEmpty(vs ...string) string {
@@ -150,6 +177,12 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 	if f.now != "" {
 		lo.Clock = clk // the commits are dated at the instant the run is told it is
 	}
+	keyFile, cleanup, err := signingKeyFile(f.signingKeyFile, env.getenv("JIT_SIGNING_KEY"))
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	defer cleanup()
+	lo.SigningKey = keyFile
 	repo, err := ledger.Open(f.repo, lo)
 	if err != nil {
 		return &exitError{code: 2, err: err}

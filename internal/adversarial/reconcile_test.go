@@ -41,7 +41,7 @@ func reconcile(t *testing.T, w *sandbox.World) action.Report {
 	t.Helper()
 	dir := t.TempDir()
 	gitRun(t, "", "clone", "--quiet", w.GitHub.RepoDir(org, repo), dir)
-	lg, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Clock: w.Clock, Logger: slog.New(slog.DiscardHandler)})
+	lg, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Clock: w.Clock, Logger: slog.New(slog.DiscardHandler), SigningKey: w.SigningKey})
 	if err != nil {
 		t.Fatal(err)
 	}

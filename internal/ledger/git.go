@@ -26,10 +26,16 @@ type gitCmd struct {
 	// clock, when set, dates commits: the sandbox's clock runs ahead of the
 	// system's, and the audit log must read in the sandbox's time.
 	clock clock.Clock
+	// signingKey, when set, signs every commit (and every commit a rebase
+	// replays) with this SSH key.
+	signingKey string
 }
 
 func (g gitCmd) command(ctx context.Context, args ...string) *exec.Cmd {
 	full := []string{"-c", "user.name=" + g.name, "-c", "user.email=" + g.email}
+	if g.signingKey != "" {
+		full = append(full, "-c", "gpg.format=ssh", "-c", "user.signingkey="+g.signingKey, "-c", "commit.gpgsign=true")
+	}
 	full = append(full, args...)
 	cmd := exec.CommandContext(ctx, g.bin, full...)
 	cmd.Dir = g.dir

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"sort"
@@ -60,6 +61,11 @@ type Options struct {
 	RetryDelay time.Duration
 	// Logger receives a line per retried push. Default: slog.Default().
 	Logger *slog.Logger
+	// SigningKey is the path of the SSH private key (ssh-ed25519) that signs
+	// every commit, including those a rebase replays, so that SignersPath
+	// tells jit's records from anyone else's. Empty: commits are unsigned.
+	// Signing runs ssh-keygen, as git does.
+	SigningKey string
 	// Clock dates the commits; nil: git's own clock (production). The
 	// sandbox sets its clock so that the audit log reads in its time.
 	Clock clock.Clock
@@ -97,7 +103,7 @@ func Open(dir string, opts Options) (*Repo, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	g := gitCmd{dir: dir, bin: opts.Git, name: opts.Name, email: opts.Email, clock: opts.Clock}
+	g := gitCmd{dir: dir, bin: opts.Git, name: opts.Name, email: opts.Email, clock: opts.Clock, signingKey: opts.SigningKey}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, notRepository(dir + " is not a folder: pass --repo with the folder of a clone of the access repository")
 	}
@@ -256,10 +262,38 @@ func (r *Repo) Requests(ctx context.Context) ([]lifecycle.Grant, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading request files at HEAD: %w", err)
 	}
+	if _, err := r.verify(ctx, grants); err != nil {
+		return nil, fmt.Errorf("checking that the statuses on main are jit's: %w", err)
+	}
 	if len(bad) > 0 {
 		return grants, bad
 	}
 	return grants, nil
+}
+
+// CheckSigning tells whether main asks for signed records (it has
+// SignersPath) and, when it does, that this clone signs its commits with a
+// key listed there: records nobody can verify would not count.
+func (r *Repo) CheckSigning(ctx context.Context) (bool, error) {
+	raw, err := r.git.run(ctx, nil, "cat-file", "blob", "HEAD:"+SignersPath)
+	if err != nil {
+		return false, nil
+	}
+	signers, err := ParseSigners(raw)
+	if err != nil {
+		return true, err
+	}
+	if r.opts.SigningKey == "" {
+		return true, fmt.Errorf("main has %s, so jit's records must be signed, but no signing key was given (JIT_SIGNING_KEY)", SignersPath)
+	}
+	pub, err := exec.CommandContext(ctx, "ssh-keygen", "-y", "-f", r.opts.SigningKey).Output()
+	if err != nil {
+		return true, fmt.Errorf("reading the public key of the signing key with ssh-keygen -y: %w", err)
+	}
+	if !signers.Has(string(pub)) {
+		return true, fmt.Errorf("the signing key's public key is not in %s on main: add %q", SignersPath, strings.TrimSpace(string(pub)))
+	}
+	return true, nil
 }
 
 // ReadFile returns the content of path as committed at HEAD.

@@ -18,6 +18,10 @@ import (
 type Grant struct {
 	Path    string
 	Request schema.Request
+	// Unverified, when set, says why the status main holds was not used:
+	// jit did not sign the commit that last changed the file, and Request
+	// carries jit's last signed status instead (or none).
+	Unverified string
 }
 
 // Tuple is what an assignment in IAM Identity Center is: nothing else

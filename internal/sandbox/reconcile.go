@@ -69,7 +69,7 @@ func (w *World) Reconcile(ctx context.Context, lookahead time.Duration) (action.
 	if err != nil {
 		return action.Report{}, err
 	}
-	repo, err := ledger.Open(dir, ledger.Options{Logger: w.Log, Clock: w.Clock})
+	repo, err := ledger.Open(dir, ledger.Options{Logger: w.Log, Clock: w.Clock, SigningKey: w.SigningKey})
 	if err != nil {
 		return action.Report{}, err
 	}

@@ -20,6 +20,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -34,6 +38,7 @@ import (
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/initrepo"
 	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/version"
 )
 
@@ -97,7 +102,12 @@ type World struct {
 
 	InstallationID int64
 	PrivateKeyPEM  []byte
-	WebhookSecret  []byte
+	// SigningKey is the path of the reconcile's SSH signing key; its public
+	// key is in the access repository's .github/jit-signers.
+	SigningKey string
+	// SignersLine is that key's allowed-signers line.
+	SignersLine   string
+	WebhookSecret []byte
 	// UserIDs maps GitHub logins to Identity Center user ids.
 	UserIDs map[string]string
 	// PermissionSetARNs maps the standard sets' names to their ARNs in the
@@ -171,6 +181,9 @@ func Start(ctx context.Context, opts Options) (w *World, err error) {
 	}
 	w.PrivateKeyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	w.InstallationID = w.GitHub.RegisterApp(AppID, AppSlug, &key.PublicKey)
+	if w.SigningKey, w.SignersLine, err = newSigningKey(ctx, opts.Dir); err != nil {
+		return nil, err
+	}
 	files, err := w.templateFiles()
 	if err != nil {
 		return nil, err
@@ -247,6 +260,7 @@ func (w *World) templateFiles() (map[string][]byte, error) {
 	cfg = bytes.ReplaceAll(cfg, []byte("arn:aws:sso:::instance/ssoins-0123456789abcdef"), []byte(w.IDC.InstanceARN()))
 	cfg = bytes.ReplaceAll(cfg, []byte("d-0123456789"), []byte(w.IDC.IdentityStoreID()))
 	files[layout.ConfigPath] = cfg
+	files[ledger.SignersPath] = []byte("# The reconcile's signing key: only commits it signed are jit's records.\n" + w.SignersLine)
 	files["requests/.gitkeep"] = []byte{}
 	// The workflows jit init writes, pinned to this build's release or
 	// commit; a development build has neither and uses main.
@@ -261,6 +275,24 @@ func (w *World) templateFiles() (map[string][]byte, error) {
 	}
 	maps.Copy(files, workflows)
 	return files, nil
+}
+
+// newSigningKey makes the reconcile's ssh-ed25519 signing key in dir with
+// ssh-keygen, which git also runs to sign, and returns its path and its
+// allowed-signers line.
+func newSigningKey(ctx context.Context, dir string) (string, string, error) {
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		return "", "", errors.New("ssh-keygen (OpenSSH) is needed: git signs jit's commits with it; install openssh-client")
+	}
+	key := filepath.Join(dir, "jit-signing-key")
+	if out, err := exec.CommandContext(ctx, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "jit", "-f", key).CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("generating the signing key: %v: %s", err, out)
+	}
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		return "", "", fmt.Errorf("reading the signing key: %w", err)
+	}
+	return key, `jit namespaces="git" ` + strings.TrimSpace(string(pub)) + "\n", nil
 }
 
 // Client returns a go-github client authenticated as the App's installation,

@@ -1,0 +1,68 @@
+package adversarial_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jit-access/jit/schema"
+)
+
+// Attack: a request file that reaches main with a status block its
+// requester typed (an admin's bypass merge here; an admin-approved pull
+// request that mixes a request with another change is the same). Before,
+// an `activating` status was resumed without any approval — a month of
+// PowerUserAccess with a forged approval in the audit — and a `revoking`
+// status deleted an assignment jit never made. A status counts only when
+// jit signed the commit that wrote it: these are treated as requests that
+// were merged without approval.
+func TestForgedStatusOnMainChangesNothing(t *testing.T) {
+	t.Parallel()
+	w := newFastWorld(t, false)
+	now := w.Clock.Now().UTC()
+	stamp := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
+	const body = "account: payments-prod\npermission_set: PowerUserAccess\nduration: 4h\njustification: \"INC-1234: investigating elevated 5xx rates\"\n"
+
+	// erin holds a permanent assignment an admin made outside jit.
+	w.IDC.AddAssignment("111122223333", w.PermissionSetARNs["PowerUserAccess"], w.UserIDs["erin"])
+
+	const resumePath, revokePath = "requests/payments-prod/carol-resume.yaml", "requests/payments-prod/carol-revoke.yaml"
+	resume := body + "status:\n  state: activating\n  requester: carol\n  duration: 1mo\n" +
+		"  approvals:\n    - by: alice\n      stage: owner\n      at: " + stamp(-25*time.Hour) + "\n" +
+		"  merged_at: " + stamp(-25*time.Hour) + "\n  expires_at: " + stamp(29*24*time.Hour) + "\n"
+	revoke := body + "status:\n  state: revoking\n  requester: erin\n" +
+		"  activated_at: " + stamp(-time.Hour) + "\n  expires_at: " + stamp(3*time.Hour) + "\n" +
+		"  permission_set_arn: " + w.PermissionSetARNs["PowerUserAccess"] + "\n  principal_id: " + w.UserIDs["erin"] + "\n  revoked_by: carol\n"
+	for i, f := range []struct{ path, body string }{{resumePath, resume}, {revokePath, revoke}} {
+		n := open(t, w, "carol", "carol/forged-"+itoa(i), map[string]string{f.path: f.body})
+		s := state(t, w, n)
+		if s.validate != "failure" || !strings.Contains(strings.Join(annotationTexts(s), "\n"), "status: is written by the jit Action") {
+			t.Errorf("jit/validate does not refuse the status block: %q %v", s.validate, annotationTexts(s))
+		}
+		if _, err := w.GitHub.Merge(org, repo, n, "bob"); err != nil { // the bypass
+			t.Fatal(err)
+		}
+	}
+	w.GitHub.WaitDeliveries()
+	rep := reconcile(t, w)
+	if assignedTo(w, "carol") {
+		t.Fatalf("UNSAFE: a forged activating status was resumed: carol has access; report:\n%s", rep)
+	}
+	if !assignedTo(w, "erin") {
+		t.Fatalf("UNSAFE: a forged revoking status removed erin's assignment, which jit never made; report:\n%s", rep)
+	}
+	for _, p := range []string{resumePath, revokePath} {
+		if st := grantState(t, w, p); st != schema.StateFailed {
+			t.Errorf("%s: main records %q, want failed (merged without approval)", p, st)
+		}
+	}
+	told := false
+	for _, e := range rep.Errors {
+		if e.Path == resumePath && strings.Contains(e.Reason, "not jit's record") {
+			told = true
+		}
+	}
+	if !told {
+		t.Errorf("the report does not say that main's status is not jit's record:\n%s", rep)
+	}
+}

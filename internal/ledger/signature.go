@@ -1,0 +1,251 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"strings"
+)
+
+// SignersPath is the allowed-signers file on main: the public keys whose
+// signatures make a commit jit's own word. It is git's own format
+// (gpg.ssh.allowedSignersFile), so an auditor checks the history with
+//
+//	git -c gpg.ssh.allowedSignersFile=.github/jit-signers log --show-signature -- requests/
+//
+// The SSO admins own it (CODEOWNERS, and every change outside requests/
+// needs an SSO admin's approval).
+const SignersPath = ".github/jit-signers"
+
+// sigNamespace is the namespace git signs commits in.
+const sigNamespace = "git"
+
+// Signers are the keys of an allowed-signers file. Only ssh-ed25519 keys
+// are accepted: the reconcile's key is generated for jit, and one key type
+// keeps the verification small enough to check by reading.
+type Signers struct {
+	keys []signer
+}
+
+type signer struct {
+	principal string
+	key       ed25519.PublicKey
+}
+
+// ParseSigners reads an allowed-signers file: one key per line,
+// "PRINCIPALS [OPTIONS] ssh-ed25519 BASE64 [COMMENT]", # comments and blank
+// lines ignored. Options other than namespaces="git" are refused, and so is
+// a file without any key, with the line.
+func ParseSigners(data []byte) (*Signers, error) {
+	s := &Signers{}
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 3 {
+			return nil, fmt.Errorf("%s:%d: want \"PRINCIPAL ssh-ed25519 KEY\"", SignersPath, i+1)
+		}
+		principal, rest := fields[0], fields[1:]
+		if len(rest) > 2 && !strings.HasPrefix(rest[0], "ssh-") && !strings.HasPrefix(rest[0], "ecdsa-") && !strings.HasPrefix(rest[0], "sk-") {
+			if rest[0] != `namespaces="git"` {
+				return nil, fmt.Errorf("%s:%d: option %s is not supported; use namespaces=\"git\" or none", SignersPath, i+1, rest[0])
+			}
+			rest = rest[1:]
+		}
+		if len(rest) < 2 || rest[0] != "ssh-ed25519" {
+			return nil, fmt.Errorf("%s:%d: only ssh-ed25519 keys are accepted (generate one with ssh-keygen -t ed25519)", SignersPath, i+1)
+		}
+		key, err := parseEd25519(rest[1])
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", SignersPath, i+1, err)
+		}
+		s.keys = append(s.keys, signer{principal: principal, key: key})
+	}
+	if len(s.keys) == 0 {
+		return nil, fmt.Errorf("%s has no key: add the public key of the reconcile's signing key (JIT_SIGNING_KEY)", SignersPath)
+	}
+	return s, nil
+}
+
+// Has reports whether the public key line (as ssh-keygen -y prints it) is
+// one of the signers.
+func (s *Signers) Has(pubLine string) bool {
+	fields := strings.Fields(pubLine)
+	if len(fields) < 2 || fields[0] != "ssh-ed25519" {
+		return false
+	}
+	key, err := parseEd25519(fields[1])
+	if err != nil {
+		return false
+	}
+	for _, k := range s.keys {
+		if k.key.Equal(key) {
+			return true
+		}
+	}
+	return false
+}
+
+func parseEd25519(b64 string) (ed25519.PublicKey, error) {
+	blob, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("the key is not base64: %w", err)
+	}
+	r := wire(blob)
+	typ, key := r.str(), r.str()
+	if r.err != nil || string(typ) != "ssh-ed25519" || len(key) != ed25519.PublicKeySize || len(r.b) != 0 {
+		return nil, errors.New("not an ssh-ed25519 public key")
+	}
+	return ed25519.PublicKey(key), nil
+}
+
+// VerifyCommit checks a raw commit object (as git cat-file prints it):
+// it must carry an SSH signature (git's gpgsig header) in the git
+// namespace, made by one of the signers over the commit without that
+// header. It returns the signer's principal. This is what
+// `git verify-commit` checks with the same allowed-signers file; it is done
+// here so that a run checks many commits in one git process.
+func (s *Signers) VerifyCommit(raw []byte) (string, error) {
+	payload, armored, ok := splitSignature(raw)
+	if !ok {
+		return "", errors.New("the commit is not signed")
+	}
+	blob, err := unarmor(armored)
+	if err != nil {
+		return "", err
+	}
+	if !bytes.HasPrefix(blob, []byte("SSHSIG")) {
+		return "", errors.New("the signature is not an SSH signature")
+	}
+	r := wire(blob[6:])
+	version := r.u32()
+	pub, ns, reserved, hashAlg, sig := r.str(), r.str(), r.str(), r.str(), r.str()
+	if r.err != nil || version != 1 {
+		return "", errors.New("the SSH signature is malformed")
+	}
+	if string(ns) != sigNamespace {
+		return "", fmt.Errorf("the signature is for namespace %q, not %q", ns, sigNamespace)
+	}
+	pr := wire(pub)
+	typ, key := pr.str(), pr.str()
+	if pr.err != nil || string(typ) != "ssh-ed25519" || len(key) != ed25519.PublicKeySize {
+		return "", errors.New("the commit is not signed with an ssh-ed25519 key")
+	}
+	var h hash.Hash
+	switch string(hashAlg) {
+	case "sha512":
+		h = sha512.New()
+	case "sha256":
+		h = sha256.New()
+	default:
+		return "", fmt.Errorf("unsupported signature hash %q", hashAlg)
+	}
+	h.Write(payload)
+	var signed bytes.Buffer
+	signed.WriteString("SSHSIG")
+	for _, f := range [][]byte{ns, reserved, hashAlg, h.Sum(nil)} {
+		writeStr(&signed, f)
+	}
+	sr := wire(sig)
+	format, sigBytes := sr.str(), sr.str()
+	if sr.err != nil || string(format) != "ssh-ed25519" {
+		return "", errors.New("the SSH signature is not an ssh-ed25519 signature")
+	}
+	for _, k := range s.keys {
+		if k.key.Equal(ed25519.PublicKey(key)) {
+			if !ed25519.Verify(k.key, signed.Bytes(), sigBytes) {
+				return "", errors.New("the signature does not match the commit")
+			}
+			return k.principal, nil
+		}
+	}
+	return "", fmt.Errorf("the commit is signed by a key that is not in %s", SignersPath)
+}
+
+// splitSignature separates a commit object into what was signed (the object
+// without its gpgsig header) and the armored signature.
+func splitSignature(raw []byte) (payload []byte, armored string, ok bool) {
+	headerEnd := bytes.Index(raw, []byte("\n\n"))
+	if headerEnd < 0 {
+		headerEnd = len(raw)
+	}
+	lines := strings.SplitAfter(string(raw[:headerEnd+1]), "\n")
+	var out bytes.Buffer
+	var sig strings.Builder
+	in := false
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "gpgsig "):
+			in, ok = true, true
+			sig.WriteString(strings.TrimPrefix(l, "gpgsig "))
+		case in && strings.HasPrefix(l, " "):
+			sig.WriteString(l[1:])
+		default:
+			in = false
+			out.WriteString(l)
+		}
+	}
+	if headerEnd < len(raw) {
+		out.Write(raw[headerEnd+1:])
+	}
+	return out.Bytes(), sig.String(), ok
+}
+
+func unarmor(s string) ([]byte, error) {
+	const begin, end = "-----BEGIN SSH SIGNATURE-----", "-----END SSH SIGNATURE-----"
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		return nil, errors.New("the commit's signature is not an SSH signature")
+	}
+	body := strings.Join(strings.Fields(s[i+len(begin):j]), "")
+	blob, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		return nil, fmt.Errorf("the SSH signature is not base64: %w", err)
+	}
+	return blob, nil
+}
+
+// wireReader reads the SSH wire format (RFC 4251): uint32 and length-prefixed
+// strings. The first malformed read sets err and every later read fails.
+type wireReader struct {
+	b   []byte
+	err error
+}
+
+func wire(b []byte) *wireReader { return &wireReader{b: b} }
+
+func (r *wireReader) u32() uint32 {
+	if r.err != nil || len(r.b) < 4 {
+		r.err = errors.New("short SSH wire data")
+		return 0
+	}
+	v := binary.BigEndian.Uint32(r.b)
+	r.b = r.b[4:]
+	return v
+}
+
+func (r *wireReader) str() []byte {
+	n := r.u32()
+	if r.err != nil || uint64(len(r.b)) < uint64(n) {
+		r.err = errors.New("short SSH wire data")
+		return nil
+	}
+	s := r.b[:n]
+	r.b = r.b[n:]
+	return s
+}
+
+func writeStr(b *bytes.Buffer, s []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(s)))
+	b.Write(n[:])
+	b.Write(s)
+}
