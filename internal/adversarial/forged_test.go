@@ -1,10 +1,15 @@
 package adversarial_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/internal/audit"
+	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -64,5 +69,84 @@ func TestForgedStatusOnMainChangesNothing(t *testing.T) {
 	}
 	if !told {
 		t.Errorf("the report does not say that main's status is not jit's record:\n%s", rep)
+	}
+}
+
+// Attack: Jit-Event trailers typed into a requester's own squash-merge
+// message, and a status an admin pushes straight to main. `jit audit` must
+// not report either as jit's: the trailers are listed as unverified events,
+// the status is marked unverified, and the reconcile keeps acting on jit's
+// signed record.
+func TestAuditReportsOnlyJitsSignedEvents(t *testing.T) {
+	t.Parallel()
+	w := newFastWorld(t, false)
+	ctx := context.Background()
+	const path = "requests/payments-prod/carol.yaml"
+	n := open(t, w, "carol", "carol/trailers", map[string]string{path: standardRequest})
+	review(t, w, n, "alice", "APPROVED", "ok")
+	msg := "request access\n\nJit-Request: " + path + "\nJit-Event: activated\nJit-Event: expired\nJit-Pull-Request: " + itoa(n) + "\n"
+	if _, _, err := userClient(t, w, "carol").PullRequests.Merge(ctx, org, repo, n, msg, &github.PullRequestOptions{MergeMethod: "squash"}); err != nil {
+		t.Fatal(err)
+	}
+	w.GitHub.WaitDeliveries()
+	record := func() audit.Record {
+		t.Helper()
+		dir, err := w.Clone(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := audit.Collect(ctx, dir, audit.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Path == path {
+				return r
+			}
+		}
+		t.Fatalf("no audit record of %s", path)
+		return audit.Record{}
+	}
+	r := record()
+	if len(r.Events) != 0 || len(r.UnverifiedEvents) != 2 {
+		t.Fatalf("UNSAFE: trailers typed into the squash message are reported as events: events %v, unverified %v", r.Events, r.UnverifiedEvents)
+	}
+	if rep := reconcile(t, w); len(rep.Activated) != 1 {
+		t.Fatalf("not activated: %s", rep)
+	}
+	// An admin pushes a status straight to main: the grant "expired".
+	data, ok := mainFile(t, w, path)
+	if !ok {
+		t.Fatal("the request is not on main")
+	}
+	req, err := schema.DecodeRequest(path, []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := *req.Status
+	st.State = schema.StateExpired
+	out, err := schema.SetStatus([]byte(data), &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob",
+		Message: "jit: expire payments-prod/ReadOnlyAccess for carol\n\nJit-Request: " + path + "\nJit-Event: expired\n",
+		Files:   map[string][]byte{path: out}}); err != nil {
+		t.Fatal(err)
+	}
+	rep := reconcile(t, w)
+	if !assignedTo(w, "carol") {
+		t.Fatalf("the forged expiry ended the grant; report:\n%s", rep)
+	}
+	r = record()
+	var events []string
+	for _, e := range r.Events {
+		events = append(events, e.Event)
+	}
+	if strings.Join(events, ",") != "activating,activated" {
+		t.Errorf("UNSAFE: events %v, want only jit's signed activating,activated", events)
+	}
+	if len(r.UnverifiedEvents) != 3 || r.Unverified == "" || !strings.HasPrefix(r.Why, "UNVERIFIED") {
+		t.Errorf("the audit does not mark what jit did not sign: unverified events %v, unverified %q, why %q", r.UnverifiedEvents, r.Unverified, r.Why)
 	}
 }

@@ -55,6 +55,8 @@ type Event struct {
 	At     time.Time `json:"at"`
 	Event  string    `json:"event"`
 	Commit string    `json:"commit"`
+	// Why, for an unverified event, says why it is not jit's.
+	Why string `json:"why,omitempty"`
 }
 
 // Record is one request file's history on main.
@@ -86,6 +88,14 @@ type Record struct {
 	// Events are the transition commits (those with a Jit-Event trailer),
 	// oldest first. The state above comes from the file, not from these.
 	Events []Event `json:"events,omitempty"`
+	// UnverifiedEvents are Jit-Event trailers in commits jit did not sign
+	// (anyone can type a trailer into a commit message), with why; they are
+	// not events. Set only when main has .github/jit-signers.
+	UnverifiedEvents []Event `json:"unverified_events,omitempty"`
+	// Unverified says why the state, approvals and times above are not
+	// jit's signed record: the commit that last wrote the file is not
+	// signed by a key in .github/jit-signers. Empty when they are.
+	Unverified string `json:"unverified,omitempty"`
 	// RemovedAt is set when the file was later deleted from main.
 	RemovedAt *time.Time `json:"removed_at,omitempty"`
 
@@ -237,6 +247,10 @@ func Collect(ctx context.Context, repoDir string, f Filter) ([]Record, error) {
 		return nil, fmt.Errorf("reading request files: %w", objErr)
 	}
 
+	verified, err := verifyCommits(ctx, repo, ref, hist)
+	if err != nil {
+		return nil, err
+	}
 	var selected []Record
 	for i, h := range hist {
 		r, ok := built[i]
@@ -244,6 +258,9 @@ func Collect(ctx context.Context, repoDir string, f Filter) ([]Record, error) {
 			return nil, fmt.Errorf("reading request files: %s was not read", h.path)
 		}
 		fill(&r, h)
+		if verified != nil {
+			markUnverified(&r, h, verified)
+		}
 		if f.match(r) {
 			selected = append(selected, r)
 		}
@@ -266,6 +283,9 @@ type history struct {
 	removed    *time.Time
 	prTrailer  int
 	events     []Event // newest first while parsing, oldest first after
+	// last is the commit that last changed the file on main, which wrote
+	// the status the record shows.
+	last string
 }
 
 func isSHA(s string) bool {
@@ -367,6 +387,7 @@ func parseLog(r *bufio.Reader, read func(i int, path, blob string)) ([]*history,
 					hist = append(hist, &history{path: path})
 					idx = len(hist) - 1
 				}
+				hist[idx].last = commit
 				open[path] = idx
 				read(idx, path, newBlob)
 			}
@@ -394,6 +415,65 @@ func parseLog(r *bufio.Reader, read func(i int, path, blob string)) ([]*history,
 			path, hist[i].removed.Format(time.RFC3339))
 	}
 	return hist, nil
+}
+
+// verifyCommits checks the signature of every commit the records rely on
+// (the events' commits and each file's last change) against the
+// allowed-signers file at ref. It returns nil when ref has no such file:
+// nothing can be verified, and the records say what the files say.
+func verifyCommits(ctx context.Context, repo *ledger.Repo, ref string, hist []*history) (map[string]error, error) {
+	raw, err := repo.Git(ctx, "cat-file", "blob", ref+":"+ledger.SignersPath)
+	if err != nil {
+		return nil, nil
+	}
+	signers, err := ledger.ParseSigners(raw)
+	if err != nil {
+		return nil, err
+	}
+	verified := map[string]error{}
+	var shas []string
+	add := func(sha string) {
+		if _, ok := verified[sha]; !ok && sha != "" {
+			verified[sha] = nil
+			shas = append(shas, sha)
+		}
+	}
+	for _, h := range hist {
+		add(h.last)
+		for _, e := range h.events {
+			add(e.Commit)
+		}
+	}
+	err = repo.Objects(ctx, shas, func(i int, data []byte) error {
+		_, verified[shas[i]] = signers.VerifyCommit(data)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("checking the signatures of main's commits: %w", err)
+	}
+	return verified, nil
+}
+
+// markUnverified moves the events of unsigned commits out of Events and
+// says when the state the record shows was not written by jit.
+func markUnverified(r *Record, h *history, verified map[string]error) {
+	var kept []Event
+	for _, e := range r.Events {
+		if err := verified[e.Commit]; err != nil {
+			e.Why = "not signed by jit: " + err.Error()
+			r.UnverifiedEvents = append(r.UnverifiedEvents, e)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	r.Events = kept
+	if r.State == StatePending || r.State == "unreadable" {
+		return
+	}
+	if err := verified[h.last]; err != nil {
+		r.Unverified = fmt.Sprintf("the file was last written by commit %.12s, which jit did not sign (%v): its state, approvals and times are as written, not jit's record", h.last, err)
+		r.Why = joinWhy("UNVERIFIED: "+r.Unverified, r.Why)
+	}
 }
 
 func splitValues(s string) []string {
