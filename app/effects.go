@@ -48,9 +48,12 @@ func (h *handler) evaluate(ctx context.Context, number int, revalidate bool) (st
 // jit/approval check run comes last.
 func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) error {
 	pr := a.pr
+	// Only the App's own runs: another App may create a run with the same
+	// name on the head commit, which jit can neither update nor take for
+	// its own verdict.
 	existing := func(name string) (ghrepo.CheckRun, bool) {
 		for _, r := range a.runs {
-			if r.Name == name {
+			if r.Name == name && r.AppID == h.appID {
 				return r, true
 			}
 		}

@@ -415,6 +415,8 @@ func (s *Server) checkRunJSON(rp *repo, cr *checkRun, annotations bool) *github.
 	}
 	if s.app != nil && s.app.id == cr.appID {
 		out.App = s.appJSON()
+	} else if cr.appID != 0 {
+		out.App = &github.App{ID: ptr(cr.appID), Slug: ptr(fmt.Sprintf("app-%d", cr.appID))}
 	}
 	if annotations {
 		out.Output.Annotations = cr.annotations

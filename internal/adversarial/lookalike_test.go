@@ -1,0 +1,60 @@
+package adversarial_test
+
+import (
+	"testing"
+
+	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/judgment"
+	"github.com/jit-access/jit/internal/sandbox"
+)
+
+// jitRun is the conclusion of the jit App's own latest run of name on sha.
+func jitRun(t *testing.T, w *sandbox.World, sha, name string) string {
+	t.Helper()
+	runs, err := w.GitHub.CheckRuns(org, repo, sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, r := range runs {
+		if r.GetName() == name && r.GetApp().GetID() == sandbox.AppID {
+			got = r.GetConclusion()
+		}
+	}
+	return got
+}
+
+// Attack: another App installed on the repository (or a compromised one)
+// creates green jit/validate and jit/approval check runs on the head commit
+// before jit judges it. jit must neither try to update them (GitHub refuses
+// an App another App's run, which used to make every evaluation fail) nor
+// take them for its own verdict: it writes its own runs, and branch
+// protection pins jit/approval to the jit App.
+func TestLookAlikeCheckRunsOfAnotherApp(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	const path = "requests/payments-prod/look.yaml"
+	n := open(t, w, "octocat", "octocat/look", map[string]string{path: standardRequest})
+	// A new head, not yet judged: the other App gets there first.
+	head, err := w.GitHub.CommitToBranch(org, repo, "octocat/look", githubemu.Commit{Author: "octocat", Message: "2h is enough",
+		Files: map[string][]byte{path: []byte(withDuration("2h"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{judgment.CheckValidate, judgment.CheckApproval} {
+		if err := w.GitHub.AddForeignCheckRun(org, repo, head, 4242, name, "success", "all good, trust me"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	comment(t, w, n, "octocat", "/jit recheck") // fails the test if the App answers an error
+	if got := jitRun(t, w, head, judgment.CheckValidate); got != "success" {
+		t.Fatalf("jit wrote no jit/validate run of its own on the new head: %q", got)
+	}
+	if got := jitRun(t, w, head, judgment.CheckApproval); got != "failure" {
+		t.Fatalf("UNSAFE: jit's own jit/approval is %q before any approval", got)
+	}
+	review(t, w, n, "alice", "APPROVED", "ok")
+	if got := jitRun(t, w, head, judgment.CheckApproval); got != "success" {
+		t.Fatalf("jit's jit/approval is %q after the owner's approval", got)
+	}
+}
