@@ -134,7 +134,7 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 		if ctx.Err() != nil {
 			return activation{}, false, ctx.Err()
 		}
-		u.report(&u.rep.Errors, entryOf(it, now, "Identity Center could not be asked, retried next run: "+err.Error()))
+		u.awsError(ctx, it, now, "Identity Center could not be asked, retried next run", err)
 		return activation{}, false, nil
 	}
 	if claim.PrincipalID != "" {
@@ -289,9 +289,14 @@ func (u *run) provision(ctx context.Context, a activation) error {
 		granted, err = u.opts.IdentityCenter.Grant(ctx, g)
 	}
 	now := u.opts.Clock.Now().UTC()
-	var failed *identitycenter.FailedError
 	switch {
-	case errors.As(err, &failed):
+	case err == nil:
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case identitycenter.Classify(err) == identitycenter.Permanent:
+		// AWS refuses the grant as it is (a FAILED assignment, a
+		// validation error, a quota, a set that does not exist): repeating
+		// it fails the same way, so it ends, with AWS's words.
 		if a.target.own {
 			// Remove the set made for the grant; the orphan clean-up of a
 			// later run retries if this fails.
@@ -299,12 +304,9 @@ func (u *run) provision(ctx context.Context, a activation) error {
 				u.log.WarnContext(ctx, "removing the permission set of a failed grant", "path", a.it.Path, "error", rerr)
 			}
 		}
-		return u.fail(ctx, a.it, st.PullRequest, st.Requester, "AWS: "+failed.Reason, now)
-	case err != nil:
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		u.report(&u.rep.Errors, entryOf(a.it, now, "activation not confirmed by AWS; resumed by a later run: "+err.Error()))
+		return u.fail(ctx, a.it, st.PullRequest, st.Requester, "AWS: "+identitycenter.Reason(err), now)
+	default:
+		u.awsError(ctx, a.it, now, "activation not confirmed by AWS; resumed by a later run", err)
 		return nil
 	}
 	st.State = schema.StateActive
@@ -415,7 +417,7 @@ func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		u.report(&u.rep.Errors, entryOf(it, now, "drift check failed, retried next run: "+err.Error()))
+		u.awsError(ctx, it, now, "drift check failed, retried next run", err)
 		return false, nil
 	}
 	reason := "drift: the assignment was removed outside jit; the grant is ended"
@@ -425,7 +427,7 @@ func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 		res, err := u.opts.IdentityCenter.Revoke(ctx, identitycenter.Revocation{
 			Grant: t.grant, Granted: identitycenter.Granted{PermissionSetARN: st.PermissionSetARN, PrincipalID: principal}})
 		if err != nil {
-			u.report(&u.rep.Errors, entryOf(it, now, "drift found but the permission set could not be removed, retried next run: "+err.Error()))
+			u.awsError(ctx, it, now, "drift found but the permission set could not be removed, retried next run", err)
 			return false, nil
 		}
 		next.Notes = append(append([]string(nil), next.Notes...), res.Notes...)
@@ -441,10 +443,20 @@ func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 	return true, nil
 }
 
+// orphanWindow is how long after a grant with its own set ended the runs
+// keep looking for a set it left behind.
+const orphanWindow = 24 * time.Hour
+
 // cleanOrphans deletes jit permission sets that no live grant on main owns:
 // leftovers of a crash. The sets are listed before main is read again, so a
 // set that a concurrent run creates is always seen together with its intent.
+//
+// Listing jit's sets costs a call per permission set of the instance, so it
+// is done only when main shows a grant that can have left one behind.
 func (u *run) cleanOrphans(ctx context.Context) error {
+	if !u.orphansPossible(ctx) {
+		return nil
+	}
 	sets, err := u.opts.IdentityCenter.ManagedPermissionSets(ctx)
 	if err != nil {
 		u.report(&u.rep.Errors, Entry{At: u.opts.Clock.Now(), Reason: "listing jit's permission sets for the orphan clean-up: " + err.Error()})
@@ -498,6 +510,42 @@ func (u *run) cleanOrphans(ctx context.Context) error {
 	return nil
 }
 
+// orphansPossible says whether main holds a grant that may have left a jit
+// permission set behind: one whose activation or revocation is under way,
+// or one with its own set (custom or isolated) that ended within
+// orphanWindow, whose set deletion may have failed after the grant was
+// recorded. Every set jit creates has such a grant on main first (the
+// intent is committed before AWS is changed), so a run that finds none has
+// nothing to clean. A main that cannot be read counts as possible.
+func (u *run) orphansPossible(ctx context.Context) bool {
+	grants, err := u.opts.Ledger.Requests(ctx)
+	if err != nil {
+		return true
+	}
+	now := u.opts.Clock.Now()
+	cfg := u.st.rules.cfg
+	for _, g := range grants {
+		st := g.Request.Status
+		if st == nil {
+			continue
+		}
+		switch st.State {
+		case schema.StateActivating, schema.StateRevoking:
+			return true
+		case schema.StateActive:
+			continue
+		}
+		own := g.Request.CustomPermissionSet != nil
+		if ps, ok := cfg.PermissionSet(g.Request.PermissionSet); ok && ps.Isolate {
+			own = true
+		}
+		if own && (st.EndedAt == nil || now.Sub(*st.EndedAt) < orphanWindow) {
+			return true
+		}
+	}
+	return false
+}
+
 // summarise lists the grants still active at the end of the run.
 func (u *run) summarise(ctx context.Context) error {
 	grants, err := u.opts.Ledger.Requests(ctx)
@@ -524,4 +572,17 @@ func (u *run) summarise(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// awsError reports an AWS error that leaves a grant as it is for the next
+// run. An AccessDenied is a setup error, not a problem of the grant: it is
+// logged as an error and said so in the report on every run until the
+// role's policy is fixed, and it is never recorded on a grant.
+func (u *run) awsError(ctx context.Context, it lifecycle.Item, now time.Time, what string, err error) {
+	if identitycenter.Classify(err) == identitycenter.Setup {
+		u.log.ErrorContext(ctx, "setup error: the role jit assumes is denied an action it needs", "path", it.Path, "error", err)
+		u.report(&u.rep.Errors, entryOf(it, now, "SETUP ERROR: the role jit assumes is denied an action it needs; compare its policy with `jit policy provisioner`: "+identitycenter.Reason(err)))
+		return
+	}
+	u.report(&u.rep.Errors, entryOf(it, now, what+": "+err.Error()))
 }

@@ -415,7 +415,7 @@ func (u *run) end(ctx context.Context, j ending) error {
 		u.blocked[it.Tuple] = true
 		u.repMu.Unlock()
 		u.log.ErrorContext(ctx, "revocation not confirmed; retried next run", "path", it.Path, "error", err)
-		u.report(&u.rep.Errors, entryOf(it, now, "revocation not confirmed by AWS, retried next run: "+err.Error()))
+		u.awsError(ctx, it, now, "revocation not confirmed by AWS, retried next run", err)
 		return nil
 	}
 	st := *it.Request.Status

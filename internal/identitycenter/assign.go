@@ -123,19 +123,19 @@ func (c *Client) eachAssignment(ctx context.Context, accountID, psARN string, fn
 }
 
 // ensureAssignment creates the assignment unless it exists, and returns once
-// AWS reports it SUCCEEDED.
-func (c *Client) ensureAssignment(ctx context.Context, accountID, psARN, principalID string) error {
+// AWS reports it SUCCEEDED; created says this call made it.
+func (c *Client) ensureAssignment(ctx context.Context, accountID, psARN, principalID string) (created bool, err error) {
 	exists, err := c.assignmentExists(ctx, accountID, psARN, principalID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if exists {
 		c.log.DebugContext(ctx, "assignment exists", "account", accountID, "permission_set", psARN, "principal", principalID)
-		return nil
+		return false, nil
 	}
 	release, err := c.acquire(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer release()
 	out, err := c.admin.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{
@@ -150,16 +150,16 @@ func (c *Client) ensureAssignment(ctx context.Context, accountID, psARN, princip
 		// A create that AWS applied before a 5xx or a timeout comes back
 		// as a conflict on the retry: look before calling it a failure.
 		if exists, lerr := c.assignmentExists(ctx, accountID, psARN, principalID); lerr == nil && exists {
-			return nil
+			return false, nil
 		}
-		return fmt.Errorf("CreateAccountAssignment: %w", err)
+		return false, fmt.Errorf("CreateAccountAssignment: %w", err)
 	}
 	st := out.AccountAssignmentCreationStatus
 	if st == nil {
-		return errors.New("CreateAccountAssignment returned no status")
+		return false, errors.New("CreateAccountAssignment returned no status")
 	}
 	c.log.InfoContext(ctx, "assignment requested", "account", accountID, "permission_set", psARN, "principal", principalID, "request_id", aws.ToString(st.RequestId))
-	return c.await(ctx, "CreateAccountAssignment", aws.ToString(st.RequestId), st.Status, aws.ToString(st.FailureReason),
+	return true, c.await(ctx, "CreateAccountAssignment", aws.ToString(st.RequestId), st.Status, aws.ToString(st.FailureReason),
 		func(ctx context.Context, id string) (types.StatusValues, string, error) {
 			o, err := c.admin.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
 				InstanceArn:                        aws.String(c.instanceARN),

@@ -163,8 +163,17 @@ func (c *Client) grant(ctx context.Context, g Grant) (Granted, error) {
 			return Granted{}, err
 		}
 	}
-	if err := c.ensureAssignment(ctx, g.AccountID, psARN, principal); err != nil {
+	created, err := c.ensureAssignment(ctx, g.AccountID, psARN, principal)
+	if err != nil {
 		return Granted{}, err
+	}
+	if g.ownSet() && !created {
+		// The assignment was made by an earlier attempt: push the policies
+		// this attempt may have repaired. A new assignment provisioned them
+		// itself.
+		if err := c.provision(ctx, psARN, g.AccountID); err != nil {
+			return Granted{}, err
+		}
 	}
 	return Granted{PermissionSetARN: psARN, PrincipalID: principal}, nil
 }
@@ -236,8 +245,8 @@ func (c *Client) specFor(ctx context.Context, g Grant) (setSpec, error) {
 	return spec, nil
 }
 
-// ensureOwnSet finds or creates the grant's JIT- set, makes its policies
-// match the spec and provisions it to the account.
+// ensureOwnSet finds or creates the grant's JIT- set and makes its policies
+// match the spec.
 func (c *Client) ensureOwnSet(ctx context.Context, g Grant) (string, error) {
 	if g.Request == "" {
 		return "", errors.New("the request path is required: it tags the permission set")
@@ -260,9 +269,9 @@ func (c *Client) ensureOwnSet(ctx context.Context, g Grant) (string, error) {
 	}); err != nil {
 		return "", fmt.Errorf("PutInlinePolicyToPermissionSet %s: %w", arn, err)
 	}
-	if err := c.provision(ctx, arn, g.AccountID); err != nil {
-		return "", err
-	}
+	// Not provisioned here: CreateAccountAssignment provisions the set to
+	// the account itself, so an assignment that ends FAILED leaves no role
+	// behind in the account.
 	return arn, nil
 }
 

@@ -77,6 +77,16 @@ func (c *Client) revokeShared(ctx context.Context, r Revocation) (Revoked, error
 	if err != nil {
 		return Revoked{}, err
 	}
+	// Look first: deleting an assignment that is already gone is not a
+	// no-op in AWS (the asynchronous deletion can end FAILED), and a
+	// revocation must not be retried forever for something already done.
+	exists, err := c.assignmentExists(ctx, r.AccountID, psARN, principal)
+	if err != nil {
+		return Revoked{}, err
+	}
+	if !exists {
+		return Revoked{Notes: []string{"assignment already gone from AWS when the revocation ran"}}, nil
+	}
 	if err := c.deleteAssignment(ctx, r.AccountID, psARN, principal, types.PrincipalTypeUser); err != nil {
 		return Revoked{}, err
 	}
@@ -132,11 +142,19 @@ func (c *Client) revokeOwnSet(ctx context.Context, r Revocation) (Revoked, error
 		return Revoked{}, err
 	}
 	if exists {
+		// The revocation never waits on the cut: if the deny cannot be
+		// added (the policy would be too large, or AWS kept refusing), the
+		// assignment still goes, and the record says the cut failed.
 		cut, err := c.cutSessions(ctx, arn, r.AccountID, r.ExpiresAt)
-		if err != nil {
-			return Revoked{}, fmt.Errorf("cutting live sessions: %w", err)
+		switch {
+		case ctx.Err() != nil:
+			return Revoked{}, fmt.Errorf("cutting live sessions: %w", ctx.Err())
+		case err != nil:
+			c.log.WarnContext(ctx, "live sessions not cut; removing the assignment anyway", "permission_set", arn, "account", r.AccountID, "error", err)
+			notes = append(notes, "live sessions NOT cut ("+err.Error()+"): sessions started before the revocation may last up to the set's session duration")
+		default:
+			notes = append(notes, "live sessions cut: credentials issued before "+inlinepolicy.Time(cut)+" are denied")
 		}
-		notes = append(notes, "live sessions cut: credentials issued before "+inlinepolicy.Time(cut)+" are denied")
 		if err := c.deleteAssignment(ctx, r.AccountID, arn, principal, types.PrincipalTypeUser); err != nil {
 			return Revoked{}, err
 		}

@@ -126,6 +126,9 @@ type Emulator struct {
 	mu        sync.Mutex
 	limiter   *rate.Limiter
 	faultRate float64
+	// denied holds the operations the caller's IAM policy does not allow
+	// (Deny): they answer AccessDeniedException before any effect.
+	denied map[string]bool
 	faultRNG  *rand.Rand
 	idRNG     *rand.Rand
 	calls     map[string]int
@@ -195,6 +198,18 @@ func (e *Emulator) SetFaultRate(f float64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.faultRate = clampRate(f)
+}
+
+// Deny makes op (an operation name such as "DeleteAccountAssignment")
+// answer AccessDeniedException, as AWS does when the caller's IAM policy
+// lacks the action; Deny(op, false) allows it again.
+func (e *Emulator) Deny(op string, deny bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.denied == nil {
+		e.denied = map[string]bool{}
+	}
+	e.denied[op] = deny
 }
 
 // SetRequestsPerSecond changes the shared request rate: 0 restores the
@@ -312,6 +327,9 @@ func (e *Emulator) serve(op string, handler handlerFunc, body []byte) (any, *api
 	if e.faultRate > 0 && e.faultRNG.Float64() < e.faultRate {
 		e.calls[CallsFaulted]++
 		return nil, errInternal()
+	}
+	if e.denied[op] {
+		return nil, errAccessDenied(op)
 	}
 	e.settle(now)
 	out, aerr := handler(e, now, body)

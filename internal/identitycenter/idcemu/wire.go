@@ -55,6 +55,17 @@ func errQuota(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusPaymentRequired, code: codeQuota, message: fmt.Sprintf(format, args...)}
 }
 
+// errAccessDenied is IAM's refusal of an action the caller's policy does
+// not allow, in the words AWS uses.
+func errAccessDenied(op string) *apiError {
+	prefix := "sso"
+	if op == "GetUserId" || op == "DescribeUser" || op == "ListUsers" {
+		prefix = "identitystore"
+	}
+	return &apiError{status: http.StatusBadRequest, code: codeAccessDenied,
+		message: "User: arn:aws:sts::111122223333:assumed-role/jit-reconcile/GitHubActions is not authorized to perform: " + prefix + ":" + op + " because no identity-based policy allows the " + prefix + ":" + op + " action"}
+}
+
 func errThrottling(message string) *apiError {
 	return &apiError{status: http.StatusTooManyRequests, code: codeThrottling, message: message}
 }
