@@ -11,7 +11,6 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-
 // An AccessDenied is a setup error: reported on every run, the grant left
 // as it is (never recorded as revoked or expired), and revoked once the
 // role may do it again.

@@ -85,7 +85,16 @@ func (c *Client) revokeShared(ctx context.Context, r Revocation) (Revoked, error
 		return Revoked{}, err
 	}
 	if !exists {
-		return Revoked{Notes: []string{"assignment already gone from AWS when the revocation ran"}}, nil
+		// Not listed can also mean "being created": AWS lists an
+		// assignment only once its creation succeeded. Then delete it,
+		// which waits the creation out as a conflict.
+		pending, err := c.creationInFlight(ctx, r.AccountID, psARN, principal)
+		if err != nil {
+			return Revoked{}, err
+		}
+		if !pending {
+			return Revoked{Notes: []string{"assignment already gone from AWS when the revocation ran"}}, nil
+		}
 	}
 	if err := c.deleteAssignment(ctx, r.AccountID, psARN, principal, types.PrincipalTypeUser); err != nil {
 		return Revoked{}, err
@@ -211,4 +220,35 @@ func (c *Client) cutSessions(ctx context.Context, arn, accountID string, expires
 	}
 	c.log.InfoContext(ctx, "live sessions cut", "permission_set", arn, "account", accountID, "before", cut)
 	return cut, nil
+}
+
+// creationInFlight reports whether a creation of the assignment is still
+// IN_PROGRESS in AWS.
+func (c *Client) creationInFlight(ctx context.Context, accountID, psARN, principalID string) (bool, error) {
+	p := ssoadmin.NewListAccountAssignmentCreationStatusPaginator(c.admin, &ssoadmin.ListAccountAssignmentCreationStatusInput{
+		InstanceArn: aws.String(c.instanceARN),
+		Filter:      &types.OperationStatusFilter{Status: types.StatusValuesInProgress},
+		MaxResults:  aws.Int32(maxPage),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, fmt.Errorf("ListAccountAssignmentCreationStatus: %w", err)
+		}
+		for _, op := range page.AccountAssignmentsCreationStatus {
+			out, err := c.admin.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
+				InstanceArn:                        aws.String(c.instanceARN),
+				AccountAssignmentCreationRequestId: op.RequestId,
+			})
+			if err != nil {
+				return false, fmt.Errorf("DescribeAccountAssignmentCreationStatus: %w", err)
+			}
+			st := out.AccountAssignmentCreationStatus
+			if st != nil && st.Status == types.StatusValuesInProgress && aws.ToString(st.TargetId) == accountID &&
+				aws.ToString(st.PermissionSetArn) == psARN && aws.ToString(st.PrincipalId) == principalID {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }

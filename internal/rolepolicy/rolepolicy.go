@@ -78,6 +78,7 @@ var readActions = []string{
 	"sso:DescribePermissionSetProvisioningStatus",
 	"sso:GetInlinePolicyForPermissionSet",
 	"sso:GetPermissionsBoundaryForPermissionSet",
+	"sso:ListAccountAssignmentCreationStatus",
 	"sso:ListAccountAssignments",
 	"sso:ListAccountsForProvisionedPermissionSet",
 	"sso:ListCustomerManagedPolicyReferencesInPermissionSet",

@@ -128,11 +128,11 @@ type Emulator struct {
 	faultRate float64
 	// denied holds the operations the caller's IAM policy does not allow
 	// (Deny): they answer AccessDeniedException before any effect.
-	denied map[string]bool
-	faultRNG  *rand.Rand
-	idRNG     *rand.Rand
-	calls     map[string]int
-	st        state
+	denied   map[string]bool
+	faultRNG *rand.Rand
+	idRNG    *rand.Rand
+	calls    map[string]int
+	st       state
 }
 
 // New returns an emulator with no users, permission sets or assignments.
