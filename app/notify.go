@@ -20,17 +20,7 @@ func (h *handler) notifyTransition(ctx context.Context, a *assessment) {
 	if h.notifier == nil || !a.change.Request || a.request == nil {
 		return
 	}
-	e := notify.Event{
-		Request:   a.change.RequestPath,
-		Account:   a.request.Request.Account,
-		Requester: a.pr.Author,
-		PRURL:     a.pr.HTMLURL,
-		PRNumber:  a.pr.Number,
-	}
-	e.PermissionSet = a.request.Request.PermissionSet
-	if cps := a.request.Request.CustomPermissionSet; cps != nil {
-		e.PermissionSet = layout.PermissionSetName(cps.Name)
-	}
+	e := requestEvent(a)
 	switch a.decision.State {
 	case approval.StatePendingOwner, approval.StatePendingAdmin:
 		e.Kind, e.Who = notify.KindWaiting, a.decision.NextReviewers
@@ -43,6 +33,27 @@ func (h *handler) notifyTransition(ctx context.Context, a *assessment) {
 	default:
 		return
 	}
+	h.send(ctx, e)
+}
+
+// requestEvent is the event about a request pull request, without its kind.
+func requestEvent(a *assessment) notify.Event {
+	e := notify.Event{
+		Request:   a.change.RequestPath,
+		Account:   a.request.Request.Account,
+		Requester: a.pr.Author,
+		PRURL:     a.pr.HTMLURL,
+		PRNumber:  a.pr.Number,
+	}
+	e.PermissionSet = a.request.Request.PermissionSet
+	if cps := a.request.Request.CustomPermissionSet; cps != nil {
+		e.PermissionSet = layout.PermissionSetName(cps.Name)
+	}
+	return e
+}
+
+// send delivers e in the background, within notifyTimeout.
+func (h *handler) send(ctx context.Context, e notify.Event) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
 	h.bg.Add(1)
 	go func() {

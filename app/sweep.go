@@ -16,7 +16,9 @@ import (
 // SweepResult says what one sweep did, for logs and the job summary.
 type SweepResult struct {
 	Escalated []int
-	Closed    []int
+	// Reminded are the undecided requests whose reviewers were reminded.
+	Reminded []int
+	Closed   []int
 }
 
 // Sweep runs the scheduled duties of the App on one repository: a request
@@ -50,6 +52,8 @@ func (s *Server) Sweep(ctx context.Context, installationID int64, repo ghrepo.Re
 			res.Closed = append(res.Closed, pr.Number)
 		case did == "escalated":
 			res.Escalated = append(res.Escalated, pr.Number)
+		case did == "reminded":
+			res.Reminded = append(res.Reminded, pr.Number)
 		}
 	}
 	return res, errors.Join(errs...)
@@ -110,6 +114,12 @@ func (h *handler) sweepOne(ctx context.Context, pr *ghrepo.PR) (string, error) {
 		}
 		msg := fmt.Sprintf("No owner has decided on this request within %s, so the SSO admins (%v) are asked as well.", escalate, cfg.Admins)
 		return "escalated", h.gh.CreateComment(ctx, pr.Number, msg)
+	case age >= escalate && (a.decision.State == approval.StatePendingOwner || a.decision.State == approval.StatePendingAdmin):
+		reminded, err := h.remind(ctx, pr, a, cfg)
+		if reminded {
+			return "reminded", err
+		}
+		return "", err
 	}
 	return "", nil
 }

@@ -188,7 +188,7 @@ older than request_ttl is closed with the label jit:expired. Idempotent.`,
 				return &exitError{code: 2, err: err}
 			}
 			res, err := srv.Sweep(cmd.Context(), instID, ghrepo.Repo{Owner: owner, Name: name})
-			fmt.Fprintf(cmd.OutOrStdout(), "escalated %v, closed %v\n", res.Escalated, res.Closed)
+			fmt.Fprintf(cmd.OutOrStdout(), "escalated %v, reminded %v, closed %v\n", res.Escalated, res.Reminded, res.Closed)
 			return err
 		},
 	}
