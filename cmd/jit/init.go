@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -128,22 +129,11 @@ func (o *initOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wr
 		printFindings(stderr, findings)
 		return fail(fmt.Errorf("the config jit init would write has errors (above); nothing was written"))
 	}
-	prov, err := rolepolicy.Provisioner(cfg)
-	if err != nil {
-		return fail(fmt.Errorf("writing the provisioner policy: %w", err))
-	}
-	// The template sets the trusted provider from the stack's own account, so
-	// the account given here never reaches the file.
-	trust, err := rolepolicy.Trust(o.Repo, "000000000000", cfg.Partition())
-	if err != nil {
-		return fail(fmt.Errorf("writing the trust policy: %w", err))
-	}
-	role, err := initrepo.RoleTemplate(o.Repo, trust, prov)
+	aws, err := initrepo.AWSFiles(o.Repo, cfg)
 	if err != nil {
 		return fail(err)
 	}
-	files[initrepo.ProvisionerPolicyPath] = prov.JSON()
-	files[initrepo.RoleTemplatePath] = role
+	maps.Copy(files, aws)
 
 	written, err := initrepo.Write(o.Dir, files)
 	if err != nil {

@@ -96,7 +96,7 @@ func TestInitFromAWS(t *testing.T) {
 		}
 	}
 	co, _ := os.ReadFile(filepath.Join(dir, ".github/CODEOWNERS"))
-	if !strings.Contains(string(co), "# /requests/team-1-prod/    @OWNERS    # 200000000001 Root/Workloads/Prod\n") {
+	if !strings.Contains(string(co), "# team-1-prod: 200000000001, Root/Workloads/Prod\n# /requests/team-1-prod/    @OWNERS\n") {
 		t.Errorf("CODEOWNERS:\n%s", co)
 	}
 	if v := run(t, newValidateCmdWith(func(string) string { return "" }), nil, "--repo", dir); v.code != 0 {

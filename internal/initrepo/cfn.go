@@ -6,7 +6,29 @@ import (
 	"fmt"
 
 	"github.com/jit-access/jit/internal/rolepolicy"
+	"github.com/jit-access/jit/schema"
 )
+
+// AWSFiles renders the AWS side of an access repository for its config: the
+// provisioner policy (exactly jit policy provisioner's output) and the
+// CloudFormation template of the role, trusted by repo's jit environment.
+func AWSFiles(repo string, cfg *schema.Config) (map[string][]byte, error) {
+	prov, err := rolepolicy.Provisioner(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("writing the provisioner policy: %w", err)
+	}
+	// The template sets the trusted provider from the stack's own account,
+	// so the account given here never reaches the file.
+	trust, err := rolepolicy.Trust(repo, "000000000000", cfg.Partition())
+	if err != nil {
+		return nil, fmt.Errorf("writing the trust policy: %w", err)
+	}
+	role, err := RoleTemplate(repo, trust, prov)
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{ProvisionerPolicyPath: prov.JSON(), RoleTemplatePath: role}, nil
+}
 
 // Paths of the AWS files an access repository gets.
 const (

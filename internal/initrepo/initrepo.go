@@ -148,6 +148,15 @@ func Workflows(repo, ref, version string) (map[string][]byte, error) {
 	return files, nil
 }
 
+// RequestsREADME renders requests/README.md for requesters, pointing at the
+// schemas of repo (default DefaultActionRepo) at ref.
+func RequestsREADME(repo, ref string) ([]byte, error) {
+	if repo == "" {
+		repo = DefaultActionRepo
+	}
+	return render("requests-README.md.tmpl", [2]string{"{{", "}}"}, view{Params: Params{ActionRepo: repo, ActionRef: ref}})
+}
+
 // view is what the templates see.
 type view struct {
 	Params

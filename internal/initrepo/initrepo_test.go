@@ -67,8 +67,14 @@ func TestFilesAreAValidAccessRepository(t *testing.T) {
 	if _, err := owners.Parse(CodeownersPath, files[CodeownersPath]); err != nil {
 		t.Errorf("CODEOWNERS does not parse: %v", err)
 	}
+	// Uncommenting an account's rule, as the admins do, gives a rule GitHub
+	// and jit use.
+	uncommented := strings.Replace(string(files[CodeownersPath]), "# /requests/payments-prod/    @OWNERS", "/requests/payments-prod/    @acme/payments-leads", 1)
+	if _, err := owners.Parse(CodeownersPath, []byte(uncommented)); err != nil {
+		t.Errorf("CODEOWNERS with an account's rule uncommented does not parse: %v", err)
+	}
 	co := string(files[CodeownersPath])
-	for _, want := range []string{"/.github/    @acme/sso-admins", "# /requests/payments-prod/    @OWNERS    # 111122223333 Root/Workloads/Prod"} {
+	for _, want := range []string{"/.github/    @acme/sso-admins", "# payments-prod: 111122223333, Root/Workloads/Prod\n# /requests/payments-prod/    @OWNERS\n"} {
 		if !strings.Contains(co, want) {
 			t.Errorf("CODEOWNERS lacks %q:\n%s", want, co)
 		}

@@ -40,6 +40,7 @@ import (
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/version"
+	"github.com/jit-access/jit/schema"
 )
 
 // The sandbox organisation. Logins match the template's config and
@@ -261,7 +262,9 @@ func (w *World) templateFiles() (map[string][]byte, error) {
 	cfg = bytes.ReplaceAll(cfg, []byte("d-0123456789"), []byte(w.IDC.IdentityStoreID()))
 	files[layout.ConfigPath] = cfg
 	files[ledger.SignersPath] = []byte("# The reconcile's signing key: only commits it signed are jit's records.\n" + w.SignersLine)
-	files["requests/.gitkeep"] = []byte{}
+	// The rest of what jit init writes, so that the kept repository has the
+	// shape of an adopter's: the requesters' README, the workflows and the
+	// AWS role.
 	// The workflows jit init writes, pinned to this build's release or
 	// commit; a development build has neither and uses main.
 	build := version.Read()
@@ -274,6 +277,20 @@ func (w *World) templateFiles() (map[string][]byte, error) {
 		return nil, fmt.Errorf("rendering the workflows: %w", err)
 	}
 	maps.Copy(files, workflows)
+	readme, err := initrepo.RequestsREADME(initrepo.DefaultActionRepo, ref)
+	if err != nil {
+		return nil, err
+	}
+	files[initrepo.RequestsReadme] = readme
+	cfgFile, findings := schema.ParseConfig(initrepo.ConfigPath, files[initrepo.ConfigPath])
+	if schema.HasErrors(findings) || cfgFile == nil {
+		return nil, fmt.Errorf("the sandbox's config has errors: %v", findings)
+	}
+	aws, err := initrepo.AWSFiles(Org+"/"+RepoName, cfgFile)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(files, aws)
 	return files, nil
 }
 
