@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/sandbox"
 )
@@ -488,4 +490,60 @@ func TestApprovalCheckIsWrittenLast(t *testing.T) {
 	if !strings.Contains(s.sticky, "bob") {
 		t.Errorf("the comment does not show bob's approval:\n%s", s.sticky)
 	}
+}
+
+// TestFailedEvaluationIsRetriedInProcess: GitHub refuses every call while
+// a review arrives; once it answers again, the App's own retry judges the
+// pull request, with no redelivery.
+func TestFailedEvaluationIsRetriedInProcess(t *testing.T) {
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": standardRequest})
+	// A refusal the transport does not retry, on every route: the
+	// delivery fails at once.
+	remove := w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusForbidden})
+	if _, err := w.GitHub.SubmitReview(org, repo, n, "bob", "APPROVED", "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := w.GitHub.LastDelivery(); d.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("the delivery during the outage answered %d", d.StatusCode)
+	}
+	time.Sleep(3 * time.Second) // the outage lasts past the first retry
+	remove()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		s := state(t, w, n)
+		if s.approval == "success" {
+			wantState(t, s, "success", "success", "jit:approved")
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not judged within a minute of the recovery: %+v", s)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestSweepJudgesWhatWasLost: a review whose delivery failed, and whose
+// retries were stopped (a restart), is judged by the next sweep.
+func TestSweepJudgesWhatWasLost(t *testing.T) {
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": standardRequest})
+	other := open(t, w, "octocat", "octocat/y", map[string]string{"requests/payments-prod/y.yaml": standardRequest})
+	remove := w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusForbidden})
+	if _, err := w.GitHub.SubmitReview(org, repo, n, "bob", "APPROVED", "ok"); err != nil {
+		t.Fatal(err)
+	}
+	w.App.Close() // the App restarts: its pending retries are gone
+	remove()
+	if s := state(t, w, n); s.approval == "success" {
+		t.Fatalf("judged before the sweep: %+v", s)
+	}
+	res, err := w.App.Sweep(context.Background(), 0, ghrepo.Repo{Owner: org, Name: repo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Judged, []int{n}) {
+		t.Errorf("judged again %v, want only #%d (#%d shows its decision)", res.Judged, n, other)
+	}
+	wantState(t, state(t, w, n), "success", "success", "jit:approved")
 }

@@ -65,6 +65,9 @@ type Options struct {
 	// does not fit is answered 503 with Retry-After (0:
 	// DefaultMaxBodyMemory).
 	MaxBodyMemory int64
+	// RetryFor is how long a failed evaluation is tried again in-process
+	// (0: DefaultRetryFor; negative: not retried).
+	RetryFor time.Duration
 	// HandlerTimeout bounds the work done for one delivery, well under
 	// GitHub's 10 s delivery timeout (0: 8 s).
 	HandlerTimeout time.Duration
@@ -100,6 +103,7 @@ type Server struct {
 	inFlight  chan struct{}
 	bodyBytes atomic.Int64
 	refusals  *refusalLog
+	retries   *retries
 }
 
 // Wait blocks until notifications sent in the background are delivered or
@@ -132,6 +136,9 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxBodyMemory <= 0 {
 		opts.MaxBodyMemory = DefaultMaxBodyMemory
 	}
+	if opts.RetryFor == 0 {
+		opts.RetryFor = DefaultRetryFor
+	}
 	if opts.HandlerTimeout <= 0 {
 		opts.HandlerTimeout = 8 * time.Second
 	}
@@ -160,6 +167,7 @@ func New(opts Options) (*Server, error) {
 
 		inFlight: make(chan struct{}, opts.MaxInFlight),
 		refusals: newRefusalLog(),
+		retries:  newRetries(),
 	}, nil
 }
 
@@ -298,7 +306,8 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.seen.remove(delivery) // let GitHub's redelivery try again
 		log.Error("webhook failed", "err", err, "duration", time.Since(start))
-		http.Error(w, "processing failed; redeliver to retry", http.StatusInternalServerError)
+		s.retryLater(log, event, body)
+		http.Error(w, "processing failed; retried by the App, or redeliver", http.StatusInternalServerError)
 		return
 	}
 	log.Info("webhook handled", "result", res, "duration", time.Since(start))

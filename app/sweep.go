@@ -15,6 +15,10 @@ import (
 
 // SweepResult says what one sweep did, for logs and the job summary.
 type SweepResult struct {
+	// Judged lists request pull requests whose jit/approval check or state
+	// label did not show their current decision (a lost delivery, an
+	// evaluation that failed for good, a restart) and were judged again.
+	Judged    []int
 	Escalated []int
 	// Reminded are the undecided requests whose reviewers were reminded.
 	Reminded []int
@@ -22,6 +26,8 @@ type SweepResult struct {
 }
 
 // Sweep runs the scheduled duties of the App on one repository: a request
+// whose jit/approval check or label does not show its decision now is
+// judged again (the safety net under webhooks); a request
 // with no decision after escalate_after is shown to the SSO admins too, and an
 // unapproved request older than request_ttl is closed as expired. It is
 // idempotent (labels record what was done), so the schedule may run it as
@@ -44,7 +50,10 @@ func (s *Server) Sweep(ctx context.Context, installationID int64, repo ghrepo.Re
 	}
 	var errs []error
 	for _, pr := range prs {
-		did, err := h.sweepOne(ctx, pr)
+		judged, did, err := h.sweepOne(ctx, pr)
+		if judged {
+			res.Judged = append(res.Judged, pr.Number)
+		}
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("sweeping #%d: %w", pr.Number, err))
@@ -71,11 +80,52 @@ func (s *Server) findInstallation(ctx context.Context, repo ghrepo.Repo) (int64,
 	return inst.GetID(), nil
 }
 
-func (h *handler) sweepOne(ctx context.Context, pr *ghrepo.PR) (string, error) {
+func (h *handler) sweepOne(ctx context.Context, pr *ghrepo.PR) (judged bool, did string, err error) {
 	a, err := h.assess(ctx, pr)
 	if err != nil {
-		return "", err
+		return false, "", err
 	}
+	if a.change.Request && !shown(a) {
+		if err := h.apply(ctx, a, false); err != nil {
+			return false, "", fmt.Errorf("judging again: %w", err)
+		}
+		h.log.Info("judged again by the sweep", "pr", pr.Number, "state", a.decision.State)
+		judged = true
+	}
+	did, err = h.sweepDuties(ctx, pr, a)
+	return judged, did, err
+}
+
+// shown reports whether a pull request already shows its decision: the
+// jit App's jit/approval check on the head commit with this conclusion and
+// summary, and exactly the state labels of the decision.
+func shown(a *assessment) bool {
+	want := approvalCheck(a)
+	found := false
+	for _, r := range a.runs {
+		if r.Name == want.Name && r.HeadSHA == want.HeadSHA {
+			found = r.Conclusion == want.Conclusion && r.Summary == want.Summary
+		}
+	}
+	if !found {
+		return false
+	}
+	wantLabels := a.decision.Labels()
+	for _, l := range wantLabels {
+		if !slices.Contains(a.pr.Labels, l) {
+			return false
+		}
+	}
+	for _, l := range a.pr.Labels {
+		if slices.Contains(managedLabels, l) && !slices.Contains(wantLabels, l) {
+			return false
+		}
+	}
+	return true
+}
+
+// sweepDuties closes an expired request and escalates an undecided one.
+func (h *handler) sweepDuties(ctx context.Context, pr *ghrepo.PR, a *assessment) (string, error) {
 	if !a.change.Request || a.decision.State == approval.StateApproved {
 		return "", nil
 	}

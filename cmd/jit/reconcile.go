@@ -239,7 +239,7 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 		if err != nil {
 			sweepErr = fmt.Errorf("the App's sweep: %w", err)
 		} else {
-			log.Info("sweep done", "escalated", res.Escalated, "reminded", res.Reminded, "closed", res.Closed)
+			log.Info("sweep done", "judged", res.Judged, "escalated", res.Escalated, "reminded", res.Reminded, "closed", res.Closed)
 		}
 	}
 

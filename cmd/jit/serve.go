@@ -106,6 +106,7 @@ no login.`,
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
+			defer srv.Close()
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return &exitError{code: 2, err: fmt.Errorf("listening on %s: %w", listen, err)}
@@ -188,7 +189,7 @@ older than request_ttl is closed with the label jit:expired. Idempotent.`,
 				return &exitError{code: 2, err: err}
 			}
 			res, err := srv.Sweep(cmd.Context(), instID, ghrepo.Repo{Owner: owner, Name: name})
-			fmt.Fprintf(cmd.OutOrStdout(), "escalated %v, reminded %v, closed %v\n", res.Escalated, res.Reminded, res.Closed)
+			fmt.Fprintf(cmd.OutOrStdout(), "judged again %v, escalated %v, reminded %v, closed %v\n", res.Judged, res.Escalated, res.Reminded, res.Closed)
 			return err
 		},
 	}

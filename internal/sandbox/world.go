@@ -329,6 +329,9 @@ func (w *World) Close() {
 		w.servers[i].Close()
 	}
 	w.servers = nil
+	if w.App != nil {
+		w.App.Close()
+	}
 	if w.GitHub != nil {
 		w.GitHub.Close()
 	}
