@@ -12,7 +12,6 @@ import (
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/judgment"
-	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -49,13 +48,6 @@ func refuse(pr *ghrepo.PR, format string, args ...any) error {
 	return e
 }
 
-// rules are main's config and CODEOWNERS, as checked out.
-type rules struct {
-	cfg       *schema.Config
-	owners    *owners.Rules
-	ownersErr error
-}
-
 // addedBy returns the commit on main's first-parent line that added path: a
 // merge commit, a squash commit or a rebased commit.
 func (r *Reconciler) addedBy(ctx context.Context, path string) (string, error) {
@@ -74,7 +66,7 @@ func (r *Reconciler) addedBy(ctx context.Context, path string) (string, error) {
 // that merged it must be approved by the policy on its merged head commit,
 // with the rules on main. A *refusal error means "never provision this";
 // any other error means "could not tell now, try again next run".
-func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, data []byte, req schema.Request) (merged, error) {
+func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, path string, data []byte, req schema.Request) (merged, error) {
 	gh := r.opts.GitHub
 	sha, err := r.addedBy(ctx, path)
 	if err != nil {
@@ -138,7 +130,7 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 	if !bytes.Equal(onMain, approvedData) {
 		return merged{}, refuse(pr, "%s on %s differs from the file approved in pull request #%d (head %s): it was changed after the approval", path, r.opts.Branch, pr.Number, short(pr.HeadSHA))
 	}
-	if _, ok := rs.cfg.UserName(pr.Author); !ok {
+	if _, ok := rs.Config.UserName(pr.Author); !ok {
 		return merged{}, refuse(pr, "the requester %s has no Identity Center user in the users: map of .github/jit.yaml; add them and open a new request", pr.Author)
 	}
 	// Time-dependent rules are judged when the App first judged the merged
@@ -157,7 +149,7 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 		at = judgment.DecisionTime(runs, r.opts.AppID, at).UTC()
 	}
 	teams := ghrepo.NewTeams(ctx, gh)
-	file, findings := schema.ValidateRequest(path, data, rs.cfg, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at})
+	file, findings := schema.ValidateRequest(path, data, rs.Config, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at})
 	if file == nil || schema.HasErrors(findings) {
 		var msgs []string
 		for _, f := range findings {
@@ -180,7 +172,7 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 		// A request merged together with other changes also needed an
 		// SSO admin's approval as an admin change.
 		in.Kind = approval.KindAdminChange
-		in.Policy = approval.PolicyFor(rs.cfg, nil)
+		in.Policy = approval.PolicyFor(rs.Config, nil)
 		ad, err := approval.Evaluate(in, facts, teams)
 		if err != nil {
 			return merged{}, fmt.Errorf("evaluating the approvals of #%d: %w", pr.Number, err)
@@ -214,26 +206,8 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs rules, path string, dat
 // checkMerged): an auto_approve rule's working hours are judged at it and
 // approvals by rule are dated with it, so every re-check of the same merged
 // request reaches the same result, however late the run.
-func (r *Reconciler) approvalInput(rs rules, path string, req schema.Request, now time.Time) approval.Input {
-	in := approval.Input{
-		Kind:      approval.KindStandard,
-		Account:   req.Account,
-		Admins:    rs.cfg.Admins,
-		Bot:       r.opts.Bot,
-		OwnersErr: rs.ownersErr,
-		Policy:    approval.PolicyFor(rs.cfg, &req),
-		Now:       now,
-	}
-	if req.CustomPermissionSet != nil {
-		in.Kind = approval.KindCustom
-	}
-	if d, err := req.AccessDuration(); err == nil {
-		in.RequestedDuration = d
-	}
-	if rs.owners != nil {
-		in.Owners = rs.owners.Owners(path)
-	}
-	return in
+func (r *Reconciler) approvalInput(rs judgment.Rules, path string, req schema.Request, now time.Time) approval.Input {
+	return judgment.RequestInput(rs, path, &req, r.opts.Bot, now)
 }
 
 func approvalRecord(a approval.Approval) schema.Approval {

@@ -120,7 +120,7 @@ func (u *run) postHoc(ctx context.Context, path string, req schema.Request, now 
 		at = *st.MergedAt
 	}
 	res := postHocResult{approvedAt: at, within: schema.DefaultEmergencyReviewWithin}
-	if em := u.st.rules.cfg.Emergency; em != nil {
+	if em := u.st.rules.Config.Emergency; em != nil {
 		res.within = em.ReviewWithinDuration()
 	}
 	for _, a := range st.Approvals {

@@ -5,25 +5,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/internal/notify"
-	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
 
-// Paths of the rules on main.
-const (
-	configPath     = layout.ConfigPath
-	codeownersPath = layout.CodeownersPath
-)
+// configPath is named in messages about the config.
+const configPath = layout.ConfigPath
+
+// ledgerFiles reads the rule files as committed on the checked-out main.
+// Any failure to read one counts as its absence: a missing config stops the
+// run, a missing CODEOWNERS leaves only SSO admins to approve.
+type ledgerFiles struct {
+	lg     Ledger
+	branch string
+}
+
+func (f ledgerFiles) ReadFile(ctx context.Context, path string) ([]byte, error) {
+	data, err := f.lg.Git(ctx, "cat-file", "blob", "HEAD:"+path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+	}
+	return data, nil
+}
+
+func (f ledgerFiles) Describe() string { return f.branch }
 
 // maxIterations bounds how often one run plans again because its pushes
 // raced with others; the next scheduled run picks up whatever is left.
@@ -31,7 +47,7 @@ const maxIterations = 8
 
 // state is one look at main: the rules, the grants and their raw files.
 type state struct {
-	rules   rules
+	rules   judgment.Rules
 	planner lifecycle.Planner
 	plan    lifecycle.Plan
 	data    map[string][]byte
@@ -212,26 +228,14 @@ func (u *run) nextWake(now time.Time) (at time.Time, what, path string) {
 // load reads the rules and grants at HEAD and plans at now. With rep (the
 // dry run), unreadable files and invalid grants are reported there.
 func (r *Reconciler) load(ctx context.Context, now time.Time, lookahead time.Duration, rep *Report) (*state, error) {
-	cfgData, err := r.opts.Ledger.Git(ctx, "cat-file", "blob", "HEAD:"+configPath)
+	rs, err := judgment.LoadRules(ctx, ledgerFiles{lg: r.opts.Ledger, branch: r.opts.Branch})
 	if err != nil {
-		return nil, fmt.Errorf("reading %s on %s: %w", configPath, r.opts.Branch, err)
+		return nil, err
 	}
-	cfg, findings := schema.ParseConfig(configPath, cfgData)
-	if cfg == nil || schema.HasErrors(findings) {
-		var msgs []string
-		for _, f := range findings {
-			if f.Severity == schema.SeverityError {
-				msgs = append(msgs, f.String())
-			}
-		}
-		return nil, fmt.Errorf("%s on %s is invalid, so nothing can be reconciled safely: %s", configPath, r.opts.Branch, strings.Join(msgs, "; "))
+	if rs.ConfigErr != nil {
+		return nil, fmt.Errorf("nothing can be reconciled safely: %w", rs.ConfigErr)
 	}
-	st := &state{rules: rules{cfg: cfg}, data: map[string][]byte{}}
-	if co, err := r.opts.Ledger.Git(ctx, "cat-file", "blob", "HEAD:"+codeownersPath); err != nil {
-		st.rules.ownersErr = fmt.Errorf("%s is missing on %s: only SSO admins may approve", codeownersPath, r.opts.Branch)
-	} else {
-		st.rules.owners, st.rules.ownersErr = owners.Parse(codeownersPath, co)
-	}
+	st := &state{rules: rs, data: map[string][]byte{}}
 	grants, err := r.opts.Ledger.Requests(ctx)
 	var bad ledger.FileErrors
 	if errors.As(err, &bad) {
@@ -254,7 +258,7 @@ func (r *Reconciler) load(ctx context.Context, now time.Time, lookahead time.Dur
 			}
 		}
 	}
-	st.planner = lifecycle.NewPlanner(cfg)
+	st.planner = lifecycle.NewPlanner(rs.Config)
 	st.plan = st.planner.PlanAt(grants, now, lookahead)
 	if rep != nil {
 		for _, it := range st.plan.Invalid {
@@ -468,7 +472,7 @@ type target struct {
 // config. requester is the GitHub login; principalID, when recorded, lets a
 // grant end even after the requester left the config's users: map.
 func (u *run) targetOf(req schema.Request, path, requester string, expires time.Time, principalID string) (target, error) {
-	cfg := u.st.rules.cfg
+	cfg := u.st.rules.Config
 	acct, ok := cfg.Account(req.Account)
 	if !ok {
 		return target{}, fmt.Errorf("account %q is not in %s", req.Account, configPath)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
@@ -81,7 +82,7 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 	if pr.BaseRef != main {
 		return "refused: not merged into " + main, reply(fmt.Sprintf("this pull request was merged into %s, not %s: it holds no grant.", pr.BaseRef, main))
 	}
-	rs, err := h.loadRules(ctx, main)
+	rs, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: main})
 	if err != nil {
 		return "", err
 	}
@@ -148,16 +149,16 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 }
 
 // mayRevoke: the requester, an owner of the account or an SSO admin.
-func (h *handler) mayRevoke(ctx context.Context, rs rules, pr *ghrepo.PR, path, user string) (bool, string, error) {
+func (h *handler) mayRevoke(ctx context.Context, rs judgment.Rules, pr *ghrepo.PR, path, user string) (bool, string, error) {
 	if strings.EqualFold(user, pr.Author) {
 		return true, "", nil
 	}
 	teams := ghrepo.NewTeams(ctx, h.gh)
 	var who []string
-	if rs.cfg != nil {
-		who = append(who, rs.cfg.Admins...)
+	if rs.Config != nil {
+		who = append(who, rs.Config.Admins...)
 	}
-	who = append(who, rs.ownersOf(path)...)
+	who = append(who, rs.OwnersOf(path)...)
 	for _, w := range who {
 		w = strings.TrimPrefix(w, "@")
 		if strings.Contains(w, "/") {

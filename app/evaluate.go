@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"slices"
 	"strings"
@@ -16,7 +17,6 @@ import (
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
-	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -35,56 +35,22 @@ type handler struct {
 	appID    int64
 }
 
-// rules are the base branch's config and CODEOWNERS.
-type rules struct {
-	cfg       *schema.Config
-	cfgErr    error
-	owners    *owners.Rules
-	ownersErr error
+// apiFiles reads the rule files through the API at a ref of the base
+// branch.
+type apiFiles struct {
+	gh  ghrepo.Client
+	ref string
 }
 
-// loadRules reads config and CODEOWNERS from ref (the base branch), never
-// from the pull request, so a PR cannot loosen its own rules.
-func (h *handler) loadRules(ctx context.Context, ref string) (rules, error) {
-	var r rules
-	data, _, _, err := h.gh.File(ctx, layout.ConfigPath, ref)
-	switch {
-	case errors.Is(err, ghrepo.ErrNotFound):
-		r.cfgErr = fmt.Errorf("%s is missing on %s", layout.ConfigPath, ref)
-	case err != nil:
-		return r, err
-	default:
-		cfg, findings := schema.ParseConfig(layout.ConfigPath, data)
-		if schema.HasErrors(findings) || cfg == nil {
-			var msgs []string
-			for _, f := range findings {
-				if f.Severity == schema.SeverityError {
-					msgs = append(msgs, f.String())
-				}
-			}
-			r.cfgErr = fmt.Errorf("%s on %s is invalid:\n%s", layout.ConfigPath, ref, strings.Join(msgs, "\n"))
-		}
-		r.cfg = cfg
+func (f apiFiles) ReadFile(ctx context.Context, path string) ([]byte, error) {
+	data, _, _, err := f.gh.File(ctx, path, f.ref)
+	if errors.Is(err, ghrepo.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
 	}
-	data, _, _, err = h.gh.File(ctx, layout.CodeownersPath, ref)
-	switch {
-	case errors.Is(err, ghrepo.ErrNotFound):
-		r.ownersErr = fmt.Errorf("%s is missing on %s: only SSO admins may approve", layout.CodeownersPath, ref)
-	case err != nil:
-		return r, err
-	default:
-		r.owners, r.ownersErr = owners.Parse(layout.CodeownersPath, data)
-	}
-	return r, nil
+	return data, err
 }
 
-// ownersOf returns the owners of path, or none when CODEOWNERS is unusable.
-func (r rules) ownersOf(path string) []string {
-	if r.ownersErr != nil || r.owners == nil {
-		return nil
-	}
-	return r.owners.Owners(path)
-}
+func (f apiFiles) Describe() string { return f.ref }
 
 // assessment is everything decided about one pull request at its head.
 type assessment struct {
@@ -92,7 +58,7 @@ type assessment struct {
 	change   change.Result
 	request  *schema.RequestFile
 	findings []schema.Finding
-	rules    rules
+	rules    judgment.Rules
 	cfgErr   error
 	decision approval.Decision
 	// runs are the check runs on the head commit before this evaluation.
@@ -127,48 +93,35 @@ func (h *handler) assess(ctx context.Context, pr *ghrepo.PR) (*assessment, error
 	if err != nil {
 		return nil, err
 	}
-	rs, err := h.loadRules(ctx, main)
+	rs, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: main})
 	if err != nil {
 		return nil, err
 	}
-	a.rules, a.cfgErr = rs, rs.cfgErr
+	a.rules, a.cfgErr = rs, rs.ConfigErr
 	offMain := pr.BaseRef != main
 	if offMain {
 		a.cfgErr = fmt.Errorf("this pull request targets %s; jit decides only pull requests into %s, where the grants live", pr.BaseRef, main)
 	}
 
-	in := approval.Input{Kind: approval.KindAdminChange, Bot: h.bot, Now: a.anchor}
-	if rs.cfg != nil {
-		in.Admins = rs.cfg.Admins
-		in.Policy = approval.PolicyFor(rs.cfg, nil)
-	}
-	if a.change.Request && rs.cfg != nil {
+	in := judgment.AdminChangeInput(rs, h.bot, a.anchor)
+	if a.change.Request && rs.Config != nil {
 		path := a.change.RequestPath
-		a.request, a.findings = schema.ValidateRequest(path, contents[path], rs.cfg,
+		a.request, a.findings = schema.ValidateRequest(path, contents[path], rs.Config,
 			schema.CheckOptions{Requester: pr.Author, Teams: teams, Now: a.anchor})
-		in.Kind = approval.KindStandard
-		if a.request != nil && a.request.Request.CustomPermissionSet != nil {
-			in.Kind = approval.KindCustom
-		}
+		var req *schema.Request
 		if a.request != nil {
-			in.Account = a.request.Request.Account
-			in.Policy = approval.PolicyFor(rs.cfg, &a.request.Request)
-			if d, err := a.request.Request.AccessDuration(); err == nil {
-				in.RequestedDuration = d
-			}
+			req = &a.request.Request
 		}
-		in.Owners = rs.ownersOf(path)
-		in.OwnersErr = rs.ownersErr
+		in = judgment.RequestInput(rs, path, req, h.bot, a.anchor)
 	}
 	if !a.change.Request {
-		in.Kind = approval.KindAdminChange
-		in.OwnersErr = rs.ownersErr
 		a.findings = append(a.findings, h.validateChangedConfig(ctx, pr, files)...)
 		// Rewriting the ledger (editing, renaming or removing a request, a
 		// symlink or submodule) is refused outright, not just sent to admins.
-		for _, r := range a.change.Forbidden {
-			a.findings = append(a.findings, schema.Finding{Severity: schema.SeverityError, Message: r,
-				Fix: "request files are append-only: open a new request instead of changing one"})
+		for _, f := range judgment.ChangeFindings(files, "this pull request") {
+			if f.Severity == schema.SeverityError {
+				a.findings = append(a.findings, f)
+			}
 		}
 	}
 	switch {

@@ -129,7 +129,7 @@ func (h *handler) sweepDuties(ctx context.Context, pr *ghrepo.PR, a *assessment)
 	if !a.change.Request || a.decision.State == approval.StateApproved {
 		return "", nil
 	}
-	cfg := a.rules.cfg
+	cfg := a.rules.Config
 	if cfg == nil {
 		return "", nil // fail closed: without valid rules nothing is closed or escalated
 	}

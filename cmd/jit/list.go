@@ -123,19 +123,14 @@ func userClient(getenv func(string) string, githubURL string) (*github.Client, e
 // loadRules reads the config and CODEOWNERS of the working tree; a config
 // with errors stops the command, CODEOWNERS problems are printed.
 func loadRules(ctx context.Context, repo string, stderr io.Writer) (*schema.Config, *owners.Rules, error) {
-	src := worktreeSource{dir: repo}
-	cfg, findings, err := loadConfig(ctx, src)
+	rs, findings, err := loadRuleFiles(ctx, worktreeSource{dir: repo})
 	if err != nil {
 		return nil, nil, &exitError{code: 2, err: err}
 	}
-	if schema.HasErrors(findings) || cfg == nil {
-		printFindings(stderr, findings)
+	if rs.ConfigErr != nil {
+		printFindings(stderr, rs.ConfigFindings)
 		return nil, nil, &exitError{code: 2, err: fmt.Errorf("%s has errors; fix them first", configPath)}
 	}
-	rules, ownerFindings, err := loadCodeowners(ctx, src)
-	if err != nil {
-		return nil, nil, &exitError{code: 2, err: err}
-	}
-	printFindings(stderr, ownerFindings)
-	return cfg, rules, nil
+	printFindings(stderr, findings[len(rs.ConfigFindings):])
+	return rs.Config, rs.Owners, nil
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/owners"
 
@@ -36,20 +37,12 @@ const (
 	maxRequestRead = schema.MaxRequestBytes + 1
 )
 
-// ruleSource reads the files that hold a repository's rules: from the
-// working tree, or from a git commit when the rules must come from the base
-// branch. A missing file is an error that wraps fs.ErrNotExist.
-type ruleSource interface {
-	ReadFile(ctx context.Context, path string) ([]byte, error)
-	// Describe names where the files come from, for messages.
-	Describe() string
-}
-
 // worktreeSource reads rule files from a folder on disk.
 type worktreeSource struct{ dir string }
 
 func (s worktreeSource) ReadFile(_ context.Context, path string) ([]byte, error) {
-	return readRegularFile(filepath.Join(s.dir, filepath.FromSlash(path)), maxRuleFileSize)
+	data, err := readRegularFile(filepath.Join(s.dir, filepath.FromSlash(path)), maxRuleFileSize)
+	return checkRuleSize(path, s.Describe(), data, err)
 }
 
 func (s worktreeSource) Describe() string { return "the working tree" }
@@ -61,7 +54,17 @@ type gitRefSource struct {
 }
 
 func (s gitRefSource) ReadFile(ctx context.Context, path string) ([]byte, error) {
-	return s.git.blob(ctx, s.ref, path, maxRuleFileSize)
+	data, err := s.git.blob(ctx, s.ref, path, maxRuleFileSize)
+	return checkRuleSize(path, s.Describe(), data, err)
+}
+
+// checkRuleSize refuses a config of maxRuleFileSize bytes or more before it
+// is parsed; CODEOWNERS passes, owners.Parse reports its size itself.
+func checkRuleSize(path, where string, data []byte, err error) ([]byte, error) {
+	if err == nil && path == configPath && len(data) >= maxRuleFileSize {
+		return nil, fmt.Errorf("%s in %s is larger than %d bytes", path, where, maxRuleFileSize-1)
+	}
+	return data, err
 }
 
 func (s gitRefSource) Describe() string { return s.ref }
@@ -105,48 +108,45 @@ func modeName(m fs.FileMode) string {
 	return "special file"
 }
 
-// loadConfig reads and parses .github/jit.yaml. The error is for a config
-// that cannot be read at all; parse problems come back as findings.
-func loadConfig(ctx context.Context, src ruleSource) (*schema.Config, []schema.Finding, error) {
-	data, err := src.ReadFile(ctx, configPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("no %s in %s: jit needs the access repository's configuration (see README.md)", configPath, src.Describe())
-	}
+// loadRuleFiles reads the config and CODEOWNERS through judgment.LoadRules,
+// as the App and the reconcile do, and words what it found for the CLI: the
+// config's findings, and CODEOWNERS problems as findings too. GitHub skips
+// CODEOWNERS lines it cannot parse; jit reports each as an error instead,
+// because a skipped line can silently take an account's owners away (the
+// App then lets only SSO admins approve). The error is for a config that
+// cannot be read at all.
+func loadRuleFiles(ctx context.Context, src judgment.Files) (judgment.Rules, []schema.Finding, error) {
+	rs, err := judgment.LoadRules(ctx, src)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s from %s: %w", configPath, src.Describe(), err)
+		return rs, nil, err
 	}
-	if len(data) >= maxRuleFileSize {
-		return nil, nil, fmt.Errorf("%s in %s is larger than %d bytes", configPath, src.Describe(), maxRuleFileSize-1)
+	if errors.Is(rs.ConfigErr, fs.ErrNotExist) {
+		return rs, nil, rs.ConfigErr
 	}
-	cfg, findings := schema.ParseConfig(configPath, data)
-	return cfg, findings, nil
-}
-
-// loadCodeowners reads .github/CODEOWNERS with the owners package, the same
-// rules the GitHub App approves by. GitHub skips lines it cannot parse; jit
-// reports each as an error instead, because a skipped line can silently take
-// an account's owners away (the App then lets only SSO admins approve).
-// rules is nil when there is no usable file.
-func loadCodeowners(ctx context.Context, src ruleSource) (rules *owners.Rules, findings []schema.Finding, err error) {
-	data, err := src.ReadFile(ctx, codeownersPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, []schema.Finding{{
+	findings := append([]schema.Finding(nil), rs.ConfigFindings...)
+	switch {
+	case errors.Is(rs.OwnersErr, fs.ErrNotExist):
+		findings = append(findings, schema.Finding{
 			Path: codeownersPath, Severity: schema.SeverityWarning,
 			Message: "missing: no account has owners, so only the SSO admins can approve requests",
 			Fix:     "add " + codeownersPath + " with a line like `/requests/<account>/ @org/team` per account",
-		}}, nil
+		})
+	case rs.OwnersErr != nil:
+		findings = append(findings, codeownersErrorFindings(rs.OwnersErr)...)
+	default:
+		for _, w := range rs.Owners.Warnings() {
+			findings = append(findings, warningFinding(w))
+		}
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s from %s: %w", codeownersPath, src.Describe(), err)
-	}
-	rules, err = owners.Parse(codeownersPath, data)
-	if err != nil {
-		return nil, codeownersErrorFindings(err), nil
-	}
-	for _, w := range rules.Warnings() {
-		findings = append(findings, warningFinding(w))
-	}
-	return rules, findings, nil
+	return rs, findings, nil
+}
+
+// loadConfig reads and parses .github/jit.yaml (through loadRuleFiles). The
+// error is for a config that cannot be read at all; parse problems come
+// back as findings.
+func loadConfig(ctx context.Context, src judgment.Files) (*schema.Config, []schema.Finding, error) {
+	rs, _, err := loadRuleFiles(ctx, src)
+	return rs.Config, rs.ConfigFindings, err
 }
 
 // codeownersErrorFindings turns owners.Parse's joined line errors into one

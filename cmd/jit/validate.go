@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -106,8 +107,8 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 
 	var (
-		src      ruleSource = worktreeSource{dir: v.repo}
-		git                 = gitCLI{dir: v.repo}
+		src      judgment.Files = worktreeSource{dir: v.repo}
+		git                     = gitCLI{dir: v.repo}
 		changed  []change.File
 		findings []schema.Finding
 	)
@@ -129,27 +130,22 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 		src = gitRefSource{git: git, ref: v.base}
 	}
 
-	cfg, cfgFindings, err := loadConfig(ctx, src)
+	rs, ruleFindings, err := loadRuleFiles(ctx, src)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	if schema.HasErrors(cfgFindings) || cfg == nil {
-		if err := v.report(stdout, cfgFindings, 0); err != nil {
+	cfg, rules := rs.Config, rs.Owners
+	if rs.ConfigErr != nil {
+		if err := v.report(stdout, rs.ConfigFindings, 0); err != nil {
 			return &exitError{code: 2, err: err}
 		}
 		return &exitError{code: 2, err: fmt.Errorf("%s in %s has errors; fix them before validating requests", configPath, src.Describe())}
 	}
-	findings = append(findings, cfgFindings...)
-
-	rules, ownerFindings, err := loadCodeowners(ctx, src)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	findings = append(findings, ownerFindings...)
+	findings = append(findings, ruleFindings...)
 
 	var targets []target
 	if v.base != "" {
-		findings = append(findings, changeFindings(v.base, changed)...)
+		findings = append(findings, judgment.ChangeFindings(changed, fmt.Sprintf("this change (%s...HEAD)", v.base))...)
 	}
 	if len(v.paths) == 0 && v.base != "" {
 		targets = v.changedTargets(changed)
@@ -178,32 +174,6 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 		return &exitError{code: 1}
 	}
 	return nil
-}
-
-// changeFindings turns the classification of a change into findings: one
-// warning that lists everything an SSO admin must review, and an error on
-// each file the change must not touch at all.
-func changeFindings(base string, files []change.File) []schema.Finding {
-	res := change.Classify(files)
-	if res.Request {
-		return nil
-	}
-	findings := []schema.Finding{{
-		Severity: schema.SeverityWarning,
-		Message:  fmt.Sprintf("this change (%s...HEAD) needs SSO admin review: %s", base, strings.Join(res.Reasons, "; ")),
-		Fix:      "a request adds exactly one new file requests/<account>/<name>.yaml and changes nothing else",
-	}}
-	for _, f := range files {
-		for _, reason := range change.Classify([]change.File{f}).Forbidden {
-			findings = append(findings, schema.Finding{
-				Path:     f.Path,
-				Severity: schema.SeverityError,
-				Message:  "this change " + reason + ", which no pull request may do: merged request files are the audit record and only jit writes them",
-				Fix:      "to extend or renew access, add a new request file; leave existing ones as they are",
-			})
-		}
-	}
-	return findings
 }
 
 // changedTargets picks the request files a change adds or edits, in the
