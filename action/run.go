@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,24 +21,6 @@ import (
 
 // configPath is named in messages about the config.
 const configPath = layout.ConfigPath
-
-// ledgerFiles reads the rule files as committed on the checked-out main.
-// Any failure to read one counts as its absence: a missing config stops the
-// run, a missing CODEOWNERS leaves only SSO admins to approve.
-type ledgerFiles struct {
-	lg     Ledger
-	branch string
-}
-
-func (f ledgerFiles) ReadFile(ctx context.Context, path string) ([]byte, error) {
-	data, err := f.lg.Git(ctx, "cat-file", "blob", "HEAD:"+path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
-	}
-	return data, nil
-}
-
-func (f ledgerFiles) Describe() string { return f.branch }
 
 // maxIterations bounds how often one run plans again because its pushes
 // raced with others; the next scheduled run picks up whatever is left.
@@ -228,7 +209,7 @@ func (u *run) nextWake(now time.Time) (at time.Time, what, path string) {
 // load reads the rules and grants at HEAD and plans at now. With rep (the
 // dry run), unreadable files and invalid grants are reported there.
 func (r *Reconciler) load(ctx context.Context, now time.Time, lookahead time.Duration, rep *Report) (*state, error) {
-	rs, err := judgment.LoadRules(ctx, ledgerFiles{lg: r.opts.Ledger, branch: r.opts.Branch})
+	rs, err := judgment.LoadRules(ctx, ledger.Files{Git: r.opts.Ledger, Branch: r.opts.Branch})
 	if err != nil {
 		return nil, err
 	}

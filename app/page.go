@@ -6,6 +6,7 @@ import (
 
 	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -25,17 +26,17 @@ func (s *Server) RepoRules(ctx context.Context, repo ghrepo.Repo) (*schema.Confi
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("reading the default branch of %s: %w", repo, err)
 	}
-	r, err := h.loadRules(ctx, branch)
+	r, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: branch})
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if r.cfgErr != nil {
-		return nil, nil, "", r.cfgErr
+	if r.ConfigErr != nil {
+		return nil, nil, "", r.ConfigErr
 	}
-	if r.ownersErr != nil {
-		return r.cfg, nil, branch, nil
+	if r.OwnersErr != nil {
+		return r.Config, nil, branch, nil
 	}
-	return r.cfg, r.owners, branch, nil
+	return r.Config, r.Owners, branch, nil
 }
 
 // PageSource reads the request page's data for repo through the App: the

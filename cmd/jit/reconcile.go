@@ -27,9 +27,9 @@ import (
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/ghretry"
 	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/notify"
-	"github.com/jit-access/jit/schema"
 )
 
 // reconcileEnv is what `jit reconcile` takes from its surroundings, so that
@@ -187,17 +187,17 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	cfgData, err := repo.Git(ctx, "cat-file", "blob", "HEAD:"+configPath)
+	rs, err := judgment.LoadRules(ctx, ledger.Files{Git: repo, Branch: f.branch})
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("reading %s: %w", configPath, err)}
+		return &exitError{code: 2, err: err}
 	}
-	cfg, findings := schema.ParseConfig(configPath, cfgData)
-	if cfg == nil || schema.HasErrors(findings) {
-		for _, fd := range findings {
+	if rs.ConfigErr != nil {
+		for _, fd := range rs.ConfigFindings {
 			fmt.Fprintln(stderr, fd.String())
 		}
-		return &exitError{code: 2, err: fmt.Errorf("%s is invalid: nothing can be reconciled safely", configPath)}
+		return &exitError{code: 2, err: fmt.Errorf("nothing can be reconciled safely: %w", rs.ConfigErr)}
 	}
+	cfg := rs.Config
 	awsCfg, err := env.loadAWS(ctx, cfg.IdentityCenter.Region)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("loading AWS credentials: %w", err)}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -295,6 +296,29 @@ func (r *Repo) CheckSigning(ctx context.Context) (bool, error) {
 	}
 	return true, nil
 }
+
+// Files reads the files committed at HEAD of the checkout of Branch, for
+// judgment.LoadRules. A file that cannot be read counts as missing: the
+// reconcile then stops without a config, and without CODEOWNERS lets only
+// SSO admins approve.
+type Files struct {
+	Git interface {
+		Git(ctx context.Context, args ...string) ([]byte, error)
+	}
+	Branch string
+}
+
+// ReadFile returns path at HEAD; its error wraps fs.ErrNotExist.
+func (f Files) ReadFile(ctx context.Context, path string) ([]byte, error) {
+	data, err := f.Git.Git(ctx, "cat-file", "blob", "HEAD:"+path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+	}
+	return data, nil
+}
+
+// Describe names the branch, for messages.
+func (f Files) Describe() string { return f.Branch }
 
 // ReadFile returns the content of path as committed at HEAD.
 func (r *Repo) ReadFile(ctx context.Context, p string) ([]byte, error) {
