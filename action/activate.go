@@ -523,7 +523,7 @@ func (u *run) orphansPossible(ctx context.Context) bool {
 		return true
 	}
 	now := u.opts.Clock.Now()
-	cfg := u.st.rules.cfg
+	cfg := u.st.rules.Config
 	for _, g := range grants {
 		st := g.Request.Status
 		if st == nil {
