@@ -183,7 +183,11 @@ type setSpec struct {
 	base            string
 	sessionDuration string
 	managed         []string
-	inline          string
+	// customer and boundary are copied from an isolated set: a copy
+	// without them would be broader than its original.
+	customer []types.CustomerManagedPolicyReference
+	boundary *types.PermissionsBoundary
+	inline   string
 }
 
 // specFor builds the desired set: for a custom set from the request, for an
@@ -214,6 +218,12 @@ func (c *Client) specFor(ctx context.Context, g Grant) (setSpec, error) {
 		}
 		spec.base, spec.sessionDuration = src.name, src.sessionDuration
 		if spec.managed, err = c.managedPolicies(ctx, g.PermissionSetARN); err != nil {
+			return setSpec{}, fmt.Errorf("reading the set to isolate: %w", err)
+		}
+		if spec.customer, err = c.customerManaged(ctx, g.PermissionSetARN); err != nil {
+			return setSpec{}, fmt.Errorf("reading the set to isolate: %w", err)
+		}
+		if spec.boundary, err = c.boundary(ctx, g.PermissionSetARN); err != nil {
 			return setSpec{}, fmt.Errorf("reading the set to isolate: %w", err)
 		}
 		out, err := c.admin.GetInlinePolicyForPermissionSet(ctx, &ssoadmin.GetInlinePolicyForPermissionSetInput{
@@ -260,6 +270,12 @@ func (c *Client) ensureOwnSet(ctx context.Context, g Grant) (string, error) {
 		return "", err
 	}
 	if err := c.syncManaged(ctx, arn, spec.managed); err != nil {
+		return "", err
+	}
+	if err := c.syncCustomerManaged(ctx, arn, spec.customer); err != nil {
+		return "", err
+	}
+	if err := c.syncBoundary(ctx, arn, spec.boundary); err != nil {
 		return "", err
 	}
 	if _, err := c.admin.PutInlinePolicyToPermissionSet(ctx, &ssoadmin.PutInlinePolicyToPermissionSetInput{

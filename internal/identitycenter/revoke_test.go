@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/inlinepolicy"
 )
 
@@ -70,5 +73,47 @@ func TestOwnSetProvisionedOnlyWhereAssigned(t *testing.T) {
 	}
 	if n := e.emu.Calls()["ProvisionPermissionSet"]; n != 1 {
 		t.Errorf("a repeated Grant provisioned %d times, want 1 (the assignment exists already)", n)
+	}
+}
+
+// An isolated copy carries its original's customer managed policy
+// references and permissions boundary as well: without them it would be
+// broader than the set the approvers chose.
+func TestIsolatedCopyIsNeverBroader(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fastEmulator(), fastClient())
+	e.emu.AddUser("alice@acme.example", "Alice")
+	src := e.emu.AddPermissionSet("Operator", 2*time.Hour, []string{"ReadOnlyAccess"}, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:RebootInstances","Resource":"*"}]}`)
+	e.emu.SetCustomerManagedPolicies(src, idcemu.PolicyReference{Name: "OpsTools"}, idcemu.PolicyReference{Name: "Deny-Prod", Path: "/guards/"})
+	e.emu.SetPermissionsBoundary(src, idcemu.Boundary{CustomerManagedPolicyReference: &idcemu.PolicyReference{Name: "OperatorBoundary"}})
+	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: src, Isolate: true, ExpiresAt: e.clk.Now().Add(time.Hour)}
+	got, err := e.client.Grant(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := e.emu.PermissionSet(src)
+	cp, _ := e.emu.PermissionSet(got.PermissionSetARN)
+	if diff := cmp.Diff(orig.CustomerManagedPolicies, cp.CustomerManagedPolicies); diff != "" || len(cp.CustomerManagedPolicies) != 2 {
+		t.Errorf("customer managed policy references of the copy (-original +copy):\n%s", diff)
+	}
+	if diff := cmp.Diff(orig.PermissionsBoundary, cp.PermissionsBoundary); diff != "" || cp.PermissionsBoundary == nil {
+		t.Errorf("permissions boundary of the copy (-original +copy):\n%s", diff)
+	}
+	if diff := cmp.Diff(orig.ManagedPolicies, cp.ManagedPolicies); diff != "" {
+		t.Errorf("managed policies of the copy (-original +copy):\n%s", diff)
+	}
+
+	// A boundary that cannot be read refuses the isolation: no copy is
+	// assigned without it.
+	e.emu.Deny("GetPermissionsBoundaryForPermissionSet", true)
+	g2 := g
+	g2.Request = "requests/payments-prod/other.yaml"
+	if _, err := e.client.Grant(context.Background(), g2); err == nil {
+		t.Fatal("an isolated grant went ahead without its original's permissions boundary")
+	}
+	for _, a := range e.emu.Assignments() {
+		if a.PermissionSetARN != got.PermissionSetARN {
+			t.Errorf("assignment %+v made although the copy could not be completed", a)
+		}
 	}
 }

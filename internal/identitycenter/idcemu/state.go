@@ -47,8 +47,13 @@ type PermissionSetState struct {
 	SessionDuration time.Duration
 	// ManagedPolicies are the attached AWS managed policy ARNs, sorted.
 	ManagedPolicies []string
-	InlinePolicy    string
-	Tags            map[string]string
+	// CustomerManagedPolicies are the referenced customer managed
+	// policies, by path and name.
+	CustomerManagedPolicies []PolicyReference
+	// PermissionsBoundary is nil when the set has none.
+	PermissionsBoundary *Boundary
+	InlinePolicy        string
+	Tags                map[string]string
 	// Version counts changes to what an account receives (policies and
 	// session duration); it starts at 1.
 	Version int
@@ -73,6 +78,8 @@ type permissionSet struct {
 	sessionDuration string
 	created         time.Time
 	managed         []string
+	customer        []PolicyReference
+	boundary        *Boundary
 	inline          string
 	tags            map[string]string
 	version         int
@@ -394,11 +401,15 @@ func (e *Emulator) PermissionSets() []PermissionSetState {
 func (ps *permissionSet) export() PermissionSetState {
 	d, _ := parseISODuration(ps.sessionDuration)
 	out := PermissionSetState{
-		ARN:                 ps.arn,
-		Name:                ps.name,
-		SessionDuration:     d,
-		ManagedPolicies:     slices.Sorted(slices.Values(ps.managed)),
-		InlinePolicy:        ps.inline,
+		ARN:             ps.arn,
+		Name:            ps.name,
+		SessionDuration: d,
+		ManagedPolicies: slices.Sorted(slices.Values(ps.managed)),
+		InlinePolicy:    ps.inline,
+		CustomerManagedPolicies: slices.SortedFunc(slices.Values(ps.customer), func(a, b PolicyReference) int {
+			return strings.Compare(a.key(), b.key())
+		}),
+		PermissionsBoundary: ps.boundary,
 		Tags:                maps.Clone(ps.tags),
 		Version:             ps.version,
 		ProvisionedAccounts: map[string]bool{},
