@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -545,5 +546,30 @@ func TestSweepJudgesWhatWasLost(t *testing.T) {
 	if !slices.Equal(res.Judged, []int{n}) {
 		t.Errorf("judged again %v, want only #%d (#%d shows its decision)", res.Judged, n, other)
 	}
+	wantState(t, state(t, w, n), "success", "success", "jit:approved")
+}
+
+// TestRerunFromTheChecksTab: "Re-run" can arrive without pull_requests;
+// the App judges the open pull request whose head is the check's commit.
+func TestRerunFromTheChecksTab(t *testing.T) {
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": standardRequest})
+	// The approval's delivery is lost: the check still asks for owners.
+	remove := w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusForbidden})
+	if _, err := w.GitHub.SubmitReview(org, repo, n, "bob", "APPROVED", "ok"); err != nil {
+		t.Fatal(err)
+	}
+	w.App.Close()
+	remove()
+	pr, err := w.GitHub.PullRequest(org, repo, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := fmt.Sprintf(`{"action":"rerequested","installation":{"id":%d},"repository":{"name":%q,"owner":{"login":%q}},"sender":{"login":"octocat"},"check_run":{"name":"jit/approval","head_sha":%q,"pull_requests":[]}}`,
+		w.InstallationID, repo, org, pr.GetHead().GetSHA())
+	if _, err := w.GitHub.Deliver("check_run", []byte(payload)); err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
 	wantState(t, state(t, w, n), "success", "success", "jit:approved")
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
@@ -88,13 +89,16 @@ type Notifier interface {
 // state that matters for correctness: every decision is recomputed from the
 // API, so replicas can run side by side behind a load balancer.
 type Server struct {
-	opts   Options
-	log    *slog.Logger
-	clock  clock.Clock
-	apps   *ghinstallation.AppsTransport
-	seen   *deliveries
-	mu     sync.Mutex
-	byInst map[int64]*github.Client
+	opts  Options
+	log   *slog.Logger
+	clock clock.Clock
+	apps  *ghinstallation.AppsTransport
+	seen  *deliveries
+	mu    sync.Mutex
+	// byInst caches the API client of each installation (its token is
+	// renewed by ghinstallation): bounded in size and age, so an App
+	// installed on many organisations does not keep every client forever.
+	byInst *expirable.LRU[int64, *github.Client]
 	bot    string
 	// bg tracks notifications still being delivered, for Wait.
 	bg sync.WaitGroup
@@ -162,7 +166,7 @@ func New(opts Options) (*Server, error) {
 		clock:  opts.Clock,
 		apps:   apps,
 		seen:   newDeliveries(10000),
-		byInst: map[int64]*github.Client{},
+		byInst: expirable.NewLRU[int64, *github.Client](installationCacheSize, nil, installationCacheTTL),
 		bot:    opts.BotLogin,
 
 		inFlight: make(chan struct{}, opts.MaxInFlight),
@@ -187,7 +191,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) installation(id int64) *github.Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if g, ok := s.byInst[id]; ok {
+	if g, ok := s.byInst.Get(id); ok {
 		return g
 	}
 	tr := ghinstallation.NewFromAppsTransport(s.apps, id)
@@ -198,9 +202,15 @@ func (s *Server) installation(id int64) *github.Client {
 		// the public API rather than panic.
 		c = github.NewClient(&http.Client{Transport: tr})
 	}
-	s.byInst[id] = c
+	s.byInst.Add(id, c)
 	return c
 }
+
+// Bounds of the installation client cache.
+const (
+	installationCacheSize = 256
+	installationCacheTTL  = time.Hour
+)
 
 // botLogin returns the App's own login, asking GitHub once.
 func (s *Server) botLogin(ctx context.Context) (string, error) {
@@ -463,7 +473,22 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 		for _, p := range e.CheckRun.PullRequests {
 			return h.evaluate(ctx, p.Number, true)
 		}
-		return "ignored: check run without pull request", nil
+		// "Re-run" from the Checks tab can come without pull_requests
+		// (GitHub leaves them out, e.g. for a fork's head): the open pull
+		// request whose head is the check run's commit is the one.
+		if e.CheckRun.HeadSHA == "" {
+			return "ignored: check run without pull request or head commit", nil
+		}
+		prs, err := gh.PullRequestsWithCommit(ctx, e.CheckRun.HeadSHA)
+		if err != nil {
+			return "", fmt.Errorf("finding the pull request of check run head %s: %w", e.CheckRun.HeadSHA, err)
+		}
+		for _, p := range prs {
+			if p.State == "open" && p.HeadSHA == e.CheckRun.HeadSHA {
+				return h.evaluate(ctx, p.Number, true)
+			}
+		}
+		return "ignored: no open pull request has the check run's head commit", nil
 	case "ping":
 		return "pong", nil
 	}
