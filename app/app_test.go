@@ -573,3 +573,18 @@ func TestRerunFromTheChecksTab(t *testing.T) {
 	assertDelivered(t, w)
 	wantState(t, state(t, w, n), "success", "success", "jit:approved")
 }
+
+// TestRecheckListsCommentsOnce: one /jit recheck reads the comments once,
+// for the command and the status comment together.
+func TestRecheckListsCommentsOnce(t *testing.T) {
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": standardRequest})
+	w.GitHub.ResetRequests()
+	if _, err := w.GitHub.Comment(org, repo, n, "octocat", "/jit recheck"); err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
+	if got := w.GitHub.Requests()["GET /repos/{owner}/{repo}/issues/{number}/comments"]; got != 1 {
+		t.Errorf("comments listed %d times for one recheck, want 1", got)
+	}
+}

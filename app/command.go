@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jit-access/jit/internal/ghrepo"
@@ -24,6 +25,9 @@ func (h *handler) commentCommand(ctx context.Context, number int, id int64) (str
 			if strings.EqualFold(c.Author, h.bot) {
 				return "ignored: written by jit itself", nil
 			}
+			// The evaluation a recheck runs finds its status comment in
+			// this list rather than listing the comments again.
+			h.comments = comments
 			return h.command(ctx, number, c.Author, c.Body)
 		}
 	}
@@ -39,7 +43,12 @@ func (h *handler) command(ctx context.Context, number int, user, body string) (s
 	}
 	switch fields[1] {
 	case "recheck":
-		return h.evaluate(ctx, number, true)
+		key := h.repo.String() + "#" + strconv.Itoa(number)
+		res, queued, err := h.rechecks.do(key, func() (string, error) { return h.evaluate(ctx, number, true) })
+		if queued {
+			return "recheck folded into the one under way", nil
+		}
+		return res, err
 	case "revoke":
 		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(line, "/jit")), "revoke"))
 		return h.revoke(ctx, number, user, reason)

@@ -112,9 +112,13 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 
 // upsertSticky keeps one comment by the App, marked with stickyMarker.
 func (h *handler) upsertSticky(ctx context.Context, number int, body string) error {
-	comments, err := h.gh.Comments(ctx, number)
-	if err != nil {
-		return err
+	comments := h.comments
+	h.comments = nil // listed once per evaluation: a later one lists again
+	if comments == nil {
+		var err error
+		if comments, err = h.gh.Comments(ctx, number); err != nil {
+			return err
+		}
 	}
 	for _, c := range comments {
 		if strings.EqualFold(c.Author, h.bot) && strings.Contains(c.Body, stickyMarker) {

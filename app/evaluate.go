@@ -33,6 +33,12 @@ type handler struct {
 	notifier Notifier
 	bg       *sync.WaitGroup
 	appID    int64
+	// rechecks coalesces /jit recheck per pull request.
+	rechecks *coalescer
+	// comments, when set, are the pull request's comments as this delivery
+	// listed them; the next upsert of the status comment uses them instead
+	// of listing again, once.
+	comments []ghrepo.Comment
 }
 
 // apiFiles reads the rule files through the API at a ref of the base

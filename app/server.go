@@ -108,6 +108,7 @@ type Server struct {
 	bodyBytes atomic.Int64
 	refusals  *refusalLog
 	retries   *retries
+	rechecks  *coalescer
 }
 
 // Wait blocks until notifications sent in the background are delivered or
@@ -172,6 +173,7 @@ func New(opts Options) (*Server, error) {
 		inFlight: make(chan struct{}, opts.MaxInFlight),
 		refusals: newRefusalLog(),
 		retries:  newRetries(),
+		rechecks: newCoalescer(),
 	}, nil
 }
 
@@ -439,7 +441,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 	repo := ghrepo.Repo{Owner: e.Repository.Owner.Login, Name: e.Repository.Name}
 	gh := ghrepo.New(s.installation(e.Installation.ID), repo)
 	log = log.With("repo", repo.String())
-	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID}
+	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID, rechecks: s.rechecks}
 
 	switch event {
 	case "pull_request":
