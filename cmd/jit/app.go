@@ -68,12 +68,11 @@ never printed. Existing files are never overwritten.`,
 }
 
 func (o *appCreateOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
-	fail := func(err error) error { return &exitError{code: 2, err: err} }
 	if o.Org == "" || o.WebhookURL == "" {
-		return fail(errors.New("--org and --webhook-url are required"))
+		return errors.New("--org and --webhook-url are required")
 	}
 	if err := appmanifest.CheckFree(o.Out); err != nil {
-		return fail(err)
+		return err
 	}
 	api := strings.TrimRight(o.GitHubURL, "/") + "/"
 	web := o.WebURL
@@ -87,21 +86,21 @@ func (o *appCreateOptions) run(ctx context.Context, stdout, stderr io.Writer) er
 	if ln == nil {
 		host, _, err := net.SplitHostPort(o.Listen)
 		if err != nil || net.ParseIP(host) == nil || !net.ParseIP(host).IsLoopback() {
-			return fail(fmt.Errorf("--listen %q: the page serves the App's code, so it listens on a loopback address only (e.g. 127.0.0.1:0)", o.Listen))
+			return fmt.Errorf("--listen %q: the page serves the App's code, so it listens on a loopback address only (e.g. 127.0.0.1:0)", o.Listen)
 		}
 		if ln, err = net.Listen("tcp", o.Listen); err != nil {
-			return fail(fmt.Errorf("listening for the browser: %w", err))
+			return fmt.Errorf("listening for the browser: %w", err)
 		}
 	}
 	local := "http://" + ln.Addr().String()
 	manifest, err := appmanifest.Build(app.Manifest, o.WebhookURL, local+"/callback")
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	client := github.NewClient(o.HTTPClient)
 	if api != "https://api.github.com/" {
 		if client, err = client.WithEnterpriseURLs(api, api); err != nil {
-			return fail(fmt.Errorf("--github-url: %w", err))
+			return fmt.Errorf("--github-url: %w", err)
 		}
 	}
 	flow, err := appmanifest.NewFlow(web, o.Org, manifest, func(ctx context.Context, code string) (string, error) {
@@ -116,7 +115,7 @@ func (o *appCreateOptions) run(ctx context.Context, stdout, stderr io.Writer) er
 		return fmt.Sprintf("App %s (%s) created; its id, private key and webhook secret are in %s", cfg.GetSlug(), cfg.GetHTMLURL(), strings.Join(files, ", ")), nil
 	})
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	srv := &http.Server{Handler: flow, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
@@ -132,7 +131,7 @@ func (o *appCreateOptions) run(ctx context.Context, stdout, stderr io.Writer) er
 	defer cancel()
 	summary, err := flow.Wait(ctx)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	fmt.Fprintln(stdout, summary)
 	fmt.Fprintln(stderr, "jit: install the App on the access repository only, then run jit serve with JIT_APP_ID, JIT_PRIVATE_KEY_FILE and JIT_WEBHOOK_SECRET_FILE")

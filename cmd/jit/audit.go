@@ -57,16 +57,16 @@ a shallow clone).`,
 				return err
 			}
 			if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.Before(f.Since) {
-				return &exitError{code: 2, err: fmt.Errorf("--until %s is before --since %s", untilText, sinceText)}
+				return fmt.Errorf("--until %s is before --since %s", untilText, sinceText)
 			}
 			if format != "csv" && format != "json" {
-				return &exitError{code: 2, err: fmt.Errorf("--format %q: want csv or json", format)}
+				return fmt.Errorf("--format %q: want csv or json", format)
 			}
 			var gh audit.GitHub
 			if withGitHub {
 				log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 				if gh, err = auditGitHub(cmd.Context(), af, githubRepo, installationID, log); err != nil {
-					return &exitError{code: 2, err: err}
+					return err
 				}
 			}
 			records, err := audit.Collect(cmd.Context(), repo, f)
@@ -130,7 +130,7 @@ func parseWhen(flag, text string, endOfDay bool) (time.Time, error) {
 	}
 	d, err := time.Parse(time.DateOnly, text)
 	if err != nil {
-		return time.Time{}, &exitError{code: 2, err: fmt.Errorf("%s %q: want a date like 2026-11-23 or a time like 2026-11-23T10:00:00Z", flag, text)}
+		return time.Time{}, fmt.Errorf("%s %q: want a date like 2026-11-23 or a time like 2026-11-23T10:00:00Z", flag, text)
 	}
 	if endOfDay {
 		d = d.Add(24*time.Hour - time.Nanosecond)

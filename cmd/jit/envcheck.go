@@ -29,7 +29,7 @@ func checkNumericEnv(getenv func(string) string) func(cmd *cobra.Command, _ []st
 				continue
 			}
 			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("%s=%q is not a number: set it to the App's numeric id (GitHub App settings, \"App ID\")", env, v)}
+				return fmt.Errorf("%s=%q is not a number: set it to the App's numeric id (GitHub App settings, \"App ID\")", env, v)
 			}
 		}
 		return nil

@@ -102,36 +102,35 @@ naming it. When values are missing and stdin is a terminal it asks for them.`,
 }
 
 func (o *initOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Writer) error {
-	fail := func(err error) error { return &exitError{code: 2, err: err} }
 	if o.FromAWS && (len(o.Accounts) > 0 || len(o.PermissionSets) > 0) {
-		return fail(errors.New("--from-aws reads the accounts and permission sets from AWS: drop --account and --permission-set, or drop --from-aws"))
+		return errors.New("--from-aws reads the accounts and permission sets from AWS: drop --account and --permission-set, or drop --from-aws")
 	}
 	if err := o.complete(p); err != nil {
-		return fail(err)
+		return err
 	}
 	if o.FromAWS {
 		if err := o.discover(ctx, stderr); err != nil {
-			return fail(err)
+			return err
 		}
 	}
 	params, err := o.params()
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	files, err := initrepo.Files(params)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	// What init writes must pass jit validate: check the config with the same
 	// parser before anything is written.
 	cfg, findings := schema.ParseConfig(initrepo.ConfigPath, files[initrepo.ConfigPath])
 	if schema.HasErrors(findings) || cfg == nil {
 		printFindings(stderr, findings)
-		return fail(fmt.Errorf("the config jit init would write has errors (above); nothing was written"))
+		return fmt.Errorf("the config jit init would write has errors (above); nothing was written")
 	}
 	aws, err := initrepo.AWSFiles(o.Repo, cfg)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	maps.Copy(files, aws)
 
@@ -139,9 +138,9 @@ func (o *initOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wr
 	if err != nil {
 		var exists *initrepo.ExistsError
 		if errors.As(err, &exists) {
-			return fail(fmt.Errorf("%s: %w", filepath.Join(o.Dir, filepath.FromSlash(exists.Path)), err))
+			return fmt.Errorf("%s: %w", filepath.Join(o.Dir, filepath.FromSlash(exists.Path)), err)
 		}
-		return fail(fmt.Errorf("%w (wrote %s; remove them and run jit init again)", err, strings.Join(written, ", ")))
+		return fmt.Errorf("%w (wrote %s; remove them and run jit init again)", err, strings.Join(written, ", "))
 	}
 	for _, w := range written {
 		fmt.Fprintln(stdout, filepath.Join(o.Dir, filepath.FromSlash(w)))

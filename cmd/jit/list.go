@@ -59,7 +59,7 @@ type listOptions struct {
 
 func (o listOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.format != "text" && o.format != "json" {
-		return &exitError{code: 2, err: fmt.Errorf("--format %q: want text or json", o.format)}
+		return fmt.Errorf("--format %q: want text or json", o.format)
 	}
 	cfg, rules, err := loadRules(ctx, o.repo, stderr)
 	if err != nil {
@@ -69,7 +69,7 @@ func (o listOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.requester != "" {
 		teams, err := o.teams(ctx)
 		if err != nil {
-			return &exitError{code: 2, err: err}
+			return err
 		}
 		if teams != nil {
 			opts.Teams = teams
@@ -77,7 +77,7 @@ func (o listOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	c, err := catalog.Build(cfg, opts)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	if o.requester != "" {
 		c = c.Requestable()
@@ -125,11 +125,11 @@ func userClient(getenv func(string) string, githubURL string) (*github.Client, e
 func loadRules(ctx context.Context, repo string, stderr io.Writer) (*schema.Config, *owners.Rules, error) {
 	rs, findings, err := loadRuleFiles(ctx, worktreeSource{dir: repo})
 	if err != nil {
-		return nil, nil, &exitError{code: 2, err: err}
+		return nil, nil, err
 	}
 	if rs.ConfigErr != nil {
 		printFindings(stderr, rs.ConfigFindings)
-		return nil, nil, &exitError{code: 2, err: fmt.Errorf("%s has errors; fix them first", configPath)}
+		return nil, nil, fmt.Errorf("%s has errors; fix them first", configPath)
 	}
 	printFindings(stderr, findings[len(rs.ConfigFindings):])
 	return rs.Config, rs.Owners, nil

@@ -111,26 +111,26 @@ type newOptions struct {
 
 func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Writer) error {
 	if o.custom != "" && o.permissionSet != "" {
-		return &exitError{code: 2, err: errors.New("--permission-set and --custom exclude each other: a request uses a standard set or defines one")}
+		return errors.New("--permission-set and --custom exclude each other: a request uses a standard set or defines one")
 	}
 	if o.custom == "" && (len(o.managedPolicies) > 0 || o.inlinePolicy != "" || o.sessionDuration != "") {
-		return &exitError{code: 2, err: errors.New("--managed-policy, --inline-policy and --session-duration define a custom permission set: add --custom NAME")}
+		return errors.New("--managed-policy, --inline-policy and --session-duration define a custom permission set: add --custom NAME")
 	}
 	cfg, cfgFindings, err := loadConfig(ctx, worktreeSource{dir: o.repo})
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	if schema.HasErrors(cfgFindings) || cfg == nil {
 		printFindings(stderr, cfgFindings)
-		return &exitError{code: 2, err: fmt.Errorf("%s has errors; fix them first", configPath)}
+		return fmt.Errorf("%s has errors; fix them first", configPath)
 	}
 
 	if missing := o.missing(); len(missing) > 0 {
 		if !p.enabled {
-			return &exitError{code: 2, err: fmt.Errorf("missing %s (stdin is not a terminal, so jit new cannot ask)", strings.Join(missing, ", "))}
+			return fmt.Errorf("missing %s (stdin is not a terminal, so jit new cannot ask)", strings.Join(missing, ", "))
 		}
 		if err := o.ask(p, cfg); err != nil {
-			return &exitError{code: 2, err: err}
+			return err
 		}
 	}
 
@@ -138,12 +138,12 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 	if o.inlinePolicy != "" {
 		policy, err = readPolicyFile(o.inlinePolicy)
 		if err != nil {
-			return &exitError{code: 2, err: err}
+			return err
 		}
 	}
 	data, err := o.render(policy)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 
 	name, auto := o.name, o.name == ""
@@ -152,7 +152,7 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 	}
 	rel := requestsDir + "/" + o.account + "/" + name + ".yaml"
 	if _, _, err := change.SplitRequestPath(rel); err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("%s %v; choose another --account or --name", rel, err)}
+		return fmt.Errorf("%s %v; choose another --account or --name", rel, err)
 	}
 
 	_, findings := schema.ValidateRequest(rel, data, cfg, schema.CheckOptions{Offline: true, Now: o.now.t})
@@ -164,7 +164,7 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 
 	dir := filepath.Join(o.repo, requestsDir, o.account)
 	if err := makeRequestDir(o.repo, o.account); err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	for i := 2; ; i++ {
 		err = writeNewFile(filepath.Join(dir, name+".yaml"), data)
@@ -182,10 +182,10 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 	}
 	rel = requestsDir + "/" + o.account + "/" + name + ".yaml"
 	if errors.Is(err, fs.ErrExist) {
-		return &exitError{code: 2, err: fmt.Errorf("%s already exists; jit new never overwrites a request: choose another --name", rel)}
+		return fmt.Errorf("%s already exists; jit new never overwrites a request: choose another --name", rel)
 	}
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", rel)
 	if o.pr {

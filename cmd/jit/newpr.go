@@ -21,18 +21,18 @@ import (
 func (o *newOptions) openPR(ctx context.Context, rel string, data []byte, stdout io.Writer) error {
 	repo, err := o.prRepo(ctx)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	host, err := ghauth.Host(o.githubURL)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	if _, err := ghauth.Find(os.Getenv, host); err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("--pr: %w; the file is written, run the same command again once you have one", err)}
+		return fmt.Errorf("--pr: %w; the file is written, run the same command again once you have one", err)
 	}
 	c, err := userClient(os.Getenv, o.githubURL)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	name := strings.TrimSuffix(path.Base(rel), ".yaml")
 	set := o.permissionSet
@@ -48,7 +48,7 @@ func (o *newOptions) openPR(ctx context.Context, rel string, data []byte, stdout
 		Body: strings.TrimSpace(o.justification) + "\n\nOpened with `jit new --pr`.",
 	})
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("%w; the file is written, run the same command again to finish", err)}
+		return fmt.Errorf("%w; the file is written, run the same command again to finish", err)
 	}
 	fmt.Fprintf(stdout, "opened %s\n", u)
 	return nil

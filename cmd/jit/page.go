@@ -63,10 +63,10 @@ type catalogOptions struct {
 
 func (o catalogOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.html == "" {
-		return &exitError{code: 2, err: errors.New("--html DIR is required: the folder to write the page to")}
+		return errors.New("--html DIR is required: the folder to write the page to")
 	}
 	if o.githubRepo == "" {
-		return &exitError{code: 2, err: errors.New("--github-repo OWNER/NAME is required: the page links to that repository's new-file page")}
+		return errors.New("--github-repo OWNER/NAME is required: the page links to that repository's new-file page")
 	}
 	cfg, rules, err := loadRules(ctx, o.repo, stderr)
 	if err != nil {
@@ -74,11 +74,11 @@ func (o catalogOptions) run(ctx context.Context, stdout, stderr io.Writer) error
 	}
 	p, err := catalog.NewPage(cfg, catalog.Options{Owners: rules}, o.githubRepo, o.branch, o.webURL)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	p.Lint = o.lintURL
 	if err := catalog.WriteStatic(o.html, p); err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	fmt.Fprintf(stdout, "wrote the request page to %s (open %s/index.html, or publish the folder with GitHub Pages)\n", o.html, strings.TrimSuffix(o.html, "/"))
 	return nil

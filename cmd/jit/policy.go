@@ -63,11 +63,11 @@ type policyOptions struct {
 func (o policyOptions) config(ctx context.Context, stderr io.Writer) (*schema.Config, error) {
 	cfg, findings, err := loadConfig(ctx, worktreeSource{dir: o.dir})
 	if err != nil {
-		return nil, &exitError{code: 2, err: err}
+		return nil, err
 	}
 	if schema.HasErrors(findings) || cfg == nil {
 		printFindings(stderr, findings)
-		return nil, &exitError{code: 2, err: fmt.Errorf("%s has errors; fix them first", configPath)}
+		return nil, fmt.Errorf("%s has errors; fix them first", configPath)
 	}
 	return cfg, nil
 }
@@ -79,7 +79,7 @@ func (o policyOptions) provisioner(ctx context.Context, stdout, stderr io.Writer
 	}
 	doc, err := rolepolicy.Provisioner(cfg)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	_, err = stdout.Write(doc.JSON())
 	return err
@@ -87,7 +87,7 @@ func (o policyOptions) provisioner(ctx context.Context, stdout, stderr io.Writer
 
 func (o policyOptions) trust(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.repo == "" || o.account == "" {
-		return &exitError{code: 2, err: fmt.Errorf("--repo OWNER/NAME and --account ID are required")}
+		return fmt.Errorf("--repo OWNER/NAME and --account ID are required")
 	}
 	cfg, err := o.config(ctx, stderr)
 	if err != nil {
@@ -95,7 +95,7 @@ func (o policyOptions) trust(ctx context.Context, stdout, stderr io.Writer) erro
 	}
 	doc, err := rolepolicy.Trust(o.repo, o.account, cfg.Partition())
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	_, err = stdout.Write(doc.JSON())
 	return err

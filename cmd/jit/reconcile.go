@@ -161,13 +161,13 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 		}
 	}
 	if format != "text" && format != "github" {
-		return &exitError{code: 2, err: fmt.Errorf("--format %q: use text or github", format)}
+		return fmt.Errorf("--format %q: use text or github", format)
 	}
 	clk := &clock.Offset{}
 	if f.now != "" {
 		t, err := time.Parse(time.RFC3339, f.now)
 		if err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("--now %q: %w (use RFC 3339, e.g. 2026-11-23T14:05:40Z)", f.now, err)}
+			return fmt.Errorf("--now %q: %w (use RFC 3339, e.g. 2026-11-23T14:05:40Z)", f.now, err)
 		}
 		// At, not Set: Set never moves a clock back, so a --now in the
 		// past was silently ignored.
@@ -179,28 +179,28 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 	}
 	keyFile, cleanup, err := signingKeyFile(f.signingKeyFile, env.getenv("JIT_SIGNING_KEY"))
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	defer cleanup()
 	lo.SigningKey = keyFile
 	repo, err := ledger.Open(f.repo, lo)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	rs, err := judgment.LoadRules(ctx, ledger.Files{Git: repo, Branch: f.branch})
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	if rs.ConfigErr != nil {
 		for _, fd := range rs.ConfigFindings {
 			fmt.Fprintln(stderr, fd.String())
 		}
-		return &exitError{code: 2, err: fmt.Errorf("nothing can be reconciled safely: %w", rs.ConfigErr)}
+		return fmt.Errorf("nothing can be reconciled safely: %w", rs.ConfigErr)
 	}
 	cfg := rs.Config
 	awsCfg, err := env.loadAWS(ctx, cfg.IdentityCenter.Region)
 	if err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("loading AWS credentials: %w", err)}
+		return fmt.Errorf("loading AWS credentials: %w", err)
 	}
 	idc := identitycenter.NewFromConfig(awsCfg, identitycenter.Options{
 		Region:          cfg.IdentityCenter.Region,
@@ -212,7 +212,7 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 	})
 	gh, err := newGitHubAccess(ctx, env, f, log)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	opts := action.Options{Ledger: repo, IdentityCenter: idc, Remote: f.remote, Branch: f.branch,
 		LeaseTTL: f.leaseTTL, LeaseWait: f.leaseWait, Clock: clk, Logger: log,
@@ -229,7 +229,7 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 	}
 	rec, err := action.New(opts)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	rep, runErr := rec.Run(ctx, action.RunOptions{Lookahead: f.lookahead, DryRun: f.dryRun})
 
@@ -250,7 +250,7 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 	}
 	switch {
 	case runErr != nil:
-		return &exitError{code: 2, err: runErr}
+		return runErr
 	case sweepErr != nil:
 		return &exitError{code: 1, err: sweepErr}
 	case !rep.OK():

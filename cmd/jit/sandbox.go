@@ -39,7 +39,7 @@ GitHub and AWS are emulated: nothing is sent anywhere.`,
 			out := cmd.OutOrStdout()
 			dir, err := os.MkdirTemp("", "jit-sandbox-")
 			if err != nil {
-				return &exitError{code: 2, err: err}
+				return err
 			}
 			defer os.RemoveAll(dir)
 			level := slog.LevelError
@@ -51,13 +51,13 @@ GitHub and AWS are emulated: nothing is sent anywhere.`,
 			if now != "" {
 				t, err := time.Parse(time.RFC3339, now)
 				if err != nil {
-					return &exitError{code: 2, err: fmt.Errorf("--now %q: %w (use RFC 3339, e.g. 2026-12-31T23:59:30Z)", now, err)}
+					return fmt.Errorf("--now %q: %w (use RFC 3339, e.g. 2026-12-31T23:59:30Z)", now, err)
 				}
 				clk = clock.At(t)
 			}
 			w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Clock: clk, AllowSelfReview: true, Logger: log})
 			if err != nil {
-				return &exitError{code: 2, err: err}
+				return err
 			}
 			defer w.Close()
 			fmt.Fprintf(out, `jit sandbox: GitHub and AWS IAM Identity Center are EMULATED on this machine
@@ -78,7 +78,7 @@ go-github, ghinstallation and aws-sdk-go-v2 clients.
 			}
 			if keep != "" {
 				if err := keepRepo(w, keep, out); err != nil {
-					return &exitError{code: 2, err: err}
+					return err
 				}
 			}
 			if serve {
@@ -110,7 +110,7 @@ func keepRepo(w *sandbox.World, dir string, out io.Writer) error {
 func serveSandbox(cmd *cobra.Command, w *sandbox.World, out io.Writer) error {
 	token, err := w.GitHub.UserToken("octocat")
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	fmt.Fprintf(out, `
 The emulators and the App keep running until you press Ctrl-C. Explore them:

@@ -94,28 +94,28 @@ no login.`,
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
 			opts, err := af.options(log)
 			if err != nil {
-				return &exitError{code: 2, err: err}
+				return err
 			}
 			if opts.WebhookSecret, err = webhookSecret(af.secretFile); err != nil {
-				return &exitError{code: 2, err: err}
+				return err
 			}
 			// Chat webhook URLs are secrets: they come from the environment
 			// only, never from the repository or the command line.
 			opts.Notifier = notify.FromEnv(os.Getenv)
 			srv, err := app.New(opts)
 			if err != nil {
-				return &exitError{code: 2, err: err}
+				return err
 			}
 			defer srv.Close()
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("listening on %s: %w", listen, err)}
+				return fmt.Errorf("listening on %s: %w", listen, err)
 			}
 			h := srv.Handler()
 			if pageRepo != "" {
 				repo, err := parsePageRepo(pageRepo)
 				if err != nil {
-					return &exitError{code: 2, err: err}
+					return err
 				}
 				h = catalog.WithApp(h, catalog.Handler(srv.PageSource(repo), pageNow))
 			}
@@ -175,18 +175,18 @@ older than request_ttl is closed with the label jit:expired. Idempotent.`,
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			opts, err := af.options(log)
 			if err != nil {
-				return &exitError{code: 2, err: err}
+				return err
 			}
 			// The sweep receives no webhooks; a placeholder secret satisfies
 			// the constructor without weakening anything.
 			opts.WebhookSecret = []byte("sweep-receives-no-webhooks")
 			owner, name, ok := strings.Cut(repo, "/")
 			if !ok {
-				return &exitError{code: 2, err: fmt.Errorf("--github-repo %q must be OWNER/NAME (GITHUB_REPOSITORY in Actions)", repo)}
+				return fmt.Errorf("--github-repo %q must be OWNER/NAME (GITHUB_REPOSITORY in Actions)", repo)
 			}
 			srv, err := app.New(opts)
 			if err != nil {
-				return &exitError{code: 2, err: err}
+				return err
 			}
 			res, err := srv.Sweep(cmd.Context(), instID, ghrepo.Repo{Owner: owner, Name: name})
 			fmt.Fprintf(cmd.OutOrStdout(), "judged again %v, escalated %v, reminded %v, closed %v\n", res.Judged, res.Escalated, res.Reminded, res.Closed)

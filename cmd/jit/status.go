@@ -33,7 +33,7 @@ waiting for the reconcile, with the time each has left.`,
 			if nowText != "" {
 				t, err := time.Parse(time.RFC3339, nowText)
 				if err != nil {
-					return &exitError{code: 2, err: fmt.Errorf("--now %q: want a time like 2026-11-23T10:00:00Z", nowText)}
+					return fmt.Errorf("--now %q: want a time like 2026-11-23T10:00:00Z", nowText)
 				}
 				o.now = t
 			}
@@ -70,14 +70,14 @@ type statusRow struct {
 
 func (o statusOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.format != "text" && o.format != "json" {
-		return &exitError{code: 2, err: fmt.Errorf("--format %q: want text or json", o.format)}
+		return fmt.Errorf("--format %q: want text or json", o.format)
 	}
 	repo, err := ledger.Open(o.repo, ledger.Options{})
 	if err != nil {
 		return err
 	}
 	if err := o.filters(ctx, repo); err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	grants, err := repo.Requests(ctx)
 	var bad ledger.FileErrors

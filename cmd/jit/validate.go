@@ -100,10 +100,10 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 	switch v.format {
 	case formatText, formatJSON, formatGitHub:
 	default:
-		return &exitError{code: 2, err: fmt.Errorf("unknown --format %q: use text, json or github", v.format)}
+		return fmt.Errorf("unknown --format %q: use text, json or github", v.format)
 	}
 	if st, err := os.Stat(v.repo); err != nil || !st.IsDir() {
-		return &exitError{code: 2, err: fmt.Errorf("--repo %s is not a folder", v.repo)}
+		return fmt.Errorf("--repo %s is not a folder", v.repo)
 	}
 
 	var (
@@ -114,32 +114,32 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 	)
 	if v.base != "" {
 		if err := git.checkRef(ctx, v.base); err != nil {
-			return &exitError{code: 2, err: err}
+			return err
 		}
 		top, err := git.topLevel(ctx)
 		if err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("--base needs a git repository: %w", err)}
+			return fmt.Errorf("--base needs a git repository: %w", err)
 		}
 		if !top {
-			return &exitError{code: 2, err: fmt.Errorf("--repo %s is not the top folder of its git repository; --base compares whole repositories", v.repo)}
+			return fmt.Errorf("--repo %s is not the top folder of its git repository; --base compares whole repositories", v.repo)
 		}
 		changed, err = git.changedFiles(ctx, v.base)
 		if err != nil {
-			return &exitError{code: 2, err: fmt.Errorf("listing the change %s...HEAD: %w", v.base, err)}
+			return fmt.Errorf("listing the change %s...HEAD: %w", v.base, err)
 		}
 		src = gitRefSource{git: git, ref: v.base}
 	}
 
 	rs, ruleFindings, err := loadRuleFiles(ctx, src)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	cfg, rules := rs.Config, rs.Owners
 	if rs.ConfigErr != nil {
 		if err := v.report(stdout, rs.ConfigFindings, 0); err != nil {
-			return &exitError{code: 2, err: err}
+			return err
 		}
-		return &exitError{code: 2, err: fmt.Errorf("%s in %s has errors; fix them before validating requests", configPath, src.Describe())}
+		return fmt.Errorf("%s in %s has errors; fix them before validating requests", configPath, src.Describe())
 	}
 	findings = append(findings, ruleFindings...)
 
@@ -153,7 +153,7 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 		var pathFindings []schema.Finding
 		targets, pathFindings, err = v.listTargets(changed)
 		if err != nil {
-			return &exitError{code: 2, err: err}
+			return err
 		}
 		findings = append(findings, pathFindings...)
 	}
@@ -167,7 +167,7 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 
 	schema.SortFindings(findings)
 	if err := v.report(stdout, findings, len(targets)); err != nil {
-		return &exitError{code: 2, err: err}
+		return err
 	}
 	fmt.Fprintln(stderr, summaryLine(findings, len(targets)))
 	if schema.HasErrors(findings) {

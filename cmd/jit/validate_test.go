@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,8 +216,7 @@ func TestValidateCannotRun(t *testing.T) {
 // TestValidateThroughMain checks the wiring in the binary's root command.
 func TestValidateThroughMain(t *testing.T) {
 	err := realMain(context.Background(), []string{"validate", "--format", "xml"})
-	var ee *exitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+	if err == nil || exitCode(err) != 2 {
 		t.Fatalf("realMain = %v, want exit status 2", err)
 	}
 }
