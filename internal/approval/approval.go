@@ -83,6 +83,11 @@ type Review struct {
 	CommitID    string
 	SubmittedAt time.Time
 	Body        string
+	// DismissedBy and DismissedState, for a DISMISSED review, are who
+	// dismissed it and what it was (APPROVED or CHANGES_REQUESTED), from
+	// GitHub's review_dismissed timeline event; empty when unknown.
+	DismissedBy    string
+	DismissedState string
 }
 
 // Commit is one commit of the pull request.

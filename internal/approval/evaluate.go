@@ -25,7 +25,10 @@ import (
 //   - A request for changes blocks (StateRejected) when it comes from an
 //     owner or an SSO admin, on any commit: it does not go stale on a push,
 //     because a push is what the requester would do to get around it. It ends
-//     when that reviewer approves or their review is dismissed. An owner or
+//     when that reviewer approves, or when the reviewer or an SSO admin
+//     dismisses it (Review.DismissedBy, from GitHub's review_dismissed
+//     event); a dismissal by anyone else, or by an unknown actor, leaves it
+//     standing. An owner or
 //     admin who committed to the pull request may still block it; only the
 //     author and the App cannot.
 //   - Stages are matched, not taken in order of submission: in a custom
@@ -156,8 +159,18 @@ func (e *evaluation) run(commits []Commit, reviews []Review) error {
 		var filters []filter
 		switch r.State {
 		case ReviewDismissed:
-			e.ignore(r, "dismissed: a dismissed review no longer counts")
-			continue
+			lifted, why, err := e.dismissal(r)
+			if err != nil {
+				return err
+			}
+			if lifted {
+				e.ignore(r, why)
+				continue
+			}
+			// The objection stands: judged as the request for changes it was.
+			r.State = ReviewChangesRequested
+			c.review = r
+			filters = rejectionFilters()
 		case ReviewApproved:
 			filters = approvalFilters()
 		case ReviewChangesRequested:
@@ -200,6 +213,33 @@ func (e *evaluation) run(commits []Commit, reviews []Review) error {
 	e.d.Reason = e.reason()
 	e.sortOutput()
 	return nil
+}
+
+// dismissal decides whether a dismissed review is withdrawn. A dismissed
+// approval is. A request for changes is lifted only by its author or an SSO
+// admin: a dismissal by the requester, or by anyone else with write access,
+// leaves it standing. When GitHub does not say who dismissed it or what it
+// was, it stands (fail closed).
+func (e *evaluation) dismissal(r Review) (bool, string, error) {
+	if r.DismissedState == ReviewApproved {
+		return true, "dismissed: a dismissed approval no longer counts", nil
+	}
+	if r.DismissedBy == "" || r.DismissedState != ReviewChangesRequested {
+		return false, "", nil
+	}
+	if strings.EqualFold(r.DismissedBy, r.User) {
+		return true, "dismissed by its author: the request for changes is withdrawn", nil
+	}
+	if !e.isBot(r.DismissedBy) {
+		as, err := e.entryFor(e.admins, r.DismissedBy)
+		if err != nil {
+			return false, "", err
+		}
+		if as != "" {
+			return true, fmt.Sprintf("dismissed by SSO admin @%s (%s): the request for changes is lifted", r.DismissedBy, as), nil
+		}
+	}
+	return false, "", nil
 }
 
 // pass runs the filters; the first that objects decides the reason.

@@ -73,15 +73,15 @@ func TestOnlyTheHeadCommitCounts(t *testing.T) {
 		},
 		{
 			name: "a dismissed approval does not count",
-			pr:   pr(rv(1, "olivia", ReviewDismissed, head, 1)),
-			want: summary{State: StatePendingOwner, Ignored: []string{"1 olivia: dismissed: a dismissed review no longer counts"}, Next: leads},
+			pr:   pr(dismissed(1, "olivia", ReviewApproved, "bob", 1)),
+			want: summary{State: StatePendingOwner, Ignored: []string{"1 olivia: dismissed: a dismissed approval no longer counts"}, Next: leads},
 		},
 		{
 			name: "dismissing the latest approval withdraws the reviewer's earlier one too",
-			pr:   pr(approve(1, "olivia", 1), rv(2, "olivia", ReviewDismissed, head, 2)),
+			pr:   pr(approve(1, "olivia", 1), dismissed(2, "olivia", ReviewApproved, "bob", 2)),
 			want: summary{State: StatePendingOwner, Ignored: []string{
 				"1 olivia: superseded by a later review by @olivia",
-				"2 olivia: dismissed: a dismissed review no longer counts",
+				"2 olivia: dismissed: a dismissed approval no longer counts",
 			}, Next: leads},
 		},
 		{
@@ -328,10 +328,26 @@ func TestChangesRequestedRejects(t *testing.T) {
 				Ignored: []string{"1 oscar: superseded by a later review by @oscar"}},
 		},
 		{
-			name: "withdrawn when dismissed",
-			pr:   pr(rv(1, "oscar", ReviewDismissed, head, 1)),
-			want: summary{State: StatePendingOwner, Ignored: []string{"1 oscar: dismissed: a dismissed review no longer counts"},
+			name: "withdrawn when its author dismisses it",
+			pr:   pr(dismissed(1, "oscar", ReviewChangesRequested, "oscar", 1)),
+			want: summary{State: StatePendingOwner, Ignored: []string{"1 oscar: dismissed by its author: the request for changes is withdrawn"},
 				Next: []string{"@acme/payments-leads"}},
+		},
+		{
+			name: "lifted when an SSO admin dismisses it",
+			pr:   pr(dismissed(1, "oscar", ReviewChangesRequested, "ada", 1)),
+			want: summary{State: StatePendingOwner, Ignored: []string{"1 oscar: dismissed by SSO admin @ada (@acme/sso-admins): the request for changes is lifted"},
+				Next: []string{"@acme/payments-leads"}},
+		},
+		{
+			name: "stands when the requester dismisses it",
+			pr:   pr(dismissed(1, "oscar", ReviewChangesRequested, "rita", 1), approve(2, "olivia", 2)),
+			want: summary{State: StateRejected, Approvals: []string{"olivia:owner"}, Rejections: []string{"oscar"}, Next: []string{"@oscar"}},
+		},
+		{
+			name: "stands when GitHub does not say who dismissed it",
+			pr:   pr(dismissed(1, "oscar", "", "", 1), approve(2, "olivia", 2)),
+			want: summary{State: StateRejected, Approvals: []string{"olivia:owner"}, Rejections: []string{"oscar"}, Next: []string{"@oscar"}},
 		},
 		{
 			name: "another reviewer's approval does not withdraw it",

@@ -169,7 +169,7 @@ func (e *evaluation) reason() string {
 		for _, r := range e.d.Rejections {
 			who = append(who, "@"+r.By)
 		}
-		return fmt.Sprintf("%s asked for changes; the request is blocked until they approve or their review is dismissed.", joinAnd(who))
+		return fmt.Sprintf("%s asked for changes; the request is blocked until they approve, or they or an SSO admin dismiss their review.", joinAnd(who))
 	case StateApproved:
 		if a, ok := ruleApprover(e.d); ok {
 			return e.ruleReason(a)

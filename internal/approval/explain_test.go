@@ -51,7 +51,7 @@ func TestExplainPendingAndRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "### jit: changes requested\n\n" +
-		"@\u200boscar asked for changes; the request is blocked until they approve or their review is dismissed.\n\n" +
+		"@\u200boscar asked for changes; the request is blocked until they approve, or they or an SSO admin dismiss their review.\n\n" +
 		"- **State:** `jit:rejected`\n" +
 		"- **Commit:** `1111111` (only reviews of this commit count)\n" +
 		"- **Next to review:** `@oscar`\n" +
@@ -216,7 +216,7 @@ func TestReasons(t *testing.T) {
 		{"admin change waiting", KindAdminChange, nil, nil, "This pull request is not a plain request; waiting for an SSO admin to approve."},
 		{"admin change approved", KindAdminChange, nil, []Review{approve(1, "ada", 1)}, "Approved by SSO admin @ada."},
 		{"rejected by two", KindStandard, nil, []Review{rv(1, "oscar", ReviewChangesRequested, head, 1), rv(2, "ada", ReviewChangesRequested, old, 2)},
-			"@oscar and @ada asked for changes; the request is blocked until they approve or their review is dismissed."},
+			"@oscar and @ada asked for changes; the request is blocked until they approve, or they or an SSO admin dismiss their review."},
 		{"no account name", KindStandard, func(in *Input) { in.Account = "" }, nil, "Waiting for an owner of the account (or an SSO admin) to approve."},
 		{"invalid without a reason", KindStandard, func(in *Input) { in.Invalid = true }, nil, "The request is invalid."},
 	}

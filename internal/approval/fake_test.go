@@ -57,6 +57,14 @@ func rv(id int64, user, state, sha string, minute int, body ...string) Review {
 	return Review{ID: id, User: user, State: state, CommitID: sha, SubmittedAt: at(minute), Body: strings.Join(body, "\n")}
 }
 
+// dismissed is a review of user, first was (APPROVED or CHANGES_REQUESTED),
+// dismissed by by, as GitHub's review_dismissed event tells it.
+func dismissed(id int64, user, was, by string, minute int) Review {
+	r := rv(id, user, ReviewDismissed, head, minute)
+	r.DismissedState, r.DismissedBy = was, by
+	return r
+}
+
 func approve(id int64, user string, minute int, body ...string) Review {
 	return rv(id, user, ReviewApproved, head, minute, body...)
 }

@@ -310,7 +310,37 @@ func (g *goGitHub) Reviews(ctx context.Context, number int) ([]approval.Review, 
 			Body:        rv.GetBody(),
 		}
 	})
-	return out, wrap(err, "listing reviews of %s#%d", r, number)
+	if err != nil {
+		return nil, wrap(err, "listing reviews of %s#%d", r, number)
+	}
+	dismissed := map[int64]int{}
+	for i, rv := range out {
+		if rv.State == approval.ReviewDismissed {
+			dismissed[rv.ID] = i
+		}
+	}
+	if len(dismissed) == 0 {
+		return out, nil
+	}
+	// Who dismissed a review, and what it was, is only in the pull
+	// request's review_dismissed events: an objection stands unless its
+	// author or an SSO admin lifted it.
+	events, err := listAll(func(page int) ([]*github.IssueEvent, *github.Response, error) {
+		return g.c.Issues.ListIssueEvents(ctx, r.Owner, r.Name, number, &github.ListOptions{PerPage: perPage, Page: page})
+	}, func(t *github.IssueEvent) *github.IssueEvent { return t })
+	if err != nil {
+		return nil, wrap(err, "listing the events of %s#%d", r, number)
+	}
+	for _, t := range events {
+		if t.GetEvent() != "review_dismissed" || t.DismissedReview == nil {
+			continue
+		}
+		if i, ok := dismissed[t.DismissedReview.GetReviewID()]; ok {
+			out[i].DismissedBy = t.GetActor().GetLogin()
+			out[i].DismissedState = strings.ToUpper(t.DismissedReview.GetState())
+		}
+	}
+	return out, nil
 }
 
 func (g *goGitHub) File(ctx context.Context, path, ref string) ([]byte, string, string, error) {

@@ -155,6 +155,10 @@ type review struct {
 	submitted                   time.Time
 	dismissedFrom               string
 	dismissalMessage            string
+	// dismissedBy and dismissedAt are the review_dismissed event's actor
+	// and time, which the issue events API reports.
+	dismissedBy string
+	dismissedAt time.Time
 }
 
 type comment struct {

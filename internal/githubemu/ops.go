@@ -374,6 +374,7 @@ func (s *Server) dismissReview(ctx context.Context, rp *repo, pr *pull, id int64
 		return nil, nil, statusErr(http.StatusUnprocessableEntity, "Can not dismiss a %s pull request review", strings.ToLower(rv.state))
 	}
 	rv.dismissedFrom, rv.state, rv.dismissalMessage = rv.state, "DISMISSED", message
+	rv.dismissedBy, rv.dismissedAt = actor, s.now()
 	pr.updated = s.now()
 	s.mu.Unlock()
 	x := s.pullGit(ctx, rp, pr, true)

@@ -68,6 +68,7 @@ func (s *Server) routes() {
 	s.handle("DELETE /repos/{owner}/{repo}/issues/{number}/labels", authToken, s.inPull(s.labelsAPI("clear")))
 	s.handle("DELETE /repos/{owner}/{repo}/issues/{number}/labels/{name}", authToken, s.inPull(s.removeLabel))
 	s.handle("GET /repos/{owner}/{repo}/issues/{number}/comments", authToken, s.inPull(s.listComments))
+	s.handle("GET /repos/{owner}/{repo}/issues/{number}/events", authToken, s.inPull(s.listIssueEvents))
 	s.handle("POST /repos/{owner}/{repo}/issues/{number}/comments", authToken, s.inPull(s.createComment))
 	s.handle("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", authToken, s.inRepo(s.patchComment))
 

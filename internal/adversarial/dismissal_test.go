@@ -1,0 +1,44 @@
+package adversarial_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// Attack: an owner or SSO admin asks for changes; the requester (or anyone
+// else with write access) dismisses that review and gets an approval from
+// someone more lenient. The objection stands until its author or an SSO
+// admin lifts it; who dismissed comes from GitHub (the review_dismissed
+// event's actor), never from the delivery the App was sent.
+func TestObjectionStandsUntilItsAuthorOrAnAdminLiftsIt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	for i, tc := range []struct {
+		dismisser string
+		lifted    bool
+	}{
+		{"octocat", false}, // the requester
+		{"carol", false},   // neither the reviewer nor an SSO admin
+		{"bob", true},      // the reviewer himself
+		{"dave", true},     // another SSO admin
+	} {
+		t.Run(tc.dismisser, func(t *testing.T) {
+			n := open(t, w, "octocat", "octocat/objection-"+itoa(i), map[string]string{"requests/payments-prod/objection-" + itoa(i) + ".yaml": standardRequest})
+			id := review(t, w, n, "bob", "CHANGES_REQUESTED", "not without an incident ticket")
+			if err := w.GitHub.DismissReview(org, repo, n, id, tc.dismisser, "addressed"); err != nil {
+				t.Fatal(err)
+			}
+			assertDelivered(t, w)
+			review(t, w, n, "alice", "APPROVED", "fine by me")
+			s := state(t, w, n)
+			if !tc.lifted {
+				notApproved(t, s)
+				if !strings.Contains(s.sticky, "bob") {
+					t.Errorf("the status comment does not say whose objection stands:\n%s", s.sticky)
+				}
+				return
+			}
+			approved(t, s)
+		})
+	}
+}
