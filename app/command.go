@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
@@ -70,18 +71,6 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 	if !pr.Merged {
 		return "refused: not merged", reply("`/jit revoke` works on a merged request; this pull request is not merged. Close it instead to withdraw the request.")
 	}
-	files, err := h.gh.PullRequestFiles(ctx, number)
-	if err != nil {
-		return "", err
-	}
-	cls, _, err := h.classify(ctx, pr, files)
-	if err != nil {
-		return "", err
-	}
-	if !cls.Request {
-		return "refused: not a request", reply("this pull request is not an access request, so there is no grant to revoke.")
-	}
-	path := cls.RequestPath
 	// Grants live on the default branch; a request merged elsewhere was
 	// never provisioned.
 	main, err := h.gh.DefaultBranch(ctx)
@@ -91,17 +80,44 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 	if pr.BaseRef != main {
 		return "refused: not merged into " + main, reply(fmt.Sprintf("this pull request was merged into %s, not %s: it holds no grant.", pr.BaseRef, main))
 	}
+	files, err := h.gh.PullRequestFiles(ctx, number)
+	if err != nil {
+		return "", err
+	}
+	// The grant is identified by its own record on main: a request file
+	// this pull request added whose status names this pull request. Another
+	// pull request that added the same path (a byte-identical request) holds
+	// no grant, and a pull request that mixed a request with other changes
+	// still holds the one it brought.
+	path, record, err := h.grantOf(ctx, files, number, main)
+	if err != nil {
+		return "", err
+	}
+	if path == "" {
+		return "refused: not a request", reply("this pull request holds no grant of its own on " + main + ", so there is nothing to revoke.")
+	}
 	rs, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: main})
 	if err != nil {
 		return "", err
 	}
-	allowed, why, err := h.mayRevoke(ctx, rs, pr, path, user)
-	if err != nil {
-		return "", err
-	}
-	if !allowed {
+	// Authority comes from the record: its requester, an owner of the
+	// account or an SSO admin. Before jit has recorded the grant (merged
+	// moments ago, or scheduled) the requester is the pull request's
+	// author.
+	authorize := func(record *schema.Status) (string, bool, error) {
+		requester := pr.Author
+		if record != nil {
+			requester = record.Requester
+		}
+		allowed, why, err := h.mayRevoke(ctx, rs, requester, path, user)
+		if err != nil || allowed {
+			return "", allowed, err
+		}
 		h.log.Warn("revoke refused", "pr", number, "user", user, "reason", why)
-		return "refused: " + why, reply(fmt.Sprintf("you may not revoke this grant: %s. The requester, an owner of the account or an SSO admin can.", why))
+		return "refused: " + why, false, reply(fmt.Sprintf("you may not revoke this grant: %s. The requester, an owner of the account or an SSO admin can.", why))
+	}
+	if outcome, ok, err := authorize(record); !ok {
+		return outcome, err
 	}
 	// The contents API refuses a stale blob SHA; re-read and retry when a
 	// concurrent commit (the reconcile) changed the file in between.
@@ -118,6 +134,17 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 			return "", fmt.Errorf("reading %s on %s: the file does not parse", path, main)
 		}
 		st := f.Request.Status
+		if st != nil && st.PullRequest != number {
+			return "refused: another pull request's grant", reply(fmt.Sprintf("`%s` on %s is the grant of pull request #%d, not of this one.", path, main, st.PullRequest))
+		}
+		if (st == nil) != (record == nil) || (st != nil && !strings.EqualFold(st.Requester, record.Requester)) {
+			// The record changed since the authority was checked (jit
+			// recorded the grant meanwhile): check it again.
+			record = st
+			if outcome, ok, err := authorize(record); !ok {
+				return outcome, err
+			}
+		}
 		if st != nil {
 			switch st.State {
 			case schema.StateRevoking:
@@ -157,9 +184,44 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 	return "", fmt.Errorf("recording the revocation of %s: the file kept changing under us", path)
 }
 
-// mayRevoke: the requester, an owner of the account or an SSO admin.
-func (h *handler) mayRevoke(ctx context.Context, rs judgment.Rules, pr *ghrepo.PR, path, user string) (bool, string, error) {
-	if strings.EqualFold(user, pr.Author) {
+// grantOf finds the grant a merged pull request holds: among the request
+// files it added, the one whose status on main names it, or else the one
+// that has no status yet (record nil) when there is exactly one such file.
+func (h *handler) grantOf(ctx context.Context, files []change.File, number int, main string) (string, *schema.Status, error) {
+	var unrecorded []string
+	for _, f := range files {
+		if f.Status != change.Added || !strings.HasPrefix(f.Path, "requests/") || !strings.HasSuffix(f.Path, ".yaml") {
+			continue
+		}
+		data, _, _, err := h.gh.File(ctx, f.Path, main)
+		if errors.Is(err, ghrepo.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		req, err := schema.DecodeRequest(f.Path, data)
+		if err != nil {
+			continue
+		}
+		if st := req.Status; st != nil {
+			if st.PullRequest == number {
+				return f.Path, st, nil
+			}
+			continue
+		}
+		unrecorded = append(unrecorded, f.Path)
+	}
+	if len(unrecorded) == 1 {
+		return unrecorded[0], nil, nil
+	}
+	return "", nil, nil
+}
+
+// mayRevoke: the grant's requester, an owner of the account or an SSO
+// admin.
+func (h *handler) mayRevoke(ctx context.Context, rs judgment.Rules, requester, path, user string) (bool, string, error) {
+	if requester != "" && strings.EqualFold(user, requester) {
 		return true, "", nil
 	}
 	teams := ghrepo.NewTeams(ctx, h.gh)
@@ -182,7 +244,7 @@ func (h *handler) mayRevoke(ctx context.Context, rs judgment.Rules, pr *ghrepo.P
 			return true, "", nil
 		}
 	}
-	return false, fmt.Sprintf("%s is neither the requester (%s), an owner of %s nor an SSO admin", user, pr.Author, path), nil
+	return false, fmt.Sprintf("%s is neither the requester (%s), an owner of %s nor an SSO admin", user, requester, path), nil
 }
 
 // grantName is "account/permission set" for messages.
