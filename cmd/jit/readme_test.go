@@ -144,3 +144,26 @@ func splitShell(t *testing.T, line string) []string {
 	}
 	return args
 }
+
+// TestREADMEDevelopmentNamesEveryPackage keeps the README's Development
+// section in step with the tree: every package under internal/ is named there.
+func TestREADMEDevelopmentNamesEveryPackage(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, dev, ok := strings.Cut(string(readme), "\n## Development\n")
+	if !ok {
+		t.Fatal("README.md has no Development section")
+	}
+	dev, _, _ = strings.Cut(dev, "\n## ")
+	entries, err := os.ReadDir("../../internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && !strings.Contains(dev, "`"+e.Name()+"`") {
+			t.Errorf("README's Development section does not name internal/%s", e.Name())
+		}
+	}
+}

@@ -1,0 +1,15 @@
+// Package app is jit's GitHub App: the webhook endpoint that judges request
+// pull requests and the scheduled sweep (`jit serve`, `jit sweep`).
+//
+// Every event is handled the same way: the event's identity (repository,
+// pull request, sender) is read from the payload and everything else is
+// fetched again through internal/ghrepo; the base branch's rules are loaded
+// and the pull request judged through internal/judgment, the same path the
+// reconcile and `jit validate --base` take; then the decision's effects are
+// written: the jit/validate and jit/approval check runs, the state labels,
+// review requests and one sticky comment. The jit/approval check is what
+// branch protection requires, and it is written last.
+//
+// Only the composition roots (cmd/jit, internal/sandbox, internal/bench)
+// build a Server.
+package app
