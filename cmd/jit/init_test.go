@@ -86,6 +86,20 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 		t.Errorf("the template cannot create GitHub's OIDC provider")
 	}
 
+	// jit new in the new repository points the request at the released
+	// request schema, since the repository carries no schemas.
+	nw := run(t, newNewCmdWith(noTerminalReader), nil, "--repo", dir, "--account", "sandbox", "--permission-set", "ReadOnlyAccess",
+		"--duration", "4h", "--name", "first", "--justification", "INC-1: the first request")
+	if nw.code != 0 {
+		t.Fatalf("jit new in the new repository: exit %d: %v\n%s", nw.code, nw.err, nw.stderr)
+	}
+	req, _ := os.ReadFile(filepath.Join(dir, "requests/sandbox/first.yaml"))
+	if !strings.HasPrefix(string(req), "# yaml-language-server: $schema=https://raw.githubusercontent.com/jit-access/jit/v1.2.3/schema/request.schema.json\n") {
+		t.Errorf("jit new wrote:\n%s", req)
+	}
+	os.Remove(filepath.Join(dir, "requests/sandbox/first.yaml"))
+	os.Remove(filepath.Join(dir, "requests/sandbox"))
+
 	// A second init refuses nothing it wrote itself; a changed file stops it.
 	if again := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, initArgs(dir)...); again.code != 0 || again.stdout != "" {
 		t.Errorf("init over its own files: exit %d, wrote %q", again.code, again.stdout)

@@ -25,6 +25,25 @@ import (
 // language server at the schema, from requests/<account>/.
 const schemaComment = "yaml-language-server: $schema=../../schema/request.schema.json"
 
+// requestSchemaComment is schemaComment for a repository that carries the
+// schemas; a repository written by jit init has none, and its config's first
+// line names the released config schema, whose sibling is the request schema.
+func requestSchemaComment(repo string) string {
+	if _, err := os.Stat(filepath.Join(repo, "schema", "request.schema.json")); err == nil {
+		return schemaComment
+	}
+	b, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(configPath)))
+	if err != nil {
+		return schemaComment
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	const prefix = "# yaml-language-server: $schema="
+	if url, ok := strings.CutPrefix(strings.TrimSpace(first), prefix); ok && strings.HasPrefix(url, "https://") && strings.HasSuffix(url, "/config.schema.json") {
+		return "yaml-language-server: $schema=" + strings.TrimSuffix(url, "config.schema.json") + "request.schema.json"
+	}
+	return schemaComment
+}
+
 // newNewCmd is jit new wired to the process's stdin.
 func newNewCmd() *cobra.Command { return newNewCmdWith(stdinIsTerminal) }
 
@@ -374,7 +393,7 @@ func (o *newOptions) render(policy *yaml.Node) ([]byte, error) {
 
 	// On the first key, the comment is the file's first line with no blank
 	// line after it, as editors expect it.
-	root.Content[0].HeadComment = schemaComment
+	root.Content[0].HeadComment = requestSchemaComment(o.repo)
 	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)
