@@ -331,6 +331,9 @@ func (e *Emulator) serve(op string, handler handlerFunc, body []byte) (any, *api
 	if e.denied[op] {
 		return nil, errAccessDenied(op)
 	}
+	if aerr := validateInput(op, body); aerr != nil {
+		return nil, aerr
+	}
 	e.settle(now)
 	out, aerr := handler(e, now, body)
 	if aerr != nil && aerr.code == codeThrottling {

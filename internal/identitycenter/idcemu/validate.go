@@ -31,7 +31,7 @@ const (
 	maxManagedPolicies         = 10
 	maxPermissionSets          = 2000
 	maxProvisionedPerAccount   = 250
-	maxTagsPerResource         = 50
+	maxTagsPerResource         = 75 // TagList max in botocore 1.43.67 (constraints_gen.go)
 	minSessionDuration         = time.Hour
 	maxSessionDuration         = 12 * time.Hour
 	defaultSessionDurationISO  = "PT1H"

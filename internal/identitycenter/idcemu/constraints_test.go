@@ -1,0 +1,68 @@
+package idcemu
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+)
+
+// The emulator refuses what AWS's request validator refuses, with AWS's
+// error code and wording, from the constraints generated out of botocore's
+// models.
+func TestGeneratedInputConstraints(t *testing.T) {
+	h := newHarness(t, Options{}, 1)
+	ctx := context.Background()
+	inst := aws.String(h.emu.InstanceARN())
+	ps := h.emu.AddPermissionSet("Ops", time.Hour, nil, "")
+	uid := h.emu.AddUser("alice@acme.example", "Alice")
+
+	tags := make([]types.Tag, 76)
+	for i := range tags {
+		tags[i] = types.Tag{Key: aws.String(fmt.Sprintf("k%d", i)), Value: aws.String("v")}
+	}
+	for _, c := range []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"76 tags", func() error {
+			_, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"), Tags: tags})
+			return err
+		}, "Value '76 items' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 75"},
+		{"MaxResults above the model's range", func() error {
+			_, err := h.sso.ListPermissionSets(ctx, &ssoadmin.ListPermissionSetsInput{InstanceArn: inst, MaxResults: aws.Int32(101)})
+			return err
+		}, "Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"},
+		{"principal type outside the enum", func() error {
+			_, err := h.sso.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: inst, PermissionSetArn: aws.String(ps),
+				PrincipalId: aws.String(uid), PrincipalType: "ROBOT", TargetId: aws.String("111122223333"), TargetType: types.TargetTypeAwsAccount})
+			return err
+		}, "Value 'ROBOT' at 'principalType' failed to satisfy constraint: Member must satisfy enum value set: [USER, GROUP]"},
+		{"a tag key outside the pattern", func() error {
+			_, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"),
+				Tags: []types.Tag{{Key: aws.String("bad*key"), Value: aws.String("v")}}})
+			return err
+		}, "Value 'bad*key' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+		{"a name longer than 32", func() error {
+			_, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String(strings.Repeat("n", 33))})
+			return err
+		}, "at 'name' failed to satisfy constraint: Member must have length between 1 and 32, inclusive"},
+	} {
+		err := c.call()
+		wantAPIError(t, err, "ValidationException", http.StatusBadRequest)
+		if err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v\nwant %q", c.name, err, c.want)
+		}
+	}
+	// 75 tags are accepted.
+	if _, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"), Tags: tags[:75]}); err != nil {
+		t.Errorf("75 tags: %v", err)
+	}
+}
