@@ -168,6 +168,11 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, path st
 	if !d.Approved() {
 		return merged{}, refuse(pr, "pull request #%d was merged without the approval the policy needs on its head commit %s (%s): %s", pr.Number, short(pr.HeadSHA), d.State, d.Reason)
 	}
+	// As the App: beyond GitHub's listing caps a commit by an approver or
+	// a file could go unseen, so the approval cannot be verified.
+	if pr.Commits > ghrepo.MaxListedCommits || pr.ChangedFiles > len(files) {
+		return merged{}, refuse(pr, "pull request #%d has %d commits and %d changed files, more than GitHub lists (%d commits) or than were listed (%d files), so its approval cannot be verified", pr.Number, pr.Commits, pr.ChangedFiles, ghrepo.MaxListedCommits, len(files))
+	}
 	if cls := change.Classify(files); !cls.Request || cls.RequestPath != path {
 		// A request merged together with other changes also needed an
 		// SSO admin's approval as an admin change.

@@ -588,3 +588,37 @@ func TestRecheckListsCommentsOnce(t *testing.T) {
 		t.Errorf("comments listed %d times for one recheck, want 1", got)
 	}
 }
+
+// TestPullRequestBeyondGitHubsListingIsNotApprovable: GitHub lists 250
+// commits of a pull request; with 252 an approver's commit could hide
+// beyond them, so the owner's approval does not make it approvable.
+func TestPullRequestBeyondGitHubsListingIsNotApprovable(t *testing.T) {
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": standardRequest})
+	for i := range 250 {
+		if _, err := w.GitHub.CommitToBranch(org, repo, "octocat/x", githubemu.Commit{Author: "octocat",
+			Files: map[string][]byte{"requests/payments-prod/x.yaml": []byte(standardRequest + fmt.Sprintf("# %d\n", i))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.GitHub.Push(org, repo, n, "octocat", map[string][]byte{"requests/payments-prod/x.yaml": []byte(standardRequest)}); err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
+	review(t, w, n, "bob", "APPROVED", "ok")
+	s := state(t, w, n)
+	if s.approval == "success" {
+		t.Fatalf("a pull request of 252 commits was approved: %+v", s)
+	}
+	if !strings.Contains(s.sticky, "252 commits") || !strings.Contains(s.sticky, "first 250") {
+		t.Errorf("the status comment does not say why:\n%s", s.sticky)
+	}
+	// The sweep, which lists pull requests without their totals, agrees.
+	res, err := w.App.Sweep(context.Background(), 0, ghrepo.Repo{Owner: org, Name: repo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Judged) != 0 || state(t, w, n).approval == "success" {
+		t.Errorf("the sweep judged it again: %+v, %+v", res, state(t, w, n))
+	}
+}

@@ -150,8 +150,28 @@ func (h *handler) assess(ctx context.Context, pr *ghrepo.PR) (*assessment, error
 		if err := h.refuseSharedHead(ctx, a); err != nil {
 			return nil, err
 		}
+		refuseUnlisted(a, len(files))
 	}
 	return a, nil
+}
+
+// refuseUnlisted withdraws an approval when GitHub cannot list the whole
+// pull request: beyond 250 commits a commit by an approver could go
+// unseen, and beyond 3,000 files a file could escape the classification.
+func refuseUnlisted(a *assessment, listedFiles int) {
+	pr := a.pr
+	var why []string
+	if pr.Commits > ghrepo.MaxListedCommits {
+		why = append(why, fmt.Sprintf("it has %d commits and GitHub lists only the first %d, so jit cannot check that no approver wrote one", pr.Commits, ghrepo.MaxListedCommits))
+	}
+	if pr.ChangedFiles > listedFiles {
+		why = append(why, fmt.Sprintf("it changes %d files and GitHub listed only %d", pr.ChangedFiles, listedFiles))
+	}
+	if len(why) == 0 {
+		return
+	}
+	a.decision.State = approval.StateInvalid
+	a.decision.Reason = "this pull request cannot be approved: " + strings.Join(why, "; ") + ". Squash the branch into one commit with just the request file, or open a new pull request."
 }
 
 // refuseSharedHead withdraws an approval when the head commit is also the

@@ -80,7 +80,13 @@ func (s *Server) findInstallation(ctx context.Context, repo ghrepo.Repo) (int64,
 	return inst.GetID(), nil
 }
 
-func (h *handler) sweepOne(ctx context.Context, pr *ghrepo.PR) (judged bool, did string, err error) {
+func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool, did string, err error) {
+	// The list leaves out the commit and file totals that decide whether
+	// the pull request can be checked whole: read it as the webhook does.
+	pr, err := h.gh.PullRequest(ctx, listed.Number)
+	if err != nil {
+		return false, "", err
+	}
 	a, err := h.assess(ctx, pr)
 	if err != nil {
 		return false, "", err

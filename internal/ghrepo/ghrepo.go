@@ -43,7 +43,16 @@ type PR struct {
 	Draft     bool
 	Labels    []string
 	HTMLURL   string
+	// Commits and ChangedFiles are the pull request's true totals; GitHub
+	// lists at most MaxListedCommits and MaxListedFiles of them.
+	Commits, ChangedFiles int
 }
+
+// GitHub's caps on listing a pull request's commits and files.
+const (
+	MaxListedCommits = 250
+	MaxListedFiles   = 3000
+)
 
 // CheckRun is a check run on a commit.
 type CheckRun struct {
@@ -216,6 +225,9 @@ func toPR(p *github.PullRequest) *PR {
 		ClosedAt:  p.GetClosedAt().Time,
 		Draft:     p.GetDraft(),
 		HTMLURL:   p.GetHTMLURL(),
+
+		Commits:      p.GetCommits(),
+		ChangedFiles: p.GetChangedFiles(),
 	}
 	for _, l := range p.Labels {
 		out.Labels = append(out.Labels, l.GetName())

@@ -95,6 +95,12 @@ func (s *Server) patchPull(w http.ResponseWriter, r *http.Request, c caller, rp 
 	s.respondPull(w, r, rp, pr, http.StatusOK)
 }
 
+// GitHub's caps on listing a pull request's commits and files.
+const (
+	maxListedPullCommits = 250
+	maxListedPullFiles   = 3000
+)
+
 // pullRead reads (a diff, a log) the commits a pull request proposes: from
 // its base snapshot, or from the merge base while it has none, to its head.
 // It answers a git failure itself.
@@ -123,6 +129,9 @@ func (s *Server) listPullFiles(w http.ResponseWriter, r *http.Request, c caller,
 	if !ok {
 		return
 	}
+	// GitHub lists at most 3,000 files of a pull request; the pull request
+	// itself reports the true changed_files.
+	files = files[:min(len(files), maxListedPullFiles)]
 	base := s.base()
 	full := rp.owner + "/" + rp.name
 	out := make([]*github.CommitFile, 0, len(files))
@@ -158,6 +167,9 @@ func (s *Server) listPullCommits(w http.ResponseWriter, r *http.Request, c calle
 	if !ok {
 		return
 	}
+	// GitHub lists at most 250 commits of a pull request (the oldest); the
+	// pull request itself reports the true commits.
+	commits = commits[:min(len(commits), maxListedPullCommits)]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*github.RepositoryCommit, 0, len(commits))
