@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,42 +18,8 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-// schemaComment is the first line of every request file: it points the YAML
-// language server at the schema, from requests/<account>/.
-const schemaComment = "yaml-language-server: $schema=../../schema/request.schema.json"
-
-// requestSchemaComment is schemaComment for a repository that carries the
-// schemas; a repository written by jit init has none, and its config's first
-// line names the released config schema, whose sibling is the request schema.
-func requestSchemaComment(repo string) string {
-	if _, err := os.Stat(filepath.Join(repo, "schema", "request.schema.json")); err == nil {
-		return schemaComment
-	}
-	b, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(configPath)))
-	if err != nil {
-		return schemaComment
-	}
-	first, _, _ := strings.Cut(string(b), "\n")
-	const prefix = "# yaml-language-server: $schema="
-	if url, ok := strings.CutPrefix(strings.TrimSpace(first), prefix); ok && strings.HasPrefix(url, "https://") && strings.HasSuffix(url, "/config.schema.json") {
-		return "yaml-language-server: $schema=" + strings.TrimSuffix(url, "config.schema.json") + "request.schema.json"
-	}
-	return schemaComment
-}
-
 // newNewCmd is jit new wired to the process's stdin.
 func newNewCmd() *cobra.Command { return newNewCmdWith(stdinIsTerminal) }
-
-// stdinIsTerminal reports whether r is a character device, i.e. a person
-// can answer prompts.
-func stdinIsTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
 
 // newNewCmdWith builds jit new; isTerminal decides whether missing flags
 // are asked for on the command's input or reported as an error.
@@ -255,7 +218,7 @@ func (o *newOptions) ask(p *prompter, cfg *schema.Config) error {
 			return err
 		}
 	}
-	acct := findAccount(cfg, o.account)
+	acct, _ := cfg.Account(o.account)
 	if o.custom == "" && o.permissionSet == "" {
 		var choices []choice
 		if acct != nil {
@@ -305,7 +268,7 @@ func (o *newOptions) ask(p *prompter, cfg *schema.Config) error {
 	}
 	if o.duration == "" {
 		var choices []choice
-		limit := durationCap(cfg, acct, o.permissionSet)
+		limit := cfg.MaxDuration(o.account, o.permissionSet)
 		for _, d := range schema.DurationNames() {
 			if dur, err := schema.ParseDuration(d); err == nil && (limit == 0 || dur <= limit) {
 				choices = append(choices, choice{value: d})
@@ -321,280 +284,4 @@ func (o *newOptions) ask(p *prompter, cfg *schema.Config) error {
 		}
 	}
 	return nil
-}
-
-func findAccount(cfg *schema.Config, nameOrID string) *schema.Account {
-	for i, a := range cfg.Accounts {
-		if a.Name == nameOrID || a.ID == nameOrID {
-			return &cfg.Accounts[i]
-		}
-	}
-	return nil
-}
-
-// durationCap is the smaller of the account's and the set's max_duration,
-// 0 when neither caps it; only used to narrow the choices offered.
-func durationCap(cfg *schema.Config, acct *schema.Account, set string) time.Duration {
-	var caps []time.Duration
-	if acct != nil && acct.MaxDuration != "" {
-		if d, err := schema.ParseDuration(acct.MaxDuration); err == nil {
-			caps = append(caps, d)
-		}
-	}
-	for _, ps := range cfg.PermissionSets {
-		if ps.Name == set && ps.MaxDuration != "" {
-			if d, err := schema.ParseDuration(ps.MaxDuration); err == nil {
-				caps = append(caps, d)
-			}
-		}
-	}
-	if len(caps) == 0 {
-		return 0
-	}
-	return slices.Min(caps)
-}
-
-// render writes the request as YAML: the schema comment, then the fields in
-// the order the design shows them. yaml.v3 quotes every string that would
-// otherwise read as another type (an all-digit account id, "yes").
-func (o *newOptions) render(policy *yaml.Node) ([]byte, error) {
-	root := &yaml.Node{Kind: yaml.MappingNode}
-	add := func(key string, value *yaml.Node) {
-		root.Content = append(root.Content, str(key), value)
-	}
-	add("account", str(o.account))
-	if o.custom == "" {
-		add("permission_set", str(o.permissionSet))
-	} else {
-		custom := &yaml.Node{Kind: yaml.MappingNode}
-		custom.Content = append(custom.Content,
-			str("name"), str(o.custom),
-			str("session_duration"), str(o.sessionDuration))
-		if len(o.managedPolicies) > 0 {
-			list := &yaml.Node{Kind: yaml.SequenceNode}
-			for _, p := range o.managedPolicies {
-				list.Content = append(list.Content, str(p))
-			}
-			custom.Content = append(custom.Content, str("managed_policies"), list)
-		}
-		if policy != nil {
-			custom.Content = append(custom.Content, str("inline_policy"), policy)
-		}
-		add("custom_permission_set", custom)
-	}
-	add("duration", str(o.duration))
-	add("justification", str(strings.TrimSpace(o.justification)))
-	if o.emergency {
-		add("emergency", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
-	}
-	if o.startAt != "" {
-		add("start_at", str(o.startAt))
-	}
-
-	// On the first key, the comment is the file's first line with no blank
-	// line after it, as editors expect it.
-	root.Content[0].HeadComment = requestSchemaComment(o.repo)
-	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
-	var b strings.Builder
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("writing the request as YAML: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("writing the request as YAML: %w", err)
-	}
-	return []byte(b.String()), nil
-}
-
-func str(s string) *yaml.Node {
-	n := &yaml.Node{}
-	n.SetString(s)
-	return n
-}
-
-// readPolicyFile reads an IAM policy document from JSON or YAML (JSON is
-// YAML) and returns it as a block-style mapping for the request file.
-func readPolicyFile(file string) (*yaml.Node, error) {
-	data, err := readRegularFile(file, maxRequestRead)
-	if err != nil {
-		return nil, fmt.Errorf("reading --inline-policy: %w", err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("--inline-policy %s is not a JSON or YAML document: %w", file, err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("--inline-policy %s must hold one policy object with Version and Statement", file)
-	}
-	blockStyle(doc.Content[0])
-	return doc.Content[0], nil
-}
-
-// blockStyle turns JSON's flow collections and quoted strings into plain
-// YAML, which reads better in a review; the encoder still quotes any string
-// that would otherwise read as another type.
-func blockStyle(n *yaml.Node) {
-	switch {
-	case n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode:
-		n.Style &^= yaml.FlowStyle
-	case n.Kind == yaml.ScalarNode && n.Tag == "!!str" && !strings.Contains(n.Value, "\n"):
-		n.Style = 0
-	}
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
-}
-
-// slug derives a file name from the first words of the justification,
-// whole words only, at most 40 characters.
-func slug(s string) string {
-	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9')
-	})
-	var b strings.Builder
-	for _, w := range words {
-		if b.Len() > 0 && b.Len()+1+len(w) > 40 {
-			break
-		}
-		if b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		b.WriteString(w)
-	}
-	if b.Len() == 0 {
-		return "request"
-	}
-	return b.String()[:min(b.Len(), 40)]
-}
-
-// makeRequestDir creates requests/<account>/ and refuses to go through a
-// symbolic link, which could put the file outside the repository.
-func makeRequestDir(repo, account string) error {
-	dir := repo
-	for _, seg := range []string{requestsDir, account} {
-		dir = filepath.Join(dir, seg)
-		st, err := os.Lstat(dir)
-		if errors.Is(err, fs.ErrNotExist) {
-			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("creating %s: %w", dir, err)
-			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if !st.IsDir() {
-			return fmt.Errorf("%s is a %s, not a folder", dir, modeName(st.Mode()))
-		}
-	}
-	return nil
-}
-
-// writeNewFile writes data to path atomically and never replaces an
-// existing file: the data goes to a temporary file in the same folder,
-// which is then hard-linked into place (link fails if path exists).
-func writeNewFile(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".jit-new-*")
-	if err != nil {
-		return fmt.Errorf("creating a temporary file for %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("setting the mode of %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("syncing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", tmp.Name(), err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s: %w", path, fs.ErrExist)
-		}
-		// Some file systems have no hard links; fall back to a rename
-		// after checking, which only races with another writer.
-		if _, serr := os.Lstat(path); serr == nil {
-			return fmt.Errorf("%s: %w", path, fs.ErrExist)
-		}
-		if err := os.Rename(tmp.Name(), path); err != nil {
-			return fmt.Errorf("moving the request into place at %s: %w", path, err)
-		}
-	}
-	return nil
-}
-
-// printFindings writes findings one per line, as jit validate's text format.
-func printFindings(w io.Writer, findings []schema.Finding) {
-	for _, f := range findings {
-		fmt.Fprintln(w, findingLine(f))
-	}
-}
-
-// choice is one option offered by a prompt.
-type choice struct {
-	value string
-	note  string
-}
-
-// prompter asks questions on a terminal. enabled is false when the input is
-// not a terminal: then jit new reports missing flags instead of asking.
-type prompter struct {
-	in      *bufio.Reader
-	out     io.Writer
-	enabled bool
-}
-
-// ask reads one non-empty answer.
-func (p *prompter) ask(question string) (string, error) {
-	for {
-		fmt.Fprintf(p.out, "%s: ", question)
-		line, err := p.in.ReadString('\n')
-		if answer := strings.TrimSpace(line); answer != "" {
-			return answer, nil
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return "", fmt.Errorf("no answer for %q: input ended", question)
-			}
-			return "", fmt.Errorf("reading the answer for %q: %w", question, err)
-		}
-	}
-}
-
-// choose offers numbered choices and accepts a number or a value.
-func (p *prompter) choose(question string, choices []choice) (string, error) {
-	if len(choices) == 0 {
-		return p.ask(question)
-	}
-	fmt.Fprintf(p.out, "%s:\n", question)
-	for i, c := range choices {
-		if c.note != "" {
-			fmt.Fprintf(p.out, "  %d) %s (%s)\n", i+1, c.value, c.note)
-		} else {
-			fmt.Fprintf(p.out, "  %d) %s\n", i+1, c.value)
-		}
-	}
-	for {
-		answer, err := p.ask("Choose 1-" + strconv.Itoa(len(choices)))
-		if err != nil {
-			return "", err
-		}
-		if n, err := strconv.Atoi(answer); err == nil && n >= 1 && n <= len(choices) {
-			return choices[n-1].value, nil
-		}
-		for _, c := range choices {
-			if c.value == answer || (c.note != "" && c.note == answer) {
-				return c.value, nil
-			}
-		}
-		fmt.Fprintf(p.out, "%q is not one of the choices\n", answer)
-	}
 }
