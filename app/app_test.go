@@ -622,3 +622,47 @@ func TestPullRequestBeyondGitHubsListingIsNotApprovable(t *testing.T) {
 		t.Errorf("the sweep judged it again: %+v, %+v", res, state(t, w, n))
 	}
 }
+
+// TestRecheckByAStrangerIsRefusedCheaply: only the requester, owners and
+// SSO admins may recheck; a stranger is told once, and a flood of their
+// rechecks costs no further API call.
+func TestRecheckByAStrangerIsRefusedCheaply(t *testing.T) {
+	w := newWorld(t, false)
+	n := open(t, w, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": standardRequest})
+	if _, err := w.GitHub.Comment(org, repo, n, "mallory", "/jit recheck"); err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
+	if c := lastComment(t, w, n); !strings.Contains(c, "@mallory you may not run `/jit recheck`") {
+		t.Fatalf("no refusal:\n%s", c)
+	}
+	w.GitHub.WaitDeliveries()
+	w.GitHub.ResetRequests()
+	for range 100 {
+		if _, err := w.GitHub.Comment(org, repo, n, "mallory", "/jit recheck"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.GitHub.WaitDeliveries()
+	calls := 0
+	for route, c := range w.GitHub.Requests() {
+		if !strings.HasPrefix(route, "POST /repos/{owner}/{repo}/issues/{number}/comments") {
+			calls += c
+		}
+	}
+	if calls != 0 {
+		t.Errorf("100 refused rechecks cost %d API calls: %v", calls, w.GitHub.Requests())
+	}
+	// The requester may: the recheck runs an evaluation (check runs read).
+	w.GitHub.ResetRequests()
+	if _, err := w.GitHub.Comment(org, repo, n, "octocat", "/jit recheck"); err != nil {
+		t.Fatal(err)
+	}
+	assertDelivered(t, w)
+	if w.GitHub.Requests()["GET /repos/{owner}/{repo}/commits/{ref}/check-runs"] == 0 {
+		t.Errorf("the requester's recheck evaluated nothing: %v", w.GitHub.Requests())
+	}
+	if c := lastComment(t, w, n); strings.Contains(c, "@octocat you may not") {
+		t.Errorf("the requester was refused:\n%s", c)
+	}
+}

@@ -44,6 +44,17 @@ func (h *handler) command(ctx context.Context, number int, user, body string) (s
 	}
 	switch fields[1] {
 	case "recheck":
+		ok, why, err := h.mayRecheck(ctx, number, user)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			// Remembered, so that a flood of them costs no more calls;
+			// the refusal is answered once.
+			h.rechecks.refuse(h.repo, number, user)
+			h.log.Warn("recheck refused", "pr", number, "user", user, "reason", why)
+			return "refused: " + why, h.gh.CreateComment(ctx, number, fmt.Sprintf("@%s you may not run `/jit recheck` here: %s. The requester, an owner of the account or an SSO admin can.", user, why))
+		}
 		key := h.repo.String() + "#" + strconv.Itoa(number)
 		res, queued, err := h.rechecks.do(key, func() (string, error) { return h.evaluate(ctx, number, true) })
 		if queued {
@@ -245,6 +256,34 @@ func (h *handler) mayRevoke(ctx context.Context, rs judgment.Rules, requester, p
 		}
 	}
 	return false, fmt.Sprintf("%s is neither the requester (%s), an owner of %s nor an SSO admin", user, requester, path), nil
+}
+
+// mayRecheck: the requester, an owner of the request's account or an SSO
+// admin, as for /jit revoke, with the rules on the default branch.
+func (h *handler) mayRecheck(ctx context.Context, number int, user string) (bool, string, error) {
+	pr, err := h.gh.PullRequest(ctx, number)
+	if err != nil {
+		return false, "", err
+	}
+	if strings.EqualFold(user, pr.Author) {
+		return true, "", nil
+	}
+	main, err := h.gh.DefaultBranch(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	rs, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: main})
+	if err != nil {
+		return false, "", err
+	}
+	files, err := h.gh.PullRequestFiles(ctx, number)
+	if err != nil {
+		return false, "", err
+	}
+	// Not a plain request: only SSO admins decide it, so only they (and
+	// its author) recheck it; the owners of nothing are asked.
+	path := change.Classify(files).RequestPath
+	return h.mayRevoke(ctx, rs, pr.Author, path, user)
 }
 
 // grantName is "account/permission set" for messages.

@@ -467,6 +467,9 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 		if !strings.HasPrefix(strings.TrimSpace(e.Comment.Body), "/jit") {
 			return "ignored: not a /jit command", nil // spare the API for ordinary comments
 		}
+		if f := strings.Fields(e.Comment.Body); len(f) >= 2 && f[1] == "recheck" && s.rechecks.wasRefused(repo, e.Issue.Number, e.Comment.User.Login) {
+			return "ignored: recheck refused to this user recently", nil
+		}
 		return h.commentCommand(ctx, e.Issue.Number, e.Comment.ID)
 	case "check_run":
 		if e.Action != "rerequested" || e.CheckRun == nil {
