@@ -97,13 +97,7 @@ func (e *Emulator) updatePermissionSet(_ time.Time, ps *permissionSet, in struct
 	return struct{}{}, nil
 }
 
-func (e *Emulator) deletePermissionSet(now time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
-	for account := range ps.provisioned {
-		return nil, errConflict("Could not delete PermissionSet %s: it is still provisioned to account %s.", ps.arn, account)
-	}
-	if now.Before(ps.deprovisionedUntil) {
-		return nil, errConflict("Could not delete PermissionSet %s while its removal from an account is in progress. Retry later.", ps.arn)
-	}
+func (e *Emulator) deletePermissionSet(_ time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
 	for a := range e.st.assignments {
 		if a.PermissionSetARN == ps.arn {
 			return nil, errConflict("Could not delete because PermissionSet has ApplicationProfile associated with it: it is still assigned in account %s.", a.AccountID)

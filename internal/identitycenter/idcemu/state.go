@@ -84,10 +84,6 @@ type permissionSet struct {
 	tags            map[string]string
 	version         int
 	provisioned     map[string]int // account id -> provisioned version
-	// deprovisionedUntil is when the removal of the set's role from the
-	// account of its last assignment ends; DeletePermissionSet conflicts
-	// before then.
-	deprovisionedUntil time.Time
 }
 
 type assignmentOp struct {
@@ -200,11 +196,8 @@ func (e *Emulator) completeAssignment(op *assignmentOp) {
 	if op.delete {
 		delete(st.assignments, op.a)
 		if ps != nil && !st.hasAssignmentIn(op.a.PermissionSetARN, op.a.AccountID) {
-			// AWS removes the set's role from an account with its last
-			// assignment; the removal takes a while, during which the set
-			// cannot be deleted yet.
+			// AWS removes the set's role from an account with its last assignment.
 			delete(ps.provisioned, op.a.AccountID)
-			ps.deprovisionedUntil = op.done.Add(e.asyncDelay)
 		}
 		return
 	}
