@@ -62,6 +62,20 @@ func (r *Reconciler) addedBy(ctx context.Context, path string) (string, error) {
 	return sha, nil
 }
 
+// firstParentLine maps the commits of main's first-parent line from sha
+// (the commit that added a file) to HEAD to their distance from sha.
+func (r *Reconciler) firstParentLine(ctx context.Context, sha string) (map[string]int, error) {
+	out, err := r.opts.Ledger.Git(ctx, "rev-list", "--first-parent", "--reverse", "HEAD", "^"+sha+"^@")
+	if err != nil {
+		return nil, fmt.Errorf("reading %s's history after %s: %w", r.opts.Branch, short(sha), err)
+	}
+	line := map[string]int{}
+	for i, c := range strings.Fields(string(out)) {
+		line[c] = i
+	}
+	return line, nil
+}
+
 // checkMerged re-checks a request before it is provisioned: the pull request
 // that merged it must be approved by the policy on its merged head commit,
 // with the rules on main. A *refusal error means "never provision this";
@@ -78,7 +92,16 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, path st
 	}
 	// No fallback to a "#N" in the commit subject: a direct push to main can
 	// write any subject, and must never borrow an old pull request's approval.
+	// Nor is GitHub's merged flag enough: GitHub marks every pull request
+	// whose head becomes reachable from main merged, by any route. The pull
+	// request that brought the file is the one whose own merge commit is on
+	// main's first-parent line, at or closest after the commit that added it.
+	line, err := r.firstParentLine(ctx, sha)
+	if err != nil {
+		return merged{}, err
+	}
 	var pr *ghrepo.PR
+	best := -1
 	for _, l := range listed {
 		// Read each afresh: the list's copy may predate the merge.
 		p, err := gh.PullRequest(ctx, l.Number)
@@ -88,9 +111,11 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, path st
 		if err != nil {
 			return merged{}, err
 		}
-		if p.Merged && p.BaseRef == r.opts.Branch {
-			pr = p
-			break
+		if !p.Merged || p.BaseRef != r.opts.Branch {
+			continue
+		}
+		if pos, ok := line[p.MergeCommitSHA]; ok && (best < 0 || pos < best) {
+			pr, best = p, pos
 		}
 	}
 	if pr == nil {

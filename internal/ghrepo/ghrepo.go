@@ -29,20 +29,25 @@ func (r Repo) String() string { return r.Owner + "/" + r.Name }
 // PR is what the App needs to know about a pull request, re-fetched from the
 // API for every event: webhook payloads are never trusted for state.
 type PR struct {
-	Number    int
-	Title     string
-	Author    string
-	HeadSHA   string
-	HeadRef   string
-	BaseRef   string
-	State     string // "open" or "closed"
-	Merged    bool
-	MergedAt  time.Time
-	CreatedAt time.Time
-	ClosedAt  time.Time
-	Draft     bool
-	Labels    []string
-	HTMLURL   string
+	Number   int
+	Title    string
+	Author   string
+	HeadSHA  string
+	HeadRef  string
+	BaseRef  string
+	State    string // "open" or "closed"
+	Merged   bool
+	MergedAt time.Time
+	// MergeCommitSHA is the commit the merge made on the base branch (the
+	// merge or squash commit, or the last rebased commit); for a pull
+	// request GitHub marked merged because its head became reachable from
+	// the base by another route, it is not on the base's first-parent line.
+	MergeCommitSHA string
+	CreatedAt      time.Time
+	ClosedAt       time.Time
+	Draft          bool
+	Labels         []string
+	HTMLURL        string
 	// Commits and ChangedFiles are the pull request's true totals; GitHub
 	// lists at most MaxListedCommits and MaxListedFiles of them.
 	Commits, ChangedFiles int
@@ -212,19 +217,20 @@ func (g *goGitHub) DefaultBranch(ctx context.Context) (string, error) {
 
 func toPR(p *github.PullRequest) *PR {
 	out := &PR{
-		Number:    p.GetNumber(),
-		Title:     p.GetTitle(),
-		Author:    p.GetUser().GetLogin(),
-		HeadSHA:   p.GetHead().GetSHA(),
-		HeadRef:   p.GetHead().GetRef(),
-		BaseRef:   p.GetBase().GetRef(),
-		State:     p.GetState(),
-		Merged:    p.GetMerged() || p.MergedAt != nil,
-		MergedAt:  p.GetMergedAt().Time,
-		CreatedAt: p.GetCreatedAt().Time,
-		ClosedAt:  p.GetClosedAt().Time,
-		Draft:     p.GetDraft(),
-		HTMLURL:   p.GetHTMLURL(),
+		Number:         p.GetNumber(),
+		Title:          p.GetTitle(),
+		Author:         p.GetUser().GetLogin(),
+		HeadSHA:        p.GetHead().GetSHA(),
+		HeadRef:        p.GetHead().GetRef(),
+		BaseRef:        p.GetBase().GetRef(),
+		State:          p.GetState(),
+		Merged:         p.GetMerged() || p.MergedAt != nil,
+		MergedAt:       p.GetMergedAt().Time,
+		MergeCommitSHA: p.GetMergeCommitSHA(),
+		CreatedAt:      p.GetCreatedAt().Time,
+		ClosedAt:       p.GetClosedAt().Time,
+		Draft:          p.GetDraft(),
+		HTMLURL:        p.GetHTMLURL(),
 
 		Commits:      p.GetCommits(),
 		ChangedFiles: p.GetChangedFiles(),

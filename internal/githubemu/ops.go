@@ -732,7 +732,8 @@ func (s *Server) merge(ctx context.Context, rp *repo, pr *pull, login string, o 
 		s.mu.Unlock()
 		break
 	}
-	return sha, []pendingEvent{s.pullEvent(ctx, rp, pr, "closed", login, nil)}, nil
+	evs := []pendingEvent{s.pullEvent(ctx, rp, pr, "closed", login, nil)}
+	return sha, append(evs, s.markReachable(ctx, rp, login, sha)...), nil
 }
 
 // ---- check runs ----
