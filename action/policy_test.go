@@ -190,8 +190,11 @@ func TestScheduledStartWaitsThenActivatesOnTime(t *testing.T) {
 	st := e.status(t, path)
 	lag := st.ActivatedAt.Sub(start)
 	t.Logf("activated %s after start_at", lag)
-	if lag < 0 || lag > 2*time.Second {
-		t.Errorf("activated %s after start_at, want within 2s and never before", lag)
+	// Never before start_at, and by this run, which waited for it. How soon
+	// after is the bench's expiry-lag row, not a unit test's: the bound here
+	// only has to survive a loaded CI machine.
+	if lag < 0 || lag > 10*time.Second {
+		t.Errorf("activated %s after start_at, want by this run and never before", lag)
 	}
 	if !st.ExpiresAt.Equal(start.Add(2 * time.Hour)) {
 		t.Errorf("expires_at = %s, want start_at + 2h = %s", st.ExpiresAt, start.Add(2*time.Hour))
