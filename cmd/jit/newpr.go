@@ -56,16 +56,22 @@ func (o *newOptions) openPR(ctx context.Context, rel string, data []byte, stdout
 
 // prRepo is --github-repo, or the repository the origin remote points at.
 func (o *newOptions) prRepo(ctx context.Context) (ghrepo.Repo, error) {
-	if o.githubRepo != "" {
-		owner, name, ok := strings.Cut(o.githubRepo, "/")
+	return githubRepoOf(ctx, o.repo, o.githubRepo, "--pr")
+}
+
+// githubRepoOf is flag (OWNER/NAME), or the repository the origin remote of
+// the checkout dir points at; cmd names the command for the error.
+func githubRepoOf(ctx context.Context, dir, flag, cmd string) (ghrepo.Repo, error) {
+	if flag != "" {
+		owner, name, ok := strings.Cut(flag, "/")
 		if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-			return ghrepo.Repo{}, fmt.Errorf("--github-repo %q must be OWNER/NAME", o.githubRepo)
+			return ghrepo.Repo{}, fmt.Errorf("--github-repo %q must be OWNER/NAME", flag)
 		}
 		return ghrepo.Repo{Owner: owner, Name: name}, nil
 	}
-	out, err := gitCLI{dir: o.repo}.run(ctx, "remote", "get-url", "origin")
+	out, err := gitCLI{dir: dir}.run(ctx, "remote", "get-url", "origin")
 	if err != nil {
-		return ghrepo.Repo{}, fmt.Errorf("--pr needs the repository on GitHub: pass --github-repo OWNER/NAME (no origin remote: %v)", err)
+		return ghrepo.Repo{}, fmt.Errorf("%s needs the repository on GitHub: pass --github-repo OWNER/NAME (no origin remote: %v)", cmd, err)
 	}
 	return repoFromRemote(strings.TrimSpace(string(out)))
 }

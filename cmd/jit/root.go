@@ -37,6 +37,7 @@ func newRootCmd() *cobra.Command {
 		newPolicyCmd(),
 		newVersionCmd(),
 		newInitCmd(),
+		newSyncCmd(),
 		newAppCmd(),
 	)
 	// Accounts, permission sets and durations complete from the config.

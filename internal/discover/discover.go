@@ -34,6 +34,9 @@ type Account struct {
 	Path string
 	// Management is true for the organisation's management account.
 	Management bool
+	// Status is the account's status in AWS Organizations (ACTIVE,
+	// SUSPENDED, PENDING_CLOSURE).
+	Status string
 }
 
 // PermissionSet is one permission set of the instance.
@@ -52,6 +55,8 @@ type Result struct {
 	// Inactive lists accounts left out because they are suspended or
 	// closing, as "id (name): STATUS".
 	Inactive []string
+	// InactiveAccounts are those accounts, with their Status.
+	InactiveAccounts []Account
 	// Calls counts the AWS requests made, retries included.
 	Calls int
 }
@@ -148,9 +153,10 @@ func (d *discovery) run(ctx context.Context, instance string) (Result, error) {
 			id, name := aws.ToString(a.Id), aws.ToString(a.Name)
 			if a.Status != orgtypes.AccountStatusActive {
 				res.Inactive = append(res.Inactive, fmt.Sprintf("%s (%s): %s", id, name, a.Status))
+				res.InactiveAccounts = append(res.InactiveAccounts, Account{ID: id, Name: name, Status: string(a.Status)})
 				continue
 			}
-			res.Accounts = append(res.Accounts, Account{ID: id, Name: name, Management: managementAccount(aws.ToString(a.Arn)) == id})
+			res.Accounts = append(res.Accounts, Account{ID: id, Name: name, Status: string(a.Status), Management: managementAccount(aws.ToString(a.Arn)) == id})
 		}
 	}
 	for i := range res.Accounts {
