@@ -3,6 +3,7 @@ package configsync
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -83,7 +84,44 @@ func Apply(src []byte, d Diff) ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("writing the config: %w", err)
 	}
-	return out.Bytes(), nil
+	return keepBlankLines(src, root, out.Bytes()), nil
+}
+
+// keepBlankLines puts back the blank line before each top-level setting
+// (and its comment) that had one in src: yaml.v3 drops blank lines, and the
+// admins' pull request should show only what sync changed.
+func keepBlankLines(src []byte, root *yaml.Node, out []byte) []byte {
+	orig := strings.Split(string(src), "\n")
+	blank := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k := root.Content[i]
+		if k.Line < 1 || k.Line > len(orig) {
+			continue
+		}
+		top := k.Line - 1 // 0-based index of the key's line
+		for top > 0 && strings.HasPrefix(strings.TrimSpace(orig[top-1]), "#") {
+			top--
+		}
+		if top > 0 && strings.TrimSpace(orig[top-1]) == "" {
+			blank[k.Value] = true
+		}
+	}
+	lines := strings.Split(string(out), "\n")
+	var res []string
+	for _, l := range lines {
+		if key, _, ok := strings.Cut(l, ":"); ok && key != "" && !strings.ContainsAny(key[:1], " \t#-") && blank[key] {
+			// Step back over the key's comment lines already copied.
+			j := len(res)
+			for j > 0 && strings.HasPrefix(res[j-1], "#") {
+				j--
+			}
+			if j > 0 && res[j-1] != "" {
+				res = append(res[:j], append([]string{""}, res[j:]...)...)
+			}
+		}
+		res = append(res, l)
+	}
+	return []byte(strings.Join(res, "\n"))
 }
 
 // dropNames takes the removed permission sets out of an account's (or a

@@ -3,6 +3,8 @@
 // adding the request file, and the pull request into the default branch.
 // Every step first looks for what an earlier, interrupted run left, so
 // running it again finishes the job instead of failing or duplicating it.
+// Keep is jit sync's variant: one pull request on a fixed branch, updated
+// by later runs.
 package propose
 
 import (
