@@ -59,6 +59,7 @@ func newInitCmdWith(isTerminal func(io.Reader) bool, build version.Info) *cobra.
   .github/CODEOWNERS                   the admins own .github/; a commented line per account
   .github/workflows/jit-validate.yml   checks request pull requests (no secrets)
   .github/workflows/jit-reconcile.yml  provisions, expires and revokes grants
+  .github/workflows/jit-sync.yml       proposes the accounts and sets AWS gained or lost (jit sync)
   requests/README.md                   how to ask for access
   aws/provisioner-policy.json          the reconcile role's permissions (jit policy provisioner)
   aws/jit-role.template.json           CloudFormation: that role, its OIDC trust, and

@@ -41,7 +41,7 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 		}
 		return err
 	})
-	want := []string{".github/CODEOWNERS", ".github/jit.yaml", ".github/workflows/jit-reconcile.yml", ".github/workflows/jit-validate.yml",
+	want := []string{".github/CODEOWNERS", ".github/jit.yaml", ".github/workflows/jit-reconcile.yml", ".github/workflows/jit-sync.yml", ".github/workflows/jit-validate.yml",
 		"aws/jit-role.template.json", "aws/provisioner-policy.json", "requests/README.md"}
 	if strings.Join(files, " ") != strings.Join(want, " ") {
 		t.Fatalf("jit init wrote %v, want %v", files, want)

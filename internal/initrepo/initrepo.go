@@ -33,6 +33,7 @@ const (
 	RequestsReadme    = "requests/README.md"
 	ValidateWorkflow  = ".github/workflows/jit-validate.yml"
 	ReconcileWorkflow = ".github/workflows/jit-reconcile.yml"
+	SyncWorkflow      = ".github/workflows/jit-sync.yml"
 )
 
 // Account is one AWS account the repository offers.
@@ -111,6 +112,7 @@ func Files(p Params) (map[string][]byte, error) {
 		// Workflows are full of ${{ }}: their own placeholders are (( )).
 		{ValidateWorkflow, "jit-validate.yml.tmpl", [2]string{"((", "))"}},
 		{ReconcileWorkflow, "jit-reconcile.yml.tmpl", [2]string{"((", "))"}},
+		{SyncWorkflow, "jit-sync.yml.tmpl", [2]string{"((", "))"}},
 	} {
 		b, err := render(f.tmpl, f.delims, v)
 		if err != nil {
@@ -127,7 +129,7 @@ func Files(p Params) (map[string][]byte, error) {
 	return files, nil
 }
 
-// Workflows renders only the two workflows, using the Action of repo (default
+// Workflows renders only the workflows, using the Action of repo (default
 // DefaultActionRepo) at ref: the sandbox puts them into its access repository.
 func Workflows(repo, ref, version string) (map[string][]byte, error) {
 	if repo == "" {
@@ -138,7 +140,7 @@ func Workflows(repo, ref, version string) (map[string][]byte, error) {
 		return nil, fmt.Errorf("action %s@%s is not OWNER/NAME@REF", repo, ref)
 	}
 	files := map[string][]byte{}
-	for path, name := range map[string]string{ValidateWorkflow: "jit-validate.yml.tmpl", ReconcileWorkflow: "jit-reconcile.yml.tmpl"} {
+	for path, name := range map[string]string{ValidateWorkflow: "jit-validate.yml.tmpl", ReconcileWorkflow: "jit-reconcile.yml.tmpl", SyncWorkflow: "jit-sync.yml.tmpl"} {
 		b, err := render(name, [2]string{"((", "))"}, view{Params: p})
 		if err != nil {
 			return nil, err

@@ -39,7 +39,7 @@ func TestFilesAreAValidAccessRepository(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{ConfigPath, CodeownersPath, RequestsReadme, ValidateWorkflow, ReconcileWorkflow} {
+	for _, p := range []string{ConfigPath, CodeownersPath, RequestsReadme, ValidateWorkflow, ReconcileWorkflow, SyncWorkflow} {
 		if len(files[p]) == 0 {
 			t.Errorf("%s is missing", p)
 		}
@@ -84,13 +84,18 @@ func TestFilesAreAValidAccessRepository(t *testing.T) {
 	if !strings.HasPrefix(string(files[ConfigPath]), schemaLine) {
 		t.Errorf("the config does not start with the released schema line:\n%s", files[ConfigPath])
 	}
-	for _, wf := range []string{ValidateWorkflow, ReconcileWorkflow} {
+	for _, wf := range []string{ValidateWorkflow, ReconcileWorkflow, SyncWorkflow} {
 		if !strings.Contains(string(files[wf]), "uses: jit-access/jit/action@v1.2.3\n") {
 			t.Errorf("%s does not use the Action pinned to v1.2.3:\n%s", wf, files[wf])
 		}
 	}
-	if !strings.Contains(string(files[ReconcileWorkflow]), "\n    environment: jit\n") {
-		t.Errorf("the reconcile job does not run in the jit environment its AWS role trusts:\n%s", files[ReconcileWorkflow])
+	for _, wf := range []string{ReconcileWorkflow, SyncWorkflow} {
+		if !strings.Contains(string(files[wf]), "\n    environment: jit\n") {
+			t.Errorf("%s does not run in the jit environment its AWS role trusts:\n%s", wf, files[wf])
+		}
+	}
+	if !strings.Contains(string(files[SyncWorkflow]), "command: sync\n") || strings.Contains(string(files[SyncWorkflow]), "contents: write") {
+		t.Errorf("the sync workflow does not run jit sync with the App's token alone:\n%s", files[SyncWorkflow])
 	}
 	if strings.Contains(string(files[ValidateWorkflow]), "secrets.JIT") {
 		t.Errorf("the validate workflow uses a secret:\n%s", files[ValidateWorkflow])
@@ -204,7 +209,7 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 		t.Fatalf("git init: %v\n%s", err, out)
 	}
 	cmd := exec.Command("go", "run", "github.com/rhysd/actionlint/cmd/actionlint@"+actionlintVersion,
-		"-no-color", filepath.FromSlash(ValidateWorkflow), filepath.FromSlash(ReconcileWorkflow))
+		"-no-color", filepath.FromSlash(ValidateWorkflow), filepath.FromSlash(ReconcileWorkflow), filepath.FromSlash(SyncWorkflow))
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -115,6 +115,9 @@ var changeActions = []string{
 //     jit:managed=true, and TagResource only on sets that already carry it;
 //   - changing, provisioning and deleting only sets tagged jit:managed=true;
 //   - identitystore:GetUserId in the configured identity store;
+//   - listing the instances and reading the organisation's accounts and
+//     OUs, which jit sync compares with the config (read-only; these calls
+//     have no resource to limit them to);
 //   - kms:Decrypt of the instance's customer managed key, when the config
 //     names one;
 //   - when the config allows requests for the management account, the IAM
@@ -166,6 +169,16 @@ func Provisioner(cfg *schema.Config) (Document, error) {
 				arn("identitystore::*:identitystore/" + ic.IdentityStoreID),
 				arn("identitystore:::user/*"),
 			},
+		},
+		{
+			Sid: "DiscoverForJitSync", Effect: "Allow",
+			Action: []string{
+				"organizations:DescribeOrganizationalUnit",
+				"organizations:ListAccounts",
+				"organizations:ListParents",
+				"sso:ListInstances",
+			},
+			Resource: []string{"*"},
 		},
 		{
 			// The instance and the accounts, which carry no jit:managed

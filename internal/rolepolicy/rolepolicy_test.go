@@ -141,6 +141,10 @@ func TestProvisionerTouchesOnlyWhatJitOwnsOrTheConfigNames(t *testing.T) {
 		want bool
 	}{
 		{"read the instance", call{action: "sso:ListPermissionSets", resource: instance}, true},
+		{"list the instances (jit sync)", call{action: "sso:ListInstances", resource: "*"}, true},
+		{"list the organisation's accounts (jit sync)", call{action: "organizations:ListAccounts", resource: "*"}, true},
+		{"change the organisation", call{action: "organizations:MoveAccount", resource: "*"}, false},
+		{"create an instance", call{action: "sso:CreateInstance", resource: "*"}, false},
 		{"read any set", call{action: "sso:DescribePermissionSet", resource: adminSet}, true},
 		{"assign a configured set", call{action: "sso:CreateAccountAssignment", resource: configured}, true},
 		{"assign through the instance", call{action: "sso:CreateAccountAssignment", resource: instance}, true},
@@ -236,6 +240,11 @@ func TestProvisionerPartitionFromTheInstance(t *testing.T) {
 	}
 	for _, s := range d.Statement {
 		for _, r := range s.Resource {
+			// jit sync's read-only discovery calls have no resource to
+			// name, in any partition.
+			if s.Sid == "DiscoverForJitSync" && r == "*" {
+				continue
+			}
 			if !strings.HasPrefix(r, "arn:aws-cn:") {
 				t.Errorf("statement %s: resource %s is not in the instance's partition aws-cn", s.Sid, r)
 			}
