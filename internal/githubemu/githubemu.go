@@ -52,6 +52,9 @@ type Options struct {
 	// pull requests, which GitHub refuses; tests use it to check that the
 	// App's own rule holds even if GitHub's did not.
 	AllowSelfReview bool
+	// Latency is added to every API request, as a round trip to github.com
+	// would; SetLatency changes it later.
+	Latency time.Duration
 }
 
 // Server is the emulator. All methods are safe for concurrent use.
@@ -75,6 +78,7 @@ type Server struct {
 
 	reqMu    sync.Mutex
 	requests map[string]int
+	spans    spanLog
 
 	hooks hookState
 
@@ -229,6 +233,9 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Latency > 0 {
+		s.SetLatency(opts.Latency)
+	}
 	s.hooks.init(s)
 	s.routes()
 	return s, nil
@@ -268,11 +275,12 @@ func (s *Server) Requests() map[string]int {
 	return out
 }
 
-// ResetRequests zeroes the request counters.
+// ResetRequests zeroes the request counters and forgets the spans.
 func (s *Server) ResetRequests() {
 	s.reqMu.Lock()
 	s.requests = map[string]int{}
 	s.reqMu.Unlock()
+	s.spans.reset()
 }
 
 func (s *Server) count(route string) {
@@ -330,13 +338,16 @@ func (s *Server) handleAs(pattern, route string, auth authKind, h handlerFunc) {
 	s.mux.HandleFunc(method+" "+s.prefix+path, func(w http.ResponseWriter, r *http.Request) {
 		s.count(route)
 		start := time.Now()
-		if s.injectFault(w, r, route) {
-			return
-		}
-		c, ok := s.authenticate(w, r, auth)
-		if ok {
-			h(w, r, c)
-		}
+		var c caller
+		s.serveAPI(w, r, route, start, func(w http.ResponseWriter, r *http.Request) {
+			if s.injectFault(w, r, route) {
+				return
+			}
+			var ok bool
+			if c, ok = s.authenticate(w, r, auth); ok {
+				h(w, r, c)
+			}
+		})
 		s.log.Debug("github api request", "route", route, "path", r.URL.Path, "caller", c.login, "duration", time.Since(start))
 	})
 }
