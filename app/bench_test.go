@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/sandbox"
 )
 
@@ -23,7 +24,7 @@ func eventBodies(t testing.TB, w *sandbox.World) map[string][]byte {
 	if _, err := w.GitHub.SubmitReview(org, repo, n, "alice", "COMMENTED", "looking"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.GitHub.Comment(org, repo, n, "carol", "/jit recheck"); err != nil {
+	if _, err := w.GitHub.Comment(org, repo, n, "octocat", "/jit recheck"); err != nil {
 		t.Fatal(err)
 	}
 	w.GitHub.WaitDeliveries()
@@ -42,29 +43,107 @@ func eventBodies(t testing.TB, w *sandbox.World) map[string][]byte {
 	return bodies
 }
 
-// TestAPIRequestsPerEvent guards how many GitHub API requests one delivery
-// costs in the steady state (an installation token already cached), so that
-// a change that multiplies them is noticed. The counts are logged for the
-// closing note of the App issue.
-func TestAPIRequestsPerEvent(t *testing.T) {
+// isCheckWrite is a request that creates or updates a check run: the end of
+// the App's critical path.
+func isCheckWrite(sp githubemu.Span) bool {
+	return strings.HasSuffix(sp.Route, "/check-runs") && strings.HasPrefix(sp.Route, "POST ") ||
+		strings.HasSuffix(sp.Route, "/check-runs/{check_run_id}") && strings.HasPrefix(sp.Route, "PATCH ")
+}
+
+// TestRoundTripsPerEvent follows one request through the events of its life,
+// each new to the App, with a latency on every GitHub request so that
+// requests made at once overlap: from the delivery to the first check update
+// the App waits for at most 4 round trips in a row, and a redelivery of an
+// event, whose answers are all revalidated with 304s, costs few requests
+// against the rate limit. The counts are logged for the issue's closing note.
+func TestRoundTripsPerEvent(t *testing.T) {
 	w := newWorld(t, false)
+	// A first request warms the cache of the rules, as in the steady state.
+	open(t, w, "carol", "carol/warm", map[string]string{"requests/payments-prod/warm.yaml": standardRequest})
+	w.GitHub.WaitDeliveries()
+	w.GitHub.SetLatency(50 * time.Millisecond)
+
+	type step struct {
+		name   string
+		act    func() error
+		trips  int // at most
+		limits int // requests counted against the rate limit, at most
+	}
+	var n int
+	steps := []step{
+		{"pull_request opened", func() (err error) {
+			n, err = w.GitHub.OpenPullRequest(org, repo, "octocat", "octocat/trips", "trips", map[string][]byte{"requests/payments-prod/trips.yaml": []byte(standardRequest)})
+			return err
+		}, 4, 16},
+		{"pull_request_review commented", func() error {
+			_, err := w.GitHub.SubmitReview(org, repo, n, "carol", "COMMENTED", "looking")
+			return err
+		}, 4, 8},
+		{"pull_request_review approved", func() error {
+			_, err := w.GitHub.SubmitReview(org, repo, n, "alice", "APPROVED", "fine")
+			return err
+		}, 4, 10},
+		// A recheck reads the comment and checks who may recheck before the
+		// evaluation, whose payload names no head commit.
+		{"issue_comment /jit recheck", func() error {
+			_, err := w.GitHub.Comment(org, repo, n, "octocat", "/jit recheck")
+			return err
+		}, 7, 6},
+	}
+	for _, s := range steps {
+		w.GitHub.ResetRequests()
+		if err := s.act(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		w.GitHub.WaitDeliveries()
+		spans := w.GitHub.Spans()
+		trips := githubemu.SequentialRoundTrips(spans, isCheckWrite)
+		limited := w.GitHub.RateLimitedRequests()
+		var counted []string
+		for _, sp := range spans {
+			if sp.RateLimited() {
+				counted = append(counted, sp.Route)
+			}
+		}
+		sort.Strings(counted)
+		t.Logf("%s: %d round trips in a row to the check update, %d requests, %d counted against the rate limit: %s", s.name, trips, len(spans), limited, strings.Join(counted, ", "))
+		if trips == 0 || trips > s.trips {
+			sort.Slice(spans, func(i, j int) bool { return spans[i].Start.Before(spans[j].Start) })
+			for _, sp := range spans {
+				t.Logf("  %6.1f–%6.1f ms %d %s", float64(sp.Start.Sub(spans[0].Start).Microseconds())/1000, float64(sp.End.Sub(spans[0].Start).Microseconds())/1000, sp.Status, sp.Route)
+			}
+			t.Errorf("%s: %d sequential round trips to the check update, want 1 to %d", s.name, trips, s.trips)
+		}
+		if limited > s.limits {
+			t.Errorf("%s: %d requests counted against the rate limit, want at most %d", s.name, limited, s.limits)
+		}
+	}
+	if st := state(t, w, n); st.approval != "success" {
+		t.Fatalf("after the owner's approval the approval check is %q, want success", st.approval)
+	}
+
+	// Redeliveries: everything the App reads is unchanged, so GitHub answers
+	// 304s that do not count; only the validate check is written again.
 	bodies := eventBodies(t, w)
 	for _, event := range []string{"pull_request", "pull_request_review", "issue_comment"} {
-		w.GitHub.ResetRequests()
-		d, err := w.GitHub.Deliver(event, bodies[event])
-		if err != nil || d.StatusCode != http.StatusOK {
-			t.Fatalf("%s: status %d err %v", event, d.StatusCode, err)
+		for range 2 { // the first may still see the App's own last writes
+			w.GitHub.ResetRequests()
+			d, err := w.GitHub.Deliver(event, bodies[event])
+			if err != nil || d.StatusCode != http.StatusOK {
+				t.Fatalf("%s: status %d err %v", event, d.StatusCode, err)
+			}
 		}
-		total := 0
+		limited := w.GitHub.RateLimitedRequests()
 		var routes []string
-		for route, n := range w.GitHub.Requests() {
-			total += n
-			routes = append(routes, route)
+		for _, sp := range w.GitHub.Spans() {
+			if sp.RateLimited() {
+				routes = append(routes, sp.Route)
+			}
 		}
 		sort.Strings(routes)
-		t.Logf("%s: %d API requests: %s", event, total, strings.Join(routes, ", "))
-		if total > 16 {
-			t.Errorf("%s cost %d API requests, want at most 16", event, total)
+		t.Logf("%s redelivered: %d requests counted against the rate limit: %s", event, limited, strings.Join(routes, ", "))
+		if limited > 3 {
+			t.Errorf("%s redelivered cost %d requests against the rate limit, want at most 3", event, limited)
 		}
 	}
 }

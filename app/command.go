@@ -56,7 +56,7 @@ func (h *handler) command(ctx context.Context, number int, user, body string) (s
 			return "refused: " + why, h.gh.CreateComment(ctx, number, fmt.Sprintf("@%s you may not run `/jit recheck` here: %s. The requester, an owner of the account or an SSO admin can.", user, why))
 		}
 		key := h.repo.String() + "#" + strconv.Itoa(number)
-		res, queued, err := h.rechecks.do(key, func() (string, error) { return h.evaluate(ctx, number, true) })
+		res, queued, err := h.rechecks.do(key, func() (string, error) { return h.evaluate(ctx, number, true, "") })
 		if queued {
 			return "recheck folded into the one under way", nil
 		}

@@ -24,20 +24,28 @@ var managedLabels = append(slices.Clone(stateLabels), approval.LabelEmergency)
 // evaluate re-evaluates an open pull request and brings its check runs,
 // label, sticky comment and review requests in line with the decision.
 // Every effect is idempotent, so redeliveries and replicas are harmless.
-func (h *handler) evaluate(ctx context.Context, number int, revalidate bool) (string, error) {
-	pr, err := h.gh.PullRequest(ctx, number)
+// hint is the head commit the event named, "" if none: the facts of that
+// commit are read at once, in parallel with the pull request.
+func (h *handler) evaluate(ctx context.Context, number int, revalidate bool, hint string) (string, error) {
+	f, err := h.gather(ctx, number, hint, nil)
 	if err != nil {
 		return "", err
 	}
-	log := h.log.With("pr", number, "sha", pr.HeadSHA)
+	return h.decide(ctx, f, revalidate)
+}
+
+// decide judges the facts of an open pull request and applies the decision.
+func (h *handler) decide(ctx context.Context, f *facts, revalidate bool) (string, error) {
+	pr := f.pr
+	log := h.log.With("pr", pr.Number, "sha", pr.HeadSHA)
 	if pr.State != "open" {
 		return "ignored: pull request is not open", nil
 	}
-	a, err := h.assess(ctx, pr)
+	a, err := h.assess(ctx, f)
 	if err != nil {
 		return "", err
 	}
-	if err := h.apply(ctx, a, revalidate); err != nil {
+	if err := h.apply(ctx, a, f.comments, revalidate); err != nil {
 		return "", err
 	}
 	log.Info("evaluated", "state", a.decision.State, "request", a.change.Request)
@@ -45,8 +53,11 @@ func (h *handler) evaluate(ctx context.Context, number int, revalidate bool) (st
 }
 
 // apply carries out the effects of an assessment: decision -> effects. The
-// jit/approval check run comes last.
-func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) error {
+// effects are independent of each other, so they are made at once: the
+// delivery waits for one round trip, not one per effect. A green
+// jit/approval check run comes last, after the others succeeded. comments
+// are the pull request's comments as read for the assessment.
+func (h *handler) apply(ctx context.Context, a *assessment, comments []ghrepo.Comment, revalidate bool) error {
 	pr := a.pr
 	// Only the App's own runs: another App may create a run with the same
 	// name on the head commit, which jit can neither update nor take for
@@ -69,8 +80,13 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 		}
 		return h.gh.CreateCheckRun(ctx, c)
 	}
-	if err := upsert(validateCheck(a), revalidate); err != nil {
-		return err
+	effects := []func() error{
+		func() error { return upsert(validateCheck(a), revalidate) },
+		func() error { return h.upsertSticky(ctx, pr.Number, comments, stickyBody(a)) },
+	}
+	approved := approvalCheck(a).Conclusion == "success"
+	if !approved {
+		effects = append(effects, func() error { return upsert(approvalCheck(a), false) })
 	}
 
 	want := a.decision.Labels()
@@ -82,44 +98,41 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 	}
 	for _, l := range pr.Labels {
 		if !slices.Contains(want, l) && slices.Contains(managedLabels, l) {
-			if err := h.gh.RemoveLabel(ctx, pr.Number, l); err != nil {
-				return err
-			}
+			effects = append(effects, func() error { return h.gh.RemoveLabel(ctx, pr.Number, l) })
 		}
 	}
 	if changed {
-		if err := h.gh.AddLabels(ctx, pr.Number, want); err != nil {
-			return err
-		}
+		effects = append(effects, func() error { return h.gh.AddLabels(ctx, pr.Number, want) })
 		// Ask the next reviewers only when the state moves, so that the
 		// same people are not notified again on every event.
 		users, teams := splitReviewers(a.decision.NextReviewers, h.repo.Owner, pr.Author)
 		if len(users)+len(teams) > 0 {
-			if err := h.gh.RequestReviewers(ctx, pr.Number, users, teams); err != nil {
-				h.log.Warn("requesting reviewers failed", "pr", pr.Number, "err", err)
-			}
+			effects = append(effects, func() error {
+				if err := h.gh.RequestReviewers(ctx, pr.Number, users, teams); err != nil {
+					h.log.Warn("requesting reviewers failed", "pr", pr.Number, "err", err)
+				}
+				return nil
+			})
 		}
-		h.notifyTransition(ctx, a)
 	}
-	if err := h.upsertSticky(ctx, pr.Number, stickyBody(a)); err != nil {
+	if err := parallel(effects...); err != nil {
 		return err
 	}
-	// The check that gates the merge is written last: a failure part-way
-	// leaves it as it was, never green beside a label or comment that
-	// disagree, and the retry brings the rest into line first.
-	return upsert(approvalCheck(a), false)
+	if changed {
+		h.notifyTransition(ctx, a)
+	}
+	if approved {
+		// The check that gates the merge turns green last: a failure
+		// part-way leaves it as it was, never green beside a label or
+		// comment that disagree, and the retry brings the rest into line
+		// first. A check that stays red or pending is written with the rest.
+		return upsert(approvalCheck(a), false)
+	}
+	return nil
 }
 
 // upsertSticky keeps one comment by the App, marked with stickyMarker.
-func (h *handler) upsertSticky(ctx context.Context, number int, body string) error {
-	comments := h.comments
-	h.comments = nil // listed once per evaluation: a later one lists again
-	if comments == nil {
-		var err error
-		if comments, err = h.gh.Comments(ctx, number); err != nil {
-			return err
-		}
-	}
+func (h *handler) upsertSticky(ctx context.Context, number int, comments []ghrepo.Comment, body string) error {
 	for _, c := range comments {
 		if strings.EqualFold(c.Author, h.bot) && strings.Contains(c.Body, stickyMarker) {
 			if c.Body == body {

@@ -75,34 +75,20 @@ type assessment struct {
 	anchor time.Time
 }
 
-// assess gathers the facts of a PR and decides: event -> decision. It has no
-// effects; apply carries them out.
-func (h *handler) assess(ctx context.Context, pr *ghrepo.PR) (*assessment, error) {
-	a := &assessment{pr: pr}
-	files, err := h.gh.PullRequestFiles(ctx, pr.Number)
-	if err != nil {
-		return nil, err
-	}
-	var contents map[string][]byte
-	if a.change, contents, err = h.classify(ctx, pr, files); err != nil {
-		return nil, err
-	}
-	if a.runs, err = h.gh.CheckRuns(ctx, pr.HeadSHA); err != nil {
-		return nil, err
-	}
+// assess decides on the facts of a pull request: event -> decision. It has
+// no effects; apply carries them out.
+func (h *handler) assess(ctx context.Context, f *facts) (*assessment, error) {
+	pr := f.pr
+	a := &assessment{pr: pr, runs: f.runs}
+	files := f.files
+	a.change = change.Classify(files)
+	contents := f.contents
 	a.anchor = judgment.DecisionTime(a.runs, h.appID, h.clock.Now())
-	teams := ghrepo.NewTeams(ctx, h.gh)
+	teams := f.teams
 	// The rules are the default branch's, where the grants live, whatever
 	// branch the pull request targets: a branch someone pushed with looser
 	// rules must not judge anything.
-	main, err := h.gh.DefaultBranch(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: main})
-	if err != nil {
-		return nil, err
-	}
+	main, rs := f.main, f.rules
 	a.rules, a.cfgErr = rs, rs.ConfigErr
 	offMain := pr.BaseRef != main
 	if offMain {
@@ -121,12 +107,12 @@ func (h *handler) assess(ctx context.Context, pr *ghrepo.PR) (*assessment, error
 		in = judgment.RequestInput(rs, path, req, h.bot, a.anchor)
 	}
 	if !a.change.Request {
-		a.findings = append(a.findings, h.validateChangedConfig(ctx, pr, files)...)
+		a.findings = append(a.findings, f.changedConfig...)
 		// Rewriting the ledger (editing, renaming or removing a request, a
 		// symlink or submodule) is refused outright, not just sent to admins.
-		for _, f := range judgment.ChangeFindings(files, "this pull request") {
-			if f.Severity == schema.SeverityError {
-				a.findings = append(a.findings, f)
+		for _, x := range judgment.ChangeFindings(files, "this pull request") {
+			if x.Severity == schema.SeverityError {
+				a.findings = append(a.findings, x)
 			}
 		}
 	}
@@ -141,15 +127,18 @@ func (h *handler) assess(ctx context.Context, pr *ghrepo.PR) (*assessment, error
 	case schema.HasErrors(a.findings):
 		in.Invalid, in.InvalidReason = true, "the request has errors: see the jit/validate check"
 	}
-	facts := &prFacts{ctx: ctx, gh: h.gh, repo: h.repo, pr: pr}
-	a.decision, err = approval.Evaluate(in, facts, teams)
+	var err error
+	a.decision, err = approval.Evaluate(in, &prFacts{pr: pr, commits: f.commits, reviews: f.reviews}, teams)
 	if err != nil {
 		return nil, fmt.Errorf("evaluating approvals of %s#%d: %w", h.repo, pr.Number, err)
 	}
 	if a.decision.Approved() {
-		if err := h.refuseSharedHead(ctx, a); err != nil {
-			return nil, err
+		if !f.sameHeadRead {
+			if f.sameHead, err = h.gh.PullRequestsWithCommit(ctx, pr.HeadSHA); err != nil {
+				return nil, err
+			}
 		}
+		refuseSharedHead(a, f.sameHead)
 		refuseUnlisted(a, len(files))
 	}
 	return a, nil
@@ -179,11 +168,7 @@ func refuseUnlisted(a *assessment, listedFiles int) {
 // pull request, and branch protection reads the commit's jit/approval: a
 // green check earned by one pull request would let any other pull request
 // with the same head merge without its own approval.
-func (h *handler) refuseSharedHead(ctx context.Context, a *assessment) error {
-	prs, err := h.gh.PullRequestsWithCommit(ctx, a.pr.HeadSHA)
-	if err != nil {
-		return err
-	}
+func refuseSharedHead(a *assessment, prs []*ghrepo.PR) {
 	var others []string
 	for _, p := range prs {
 		if p.Number != a.pr.Number && p.State == "open" && p.HeadSHA == a.pr.HeadSHA {
@@ -191,12 +176,11 @@ func (h *handler) refuseSharedHead(ctx context.Context, a *assessment) error {
 		}
 	}
 	if len(others) == 0 {
-		return nil
+		return
 	}
 	a.decision.State = approval.StateInvalid
 	a.decision.Reason = fmt.Sprintf("commit %s is also the head of %s; jit approves a commit for one pull request only, so no approval counts until the other pull requests are closed or pushed to",
 		a.pr.HeadSHA[:min(12, len(a.pr.HeadSHA))], strings.Join(others, ", "))
-	return nil
 }
 
 // classify decides whether the PR's files are a plain request. The files API
@@ -234,38 +218,27 @@ const maxModeLookups = 3
 
 // validateChangedConfig validates a config that an admin change edits, at the
 // head commit, so that admins see mistakes before they merge them.
-func (h *handler) validateChangedConfig(ctx context.Context, pr *ghrepo.PR, files []change.File) []schema.Finding {
-	for _, f := range files {
-		if f.Path != layout.ConfigPath || f.Status == change.Removed {
-			continue
-		}
-		data, _, kind, err := h.gh.File(ctx, layout.ConfigPath, pr.HeadSHA)
-		if err != nil || kind != "file" {
-			return []schema.Finding{{Path: layout.ConfigPath, Line: 1, Col: 1, Severity: schema.SeverityError,
-				Message: "the changed config could not be read as a file", Fix: "make .github/jit.yaml a regular file"}}
-		}
-		_, findings := schema.ParseConfig(layout.ConfigPath, data)
-		return findings
+func (h *handler) validateChangedConfig(ctx context.Context, head string) []schema.Finding {
+	data, _, kind, err := h.gh.File(ctx, layout.ConfigPath, head)
+	if err != nil || kind != "file" {
+		return []schema.Finding{{Path: layout.ConfigPath, Line: 1, Col: 1, Severity: schema.SeverityError,
+			Message: "the changed config could not be read as a file", Fix: "make .github/jit.yaml a regular file"}}
 	}
-	return nil
+	_, findings := schema.ParseConfig(layout.ConfigPath, data)
+	return findings
 }
 
-// prFacts implements approval.PullRequest from the API, lazily.
+// prFacts implements approval.PullRequest from facts already read.
 type prFacts struct {
-	ctx  context.Context
-	gh   ghrepo.Client
-	repo ghrepo.Repo
-	pr   *ghrepo.PR
+	pr      *ghrepo.PR
+	commits []approval.Commit
+	reviews []approval.Review
 }
 
-func (p *prFacts) Author() string  { return p.pr.Author }
-func (p *prFacts) HeadSHA() string { return p.pr.HeadSHA }
-func (p *prFacts) Commits() ([]approval.Commit, error) {
-	return p.gh.PullRequestCommits(p.ctx, p.pr.Number)
-}
-func (p *prFacts) Reviews() ([]approval.Review, error) {
-	return p.gh.Reviews(p.ctx, p.pr.Number)
-}
+func (p *prFacts) Author() string                      { return p.pr.Author }
+func (p *prFacts) HeadSHA() string                     { return p.pr.HeadSHA }
+func (p *prFacts) Commits() ([]approval.Commit, error) { return p.commits, nil }
+func (p *prFacts) Reviews() ([]approval.Review, error) { return p.reviews, nil }
 
 // splitReviewers turns owners/admins as written (@user, @org/team) into the
 // users and team slugs GitHub's review request takes. Teams of another

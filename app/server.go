@@ -77,6 +77,9 @@ type Options struct {
 	// Notifier tells chat channels that a request waits for someone or was
 	// approved; nil: no notifications.
 	Notifier Notifier
+	// CacheBytes bounds the cache of GitHub answers, revalidated on every
+	// use, per installation (0: DefaultCacheBytes).
+	CacheBytes int
 }
 
 // Notifier sends one notification; failures are the notifier's to log and
@@ -124,7 +127,11 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("the App id is missing: set --app-id or JIT_APP_ID")
 	}
 	if opts.Transport == nil {
-		opts.Transport = http.DefaultTransport
+		// The App reads in parallel: keep a connection per request in
+		// flight rather than the default two idle ones per host.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		opts.Transport = t
 	}
 	if opts.BaseURL == "" {
 		opts.BaseURL = "https://api.github.com/"
@@ -198,11 +205,12 @@ func (s *Server) installation(id int64) *github.Client {
 	}
 	tr := ghinstallation.NewFromAppsTransport(s.apps, id)
 	tr.BaseURL = strings.TrimSuffix(s.opts.BaseURL, "/")
-	c, err := github.NewClient(&http.Client{Transport: tr}).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
+	hc := &http.Client{Transport: cachingTransport(tr, s.opts.CacheBytes)}
+	c, err := github.NewClient(hc).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
 	if err != nil {
 		// BaseURL was validated in New, so this cannot fail; fall back to
 		// the public API rather than panic.
-		c = github.NewClient(&http.Client{Transport: tr})
+		c = github.NewClient(hc)
 	}
 	s.byInst.Add(id, c)
 	return c
@@ -398,6 +406,9 @@ type envelope struct {
 	} `json:"sender"`
 	PullRequest *struct {
 		Number int `json:"number"`
+		Head   struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
 	} `json:"pull_request"`
 	Issue *struct {
 		Number      int `json:"number"`
@@ -450,7 +461,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 			if e.PullRequest == nil {
 				return "", errors.New("pull_request event without pull_request")
 			}
-			return h.evaluate(ctx, e.PullRequest.Number, true)
+			return h.evaluate(ctx, e.PullRequest.Number, true, e.PullRequest.Head.SHA)
 		}
 	case "pull_request_review":
 		switch e.Action {
@@ -458,7 +469,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 			if e.PullRequest == nil {
 				return "", errors.New("pull_request_review event without pull_request")
 			}
-			return h.evaluate(ctx, e.PullRequest.Number, false)
+			return h.evaluate(ctx, e.PullRequest.Number, false, e.PullRequest.Head.SHA)
 		}
 	case "issue_comment":
 		if e.Action != "created" || e.Issue == nil || e.Issue.PullRequest == nil || e.Comment == nil {
@@ -476,7 +487,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 			break
 		}
 		for _, p := range e.CheckRun.PullRequests {
-			return h.evaluate(ctx, p.Number, true)
+			return h.evaluate(ctx, p.Number, true, e.CheckRun.HeadSHA)
 		}
 		// "Re-run" from the Checks tab can come without pull_requests
 		// (GitHub leaves them out, e.g. for a fork's head): the open pull
@@ -490,7 +501,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 		}
 		for _, p := range prs {
 			if p.State == "open" && p.HeadSHA == e.CheckRun.HeadSHA {
-				return h.evaluate(ctx, p.Number, true)
+				return h.evaluate(ctx, p.Number, true, e.CheckRun.HeadSHA)
 			}
 		}
 		return "ignored: no open pull request has the check run's head commit", nil

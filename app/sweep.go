@@ -83,16 +83,17 @@ func (s *Server) findInstallation(ctx context.Context, repo ghrepo.Repo) (int64,
 func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool, did string, err error) {
 	// The list leaves out the commit and file totals that decide whether
 	// the pull request can be checked whole: read it as the webhook does.
-	pr, err := h.gh.PullRequest(ctx, listed.Number)
+	f, err := h.gather(ctx, listed.Number, listed.HeadSHA, nil)
 	if err != nil {
 		return false, "", err
 	}
-	a, err := h.assess(ctx, pr)
+	pr := f.pr
+	a, err := h.assess(ctx, f)
 	if err != nil {
 		return false, "", err
 	}
 	if a.change.Request && !shown(a) {
-		if err := h.apply(ctx, a, false); err != nil {
+		if err := h.apply(ctx, a, f.comments, false); err != nil {
 			return false, "", fmt.Errorf("judging again: %w", err)
 		}
 		h.log.Info("judged again by the sweep", "pr", pr.Number, "state", a.decision.State)

@@ -93,6 +93,14 @@ type Comment struct {
 	Body   string
 }
 
+// TreeEntry is one entry of a git tree.
+type TreeEntry struct {
+	Path string // the entry's name within its tree
+	Mode string // git's octal mode, e.g. "100644"
+	Type string // blob, tree or commit
+	SHA  string
+}
+
 // ErrNotFound is returned when GitHub answers 404.
 var ErrNotFound = errors.New("not found")
 
@@ -123,6 +131,9 @@ type Client interface {
 	// "120000" for a symlink, "160000" for a submodule). The contents API
 	// cannot tell: it follows a symlink to a regular file.
 	Mode(ctx context.Context, path, ref string) (string, error)
+	// Tree lists one level of a git tree, given the tree's SHA or a
+	// commit's (for its root tree).
+	Tree(ctx context.Context, sha string) ([]TreeEntry, error)
 	// PutFile creates (sha "") or updates a file on branch with one commit.
 	PutFile(ctx context.Context, path, branch, message string, data []byte, sha string) error
 	CheckRuns(ctx context.Context, sha string) ([]CheckRun, error)
@@ -139,6 +150,7 @@ type Client interface {
 	// GitHub does not say (a deleted account).
 	ClosedBy(ctx context.Context, number int) (string, error)
 	IsTeamMember(ctx context.Context, org, slug, user string) (bool, error)
+	TeamRosters
 }
 
 // goGitHub implements Client with go-github.
@@ -410,6 +422,43 @@ func (g *goGitHub) Mode(ctx context.Context, path, ref string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%w: empty path", ErrNotFound)
+}
+
+func (g *goGitHub) Tree(ctx context.Context, sha string) ([]TreeEntry, error) {
+	t, _, err := g.c.Git.GetTree(ctx, g.r.Owner, g.r.Name, sha, false)
+	if err != nil {
+		return nil, wrap(err, "reading the tree %s in %s", sha, g.r)
+	}
+	out := make([]TreeEntry, len(t.Entries))
+	for i, e := range t.Entries {
+		out[i] = TreeEntry{Path: e.GetPath(), Mode: e.GetMode(), Type: e.GetType(), SHA: e.GetSHA()}
+	}
+	return out, nil
+}
+
+// maxRosterPages bounds the pages of a team roster: a larger team is asked
+// about per user instead.
+const maxRosterPages = 3
+
+func (g *goGitHub) TeamMembers(ctx context.Context, org, slug string) ([]string, bool, error) {
+	var out []string
+	opts := &github.TeamListTeamMembersOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	for page := 1; ; page++ {
+		us, resp, err := g.c.Teams.ListTeamMembersBySlug(ctx, org, slug, opts)
+		if err != nil {
+			return nil, false, wrap(err, "listing the members of %s/%s", org, slug)
+		}
+		for _, u := range us {
+			out = append(out, u.GetLogin())
+		}
+		if resp.NextPage == 0 {
+			return out, true, nil
+		}
+		if page == maxRosterPages {
+			return nil, false, nil
+		}
+		opts.Page = resp.NextPage
+	}
 }
 
 func (g *goGitHub) PutFile(ctx context.Context, path, branch, message string, data []byte, sha string) error {

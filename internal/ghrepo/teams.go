@@ -21,6 +21,9 @@ type Teams struct {
 	m   TeamMembers
 	mu  sync.Mutex
 	got map[string]bool
+	// rosters are the members of the teams Prefetch listed, by lower-case
+	// "org/slug".
+	rosters map[string]map[string]bool
 }
 
 // NewTeams returns a resolver that asks m, within ctx.
@@ -34,6 +37,9 @@ func (t *Teams) IsMember(team, user string) (bool, error) {
 	key := strings.ToLower(team + "|" + user)
 	t.mu.Lock()
 	v, ok := t.got[key]
+	if roster, listed := t.rosters[strings.ToLower(strings.TrimPrefix(team, "@"))]; listed && !ok {
+		v, ok = roster[strings.ToLower(user)], true
+	}
 	t.mu.Unlock()
 	if ok {
 		return v, nil
@@ -50,4 +56,52 @@ func (t *Teams) IsMember(team, user string) (bool, error) {
 	t.got[key] = v
 	t.mu.Unlock()
 	return v, nil
+}
+
+// TeamRosters lists a team's members, for resolvers that read whole teams
+// ahead of the questions.
+type TeamRosters interface {
+	// TeamMembers returns the logins of the team's active members, child
+	// teams' included, as GitHub's membership check counts them; ok is
+	// false when the team is too large to list in a few pages.
+	TeamMembers(ctx context.Context, org, slug string) (members []string, ok bool, err error)
+}
+
+// Prefetch reads the rosters of teams ("@org/slug") at once, so that the
+// decision that follows finds its questions answered instead of asking one
+// (team, user) after the other. A roster answers every user's question with
+// one request, which GitHub revalidates with a 304 that does not count
+// against the rate limit; a per-user check of a non-member is a 404 that
+// always counts. A team that cannot be listed (too large, or an error) is
+// left to IsMember, which asks per user and reports errors where the
+// decision needs the answer.
+func (t *Teams) Prefetch(teams []string) {
+	rl, ok := t.m.(TeamRosters)
+	if !ok {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, team := range teams {
+		org, slug, found := strings.Cut(strings.TrimPrefix(team, "@"), "/")
+		if !found {
+			continue
+		}
+		wg.Go(func() {
+			members, ok, err := rl.TeamMembers(t.ctx, org, slug)
+			if err != nil || !ok {
+				return
+			}
+			set := make(map[string]bool, len(members))
+			for _, m := range members {
+				set[strings.ToLower(m)] = true
+			}
+			t.mu.Lock()
+			if t.rosters == nil {
+				t.rosters = map[string]map[string]bool{}
+			}
+			t.rosters[strings.ToLower(org+"/"+slug)] = set
+			t.mu.Unlock()
+		})
+	}
+	wg.Wait()
 }
