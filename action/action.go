@@ -82,8 +82,11 @@ type IdentityCenter interface {
 	Claim(ctx context.Context, g identitycenter.Grant) (identitycenter.Granted, error)
 	Grant(ctx context.Context, g identitycenter.Grant) (identitycenter.Granted, error)
 	Revoke(ctx context.Context, r identitycenter.Revocation) (identitycenter.Revoked, error)
-	AssignmentExists(ctx context.Context, accountID, permissionSetARN, principalID string) (bool, error)
-	ManagedPermissionSets(ctx context.Context) ([]identitycenter.ManagedSet, error)
+	// AssignmentsOf lists every assignment of a user, for the drift check.
+	AssignmentsOf(ctx context.Context, principalID string) (identitycenter.Assignments, error)
+	PermissionSetARNs(ctx context.Context) ([]string, error)
+	// ManagedPermissionSets describes the sets arns and returns jit's.
+	ManagedPermissionSets(ctx context.Context, arns []string) ([]identitycenter.ManagedSet, error)
 	DeleteManagedPermissionSet(ctx context.Context, arn string) error
 }
 

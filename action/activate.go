@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jit-access/jit/internal/identitycenter"
@@ -407,9 +408,9 @@ func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 		principal, err = u.principal(ctx, t.grant.UserName)
 	}
 	if err == nil {
-		var ok bool
-		ok, err = u.opts.IdentityCenter.AssignmentExists(ctx, t.grant.AccountID, arn, principal)
-		if err == nil && ok {
+		var as identitycenter.Assignments
+		as, err = u.assignmentsOf(ctx, principal)
+		if err == nil && as.Has(t.grant.AccountID, arn) {
 			return false, nil
 		}
 	}
@@ -447,22 +448,50 @@ func (u *run) drift(ctx context.Context, it lifecycle.Item) (bool, error) {
 // keep looking for a set it left behind.
 const orphanWindow = 24 * time.Hour
 
+// userAssignments is one user's assignments, listed by the first worker of
+// the drift check that needs them while the others wait.
+type userAssignments struct {
+	once sync.Once
+	as   identitycenter.Assignments
+	err  error
+}
+
+// assignmentsOf lists the assignments of principal once per run: the drift
+// check then costs a call per user rather than one per grant, which keeps a
+// run that has nothing to do short however many grants are active.
+func (u *run) assignmentsOf(ctx context.Context, principal string) (identitycenter.Assignments, error) {
+	u.assignMu.Lock()
+	if u.assignments == nil {
+		u.assignments = map[string]*userAssignments{}
+	}
+	ua := u.assignments[principal]
+	if ua == nil {
+		ua = &userAssignments{}
+		u.assignments[principal] = ua
+	}
+	u.assignMu.Unlock()
+	ua.once.Do(func() { ua.as, ua.err = u.opts.IdentityCenter.AssignmentsOf(ctx, principal) })
+	return ua.as, ua.err
+}
+
 // cleanOrphans deletes jit permission sets that no live grant on main owns:
 // leftovers of a crash. The sets are listed before main is read again, so a
 // set that a concurrent run creates is always seen together with its intent.
 //
-// Listing jit's sets costs a call per permission set of the instance, so it
-// is done only when main shows a grant that can have left one behind.
+// Listing the sets costs a call per 100 sets, and describing one a call or
+// two, so it is done only when main shows a grant that can have left one
+// behind, and only the sets main does not account for are described: the
+// config's standard sets and the sets of live grants are known.
 func (u *run) cleanOrphans(ctx context.Context) error {
 	if !u.orphansPossible(ctx) {
 		return nil
 	}
-	sets, err := u.opts.IdentityCenter.ManagedPermissionSets(ctx)
+	arns, err := u.opts.IdentityCenter.PermissionSetARNs(ctx)
 	if err != nil {
-		u.report(&u.rep.Errors, Entry{At: u.opts.Clock.Now(), Reason: "listing jit's permission sets for the orphan clean-up: " + err.Error()})
+		u.report(&u.rep.Errors, Entry{At: u.opts.Clock.Now(), Reason: "listing the permission sets for the orphan clean-up: " + err.Error()})
 		return nil
 	}
-	if len(sets) == 0 {
+	if len(arns) == 0 {
 		return nil
 	}
 	if _, err := u.opts.Ledger.Sync(ctx, u.opts.Remote, u.opts.Branch); err != nil {
@@ -477,6 +506,26 @@ func (u *run) cleanOrphans(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	known := map[string]bool{}
+	for _, ps := range u.st.rules.cfg.PermissionSets {
+		known[ps.ARN] = true
+	}
+	for _, g := range grants {
+		if st := g.Request.Status; st != nil && st.PermissionSetARN != "" && live(st, st.PermissionSetARN) {
+			known[st.PermissionSetARN] = true
+		}
+	}
+	var unknown []string
+	for _, arn := range arns {
+		if !known[arn] {
+			unknown = append(unknown, arn)
+		}
+	}
+	sets, err := u.opts.IdentityCenter.ManagedPermissionSets(ctx, unknown)
+	if err != nil {
+		u.report(&u.rep.Errors, Entry{At: u.opts.Clock.Now(), Reason: "describing jit's permission sets for the orphan clean-up: " + err.Error()})
+		return nil
+	}
 	byPath := map[string]*schema.Status{}
 	seen := map[string]bool{}
 	for _, g := range grants {
@@ -487,17 +536,7 @@ func (u *run) cleanOrphans(ctx context.Context) error {
 		if s.Request == "" {
 			continue
 		}
-		st := byPath[s.Request]
-		live := false
-		if st != nil {
-			switch st.State {
-			case schema.StateActivating, schema.StateRevoking:
-				live = true
-			case schema.StateActive:
-				live = st.PermissionSetARN == "" || st.PermissionSetARN == s.ARN
-			}
-		}
-		if live {
+		if live(byPath[s.Request], s.ARN) {
 			continue
 		}
 		if err := u.opts.IdentityCenter.DeleteManagedPermissionSet(ctx, s.ARN); err != nil {
@@ -542,6 +581,21 @@ func (u *run) orphansPossible(ctx context.Context) bool {
 		if own && (st.EndedAt == nil || now.Sub(*st.EndedAt) < orphanWindow) {
 			return true
 		}
+	}
+	return false
+}
+
+// live reports whether a grant in state st owns the jit permission set arn:
+// while it is being activated or revoked, or active with that set.
+func live(st *schema.Status, arn string) bool {
+	if st == nil {
+		return false
+	}
+	switch st.State {
+	case schema.StateActivating, schema.StateRevoking:
+		return true
+	case schema.StateActive:
+		return st.PermissionSetARN == "" || st.PermissionSetARN == arn
 	}
 	return false
 }

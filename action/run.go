@@ -51,6 +51,10 @@ type run struct {
 
 	principalMu sync.Mutex
 	principals  map[string]string
+	// assignments are each user's assignments, listed once per run for the
+	// drift check.
+	assignMu    sync.Mutex
+	assignments map[string]*userAssignments
 
 	// msg delivers notifications; nil without a Notifier.
 	msg *messenger

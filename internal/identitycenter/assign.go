@@ -93,6 +93,39 @@ func (c *Client) assignmentExists(ctx context.Context, accountID, psARN, princip
 	return found, err
 }
 
+// Assignments are the (account, permission set ARN) pairs a user is
+// assigned.
+type Assignments map[[2]string]bool
+
+// Has reports whether the user is assigned permissionSetARN on accountID.
+func (a Assignments) Has(accountID, permissionSetARN string) bool {
+	return a[[2]string{accountID, permissionSetARN}]
+}
+
+// AssignmentsOf lists every account assignment of the user principalID: one
+// call per 100 assignments, however many accounts and permission sets they
+// span, where asking per grant costs a call (or more) per grant. The
+// reconcile's drift check asks it once per user.
+func (c *Client) AssignmentsOf(ctx context.Context, principalID string) (Assignments, error) {
+	out := Assignments{}
+	p := ssoadmin.NewListAccountAssignmentsForPrincipalPaginator(c.admin, &ssoadmin.ListAccountAssignmentsForPrincipalInput{
+		InstanceArn:   aws.String(c.instanceARN),
+		PrincipalId:   aws.String(principalID),
+		PrincipalType: types.PrincipalTypeUser,
+		MaxResults:    aws.Int32(maxPage),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing the assignments of %s: ListAccountAssignmentsForPrincipal: %w", principalID, err)
+		}
+		for _, a := range page.AccountAssignments {
+			out[[2]string{aws.ToString(a.AccountId), aws.ToString(a.PermissionSetArn)}] = true
+		}
+	}
+	return out, nil
+}
+
 // maxPage is the largest page the sso-admin list calls return; their
 // default is smaller, and every page is a call against the rate limit.
 const maxPage = 100

@@ -226,7 +226,7 @@ func TestGrantRevokeCustom(t *testing.T) {
 	if !e.hasAssignment(testAccount, got.PermissionSetARN, uid) {
 		t.Fatal("assignment missing")
 	}
-	sets, err := e.client.ManagedPermissionSets(ctx)
+	sets, err := managedSets(ctx, e.client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +356,7 @@ func TestCustomSetNames(t *testing.T) {
 	if _, ok := e.emu.PermissionSet(admins); !ok {
 		t.Error("the admins' set was deleted")
 	}
-	sets, err := e.client.ManagedPermissionSets(ctx)
+	sets, err := managedSets(ctx, e.client)
 	if err != nil || len(sets) != 3 {
 		t.Fatalf("ManagedPermissionSets = %v, %v; want 3", sets, err)
 	}
@@ -453,7 +453,7 @@ func TestGrantAfterCrash(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sets, err := next.ManagedPermissionSets(ctx)
+			sets, err := managedSets(ctx, next)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -668,4 +668,13 @@ func TestRevokeSharedAlreadyGone(t *testing.T) {
 	if got := e.emu.Calls()["DeleteAccountAssignment"]; got != 0 {
 		t.Errorf("DeleteAccountAssignment called %d times for an assignment that is gone", got)
 	}
+}
+
+// managedSets is jit's sets among every set of the instance.
+func managedSets(ctx context.Context, c *Client) ([]ManagedSet, error) {
+	arns, err := c.PermissionSetARNs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.ManagedPermissionSets(ctx, arns)
 }

@@ -110,38 +110,59 @@ func (c *Client) forget(arn string) {
 // the cache where known, so repeated scans in one run cost one call per 100
 // sets plus one per new set.
 func (c *Client) scanSets(ctx context.Context) (map[string]setInfo, error) {
-	all := map[string]setInfo{}
+	arns, err := c.PermissionSetARNs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.describeSets(ctx, arns)
+}
+
+// PermissionSetARNs lists the ARNs of every permission set of the instance,
+// one call per 100 sets.
+func (c *Client) PermissionSetARNs(ctx context.Context) ([]string, error) {
+	var out []string
 	p := ssoadmin.NewListPermissionSetsPaginator(c.admin, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(c.instanceARN), MaxResults: aws.Int32(maxPage)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("ListPermissionSets: %w", err)
 		}
-		for _, arn := range page.PermissionSets {
-			info, err := c.describeSet(ctx, arn)
-			if isNotFound(err) {
-				continue // deleted since the list
-			}
-			if err != nil {
+		out = append(out, page.PermissionSets...)
+	}
+	return out, nil
+}
+
+// describeSets returns the name of each set in arns, and the tags of those
+// named JIT-; sets deleted since they were listed are left out.
+func (c *Client) describeSets(ctx context.Context, arns []string) (map[string]setInfo, error) {
+	all := map[string]setInfo{}
+	for _, arn := range arns {
+		info, err := c.describeSet(ctx, arn)
+		if isNotFound(err) {
+			continue // deleted since the list
+		}
+		if err != nil {
+			return nil, err
+		}
+		if strings.HasPrefix(info.name, setNamePrefix) {
+			if info, err = c.setTags(ctx, arn); isNotFound(err) {
+				continue
+			} else if err != nil {
 				return nil, err
 			}
-			if strings.HasPrefix(info.name, setNamePrefix) {
-				if info, err = c.setTags(ctx, arn); isNotFound(err) {
-					continue
-				} else if err != nil {
-					return nil, err
-				}
-			}
-			all[arn] = info
 		}
+		all[arn] = info
 	}
 	return all, nil
 }
 
-// ManagedPermissionSets lists the permission sets jit created (tagged
-// jit:managed=true), for the reconcile loop's clean-up of orphans.
-func (c *Client) ManagedPermissionSets(ctx context.Context) ([]ManagedSet, error) {
-	all, err := c.scanSets(ctx)
+// ManagedPermissionSets returns those of the permission sets arns that jit
+// created (tagged jit:managed=true), for the reconcile loop's clean-up of
+// orphans. The caller leaves out the sets it knows already, whose
+// description would cost a call or two each: the config's standard sets,
+// and the sets of grants that are live on main.
+func (c *Client) ManagedPermissionSets(ctx context.Context, arns []string) ([]ManagedSet, error) {
+	all, err := c.describeSets(ctx, arns)
 	if err != nil {
 		return nil, fmt.Errorf("listing jit's permission sets: %w", err)
 	}

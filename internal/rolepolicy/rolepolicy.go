@@ -80,6 +80,7 @@ var readActions = []string{
 	"sso:GetPermissionsBoundaryForPermissionSet",
 	"sso:ListAccountAssignmentCreationStatus",
 	"sso:ListAccountAssignments",
+	"sso:ListAccountAssignmentsForPrincipal",
 	"sso:ListAccountsForProvisionedPermissionSet",
 	"sso:ListCustomerManagedPolicyReferencesInPermissionSet",
 	"sso:ListManagedPoliciesInPermissionSet",
