@@ -507,7 +507,7 @@ func (u *run) cleanOrphans(ctx context.Context) error {
 		return err
 	}
 	known := map[string]bool{}
-	for _, ps := range u.st.rules.cfg.PermissionSets {
+	for _, ps := range u.st.rules.Config.PermissionSets {
 		known[ps.ARN] = true
 	}
 	for _, g := range grants {

@@ -36,8 +36,9 @@ func newRetries() *retries {
 	return &retries{pending: map[string]bool{}, stop: make(chan struct{})}
 }
 
-// Close stops the in-process retries of failed evaluations and waits for a
-// retry under way; for graceful shutdown and tests. The sweep catches up
+// Close stops the in-process retries of failed evaluations and the
+// reconcile schedules, and waits for a retry under way; for graceful
+// shutdown and tests. The sweep catches up
 // with whatever was left.
 func (s *Server) Close() {
 	r := s.retries
@@ -48,6 +49,9 @@ func (s *Server) Close() {
 	}
 	r.mu.Unlock()
 	r.wg.Wait()
+	// The reconcile schedules end too.
+	s.cancel()
+	s.sched.Wait()
 }
 
 // retryLater tries a failed evaluation again in the background until it

@@ -80,6 +80,16 @@ type Options struct {
 	// CacheBytes bounds the cache of GitHub answers, revalidated on every
 	// use, per installation (0: DefaultCacheBytes).
 	CacheBytes int
+	// Dispatch makes the App dispatch the reconcile workflow at each expiry
+	// and scheduled start of every repository it hears a push to main
+	// from (Schedule starts one at once).
+	Dispatch bool
+	// ReconcileWorkflow is the file name of the workflow to dispatch
+	// ("": DefaultReconcileWorkflow).
+	ReconcileWorkflow string
+	// DispatchWindow: instants closer than this share one dispatch
+	// (0: DefaultDispatchWindow).
+	DispatchWindow time.Duration
 }
 
 // Notifier sends one notification; failures are the notifier's to log and
@@ -112,6 +122,13 @@ type Server struct {
 	refusals  *refusalLog
 	retries   *retries
 	rechecks  *coalescer
+	// schedules are the repositories the App dispatches the reconcile of,
+	// by lower-case owner/name; sched tracks their goroutines.
+	schedules map[string]*schedule
+	sched     sync.WaitGroup
+	// base bounds the schedules started by a push; Close ends it.
+	base   context.Context
+	cancel context.CancelFunc
 }
 
 // Wait blocks until notifications sent in the background are delivered or
@@ -151,6 +168,12 @@ func New(opts Options) (*Server, error) {
 	if opts.RetryFor == 0 {
 		opts.RetryFor = DefaultRetryFor
 	}
+	if opts.ReconcileWorkflow == "" {
+		opts.ReconcileWorkflow = DefaultReconcileWorkflow
+	}
+	if opts.DispatchWindow <= 0 {
+		opts.DispatchWindow = DefaultDispatchWindow
+	}
 	if opts.HandlerTimeout <= 0 {
 		opts.HandlerTimeout = 8 * time.Second
 	}
@@ -168,19 +191,22 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("reading the App's private key: %w", err)
 	}
 	apps.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
+	base, cancel := context.WithCancel(context.Background())
 	return &Server{
-		opts:   opts,
-		log:    opts.Logger,
-		clock:  opts.Clock,
-		apps:   apps,
-		seen:   newDeliveries(10000),
-		byInst: expirable.NewLRU[int64, *github.Client](installationCacheSize, nil, installationCacheTTL),
-		bot:    opts.BotLogin,
-
-		inFlight: make(chan struct{}, opts.MaxInFlight),
-		refusals: newRefusalLog(),
-		retries:  newRetries(),
-		rechecks: newCoalescer(),
+		opts:      opts,
+		log:       opts.Logger,
+		clock:     opts.Clock,
+		apps:      apps,
+		seen:      newDeliveries(10000),
+		byInst:    expirable.NewLRU[int64, *github.Client](installationCacheSize, nil, installationCacheTTL),
+		schedules: map[string]*schedule{},
+		bot:       opts.BotLogin,
+		base:      base,
+		cancel:    cancel,
+		inFlight:  make(chan struct{}, opts.MaxInFlight),
+		refusals:  newRefusalLog(),
+		retries:   newRetries(),
+		rechecks:  newCoalescer(),
 	}, nil
 }
 
@@ -395,9 +421,12 @@ type envelope struct {
 	Installation struct {
 		ID int64 `json:"id"`
 	} `json:"installation"`
+	// Ref is the pushed ref of a push event.
+	Ref        string `json:"ref"`
 	Repository struct {
-		Name  string `json:"name"`
-		Owner struct {
+		Name          string `json:"name"`
+		DefaultBranch string `json:"default_branch"`
+		Owner         struct {
 			Login string `json:"login"`
 		} `json:"owner"`
 	} `json:"repository"`
@@ -441,6 +470,11 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 	}
 	if e.Installation.ID == 0 {
 		return "ignored: no installation in payload", nil
+	}
+	if event == "push" {
+		// Pushes by jit itself count: the reconcile's commits are what
+		// change the expiries.
+		return s.push(ctx, e)
 	}
 	bot, err := s.botLogin(ctx)
 	if err != nil {
@@ -509,6 +543,32 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 		return "pong", nil
 	}
 	return fmt.Sprintf("ignored: %s/%s", event, e.Action), nil
+}
+
+// push reads main's schedule again after a push to main, for a repository
+// the App dispatches the reconcile of (every one, with Options.Dispatch).
+// A failed read fails the delivery, so GitHub's redelivery tries again.
+func (s *Server) push(ctx context.Context, e envelope) (string, error) {
+	branch := e.Repository.DefaultBranch
+	if branch == "" || e.Ref != "refs/heads/"+branch {
+		return "ignored: not a push to the default branch", nil
+	}
+	repo := ghrepo.Repo{Owner: e.Repository.Owner.Login, Name: e.Repository.Name}
+	sc := s.scheduled(repo)
+	switch {
+	case sc != nil:
+		if err := sc.reload(ctx); err != nil {
+			return "", err
+		}
+	case s.opts.Dispatch:
+		// The schedule outlives this delivery: it runs until Close.
+		if err := s.startSchedule(s.base, ctx, e.Installation.ID, repo); err != nil {
+			return "", err
+		}
+	default:
+		return "ignored: the App does not dispatch the reconcile", nil
+	}
+	return "schedule read from " + branch, nil
 }
 
 // deliveries remembers recent delivery ids so a redelivery of a handled event

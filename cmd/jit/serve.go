@@ -76,6 +76,8 @@ func newServeCmd() *cobra.Command {
 		af       appFlags
 		listen   string
 		pageRepo string
+		dispatch bool
+		repos    []string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -88,7 +90,13 @@ With --page-repo OWNER/NAME it also serves the request page for that access
 repository: GET / (the catalog as a form that opens GitHub's new-file page
 with the request filled in), GET /catalog.json and POST /lint (the request
 validated as it is typed, at most 64 KiB). The page holds no secret and needs
-no login.`,
+no login.
+
+With --dispatch (the default) the App dispatches the reconcile workflow
+(jit-reconcile.yml) at each grant's expiry and each scheduled start, read
+from main at start-up (for the --github-repo repositories) and again on every push
+to main, so grants end on time without a runner waiting; the workflow's
+hourly schedule is the safety net.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
@@ -102,11 +110,25 @@ no login.`,
 			// Chat webhook URLs are secrets: they come from the environment
 			// only, never from the repository or the command line.
 			opts.Notifier = notify.FromEnv(os.Getenv)
+			opts.Dispatch = dispatch
 			srv, err := app.New(opts)
 			if err != nil {
 				return err
 			}
 			defer srv.Close()
+			if dispatch {
+				for _, r := range repos {
+					owner, name, ok := strings.Cut(r, "/")
+					if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+						return &exitError{code: 2, err: fmt.Errorf("--github-repo %q: want OWNER/NAME", r)}
+					}
+					// A failure is logged, not fatal: the next push to main
+					// reads the schedule again, and the hourly run is there.
+					if err := srv.Schedule(cmd.Context(), 0, ghrepo.Repo{Owner: owner, Name: name}); err != nil {
+						log.Error("reading the reconcile schedule at start-up failed", "repo", r, "err", err)
+					}
+				}
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w", listen, err)
@@ -126,6 +148,8 @@ no login.`,
 	af.register(cmd)
 	cmd.Flags().StringVar(&af.secretFile, "webhook-secret-file", os.Getenv("JIT_WEBHOOK_SECRET_FILE"), "file holding the webhook secret (env JIT_WEBHOOK_SECRET_FILE; or the secret itself in JIT_WEBHOOK_SECRET)")
 	cmd.Flags().StringVar(&listen, "listen", envOr("JIT_LISTEN", ":8080"), "address to listen on (env JIT_LISTEN)")
+	cmd.Flags().BoolVar(&dispatch, "dispatch", os.Getenv("JIT_DISPATCH") != "false", "dispatch the reconcile workflow at each expiry and scheduled start on main (env JIT_DISPATCH=false turns it off)")
+	cmd.Flags().StringSliceVar(&repos, "github-repo", splitList(os.Getenv("JIT_GITHUB_REPOS")), "access repositories, OWNER/NAME, whose reconcile schedule is read at start-up (env JIT_GITHUB_REPOS, comma-separated); others are read at their first push to main")
 	cmd.Flags().StringVar(&pageRepo, "page-repo", os.Getenv("JIT_PAGE_REPO"), "serve the request page (GET /, POST /lint) for this access repository, OWNER/NAME (env JIT_PAGE_REPO)")
 	return cmd
 }

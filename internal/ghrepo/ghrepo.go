@@ -134,6 +134,12 @@ type Client interface {
 	// Tree lists one level of a git tree, given the tree's SHA or a
 	// commit's (for its root tree).
 	Tree(ctx context.Context, sha string) ([]TreeEntry, error)
+	// Files lists every file under dir at ref, with full paths, in one
+	// request (GitHub's recursive tree); an error when GitHub cut the list.
+	Files(ctx context.Context, ref, dir string) ([]TreeEntry, error)
+	// DispatchWorkflow starts the workflow in the file of that name (under
+	// .github/workflows/) on ref, as its workflow_dispatch trigger does.
+	DispatchWorkflow(ctx context.Context, file, ref string) error
 	// PutFile creates (sha "") or updates a file on branch with one commit.
 	PutFile(ctx context.Context, path, branch, message string, data []byte, sha string) error
 	CheckRuns(ctx context.Context, sha string) ([]CheckRun, error)
@@ -434,6 +440,29 @@ func (g *goGitHub) Tree(ctx context.Context, sha string) ([]TreeEntry, error) {
 		out[i] = TreeEntry{Path: e.GetPath(), Mode: e.GetMode(), Type: e.GetType(), SHA: e.GetSHA()}
 	}
 	return out, nil
+}
+
+func (g *goGitHub) Files(ctx context.Context, ref, dir string) ([]TreeEntry, error) {
+	t, _, err := g.c.Git.GetTree(ctx, g.r.Owner, g.r.Name, ref, true)
+	if err != nil {
+		return nil, wrap(err, "listing the files of %s at %s in %s", dir, ref, g.r)
+	}
+	if t.GetTruncated() {
+		return nil, fmt.Errorf("listing the files of %s at %s in %s: GitHub cut the list short (more than 100,000 entries)", dir, ref, g.r)
+	}
+	var out []TreeEntry
+	prefix := strings.TrimSuffix(dir, "/") + "/"
+	for _, e := range t.Entries {
+		if e.GetType() == "blob" && strings.HasPrefix(e.GetPath(), prefix) {
+			out = append(out, TreeEntry{Path: e.GetPath(), Mode: e.GetMode(), Type: e.GetType(), SHA: e.GetSHA()})
+		}
+	}
+	return out, nil
+}
+
+func (g *goGitHub) DispatchWorkflow(ctx context.Context, file, ref string) error {
+	_, err := g.c.Actions.CreateWorkflowDispatchEventByFileName(ctx, g.r.Owner, g.r.Name, file, github.CreateWorkflowDispatchEventRequest{Ref: ref})
+	return wrap(err, "dispatching the workflow %s on %s in %s", file, ref, g.r)
 }
 
 // maxRosterPages bounds the pages of a team roster: a larger team is asked

@@ -163,6 +163,8 @@ func (s *Server) CreateRepo(owner, name string, files map[string][]byte) error {
 	}
 	rp.id = s.newID()
 	s.repos[key(owner, name)] = rp
+	// Learn where main is, so that the first move delivers a push event.
+	defer s.notePush(rp)
 	return nil
 }
 
@@ -213,6 +215,14 @@ func (s *Server) CommitToBranch(owner, name, branch string, c Commit) (string, e
 	if c.Message == "" {
 		c.Message = "Update " + strings.Join(sortedKeys(c.Files), ", ")
 	}
+	sha, err := s.commitTo(rp, branch, c)
+	if err == nil {
+		s.notePush(rp)
+	}
+	return sha, err
+}
+
+func (s *Server) commitTo(rp *repo, branch string, c Commit) (string, error) {
 	ctx := context.Background()
 	rp.git.mu.Lock()
 	defer rp.git.mu.Unlock()
@@ -429,6 +439,7 @@ func (s *Server) mergeDriver(owner, name string, number int, user string, protec
 		return "", fmt.Errorf("merging %s/%s#%d: %w", owner, name, number, err)
 	}
 	s.hooks.deliverNow(evs)
+	s.notePush(rp)
 	return sha, nil
 }
 

@@ -79,6 +79,7 @@ type Server struct {
 	reqMu    sync.Mutex
 	requests map[string]int
 	spans    spanLog
+	actions  actionsState
 
 	hooks hookState
 
@@ -348,6 +349,7 @@ func (s *Server) handleAs(pattern, route string, auth authKind, h handlerFunc) {
 				h(w, r, c)
 			}
 		})
+		s.watchPushes(r)
 		s.log.Debug("github api request", "route", route, "path", r.URL.Path, "caller", c.login, "duration", time.Since(start))
 	})
 }

@@ -73,6 +73,8 @@ func (s *Server) routes() {
 	s.handle("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", authToken, s.inRepo(s.patchComment))
 
 	s.handle("POST /repos/{owner}/{repo}/check-runs", authToken, s.inRepo(s.asApp(s.createCheckRun)))
+
+	s.handle("POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", authToken, s.inRepo(s.createDispatch))
 	s.handle("GET /repos/{owner}/{repo}/check-runs/{check_run_id}", authToken, s.inRepo(s.getCheckRun))
 	s.handle("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", authToken, s.inRepo(s.asApp(s.updateCheckRun)))
 	s.handle("GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", authToken, s.inRepo(s.listAnnotations))

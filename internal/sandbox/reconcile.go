@@ -89,5 +89,9 @@ func (w *World) Reconcile(ctx context.Context, lookahead time.Duration) (action.
 	if err != nil {
 		return action.Report{}, err
 	}
-	return r.Run(ctx, action.RunOptions{Lookahead: lookahead})
+	rep, err := r.Run(ctx, action.RunOptions{Lookahead: lookahead})
+	// The run pushed to the bare repository behind the emulator's back:
+	// tell it, so that the App hears of the push as from GitHub.
+	w.GitHub.NotePush(Org, RepoName)
+	return rep, err
 }

@@ -83,6 +83,10 @@ type Options struct {
 	// their own pull request (GitHub refuses it) to show that jit refuses it
 	// too.
 	AllowSelfReview bool
+	// Dispatch makes the App dispatch the reconcile workflow at each expiry
+	// and scheduled start on main, and the emulated GitHub run the
+	// reconcile (without lookahead) for each dispatch, as Actions would.
+	Dispatch bool
 	// Notifier receives the App's notifications; nil: none.
 	Notifier app.Notifier
 	Logger   *slog.Logger
@@ -220,6 +224,17 @@ func Start(ctx context.Context, opts Options) (w *World, err error) {
 	w.AppURL = hook.URL + "/webhook"
 	w.PageURL = hook.URL + "/"
 	w.GitHub.SetWebhook(w.AppURL, string(w.WebhookSecret))
+	if opts.Dispatch {
+		w.GitHub.SetDispatchHandler(func(d githubemu.Dispatch) {
+			rep, err := w.Reconcile(context.Background(), 0)
+			if err != nil || !rep.OK() {
+				w.Log.Error("the dispatched reconcile failed", "err", err, "report", rep.String())
+			}
+		})
+		if err := w.App.Schedule(ctx, w.InstallationID, ghrepo.Repo{Owner: Org, Name: RepoName}); err != nil {
+			return nil, fmt.Errorf("starting the App's reconcile schedule: %w", err)
+		}
+	}
 	return w, nil
 }
 
@@ -325,6 +340,12 @@ func (w *World) Client() (*github.Client, error) {
 
 // Close stops the servers.
 func (w *World) Close() {
+	if w.App != nil {
+		w.App.Close()
+	}
+	if w.GitHub != nil {
+		w.GitHub.WaitRuns()
+	}
 	for i := len(w.servers) - 1; i >= 0; i-- {
 		w.servers[i].Close()
 	}
