@@ -145,11 +145,26 @@ func TestMerge(t *testing.T) {
 	if _, err := e.emu.Merge(org, repoName, b, "carol"); statusOf2(err) != http.StatusMethodNotAllowed {
 		t.Errorf("merging a conflict: %v, want 405", err)
 	}
-	d, _ := e.emu.LastDelivery()
+	// The merge sends pull_request "closed" and, as it moves main, a push.
+	e.emu.WaitDeliveries()
+	var d, push Delivery
+	for _, x := range e.emu.Deliveries() {
+		switch x.Event {
+		case "pull_request":
+			d = x
+		case "push":
+			push = x
+		}
+	}
 	var ev github.PullRequestEvent
 	_ = jsonUnmarshal(d.Body, &ev)
 	if d.Event != "pull_request" || ev.GetAction() != "closed" || !ev.GetPullRequest().GetMerged() || ev.GetNumber() != a {
-		t.Errorf("last delivery = %s %s merged %v #%d", d.Event, ev.GetAction(), ev.GetPullRequest().GetMerged(), ev.GetNumber())
+		t.Errorf("last pull_request delivery = %s %s merged %v #%d", d.Event, ev.GetAction(), ev.GetPullRequest().GetMerged(), ev.GetNumber())
+	}
+	var pe github.PushEvent
+	_ = jsonUnmarshal(push.Body, &pe)
+	if pe.GetRef() != "refs/heads/main" || pe.GetAfter() != ev.GetPullRequest().GetMergeCommitSHA() || pe.GetBefore() == "" {
+		t.Errorf("push delivery: ref %q, before %q, after %q; want main moved to the merge commit %s", pe.GetRef(), pe.GetBefore(), pe.GetAfter(), ev.GetPullRequest().GetMergeCommitSHA())
 	}
 }
 
