@@ -53,7 +53,9 @@ func isCheckWrite(sp githubemu.Span) bool {
 // TestRoundTripsPerEvent follows one request through the events of its life,
 // each new to the App, with a latency on every GitHub request so that
 // requests made at once overlap: from the delivery to the first check update
-// the App waits for at most 4 round trips in a row, and a redelivery of an
+// the App waits for at most 4 round trips in a row (5 for the approval that
+// turns the check green, 7 for a /jit recheck, which first checks who asked),
+// and a redelivery of an
 // event, whose answers are all revalidated with 304s, costs few requests
 // against the rate limit. The counts are logged for the issue's closing note.
 func TestRoundTripsPerEvent(t *testing.T) {
@@ -79,12 +81,12 @@ func TestRoundTripsPerEvent(t *testing.T) {
 			_, err := w.GitHub.SubmitReview(org, repo, n, "carol", "COMMENTED", "looking")
 			return err
 		}, 4, 8},
+		// The green approval check is written after the label and the
+		// comment (apply), one round trip more.
 		{"pull_request_review approved", func() error {
 			_, err := w.GitHub.SubmitReview(org, repo, n, "alice", "APPROVED", "fine")
 			return err
-		}, 4, 10},
-		// A recheck reads the comment and checks who may recheck before the
-		// evaluation, whose payload names no head commit.
+		}, 5, 10},
 		{"issue_comment /jit recheck", func() error {
 			_, err := w.GitHub.Comment(org, repo, n, "octocat", "/jit recheck")
 			return err
