@@ -109,7 +109,14 @@ func (h *handler) gather(ctx context.Context, number int, hint string, known *gh
 		func() error { coData, _, _, coErr = h.gh.File(ctx, layout.CodeownersPath, ""); return nil },
 		func() (err error) { f.reviews, err = h.gh.Reviews(ctx, number); return err },
 		func() (err error) { f.commits, err = h.gh.PullRequestCommits(ctx, number); return err },
-		func() (err error) { f.comments, err = h.gh.Comments(ctx, number); return err },
+		func() (err error) {
+			// A command has just listed them: use that list once.
+			if f.comments, h.comments = h.comments, nil; f.comments != nil {
+				return nil
+			}
+			f.comments, err = h.gh.Comments(ctx, number)
+			return err
+		},
 	}
 	if known == nil {
 		round1 = append(round1, func() (err error) { f.pr, err = h.gh.PullRequest(ctx, number); return err })
