@@ -77,6 +77,11 @@ type Report struct {
 	PostHocOverdue []Entry
 	// Plan is what a dry run would do.
 	Plan *lifecycle.Plan
+	// Unverified is set when main has no allowed-signers file: statuses on
+	// main are then taken as written, and anyone who can write to main can
+	// forge a grant's record. The run goes on (it is how every run worked
+	// before signing), but says so loudly every time.
+	Unverified string
 	// Skipped says why the run did nothing: another run held the reconcile
 	// lease for the whole wait. That run does the work; this one is not a
 	// failure.
@@ -97,6 +102,9 @@ func (r Report) Markdown() string {
 	}
 	fmt.Fprintf(&b, "## %s\n\n", title)
 	fmt.Fprintf(&b, "Run from %s to %s.\n\n", r.Start.UTC().Format(time.RFC3339), r.End.UTC().Format(time.RFC3339))
+	if r.Unverified != "" {
+		fmt.Fprintf(&b, "> [!WARNING]\n> %s\n\n", r.Unverified)
+	}
 	if r.Skipped != "" {
 		fmt.Fprintf(&b, "Nothing was done: %s. That run carries out the plan.\n", r.Skipped)
 		return b.String()
@@ -186,6 +194,9 @@ func planTable(p lifecycle.Plan) string {
 // String is the plain-text report for a terminal.
 func (r Report) String() string {
 	var b strings.Builder
+	if r.Unverified != "" {
+		fmt.Fprintf(&b, "WARNING: %s\n", r.Unverified)
+	}
 	if r.Skipped != "" {
 		fmt.Fprintf(&b, "nothing done: %s; that run carries out the plan\n", r.Skipped)
 		return b.String()

@@ -121,6 +121,10 @@ func (r *Reconciler) Run(ctx context.Context, ro RunOptions) (Report, error) {
 	return rep, err
 }
 
+// UnverifiedWarning is what every run says while main has no allowed-signers
+// file (README: what jit guarantees, and what it relies on).
+const UnverifiedWarning = "main has no " + ledger.SignersPath + ", so jit cannot tell its own records from anyone else's: statuses on main are taken as written, and whoever can write to main can forge a grant's state. Add the reconcile's signing key there (README, setup step 5)."
+
 func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration) error {
 	deadline := start
 	if lookahead > 0 {
@@ -137,8 +141,13 @@ func (u *run) loop(ctx context.Context, start time.Time, lookahead time.Duration
 		if iter == 0 {
 			// Records nobody can verify would not count: refuse to write
 			// any when main asks for signed ones and this run cannot sign.
-			if _, err := u.opts.Ledger.CheckSigning(ctx); err != nil {
+			signed, err := u.opts.Ledger.CheckSigning(ctx)
+			if err != nil {
 				return err
+			}
+			if !signed {
+				u.rep.Unverified = UnverifiedWarning
+				u.opts.Logger.Warn(UnverifiedWarning)
 			}
 		}
 		now := u.opts.Clock.Now()

@@ -283,6 +283,9 @@ func writeActionOutputs(a *githubactions.Action, rep action.Report, err error) {
 			}
 		}
 	}
+	if rep.Unverified != "" {
+		a.WithFieldsMap(map[string]string{"title": "jit: records on main are not verified"}).Warningf("%s", rep.Unverified)
+	}
 	annotate("jit: grant failed (not provisioned)", rep.Failed, false)
 	annotate("jit: not done, retried next run", rep.Errors, false)
 	annotate("jit: activation refused without GitHub credentials", rep.Refused, false)

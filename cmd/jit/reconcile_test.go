@@ -146,8 +146,13 @@ permission_sets:
 	if !strings.Contains(stdout.String(), "::error file=requests/payments-prod/bypass.yaml,title=jit%3A grant failed (not provisioned)::") {
 		t.Errorf("no error annotation for the bypass:\n%s", stdout.String())
 	}
+	// This repository has no .github/jit-signers: every run says that its
+	// records cannot be verified.
+	if !strings.Contains(stdout.String(), "::warning title=jit%3A records on main are not verified::main has no .github/jit-signers") {
+		t.Errorf("no warning that main's records are unverified:\n%s", stdout.String())
+	}
 	sum, _ := os.ReadFile(summary)
-	for _, want := range []string{"| activated | `payments-prod/ReadOnlyAccess` | alice | #1 |", "| failed | `payments-prod/ReadOnlyAccess` | alice | #2 |", "| active |"} {
+	for _, want := range []string{"> [!WARNING]\n> main has no .github/jit-signers", "| activated | `payments-prod/ReadOnlyAccess` | alice | #1 |", "| failed | `payments-prod/ReadOnlyAccess` | alice | #2 |", "| active |"} {
 		if !strings.Contains(string(sum), want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum)
 		}

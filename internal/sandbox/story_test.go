@@ -42,6 +42,14 @@ func TestStory(t *testing.T) {
 		}
 	}
 
+	// The sandbox's main lists the reconcile's key: no run warns that its
+	// records are unverified.
+	for i, rep := range s.Reports {
+		if rep.Unverified != "" {
+			t.Errorf("reconcile %d warns although main has .github/jit-signers: %s", i+1, rep.Unverified)
+		}
+	}
+
 	// Nothing jit granted is left in AWS; the standard sets are untouched.
 	if got := w.IDC.Assignments(); len(got) != 0 {
 		t.Errorf("assignments left after the story: %v", got)
