@@ -12,9 +12,6 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-// auditTarget is the issue's bound on exporting 10,000 grants.
-const auditTarget = 3 * time.Second
-
 // benchAudit runs `jit audit --format csv` on generated histories: every
 // grant merged, activated and expired in its own commit, in a few large
 // account folders (the worst case for git's tree diffs) and in many small
@@ -24,50 +21,86 @@ func benchAudit(ctx context.Context, e *env) ([]row, error) {
 	if e.quick {
 		n, layouts, rounds = 300, []int{5}, 1
 	}
-	bin, err := e.jitBinary(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var rows []row
 	for _, accounts := range layouts {
-		dir, err := e.dir("audit")
+		r, _, err := auditRow(ctx, e, "audit: jit audit --format csv", n, accounts, rounds, auditTarget10k[accounts])
 		if err != nil {
 			return nil, err
 		}
-		genStart := time.Now()
-		if err := writeHistory(ctx, dir, n, accounts); err != nil {
-			return nil, err
-		}
-		e.log.Info("generated the audit history", "grants", n, "accounts", accounts, "took", time.Since(genStart))
-		var res result
-		for range rounds {
-			r, err := measure(ctx, dir, true, bin, "audit", "--format", "csv", "--repo", dir)
-			if err != nil {
-				return nil, err
-			}
-			if r.ExitCode != 0 {
-				return nil, fmt.Errorf("jit audit exited %d: %s", r.ExitCode, firstLines(r.Stderr, 5))
-			}
-			records, err := csv.NewReader(bytes.NewReader(r.Stdout)).ReadAll()
-			if err != nil {
-				return nil, fmt.Errorf("reading jit audit's CSV: %w", err)
-			}
-			if len(records) != n+1 {
-				return nil, fmt.Errorf("jit audit wrote %d records for %d grants", len(records)-1, n)
-			}
-			r.Stdout = nil
-			res = best(res, r)
-		}
-		rows = append(rows, row{
-			Benchmark: "audit: jit audit --format csv",
-			Size:      fmt.Sprintf("%d grants, %d commits, %d account folders", n, 3*n, accounts),
-			Result:    fmt.Sprintf("%s wall, %s CPU (jit and git), peak RSS %s", secs(res.Wall), secs(res.CPU), mib(res.MaxRSS)),
-			Target:    "< " + secs(auditTarget),
-			Met:       met(res.Wall < auditTarget),
-			Note:      fmt.Sprintf("the real binary on a git fast-import history; best of %d; load average %s", rounds, loadAverage()),
-		})
+		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// auditTarget10k are the issue's bounds on exporting 10,000 grants, by the
+// number of account folders.
+var auditTarget10k = map[int]time.Duration{5: 2 * time.Second, 100: 3 * time.Second}
+
+// benchAuditLarge exports 100,000 grants (300,000 commits) in 100 account
+// folders once: the size of a large organisation after years of use.
+func benchAuditLarge(ctx context.Context, e *env) ([]row, error) {
+	n := 100000
+	if e.quick {
+		n = 1000
+	}
+	r, res, err := auditRow(ctx, e, "audit: 100,000 grants", n, 100, 1, 15*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	r.Target += ", peak RSS < 1 GiB"
+	if r.Met == "yes" && res.MaxRSS >= 1<<20 { // KiB
+		r.Met = "no"
+	}
+	return []row{r}, nil
+}
+
+// auditRow generates a history and exports it rounds times with the real
+// binary, keeping the best round.
+func auditRow(ctx context.Context, e *env, name string, n, accounts, rounds int, target time.Duration) (row, result, error) {
+	bin, err := e.jitBinary(ctx)
+	if err != nil {
+		return row{}, result{}, err
+	}
+	dir, err := e.dir("audit")
+	if err != nil {
+		return row{}, result{}, err
+	}
+	genStart := time.Now()
+	if err := writeHistory(ctx, dir, n, accounts); err != nil {
+		return row{}, result{}, err
+	}
+	e.log.Info("generated the audit history", "grants", n, "accounts", accounts, "took", time.Since(genStart))
+	var res result
+	for range rounds {
+		r, err := measure(ctx, dir, true, bin, "audit", "--format", "csv", "--repo", dir)
+		if err != nil {
+			return row{}, result{}, err
+		}
+		if r.ExitCode != 0 {
+			return row{}, result{}, fmt.Errorf("jit audit exited %d: %s", r.ExitCode, firstLines(r.Stderr, 5))
+		}
+		records, err := csv.NewReader(bytes.NewReader(r.Stdout)).ReadAll()
+		if err != nil {
+			return row{}, result{}, fmt.Errorf("reading jit audit's CSV: %w", err)
+		}
+		if len(records) != n+1 {
+			return row{}, result{}, fmt.Errorf("jit audit wrote %d records for %d grants", len(records)-1, n)
+		}
+		r.Stdout = nil
+		res = best(res, r)
+	}
+	how := "one run"
+	if rounds > 1 {
+		how = fmt.Sprintf("best of %d", rounds)
+	}
+	return row{
+		Benchmark: name,
+		Size:      fmt.Sprintf("%d grants, %d commits, %d account folders", n, 3*n, accounts),
+		Result:    fmt.Sprintf("%s wall, peak RSS %s, %s CPU (jit and git)", secs(res.Wall), mib(res.MaxRSS), secs(res.CPU)),
+		Target:    "< " + secs(target),
+		Met:       met(res.Wall < target),
+		Note:      fmt.Sprintf("the real binary on a git fast-import history; %s; load average %s", how, loadAverage()),
+	}, res, nil
 }
 
 // writeHistory makes a git repository whose main branch has n grants spread

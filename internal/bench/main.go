@@ -112,6 +112,7 @@ var benchmarks = []benchmark{
 	{"activate", benchActivate},
 	{"lag", benchLag},
 	{"audit", benchAudit},
+	{"audit-large", benchAuditLarge},
 }
 
 func names() []string {

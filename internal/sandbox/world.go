@@ -87,6 +87,9 @@ type Options struct {
 	// and scheduled start on main, and the emulated GitHub run the
 	// reconcile (without lookahead) for each dispatch, as Actions would.
 	Dispatch bool
+	// MaxInFlight bounds the deliveries the App handles at once (0: the
+	// App's default); benchmarks of many concurrent deliveries raise it.
+	MaxInFlight int
 	// Notifier receives the App's notifications; nil: none.
 	Notifier app.Notifier
 	Logger   *slog.Logger
@@ -209,6 +212,7 @@ func Start(ctx context.Context, opts Options) (w *World, err error) {
 		Clock:         opts.Clock,
 		Logger:        opts.Logger,
 		Notifier:      opts.Notifier,
+		MaxInFlight:   opts.MaxInFlight,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("starting the App: %w", err)
