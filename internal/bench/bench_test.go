@@ -26,9 +26,10 @@ func TestQuick(t *testing.T) {
 	t.Logf("\n%s", table)
 	for _, want := range []string{
 		"| validate: jit validate |", "| validate: jit validate, one file |", "| validate: ajv-cli",
-		"| App: webhook latency |", "| App: GitHub API requests per event |",
+		"| App: sequential GitHub round trips per event |", "| App: webhook → check, 100 ms GitHub latency |",
+		"| App: requests counted against the rate limit per event |", "| App: webhook latency, 1000 deliveries, 50 concurrent |",
 		"| reconcile: expire |", "| reconcile: activate |", "| reconcile: expiry lag |",
-		"| audit: jit audit --format csv |",
+		"| audit: jit audit --format csv |", "| audit: 100,000 grants |",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table has no row %q", want)
