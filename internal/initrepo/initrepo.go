@@ -109,16 +109,19 @@ func Files(p Params) (map[string][]byte, error) {
 		{ConfigPath, "jit.yaml.tmpl", [2]string{"{{", "}}"}},
 		{CodeownersPath, "CODEOWNERS.tmpl", [2]string{"{{", "}}"}},
 		{RequestsReadme, "requests-README.md.tmpl", [2]string{"{{", "}}"}},
-		// Workflows are full of ${{ }}: their own placeholders are (( )).
-		{ValidateWorkflow, "jit-validate.yml.tmpl", [2]string{"((", "))"}},
-		{ReconcileWorkflow, "jit-reconcile.yml.tmpl", [2]string{"((", "))"}},
-		{SyncWorkflow, "jit-sync.yml.tmpl", [2]string{"((", "))"}},
 	} {
 		b, err := render(f.tmpl, f.delims, v)
 		if err != nil {
 			return nil, err
 		}
 		files[f.path] = b
+	}
+	for _, wf := range workflows {
+		b, err := render(wf.tmpl, workflowDelims, v)
+		if err != nil {
+			return nil, err
+		}
+		files[wf.path] = b
 	}
 	for path, b := range p.Extra {
 		if _, dup := files[path]; dup {
@@ -128,6 +131,17 @@ func Files(p Params) (map[string][]byte, error) {
 	}
 	return files, nil
 }
+
+// workflows are the access repository's workflows and their templates: the
+// one list that Files and Workflows both render.
+var workflows = []struct{ path, tmpl string }{
+	{ValidateWorkflow, "jit-validate.yml.tmpl"},
+	{ReconcileWorkflow, "jit-reconcile.yml.tmpl"},
+	{SyncWorkflow, "jit-sync.yml.tmpl"},
+}
+
+// workflowDelims are the workflows' own placeholders: they are full of ${{ }}.
+var workflowDelims = [2]string{"((", "))"}
 
 // Workflows renders only the workflows, using the Action of repo (default
 // DefaultActionRepo) at ref: the sandbox puts them into its access repository.
@@ -140,12 +154,12 @@ func Workflows(repo, ref, version string) (map[string][]byte, error) {
 		return nil, fmt.Errorf("action %s@%s is not OWNER/NAME@REF", repo, ref)
 	}
 	files := map[string][]byte{}
-	for path, name := range map[string]string{ValidateWorkflow: "jit-validate.yml.tmpl", ReconcileWorkflow: "jit-reconcile.yml.tmpl", SyncWorkflow: "jit-sync.yml.tmpl"} {
-		b, err := render(name, [2]string{"((", "))"}, view{Params: p})
+	for _, wf := range workflows {
+		b, err := render(wf.tmpl, workflowDelims, view{Params: p})
 		if err != nil {
 			return nil, err
 		}
-		files[path] = b
+		files[wf.path] = b
 	}
 	return files, nil
 }
