@@ -120,7 +120,7 @@ hourly schedule is the safety net.`,
 				for _, r := range repos {
 					owner, name, ok := strings.Cut(r, "/")
 					if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-						return &exitError{code: 2, err: fmt.Errorf("--github-repo %q: want OWNER/NAME", r)}
+						return fmt.Errorf("--github-repo %q: want OWNER/NAME", r)
 					}
 					// A failure is logged, not fatal: the next push to main
 					// reads the schedule again, and the hourly run is there.
