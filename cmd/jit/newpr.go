@@ -12,6 +12,7 @@ import (
 
 	"github.com/jit-access/jit/internal/ghauth"
 	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/propose"
 )
 
@@ -69,11 +70,11 @@ func githubRepoOf(ctx context.Context, dir, flag, cmd string) (ghrepo.Repo, erro
 		}
 		return ghrepo.Repo{Owner: owner, Name: name}, nil
 	}
-	out, err := gitCLI{dir: dir}.run(ctx, "remote", "get-url", "origin")
+	remote, err := ledger.OpenCheckout(dir).RemoteURL(ctx, "origin")
 	if err != nil {
 		return ghrepo.Repo{}, fmt.Errorf("%s needs the repository on GitHub: pass --github-repo OWNER/NAME (no origin remote: %v)", cmd, err)
 	}
-	return repoFromRemote(strings.TrimSpace(string(out)))
+	return repoFromRemote(remote)
 }
 
 // repoFromRemote reads OWNER/NAME from a remote URL:

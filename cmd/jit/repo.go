@@ -1,24 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/owners"
-
-	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -49,12 +45,12 @@ func (s worktreeSource) Describe() string { return "the working tree" }
 
 // gitRefSource reads rule files as they are at a git revision.
 type gitRefSource struct {
-	git gitCLI
+	git ledger.Checkout
 	ref string
 }
 
 func (s gitRefSource) ReadFile(ctx context.Context, path string) ([]byte, error) {
-	data, err := s.git.blob(ctx, s.ref, path, maxRuleFileSize)
+	data, err := s.git.FileAt(ctx, s.ref, path, maxRuleFileSize)
 	return checkRuleSize(path, s.Describe(), data, err)
 }
 
@@ -184,127 +180,4 @@ func warningFinding(w string) schema.Finding {
 		}
 	}
 	return f
-}
-
-// gitCLI runs git in a repository. Output is machine-readable (-z) so paths
-// with any characters survive.
-type gitCLI struct{ dir string }
-
-func (g gitCLI) run(ctx context.Context, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", g.dir}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return nil, fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
-	}
-	return out, nil
-}
-
-// checkRef makes sure ref names a commit, with an error that says how to get
-// it when the checkout is shallow.
-func (g gitCLI) checkRef(ctx context.Context, ref string) error {
-	if ref == "" || strings.HasPrefix(ref, "-") {
-		return fmt.Errorf("%q is not a git revision", ref)
-	}
-	if _, err := g.run(ctx, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}"); err != nil {
-		return fmt.Errorf("cannot find the commit %q in %s; fetch it first (in GitHub Actions: actions/checkout with fetch-depth: 0)", ref, g.dir)
-	}
-	return nil
-}
-
-// topLevel reports whether dir is the top folder of its repository; git
-// paths in diffs and in REF:path are relative to it.
-func (g gitCLI) topLevel(ctx context.Context) (bool, error) {
-	out, err := g.run(ctx, "rev-parse", "--show-prefix")
-	if err != nil {
-		return false, err
-	}
-	return strings.TrimSpace(string(out)) == "", nil
-}
-
-// blob reads path as it is at ref, at most limit bytes.
-func (g gitCLI) blob(ctx context.Context, ref, path string, limit int64) ([]byte, error) {
-	spec := ref + ":" + path
-	out, err := g.run(ctx, "cat-file", "-t", spec)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not in %s: %w", path, ref, fs.ErrNotExist)
-	}
-	if t := strings.TrimSpace(string(out)); t != "blob" {
-		return nil, fmt.Errorf("%s in %s is a %s, not a file", path, ref, t)
-	}
-	data, err := g.run(ctx, "cat-file", "blob", spec)
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		data = data[:limit]
-	}
-	return data, nil
-}
-
-// changedFiles lists what the branch changed since it left base
-// (base...HEAD), with renames detected and file modes, as change.Files.
-func (g gitCLI) changedFiles(ctx context.Context, base string) ([]change.File, error) {
-	out, err := g.run(ctx, "diff", "--raw", "-z", "-M", "--no-relative", "--no-ext-diff", "--no-textconv",
-		"--end-of-options", base+"...HEAD")
-	if err != nil {
-		return nil, err
-	}
-	return parseRawDiff(out)
-}
-
-// parseRawDiff reads `git diff --raw -z` output:
-//
-//	:SRCMODE DSTMODE SRCSHA DSTSHA STATUS NUL PATH NUL [PATH2 NUL]
-//
-// where renames and copies carry a score after the letter and two paths.
-func parseRawDiff(out []byte) ([]change.File, error) {
-	if len(out) == 0 {
-		return nil, nil
-	}
-	fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-	var files []change.File
-	for i := 0; i < len(fields); {
-		head := fields[i]
-		meta := strings.Fields(strings.TrimPrefix(head, ":"))
-		if !strings.HasPrefix(head, ":") || len(meta) != 5 || meta[4] == "" {
-			return nil, fmt.Errorf("unexpected git diff --raw record %q", head)
-		}
-		srcMode, dstMode, letter := meta[0], meta[1], meta[4][0]
-		paths := 1
-		if letter == 'R' || letter == 'C' {
-			paths = 2
-		}
-		if i+paths >= len(fields) || slices.Contains(fields[i+1:i+1+paths], "") {
-			return nil, fmt.Errorf("git diff --raw record %q has no path", head)
-		}
-		f := change.File{Path: fields[i+paths], Mode: change.ParseMode(dstMode)}
-		switch letter {
-		case 'A':
-			f.Status = change.Added
-		case 'M':
-			f.Status = change.Modified
-		case 'T':
-			f.Status = change.Changed
-		case 'D':
-			f.Status = change.Removed
-			f.Mode = change.ParseMode(srcMode)
-		case 'R':
-			f.Status, f.PreviousPath = change.Renamed, fields[i+1]
-		case 'C':
-			f.Status, f.PreviousPath = change.Copied, fields[i+1]
-		default:
-			// Unmerged (U), unknown (X) and anything newer: Classify fails
-			// closed on a status it does not know.
-			f.Status = change.Status("git:" + string(letter))
-		}
-		files = append(files, f)
-		i += 1 + paths
-	}
-	return files, nil
 }

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,7 +77,7 @@ go-github, ghinstallation and aws-sdk-go-v2 clients.
 				return &exitError{code: 1, err: fmt.Errorf("the sandbox story failed: %w", err)}
 			}
 			if keep != "" {
-				if err := keepRepo(w, keep, out); err != nil {
+				if err := keepRepo(ctx, w, keep, out); err != nil {
 					return err
 				}
 			}
@@ -95,13 +95,12 @@ go-github, ghinstallation and aws-sdk-go-v2 clients.
 	return cmd
 }
 
-func keepRepo(w *sandbox.World, dir string, out io.Writer) error {
+func keepRepo(ctx context.Context, w *sandbox.World, dir string, out io.Writer) error {
 	if _, err := os.Stat(dir); err == nil {
 		return fmt.Errorf("--keep %s: the directory exists; name a new one", dir)
 	}
-	c := exec.Command("git", "clone", "--quiet", w.GitHub.RepoDir(sandbox.Org, sandbox.RepoName), dir)
-	if b, err := c.CombinedOutput(); err != nil {
-		return fmt.Errorf("keeping the access repository: %v: %s", err, b)
+	if err := w.CloneTo(ctx, dir); err != nil {
+		return fmt.Errorf("keeping the access repository: %w", err)
 	}
 	fmt.Fprintf(out, "\nThe access repository is kept in %s (try: git -C %s log --stat).\n", dir, dir)
 	return nil

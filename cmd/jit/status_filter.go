@@ -46,8 +46,7 @@ func (o *statusOptions) filters(ctx context.Context, repo *ledger.Repo) error {
 	}
 	if o.mine {
 		// Plain git: the ledger runs git as the jit bot.
-		out, err := gitCLI{dir: repo.Dir()}.run(ctx, "config", "user.email")
-		email := strings.TrimSpace(string(out))
+		email, err := ledger.OpenCheckout(repo.Dir()).Config(ctx, "user.email")
 		if err != nil || email == "" {
 			return fmt.Errorf("--mine: git has no user.email here; set it (git config user.email) or pass --user LOGIN")
 		}

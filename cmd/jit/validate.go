@@ -14,6 +14,7 @@ import (
 
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/judgment"
+	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -103,22 +104,22 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 
 	var (
 		src      judgment.Files = worktreeSource{dir: v.repo}
-		git                     = gitCLI{dir: v.repo}
+		git                     = ledger.OpenCheckout(v.repo)
 		changed  []change.File
 		findings []schema.Finding
 	)
 	if v.base != "" {
-		if err := git.checkRef(ctx, v.base); err != nil {
+		if err := git.ResolveCommit(ctx, v.base); err != nil {
 			return err
 		}
-		top, err := git.topLevel(ctx)
+		top, err := git.IsTopLevel(ctx)
 		if err != nil {
 			return fmt.Errorf("--base needs a git repository: %w", err)
 		}
 		if !top {
 			return fmt.Errorf("--repo %s is not the top folder of its git repository; --base compares whole repositories", v.repo)
 		}
-		changed, err = git.changedFiles(ctx, v.base)
+		changed, err = git.ChangedFiles(ctx, v.base)
 		if err != nil {
 			return fmt.Errorf("listing the change %s...HEAD: %w", v.base, err)
 		}

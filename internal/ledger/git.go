@@ -32,7 +32,11 @@ type gitCmd struct {
 }
 
 func (g gitCmd) command(ctx context.Context, args ...string) *exec.Cmd {
-	full := []string{"-c", "user.name=" + g.name, "-c", "user.email=" + g.email}
+	// A Checkout has no identity: it reads with the person's own.
+	var full []string
+	if g.name != "" || g.email != "" {
+		full = append(full, "-c", "user.name="+g.name, "-c", "user.email="+g.email)
+	}
 	if g.signingKey != "" {
 		full = append(full, "-c", "gpg.format=ssh", "-c", "user.signingkey="+g.signingKey, "-c", "commit.gpgsign=true")
 	}

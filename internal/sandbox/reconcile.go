@@ -29,12 +29,21 @@ const (
 func (w *World) Clone(ctx context.Context) (string, error) {
 	w.clones++
 	dir := filepath.Join(w.dir, fmt.Sprintf("checkout-%d", w.clones))
+	if err := w.CloneTo(ctx, dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// CloneTo clones the access repository into dir, which must not exist
+// yet: jit sandbox --keep leaves one to inspect.
+func (w *World) CloneTo(ctx context.Context, dir string) error {
 	cmd := exec.CommandContext(ctx, "git", "clone", "--quiet", w.GitHub.RepoDir(Org, RepoName), dir)
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("cloning the access repository: %v: %s", err, out)
+		return fmt.Errorf("cloning the access repository: %v: %s", err, out)
 	}
-	return dir, nil
+	return nil
 }
 
 // MainFile returns a file as it is on main in the emulated GitHub.
