@@ -8,6 +8,8 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 const reqPath = "requests/payments-prod/inc-1234.yaml"
@@ -17,18 +19,18 @@ const reqPath = "requests/payments-prod/inc-1234.yaml"
 // must not be what stands between alice and production).
 func TestSelfApprovalNeverCounts(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, true)
-	n := open(t, w, "alice", "alice/self", map[string]string{reqPath: standardRequest})
-	review(t, w, n, "alice", "APPROVED", "lgtm")
-	s := state(t, w, n)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: true})
+	n := w.Open(t, "alice", "alice/self", map[string]string{reqPath: testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "lgtm")
+	s := w.State(t, n)
 	notApproved(t, s)
-	if !strings.Contains(s.sticky, "alice") {
-		t.Errorf("the sticky comment does not list alice's ignored review:\n%s", s.sticky)
+	if !strings.Contains(s.Sticky, "alice") {
+		t.Errorf("the sticky comment does not list alice's ignored review:\n%s", s.Sticky)
 	}
 	// Her approval as an admin-team member would not count either: bob's
 	// does, showing the request itself was approvable.
-	review(t, w, n, "bob", "APPROVED", "ok")
-	approved(t, state(t, w, n))
+	w.Review(t, n, "bob", "APPROVED", "ok")
+	approved(t, w.State(t, n))
 }
 
 // Attack: an owner pushes a commit to the requester's branch (or commits it
@@ -44,19 +46,19 @@ func TestApprovalByCommitAuthorOrCommitterNeverCounts(t *testing.T) {
 		{"committer", "octocat", "alice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := newWorld(t, false)
-			n := open(t, w, "octocat", "octocat/co", map[string]string{reqPath: standardRequest})
-			push(t, w, n, githubemu.Commit{Author: tc.author, Committer: tc.committer,
+			w := testworld.New(t, testworld.Monday, sandbox.Options{})
+			n := w.Open(t, "octocat", "octocat/co", map[string]string{reqPath: testworld.StandardRequest})
+			w.Push(t, n, githubemu.Commit{Author: tc.author, Committer: tc.committer,
 				Files: map[string][]byte{reqPath: []byte(withDuration("2h"))}})
-			review(t, w, n, "alice", "APPROVED", "ok")
-			s := state(t, w, n)
+			w.Review(t, n, "alice", "APPROVED", "ok")
+			s := w.State(t, n)
 			notApproved(t, s)
-			if !strings.Contains(s.sticky, "alice") {
-				t.Errorf("the sticky comment does not say why alice's review was ignored:\n%s", s.sticky)
+			if !strings.Contains(s.Sticky, "alice") {
+				t.Errorf("the sticky comment does not say why alice's review was ignored:\n%s", s.Sticky)
 			}
 			// An SSO admin who took no part may approve.
-			review(t, w, n, "bob", "APPROVED", "ok")
-			approved(t, state(t, w, n))
+			w.Review(t, n, "bob", "APPROVED", "ok")
+			approved(t, w.State(t, n))
 		})
 	}
 }
@@ -65,19 +67,19 @@ func TestApprovalByCommitAuthorOrCommitterNeverCounts(t *testing.T) {
 // merge on the old approval.
 func TestPushAfterApprovalRaisingDurationSendsBack(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	if err := w.GitHub.SetRequiredChecks(org, repo, "jit/approval"); err != nil {
 		t.Fatal(err)
 	}
-	n := open(t, w, "octocat", "octocat/raise", map[string]string{reqPath: withDuration("1h")})
-	review(t, w, n, "alice", "APPROVED", "1h is fine")
-	approved(t, state(t, w, n))
+	n := w.Open(t, "octocat", "octocat/raise", map[string]string{reqPath: withDuration("1h")})
+	w.Review(t, n, "alice", "APPROVED", "1h is fine")
+	approved(t, w.State(t, n))
 
-	push(t, w, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
-	s := state(t, w, n)
+	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
+	s := w.State(t, n)
 	notApproved(t, s)
-	if !hasLabel(s, "jit:pending-owner") {
-		t.Errorf("labels %v, want jit:pending-owner after the push", s.labels)
+	if !s.HasLabel("jit:pending-owner") {
+		t.Errorf("labels %v, want jit:pending-owner after the push", s.Labels)
 	}
 	// Branch protection refuses the merge: the approval check on the new
 	// head is not green.
@@ -90,23 +92,23 @@ func TestPushAfterApprovalRaisingDurationSendsBack(t *testing.T) {
 // through the API with commit_id set to it.
 func TestApprovalOfAnOldCommitNeverCounts(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
-	n := open(t, w, "octocat", "octocat/old", map[string]string{reqPath: withDuration("1h")})
-	old := state(t, w, n).head
-	push(t, w, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	n := w.Open(t, "octocat", "octocat/old", map[string]string{reqPath: withDuration("1h")})
+	old := w.State(t, n).Head
+	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
 
-	c := userClient(t, w, "alice")
+	c := w.UserClient(t, "alice")
 	_, _, err := c.PullRequests.CreateReview(context.Background(), org, repo, n, &github.PullRequestReviewRequest{
 		CommitID: github.String(old), Event: github.String("APPROVE"), Body: github.String("the 1h one is fine"),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertDelivered(t, w)
-	s := state(t, w, n)
+	w.AssertDelivered(t)
+	s := w.State(t, n)
 	notApproved(t, s)
-	if !strings.Contains(s.sticky, "older commit") {
-		t.Errorf("the sticky comment does not say the approval was of an older commit:\n%s", s.sticky)
+	if !strings.Contains(s.Sticky, "older commit") {
+		t.Errorf("the sticky comment does not say the approval was of an older commit:\n%s", s.Sticky)
 	}
 }
 
@@ -114,48 +116,48 @@ func TestApprovalOfAnOldCommitNeverCounts(t *testing.T) {
 // request for changes by an eligible reviewer blocks until withdrawn.
 func TestChangesRequestedBlocksLaterApprovalUntilWithdrawn(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	// payments-staging is owned by @acme/payments-team (carol) and
 	// @acme/payments-leads (alice).
 	path := "requests/payments-staging/load.yaml"
-	n := open(t, w, "octocat", "octocat/cr", map[string]string{path: strings.Replace(standardRequest, "payments-prod", "payments-staging", 1)})
-	carol := review(t, w, n, "carol", "CHANGES_REQUESTED", "not during the freeze")
-	review(t, w, n, "alice", "APPROVED", "fine by me")
-	s := state(t, w, n)
+	n := w.Open(t, "octocat", "octocat/cr", map[string]string{path: strings.Replace(testworld.StandardRequest, "payments-prod", "payments-staging", 1)})
+	carol := w.Review(t, n, "carol", "CHANGES_REQUESTED", "not during the freeze")
+	w.Review(t, n, "alice", "APPROVED", "fine by me")
+	s := w.State(t, n)
 	notApproved(t, s)
-	if !hasLabel(s, "jit:rejected") {
-		t.Errorf("labels %v, want jit:rejected while carol's request for changes stands", s.labels)
+	if !s.HasLabel("jit:rejected") {
+		t.Errorf("labels %v, want jit:rejected while carol's request for changes stands", s.Labels)
 	}
 	// A push does not wash the objection away either.
-	push(t, w, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{path: []byte(strings.Replace(withDuration("2h"), "payments-prod", "payments-staging", 1))}})
-	review(t, w, n, "alice", "APPROVED", "still fine")
-	notApproved(t, state(t, w, n))
+	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{path: []byte(strings.Replace(withDuration("2h"), "payments-prod", "payments-staging", 1))}})
+	w.Review(t, n, "alice", "APPROVED", "still fine")
+	notApproved(t, w.State(t, n))
 
 	// Withdrawn (dismissed): alice's approval of the head now counts.
 	if err := w.GitHub.DismissReview(org, repo, n, carol, "bob", "freeze is over"); err != nil {
 		t.Fatal(err)
 	}
-	assertDelivered(t, w)
-	approved(t, state(t, w, n))
+	w.AssertDelivered(t)
+	approved(t, w.State(t, n))
 }
 
 // Attack: an approver (or someone editing their review) writes a longer
 // duration into the review than the request asked for.
 func TestApprovalDirectiveNeverLengthens(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
-	n := open(t, w, "octocat", "octocat/len", map[string]string{reqPath: withDuration("4h")})
-	review(t, w, n, "alice", "APPROVED", "ok\njit: duration 1w")
-	s := state(t, w, n)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	n := w.Open(t, "octocat", "octocat/len", map[string]string{reqPath: withDuration("4h")})
+	w.Review(t, n, "alice", "APPROVED", "ok\njit: duration 1w")
+	s := w.State(t, n)
 	approved(t, s) // the approval still counts, at the requested duration
-	if !strings.Contains(s.approvalSummary, "**Access duration:** `4h`") {
-		t.Errorf("approval summary does not keep the duration at 4h:\n%s", s.approvalSummary)
+	if !strings.Contains(s.ApprovalSummary, "**Access duration:** `4h`") {
+		t.Errorf("approval summary does not keep the duration at 4h:\n%s", s.ApprovalSummary)
 	}
-	if strings.Contains(s.approvalSummary, "`1w` (requested") {
-		t.Errorf("UNSAFE: the duration was lengthened:\n%s", s.approvalSummary)
+	if strings.Contains(s.ApprovalSummary, "`1w` (requested") {
+		t.Errorf("UNSAFE: the duration was lengthened:\n%s", s.ApprovalSummary)
 	}
-	if !strings.Contains(s.approvalSummary, "jit: duration 1w") {
-		t.Errorf("the ignored directive is not shown:\n%s", s.approvalSummary)
+	if !strings.Contains(s.ApprovalSummary, "jit: duration 1w") {
+		t.Errorf("the ignored directive is not shown:\n%s", s.ApprovalSummary)
 	}
 }
 
@@ -163,35 +165,35 @@ func TestApprovalDirectiveNeverLengthens(t *testing.T) {
 // config; or a request names someone else as the user to grant.
 func TestRequesterCannotNameAnotherUser(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	t.Run("unknown key", func(t *testing.T) {
 		for _, key := range []string{"requester", "user", "user_name", "principal"} {
-			body := standardRequest + key + ": alice\n"
-			n := open(t, w, "octocat", "octocat/"+key, map[string]string{"requests/payments-prod/" + key + ".yaml": body})
-			review(t, w, n, "alice", "APPROVED", "ok")
-			s := state(t, w, n)
+			body := testworld.StandardRequest + key + ": alice\n"
+			n := w.Open(t, "octocat", "octocat/"+key, map[string]string{"requests/payments-prod/" + key + ".yaml": body})
+			w.Review(t, n, "alice", "APPROVED", "ok")
+			s := w.State(t, n)
 			notApproved(t, s)
-			if s.validate != "failure" || !annotated(s, 6, key) {
-				t.Errorf("%s: validate=%q, want failure with an annotation on line 6 naming %q: %v", key, s.validate, key, annotationTexts(s))
+			if s.Validate != "failure" || !annotated(s, 6, key) {
+				t.Errorf("%s: validate=%q, want failure with an annotation on line 6 naming %q: %v", key, s.Validate, key, annotationTexts(s))
 			}
 		}
 	})
 	t.Run("author not in users", func(t *testing.T) {
-		n := open(t, w, "mallory", "mallory/x", map[string]string{"requests/payments-prod/mallory.yaml": standardRequest})
-		review(t, w, n, "alice", "APPROVED", "ok")
-		review(t, w, n, "bob", "APPROVED", "ok")
-		s := state(t, w, n)
+		n := w.Open(t, "mallory", "mallory/x", map[string]string{"requests/payments-prod/mallory.yaml": testworld.StandardRequest})
+		w.Review(t, n, "alice", "APPROVED", "ok")
+		w.Review(t, n, "bob", "APPROVED", "ok")
+		s := w.State(t, n)
 		notApproved(t, s)
-		if s.validate != "failure" || !strings.Contains(s.validateSummary, "mallory") {
-			t.Errorf("validate=%q, want a failure naming mallory:\n%s", s.validate, s.validateSummary)
+		if s.Validate != "failure" || !strings.Contains(s.ValidateSummary, "mallory") {
+			t.Errorf("validate=%q, want a failure naming mallory:\n%s", s.Validate, s.ValidateSummary)
 		}
 	})
 }
 
 // annotated reports whether a failure annotation sits on line and mentions
 // word.
-func annotated(s prState, line int, word string) bool {
-	for _, a := range s.annotations {
+func annotated(s testworld.PRState, line int, word string) bool {
+	for _, a := range s.Annotations {
 		if a.GetStartLine() == line && a.GetAnnotationLevel() == "failure" && strings.Contains(a.GetMessage(), word) {
 			return true
 		}
@@ -199,9 +201,9 @@ func annotated(s prState, line int, word string) bool {
 	return false
 }
 
-func annotationTexts(s prState) []string {
+func annotationTexts(s testworld.PRState) []string {
 	var out []string
-	for _, a := range s.annotations {
+	for _, a := range s.Annotations {
 		out = append(out, a.GetPath()+":"+itoa(a.GetStartLine())+": "+a.GetAnnotationLevel()+": "+a.GetMessage())
 	}
 	return out

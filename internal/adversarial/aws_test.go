@@ -18,6 +18,7 @@ import (
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 const account = "111122223333"
@@ -40,7 +41,7 @@ type awsEnv struct {
 func newAWSEnv(t *testing.T, eo idcemu.Options) *awsEnv {
 	t.Helper()
 	if eo.Clock == nil {
-		eo.Clock = clock.At(testStart)
+		eo.Clock = clock.At(testworld.Monday)
 	}
 	e := &awsEnv{clk: eo.Clock, emu: idcemu.New(eo), rng: rand.New(rand.NewPCG(uint64(eo.Seed), 1))}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -145,7 +146,7 @@ func TestRevocationUnderAWSFaultsNeverLies(t *testing.T) {
 				user := fmt.Sprintf("user%d@acme.example", i)
 				e.emu.AddUser(user, user)
 				g := identitycenter.Grant{Request: fmt.Sprintf("requests/payments-prod/r%d.yaml", i), AccountID: account,
-					UserName: user, PermissionSetARN: ps, Claimed: true, ExpiresAt: testStart.Add(time.Hour)}
+					UserName: user, PermissionSetARN: ps, Claimed: true, ExpiresAt: testworld.Monday.Add(time.Hour)}
 				if i >= 2 {
 					g.PermissionSetARN, g.Claimed = "", false
 					g.Custom = &identitycenter.CustomSet{Name: fmt.Sprintf("Exports%d", i), SessionDuration: time.Hour,

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // Attack: slip a change to the rules, the owners or the workflows into a
@@ -15,7 +17,7 @@ import (
 // pass it; rules are read from main, so the PR cannot make itself an owner.
 func TestRequestPlusRulesChangeNeedsAdmin(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	for _, extra := range []struct{ path, content string }{
 		{".github/jit.yaml", "version: 1\nadmins: [\"@octocat\"]\n"},
 		{".github/CODEOWNERS", "* @octocat\n/requests/payments-prod/ @carol\n"},
@@ -26,20 +28,20 @@ func TestRequestPlusRulesChangeNeedsAdmin(t *testing.T) {
 	} {
 		t.Run(extra.path, func(t *testing.T) {
 			branch := "octocat/" + strings.NewReplacer("/", "-", ".", "-").Replace(extra.path)
-			n := open(t, w, "octocat", branch, map[string]string{reqPath: standardRequest, extra.path: extra.content})
-			s := state(t, w, n)
+			n := w.Open(t, "octocat", branch, map[string]string{reqPath: testworld.StandardRequest, extra.path: extra.content})
+			s := w.State(t, n)
 			notApproved(t, s)
-			if !strings.Contains(s.validateSummary, "not a plain access request") {
-				t.Errorf("validate summary does not say it is not a request:\n%s", s.validateSummary)
+			if !strings.Contains(s.ValidateSummary, "not a plain access request") {
+				t.Errorf("validate summary does not say it is not a request:\n%s", s.ValidateSummary)
 			}
-			if s.validate == "success" {
+			if s.Validate == "success" {
 				t.Errorf("jit/validate is green on an admin change")
 			}
 			// The account's owner, and the owner the PR tries to install.
-			review(t, w, n, "alice", "APPROVED", "ok")
-			review(t, w, n, "carol", "APPROVED", "ok")
-			notApproved(t, state(t, w, n))
-			if hasLabel(state(t, w, n), "jit:pending-owner") {
+			w.Review(t, n, "alice", "APPROVED", "ok")
+			w.Review(t, n, "carol", "APPROVED", "ok")
+			notApproved(t, w.State(t, n))
+			if w.State(t, n).HasLabel("jit:pending-owner") {
 				t.Errorf("an admin change is labelled as waiting for an owner")
 			}
 		})
@@ -50,7 +52,7 @@ func TestRequestPlusRulesChangeNeedsAdmin(t *testing.T) {
 // the reconcile Action leaves it.
 func mergedRequest(t *testing.T, w *githubemu.Server, path string) {
 	t.Helper()
-	body := standardRequest + `status:
+	body := testworld.StandardRequest + `status:
   state: active
   pull_request: 7
   requester: octocat
@@ -69,19 +71,19 @@ func mergedRequest(t *testing.T, w *githubemu.Server, path string) {
 // SSO admin's approval makes the PR mergeable.
 func TestRewritingAMergedRequestIsRefused(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const merged = "requests/payments-prod/granted.yaml"
 	mergedRequest(t, w.GitHub, merged)
-	old, _ := mainFile(t, w, merged)
+	old, _ := w.OnMain(t, merged)
 	for _, tc := range []struct {
 		name  string
 		files map[string][]byte
 	}{
 		{"edit duration", map[string][]byte{merged: []byte(strings.Replace(old, "duration: 4h\njustification", "duration: 1w\njustification", 1))}},
 		{"edit expiry", map[string][]byte{merged: []byte(strings.Replace(old, "expires_at: 2026-11-23T14:05:40Z", "expires_at: 2027-11-23T14:05:40Z", 1))}},
-		{"drop status", map[string][]byte{merged: []byte(standardRequest)}},
+		{"drop status", map[string][]byte{merged: []byte(testworld.StandardRequest)}},
 		{"rename", map[string][]byte{merged: nil, "requests/payments-prod/granted-again.yaml": []byte(old)}},
-		{"rename stripped", map[string][]byte{merged: nil, "requests/payments-prod/granted-again.yaml": []byte(standardRequest)}},
+		{"rename stripped", map[string][]byte{merged: nil, "requests/payments-prod/granted-again.yaml": []byte(testworld.StandardRequest)}},
 		{"delete", map[string][]byte{merged: nil}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,15 +91,15 @@ func TestRewritingAMergedRequestIsRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertDelivered(t, w)
-			s := state(t, w, n)
+			w.AssertDelivered(t)
+			s := w.State(t, n)
 			notApproved(t, s)
-			if s.validate != "failure" {
-				t.Errorf("jit/validate = %q, want failure for a rewrite of a merged request\n%s", s.validate, s.validateSummary)
+			if s.Validate != "failure" {
+				t.Errorf("jit/validate = %q, want failure for a rewrite of a merged request\n%s", s.Validate, s.ValidateSummary)
 			}
-			review(t, w, n, "alice", "APPROVED", "ok")
-			review(t, w, n, "bob", "APPROVED", "ok")
-			notApproved(t, state(t, w, n))
+			w.Review(t, n, "alice", "APPROVED", "ok")
+			w.Review(t, n, "bob", "APPROVED", "ok")
+			notApproved(t, w.State(t, n))
 		})
 	}
 }
@@ -107,27 +109,27 @@ func TestRewritingAMergedRequestIsRefused(t *testing.T) {
 // ledger would hold only a link.
 func TestSymlinkAsRequestFile(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const target = "requests/payments-staging/ok.yaml"
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Files: map[string][]byte{
-		target: []byte(strings.Replace(standardRequest, "payments-prod", "payments-staging", 1)),
+		target: []byte(strings.Replace(testworld.StandardRequest, "payments-prod", "payments-staging", 1)),
 	}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, link := range []string{"../payments-staging/ok.yaml", "/etc/passwd", "../../.github/jit.yaml"} {
 		t.Run(link, func(t *testing.T) {
-			n := openWith(t, w, "octocat", "octocat/link"+itoa(len(link)), githubemu.Commit{
+			n := w.OpenWith(t, "octocat", "octocat/link"+itoa(len(link)), githubemu.Commit{
 				Files: map[string][]byte{reqPath: []byte(link)},
 				Modes: map[string]string{reqPath: "120000"},
 			})
-			s := state(t, w, n)
+			s := w.State(t, n)
 			notApproved(t, s)
-			if s.validate != "failure" || !strings.Contains(s.validateSummary, "symbolic link") {
-				t.Errorf("jit/validate = %q, want failure naming the symbolic link:\n%s", s.validate, s.validateSummary)
+			if s.Validate != "failure" || !strings.Contains(s.ValidateSummary, "symbolic link") {
+				t.Errorf("jit/validate = %q, want failure naming the symbolic link:\n%s", s.Validate, s.ValidateSummary)
 			}
-			review(t, w, n, "alice", "APPROVED", "ok")
-			review(t, w, n, "bob", "APPROVED", "ok")
-			notApproved(t, state(t, w, n))
+			w.Review(t, n, "alice", "APPROVED", "ok")
+			w.Review(t, n, "bob", "APPROVED", "ok")
+			notApproved(t, w.State(t, n))
 		})
 	}
 }
@@ -137,11 +139,11 @@ func TestSymlinkAsRequestFile(t *testing.T) {
 // as the attacker would.
 func TestSubmoduleAsRequestFile(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
-	n := open(t, w, "octocat", "octocat/sub", map[string]string{reqPath: standardRequest})
-	approvedBefore := state(t, w, n)
-	if approvedBefore.validate != "success" {
-		t.Fatalf("setup: the plain request is not valid: %s", approvedBefore.validateSummary)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	n := w.Open(t, "octocat", "octocat/sub", map[string]string{reqPath: testworld.StandardRequest})
+	approvedBefore := w.State(t, n)
+	if approvedBefore.Validate != "success" {
+		t.Fatalf("setup: the plain request is not valid: %s", approvedBefore.ValidateSummary)
 	}
 	dir := w.GitHub.RepoDir(org, repo)
 	mainSHA, err := w.GitHub.MainSHA(org, repo)
@@ -169,18 +171,18 @@ func TestSubmoduleAsRequestFile(t *testing.T) {
 	git(nil, "update-ref", "refs/heads/octocat/sub", commit)
 
 	// GitHub would deliver "synchronize"; ask the App to look again.
-	comment(t, w, n, "octocat", "/jit recheck")
-	s := state(t, w, n)
-	if s.head != commit {
-		t.Fatalf("setup: head %s, want the force-pushed %s", s.head, commit)
+	w.Comment(t, n, "octocat", "/jit recheck")
+	s := w.State(t, n)
+	if s.Head != commit {
+		t.Fatalf("setup: head %s, want the force-pushed %s", s.Head, commit)
 	}
 	notApproved(t, s)
-	if s.validate != "failure" || !strings.Contains(s.validateSummary, "submodule") {
-		t.Errorf("jit/validate = %q, want failure naming the submodule:\n%s", s.validate, s.validateSummary)
+	if s.Validate != "failure" || !strings.Contains(s.ValidateSummary, "submodule") {
+		t.Errorf("jit/validate = %q, want failure naming the submodule:\n%s", s.Validate, s.ValidateSummary)
 	}
-	review(t, w, n, "alice", "APPROVED", "ok")
-	review(t, w, n, "bob", "APPROVED", "ok")
-	notApproved(t, state(t, w, n))
+	w.Review(t, n, "alice", "APPROVED", "ok")
+	w.Review(t, n, "bob", "APPROVED", "ok")
+	notApproved(t, w.State(t, n))
 
 	// The rule itself, as `jit validate` uses it from git diff --raw.
 	r := change.Classify([]change.File{{Path: reqPath, Status: change.Added, Mode: change.ModeSubmodule}})
@@ -201,30 +203,30 @@ func TestInvalidCodeownersFailsClosed(t *testing.T) {
 		"bracket":        "* @acme/payments-leads\n/requests/payments-[a-z]rod/ @acme/sso-admins\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			w := newWorld(t, false)
+			w := testworld.New(t, testworld.Monday, sandbox.Options{})
 			if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob",
 				Files: map[string][]byte{".github/CODEOWNERS": []byte(codeowners)}}); err != nil {
 				t.Fatal(err)
 			}
-			n := open(t, w, "octocat", "octocat/co", map[string]string{reqPath: standardRequest})
-			review(t, w, n, "alice", "APPROVED", "I lead payments")
-			s := state(t, w, n)
+			n := w.Open(t, "octocat", "octocat/co", map[string]string{reqPath: testworld.StandardRequest})
+			w.Review(t, n, "alice", "APPROVED", "I lead payments")
+			s := w.State(t, n)
 			notApproved(t, s)
-			if !strings.Contains(s.sticky, "CODEOWNERS") {
-				t.Errorf("the sticky comment does not say CODEOWNERS is unusable:\n%s", s.sticky)
+			if !strings.Contains(s.Sticky, "CODEOWNERS") {
+				t.Errorf("the sticky comment does not say CODEOWNERS is unusable:\n%s", s.Sticky)
 			}
-			review(t, w, n, "bob", "APPROVED", "admin ok")
-			approved(t, state(t, w, n))
+			w.Review(t, n, "bob", "APPROVED", "admin ok")
+			approved(t, w.State(t, n))
 		})
 	}
 	t.Run("missing", func(t *testing.T) {
-		w := newWorld(t, false)
+		w := testworld.New(t, testworld.Monday, sandbox.Options{})
 		if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob",
 			Files: map[string][]byte{".github/CODEOWNERS": nil}}); err != nil {
 			t.Fatal(err)
 		}
-		n := open(t, w, "octocat", "octocat/co", map[string]string{reqPath: standardRequest})
-		review(t, w, n, "alice", "APPROVED", "I lead payments")
-		notApproved(t, state(t, w, n))
+		n := w.Open(t, "octocat", "octocat/co", map[string]string{reqPath: testworld.StandardRequest})
+		w.Review(t, n, "alice", "APPROVED", "I lead payments")
+		notApproved(t, w.State(t, n))
 	})
 }

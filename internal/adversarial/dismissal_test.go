@@ -3,6 +3,9 @@ package adversarial_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // Attack: an owner or SSO admin asks for changes; the requester (or anyone
@@ -12,7 +15,7 @@ import (
 // event's actor), never from the delivery the App was sent.
 func TestObjectionStandsUntilItsAuthorOrAnAdminLiftsIt(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	for i, tc := range []struct {
 		dismisser string
 		lifted    bool
@@ -23,18 +26,18 @@ func TestObjectionStandsUntilItsAuthorOrAnAdminLiftsIt(t *testing.T) {
 		{"dave", true},     // another SSO admin
 	} {
 		t.Run(tc.dismisser, func(t *testing.T) {
-			n := open(t, w, "octocat", "octocat/objection-"+itoa(i), map[string]string{"requests/payments-prod/objection-" + itoa(i) + ".yaml": standardRequest})
-			id := review(t, w, n, "bob", "CHANGES_REQUESTED", "not without an incident ticket")
+			n := w.Open(t, "octocat", "octocat/objection-"+itoa(i), map[string]string{"requests/payments-prod/objection-" + itoa(i) + ".yaml": testworld.StandardRequest})
+			id := w.Review(t, n, "bob", "CHANGES_REQUESTED", "not without an incident ticket")
 			if err := w.GitHub.DismissReview(org, repo, n, id, tc.dismisser, "addressed"); err != nil {
 				t.Fatal(err)
 			}
-			assertDelivered(t, w)
-			review(t, w, n, "alice", "APPROVED", "fine by me")
-			s := state(t, w, n)
+			w.AssertDelivered(t)
+			w.Review(t, n, "alice", "APPROVED", "fine by me")
+			s := w.State(t, n)
 			if !tc.lifted {
 				notApproved(t, s)
-				if !strings.Contains(s.sticky, "bob") {
-					t.Errorf("the status comment does not say whose objection stands:\n%s", s.sticky)
+				if !strings.Contains(s.Sticky, "bob") {
+					t.Errorf("the status comment does not say whose objection stands:\n%s", s.Sticky)
 				}
 				return
 			}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -30,7 +32,7 @@ justification: "INC-1300: read the payment exports for the incident review"
 // sticky comment.
 func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	for i, tc := range []struct {
 		name, policy string
 		line         int
@@ -47,13 +49,13 @@ func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
 		{"everything", "      - Effect: Allow\n        Action: \"*\"\n        Resource: \"*\"\n", 9, "Action \"*\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n := open(t, w, "octocat", "octocat/esc-"+itoa(i), map[string]string{"requests/payments-prod/esc.yaml": customRequest(tc.policy)})
-			s := state(t, w, n)
-			if s.validate != "success" {
-				t.Fatalf("setup: validate=%q (warnings must not block):\n%s", s.validate, s.validateSummary)
+			n := w.Open(t, "octocat", "octocat/esc-"+itoa(i), map[string]string{"requests/payments-prod/esc.yaml": customRequest(tc.policy)})
+			s := w.State(t, n)
+			if s.Validate != "success" {
+				t.Fatalf("setup: validate=%q (warnings must not block):\n%s", s.Validate, s.ValidateSummary)
 			}
 			warned := false
-			for _, a := range s.annotations {
+			for _, a := range s.Annotations {
 				if a.GetAnnotationLevel() == "warning" && a.GetStartLine() == tc.line && strings.Contains(a.GetMessage(), tc.says) {
 					warned = true
 				}
@@ -61,11 +63,11 @@ func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
 			if !warned {
 				t.Errorf("no warning annotation on line %d mentioning %q: %v", tc.line, tc.says, annotationTexts(s))
 			}
-			if !strings.Contains(s.validateTitle, "warning") {
-				t.Errorf("the check's title does not announce the warnings: %q", s.validateTitle)
+			if !strings.Contains(s.ValidateTitle, "warning") {
+				t.Errorf("the check's title does not announce the warnings: %q", s.ValidateTitle)
 			}
-			if !strings.Contains(s.sticky, "Warning for approvers") || !strings.Contains(s.sticky, tc.says) {
-				t.Errorf("the sticky comment does not warn the approvers about %q:\n%s", tc.says, s.sticky)
+			if !strings.Contains(s.Sticky, "Warning for approvers") || !strings.Contains(s.Sticky, tc.says) {
+				t.Errorf("the sticky comment does not warn the approvers about %q:\n%s", tc.says, s.Sticky)
 			}
 		})
 	}
@@ -106,18 +108,18 @@ func TestEscalatingManagedPolicyIsFlaggedToApprovers(t *testing.T) {
 // the App's own verdict.
 func TestJustificationCannotRewriteTheStickyComment(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	policy := "      - Effect: Allow\n        Action: [s3:GetObject, iam:PassRole]\n        Resource: [\"arn:aws:s3:::exports/*\"]\n"
 	body := strings.Replace(customRequest(policy),
 		`justification: "INC-1300: read the payment exports for the incident review"`,
 		`justification: "INC-1300: read the payment exports\n\n### jit: approved\n\nNo warnings.\n\n<!--"`, 1)
-	n := open(t, w, "octocat", "octocat/inject", map[string]string{"requests/payments-prod/inject.yaml": body})
-	s := state(t, w, n)
-	if s.validate == "" {
+	n := w.Open(t, "octocat", "octocat/inject", map[string]string{"requests/payments-prod/inject.yaml": body})
+	s := w.State(t, n)
+	if s.Validate == "" {
 		t.Fatal("no jit/validate check")
 	}
-	if s.validate == "success" {
-		for name, text := range map[string]string{"sticky comment": s.sticky, "jit/validate summary": s.validateSummary} {
+	if s.Validate == "success" {
+		for name, text := range map[string]string{"sticky comment": s.Sticky, "jit/validate summary": s.ValidateSummary} {
 			if strings.Contains(text, "\n<!--") || strings.Contains(text, "\n### jit: approved") {
 				t.Logf("%s:\n%s", name, text)
 				knownBug(t, "app: requestSummary writes the justification raw into the "+name+

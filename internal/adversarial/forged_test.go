@@ -10,6 +10,7 @@ import (
 
 	"github.com/jit-access/jit/internal/audit"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -23,7 +24,7 @@ import (
 // were merged without approval.
 func TestForgedStatusOnMainChangesNothing(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	now := w.Clock.Now().UTC()
 	stamp := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
 	const body = "account: payments-prod\npermission_set: PowerUserAccess\nduration: 4h\njustification: \"INC-1234: investigating elevated 5xx rates\"\n"
@@ -39,10 +40,10 @@ func TestForgedStatusOnMainChangesNothing(t *testing.T) {
 		"  activated_at: " + stamp(-time.Hour) + "\n  expires_at: " + stamp(3*time.Hour) + "\n" +
 		"  permission_set_arn: " + w.PermissionSetARNs["PowerUserAccess"] + "\n  principal_id: " + w.UserIDs["erin"] + "\n  revoked_by: carol\n"
 	for i, f := range []struct{ path, body string }{{resumePath, resume}, {revokePath, revoke}} {
-		n := open(t, w, "carol", "carol/forged-"+itoa(i), map[string]string{f.path: f.body})
-		s := state(t, w, n)
-		if s.validate != "failure" || !strings.Contains(strings.Join(annotationTexts(s), "\n"), "status: is written by the jit Action") {
-			t.Errorf("jit/validate does not refuse the status block: %q %v", s.validate, annotationTexts(s))
+		n := w.Open(t, "carol", "carol/forged-"+itoa(i), map[string]string{f.path: f.body})
+		s := w.State(t, n)
+		if s.Validate != "failure" || !strings.Contains(strings.Join(annotationTexts(s), "\n"), "status: is written by the jit Action") {
+			t.Errorf("jit/validate does not refuse the status block: %q %v", s.Validate, annotationTexts(s))
 		}
 		if _, err := w.GitHub.Merge(org, repo, n, "bob"); err != nil { // the bypass
 			t.Fatal(err)
@@ -79,13 +80,13 @@ func TestForgedStatusOnMainChangesNothing(t *testing.T) {
 // signed record.
 func TestAuditReportsOnlyJitsSignedEvents(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	ctx := context.Background()
 	const path = "requests/payments-prod/carol.yaml"
-	n := open(t, w, "carol", "carol/trailers", map[string]string{path: standardRequest})
-	review(t, w, n, "alice", "APPROVED", "ok")
+	n := w.Open(t, "carol", "carol/trailers", map[string]string{path: testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "ok")
 	msg := "request access\n\nJit-Request: " + path + "\nJit-Event: activated\nJit-Event: expired\nJit-Pull-Request: " + itoa(n) + "\n"
-	if _, _, err := userClient(t, w, "carol").PullRequests.Merge(ctx, org, repo, n, msg, &github.PullRequestOptions{MergeMethod: "squash"}); err != nil {
+	if _, _, err := w.UserClient(t, "carol").PullRequests.Merge(ctx, org, repo, n, msg, &github.PullRequestOptions{MergeMethod: "squash"}); err != nil {
 		t.Fatal(err)
 	}
 	w.GitHub.WaitDeliveries()
@@ -115,7 +116,7 @@ func TestAuditReportsOnlyJitsSignedEvents(t *testing.T) {
 		t.Fatalf("not activated: %s", rep)
 	}
 	// An admin pushes a status straight to main: the grant "expired".
-	data, ok := mainFile(t, w, path)
+	data, ok := w.OnMain(t, path)
 	if !ok {
 		t.Fatal("the request is not on main")
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/jit-access/jit/internal/identitycenter"
-	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -30,7 +30,7 @@ func policyOf(t *testing.T, doc string) map[string]any {
 
 // jitSet returns the inline policy of the JIT- permission set made for
 // the request at path.
-func jitSet(t *testing.T, w *sandbox.World, path string) string {
+func jitSet(t *testing.T, w *testworld.World, path string) string {
 	t.Helper()
 	for _, ps := range w.IDC.PermissionSets() {
 		if strings.HasPrefix(ps.Name, schema.CustomSetPrefix) && ps.Tags[identitycenter.TagRequest] == path {
@@ -50,7 +50,7 @@ func jitSet(t *testing.T, w *sandbox.World, path string) string {
 // plus jit's expiry guard.
 func TestProvisionedPolicyIsTheOneApproversSaw(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	const path = "requests/payments-prod/exports.yaml"
 	body := customRequest(`      - Sid: ReadExports
         Effect: Allow
@@ -67,14 +67,14 @@ func TestProvisionedPolicyIsTheOneApproversSaw(t *testing.T) {
             s3:max-keys: 1000
 `)
 	body = strings.Replace(body, `Version: "2012-10-17"`, `Version: 2012-10-17`, 1)
-	n := open(t, w, "octocat", "octocat/exports", map[string]string{path: body})
-	review(t, w, n, "alice", "APPROVED", "owner: ok")
-	review(t, w, n, "bob", "APPROVED", "admin: ok")
-	s := state(t, w, n)
+	n := w.Open(t, "octocat", "octocat/exports", map[string]string{path: body})
+	w.Review(t, n, "alice", "APPROVED", "owner: ok")
+	w.Review(t, n, "bob", "APPROVED", "admin: ok")
+	s := w.State(t, n)
 	approved(t, s)
-	m := renderedPolicy.FindStringSubmatch(s.sticky)
+	m := renderedPolicy.FindStringSubmatch(s.Sticky)
 	if m == nil {
-		t.Fatalf("the sticky comment shows no policy:\n%s", s.sticky)
+		t.Fatalf("the sticky comment shows no policy:\n%s", s.Sticky)
 	}
 	shown := policyOf(t, m[2])
 	if _, err := w.GitHub.Merge(org, repo, n, "octocat"); err != nil {
@@ -117,7 +117,7 @@ func TestProvisionedPolicyIsTheOneApproversSaw(t *testing.T) {
 // that bypasses the check is not provisioned.
 func TestReservedSidIsRefused(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	for i, sid := range []string{"JitExpiry", "JitSessionCut", "jitexpiry"} {
 		t.Run(sid, func(t *testing.T) {
 			path := "requests/payments-prod/sid" + itoa(i) + ".yaml"
@@ -130,13 +130,13 @@ func TestReservedSidIsRefused(t *testing.T) {
         Action: "s3:GetObject"
         Resource: "arn:aws:s3:::exports/secret/*"
 `)
-			n := open(t, w, "octocat", "octocat/sid-"+itoa(i), map[string]string{path: body})
-			s := state(t, w, n)
-			if s.validate != "failure" {
-				t.Fatalf("UNSAFE: jit/validate is %q for a statement with the reserved Sid %s", s.validate, sid)
+			n := w.Open(t, "octocat", "octocat/sid-"+itoa(i), map[string]string{path: body})
+			s := w.State(t, n)
+			if s.Validate != "failure" {
+				t.Fatalf("UNSAFE: jit/validate is %q for a statement with the reserved Sid %s", s.Validate, sid)
 			}
 			found := false
-			for _, a := range s.annotations {
+			for _, a := range s.Annotations {
 				if a.GetAnnotationLevel() == "failure" && a.GetStartLine() == 12 && strings.Contains(a.GetMessage(), "reserved") {
 					found = true
 				}
@@ -144,9 +144,9 @@ func TestReservedSidIsRefused(t *testing.T) {
 			if !found {
 				t.Errorf("no error annotation on line 12 (the Sid) saying it is reserved: %v", annotationTexts(s))
 			}
-			review(t, w, n, "alice", "APPROVED", "owner: ok")
-			review(t, w, n, "bob", "APPROVED", "admin: ok")
-			notApproved(t, state(t, w, n))
+			w.Review(t, n, "alice", "APPROVED", "owner: ok")
+			w.Review(t, n, "bob", "APPROVED", "admin: ok")
+			notApproved(t, w.State(t, n))
 			if _, err := w.GitHub.Merge(org, repo, n, "bob"); err != nil { // an admin's bypass
 				t.Fatal(err)
 			}
@@ -164,16 +164,16 @@ func TestReservedSidIsRefused(t *testing.T) {
 // admin's bypass), it is reported on that grant and the others go on.
 func TestOneUnrecordableFileStopsNobodyElse(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	const flowPath = "requests/payments-prod/flow.yaml"
 	flow := `{account: payments-prod, permission_set: ReadOnlyAccess, duration: 4h, justification: "INC-1234: investigating elevated 5xx rates"}` + "\n"
-	n := open(t, w, "octocat", "octocat/flow", map[string]string{flowPath: flow})
-	s := state(t, w, n)
-	if s.validate != "failure" {
-		t.Fatalf("jit/validate is %q for a flow-mapping request the ledger cannot write", s.validate)
+	n := w.Open(t, "octocat", "octocat/flow", map[string]string{flowPath: flow})
+	s := w.State(t, n)
+	if s.Validate != "failure" {
+		t.Fatalf("jit/validate is %q for a flow-mapping request the ledger cannot write", s.Validate)
 	}
 	found := false
-	for _, a := range s.annotations {
+	for _, a := range s.Annotations {
 		if a.GetStartLine() == 1 && strings.Contains(a.GetMessage(), "flow mapping") {
 			found = true
 		}
@@ -181,14 +181,14 @@ func TestOneUnrecordableFileStopsNobodyElse(t *testing.T) {
 	if !found {
 		t.Errorf("no annotation on line 1 about the flow mapping: %v", annotationTexts(s))
 	}
-	review(t, w, n, "alice", "APPROVED", "ok")
+	w.Review(t, n, "alice", "APPROVED", "ok")
 	if _, err := w.GitHub.Merge(org, repo, n, "bob"); err != nil { // the bypass
 		t.Fatal(err)
 	}
 	const goodPath = "requests/payments-prod/carol.yaml"
-	g := open(t, w, "carol", "carol/good", map[string]string{goodPath: standardRequest})
-	review(t, w, g, "alice", "APPROVED", "ok")
-	approved(t, state(t, w, g))
+	g := w.Open(t, "carol", "carol/good", map[string]string{goodPath: testworld.StandardRequest})
+	w.Review(t, g, "alice", "APPROVED", "ok")
+	approved(t, w.State(t, g))
 	if _, err := w.GitHub.Merge(org, repo, g, "carol"); err != nil {
 		t.Fatal(err)
 	}

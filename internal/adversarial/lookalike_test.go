@@ -6,10 +6,11 @@ import (
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // jitRun is the conclusion of the jit App's own latest run of name on sha.
-func jitRun(t *testing.T, w *sandbox.World, sha, name string) string {
+func jitRun(t *testing.T, w *testworld.World, sha, name string) string {
 	t.Helper()
 	runs, err := w.GitHub.CheckRuns(org, repo, sha)
 	if err != nil {
@@ -32,9 +33,9 @@ func jitRun(t *testing.T, w *sandbox.World, sha, name string) string {
 // protection pins jit/approval to the jit App.
 func TestLookAlikeCheckRunsOfAnotherApp(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const path = "requests/payments-prod/look.yaml"
-	n := open(t, w, "octocat", "octocat/look", map[string]string{path: standardRequest})
+	n := w.Open(t, "octocat", "octocat/look", map[string]string{path: testworld.StandardRequest})
 	// A new head, not yet judged: the other App gets there first.
 	head, err := w.GitHub.CommitToBranch(org, repo, "octocat/look", githubemu.Commit{Author: "octocat", Message: "2h is enough",
 		Files: map[string][]byte{path: []byte(withDuration("2h"))}})
@@ -46,14 +47,14 @@ func TestLookAlikeCheckRunsOfAnotherApp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	comment(t, w, n, "octocat", "/jit recheck") // fails the test if the App answers an error
+	w.Comment(t, n, "octocat", "/jit recheck") // fails the test if the App answers an error
 	if got := jitRun(t, w, head, judgment.CheckValidate); got != "success" {
 		t.Fatalf("jit wrote no jit/validate run of its own on the new head: %q", got)
 	}
 	if got := jitRun(t, w, head, judgment.CheckApproval); got != "failure" {
 		t.Fatalf("UNSAFE: jit's own jit/approval is %q before any approval", got)
 	}
-	review(t, w, n, "alice", "APPROVED", "ok")
+	w.Review(t, n, "alice", "APPROVED", "ok")
 	if got := jitRun(t, w, head, judgment.CheckApproval); got != "success" {
 		t.Fatalf("jit's jit/approval is %q after the owner's approval", got)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	jit "github.com/jit-access/jit"
+	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -103,18 +105,18 @@ func TestHostileRequestFilesAreErrors(t *testing.T) {
 // does not make any of them approved.
 func TestHostileRequestFilesThroughTheApp(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	for i, tc := range hostileFiles {
 		t.Run(tc.name, func(t *testing.T) {
-			n := open(t, w, "octocat", "octocat/hostile-"+itoa(i), map[string]string{tc.path: tc.body})
-			s := state(t, w, n)
-			if s.validate != "failure" || !annotated(s, tc.line, tc.says) {
-				t.Errorf("validate=%q, want failure with an annotation on line %d saying %q; got %v", s.validate, tc.line, tc.says, annotationTexts(s))
+			n := w.Open(t, "octocat", "octocat/hostile-"+itoa(i), map[string]string{tc.path: tc.body})
+			s := w.State(t, n)
+			if s.Validate != "failure" || !annotated(s, tc.line, tc.says) {
+				t.Errorf("validate=%q, want failure with an annotation on line %d saying %q; got %v", s.Validate, tc.line, tc.says, annotationTexts(s))
 			}
 			// alice owns payments-prod, carol payments-staging.
-			review(t, w, n, "alice", "APPROVED", "ok")
-			review(t, w, n, "carol", "APPROVED", "ok")
-			notApproved(t, state(t, w, n))
+			w.Review(t, n, "alice", "APPROVED", "ok")
+			w.Review(t, n, "carol", "APPROVED", "ok")
+			notApproved(t, w.State(t, n))
 		})
 	}
 }

@@ -3,6 +3,8 @@ package adversarial_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // Attack: GitHub marks a pull request merged when its head commit becomes
@@ -14,12 +16,12 @@ import (
 // request, and carol can neither hold nor revoke it.
 func TestMergedByReachabilityBringsNoGrant(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	const path = "requests/payments-prod/reach.yaml"
-	a := open(t, w, "octocat", "octocat/reach", map[string]string{path: standardRequest})
-	review(t, w, a, "alice", "APPROVED", "ok for octocat")
-	head := state(t, w, a).head
-	b := open(t, w, "carol", "carol/reach", map[string]string{"requests/payments-prod/carol-reach.yaml": standardRequest})
+	a := w.Open(t, "octocat", "octocat/reach", map[string]string{path: testworld.StandardRequest})
+	w.Review(t, a, "alice", "APPROVED", "ok for octocat")
+	head := w.State(t, a).Head
+	b := w.Open(t, "carol", "carol/reach", map[string]string{"requests/payments-prod/carol-reach.yaml": testworld.StandardRequest})
 	gitRun(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/reach", head)
 	if _, err := w.GitHub.Merge(org, repo, a, "octocat"); err != nil {
 		t.Fatal(err)
@@ -36,14 +38,14 @@ func TestMergedByReachabilityBringsNoGrant(t *testing.T) {
 	if !assignedTo(w, "octocat") || assignedTo(w, "carol") {
 		t.Fatalf("UNSAFE: want octocat's grant only; octocat %v, carol %v; report:\n%s", assignedTo(w, "octocat"), assignedTo(w, "carol"), rep)
 	}
-	data, _ := mainFile(t, w, path)
+	data, _ := w.OnMain(t, path)
 	if st := grantState(t, w, path); st != "active" {
 		t.Fatalf("grant is %q", st)
 	}
 	if want := "pull_request: " + itoa(a); !strings.Contains(data, want) || !strings.Contains(data, "requester: octocat") {
 		t.Fatalf("UNSAFE: the grant is not recorded as octocat's #%d:\n%s", a, data)
 	}
-	comment(t, w, b, "carol", "/jit revoke mine now")
+	w.Comment(t, b, "carol", "/jit revoke mine now")
 	if st := grantState(t, w, path); st != "active" {
 		t.Fatalf("UNSAFE: carol's revoke on the pull request merged by reachability changed the grant to %q", st)
 	}

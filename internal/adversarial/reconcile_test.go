@@ -13,31 +13,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
-// newFastWorld is a World whose Identity Center finishes operations
-// quickly and does not throttle unless a test asks it to.
-func newFastWorld(t *testing.T, selfReview bool) *sandbox.World {
-	t.Helper()
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Clock: clock.At(testStart), AllowSelfReview: selfReview,
-		AsyncDelay: 20 * time.Millisecond, RequestsPerSecond: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	return w
-}
+// fast is a World whose Identity Center finishes operations quickly and
+// does not throttle unless a test asks it to.
+var fast = sandbox.Options{AsyncDelay: 20 * time.Millisecond, RequestsPerSecond: -1}
 
 // reconcile runs the reconcile Action once from a fresh clone of main, as
 // the scheduled workflow does, with few AWS retries so that trouble shows.
-func reconcile(t *testing.T, w *sandbox.World) action.Report {
+func reconcile(t *testing.T, w *testworld.World) action.Report {
 	t.Helper()
 	dir := t.TempDir()
 	gitRun(t, "", "clone", "--quiet", w.GitHub.RepoDir(org, repo), dir)
@@ -84,7 +75,7 @@ func gitRun(t *testing.T, dir string, args ...string) string {
 }
 
 // assignedTo reports whether login holds any assignment in payments-prod.
-func assignedTo(w *sandbox.World, login string) bool {
+func assignedTo(w *testworld.World, login string) bool {
 	for _, a := range w.IDC.Assignments() {
 		if a.AccountID == "111122223333" && a.PrincipalID == w.UserIDs[login] {
 			return true
@@ -94,13 +85,9 @@ func assignedTo(w *sandbox.World, login string) bool {
 }
 
 // grantState is the request's status state on main ("" for none).
-func grantState(t *testing.T, w *sandbox.World, path string) string {
+func grantState(t *testing.T, w *testworld.World, path string) string {
 	t.Helper()
-	data, ok := mainFile(t, w, path)
-	if !ok {
-		t.Fatalf("%s is not on main", path)
-	}
-	req, err := schema.DecodeRequest(path, []byte(data))
+	req, err := schema.DecodeRequest(path, []byte(w.MustOnMain(t, path)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +99,7 @@ func grantState(t *testing.T, w *sandbox.World, path string) string {
 
 // notProvisioned asserts the safe outcome of a merge that bypassed the
 // approval: no access in AWS, and main does not claim any.
-func notProvisioned(t *testing.T, w *sandbox.World, login, path string, rep action.Report) {
+func notProvisioned(t *testing.T, w *testworld.World, login, path string, rep action.Report) {
 	t.Helper()
 	if assignedTo(w, login) {
 		t.Fatalf("UNSAFE: %s was given access; report:\n%s", login, rep)
@@ -130,35 +117,35 @@ func notProvisioned(t *testing.T, w *sandbox.World, login, path string, rep acti
 // API and never provisions them.
 func TestMergeWithoutApprovalIsNotProvisioned(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, true)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: true, AsyncDelay: fast.AsyncDelay, RequestsPerSecond: fast.RequestsPerSecond})
 	cases := []struct {
 		name, author, path string
 		setup              func(n int)
 	}{
 		{"no review", "octocat", "requests/payments-prod/none.yaml", func(int) {}},
-		{"self-approved", "alice", "requests/payments-prod/self.yaml", func(n int) { review(t, w, n, "alice", "APPROVED", "me") }},
+		{"self-approved", "alice", "requests/payments-prod/self.yaml", func(n int) { w.Review(t, n, "alice", "APPROVED", "me") }},
 		{"approved then pushed", "octocat", "requests/payments-prod/pushed.yaml", func(n int) {
-			review(t, w, n, "alice", "APPROVED", "1h ok")
-			push(t, w, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{"requests/payments-prod/pushed.yaml": []byte(withDuration("1d"))}})
+			w.Review(t, n, "alice", "APPROVED", "1h ok")
+			w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{"requests/payments-prod/pushed.yaml": []byte(withDuration("1d"))}})
 		}},
 		{"approved by a committer", "carol", "requests/payments-prod/co.yaml", func(n int) {
-			push(t, w, n, githubemu.Commit{Author: "carol", Committer: "alice", Files: map[string][]byte{"requests/payments-prod/co.yaml": []byte(withDuration("2h"))}})
-			review(t, w, n, "alice", "APPROVED", "ok")
+			w.Push(t, n, githubemu.Commit{Author: "carol", Committer: "alice", Files: map[string][]byte{"requests/payments-prod/co.yaml": []byte(withDuration("2h"))}})
+			w.Review(t, n, "alice", "APPROVED", "ok")
 		}},
 		{"changes requested", "erin", "requests/payments-prod/cr.yaml", func(n int) {
-			review(t, w, n, "bob", "CHANGES_REQUESTED", "no")
-			review(t, w, n, "alice", "APPROVED", "yes")
+			w.Review(t, n, "bob", "CHANGES_REQUESTED", "no")
+			w.Review(t, n, "alice", "APPROVED", "yes")
 		}},
 		{"rejected by an invalid request", "dave", "requests/payments-prod/bad.yaml", func(n int) {}},
 	}
 	for i, tc := range cases {
-		body := standardRequest
+		body := testworld.StandardRequest
 		if tc.name == "rejected by an invalid request" {
 			body = withDuration("1mo") // over the account's 1d cap
 		}
-		n := open(t, w, tc.author, tc.author+"/bypass-"+itoa(i), map[string]string{tc.path: body})
+		n := w.Open(t, tc.author, tc.author+"/bypass-"+itoa(i), map[string]string{tc.path: body})
 		tc.setup(n)
-		notApproved(t, state(t, w, n))
+		notApproved(t, w.State(t, n))
 		if _, err := w.GitHub.Merge(org, repo, n, "bob"); err != nil { // the bypass
 			t.Fatal(err)
 		}
@@ -180,13 +167,13 @@ func TestMergeWithoutApprovalIsNotProvisioned(t *testing.T) {
 // her PR's own reviews and refuses.
 func TestSharedHeadCommitMergeIsNotProvisioned(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
-	n1 := open(t, w, "octocat", "octocat/inc", map[string]string{reqPath: standardRequest})
-	review(t, w, n1, "alice", "APPROVED", "ok for octocat")
-	head := state(t, w, n1).head
-	n2 := open(t, w, "carol", "carol/inc", map[string]string{"requests/payments-prod/carol.yaml": standardRequest})
+	w := testworld.New(t, testworld.Monday, fast)
+	n1 := w.Open(t, "octocat", "octocat/inc", map[string]string{reqPath: testworld.StandardRequest})
+	w.Review(t, n1, "alice", "APPROVED", "ok for octocat")
+	head := w.State(t, n1).Head
+	n2 := w.Open(t, "carol", "carol/inc", map[string]string{"requests/payments-prod/carol.yaml": testworld.StandardRequest})
 	gitRun(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", head)
-	comment(t, w, n2, "carol", "/jit recheck")
+	w.Comment(t, n2, "carol", "/jit recheck")
 	if _, err := w.GitHub.Merge(org, repo, n2, "carol"); err != nil {
 		t.Fatal(err)
 	}
@@ -203,10 +190,10 @@ func TestSharedHeadCommitMergeIsNotProvisioned(t *testing.T) {
 // reconcile borrows that approval.
 func TestDirectPushBorrowingAnOldApprovalIsNotProvisioned(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	const path = "requests/payments-prod/old.yaml"
-	n := open(t, w, "octocat", "octocat/old", map[string]string{path: standardRequest})
-	review(t, w, n, "alice", "APPROVED", "ok")
+	n := w.Open(t, "octocat", "octocat/old", map[string]string{path: testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "ok")
 	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +214,7 @@ func TestDirectPushBorrowingAnOldApprovalIsNotProvisioned(t *testing.T) {
 	}
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob",
 		Message: "Merge pull request #" + itoa(n) + " from octocat/old",
-		Files:   map[string][]byte{path: []byte(standardRequest)}}); err != nil {
+		Files:   map[string][]byte{path: []byte(testworld.StandardRequest)}}); err != nil {
 		t.Fatal(err)
 	}
 	rep := reconcile(t, w)
@@ -242,10 +229,10 @@ func TestDirectPushBorrowingAnOldApprovalIsNotProvisioned(t *testing.T) {
 // "revoked" only once the assignment is really gone.
 func TestRevocationRecordedOnlyWhenAWSConfirms(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	const path = "requests/payments-prod/rv.yaml"
-	n := open(t, w, "octocat", "octocat/rv", map[string]string{path: standardRequest})
-	review(t, w, n, "alice", "APPROVED", "ok")
+	n := w.Open(t, "octocat", "octocat/rv", map[string]string{path: testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "ok")
 	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +240,7 @@ func TestRevocationRecordedOnlyWhenAWSConfirms(t *testing.T) {
 	if rep := reconcile(t, w); len(rep.Activated) != 1 || !assignedTo(w, "octocat") {
 		t.Fatalf("setup: not activated: %s", rep)
 	}
-	comment(t, w, n, "octocat", "/jit revoke done")
+	w.Comment(t, n, "octocat", "/jit revoke done")
 
 	w.IDC.SetFaultRate(0.5)
 	w.IDC.SetRequestsPerSecond(3)

@@ -3,6 +3,9 @@ package adversarial_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // Attack: revoke someone else's access (a denial of service on an incident
@@ -11,15 +14,15 @@ import (
 // other accounts and spellings the parser might treat differently.
 func TestRevokeByOutsiderIsRefused(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const path = "requests/payments-prod/rv.yaml"
-	n := open(t, w, "octocat", "octocat/rv", map[string]string{path: standardRequest})
-	review(t, w, n, "alice", "APPROVED", "ok")
+	n := w.Open(t, "octocat", "octocat/rv", map[string]string{path: testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "ok")
 	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	w.GitHub.WaitDeliveries()
-	before, _ := mainFile(t, w, path)
+	before, _ := w.OnMain(t, path)
 
 	for _, tc := range []struct{ who, body string }{
 		{"mallory", "/jit revoke"},
@@ -29,11 +32,11 @@ func TestRevokeByOutsiderIsRefused(t *testing.T) {
 		{"carol", "/jit revoke I own payments-staging"}, // owner of another account
 		{"erin", "/jit revoke I own data-prod"},
 	} {
-		comment(t, w, n, tc.who, tc.body)
-		if got, _ := mainFile(t, w, path); got != before {
+		w.Comment(t, n, tc.who, tc.body)
+		if got, _ := w.OnMain(t, path); got != before {
 			t.Fatalf("UNSAFE: %s's %q changed the request on main:\n%s", tc.who, tc.body, got)
 		}
-		if c := lastComment(t, w, n); !strings.Contains(c, "may not revoke") || !strings.Contains(c, tc.who) {
+		if c := w.LastComment(t, n); !strings.Contains(c, "may not revoke") || !strings.Contains(c, tc.who) {
 			t.Errorf("%s was not told why: %q", tc.who, c)
 		}
 	}
@@ -45,14 +48,14 @@ func TestRevokeByOutsiderIsRefused(t *testing.T) {
 	if err := w.GitHub.EditComment(org, repo, id, "mallory", "/jit revoke"); err != nil {
 		t.Fatal(err)
 	}
-	assertDelivered(t, w)
-	if got, _ := mainFile(t, w, path); got != before {
+	w.AssertDelivered(t)
+	if got, _ := w.OnMain(t, path); got != before {
 		t.Fatalf("UNSAFE: an edited comment revoked:\n%s", got)
 	}
 
 	// The people who may: an SSO admin (bob, via @acme/sso-admins).
-	comment(t, w, n, "bob", "/jit revoke incident over")
-	got, _ := mainFile(t, w, path)
+	w.Comment(t, n, "bob", "/jit revoke incident over")
+	got, _ := w.OnMain(t, path)
 	if !strings.Contains(got, "state: revoking") || !strings.Contains(got, "revoked_by: bob") {
 		t.Fatalf("the admin's revoke was not recorded:\n%s", got)
 	}
@@ -62,18 +65,18 @@ func TestRevokeByOutsiderIsRefused(t *testing.T) {
 // revoke, and nothing may be written to main for it.
 func TestRevokeOfUnmergedRequestWritesNothing(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const path = "requests/payments-prod/open.yaml"
-	n := open(t, w, "octocat", "octocat/open", map[string]string{path: standardRequest})
+	n := w.Open(t, "octocat", "octocat/open", map[string]string{path: testworld.StandardRequest})
 	mainBefore, err := w.GitHub.MainSHA(org, repo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	comment(t, w, n, "octocat", "/jit revoke")
+	w.Comment(t, n, "octocat", "/jit revoke")
 	if after, _ := w.GitHub.MainSHA(org, repo); after != mainBefore {
 		t.Fatalf("a revoke of an unmerged request committed to main")
 	}
-	if _, ok := mainFile(t, w, path); ok {
+	if _, ok := w.OnMain(t, path); ok {
 		t.Fatalf("the unmerged request appeared on main")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -17,12 +18,12 @@ import (
 // requester, like any other.
 func TestRevocationAuthorityComesFromTheGrantsRecord(t *testing.T) {
 	t.Parallel()
-	w := newFastWorld(t, false)
+	w := testworld.New(t, testworld.Monday, fast)
 	const path = "requests/payments-prod/shared.yaml"
-	a := open(t, w, "octocat", "octocat/shared", map[string]string{path: standardRequest})
-	b := open(t, w, "carol", "carol/shared", map[string]string{path: standardRequest})
-	review(t, w, a, "alice", "APPROVED", "ok for octocat")
-	review(t, w, b, "alice", "APPROVED", "ok for carol")
+	a := w.Open(t, "octocat", "octocat/shared", map[string]string{path: testworld.StandardRequest})
+	b := w.Open(t, "carol", "carol/shared", map[string]string{path: testworld.StandardRequest})
+	w.Review(t, a, "alice", "APPROVED", "ok for octocat")
+	w.Review(t, b, "alice", "APPROVED", "ok for carol")
 	for _, n := range []int{a, b} {
 		if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
 			t.Fatal(err)
@@ -32,11 +33,11 @@ func TestRevocationAuthorityComesFromTheGrantsRecord(t *testing.T) {
 	if rep := reconcile(t, w); !assignedTo(w, "octocat") {
 		t.Fatalf("setup: octocat's grant was not activated: %s", rep)
 	}
-	comment(t, w, b, "carol", "/jit revoke not needed any more")
+	w.Comment(t, b, "carol", "/jit revoke not needed any more")
 	if st := grantState(t, w, path); st != schema.StateActive {
 		t.Fatalf("UNSAFE: carol's /jit revoke on her copy changed octocat's grant to %q", st)
 	}
-	if c := lastComment(t, w, b); !strings.Contains(c, "no grant of its own") {
+	if c := w.LastComment(t, b); !strings.Contains(c, "no grant of its own") {
 		t.Errorf("carol was not told her pull request holds no grant: %q", c)
 	}
 	reconcile(t, w)
@@ -47,9 +48,9 @@ func TestRevocationAuthorityComesFromTheGrantsRecord(t *testing.T) {
 	// A request merged together with another change, approved by an SSO
 	// admin as an admin change, is revocable by its requester.
 	const mixed = "requests/payments-prod/mixed.yaml"
-	m := open(t, w, "erin", "erin/mixed", map[string]string{mixed: standardRequest, "docs/notes.md": "why\n"})
-	review(t, w, m, "alice", "APPROVED", "owner ok")
-	review(t, w, m, "bob", "APPROVED", "admin ok")
+	m := w.Open(t, "erin", "erin/mixed", map[string]string{mixed: testworld.StandardRequest, "docs/notes.md": "why\n"})
+	w.Review(t, m, "alice", "APPROVED", "owner ok")
+	w.Review(t, m, "bob", "APPROVED", "admin ok")
 	if _, err := w.GitHub.Merge(org, repo, m, "erin"); err != nil {
 		t.Fatal(err)
 	}
@@ -57,9 +58,9 @@ func TestRevocationAuthorityComesFromTheGrantsRecord(t *testing.T) {
 	if rep := reconcile(t, w); !assignedTo(w, "erin") {
 		t.Fatalf("setup: the mixed request was not activated: %s", rep)
 	}
-	comment(t, w, m, "erin", "/jit revoke done")
+	w.Comment(t, m, "erin", "/jit revoke done")
 	if st := grantState(t, w, mixed); st != schema.StateRevoking {
-		t.Fatalf("the requester could not revoke a grant from a mixed pull request: state %q, reply %q", st, lastComment(t, w, m))
+		t.Fatalf("the requester could not revoke a grant from a mixed pull request: state %q, reply %q", st, w.LastComment(t, m))
 	}
 	reconcile(t, w)
 	if assignedTo(w, "erin") {

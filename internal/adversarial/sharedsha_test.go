@@ -3,6 +3,9 @@ package adversarial_test
 import (
 	"os/exec"
 	"testing"
+
+	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // Attack: check runs belong to a commit, not to a pull request. carol wants
@@ -15,35 +18,35 @@ import (
 // unapproved, or carol merges a request authored by her that nobody approved.
 func TestSharedHeadCommitAcrossPullRequests(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	if err := w.GitHub.SetRequiredChecks(org, repo, "jit/approval"); err != nil {
 		t.Fatal(err)
 	}
-	n1 := open(t, w, "octocat", "octocat/inc", map[string]string{reqPath: standardRequest})
-	review(t, w, n1, "alice", "APPROVED", "ok for octocat")
-	s1 := state(t, w, n1)
+	n1 := w.Open(t, "octocat", "octocat/inc", map[string]string{reqPath: testworld.StandardRequest})
+	w.Review(t, n1, "alice", "APPROVED", "ok for octocat")
+	s1 := w.State(t, n1)
 	approved(t, s1)
 
 	// carol opens a PR, then force-pushes her branch to octocat's commit.
-	n2 := open(t, w, "carol", "carol/inc", map[string]string{"requests/payments-prod/carol.yaml": standardRequest})
-	cmd := exec.Command("git", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", s1.head)
+	n2 := w.Open(t, "carol", "carol/inc", map[string]string{"requests/payments-prod/carol.yaml": testworld.StandardRequest})
+	cmd := exec.Command("git", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", s1.Head)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git update-ref: %v\n%s", err, out)
 	}
-	comment(t, w, n2, "carol", "/jit recheck")
-	s2 := state(t, w, n2)
-	if s2.head != s1.head {
-		t.Fatalf("setup: carol's head %s, want octocat's %s", s2.head, s1.head)
+	w.Comment(t, n2, "carol", "/jit recheck")
+	s2 := w.State(t, n2)
+	if s2.Head != s1.Head {
+		t.Fatalf("setup: carol's head %s, want octocat's %s", s2.Head, s1.Head)
 	}
 	notApproved(t, s2)
 
 	// carol asks the App to look at octocat's PR again.
-	comment(t, w, n1, "carol", "/jit recheck")
-	if s := state(t, w, n2); s.approval == "success" {
+	w.Comment(t, n1, "carol", "/jit recheck")
+	if s := w.State(t, n2); s.Approval == "success" {
 		if _, err := w.GitHub.MergeProtected(org, repo, n2, "carol"); err == nil {
 			knownBug(t, "app: jit/approval is a check of the head commit, shared by every PR with that head; "+
 				"re-evaluating an approved PR made it green, and carol merged her own unapproved PR on it")
 		}
-		t.Fatalf("UNSAFE: jit/approval is green on carol's unapproved PR (shared head commit %s)", s.head)
+		t.Fatalf("UNSAFE: jit/approval is green on carol's unapproved PR (shared head commit %s)", s.Head)
 	}
 }

@@ -15,11 +15,12 @@ import (
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // post sends body to the App as a delivery of event with the given headers
 // and returns the status code.
-func post(t *testing.T, w *sandbox.World, event, delivery string, body io.Reader, h map[string]string) int {
+func post(t *testing.T, w *testworld.World, event, delivery string, body io.Reader, h map[string]string) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, w.AppURL, body)
 	if err != nil {
@@ -43,7 +44,7 @@ func post(t *testing.T, w *sandbox.World, event, delivery string, body io.Reader
 // noAPICalls asserts that the App made no GitHub API request since the
 // counters were reset: a refused delivery must cost nothing and change
 // nothing.
-func noAPICalls(t *testing.T, w *sandbox.World, what string) {
+func noAPICalls(t *testing.T, w *testworld.World, what string) {
 	t.Helper()
 	w.GitHub.WaitDeliveries()
 	if reqs := w.GitHub.Requests(); len(reqs) != 0 {
@@ -56,9 +57,9 @@ func noAPICalls(t *testing.T, w *sandbox.World, what string) {
 // signature. Refused with 401 before any work.
 func TestWebhookSignatureAttacks(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
-	open(t, w, "octocat", "octocat/sig", map[string]string{reqPath: standardRequest})
-	body := lastDeliveryOf(t, w, "pull_request").Body
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w.Open(t, "octocat", "octocat/sig", map[string]string{reqPath: testworld.StandardRequest})
+	body := w.LastDeliveryOf(t, "pull_request").Body
 	sha1mac := hmac.New(sha1.New, w.WebhookSecret)
 	sha1mac.Write(body)
 	tampered := append([]byte(`{"action":"reopened",`), body[1:]...)
@@ -96,7 +97,7 @@ func TestWebhookSignatureAttacks(t *testing.T) {
 // whole; the body is generated on the fly.
 func TestWebhookOversizedBody(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	w.GitHub.ResetRequests()
 	big := io.MultiReader(strings.NewReader(`{"action":"opened","x":"`), io.LimitReader(zeros{}, app.DefaultMaxBodyBytes))
 	if got := post(t, w, "pull_request", "big-1", big, map[string]string{"X-Hub-Signature-256": "sha256=" + strings.Repeat("00", 32)}); got != http.StatusRequestEntityTooLarge {
@@ -120,13 +121,13 @@ func (zeros) Read(p []byte) (int, error) {
 // never saw it: re-evaluated from the API), does not bring the approval back.
 func TestReplayedApprovalAfterPush(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
-	n := open(t, w, "octocat", "octocat/replay", map[string]string{reqPath: withDuration("1h")})
-	review(t, w, n, "alice", "APPROVED", "1h ok")
-	approvalDelivery := lastDeliveryOf(t, w, "pull_request_review")
-	approved(t, state(t, w, n))
-	push(t, w, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
-	notApproved(t, state(t, w, n))
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	n := w.Open(t, "octocat", "octocat/replay", map[string]string{reqPath: withDuration("1h")})
+	w.Review(t, n, "alice", "APPROVED", "1h ok")
+	approvalDelivery := w.LastDeliveryOf(t, "pull_request_review")
+	approved(t, w.State(t, n))
+	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
+	notApproved(t, w.State(t, n))
 
 	// Same delivery id, as GitHub's "Redeliver" or an attacker who
 	// captured it would send it.
@@ -137,7 +138,7 @@ func TestReplayedApprovalAfterPush(t *testing.T) {
 	if d.StatusCode >= 300 {
 		t.Fatalf("redelivery answered %d", d.StatusCode)
 	}
-	notApproved(t, state(t, w, n))
+	notApproved(t, w.State(t, n))
 
 	// Same signed body under a new id (a replica whose duplicate cache has
 	// never seen it): the App re-fetches state and still says no.
@@ -146,7 +147,7 @@ func TestReplayedApprovalAfterPush(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("replay under a new id answered %d", code)
 	}
-	notApproved(t, state(t, w, n))
+	notApproved(t, w.State(t, n))
 
 	// A known delivery id with a different (validly signed) body is not
 	// processed as new work either.
@@ -155,7 +156,7 @@ func TestReplayedApprovalAfterPush(t *testing.T) {
 		map[string]string{"X-Hub-Signature-256": githubemu.Sign256(w.WebhookSecret, other)}); code >= 300 {
 		t.Fatalf("known id with another body answered %d", code)
 	}
-	notApproved(t, state(t, w, n))
+	notApproved(t, w.State(t, n))
 }
 
 // Attack: events the App caused itself (its own comments, labels, file
@@ -163,10 +164,10 @@ func TestReplayedApprovalAfterPush(t *testing.T) {
 // jit" says is acted upon — e.g. a /jit revoke in a comment by the bot.
 func TestAppIgnoresItsOwnEvents(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const path = "requests/payments-prod/own.yaml"
-	n := open(t, w, "octocat", "octocat/own", map[string]string{path: standardRequest})
-	review(t, w, n, "alice", "APPROVED", "ok")
+	n := w.Open(t, "octocat", "octocat/own", map[string]string{path: testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "ok")
 	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -195,13 +196,13 @@ func TestAppIgnoresItsOwnEvents(t *testing.T) {
 		t.Fatalf("delivery answered %d", d.StatusCode)
 	}
 	noAPICalls(t, w, "an event sent by the App's own bot")
-	if got, _ := mainFile(t, w, path); strings.Contains(got, "revoking") {
+	if got, _ := w.OnMain(t, path); strings.Contains(got, "revoking") {
 		t.Fatalf("UNSAFE: a revoke in the bot's own comment was recorded:\n%s", got)
 	}
 }
 
 // commentEvent builds an issue_comment "created" payload on PR n.
-func commentEvent(w *sandbox.World, n int, sender, author, body string) *github.IssueCommentEvent {
+func commentEvent(w *testworld.World, n int, sender, author, body string) *github.IssueCommentEvent {
 	return &github.IssueCommentEvent{
 		Action: github.String("created"),
 		Issue: &github.Issue{Number: github.Int(n), PullRequestLinks: &github.PullRequestLinks{
@@ -219,11 +220,11 @@ func commentEvent(w *sandbox.World, n int, sender, author, body string) *github.
 // event's identity from the payload and decides on the API's state.
 func TestForgedPayloadDoesNotDecide(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, true)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: true})
 	// alice asks for herself; only her own (self-)approval exists.
-	n := open(t, w, "alice", "alice/forged", map[string]string{reqPath: standardRequest})
-	review(t, w, n, "alice", "APPROVED", "self")
-	real := state(t, w, n)
+	n := w.Open(t, "alice", "alice/forged", map[string]string{reqPath: testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "self")
+	real := w.State(t, n)
 	notApproved(t, real)
 
 	const fakeSHA = "0123456789abcdef0123456789abcdef01234567"
@@ -253,9 +254,9 @@ func TestForgedPayloadDoesNotDecide(t *testing.T) {
 		if d.StatusCode != http.StatusOK {
 			t.Fatalf("%s: delivery answered %d", tc.event, d.StatusCode)
 		}
-		s := state(t, w, n)
+		s := w.State(t, n)
 		notApproved(t, s)
-		if s.head != real.head {
+		if s.Head != real.Head {
 			t.Fatalf("setup: head moved")
 		}
 		runs, err := w.GitHub.CheckRuns(org, repo, fakeSHA)
@@ -266,8 +267,8 @@ func TestForgedPayloadDoesNotDecide(t *testing.T) {
 
 	// A payload's comment author is a claim too: mallory's comment, sent
 	// as if the requester had written it, must not revoke on her behalf.
-	m := open(t, w, "octocat", "octocat/merged", map[string]string{"requests/payments-prod/m.yaml": standardRequest})
-	review(t, w, m, "alice", "APPROVED", "ok")
+	m := w.Open(t, "octocat", "octocat/merged", map[string]string{"requests/payments-prod/m.yaml": testworld.StandardRequest})
+	w.Review(t, m, "alice", "APPROVED", "ok")
 	if _, err := w.GitHub.Merge(org, repo, m, "alice"); err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +295,7 @@ func TestForgedPayloadDoesNotDecide(t *testing.T) {
 	if _, err := w.GitHub.Deliver("issue_comment", ev); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := mainFile(t, w, "requests/payments-prod/m.yaml"); strings.Contains(got, "revoking") {
+	if got, _ := w.OnMain(t, "requests/payments-prod/m.yaml"); strings.Contains(got, "revoking") {
 		knownBug(t, "app: the /jit revoke handler takes the commenter from the payload's comment.user instead of the API's comment "+
 			"(low severity: needs a signed payload); revoked_by says octocat for mallory's comment")
 	}

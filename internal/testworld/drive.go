@@ -1,0 +1,112 @@
+package testworld
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/jit-access/jit/internal/githubemu"
+)
+
+// Open opens a pull request by author from branch adding files, checks
+// that the App took every delivery, and returns its number.
+func (w *World) Open(t testing.TB, author, branch string, files map[string]string) int {
+	t.Helper()
+	fs := map[string][]byte{}
+	for p, c := range files {
+		fs[p] = []byte(c)
+	}
+	n, err := w.GitHub.OpenPullRequest(Org, Repo, author, branch, "request access", fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AssertDelivered(t)
+	return n
+}
+
+// OpenWith opens a pull request with full control of its first commit.
+func (w *World) OpenWith(t testing.TB, author, branch string, c githubemu.Commit) int {
+	t.Helper()
+	n, err := w.GitHub.OpenPullRequestWith(Org, Repo, author, branch, "request access", "", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AssertDelivered(t)
+	return n
+}
+
+// Review submits user's review of pull request n (state APPROVED,
+// REQUEST_CHANGES or COMMENT) and returns its id.
+func (w *World) Review(t testing.TB, n int, user, state, body string) int64 {
+	t.Helper()
+	id, err := w.GitHub.SubmitReview(Org, Repo, n, user, state, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AssertDelivered(t)
+	return id
+}
+
+// Push pushes c onto pull request n's branch and returns the new head.
+func (w *World) Push(t testing.TB, n int, c githubemu.Commit) string {
+	t.Helper()
+	sha, err := w.GitHub.PushCommit(Org, Repo, n, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AssertDelivered(t)
+	return sha
+}
+
+// Comment has user comment body on pull request n.
+func (w *World) Comment(t testing.TB, n int, user, body string) {
+	t.Helper()
+	if _, err := w.GitHub.Comment(Org, Repo, n, user, body); err != nil {
+		t.Fatal(err)
+	}
+	w.AssertDelivered(t)
+}
+
+// Merge merges pull request n as user, as an admin may without the
+// required check, and returns the merge commit.
+func (w *World) Merge(t testing.TB, n int, user string) string {
+	t.Helper()
+	sha, err := w.GitHub.Merge(Org, Repo, n, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.AssertDelivered(t)
+	return sha
+}
+
+// AssertDelivered waits for the deliveries caused so far (the driver's
+// event and those the App's own writes caused) and checks that the App
+// answered each with 200, or 202 for a redelivery of work already done.
+func (w *World) AssertDelivered(t testing.TB) {
+	t.Helper()
+	w.GitHub.WaitDeliveries()
+	ds := w.GitHub.Deliveries()
+	if len(ds) == 0 {
+		t.Fatal("no webhook was delivered")
+	}
+	for _, d := range ds {
+		if d.Err != nil || (d.StatusCode != http.StatusOK && !(d.Redelivery && d.StatusCode == http.StatusAccepted)) {
+			t.Fatalf("delivery %s (%s/%s) answered %d, err %v", d.ID, d.Event, d.Action, d.StatusCode, d.Err)
+		}
+	}
+}
+
+// LastDeliveryOf returns the latest delivery of event that is not a
+// redelivery (the App's own writes cause issue_comment and other
+// deliveries after the driver's).
+func (w *World) LastDeliveryOf(t testing.TB, event string) githubemu.Delivery {
+	t.Helper()
+	w.GitHub.WaitDeliveries()
+	ds := w.GitHub.Deliveries()
+	for i := len(ds) - 1; i >= 0; i-- {
+		if ds[i].Event == event && !ds[i].Redelivery {
+			return ds[i]
+		}
+	}
+	t.Fatalf("no %s delivery", event)
+	return githubemu.Delivery{}
+}
