@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
@@ -8,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // eventBodies opens a request PR and returns the payloads GitHub sent for
 // each event type the App handles, to be delivered again with fresh ids.
-func eventBodies(t testing.TB, w *sandbox.World) map[string][]byte {
-	fs := map[string][]byte{"requests/payments-prod/bench.yaml": []byte(standardRequest)}
+func eventBodies(t testing.TB, w *testworld.World) map[string][]byte {
+	fs := map[string][]byte{"requests/payments-prod/bench.yaml": []byte(testworld.StandardRequest)}
 	n, err := w.GitHub.OpenPullRequest(org, repo, "octocat", "octocat/bench", "bench", fs)
 	if err != nil {
 		t.Fatal(err)
@@ -59,9 +60,9 @@ func isCheckWrite(sp githubemu.Span) bool {
 // event, whose answers are all revalidated with 304s, costs few requests
 // against the rate limit. The counts are logged for the issue's closing note.
 func TestRoundTripsPerEvent(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	// A first request warms the cache of the rules, as in the steady state.
-	open(t, w, "carol", "carol/warm", map[string]string{"requests/payments-prod/warm.yaml": standardRequest})
+	w.Open(t, "carol", "carol/warm", map[string]string{"requests/payments-prod/warm.yaml": testworld.StandardRequest})
 	w.GitHub.WaitDeliveries()
 	w.GitHub.SetLatency(50 * time.Millisecond)
 
@@ -74,7 +75,7 @@ func TestRoundTripsPerEvent(t *testing.T) {
 	var n int
 	steps := []step{
 		{"pull_request opened", func() (err error) {
-			n, err = w.GitHub.OpenPullRequest(org, repo, "octocat", "octocat/trips", "trips", map[string][]byte{"requests/payments-prod/trips.yaml": []byte(standardRequest)})
+			n, err = w.GitHub.OpenPullRequest(org, repo, "octocat", "octocat/trips", "trips", map[string][]byte{"requests/payments-prod/trips.yaml": []byte(testworld.StandardRequest)})
 			return err
 		}, 4, 16},
 		{"pull_request_review commented", func() error {
@@ -120,8 +121,8 @@ func TestRoundTripsPerEvent(t *testing.T) {
 			t.Errorf("%s: %d requests counted against the rate limit, want at most %d", s.name, limited, s.limits)
 		}
 	}
-	if st := state(t, w, n); st.approval != "success" {
-		t.Fatalf("after the owner's approval the approval check is %q, want success", st.approval)
+	if st := w.State(t, n); st.Approval != "success" {
+		t.Fatalf("after the owner's approval the approval check is %q, want success", st.Approval)
 	}
 
 	// Redeliveries: everything the App reads is unchanged, so GitHub answers
@@ -155,11 +156,7 @@ func TestRoundTripsPerEvent(t *testing.T) {
 // latency as GitHub measures it, p50 and p99, and API requests per event.
 func BenchmarkWebhookDeliveries(b *testing.B) {
 	const total, concurrency = 1000, 50
-	w, err := sandbox.Start(b.Context(), sandbox.Options{Dir: b.TempDir(), Clock: clock.At(testStart)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.Close()
+	w := testworld.New(b, testworld.Monday, sandbox.Options{Logger: slog.New(slog.DiscardHandler)})
 	bodies := eventBodies(b, w)
 	events := []string{"pull_request", "pull_request_review", "issue_comment"}
 	for b.Loop() {

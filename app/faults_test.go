@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // With 5% of GitHub's answers failing, every one of 20 owner approvals
@@ -15,12 +17,12 @@ import (
 // transport retries, a failed evaluation is retried in-process, and the
 // check that gates the merge is written last.
 func TestNoDecisionLostWhenGitHubFailsFivePercent(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const n = 20
 	prs := make([]int, n)
 	for i := range prs {
-		prs[i] = open(t, w, "octocat", fmt.Sprintf("octocat/r%d", i),
-			map[string]string{fmt.Sprintf("requests/payments-prod/octocat-r%d.yaml", i): standardRequest})
+		prs[i] = w.Open(t, "octocat", fmt.Sprintf("octocat/r%d", i),
+			map[string]string{fmt.Sprintf("requests/payments-prod/octocat-r%d.yaml", i): testworld.StandardRequest})
 	}
 	remove := w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusInternalServerError, Rate: 0.05, Seed: 7})
 	defer remove()

@@ -6,16 +6,17 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // The template config (.github/jit.yaml) the sandbox world starts from has
@@ -27,34 +28,34 @@ func requestFor(account, set, duration, extra string) string {
 }
 
 func TestAutoApprovalRuleApproves(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	// bob is an SSO admin; ReadOnlyAccess auto-approves SSO admins for 1h.
-	n := open(t, w, "bob", "bob/ro", map[string]string{"requests/payments-prod/bob.yaml": requestFor("payments-prod", "ReadOnlyAccess", "1h", "")})
-	s := state(t, w, n)
+	n := w.Open(t, "bob", "bob/ro", map[string]string{"requests/payments-prod/bob.yaml": requestFor("payments-prod", "ReadOnlyAccess", "1h", "")})
+	s := w.State(t, n)
 	wantState(t, s, "success", "success", "jit:approved")
-	if !strings.Contains(s.sticky, "permission_sets/ReadOnlyAccess/auto_approve[0]") {
-		t.Fatalf("the sticky comment does not name the rule as the approver:\n%s", s.sticky)
+	if !strings.Contains(s.Sticky, "permission_sets/ReadOnlyAccess/auto_approve[0]") {
+		t.Fatalf("the sticky comment does not name the rule as the approver:\n%s", s.Sticky)
 	}
 	// Longer than the rule's 1h: an owner must approve.
-	n = open(t, w, "bob", "bob/ro4", map[string]string{"requests/payments-prod/bob4.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "")})
-	wantState(t, state(t, w, n), "success", "failure", "jit:pending-owner")
+	n = w.Open(t, "bob", "bob/ro4", map[string]string{"requests/payments-prod/bob4.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "")})
+	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
 }
 
 func TestAutoApprovalWorkingHours(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	// payments-staging auto-approves @acme/payments-team (carol) for
 	// ReadOnlyAccess up to 4h, Monday to Friday 09:00-18:00 Berlin.
 	next := nextWeekday(w.Clock.Now(), time.Tuesday, 10) // 10:00 Berlin on a Tuesday
 	w.Clock.Set(next)
-	n := open(t, w, "carol", "carol/in", map[string]string{"requests/payments-staging/in.yaml": requestFor("payments-staging", "ReadOnlyAccess", "2h", "")})
-	wantState(t, state(t, w, n), "success", "success", "jit:approved")
+	n := w.Open(t, "carol", "carol/in", map[string]string{"requests/payments-staging/in.yaml": requestFor("payments-staging", "ReadOnlyAccess", "2h", "")})
+	wantState(t, w.State(t, n), "success", "success", "jit:approved")
 
 	w.Clock.Set(next.Add(10 * time.Hour)) // 20:00 Berlin
-	n = open(t, w, "carol", "carol/out", map[string]string{"requests/payments-staging/out.yaml": requestFor("payments-staging", "ReadOnlyAccess", "2h", "")})
-	s := state(t, w, n)
+	n = w.Open(t, "carol", "carol/out", map[string]string{"requests/payments-staging/out.yaml": requestFor("payments-staging", "ReadOnlyAccess", "2h", "")})
+	s := w.State(t, n)
 	wantState(t, s, "success", "failure", "jit:pending-owner")
-	if !strings.Contains(s.sticky, "did not match") {
-		t.Fatalf("the sticky comment does not say why the rule did not match:\n%s", s.sticky)
+	if !strings.Contains(s.Sticky, "did not match") {
+		t.Fatalf("the sticky comment does not say why the rule did not match:\n%s", s.Sticky)
 	}
 }
 
@@ -72,56 +73,56 @@ func nextWeekday(t time.Time, day time.Weekday, hour int) time.Time {
 }
 
 func TestRequestCatalog(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	// data-prod may be requested only by @acme/data-platform and the admins.
-	n := open(t, w, "octocat", "octocat/data", map[string]string{"requests/data-prod/o.yaml": requestFor("data-prod", "ReadOnlyAccess", "2h", "")})
-	s := state(t, w, n)
+	n := w.Open(t, "octocat", "octocat/data", map[string]string{"requests/data-prod/o.yaml": requestFor("data-prod", "ReadOnlyAccess", "2h", "")})
+	s := w.State(t, n)
 	wantState(t, s, "failure", "failure", "jit:invalid")
-	if !strings.Contains(s.validateSummary, "may request data-prod") {
-		t.Fatalf("the validation does not say who may request data-prod:\n%s", s.validateSummary)
+	if !strings.Contains(s.ValidateSummary, "may request data-prod") {
+		t.Fatalf("the validation does not say who may request data-prod:\n%s", s.ValidateSummary)
 	}
 	// erin is in @acme/data-platform.
-	n = open(t, w, "erin", "erin/data", map[string]string{"requests/data-prod/e.yaml": requestFor("data-prod", "ReadOnlyAccess", "2h", "")})
-	wantState(t, state(t, w, n), "success", "failure", "jit:pending-owner")
+	n = w.Open(t, "erin", "erin/data", map[string]string{"requests/data-prod/e.yaml": requestFor("data-prod", "ReadOnlyAccess", "2h", "")})
+	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
 }
 
 func TestBreakGlass(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	// alice (payments-leads) is an emergency requester, up to 4h.
-	n := open(t, w, "alice", "alice/sev1", map[string]string{"requests/payments-prod/sev1.yaml": requestFor("payments-prod", "ReadOnlyAccess", "2h", "emergency: true\n")})
-	s := state(t, w, n)
-	if s.approval != "success" || !contains(s.labels, "jit:emergency") || !contains(s.labels, "jit:approved") {
-		t.Fatalf("emergency request: approval %q labels %v\n%s", s.approval, s.labels, s.sticky)
+	n := w.Open(t, "alice", "alice/sev1", map[string]string{"requests/payments-prod/sev1.yaml": requestFor("payments-prod", "ReadOnlyAccess", "2h", "emergency: true\n")})
+	s := w.State(t, n)
+	if s.Approval != "success" || !slices.Contains(s.Labels, "jit:emergency") || !slices.Contains(s.Labels, "jit:approved") {
+		t.Fatalf("emergency request: approval %q labels %v\n%s", s.Approval, s.Labels, s.Sticky)
 	}
 	users, teams, err := w.GitHub.RequestedReviewers(org, repo, n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !contains(teams, "sso-admins") {
+	if !slices.Contains(teams, "sso-admins") {
 		t.Fatalf("the admins are not asked for a review after the fact: users %v teams %v", users, teams)
 	}
 	// octocat is not an emergency requester.
-	n = open(t, w, "octocat", "octocat/sev1", map[string]string{"requests/payments-prod/o.yaml": requestFor("payments-prod", "ReadOnlyAccess", "2h", "emergency: true\n")})
-	wantState(t, state(t, w, n), "failure", "failure", "jit:invalid")
+	n = w.Open(t, "octocat", "octocat/sev1", map[string]string{"requests/payments-prod/o.yaml": requestFor("payments-prod", "ReadOnlyAccess", "2h", "emergency: true\n")})
+	wantState(t, w.State(t, n), "failure", "failure", "jit:invalid")
 }
 
 func TestRequireReviewNote(t *testing.T) {
-	w := newWorld(t, false)
-	cfg := mainFile(t, w, ".github/jit.yaml")
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	cfg := w.MustOnMain(t, ".github/jit.yaml")
 	cfg = strings.Replace(cfg, "require_review_note: false", "require_review_note: true", 1)
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Message: "require notes",
 		Files: map[string][]byte{".github/jit.yaml": []byte(cfg)}}); err != nil {
 		t.Fatal(err)
 	}
-	n := open(t, w, "octocat", "octocat/note", map[string]string{"requests/payments-prod/n.yaml": standardRequest})
-	review(t, w, n, "alice", "APPROVED", "")
-	s := state(t, w, n)
+	n := w.Open(t, "octocat", "octocat/note", map[string]string{"requests/payments-prod/n.yaml": testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "")
+	s := w.State(t, n)
 	wantState(t, s, "success", "failure", "jit:pending-owner")
-	if !strings.Contains(s.sticky, "without a written reason") {
-		t.Fatalf("the sticky comment does not say the approval lacks a reason:\n%s", s.sticky)
+	if !strings.Contains(s.Sticky, "without a written reason") {
+		t.Fatalf("the sticky comment does not say the approval lacks a reason:\n%s", s.Sticky)
 	}
-	review(t, w, n, "alice", "APPROVED", "INC-1234 is real, ok")
-	wantState(t, state(t, w, n), "success", "success", "jit:approved")
+	w.Review(t, n, "alice", "APPROVED", "INC-1234 is real, ok")
+	wantState(t, w.State(t, n), "success", "success", "jit:approved")
 }
 
 // receiver is a loopback chat webhook that records messages and can fail.
@@ -153,15 +154,11 @@ func TestNotificationsOnTransitions(t *testing.T) {
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
 	n := notify.New(notify.Options{SlackURL: srv.URL, Backoff: time.Millisecond})
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Notifier: n, Clock: clock.At(testStart)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	pr := open(t, w, "octocat", "octocat/n", map[string]string{"requests/payments-prod/n.yaml": standardRequest})
-	review(t, w, pr, "alice", "APPROVED", "ok")
+	w := testworld.New(t, testworld.Monday, sandbox.Options{Notifier: n})
+	pr := w.Open(t, "octocat", "octocat/n", map[string]string{"requests/payments-prod/n.yaml": testworld.StandardRequest})
+	w.Review(t, pr, "alice", "APPROVED", "ok")
 	// A review that changes nothing notifies nobody.
-	review(t, w, pr, "carol", "COMMENTED", "fyi")
+	w.Review(t, pr, "carol", "COMMENTED", "fyi")
 	w.App.Wait()
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
@@ -174,26 +171,26 @@ func TestNotificationsOnTransitions(t *testing.T) {
 }
 
 func TestScheduledStart(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	now := w.Clock.Now().UTC()
 	soon := now.Add(48 * time.Hour).Format(time.RFC3339)
 	tooFar := now.Add(40 * 24 * time.Hour).Format(time.RFC3339)
-	n := open(t, w, "octocat", "octocat/later", map[string]string{"requests/payments-prod/later.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+soon+"\n")})
-	wantState(t, state(t, w, n), "success", "failure", "jit:pending-owner")
-	n = open(t, w, "octocat", "octocat/far", map[string]string{"requests/payments-prod/far.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+tooFar+"\n")})
-	s := state(t, w, n)
+	n := w.Open(t, "octocat", "octocat/later", map[string]string{"requests/payments-prod/later.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+soon+"\n")})
+	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
+	n = w.Open(t, "octocat", "octocat/far", map[string]string{"requests/payments-prod/far.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+tooFar+"\n")})
+	s := w.State(t, n)
 	wantState(t, s, "failure", "failure", "jit:invalid")
-	if !strings.Contains(s.validateSummary, "start_at") {
-		t.Fatalf("the validation does not explain the start_at problem:\n%s", s.validateSummary)
+	if !strings.Contains(s.ValidateSummary, "start_at") {
+		t.Fatalf("the validation does not explain the start_at problem:\n%s", s.ValidateSummary)
 	}
 }
 
 func TestSweepEscalatesThenClosesStaleRequests(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	ctx := context.Background()
-	stale := open(t, w, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/stale.yaml": standardRequest})
-	approved := open(t, w, "carol", "carol/ok", map[string]string{"requests/payments-prod/ok.yaml": strings.Replace(standardRequest, "INC-1234", "INC-1235", 1)})
-	review(t, w, approved, "alice", "APPROVED", "ok")
+	stale := w.Open(t, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/stale.yaml": testworld.StandardRequest})
+	approved := w.Open(t, "carol", "carol/ok", map[string]string{"requests/payments-prod/ok.yaml": strings.Replace(testworld.StandardRequest, "INC-1234", "INC-1235", 1)})
+	w.Review(t, approved, "alice", "APPROVED", "ok")
 	repoRef := ghrepo.Repo{Owner: org, Name: repo}
 
 	// Nothing is due yet.
@@ -207,7 +204,7 @@ func TestSweepEscalatesThenClosesStaleRequests(t *testing.T) {
 	if err != nil || len(res.Escalated) != 1 || res.Escalated[0] != stale {
 		t.Fatalf("sweep after 1h: %+v, %v", res, err)
 	}
-	if _, teams, _ := w.GitHub.RequestedReviewers(org, repo, stale); !contains(teams, "sso-admins") {
+	if _, teams, _ := w.GitHub.RequestedReviewers(org, repo, stale); !slices.Contains(teams, "sso-admins") {
 		t.Fatalf("the admins were not asked after escalate_after: %v", teams)
 	}
 	if res, _ = w.App.Sweep(ctx, w.InstallationID, repoRef); len(res.Escalated) != 0 {
@@ -225,7 +222,7 @@ func TestSweepEscalatesThenClosesStaleRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	labels, _ := w.GitHub.Labels(org, repo, stale)
-	if pr.GetState() != "closed" || !contains(labels, "jit:expired") {
+	if pr.GetState() != "closed" || !slices.Contains(labels, "jit:expired") {
 		t.Fatalf("stale request: state %s labels %v", pr.GetState(), labels)
 	}
 	if pr, _ := w.GitHub.PullRequest(org, repo, approved); pr.GetState() != "open" {

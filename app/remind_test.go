@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/approval"
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // TestSweepReminds: after the escalation, the reviewers are reminded 1h,
@@ -23,15 +23,11 @@ func TestSweepReminds(t *testing.T) {
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
 	n := notify.New(notify.Options{SlackURL: srv.URL, Backoff: time.Millisecond})
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Notifier: n, Clock: clock.At(testStart)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := testworld.New(t, testworld.Monday, sandbox.Options{Notifier: n})
 	ctx := context.Background()
 	repoRef := ghrepo.Repo{Owner: org, Name: repo}
-	stale := open(t, w, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/stale.yaml": standardRequest})
-	decided := open(t, w, "carol", "carol/later", map[string]string{"requests/payments-prod/later.yaml": strings.Replace(standardRequest, "INC-1234", "INC-1236", 1)})
+	stale := w.Open(t, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/stale.yaml": testworld.StandardRequest})
+	decided := w.Open(t, "carol", "carol/later", map[string]string{"requests/payments-prod/later.yaml": strings.Replace(testworld.StandardRequest, "INC-1234", "INC-1236", 1)})
 
 	sweep := func(after time.Duration) ([]int, []int) {
 		t.Helper()
@@ -76,7 +72,7 @@ func TestSweepReminds(t *testing.T) {
 		t.Fatalf("reminder comment:\n%s", strings.Join(got, "\n"))
 	}
 	// A decision on one request stops its reminders.
-	review(t, w, decided, "alice", "APPROVED", "ok")
+	w.Review(t, decided, "alice", "APPROVED", "ok")
 	if _, rem := sweep(4 * time.Hour); len(rem) != 1 || rem[0] != stale {
 		t.Fatalf("4h after the first reminder: reminded %v, want only #%d", rem, stale)
 	}

@@ -1,13 +1,11 @@
 package app_test
 
 import (
-	"context"
-	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -24,41 +22,26 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func grantState(t *testing.T, w *sandbox.World, path string) *schema.Status {
-	t.Helper()
-	f, findings := schema.ParseRequest(path, []byte(mainFile(t, w, path)))
-	if f == nil || schema.HasErrors(findings) {
-		t.Fatalf("%s does not parse: %v", path, findings)
-	}
-	return f.Request.Status
-}
-
 // The App dispatches the reconcile workflow when a merge makes a grant due
 // and again at its expiry, read from main; no run waits for the expiry, and
 // the revocation is recorded within seconds of it.
 func TestAppDispatchesTheReconcileAtExpiry(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	clk := clock.At(testStart)
-	w, err := sandbox.Start(context.Background(), sandbox.Options{Dir: t.TempDir(), Logger: log, Clock: clk, Dispatch: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{Dispatch: true})
 	if n := len(w.GitHub.Dispatches()); n != 0 {
 		t.Fatalf("%d dispatches before anything was due", n)
 	}
 	const path = "requests/payments-prod/dispatch.yaml"
-	n := open(t, w, "octocat", "octocat/dispatch", map[string]string{path: standardRequest})
-	review(t, w, n, "alice", "APPROVED", "ok")
+	n := w.Open(t, "octocat", "octocat/dispatch", map[string]string{path: testworld.StandardRequest})
+	w.Review(t, n, "alice", "APPROVED", "ok")
 	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
 		t.Fatal(err)
 	}
 	// The push of the merge makes the App read main: the grant is due.
 	waitFor(t, "the dispatched reconcile to activate the grant", func() bool {
-		st := grantState(t, w, path)
+		st := w.Status(t, path)
 		return st != nil && st.State == schema.StateActive
 	})
-	st := grantState(t, w, path)
+	st := w.Status(t, path)
 	if st.ExpiresAt == nil {
 		t.Fatal("active grant without expires_at")
 	}
@@ -71,20 +54,20 @@ func TestAppDispatchesTheReconcileAtExpiry(t *testing.T) {
 
 	// Nothing is dispatched before the expiry: jump to half a minute
 	// before it, then to it.
-	clk.Set(st.ExpiresAt.Add(-30 * time.Second))
+	w.Clock.Set(st.ExpiresAt.Add(-30 * time.Second))
 	time.Sleep(300 * time.Millisecond)
-	if got := grantState(t, w, path); got.State != schema.StateActive || len(w.GitHub.Dispatches()) != dispatched {
+	if got := w.Status(t, path); got.State != schema.StateActive || len(w.GitHub.Dispatches()) != dispatched {
 		t.Fatalf("state %s and %d dispatches before the expiry, want active and %d", got.State, len(w.GitHub.Dispatches()), dispatched)
 	}
-	clk.Set(*st.ExpiresAt)
+	w.Clock.Set(*st.ExpiresAt)
 	waitFor(t, "the dispatched reconcile to expire the grant", func() bool {
-		got := grantState(t, w, path)
+		got := w.Status(t, path)
 		return got.State == schema.StateExpired
 	})
 	if len(w.GitHub.Dispatches()) <= dispatched {
 		t.Fatal("the grant expired without a dispatch at its expiry")
 	}
-	ended := grantState(t, w, path).EndedAt
+	ended := w.Status(t, path).EndedAt
 	if ended == nil || ended.Before(*st.ExpiresAt) {
 		t.Fatalf("ended at %v, expires at %v: never before the expiry", ended, st.ExpiresAt)
 	}

@@ -95,6 +95,21 @@ func (w *World) AssertDelivered(t testing.TB) {
 	}
 }
 
+// AssertLastDelivered waits for the deliveries caused so far and checks
+// that the App answered the last one with 200, for a test that made earlier
+// deliveries fail on purpose.
+func (w *World) AssertLastDelivered(t testing.TB) {
+	t.Helper()
+	w.GitHub.WaitDeliveries()
+	d, ok := w.GitHub.LastDelivery()
+	if !ok {
+		t.Fatal("no webhook was delivered")
+	}
+	if d.Err != nil || d.StatusCode != http.StatusOK {
+		t.Fatalf("delivery %s (%s/%s) answered %d, err %v", d.ID, d.Event, d.Action, d.StatusCode, d.Err)
+	}
+}
+
 // LastDeliveryOf returns the latest delivery of event that is not a
 // redelivery (the App's own writes cause issue_comment and other
 // deliveries after the driver's).
