@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -116,23 +116,20 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 		}
 	}
 
-	var policy *yaml.Node
+	var policy string
 	if o.inlinePolicy != "" {
 		policy, err = readPolicyFile(o.inlinePolicy)
 		if err != nil {
 			return err
 		}
 	}
-	data, err := o.render(policy)
-	if err != nil {
-		return err
-	}
+	data := schema.RenderRequest(o.draft(policy), requestSchemaComment(o.repo))
 
 	name, auto := o.name, o.name == ""
 	if auto {
-		name = slug(o.justification)
+		name = schema.RequestSlug(o.justification)
 	}
-	rel := requestsDir + "/" + o.account + "/" + name + ".yaml"
+	rel := layout.RequestPath(o.account, name)
 	if _, _, err := change.SplitRequestPath(rel); err != nil {
 		return fmt.Errorf("%s %v; choose another --account or --name", rel, err)
 	}
@@ -160,9 +157,9 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 		}
 		// A derived name may clash with an older request; the folder is
 		// the account's, so a counter keeps names readable.
-		name = fmt.Sprintf("%s-%d", slug(o.justification), i)
+		name = fmt.Sprintf("%s-%d", schema.RequestSlug(o.justification), i)
 	}
-	rel = requestsDir + "/" + o.account + "/" + name + ".yaml"
+	rel = layout.RequestPath(o.account, name)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s already exists; jit new never overwrites a request: choose another --name", rel)
 	}

@@ -38,7 +38,7 @@ func TestNewEmergencyAndStartAt(t *testing.T) {
 		t.Fatalf("--emergency: exit %d: %v\n%s", r.code, r.err, r.stderr)
 	}
 	data, req := readBackWith(t, dir, cfg, "requests/payments-prod/sev1.yaml")
-	if !req.Emergency || !strings.HasSuffix(data, "justification: 'SEV1-42: payments API down'\nemergency: true\n") {
+	if !req.Emergency || !strings.HasSuffix(data, "justification: \"SEV1-42: payments API down\"\nemergency: true\n") {
 		t.Errorf("--emergency wrote:\n%s", data)
 	}
 

@@ -14,6 +14,7 @@ import (
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/propose"
+	"github.com/jit-access/jit/schema"
 )
 
 // openPR is jit new --pr: the request file goes to GitHub as a branch, a
@@ -45,7 +46,7 @@ func (o *newOptions) openPR(ctx context.Context, rel string, data []byte, stdout
 		title = "Emergency: " + title
 	}
 	u, err := propose.Open(ctx, c, repo, propose.Request{
-		Path: rel, Content: data, Branch: "jit/" + o.account + "/" + name, Title: title,
+		Path: rel, Content: data, Branch: schema.RequestBranch(o.account, name), Title: title,
 		Body: strings.TrimSpace(o.justification) + "\n\nOpened with `jit new --pr`.",
 	})
 	if err != nil {

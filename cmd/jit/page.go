@@ -30,7 +30,7 @@ func newCatalogCmd() *cobra.Command {
 		Use:   "catalog",
 		Short: "Write the request page as static files (for GitHub Pages)",
 		Long: `catalog --html DIR writes the request page that jit serve serves at /
-as static files: index.html, page.js, page.css and catalog.json, made from
+as static files: index.html, page.js, request.js, page.css and catalog.json, made from
 .github/jit.yaml and .github/CODEOWNERS of --repo. The page is the catalog as
 a form; it writes the request file and opens GitHub's "new file" page, so the
 requester opens the pull request as themselves. It holds no secret.

@@ -162,7 +162,7 @@ const MaxLintBytes = 64 << 10
 // read fresh (the handler keeps it for a minute).
 type Source func(ctx context.Context) (*Page, *schema.Config, error)
 
-// Handler serves the request page: GET / and its script and style, GET
+// Handler serves the request page: GET / and its scripts and style, GET
 // /catalog.json, and POST /lint?path=requests/<account>/<name>.yaml, which
 // validates the request file in the body (at most MaxLintBytes) against
 // the config and answers its findings. It needs no login and holds no
@@ -174,6 +174,7 @@ func Handler(src Source, now func() time.Time) http.Handler {
 	files := http.FileServer(http.FS(static))
 	mux.Handle("GET /{$}", headers(files))
 	mux.Handle("GET /page.js", headers(files))
+	mux.Handle("GET /request.js", headers(files))
 	mux.Handle("GET /page.css", headers(files))
 	mux.HandleFunc("GET /catalog.json", h.catalog)
 	mux.HandleFunc("POST /lint", h.lint)

@@ -123,7 +123,7 @@ func TestWriteStatic(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if !slices.Equal(names, []string{"catalog.json", "index.html", "page.css", "page.js"}) {
+	if !slices.Equal(names, []string{"catalog.json", "index.html", "page.css", "page.js", "request.js"}) {
 		t.Errorf("files = %v", names)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "catalog.json"))

@@ -13,15 +13,13 @@ import (
 
 	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/schema"
 )
 
-// bobRequest is what bob writes on the request page.
-var bobRequest = `# yaml-language-server: $schema=../../schema/request.schema.json
-account: "payments-staging"
-permission_set: "ReadOnlyAccess"
-duration: "1h"
-justification: "OPS-77: check the staging settlement job after the deploy"
-`
+// bobRequest is what bob writes on the request page: the page's script
+// writes it with the rules of schema.RenderRequest, byte for byte.
+var bobRequest = string(schema.RenderRequest(schema.Draft{Account: "payments-staging", PermissionSet: "ReadOnlyAccess",
+	Duration: "1h", Justification: "OPS-77: check the staging settlement job after the deploy"}, ""))
 
 // catalogPage: bob asks what he may request, as `jit list --requester bob`
 // does with his own GitHub token, then writes the request on the request

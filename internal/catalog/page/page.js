@@ -7,7 +7,6 @@
 
 (async function () {
   const $ = (id) => document.getElementById(id);
-  const schemaComment = "# yaml-language-server: $schema=../../schema/request.schema.json";
   const sessions = ["1h", "2h", "4h", "8h", "12h"];
 
   let data;
@@ -151,39 +150,20 @@
     update();
   }
 
-  // slug is jit new's file name: the first words of the justification.
-  function slug(s) {
-    const words = s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-    let out = "";
-    for (const w of words) {
-      if (out && out.length + 1 + w.length > 40) break;
-      out += (out ? "-" : "") + w;
-    }
-    return out ? out.slice(0, 40) : "request";
-  }
-
-  // q writes a YAML scalar: a JSON string is a YAML double-quoted one.
-  const q = (s) => JSON.stringify(s);
-
+  // requestFile is the file jit new writes for the same answers
+  // (request.js).
   function requestFile() {
     const a = account();
-    const lines = [schemaComment, "account: " + q(a ? a.name : "")];
+    const d = { account: a ? a.name : "", duration: $("duration").value, justification: $("justification").value };
     if (isCustom()) {
-      lines.push("custom_permission_set:", "  name: " + q($("custom-name").value.trim()), "  session_duration: " + q($("session").value));
-      if (policies.length) {
-        lines.push("  managed_policies:");
-        for (const p of policies) lines.push("    - " + q(p));
-      }
-      const inline = $("inline").value.trim();
-      if (inline) {
-        lines.push("  inline_policy: |");
-        for (const l of inline.split(/\r?\n/)) lines.push(l.trim() ? "    " + l.replace(/\s+$/, "") : "");
-      }
+      d.custom_permission_set = {
+        name: $("custom-name").value.trim(), session_duration: $("session").value,
+        managed_policies: policies, inline_policy: $("inline").value,
+      };
     } else {
-      lines.push("permission_set: " + q(checkedSet()));
+      d.permission_set = checkedSet();
     }
-    lines.push("duration: " + q($("duration").value), "justification: " + q($("justification").value.trim()));
-    return lines.join("\n") + "\n";
+    return jitRequest.file(d);
   }
 
   function missing() {
@@ -202,8 +182,8 @@
 
   function path() {
     const a = account();
-    const name = $("name").value.trim() || slug($("justification").value);
-    return "requests/" + (a ? a.name : "") + "/" + name + ".yaml";
+    const name = $("name").value.trim() || jitRequest.slug($("justification").value);
+    return jitRequest.path(a ? a.name : "", name);
   }
 
   function render() {
