@@ -26,18 +26,18 @@ justification: "INC-1234: investigating elevated 5xx rates"
 	}, {
 		name: "custom, emergency, scheduled, another schema",
 		draft: Draft{Account: "111122223333", Duration: "1d", Justification: "INC-42: read the export bucket",
-			Custom: &DraftCustom{Name: "S3Read", SessionDuration: "1h",
-				ManagedPolicies: []string{"AmazonS3ReadOnlyAccess", "arn:aws:iam::aws:policy/AWSSupportAccess"},
+			Custom: &DraftCustom{Name: "LogsRead", SessionDuration: "2h",
+				ManagedPolicies: []string{"job-function/ViewOnlyAccess", "arn:aws:iam::aws:policy/AWSSupportAccess"},
 				InlinePolicy:    "\n{\r\n  \"Version\": \"2012-10-17\",  \r\n\t\r\n  \"Statement\": []\n}\n\n"},
 			Emergency: true, StartAt: "2026-12-01T08:00:00Z"},
 		comment: "yaml-language-server: $schema=https://example.com/request.schema.json",
 		want: `# yaml-language-server: $schema=https://example.com/request.schema.json
 account: "111122223333"
 custom_permission_set:
-  name: S3Read
-  session_duration: 1h
+  name: LogsRead
+  session_duration: 2h
   managed_policies:
-    - AmazonS3ReadOnlyAccess
+    - job-function/ViewOnlyAccess
     - "arn:aws:iam::aws:policy/AWSSupportAccess"
   inline_policy: |
     {
