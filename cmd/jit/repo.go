@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
@@ -105,12 +103,8 @@ func modeName(m fs.FileMode) string {
 }
 
 // loadRuleFiles reads the config and CODEOWNERS through judgment.LoadRules,
-// as the App and the reconcile do, and words what it found for the CLI: the
-// config's findings, and CODEOWNERS problems as findings too. GitHub skips
-// CODEOWNERS lines it cannot parse; jit reports each as an error instead,
-// because a skipped line can silently take an account's owners away (the
-// App then lets only SSO admins approve). The error is for a config that
-// cannot be read at all.
+// as the App and the reconcile do, with their problems as findings
+// (Rules.Findings). The error is for a config that cannot be read at all.
 func loadRuleFiles(ctx context.Context, src judgment.Files) (judgment.Rules, []schema.Finding, error) {
 	rs, err := judgment.LoadRules(ctx, src)
 	if err != nil {
@@ -119,22 +113,7 @@ func loadRuleFiles(ctx context.Context, src judgment.Files) (judgment.Rules, []s
 	if errors.Is(rs.ConfigErr, fs.ErrNotExist) {
 		return rs, nil, rs.ConfigErr
 	}
-	findings := append([]schema.Finding(nil), rs.ConfigFindings...)
-	switch {
-	case errors.Is(rs.OwnersErr, fs.ErrNotExist):
-		findings = append(findings, schema.Finding{
-			Path: codeownersPath, Severity: schema.SeverityWarning,
-			Message: "missing: no account has owners, so only the SSO admins can approve requests",
-			Fix:     "add " + codeownersPath + " with a line like `/requests/<account>/ @org/team` per account",
-		})
-	case rs.OwnersErr != nil:
-		findings = append(findings, codeownersErrorFindings(rs.OwnersErr)...)
-	default:
-		for _, w := range rs.Owners.Warnings() {
-			findings = append(findings, warningFinding(w))
-		}
-	}
-	return rs, findings, nil
+	return rs, rs.Findings(), nil
 }
 
 // loadConfig reads and parses .github/jit.yaml (through loadRuleFiles). The
@@ -143,41 +122,4 @@ func loadRuleFiles(ctx context.Context, src judgment.Files) (judgment.Rules, []s
 func loadConfig(ctx context.Context, src judgment.Files) (*schema.Config, []schema.Finding, error) {
 	rs, _, err := loadRuleFiles(ctx, src)
 	return rs.Config, rs.ConfigFindings, err
-}
-
-// codeownersErrorFindings turns owners.Parse's joined line errors into one
-// finding each.
-func codeownersErrorFindings(err error) []schema.Finding {
-	errs := []error{err}
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = joined.Unwrap()
-	}
-	var findings []schema.Finding
-	for _, e := range errs {
-		var le *owners.LineError
-		if errors.As(e, &le) {
-			findings = append(findings, schema.Finding{
-				Path: le.Path, Line: le.Line, Col: le.Column, Severity: schema.SeverityError,
-				Message: le.Msg,
-			})
-			continue
-		}
-		findings = append(findings, schema.Finding{Path: codeownersPath, Severity: schema.SeverityError, Message: e.Error()})
-	}
-	return findings
-}
-
-// warningFinding turns an owners warning, "path:line:column: message", into
-// a finding; a warning of another shape is kept whole.
-func warningFinding(w string) schema.Finding {
-	f := schema.Finding{Path: codeownersPath, Severity: schema.SeverityWarning, Message: w}
-	parts := strings.SplitN(w, ":", 4)
-	if len(parts) == 4 {
-		line, err1 := strconv.Atoi(parts[1])
-		col, err2 := strconv.Atoi(parts[2])
-		if err1 == nil && err2 == nil {
-			f.Path, f.Line, f.Col, f.Message = parts[0], line, col, strings.TrimSpace(parts[3])
-		}
-	}
-	return f
 }

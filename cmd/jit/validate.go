@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -15,7 +14,6 @@ import (
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/ledger"
-	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -130,7 +128,7 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, rules := rs.Config, rs.Owners
+	cfg := rs.Config
 	if rs.ConfigErr != nil {
 		if err := v.report(stdout, rs.ConfigFindings, 0); err != nil {
 			return err
@@ -156,9 +154,7 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 
 	for _, t := range targets {
 		findings = append(findings, v.validateFile(t, cfg)...)
-		if rules != nil {
-			findings = append(findings, ownerCoverage(rules, t.rel)...)
-		}
+		findings = append(findings, rs.OwnerFindings(t.rel)...)
 	}
 
 	schema.SortFindings(findings)
@@ -212,18 +208,4 @@ func (v *validator) validateFile(t target, cfg *schema.Config) []schema.Finding 
 		Offline:     true,
 	})
 	return findings
-}
-
-// ownerCoverage warns when no CODEOWNERS rule gives a request's folder an
-// owner: GitHub then requests no review and only SSO admins can approve.
-func ownerCoverage(rules *owners.Rules, rel string) []schema.Finding {
-	if !change.InRequests(rel) || len(rules.Owners(rel)) > 0 {
-		return nil
-	}
-	folder := path.Dir(rel)
-	return []schema.Finding{{
-		Path: rel, Line: 1, Col: 1, Severity: schema.SeverityWarning,
-		Message: "no " + codeownersPath + " rule gives " + folder + "/ an owner, so only the SSO admins can approve this request",
-		Fix:     "add `/" + folder + "/ @org/team` to " + codeownersPath,
-	}}
 }
