@@ -8,15 +8,9 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"regexp"
 	"sort"
@@ -39,79 +33,48 @@ var (
 )
 
 func main() {
-	out := flag.String("out", "catalog.txt.gz", "file to write the compressed catalog to")
-	tarball := flag.String("tarball", "", "use this already downloaded package tarball instead of running npm pack")
-	flag.Parse()
-	if err := run(*out, *tarball); err != nil {
-		fmt.Fprintln(os.Stderr, "gencatalog:", err)
-		os.Exit(1)
-	}
-}
-
-func run(out, tarball string) error {
-	data, err := npmpkg.Fetch(pkg, tarball)
-	if err != nil {
-		return err
-	}
-	services, err := readActions(data)
-	if err != nil {
-		return err
-	}
-	encoded, err := encode(services)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, encoded, 0o644); err != nil {
-		return fmt.Errorf("writing the catalog: %w", err)
-	}
-	actions := 0
-	for _, a := range services {
-		actions += len(a)
-	}
-	fmt.Printf("gencatalog: %s: %d services, %d actions, %d bytes compressed\n", pkg, len(services), actions, len(encoded))
-	return nil
+	npmpkg.Main("gencatalog", pkg, "catalog.txt.gz", func(tgz []byte) ([]string, string, error) {
+		services, err := readActions(tgz)
+		if err != nil {
+			return nil, "", err
+		}
+		lines, actions := encode(services)
+		return lines, fmt.Sprintf("%d services, %d actions", len(services), actions), nil
+	})
 }
 
 // readActions returns the action names of every service, keyed by service
 // prefix, from the package's data/actions/<prefix>.json files.
 func readActions(tgz []byte) (map[string][]string, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(tgz))
-	if err != nil {
-		return nil, fmt.Errorf("opening the package tarball: %w", err)
-	}
-	tr := tar.NewReader(zr)
 	services := map[string][]string{}
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the package tarball: %w", err)
-		}
-		dir, file := path.Split(h.Name)
+	err := npmpkg.EachFile(tgz, func(name string, r io.Reader) error {
+		dir, file := path.Split(name)
 		if dir != "package/data/actions/" || !strings.HasSuffix(file, ".json") {
-			continue
+			return nil
 		}
 		prefix := strings.TrimSuffix(file, ".json")
 		if !servicePattern.MatchString(prefix) {
-			return nil, fmt.Errorf("%s: unexpected service prefix %q", h.Name, prefix)
+			return fmt.Errorf("%s: unexpected service prefix %q", name, prefix)
 		}
 		var actions map[string]struct {
 			Name string `json:"name"`
 		}
-		if err := json.NewDecoder(tr).Decode(&actions); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", h.Name, err)
+		if err := json.NewDecoder(r).Decode(&actions); err != nil {
+			return fmt.Errorf("decoding %s: %w", name, err)
 		}
 		if services[prefix] == nil {
 			services[prefix] = []string{} // a service may have no actions yet
 		}
 		for key, a := range actions {
 			if !actionPattern.MatchString(a.Name) || !strings.EqualFold(key, a.Name) {
-				return nil, fmt.Errorf("%s: unexpected action %q under key %q", h.Name, a.Name, key)
+				return fmt.Errorf("%s: unexpected action %q under key %q", name, a.Name, key)
 			}
 			services[prefix] = append(services[prefix], a.Name)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(services) < 100 {
 		return nil, fmt.Errorf("found only %d services in the package; has its layout changed?", len(services))
@@ -121,18 +84,17 @@ func readActions(tgz []byte) (map[string][]string, error) {
 
 // encode writes the catalog in the format iampolicy reads: a header line
 // naming the source, then one sorted line per service.
-func encode(services map[string][]string) ([]byte, error) {
+func encode(services map[string][]string) (lines []string, actions int) {
 	prefixes := make([]string, 0, len(services))
 	for p := range services {
 		prefixes = append(prefixes, p)
 	}
 	sort.Strings(prefixes)
-	var text bytes.Buffer
-	fmt.Fprintf(&text, "# %s\n", pkg)
 	for _, p := range prefixes {
-		actions := services[p]
-		sort.Strings(actions)
-		fmt.Fprintf(&text, "%s:%s\n", p, strings.Join(actions, ","))
+		names := services[p]
+		sort.Strings(names)
+		lines = append(lines, p+":"+strings.Join(names, ","))
+		actions += len(names)
 	}
-	return npmpkg.Gzip(text.Bytes())
+	return lines, actions
 }

