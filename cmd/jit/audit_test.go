@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 func TestAuditCommand(t *testing.T) {
@@ -108,11 +108,7 @@ func noGitHubEnv(t *testing.T) {
 func TestAuditCommandGitHub(t *testing.T) {
 	noGitHubEnv(t)
 	ctx := context.Background()
-	w, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), Clock: clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), AsyncDelay: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := testworld.New(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), sandbox.Options{AsyncDelay: 10 * time.Millisecond})
 	gh, owner, name := w.GitHub, sandbox.Org, sandbox.RepoName
 	open := func(author, path, body string) int {
 		t.Helper()

@@ -13,9 +13,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jit-access/jit/internal/audit"
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -24,6 +24,11 @@ import (
 // the test) and when that rule must and must not approve. The expectations
 // are written out by hand, not computed with the code under test: a check
 // that used UTC, a fixed +01:00 or the wrong calendar day would disagree.
+// instantOptions starts the worlds of these tests: Identity Center answers
+// quickly, and the story's self-review is accepted by GitHub so that jit's
+// refusal shows.
+var instantOptions = sandbox.Options{AsyncDelay: 20 * time.Millisecond, AllowSelfReview: true}
+
 var hardInstants = []struct {
 	name  string
 	start time.Time
@@ -79,9 +84,9 @@ func TestLifecycleAtHardInstants(t *testing.T) {
 		for _, tc := range hardInstants {
 			t.Run(tc.name+"/story", func(t *testing.T) {
 				t.Parallel()
-				w := startAt(t, tc.start)
+				w := testworld.New(t, tc.start, instantOptions)
 				var out bytes.Buffer
-				if _, err := sandbox.RunStory(t.Context(), w, sandbox.StoryOptions{Out: &out}); err != nil {
+				if _, err := sandbox.RunStory(t.Context(), w.World, sandbox.StoryOptions{Out: &out}); err != nil {
 					t.Fatalf("the story at %s: %v\n%s", tc.start.Format(time.RFC3339), err, out.String())
 				}
 				recs := checkMain(t, w, states)
@@ -93,7 +98,7 @@ func TestLifecycleAtHardInstants(t *testing.T) {
 				t.Parallel()
 				// This world starts two minutes early, so that the scheduled
 				// request is merged before the instant and its window spans it.
-				w := startAt(t, tc.start.Add(-2*time.Minute))
+				w := testworld.New(t, tc.start.Add(-2*time.Minute), instantOptions)
 				scheduledAndHours(t, w, berlin, tc.start, tc.days, tc.from, tc.to, tc.hours)
 				recs := checkMain(t, w, states)
 				if len(recs) != 2 {
@@ -124,22 +129,12 @@ func TestLifecycleAtHardInstants(t *testing.T) {
 	}
 }
 
-func startAt(t *testing.T, start time.Time) *sandbox.World {
-	t.Helper()
-	w, err := sandbox.Start(t.Context(), sandbox.Options{Dir: t.TempDir(), Clock: clock.At(start), AsyncDelay: 20 * time.Millisecond, AllowSelfReview: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Close)
-	return w
-}
-
 // scheduledAndHours rewrites payments-staging's auto-approval hours,
 // schedules a grant 20 seconds after the instant (start_at written in
 // Berlin's offset), so that its day spans the new year, the leap day or the
 // change of Berlin's clocks, opens requests at the instant and after it, and
 // lets everything expire.
-func scheduledAndHours(t *testing.T, w *sandbox.World, berlin *time.Location, start time.Time, days, from, to string, checks []hoursCheck) {
+func scheduledAndHours(t *testing.T, w *testworld.World, berlin *time.Location, start time.Time, days, from, to string, checks []hoursCheck) {
 	ctx := t.Context()
 	gh := w.GitHub
 	cfg, err := w.MainFile(ctx, ".github/jit.yaml")
@@ -271,7 +266,7 @@ func checkTimes(t *testing.T, r audit.Record, scheduled *time.Time) {
 
 // checkMain runs jit validate on main after every one of its commits,
 // collects the grant states written there, and returns the audit.
-func checkMain(t *testing.T, w *sandbox.World, states map[string]bool) []audit.Record {
+func checkMain(t *testing.T, w *testworld.World, states map[string]bool) []audit.Record {
 	t.Helper()
 	ctx := t.Context()
 	dir, err := w.Clone(ctx)
@@ -332,17 +327,11 @@ func checkMain(t *testing.T, w *sandbox.World, states map[string]bool) []audit.R
 	return recs
 }
 
-func mainStatus(t *testing.T, w *sandbox.World, path string) *schema.Status {
+func mainStatus(t *testing.T, w *testworld.World, path string) *schema.Status {
 	t.Helper()
-	data, err := w.MainFile(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
+	st := w.Status(t, path)
+	if st == nil {
+		t.Fatalf("%s on main has no status", path)
 	}
-	var doc struct {
-		Status *schema.Status `yaml:"status"`
-	}
-	if err := yaml.Unmarshal([]byte(data), &doc); err != nil || doc.Status == nil {
-		t.Fatalf("%s on main has no status (%v):\n%s", path, err, data)
-	}
-	return doc.Status
+	return st
 }

@@ -13,9 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/action"
-	"github.com/jit-access/jit/internal/clock"
-	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // TestOneJudgment feeds the same pull request to the App, to `jit validate
@@ -26,11 +25,7 @@ import (
 // internal/judgment; this test keeps them from drifting apart.
 func TestOneJudgment(t *testing.T) {
 	ctx := context.Background()
-	w, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), Clock: clock.At(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)), AsyncDelay: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := testworld.New(t, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), sandbox.Options{AsyncDelay: 20 * time.Millisecond})
 
 	const request = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: %s\njustification: \"INC-%d: read the settlement logs\"\n"
 	for i, tc := range []struct {
@@ -116,29 +111,15 @@ func TestOneJudgment(t *testing.T) {
 
 // appJudgment reads the App's jit/validate annotations as finding keys and
 // whether its jit/approval check passed.
-func appJudgment(t *testing.T, w *sandbox.World, n int) (findings []string, approved bool) {
+func appJudgment(t *testing.T, w *testworld.World, n int) (findings []string, approved bool) {
 	t.Helper()
-	pr, err := w.GitHub.PullRequest(sandbox.Org, sandbox.RepoName, n)
-	if err != nil {
-		t.Fatal(err)
+	s := w.State(t, n)
+	for _, a := range s.Annotations {
+		msg, fix, _ := strings.Cut(a.GetMessage(), "\nFix: ")
+		sev := map[string]string{"failure": "error", "warning": "warning", "notice": "info"}[a.GetAnnotationLevel()]
+		findings = append(findings, findingKey(a.GetPath(), a.GetStartLine(), a.GetStartColumn(), sev, msg, fix))
 	}
-	runs, err := w.GitHub.CheckRuns(sandbox.Org, sandbox.RepoName, pr.GetHead().GetSHA())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range runs {
-		switch r.GetName() {
-		case judgment.CheckValidate:
-			for _, a := range r.GetOutput().Annotations {
-				msg, fix, _ := strings.Cut(a.GetMessage(), "\nFix: ")
-				sev := map[string]string{"failure": "error", "warning": "warning", "notice": "info"}[a.GetAnnotationLevel()]
-				findings = append(findings, findingKey(a.GetPath(), a.GetStartLine(), a.GetStartColumn(), sev, msg, fix))
-			}
-		case judgment.CheckApproval:
-			approved = r.GetConclusion() == "success"
-		}
-	}
-	return findings, approved
+	return findings, s.Approval == "success"
 }
 
 func findingKey(path string, line, col int, severity, message, fix string) string {

@@ -15,14 +15,14 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/audit"
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // installationClient is the App's installation client, as `jit audit
 // --github` builds it, on the API at root.
-func installationClient(t *testing.T, w *sandbox.World, root string) *github.Client {
+func installationClient(t *testing.T, w *testworld.World, root string) *github.Client {
 	t.Helper()
 	tr, err := ghinstallation.New(http.DefaultTransport, sandbox.AppID, w.InstallationID, w.PrivateKeyPEM)
 	if err != nil {
@@ -78,11 +78,7 @@ requests/payments-prod/mallory-admin.yaml,mallory,payments-prod,PowerUserAccess,
 func TestExportWithGitHub(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	w, err := sandbox.Start(ctx, sandbox.Options{Dir: t.TempDir(), Clock: clock.At(start), AsyncDelay: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := testworld.New(t, start, sandbox.Options{AsyncDelay: 10 * time.Millisecond})
 	gh, owner, name := w.GitHub, sandbox.Org, sandbox.RepoName
 	open := func(author, branch, path, content string) int {
 		t.Helper()
