@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -146,7 +147,8 @@ func splitShell(t *testing.T, line string) []string {
 }
 
 // TestREADMEDevelopmentNamesEveryPackage keeps the README's Development
-// section in step with the tree: every package under internal/ is named there.
+// section in step with the tree: every package under internal/ is named
+// there, and every path or package it names exists.
 func TestREADMEDevelopmentNamesEveryPackage(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -166,4 +168,33 @@ func TestREADMEDevelopmentNamesEveryPackage(t *testing.T) {
 			t.Errorf("README's Development section does not name internal/%s", e.Name())
 		}
 	}
+	for _, name := range developmentPaths(dev) {
+		top, _ := filepath.Glob(filepath.Join("../..", name))
+		inInternal, _ := filepath.Glob(filepath.Join("../../internal", name))
+		if len(top) == 0 && len(inInternal) == 0 {
+			t.Errorf("README's Development section names %s, which is neither in the tree nor under internal/", name)
+		}
+	}
+}
+
+// developmentPaths returns what the Development section quotes as a path
+// (with a slash or a leading dot) or a package (a lowercase word), and the
+// path a quoted `go run` command runs; other quotes (a tag pattern, a
+// release artifact, a command) name nothing in the tree.
+func developmentPaths(dev string) []string {
+	var paths []string
+	for _, m := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(dev, -1) {
+		q := m[1]
+		if arg, ok := strings.CutPrefix(q, "go run "); ok {
+			q = arg
+		}
+		switch {
+		case strings.Contains(q, " "):
+		case strings.Contains(q, "/") || strings.HasPrefix(q, "."):
+			paths = append(paths, strings.TrimPrefix(q, "./"))
+		case regexp.MustCompile(`^[a-z]+$`).MatchString(q):
+			paths = append(paths, q)
+		}
+	}
+	return paths
 }
