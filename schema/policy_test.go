@@ -1,6 +1,7 @@
 package schema
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,50 +13,9 @@ import (
 )
 
 // policyConfigYAML is testConfigYAML with every request policy set.
-const policyConfigYAML = `version: 1
-identity_center:
-  region: us-east-1
-  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
-  identity_store_id: d-0123456789
-admins: ["@acme/sso-admins"]
-users:
-  octocat: octocat@acme.example
-  alice: alice@acme.example
-  rita: rita@acme.example
-accounts:
-  - name: payments-prod
-    id: "111122223333"
-    permission_sets: [ReadOnlyAccess, PowerUserAccess]
-    max_duration: 1d
-    requesters: ["@acme/payments", "@alice"]
-    auto_approve:
-      - requesters: ["@acme/oncall"]
-        permission_sets: [ReadOnlyAccess]
-        max_duration: 4h
-        working_hours:
-          time_zone: Europe/Berlin
-          days: [mon, tue, wed, thu, fri]
-          from: "09:00"
-          to: "18:00"
-  - name: data-prod
-    id: "777788889999"
-    permission_sets: [ReadOnlyAccess]
-permission_sets:
-  - name: ReadOnlyAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef
-    max_duration: 1w
-    auto_approve:
-      - max_duration: 1h
-  - name: PowerUserAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-fedcba9876543210
-    max_duration: 8h
-    requesters: ["@acme/sre"]
-emergency:
-  requesters: ["@acme/oncall", "@octocat"]
-  max_duration: 4h
-  review_within: 12h
-require_review_note: true
-`
+//
+//go:embed testdata/policy-config.yaml
+var policyConfigYAML string
 
 func policyConfig(t testing.TB) *Config {
 	t.Helper()

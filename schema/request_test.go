@@ -1,6 +1,7 @@
 package schema
 
 import (
+	_ "embed"
 	"strings"
 	"testing"
 	"time"
@@ -9,30 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-const testConfigYAML = `version: 1
-identity_center:
-  region: us-east-1
-  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
-  identity_store_id: d-0123456789
-admins: ["@acme/sso-admins"]
-users:
-  octocat: octocat@acme.example
-accounts:
-  - name: payments-prod
-    id: "111122223333"
-    permission_sets: [ReadOnlyAccess, PowerUserAccess]
-    max_duration: 1d
-  - name: data-prod
-    id: "777788889999"
-    permission_sets: [ReadOnlyAccess]
-permission_sets:
-  - name: ReadOnlyAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef
-    max_duration: 1w
-  - name: PowerUserAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-fedcba9876543210
-    max_duration: 8h
-`
+//go:embed testdata/config.yaml
+var testConfigYAML string
 
 func testConfig(t testing.TB) *Config {
 	t.Helper()

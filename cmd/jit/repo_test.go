@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,34 +17,12 @@ import (
 
 // testConfig is a small access repository configuration: payments-prod has
 // owners in testCodeowners, sandbox has none.
-const testConfig = `version: 1
-identity_center:
-  region: us-east-1
-  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
-  identity_store_id: d-0123456789
-admins: ["@acme/sso-admins"]
-users:
-  octocat: octocat@acme.example
-accounts:
-  - name: payments-prod
-    id: "111122223333"
-    permission_sets: [ReadOnlyAccess]
-    max_duration: 1d
-  - name: sandbox
-    id: "444455556666"
-    permission_sets: [ReadOnlyAccess, PowerUserAccess]
-permission_sets:
-  - name: ReadOnlyAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef
-  - name: PowerUserAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-fedcba9876543210
-    max_duration: 8h
-`
+//
+//go:embed testdata/config.yaml
+var testConfig string
 
-const testCodeowners = `* @acme/sso-admins
-/requests/payments-prod/ @acme/payments-leads
-/requests/sandbox/
-`
+//go:embed testdata/CODEOWNERS
+var testCodeowners string
 
 // goodRequest is a valid standard request for payments-prod.
 const goodRequest = `account: payments-prod

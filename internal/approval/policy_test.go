@@ -1,6 +1,7 @@
 package approval
 
 import (
+	_ "embed"
 	"errors"
 	"testing"
 	"time"
@@ -513,32 +514,8 @@ func TestRequireReviewNote(t *testing.T) {
 	})
 }
 
-const policyConfig = `version: 1
-identity_center:
-  region: us-east-1
-  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
-  identity_store_id: d-0123456789
-admins: ["@acme/sso-admins"]
-accounts:
-  - name: payments-prod
-    id: "111122223333"
-    permission_sets: [ReadOnlyAccess, PowerUserAccess]
-    auto_approve:
-      - requesters: ["@acme/oncall"]
-        permission_sets: [ReadOnlyAccess]
-      - max_duration: 1h
-permission_sets:
-  - name: ReadOnlyAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef
-    auto_approve:
-      - max_duration: 2h
-  - name: PowerUserAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-fedcba9876543210
-emergency:
-  requesters: ["@acme/oncall"]
-  max_duration: 4h
-require_review_note: true
-`
+//go:embed testdata/policy-config.yaml
+var policyConfig string
 
 func TestPolicyFor(t *testing.T) {
 	cfg, fs := schema.ParseConfig(".github/jit.yaml", []byte(policyConfig))

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	_ "embed"
 	"errors"
 	"slices"
 	"strings"
@@ -12,43 +13,8 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-const testConfig = `version: 1
-identity_center:
-  region: us-east-1
-  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
-  identity_store_id: d-0123456789
-admins: ["@acme/sso-admins"]
-users:
-  alice: alice@acme.example
-  bob: bob@acme.example
-accounts:
-  - name: prod
-    id: "111122223333"
-    permission_sets: [ReadOnlyAccess, PowerUserAccess]
-    max_duration: 1d
-    auto_approve:
-      - requesters: ["@acme/oncall"]
-        permission_sets: [ReadOnlyAccess]
-        max_duration: 4h
-  - name: data
-    id: "777788889999"
-    permission_sets: [ReadOnlyAccess]
-    requesters: ["@acme/data", "@carol"]
-permission_sets:
-  - name: ReadOnlyAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef
-    auto_approve:
-      - requesters: ["@alice"]
-        max_duration: 1h
-  - name: PowerUserAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-fedcba9876543210
-    max_duration: 8h
-    isolate: true
-    requesters: ["@acme/oncall"]
-emergency:
-  requesters: ["@acme/oncall"]
-  max_duration: 4h
-`
+//go:embed testdata/config.yaml
+var testConfig string
 
 type fakeTeams map[string][]string
 

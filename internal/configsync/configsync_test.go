@@ -1,6 +1,7 @@
 package configsync
 
 import (
+	_ "embed"
 	"strings"
 	"testing"
 
@@ -15,34 +16,11 @@ const (
 	psAD = "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0000000000000003"
 )
 
-const config = `# yaml-language-server: $schema=https://example.com/config.schema.json
-# The admins' header comment.
-version: 1
-identity_center:
-  region: eu-west-1
-  instance_arn: "` + inst + `"
-  identity_store_id: d-0123456789
-admins: ["@acme/sso-admins"]
-# Accounts, kept by hand.
-accounts:
-  - name: payments-prod
-    id: "111122223333"
-    # Payments' production: owners in CODEOWNERS.
-    permission_sets: [ReadOnlyAccess, PowerUserAccess]
-    max_duration: 4h
-    auto_approve:
-      - requesters: ["@acme/payments-oncall"]
-        permission_sets: [PowerUserAccess]
-  - name: old-sandbox
-    id: "444455556666"
-    permission_sets: [ReadOnlyAccess]
-permission_sets:
-  - name: ReadOnlyAccess
-    arn: "` + psRO + `"
-  - name: PowerUserAccess # the one on-call uses
-    arn: "` + psPU + `"
-request_ttl: 24h # keep this
-`
+// config is the admins' hand-kept config, comments and all; its ARNs are
+// inst, psRO and psPU.
+//
+//go:embed testdata/config.yaml
+var config string
 
 func parse(t *testing.T, b []byte) *schema.Config {
 	t.Helper()

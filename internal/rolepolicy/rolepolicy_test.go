@@ -1,6 +1,7 @@
 package rolepolicy
 
 import (
+	_ "embed"
 	"path"
 	"slices"
 	"strings"
@@ -9,24 +10,8 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-const baseConfig = `version: 1
-identity_center:
-  region: us-east-1
-  instance_arn: arn:aws:sso:::instance/ssoins-0123456789abcdef
-  identity_store_id: d-0123456789
-admins: ["@acme/sso-admins"]
-accounts:
-  - name: payments-prod
-    id: "111122223333"
-    permission_sets: [ReadOnlyAccess]
-  - name: org-root
-    id: "999988887777"
-    permission_sets: [ReadOnlyAccess]
-    management_account: true
-permission_sets:
-  - name: ReadOnlyAccess
-    arn: arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef
-`
+//go:embed testdata/config.yaml
+var baseConfig string
 
 func config(t *testing.T, yaml string) *schema.Config {
 	t.Helper()
