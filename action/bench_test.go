@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/ledger"
 )
@@ -78,9 +79,9 @@ status:
 				}
 			}
 		}
-		git(b, dir, "add", "requests")
-		git(b, dir, "commit", "--quiet", "-m", "500 active grants")
-		git(b, dir, "push", "--quiet", "origin", "HEAD:main")
+		gittest.Output(b, dir, "add", "requests")
+		gittest.Output(b, dir, "commit", "--quiet", "-m", "500 active grants")
+		gittest.Output(b, dir, "push", "--quiet", "origin", "HEAD:main")
 		var tl *timedLedger
 		r := e.reconciler(b, dir, func(o *action.Options) {
 			tl = &timedLedger{Ledger: o.Ledger}

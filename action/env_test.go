@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +25,7 @@ import (
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/ledger"
@@ -202,7 +202,7 @@ func (e *env) idcClient() *identitycenter.Client {
 func (e *env) clone(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
-	git(t, "", "clone", "--quiet", e.gh.RepoDir(org, repoName), dir)
+	gittest.Output(t, "", "clone", "--quiet", e.gh.RepoDir(org, repoName), dir)
 	return dir
 }
 
@@ -282,7 +282,7 @@ func (e *env) merge(t testing.TB, author, name string, body []byte, approver, no
 // status reads a request's status on main from the bare repository.
 func (e *env) status(t testing.TB, path string) *schema.Status {
 	t.Helper()
-	data := git(t, e.gh.RepoDir(org, repoName), "show", "main:"+path)
+	data := gittest.Output(t, e.gh.RepoDir(org, repoName), "show", "main:"+path)
 	req, err := schema.DecodeRequest(path, []byte(data))
 	if err != nil {
 		t.Fatal(err)
@@ -302,21 +302,7 @@ func (e *env) assignments(psARN, login string) int {
 
 // log is the audit log of requests/ on main.
 func (e *env) log(t testing.TB) string {
-	return git(t, e.gh.RepoDir(org, repoName), "log", "--format=%s%n%(trailers)", "main", "--", "requests/")
-}
-
-func git(t testing.TB, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
-		"GIT_AUTHOR_NAME=Tester", "GIT_AUTHOR_EMAIL=tester@example.com",
-		"GIT_COMMITTER_NAME=Tester", "GIT_COMMITTER_EMAIL=tester@example.com")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return gittest.Output(t, e.gh.RepoDir(org, repoName), "log", "--format=%s%n%(trailers)", "main", "--", "requests/")
 }
 
 // writeStatus commits a new status of path in the clone dir and pushes it,
@@ -327,7 +313,7 @@ func writeStatus(t testing.TB, dir, path string, st *schema.Status, message stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	git(t, dir, "pull", "--quiet", "--ff-only")
+	gittest.Output(t, dir, "pull", "--quiet", "--ff-only")
 	if data, err = os.ReadFile(dir + "/" + path); err != nil {
 		t.Fatal(err)
 	}
@@ -338,6 +324,6 @@ func writeStatus(t testing.TB, dir, path string, st *schema.Status, message stri
 	if err := os.WriteFile(dir+"/"+path, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	git(t, dir, "commit", "--quiet", "-m", message, "--", path)
-	git(t, dir, "push", "--quiet", "origin", "HEAD:main")
+	gittest.Output(t, dir, "commit", "--quiet", "-m", message, "--", path)
+	gittest.Output(t, dir, "push", "--quiet", "origin", "HEAD:main")
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
@@ -102,7 +103,7 @@ func requesterOf(path string) string {
 }
 
 func prNumberOf(e *env, t testing.TB, path string) int {
-	out := git(t, e.gh.RepoDir(org, repoName), "log", "--first-parent", "--format=%s", "--diff-filter=A", "main", "--", path)
+	out := gittest.Output(t, e.gh.RepoDir(org, repoName), "log", "--first-parent", "--format=%s", "--diff-filter=A", "main", "--", path)
 	var n int
 	if i := strings.LastIndex(out, "#"); i >= 0 {
 		fmt.Sscanf(out[i+1:], "%d", &n)
@@ -189,7 +190,7 @@ func TestRevokeDuringAReconcileAlwaysEnds(t *testing.T) {
 				}
 				// The revocation is never followed by a transition that
 				// brings the grant back.
-				log := git(t, e.gh.RepoDir(org, repoName), "log", "--reverse", "--format=%(trailers:key=Jit-Event,valueonly)", "main", "--", path)
+				log := gittest.Output(t, e.gh.RepoDir(org, repoName), "log", "--reverse", "--format=%(trailers:key=Jit-Event,valueonly)", "main", "--", path)
 				events := strings.Fields(log)
 				seen := false
 				for _, ev := range events {

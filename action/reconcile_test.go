@@ -13,6 +13,7 @@ import (
 
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
@@ -428,7 +429,7 @@ func TestPushConflictWithAConcurrentMerge(t *testing.T) {
 		}
 	}
 	// main has the merge, and the reconcile's commits on top: no force.
-	if !strings.Contains(git(t, e.gh.RepoDir(org, repoName), "log", "--format=%s", "main"), "Merge pull request #2") {
+	if !strings.Contains(gittest.Output(t, e.gh.RepoDir(org, repoName), "log", "--format=%s", "main"), "Merge pull request #2") {
 		t.Error("the concurrent merge is gone from main")
 	}
 }
@@ -522,7 +523,7 @@ func TestDriftAndOrphans(t *testing.T) {
 func TestDryRunChangesNothing(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
-	head := git(t, e.gh.RepoDir(org, repoName), "rev-parse", "main")
+	head := gittest.Output(t, e.gh.RepoDir(org, repoName), "rev-parse", "main")
 	rep, err := e.reconciler(t, e.clone(t)).Run(context.Background(), action.RunOptions{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
@@ -533,7 +534,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if !strings.Contains(rep.String(), "would activate 1") || !strings.Contains(rep.Markdown(), "| activate | `payments-prod/ReadOnlyAccess`") {
 		t.Errorf("dry run output:\n%s\n%s", rep, rep.Markdown())
 	}
-	if got := git(t, e.gh.RepoDir(org, repoName), "rev-parse", "main"); got != head || len(e.idc.Assignments()) != 0 {
+	if got := gittest.Output(t, e.gh.RepoDir(org, repoName), "rev-parse", "main"); got != head || len(e.idc.Assignments()) != 0 {
 		t.Error("the dry run changed something")
 	}
 }
@@ -568,7 +569,7 @@ func TestRevocationAfterTheRequesterLeftTheConfig(t *testing.T) {
 	if st := e.status(t, path); st.PrincipalID != e.users["alice"] {
 		t.Fatalf("status.principal_id = %q, want alice's user id %q", st.PrincipalID, e.users["alice"])
 	}
-	cfg := git(t, e.gh.RepoDir(org, repoName), "show", "main:.github/jit.yaml")
+	cfg := gittest.Output(t, e.gh.RepoDir(org, repoName), "show", "main:.github/jit.yaml")
 	var kept []string
 	for _, l := range strings.Split(cfg, "\n") {
 		if !strings.HasPrefix(strings.TrimSpace(l), "alice:") {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
@@ -87,7 +88,7 @@ func TestAuditCommandErrors(t *testing.T) {
 		}
 	}
 	shallow := t.TempDir()
-	ledgerGit(t, shallow, "2026-11-23T12:00:00Z", "clone", "-q", "--depth", "1", "file://"+dir, ".")
+	gittest.At(t, shallow, "2026-11-23T12:00:00Z", "clone", "-q", "--depth", "1", "file://"+dir, ".")
 	res := run(t, newAuditCmd(), nil, "--repo", shallow)
 	if res.err == nil || !strings.Contains(res.err.Error(), "is shallow") {
 		t.Errorf("shallow clone: %v", res.err)

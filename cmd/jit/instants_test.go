@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/jit-access/jit/internal/audit"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
@@ -273,21 +273,13 @@ func checkMain(t *testing.T, w *testworld.World, states map[string]bool) []audit
 	if err != nil {
 		t.Fatal(err)
 	}
-	git := func(args ...string) string {
-		t.Helper()
-		out, err := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	commits := strings.Fields(git("rev-list", "--first-parent", "--reverse", "HEAD"))
+	commits := strings.Fields(gittest.Output(t, dir, "rev-list", "--first-parent", "--reverse", "HEAD"))
 	if len(commits) < 5 {
 		t.Fatalf("main has %d commits; the story should have made many", len(commits))
 	}
 	var seen []string
 	for _, c := range commits {
-		git("checkout", "--quiet", "--detach", c)
+		gittest.Output(t, dir, "checkout", "--quiet", "--detach", c)
 		var stdout, stderr bytes.Buffer
 		cmd := newValidateCmdWith(func(string) string { return "" })
 		cmd.SetArgs([]string{"--repo", dir})
@@ -295,9 +287,9 @@ func checkMain(t *testing.T, w *testworld.World, states map[string]bool) []audit
 		cmd.SetErr(&stderr)
 		cmd.SilenceUsage, cmd.SilenceErrors = true, true
 		if err := cmd.ExecuteContext(ctx); err != nil {
-			t.Errorf("jit validate fails on main at %s (%s): %v\n%s%s", c[:8], strings.TrimSpace(git("log", "-1", "--format=%s", c)), err, stdout.String(), stderr.String())
+			t.Errorf("jit validate fails on main at %s (%s): %v\n%s%s", c[:8], strings.TrimSpace(gittest.Output(t, dir, "log", "-1", "--format=%s", c)), err, stdout.String(), stderr.String())
 		}
-		for _, f := range strings.Fields(git("ls-files", "requests/")) {
+		for _, f := range strings.Fields(gittest.Output(t, dir, "ls-files", "requests/")) {
 			if !strings.HasSuffix(f, ".yaml") {
 				continue
 			}
@@ -306,7 +298,7 @@ func checkMain(t *testing.T, w *testworld.World, states map[string]bool) []audit
 					State string `yaml:"state"`
 				} `yaml:"status"`
 			}
-			if err := yaml.Unmarshal([]byte(git("show", c+":"+f)), &doc); err != nil {
+			if err := yaml.Unmarshal([]byte(gittest.Output(t, dir, "show", c+":"+f)), &doc); err != nil {
 				t.Errorf("%s at %s: %v", f, c[:8], err)
 			}
 			if doc.Status != nil && !slices.Contains(seen, doc.Status.State) {
@@ -319,7 +311,7 @@ func checkMain(t *testing.T, w *testworld.World, states map[string]bool) []audit
 		states[s] = true
 	}
 	statesMu.Unlock()
-	git("checkout", "--quiet", "main")
+	gittest.Output(t, dir, "checkout", "--quiet", "main")
 	recs, err := audit.Collect(ctx, dir, audit.Filter{})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
@@ -61,8 +61,8 @@ func TestOneJudgment(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			git(t, dir, "fetch", "--quiet", "origin", branch)
-			git(t, dir, "checkout", "--quiet", "FETCH_HEAD")
+			gittest.Run(t, dir, "fetch", "--quiet", "origin", branch)
+			gittest.Run(t, dir, "checkout", "--quiet", "FETCH_HEAD")
 			res := run(t, newRootCmd(), nil, "validate", "--repo", dir, "--base", "origin/main", "--requester", "octocat", "--format", "json")
 			if res.code == 2 {
 				t.Fatalf("jit validate could not run: %v\n%s", res.err, res.stderr)
@@ -128,11 +128,4 @@ func findingKey(path string, line, col int, severity, message, fix string) strin
 
 func hasError(keys []string) bool {
 	return slices.ContainsFunc(keys, func(k string) bool { return strings.Contains(k, ": error: ") })
-}
-
-func git(t *testing.T, dir string, args ...string) {
-	t.Helper()
-	if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 func TestNewPR(t *testing.T) {
@@ -36,7 +37,7 @@ func TestNewPR(t *testing.T) {
 	t.Setenv("GH_CONFIG_DIR", t.TempDir())
 
 	dir := newTestRepo(t, true, nil)
-	gitT(t, dir, "remote", "add", "origin", "git@github.com:acme/access.git")
+	gittest.Output(t, dir, "remote", "add", "origin", "git@github.com:acme/access.git")
 	args := []string{"--account", "payments-prod", "--permission-set", "ReadOnlyAccess", "--duration", "4h",
 		"--justification", "INC-1234: investigating elevated 5xx rates", "--pr", "--github-url", api}
 	r := newCmd(t, dir, false, "", args...)

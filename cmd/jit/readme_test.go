@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	jit "github.com/jit-access/jit"
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 // TestREADMECommands runs every command of the README's `sh` blocks, in
@@ -80,14 +81,9 @@ func writeTemplate(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "access repository from the template"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	gittest.Run(t, dir, "init", "-q", "-b", "main")
+	gittest.Run(t, dir, "add", "-A")
+	gittest.Run(t, dir, "commit", "-q", "-m", "access repository from the template")
 }
 
 // shellLines returns the command lines of the ```sh blocks.

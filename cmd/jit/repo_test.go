@@ -4,14 +4,13 @@ import (
 	"context"
 	_ "embed"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/ledger"
 )
 
@@ -42,7 +41,7 @@ func newTestRepo(t *testing.T, withGit bool, files map[string]string) string {
 	}
 	writeFiles(t, dir, all)
 	if withGit {
-		gitT(t, dir, "init", "-q", "-b", "main")
+		gittest.Output(t, dir, "init", "-q", "-b", "main")
 		commitAll(t, dir, "initial")
 	}
 	return dir
@@ -61,26 +60,10 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-// gitT runs git with its own identity and no user or system config, as CI
-// has none.
-func gitT(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"GIT_AUTHOR_NAME=jit test", "GIT_AUTHOR_EMAIL=test@example.com",
-		"GIT_COMMITTER_NAME=jit test", "GIT_COMMITTER_EMAIL=test@example.com",
-		"GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
 func commitAll(t *testing.T, dir, msg string) {
 	t.Helper()
-	gitT(t, dir, "add", "-A")
-	gitT(t, dir, "commit", "-q", "-m", msg)
+	gittest.Output(t, dir, "add", "-A")
+	gittest.Output(t, dir, "commit", "-q", "-m", msg)
 }
 
 // TestChangedFilesFromGit checks that renames, modes and symbolic links come
@@ -90,10 +73,10 @@ func TestChangedFilesFromGit(t *testing.T) {
 		"requests/payments-prod/old.yaml":  goodRequest,
 		"requests/payments-prod/gone.yaml": "something else entirely\n",
 	})
-	gitT(t, dir, "branch", "base")
+	gittest.Output(t, dir, "branch", "base")
 	writeFiles(t, dir, map[string]string{"requests/sandbox/odd\nname.yaml": goodRequest})
-	gitT(t, dir, "mv", "requests/payments-prod/old.yaml", "requests/sandbox/moved.yaml")
-	gitT(t, dir, "rm", "-q", "requests/payments-prod/gone.yaml")
+	gittest.Output(t, dir, "mv", "requests/payments-prod/old.yaml", "requests/sandbox/moved.yaml")
+	gittest.Output(t, dir, "rm", "-q", "requests/payments-prod/gone.yaml")
 	if err := os.Symlink("../../.github/jit.yaml", filepath.Join(dir, "requests/sandbox/link.yaml")); err != nil {
 		t.Fatal(err)
 	}

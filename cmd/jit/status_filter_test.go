@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 func TestStatusJSON(t *testing.T) {
@@ -40,7 +42,7 @@ func TestStatusMine(t *testing.T) {
 	dir := grantsRepo(t)
 	mine := func(email string) result {
 		t.Helper()
-		ledgerGit(t, dir, "2026-11-23T12:00:00Z", "config", "user.email", email)
+		gittest.At(t, dir, "2026-11-23T12:00:00Z", "config", "user.email", email)
 		return run(t, newStatusCmd(), nil, "--repo", dir, "--now", "2026-11-23T13:02:30Z", "--mine")
 	}
 	for _, email := range []string{"OctoCat@acme.example", "583231+octocat@users.noreply.github.com"} {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,23 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/schema"
 )
-
-// ledgerGit runs git in dir with a fixed identity and commit date, as CI
-// has no git config.
-func ledgerGit(t *testing.T, dir, date string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"GIT_AUTHOR_NAME=jit test", "GIT_AUTHOR_EMAIL=test@example.com",
-		"GIT_COMMITTER_NAME=jit test", "GIT_COMMITTER_EMAIL=test@example.com",
-		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date, "GIT_CONFIG_NOSYSTEM=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
 
 func at(s string) *time.Time {
 	t, err := time.Parse(time.RFC3339, s)
@@ -40,7 +25,7 @@ func at(s string) *time.Time {
 func grantsRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	ledgerGit(t, dir, "2026-11-23T08:00:00Z", "init", "-q", "-b", "main")
+	gittest.At(t, dir, "2026-11-23T08:00:00Z", "init", "-q", "-b", "main")
 	std := func(account, set, dur string) string {
 		return "account: " + account + "\npermission_set: " + set + "\nduration: " + dur + "\njustification: INC-1234 looking into it\n"
 	}
@@ -87,8 +72,8 @@ func grantsRepo(t *testing.T) string {
 		}
 	}
 	writeFiles(t, dir, map[string]string{configPath: testConfig})
-	ledgerGit(t, dir, "2026-11-23T12:00:00Z", "add", "-A")
-	ledgerGit(t, dir, "2026-11-23T12:00:00Z", "commit", "-q", "-m", "grants")
+	gittest.At(t, dir, "2026-11-23T12:00:00Z", "add", "-A")
+	gittest.At(t, dir, "2026-11-23T12:00:00Z", "commit", "-q", "-m", "grants")
 	return dir
 }
 
@@ -167,8 +152,8 @@ func TestStatusErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "requests", "payments-prod", "bad.yaml"), []byte("account: [\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ledgerGit(t, dir, "2026-11-23T12:30:00Z", "add", "-A")
-	ledgerGit(t, dir, "2026-11-23T12:30:00Z", "commit", "-q", "-m", "bad")
+	gittest.At(t, dir, "2026-11-23T12:30:00Z", "add", "-A")
+	gittest.At(t, dir, "2026-11-23T12:30:00Z", "commit", "-q", "-m", "bad")
 	res = run(t, newStatusCmd(), nil, "--repo", dir, "--now", "2026-11-23T13:02:30Z", "--user", "alice")
 	if res.err != nil || !strings.Contains(res.stderr, "jit: cannot read requests/payments-prod/bad.yaml:1:1: error: invalid YAML") ||
 		!strings.Contains(res.stdout, "requests/payments-prod/b.yaml") {

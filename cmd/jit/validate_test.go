@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 // noEnv is an environment with nothing set, so tests behave the same inside
@@ -292,7 +294,7 @@ func baseRepo(t *testing.T) string {
 	dir := newTestRepo(t, true, map[string]string{
 		"requests/payments-prod/merged.yaml": goodRequest + "status:\n  state: active\n  pull_request: 1\n",
 	})
-	gitT(t, dir, "checkout", "-q", "-b", "pr")
+	gittest.Output(t, dir, "checkout", "-q", "-b", "pr")
 	return dir
 }
 
@@ -373,7 +375,7 @@ func TestValidateBase(t *testing.T) {
 		{
 			name: "removal of a merged request is an error",
 			change: func(t *testing.T, dir string) {
-				gitT(t, dir, "rm", "-q", "requests/payments-prod/merged.yaml")
+				gittest.Output(t, dir, "rm", "-q", "requests/payments-prod/merged.yaml")
 			},
 			wantCode: 1,
 			wantStdout: []string{

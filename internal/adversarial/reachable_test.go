@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -22,7 +23,7 @@ func TestMergedByReachabilityBringsNoGrant(t *testing.T) {
 	w.Review(t, a, "alice", "APPROVED", "ok for octocat")
 	head := w.State(t, a).Head
 	b := w.Open(t, "carol", "carol/reach", map[string]string{"requests/payments-prod/carol-reach.yaml": testworld.StandardRequest})
-	gitRun(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/reach", head)
+	gittest.Output(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/reach", head)
 	if _, err := w.GitHub.Merge(org, repo, a, "octocat"); err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,6 @@ package adversarial_test
 import (
 	"context"
 	"log/slog"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/jit-access/jit/action"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/sandbox"
@@ -31,7 +29,7 @@ var fast = sandbox.Options{AsyncDelay: 20 * time.Millisecond, RequestsPerSecond:
 func reconcile(t *testing.T, w *testworld.World) action.Report {
 	t.Helper()
 	dir := t.TempDir()
-	gitRun(t, "", "clone", "--quiet", w.GitHub.RepoDir(org, repo), dir)
+	gittest.Output(t, "", "clone", "--quiet", w.GitHub.RepoDir(org, repo), dir)
 	lg, err := ledger.Open(dir, ledger.Options{RetryDelay: -1, Clock: w.Clock, Logger: slog.New(slog.DiscardHandler), SigningKey: w.SigningKey})
 	if err != nil {
 		t.Fatal(err)
@@ -58,20 +56,6 @@ func reconcile(t *testing.T, w *testworld.World) action.Report {
 		t.Fatalf("reconcile: %v", err)
 	}
 	return rep
-}
-
-func gitRun(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL="+os.DevNull,
-		"GIT_AUTHOR_NAME=Tester", "GIT_AUTHOR_EMAIL=tester@example.com",
-		"GIT_COMMITTER_NAME=Tester", "GIT_COMMITTER_EMAIL=tester@example.com")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }
 
 // assignedTo reports whether login holds any assignment in payments-prod.
@@ -172,7 +156,7 @@ func TestSharedHeadCommitMergeIsNotProvisioned(t *testing.T) {
 	w.Review(t, n1, "alice", "APPROVED", "ok for octocat")
 	head := w.State(t, n1).Head
 	n2 := w.Open(t, "carol", "carol/inc", map[string]string{"requests/payments-prod/carol.yaml": testworld.StandardRequest})
-	gitRun(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", head)
+	gittest.Output(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", head)
 	w.Comment(t, n2, "carol", "/jit recheck")
 	if _, err := w.GitHub.Merge(org, repo, n2, "carol"); err != nil {
 		t.Fatal(err)

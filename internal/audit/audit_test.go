@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,25 +14,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
-
-// gitAt runs git with identity and both dates fixed by the environment.
-func gitAt(t testing.TB, dir, date string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"GIT_AUTHOR_NAME=Test", "GIT_AUTHOR_EMAIL=test@example.com",
-		"GIT_COMMITTER_NAME=Test", "GIT_COMMITTER_EMAIL=test@example.com",
-		"GIT_AUTHOR_DATE="+date, "GIT_COMMITTER_DATE="+date, "GIT_CONFIG_NOSYSTEM=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 func write(t testing.TB, dir, name string, data []byte) {
 	t.Helper()
@@ -71,7 +55,7 @@ func transition(t *testing.T, dir, date, path, event string, pr int, st *schema.
 	if pr != 0 {
 		msg += "Jit-Pull-Request: " + strconv.Itoa(pr) + "\n"
 	}
-	gitAt(t, dir, date, "commit", "-q", "-m", msg, "--", path)
+	gittest.At(t, dir, date, "commit", "-q", "-m", msg, "--", path)
 }
 
 const (
@@ -89,15 +73,15 @@ const (
 func buildHistory(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	gitAt(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
 	write(t, dir, "README.md", []byte("access\n"))
-	gitAt(t, dir, "2026-11-01T00:00:00Z", "add", "-A")
-	gitAt(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "-m", "init")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "add", "-A")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "-m", "init")
 
 	x := "requests/payments-prod/x.yaml"
 	write(t, dir, x, []byte(reqX))
-	gitAt(t, dir, "2026-11-23T10:03:00Z", "add", x)
-	gitAt(t, dir, "2026-11-23T10:03:00Z", "commit", "-q", "-m", "Request payments-prod read-only (#42)\n\nJit-Event: expired\n")
+	gittest.At(t, dir, "2026-11-23T10:03:00Z", "add", x)
+	gittest.At(t, dir, "2026-11-23T10:03:00Z", "commit", "-q", "-m", "Request payments-prod read-only (#42)\n\nJit-Event: expired\n")
 	transition(t, dir, "2026-11-23T10:05:41Z", x, "activated", 42, &schema.Status{
 		State: schema.StateActive, PullRequest: 42, Requester: "octocat", Duration: "2h",
 		Approvals: []schema.Approval{
@@ -109,12 +93,12 @@ func buildHistory(t *testing.T) string {
 	})
 
 	y := "requests/sandbox/y.yaml"
-	gitAt(t, dir, "2026-11-23T11:00:00Z", "checkout", "-q", "-b", "octocat/y")
+	gittest.At(t, dir, "2026-11-23T11:00:00Z", "checkout", "-q", "-b", "octocat/y")
 	write(t, dir, y, []byte(reqY))
-	gitAt(t, dir, "2026-11-23T11:00:00Z", "add", y)
-	gitAt(t, dir, "2026-11-23T11:00:00Z", "commit", "-q", "-m", "ask for S3")
-	gitAt(t, dir, "2026-11-23T11:00:00Z", "checkout", "-q", "main")
-	gitAt(t, dir, "2026-11-23T11:30:00Z", "merge", "-q", "--no-ff", "-m", "Merge pull request #43 from octocat/y", "octocat/y")
+	gittest.At(t, dir, "2026-11-23T11:00:00Z", "add", y)
+	gittest.At(t, dir, "2026-11-23T11:00:00Z", "commit", "-q", "-m", "ask for S3")
+	gittest.At(t, dir, "2026-11-23T11:00:00Z", "checkout", "-q", "main")
+	gittest.At(t, dir, "2026-11-23T11:30:00Z", "merge", "-q", "--no-ff", "-m", "Merge pull request #43 from octocat/y", "octocat/y")
 	transition(t, dir, "2026-11-23T11:31:00Z", y, "failed", 43, &schema.Status{
 		State: schema.StateFailed, PullRequest: 43, Requester: "octocat",
 		EndedAt: tp("2026-11-23T11:31:00Z"), Reason: "merged without the admin approval the policy needs",
@@ -130,8 +114,8 @@ func buildHistory(t *testing.T) string {
 
 	w := "requests/sandbox/w.yaml"
 	write(t, dir, w, []byte("account: sandbox\npermission_set: Admin\nduration: 1h\njustification: break glass test\n"))
-	gitAt(t, dir, "2026-11-24T09:00:00Z", "add", w)
-	gitAt(t, dir, "2026-11-24T09:00:00Z", "commit", "-q", "-m", "Break glass (#45)")
+	gittest.At(t, dir, "2026-11-24T09:00:00Z", "add", w)
+	gittest.At(t, dir, "2026-11-24T09:00:00Z", "commit", "-q", "-m", "Break glass (#45)")
 	transition(t, dir, "2026-11-24T09:01:00Z", w, "activated", 45, &schema.Status{
 		State: schema.StateActive, PullRequest: 45, Requester: "Carol", ActivatedAt: tp("2026-11-24T09:01:00Z"),
 	})
@@ -140,16 +124,16 @@ func buildHistory(t *testing.T) string {
 		State: schema.StateRevoked, PullRequest: 45, Requester: "Carol", ActivatedAt: tp("2026-11-24T09:01:00Z"),
 		RevokedBy: "alice",
 	})
-	gitAt(t, dir, "2026-11-30T00:00:00Z", "rm", "-q", w)
-	gitAt(t, dir, "2026-11-30T00:00:00Z", "commit", "-q", "-m", "clean up")
+	gittest.At(t, dir, "2026-11-30T00:00:00Z", "rm", "-q", w)
+	gittest.At(t, dir, "2026-11-30T00:00:00Z", "commit", "-q", "-m", "clean up")
 
 	z := "requests/payments-prod/z.yaml"
 	write(t, dir, z, []byte(reqZ))
-	gitAt(t, dir, "2026-12-01T08:00:00Z", "add", z)
-	gitAt(t, dir, "2026-12-01T08:00:00Z", "commit", "-q", "-m", "Quick look (#44)")
+	gittest.At(t, dir, "2026-12-01T08:00:00Z", "add", z)
+	gittest.At(t, dir, "2026-12-01T08:00:00Z", "commit", "-q", "-m", "Quick look (#44)")
 	// Outside requests/: not in the audit.
 	write(t, dir, "README.md", []byte("changed\n"))
-	gitAt(t, dir, "2026-12-02T00:00:00Z", "commit", "-q", "-am", "docs")
+	gittest.At(t, dir, "2026-12-02T00:00:00Z", "commit", "-q", "-am", "docs")
 	return dir
 }
 
@@ -180,7 +164,7 @@ func TestCollectCSV(t *testing.T) {
 		t.Errorf("CSV (-want +got):\n%s", diff)
 	}
 	// The merge commit of y is the merge on main, not the branch commit.
-	if subj := gitAt(t, dir, "2026-12-02T00:00:00Z", "log", "-1", "--format=%s", records[1].MergeCommit); subj != "Merge pull request #43 from octocat/y" {
+	if subj := gittest.At(t, dir, "2026-12-02T00:00:00Z", "log", "-1", "--format=%s", records[1].MergeCommit); subj != "Merge pull request #43 from octocat/y" {
 		t.Errorf("y merged by %q", subj)
 	}
 }
@@ -286,8 +270,8 @@ func TestCollectErrors(t *testing.T) {
 
 func TestCollectEmptyHistory(t *testing.T) {
 	dir := t.TempDir()
-	gitAt(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
-	gitAt(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "--allow-empty", "-m", "init")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "--allow-empty", "-m", "init")
 	records, err := Collect(context.Background(), dir, Filter{})
 	if err != nil || len(records) != 0 {
 		t.Fatalf("Collect = %v, %v; want nothing", records, err)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 func TestListPullRequestsWithCommit(t *testing.T) {
@@ -81,5 +83,5 @@ func (e *env) mustPull(t *testing.T, n int) *github.PullRequest {
 // firstParentRoot returns the root commit reached from sha by first parents.
 func firstParentRoot(t *testing.T, e *env, sha string) string {
 	t.Helper()
-	return gitCmd(t, e.emu.RepoDir(org, repoName), "rev-list", "--max-parents=0", sha)
+	return gittest.Run(t, e.emu.RepoDir(org, repoName), "rev-list", "--max-parents=0", sha)
 }

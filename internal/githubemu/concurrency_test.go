@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 // The App handles deliveries concurrently; everything it and the drivers do
@@ -64,7 +66,7 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	e.emu.WaitDeliveries()
 	// Every contents write landed on main, one commit each.
-	out := gitCmd(t, e.emu.RepoDir(org, repoName), "ls-tree", "--name-only", "main", "audit/")
+	out := gittest.Run(t, e.emu.RepoDir(org, repoName), "ls-tree", "--name-only", "main", "audit/")
 	if got := len(strings.Fields(out)); got != workers {
 		t.Errorf("audit files on main = %d, want %d", got, workers)
 	}

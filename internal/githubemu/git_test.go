@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 func TestContentsReadWrite(t *testing.T) {
@@ -57,7 +59,7 @@ func TestContentsReadWrite(t *testing.T) {
 		t.Errorf("update commit %s (parent %s), main %s, create commit %s", upd.GetSHA(), upd.Parents[0].GetSHA(), main, res.GetSHA())
 	}
 	// The commits are real: git log in the bare repository shows them.
-	log := gitCmd(t, e.emu.RepoDir(org, repoName), "log", "--format=%an <%ae>|%cn|%s|%(trailers:key=Jit-Event,valueonly)", "main")
+	log := gittest.Run(t, e.emu.RepoDir(org, repoName), "log", "--format=%an <%ae>|%cn|%s|%(trailers:key=Jit-Event,valueonly)", "main")
 	lines := strings.Split(log, "\n")
 	if len(lines) < 3 || !strings.HasPrefix(lines[0], "bob <bob@acme.example>|jit-test[bot]|update") ||
 		!strings.HasPrefix(lines[1], "jit-test[bot] <") || !strings.Contains(lines[1], "|jit: revoke payments-prod/ReadOnlyAccess for alice (#1)|revoked") {
@@ -113,7 +115,7 @@ func TestMerge(t *testing.T) {
 	if res.GetSHA() != after {
 		t.Errorf("merge sha %s, main %s", res.GetSHA(), after)
 	}
-	parents := gitCmd(t, e.emu.RepoDir(org, repoName), "rev-list", "--parents", "-n1", after)
+	parents := gittest.Run(t, e.emu.RepoDir(org, repoName), "rev-list", "--parents", "-n1", after)
 	if parents != after+" "+before+" "+head {
 		t.Errorf("merge commit parents = %q, want main's old tip and the head", parents)
 	}
@@ -174,14 +176,14 @@ func TestGitCloneAndPush(t *testing.T) {
 	e := newEnv(t, Options{})
 	n, _ := e.emu.OpenPullRequest(org, repoName, "alice", "req/p", "Request p", map[string][]byte{"requests/payments-prod/p.yaml": []byte("p: 1\n")})
 	work := filepath.Join(t.TempDir(), "work")
-	gitCmd(t, filepath.Dir(work), "clone", "--quiet", e.emu.RepoDir(org, repoName), work)
+	gittest.Run(t, filepath.Dir(work), "clone", "--quiet", e.emu.RepoDir(org, repoName), work)
 	if err := os.WriteFile(filepath.Join(work, "status.txt"), []byte("active\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	gitCmd(t, work, "add", "status.txt")
-	gitCmd(t, work, "commit", "--quiet", "-m", "jit: activate")
-	gitCmd(t, work, "push", "--quiet", "origin", "main")
-	pushed := gitCmd(t, work, "rev-parse", "HEAD")
+	gittest.Run(t, work, "add", "status.txt")
+	gittest.Run(t, work, "commit", "--quiet", "-m", "jit: activate")
+	gittest.Run(t, work, "push", "--quiet", "origin", "main")
+	pushed := gittest.Run(t, work, "rev-parse", "HEAD")
 	if m, _ := e.emu.MainSHA(org, repoName); m != pushed {
 		t.Errorf("main after push = %s, want %s", m, pushed)
 	}
@@ -193,8 +195,8 @@ func TestGitCloneAndPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gitCmd(t, work, "pull", "--quiet", "--ff-only")
-	if got := gitCmd(t, work, "rev-parse", "HEAD^1"); got != pushed {
+	gittest.Run(t, work, "pull", "--quiet", "--ff-only")
+	if got := gittest.Run(t, work, "rev-parse", "HEAD^1"); got != pushed {
 		t.Errorf("merge %s first parent = %s, want the pushed commit", sha, got)
 	}
 	if _, err := os.Stat(filepath.Join(work, "requests/payments-prod/p.yaml")); err != nil {

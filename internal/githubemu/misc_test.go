@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-github/v62/github"
+
 	"github.com/jit-access/jit/internal/clock"
 )
 

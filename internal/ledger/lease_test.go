@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -55,7 +56,7 @@ func TestLeaseOneHolderAtATime(t *testing.T) {
 	if err := la.Renew(ctx); !errors.Is(err, ErrLeaseLost) {
 		t.Fatalf("renewal without the lease: error = %v, want ErrLeaseLost", err)
 	}
-	if got := gitT(t, origin, "log", "--format=%s", "main"); got != "jit: active "+x+"\nseed" {
+	if got := gittest.Run(t, origin, "log", "--format=%s", "main"); got != "jit: active "+x+"\nseed" {
 		t.Errorf("origin history:\n%s", got)
 	}
 	// Released, the next run takes it at once; a stale release is harmless.

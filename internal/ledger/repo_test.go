@@ -6,33 +6,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/schema"
 )
-
-// gitT runs git for test setup with an identity from the environment, the
-// way CI without git config needs it.
-func gitT(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"GIT_AUTHOR_NAME=Test Author", "GIT_AUTHOR_EMAIL=author@example.com",
-		"GIT_COMMITTER_NAME=Test Committer", "GIT_COMMITTER_EMAIL=committer@example.com",
-		"GIT_CONFIG_NOSYSTEM=1", "HOME="+t.TempDir())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
 
 func writeFile(t *testing.T, dir, name, content string) {
 	t.Helper()
@@ -50,20 +33,20 @@ func setup(t *testing.T, files map[string]string, n int) (origin string, clones 
 	t.Helper()
 	root := t.TempDir()
 	origin = filepath.Join(root, "origin.git")
-	gitT(t, root, "init", "-q", "--bare", "-b", "main", origin)
+	gittest.Run(t, root, "init", "-q", "--bare", "-b", "main", origin)
 	seed := filepath.Join(root, "seed")
-	gitT(t, root, "clone", "-q", origin, seed)
-	gitT(t, seed, "checkout", "-q", "-b", "main")
+	gittest.Run(t, root, "clone", "-q", origin, seed)
+	gittest.Run(t, seed, "checkout", "-q", "-b", "main")
 	writeFile(t, seed, "README.md", "access repository\n")
 	for name, content := range files {
 		writeFile(t, seed, name, content)
 	}
-	gitT(t, seed, "add", "-A")
-	gitT(t, seed, "commit", "-q", "-m", "seed")
-	gitT(t, seed, "push", "-q", "origin", "main")
+	gittest.Run(t, seed, "add", "-A")
+	gittest.Run(t, seed, "commit", "-q", "-m", "seed")
+	gittest.Run(t, seed, "push", "-q", "origin", "main")
 	for i := 0; i < n; i++ {
 		c := filepath.Join(root, "clone"+string(rune('a'+i)))
-		gitT(t, root, "clone", "-q", "-b", "main", origin, c)
+		gittest.Run(t, root, "clone", "-q", "-b", "main", origin, c)
 		clones = append(clones, c)
 	}
 	return origin, clones
@@ -131,7 +114,7 @@ func TestCommit(t *testing.T) {
 	}
 	// Something else staged must not ride along in the audit commit.
 	writeFile(t, dir, "README.md", "edited\n")
-	gitT(t, dir, "add", "README.md")
+	gittest.Run(t, dir, "add", "README.md")
 
 	data, err := schema.SetStatus([]byte(reqX), &schema.Status{State: schema.StateActive, PullRequest: 42})
 	if err != nil {
@@ -150,19 +133,19 @@ func TestCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if head := gitT(t, dir, "rev-parse", "HEAD"); head != sha {
+	if head := gittest.Run(t, dir, "rev-parse", "HEAD"); head != sha {
 		t.Errorf("Commit returned %s, HEAD is %s", sha, head)
 	}
-	got := gitT(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s|%(trailers:key=Jit-Event,valueonly)|%(trailers:key=Jit-Pull-Request,valueonly)|%(trailers:key=Jit-Request,valueonly)")
+	got := gittest.Run(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s|%(trailers:key=Jit-Event,valueonly)|%(trailers:key=Jit-Pull-Request,valueonly)|%(trailers:key=Jit-Request,valueonly)")
 	want := "jit[bot] <123+jit[bot]@users.noreply.github.com>|jit[bot] <123+jit[bot]@users.noreply.github.com>|" +
 		"jit: activate payments-prod/ReadOnlyAccess for octocat (#42)|activated\n|42\n|requests/payments-prod/x.yaml"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("commit (-want +got):\n%s", diff)
 	}
-	if files := gitT(t, dir, "show", "--name-only", "--format=", "HEAD"); files != "requests/payments-prod/x.yaml" {
+	if files := gittest.Run(t, dir, "show", "--name-only", "--format=", "HEAD"); files != "requests/payments-prod/x.yaml" {
 		t.Errorf("commit touched %q, want only the request file", files)
 	}
-	if body := gitT(t, dir, "log", "-1", "--format=%B"); !strings.Contains(body, "\n\nAWS confirmed the assignment.\n\nJit-Request: ") {
+	if body := gittest.Run(t, dir, "log", "-1", "--format=%B"); !strings.Contains(body, "\n\nAWS confirmed the assignment.\n\nJit-Request: ") {
 		t.Errorf("message layout:\n%s", body)
 	}
 	if _, err := r.Commit(ctx, Change{Path: "requests/payments-prod/x.yaml", Data: data, Subject: "again"}); !errors.Is(err, ErrNoChange) {
@@ -178,7 +161,7 @@ func TestCommit(t *testing.T) {
 	if !errors.Is(err, ErrStale) {
 		t.Errorf("commit onto a changed file: error = %v, want ErrStale", err)
 	}
-	if head := gitT(t, dir, "rev-parse", "HEAD"); head != sha {
+	if head := gittest.Run(t, dir, "rev-parse", "HEAD"); head != sha {
 		t.Errorf("a refused commit moved HEAD to %s", head)
 	}
 	if _, err := r.Commit(ctx, Change{Path: "requests/payments-prod/x.yaml", Data: next, Base: data, Subject: "jit: expire"}); err != nil {
@@ -279,8 +262,8 @@ func TestPushRebasesAndReplansAfterAConcurrentRun(t *testing.T) {
 		t.Errorf("replan called %d times, want 1", replans)
 	}
 	// Never forced: the first run's commit is still on main.
-	gitT(t, origin, "merge-base", "--is-ancestor", aHead, "main")
-	if got := gitT(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\njit: active "+x+"\nseed" {
+	gittest.Run(t, origin, "merge-base", "--is-ancestor", aHead, "main")
+	if got := gittest.Run(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\njit: active "+x+"\nseed" {
 		t.Errorf("origin history:\n%s", got)
 	}
 }
@@ -307,10 +290,10 @@ func TestPushDropsAStaleCommitOnTheSameFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := gitT(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\njit: expired "+x+"\nseed" {
+	if got := gittest.Run(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\njit: expired "+x+"\nseed" {
 		t.Errorf("origin history:\n%s", got)
 	}
-	if st := gitT(t, clones[1], "status", "--porcelain"); st != "" {
+	if st := gittest.Run(t, clones[1], "status", "--porcelain"); st != "" {
 		t.Errorf("working tree left dirty:\n%s", st)
 	}
 }
@@ -341,13 +324,13 @@ func TestPushDropsACommitWhoseFileChangedEvenWithoutAConflict(t *testing.T) {
 	if replans != 1 {
 		t.Errorf("replan called %d times, want 1", replans)
 	}
-	if got := gitT(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\nedit x\nseed" {
+	if got := gittest.Run(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\nedit x\nseed" {
 		t.Errorf("origin history:\n%s", got)
 	}
-	if got := gitT(t, origin, "show", "main:"+x); got != strings.TrimSpace(edited) {
+	if got := gittest.Run(t, origin, "show", "main:"+x); got != strings.TrimSpace(edited) {
 		t.Errorf("x on main:\n%s", got)
 	}
-	if st := gitT(t, clones[1], "status", "--porcelain"); st != "" {
+	if st := gittest.Run(t, clones[1], "status", "--porcelain"); st != "" {
 		t.Errorf("working tree left dirty:\n%s", st)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -130,7 +131,7 @@ func TestRequestsTrustOnlySignedStatuses(t *testing.T) {
 	signers := filepath.Join(t.TempDir(), "signers")
 	writeFile(t, filepath.Dir(signers), "signers", jitLine)
 	for path, good := range map[string]bool{signed: true, forged: false, removed: false} {
-		sha := gitT(t, clones[0], "log", "-1", "--format=%H", "--", path)
+		sha := gittest.Run(t, clones[0], "log", "-1", "--format=%H", "--", path)
 		cmd := exec.Command("git", "-c", "gpg.ssh.allowedSignersFile="+signers, "verify-commit", sha)
 		cmd.Dir = clones[0]
 		if err := cmd.Run(); (err == nil) != good {

@@ -10,18 +10,20 @@ import (
 	"github.com/jit-access/jit/internal/testworld"
 )
 
-// TestOnlyTestsImportIt keeps the test world out of the binary: no
-// package's non-test files import it.
+// TestOnlyTestsImportIt keeps the test world and internal/gittest out of
+// the binary: no package's non-test files import them.
 func TestOnlyTestsImportIt(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "github.com/jit-access/jit/...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
-	const self = "github.com/jit-access/jit/internal/testworld"
+	testOnly := []string{"github.com/jit-access/jit/internal/testworld", "github.com/jit-access/jit/internal/gittest"}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, imports, _ := strings.Cut(line, " ")
-		if pkg != self && strings.Contains(" "+imports+" ", " "+self+" ") {
-			t.Errorf("%s imports %s outside its tests", pkg, self)
+		for _, p := range testOnly {
+			if pkg != p && strings.Contains(" "+imports+" ", " "+p+" ") {
+				t.Errorf("%s imports %s outside its tests", pkg, p)
+			}
 		}
 	}
 }
