@@ -10,23 +10,47 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
+// configCase is a config file and the findings ParseConfig must give.
+type configCase struct {
+	name string
+	data string
+	want []Finding
+}
+
+// ce is an error finding in .github/jit.yaml.
+func ce(line, col int, msg, fix string) Finding {
+	return Finding{Path: ".github/jit.yaml", Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
+}
+
+// edited returns base with its one occurrence of old replaced by new.
+func edited(t *testing.T, base, old, new string) string {
+	t.Helper()
+	if strings.Count(base, old) != 1 {
+		t.Fatalf("%q is not unique in the test config", old)
+	}
+	return strings.Replace(base, old, new, 1)
+}
+
+// testParseConfig checks each case: the findings are the wanted ones, and
+// a config comes back exactly when there are no errors.
+func testParseConfig(t *testing.T, tests []configCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, got := ParseConfig(".github/jit.yaml", []byte(tt.data))
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("ParseConfig findings (-want +got):\n%s", diff)
+			}
+			if (cfg == nil) != HasErrors(got) {
+				t.Errorf("ParseConfig returned config %v with findings %v; want a config exactly when there are no errors", cfg != nil, got)
+			}
+		})
+	}
+}
+
 func TestParseConfig(t *testing.T) {
-	const path = ".github/jit.yaml"
-	ce := func(line, col int, msg, fix string) Finding {
-		return Finding{Path: path, Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
-	}
-	// edit replaces one unique piece of the test config.
-	edit := func(old, new string) string {
-		if strings.Count(testConfigYAML, old) != 1 {
-			t.Fatalf("%q is not unique in the test config", old)
-		}
-		return strings.Replace(testConfigYAML, old, new, 1)
-	}
-	tests := []struct {
-		name string
-		data string
-		want []Finding
-	}{
+	edit := func(old, new string) string { return edited(t, testConfigYAML, old, new) }
+	testParseConfig(t, []configCase{
 		{name: "valid", data: testConfigYAML},
 		{
 			name: "account id written as a number",
@@ -127,18 +151,7 @@ func TestParseConfig(t *testing.T) {
 			data: testConfigYAML + "# " + strings.Repeat("x", MaxConfigBytes),
 			want: []Finding{ce(1, 1, fmt.Sprintf("the config is %d bytes, more than the 1048576 bytes allowed", len(testConfigYAML)+2+MaxConfigBytes), "a config is a short YAML file; check that this is the right file")},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, got := ParseConfig(path, []byte(tt.data))
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("ParseConfig findings (-want +got):\n%s", diff)
-			}
-			if (cfg == nil) != HasErrors(got) {
-				t.Errorf("ParseConfig returned config %v with findings %v; want a config exactly when there are no errors", cfg != nil, got)
-			}
-		})
-	}
+	})
 }
 
 func TestConfigLookups(t *testing.T) {

@@ -27,21 +27,8 @@ func policyConfig(t testing.TB) *Config {
 }
 
 func TestParseConfigPolicies(t *testing.T) {
-	const path = ".github/jit.yaml"
-	ce := func(line, col int, msg, fix string) Finding {
-		return Finding{Path: path, Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
-	}
-	edit := func(old, new string) string {
-		if strings.Count(policyConfigYAML, old) != 1 {
-			t.Fatalf("%q is not unique in the policy config", old)
-		}
-		return strings.Replace(policyConfigYAML, old, new, 1)
-	}
-	tests := []struct {
-		name string
-		data string
-		want []Finding
-	}{
+	edit := func(old, new string) string { return edited(t, policyConfigYAML, old, new) }
+	testParseConfig(t, []configCase{
 		{name: "valid", data: policyConfigYAML},
 		{
 			name: "a time of day unquoted is still a string",
@@ -130,18 +117,7 @@ func TestParseConfigPolicies(t *testing.T) {
 			data: edit("require_review_note: true", "require_review_note: yes please"),
 			want: []Finding{ce(43, 22, "require_review_note must be true or false, not a string", "for example require_review_note: true")},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, got := ParseConfig(path, []byte(tt.data))
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("ParseConfig findings (-want +got):\n%s", diff)
-			}
-			if (cfg == nil) != HasErrors(got) {
-				t.Errorf("ParseConfig returned config %v with findings %v", cfg != nil, got)
-			}
-		})
-	}
+	})
 }
 
 // fakeTeams resolves membership from "org/slug" -> logins and counts calls.

@@ -24,6 +24,20 @@ type ruleTest struct {
 	effect time.Duration // EffectiveDuration when non-zero
 }
 
+// decide evaluates pr with in against the test organisation and checks
+// the decision's summary; it returns the decision for further checks.
+func decide(t *testing.T, in Input, pr *fakePR, want summary) Decision {
+	t.Helper()
+	d, err := Evaluate(in, pr, org())
+	if err != nil {
+		t.Fatalf("Evaluate: %v", err)
+	}
+	if diff := cmp.Diff(want, summarise(d)); diff != "" {
+		t.Errorf("decision (-want +got):\n%s\nreason: %s", diff, d.Reason)
+	}
+	return d
+}
+
 func runRuleTests(t *testing.T, kind Kind, tests []ruleTest) {
 	t.Helper()
 	for _, tt := range tests {
@@ -32,13 +46,7 @@ func runRuleTests(t *testing.T, kind Kind, tests []ruleTest) {
 			if tt.input != nil {
 				tt.input(&in)
 			}
-			d, err := Evaluate(in, tt.pr, org())
-			if err != nil {
-				t.Fatalf("Evaluate: %v", err)
-			}
-			if diff := cmp.Diff(tt.want, summarise(d)); diff != "" {
-				t.Errorf("decision (-want +got):\n%s\nreason: %s", diff, d.Reason)
-			}
+			d := decide(t, in, tt.pr, tt.want)
 			if tt.effect != 0 && d.EffectiveDuration != tt.effect {
 				t.Errorf("EffectiveDuration = %v, want %v", d.EffectiveDuration, tt.effect)
 			}

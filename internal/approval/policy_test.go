@@ -54,13 +54,7 @@ func runPolicyTests(t *testing.T, tests []policyTest) {
 			if tt.input != nil {
 				tt.input(&in)
 			}
-			d, err := Evaluate(in, tt.pr, org())
-			if err != nil {
-				t.Fatalf("Evaluate: %v", err)
-			}
-			if diff := cmp.Diff(tt.want, summarise(d)); diff != "" {
-				t.Errorf("decision (-want +got):\n%s\nreason: %s", diff, d.Reason)
-			}
+			d := decide(t, in, tt.pr, tt.want)
 			if tt.reason != "" && d.Reason != tt.reason {
 				t.Errorf("Reason = %q\nwant     %q", d.Reason, tt.reason)
 			}
