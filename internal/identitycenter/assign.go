@@ -114,14 +114,14 @@ func (c *Client) AssignmentsOf(ctx context.Context, principalID string) (Assignm
 		PrincipalType: types.PrincipalTypeUser,
 		MaxResults:    aws.Int32(maxPage),
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing the assignments of %s: ListAccountAssignmentsForPrincipal: %w", principalID, err)
-		}
+	err := eachPage(ctx, p, "listing the assignments of "+principalID+": ListAccountAssignmentsForPrincipal", func(page *ssoadmin.ListAccountAssignmentsForPrincipalOutput) bool {
 		for _, a := range page.AccountAssignments {
 			out[[2]string{aws.ToString(a.AccountId), aws.ToString(a.PermissionSetArn)}] = true
 		}
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -141,18 +141,14 @@ func (c *Client) eachAssignment(ctx context.Context, accountID, psARN string, fn
 		// against the rate limit.
 		MaxResults: aws.Int32(maxPage),
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing account assignments: %w", err)
-		}
+	return eachPage(ctx, p, "listing account assignments", func(page *ssoadmin.ListAccountAssignmentsOutput) bool {
 		for _, a := range page.AccountAssignments {
 			if !fn(a) {
-				return nil
+				return false
 			}
 		}
-	}
-	return nil
+		return true
+	})
 }
 
 // ensureAssignment creates the assignment unless it exists, and returns once

@@ -347,16 +347,13 @@ func (c *Client) managedPolicies(ctx context.Context, arn string) ([]string, err
 		PermissionSetArn: aws.String(arn),
 		MaxResults:       aws.Int32(maxPage),
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("ListManagedPoliciesInPermissionSet %s: %w", arn, err)
-		}
+	err := eachPage(ctx, p, "ListManagedPoliciesInPermissionSet "+arn, func(page *ssoadmin.ListManagedPoliciesInPermissionSetOutput) bool {
 		for _, m := range page.AttachedManagedPolicies {
 			out = append(out, aws.ToString(m.Arn))
 		}
-	}
-	return out, nil
+		return true
+	})
+	return out, err
 }
 
 // syncManaged attaches the wanted managed policies and detaches any other,

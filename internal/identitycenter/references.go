@@ -33,12 +33,12 @@ func (c *Client) customerManaged(ctx context.Context, arn string) ([]types.Custo
 		PermissionSetArn: aws.String(arn),
 		MaxResults:       aws.Int32(maxPage),
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("ListCustomerManagedPolicyReferencesInPermissionSet %s: %w", arn, err)
-		}
+	err := eachPage(ctx, p, "ListCustomerManagedPolicyReferencesInPermissionSet "+arn, func(page *ssoadmin.ListCustomerManagedPolicyReferencesInPermissionSetOutput) bool {
 		out = append(out, page.CustomerManagedPolicyReferences...)
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b types.CustomerManagedPolicyReference) int {
 		return strings.Compare(refKey(a), refKey(b))

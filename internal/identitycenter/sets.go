@@ -79,14 +79,14 @@ func (c *Client) setTags(ctx context.Context, arn string) (setInfo, error) {
 		InstanceArn: aws.String(c.instanceARN),
 		ResourceArn: aws.String(arn),
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return setInfo{}, fmt.Errorf("ListTagsForResource %s: %w", arn, err)
-		}
+	err = eachPage(ctx, p, "ListTagsForResource "+arn, func(page *ssoadmin.ListTagsForResourceOutput) bool {
 		for _, t := range page.Tags {
 			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
+		return true
+	})
+	if err != nil {
+		return setInfo{}, err
 	}
 	info.tags = tags
 	c.remember(arn, info)
@@ -122,14 +122,11 @@ func (c *Client) scanSets(ctx context.Context) (map[string]setInfo, error) {
 func (c *Client) PermissionSetARNs(ctx context.Context) ([]string, error) {
 	var out []string
 	p := ssoadmin.NewListPermissionSetsPaginator(c.admin, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(c.instanceARN), MaxResults: aws.Int32(maxPage)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("ListPermissionSets: %w", err)
-		}
+	err := eachPage(ctx, p, "ListPermissionSets", func(page *ssoadmin.ListPermissionSetsOutput) bool {
 		out = append(out, page.PermissionSets...)
-	}
-	return out, nil
+		return true
+	})
+	return out, err
 }
 
 // describeSets returns the name of each set in arns, and the tags of those
@@ -225,15 +222,15 @@ func (c *Client) deleteAllAssignments(ctx context.Context, arn string) ([]string
 		PermissionSetArn: aws.String(arn),
 		MaxResults:       aws.Int32(maxPage),
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if isNotFound(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("ListAccountsForProvisionedPermissionSet: %w", err)
-		}
+	err := eachPage(ctx, p, "ListAccountsForProvisionedPermissionSet", func(page *ssoadmin.ListAccountsForProvisionedPermissionSetOutput) bool {
 		accounts = append(accounts, page.AccountIds...)
+		return true
+	})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	var removed []string
 	for _, account := range accounts {
