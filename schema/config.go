@@ -48,20 +48,23 @@ func checkConfig(d *document, c *Config) []Finding {
 		fs = append(fs, d.finding(line, col, SeverityError, msg, fix))
 	}
 
+	// once reports item i's field when an earlier item of list has the
+	// same key, with the line of the first; seen remembers the first.
+	once := func(seen map[string]int, key, list string, i int, field, what, fix string) {
+		j, dup := seen[key]
+		if !dup {
+			seen[key] = i
+			return
+		}
+		first := line(d, list+"/"+strconv.Itoa(j)+"/"+field)
+		errAt(list+"/"+strconv.Itoa(i)+"/"+field, fmt.Sprintf("%s (first on line %d)", what, first), fix)
+	}
+
 	names := map[string]int{}
 	ids := map[string]int{}
 	for i, a := range c.Accounts {
-		p := "/accounts/" + strconv.Itoa(i)
-		if j, dup := names[a.Name]; dup {
-			errAt(p+"/name", fmt.Sprintf("account name %q is used twice (first on line %d)", a.Name, line(d, "/accounts/"+strconv.Itoa(j)+"/name")), "give every account its own name")
-		} else {
-			names[a.Name] = i
-		}
-		if j, dup := ids[a.ID]; dup {
-			errAt(p+"/id", fmt.Sprintf("account id %s is used twice (first on line %d)", a.ID, line(d, "/accounts/"+strconv.Itoa(j)+"/id")), "list every AWS account once")
-		} else {
-			ids[a.ID] = i
-		}
+		once(names, a.Name, "/accounts", i, "name", fmt.Sprintf("account name %q is used twice", a.Name), "give every account its own name")
+		once(ids, a.ID, "/accounts", i, "id", fmt.Sprintf("account id %s is used twice", a.ID), "list every AWS account once")
 	}
 
 	management := -1
@@ -86,11 +89,7 @@ func checkConfig(d *document, c *Config) []Finding {
 	_, instance, _ := strings.Cut(c.IdentityCenter.InstanceARN, ":instance/")
 	for i, ps := range c.PermissionSets {
 		p := "/permission_sets/" + strconv.Itoa(i)
-		if j, dup := sets[ps.Name]; dup {
-			errAt(p+"/name", fmt.Sprintf("permission set %q is defined twice (first on line %d)", ps.Name, line(d, "/permission_sets/"+strconv.Itoa(j)+"/name")), "keep one definition")
-		} else {
-			sets[ps.Name] = i
-		}
+		once(sets, ps.Name, "/permission_sets", i, "name", fmt.Sprintf("permission set %q is defined twice", ps.Name), "keep one definition")
 		// permissionSet/<instance>/ps-...: a set of another instance cannot
 		// be assigned through this one.
 		_, rest, _ := strings.Cut(ps.ARN, ":permissionSet/")
