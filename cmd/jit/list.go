@@ -40,9 +40,7 @@ Exit status: 0 listed, 2 jit could not run.`,
   jit list --requester alice
   GITHUB_TOKEN=$(gh auth token) jit list --requester alice --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		RunE: runs(o.run),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.repo, "repo", ".", "top folder of the access repository")
@@ -57,7 +55,7 @@ type listOptions struct {
 	getenv                             func(string) string
 }
 
-func (o listOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
+func (o *listOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.format != "text" && o.format != "json" {
 		return fmt.Errorf("--format %q: want text or json", o.format)
 	}
@@ -92,7 +90,7 @@ func (o listOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 
 // teams is a GitHub-backed team resolver when a token is found, nil when
 // none is (membership is then shown as unchecked).
-func (o listOptions) teams(ctx context.Context) (*ghrepo.Teams, error) {
+func (o *listOptions) teams(ctx context.Context) (*ghrepo.Teams, error) {
 	c, err := userClient(o.getenv, o.githubURL)
 	if err != nil || c == nil {
 		return nil, err

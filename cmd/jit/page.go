@@ -43,9 +43,7 @@ Exit status: 0 written, 2 jit could not run.`,
 		Example: `  jit catalog --html site --github-repo acme/aws-access
   jit catalog --html site --github-repo acme/aws-access --lint-url https://jit.acme.example/lint`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		RunE: runs(o.run),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.repo, "repo", ".", "top folder of the access repository")
@@ -61,7 +59,7 @@ type catalogOptions struct {
 	repo, html, githubRepo, branch, webURL, lintURL string
 }
 
-func (o catalogOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
+func (o *catalogOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.html == "" {
 		return errors.New("--html DIR is required: the folder to write the page to")
 	}

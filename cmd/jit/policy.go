@@ -29,9 +29,7 @@ sets tagged jit:managed; identitystore:GetUserId in the configured store;
 kms:Decrypt of the instance's key when the config names one; and the IAM
 permissions for the management account when the config allows requests for it.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return prov.provisioner(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		RunE: runs(prov.provisioner),
 	}
 	provisioner.Flags().StringVar(&prov.dir, "repo", ".", "the access repository's clone")
 
@@ -44,9 +42,7 @@ in --account may assume it for jobs of the repository --repo (OWNER/NAME)
 that run in its "jit" environment. The partition comes from the instance ARN
 in the config of --dir.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return tr.trust(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		RunE: runs(tr.trust),
 	}
 	trust.Flags().StringVar(&tr.repo, "repo", "", "the access repository on GitHub, OWNER/NAME (required)")
 	trust.Flags().StringVar(&tr.account, "account", "", "the AWS account id that holds the role and GitHub's OIDC provider (required)")
@@ -60,7 +56,7 @@ type policyOptions struct {
 }
 
 // config reads the clone's config; findings with errors end the command.
-func (o policyOptions) config(ctx context.Context, stderr io.Writer) (*schema.Config, error) {
+func (o *policyOptions) config(ctx context.Context, stderr io.Writer) (*schema.Config, error) {
 	cfg, findings, err := loadConfig(ctx, worktreeSource{dir: o.dir})
 	if err != nil {
 		return nil, err
@@ -72,7 +68,7 @@ func (o policyOptions) config(ctx context.Context, stderr io.Writer) (*schema.Co
 	return cfg, nil
 }
 
-func (o policyOptions) provisioner(ctx context.Context, stdout, stderr io.Writer) error {
+func (o *policyOptions) provisioner(ctx context.Context, stdout, stderr io.Writer) error {
 	cfg, err := o.config(ctx, stderr)
 	if err != nil {
 		return err
@@ -85,7 +81,7 @@ func (o policyOptions) provisioner(ctx context.Context, stdout, stderr io.Writer
 	return err
 }
 
-func (o policyOptions) trust(ctx context.Context, stdout, stderr io.Writer) error {
+func (o *policyOptions) trust(ctx context.Context, stdout, stderr io.Writer) error {
 	if o.repo == "" || o.account == "" {
 		return fmt.Errorf("--repo OWNER/NAME and --account ID are required")
 	}

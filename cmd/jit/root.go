@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 
 	"github.com/jit-access/jit/internal/version"
@@ -45,4 +47,13 @@ func newRootCmd() *cobra.Command {
 		completeFromConfig(c)
 	}
 	return root
+}
+
+// runs is the RunE of a command whose Options run function takes the
+// command's context, standard output and standard error. The run function
+// must have a pointer receiver, so that it sees the parsed flags.
+func runs(run func(ctx context.Context, stdout, stderr io.Writer) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		return run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	}
 }

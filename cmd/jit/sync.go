@@ -55,9 +55,7 @@ GH_TOKEN (or gh's login), allowed to push branches and open pull requests.`,
 		Example: `  jit sync --dry-run
   GITHUB_TOKEN=... jit sync --github-repo acme/access`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
-		},
+		RunE: runs(o.run),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Repo, "repo", ".", "the access repository's checkout")
