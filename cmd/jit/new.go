@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jit-access/jit/internal/atomicfile"
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
@@ -146,7 +147,7 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 		return err
 	}
 	for i := 2; ; i++ {
-		err = writeNewFile(filepath.Join(dir, name+".yaml"), data)
+		err = atomicfile.Create(filepath.Join(dir, name+".yaml"), data, 0o644)
 		if errors.Is(err, fs.ErrExist) && o.pr && sameFile(filepath.Join(dir, name+".yaml"), data) {
 			// An earlier jit new --pr wrote it and stopped before the pull
 			// request: carry on from there.

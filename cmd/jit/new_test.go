@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/atomicfile"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -70,7 +71,7 @@ justification: "INC-1234: investigating elevated 5xx rates"
 	if err != nil || st.Mode().Perm() != 0o644 {
 		t.Errorf("file mode %v (%v), want 0644", st.Mode(), err)
 	}
-	if tmp, _ := filepath.Glob(filepath.Join(dir, "requests/payments-prod/.jit-new-*")); len(tmp) > 0 {
+	if tmp, _ := filepath.Glob(filepath.Join(dir, "requests/payments-prod/"+atomicfile.TempPrefix+"*")); len(tmp) > 0 {
 		t.Errorf("temporary files left behind: %v", tmp)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jit-access/jit/internal/atomicfile"
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/iampolicy"
 	"github.com/jit-access/jit/schema"
@@ -106,32 +107,9 @@ func WriteStatic(dir string, p *Page) error {
 		return err
 	}
 	for name, b := range files {
-		if err := writeAtomic(filepath.Join(dir, name), b); err != nil {
+		if err := atomicfile.Replace(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".jit-page-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

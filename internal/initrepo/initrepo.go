@@ -19,6 +19,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/jit-access/jit/internal/atomicfile"
 	"github.com/jit-access/jit/internal/layout"
 	"gopkg.in/yaml.v3"
 )
@@ -337,21 +338,7 @@ func writeNew(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".jit-init-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(data)
-	serr := tmp.Sync()
-	cerr := tmp.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Link(tmp.Name(), path)
+	return atomicfile.Create(path, data, 0o644)
 }
 
 var notFolder = regexp.MustCompile(`[^a-z0-9._-]+`)
