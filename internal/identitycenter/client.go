@@ -10,6 +10,7 @@
 package identitycenter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -77,33 +78,16 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.RequestsPerSecond <= 0 {
-		o.RequestsPerSecond = DefaultRequestsPerSecond
-	}
-	if o.MaxInFlightAssignments <= 0 {
-		o.MaxInFlightAssignments = DefaultMaxInFlightAssignments
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = DefaultPollInterval
-	}
-	if o.PollTimeout <= 0 {
-		o.PollTimeout = DefaultPollTimeout
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
-	if o.RetryBaseDelay <= 0 {
-		o.RetryBaseDelay = DefaultRetryBaseDelay
-	}
-	if o.RetryMaxBackoff <= 0 {
-		o.RetryMaxBackoff = DefaultRetryMaxBackoff
-	}
-	if o.Clock == nil {
-		o.Clock = clock.Real{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
+	// Zero or negative: the default.
+	o.RequestsPerSecond = cmp.Or(max(o.RequestsPerSecond, 0), DefaultRequestsPerSecond)
+	o.MaxInFlightAssignments = cmp.Or(max(o.MaxInFlightAssignments, 0), DefaultMaxInFlightAssignments)
+	o.PollInterval = cmp.Or(max(o.PollInterval, 0), DefaultPollInterval)
+	o.PollTimeout = cmp.Or(max(o.PollTimeout, 0), DefaultPollTimeout)
+	o.MaxAttempts = cmp.Or(max(o.MaxAttempts, 0), DefaultMaxAttempts)
+	o.RetryBaseDelay = cmp.Or(max(o.RetryBaseDelay, 0), DefaultRetryBaseDelay)
+	o.RetryMaxBackoff = cmp.Or(max(o.RetryMaxBackoff, 0), DefaultRetryMaxBackoff)
+	o.Clock = cmp.Or[clock.Clock](o.Clock, clock.Real{})
+	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
 	return o
 }
 

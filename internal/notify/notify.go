@@ -17,6 +17,7 @@ package notify
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -143,18 +144,11 @@ func New(o Options) *Notifier {
 	if n.client == nil {
 		n.client = &http.Client{Timeout: DefaultTimeout}
 	}
-	if n.attempts <= 0 {
-		n.attempts = DefaultAttempts
-	}
-	if n.backoff <= 0 {
-		n.backoff = DefaultBackoff
-	}
-	if n.maxBackoff <= 0 {
-		n.maxBackoff = DefaultMaxBackoff
-	}
-	if n.log == nil {
-		n.log = slog.Default()
-	}
+	// Zero or negative: the default.
+	n.attempts = cmp.Or(max(n.attempts, 0), DefaultAttempts)
+	n.backoff = cmp.Or(max(n.backoff, 0), DefaultBackoff)
+	n.maxBackoff = cmp.Or(max(n.maxBackoff, 0), DefaultMaxBackoff)
+	n.log = cmp.Or(n.log, slog.Default())
 	for _, s := range []sink{{"slack", o.SlackURL, slackMessage}, {"teams", o.TeamsURL, teamsMessage}} {
 		if s.url == "" {
 			continue
