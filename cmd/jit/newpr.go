@@ -65,11 +65,11 @@ func (o *newOptions) prRepo(ctx context.Context) (ghrepo.Repo, error) {
 // the checkout dir points at; cmd names the command for the error.
 func githubRepoOf(ctx context.Context, dir, flag, cmd string) (ghrepo.Repo, error) {
 	if flag != "" {
-		owner, name, ok := strings.Cut(flag, "/")
-		if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-			return ghrepo.Repo{}, fmt.Errorf("--github-repo %q must be OWNER/NAME", flag)
+		r, err := ghrepo.Parse(flag)
+		if err != nil {
+			return r, fmt.Errorf("--github-repo %w", err)
 		}
-		return ghrepo.Repo{Owner: owner, Name: name}, nil
+		return r, nil
 	}
 	remote, err := ledger.OpenCheckout(dir).RemoteURL(ctx, "origin")
 	if err != nil {

@@ -12,17 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/internal/catalog"
-	"github.com/jit-access/jit/internal/ghrepo"
 )
-
-// parsePageRepo reads --page-repo.
-func parsePageRepo(repo string) (ghrepo.Repo, error) {
-	owner, name, ok := strings.Cut(repo, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-		return ghrepo.Repo{}, fmt.Errorf("--page-repo %q must be OWNER/NAME", repo)
-	}
-	return ghrepo.Repo{Owner: owner, Name: name}, nil
-}
 
 func newCatalogCmd() *cobra.Command {
 	var o catalogOptions

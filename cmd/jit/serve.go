@@ -118,13 +118,13 @@ hourly schedule is the safety net.`,
 			defer srv.Close()
 			if dispatch {
 				for _, r := range repos {
-					owner, name, ok := strings.Cut(r, "/")
-					if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
-						return fmt.Errorf("--github-repo %q: want OWNER/NAME", r)
+					repo, err := ghrepo.Parse(r)
+					if err != nil {
+						return fmt.Errorf("--github-repo %w", err)
 					}
 					// A failure is logged, not fatal: the next push to main
 					// reads the schedule again, and the hourly run is there.
-					if err := srv.Schedule(cmd.Context(), 0, ghrepo.Repo{Owner: owner, Name: name}); err != nil {
+					if err := srv.Schedule(cmd.Context(), 0, repo); err != nil {
 						log.Error("reading the reconcile schedule at start-up failed", "repo", r, "err", err)
 					}
 				}
@@ -135,9 +135,9 @@ hourly schedule is the safety net.`,
 			}
 			h := srv.Handler()
 			if pageRepo != "" {
-				repo, err := parsePageRepo(pageRepo)
+				repo, err := ghrepo.Parse(pageRepo)
 				if err != nil {
-					return err
+					return fmt.Errorf("--page-repo %w", err)
 				}
 				h = catalog.WithApp(h, catalog.Handler(srv.PageSource(repo), pageNow))
 			}
@@ -204,15 +204,15 @@ older than request_ttl is closed with the label jit:expired. Idempotent.`,
 			// The sweep receives no webhooks; a placeholder secret satisfies
 			// the constructor without weakening anything.
 			opts.WebhookSecret = []byte("sweep-receives-no-webhooks")
-			owner, name, ok := strings.Cut(repo, "/")
-			if !ok {
-				return fmt.Errorf("--github-repo %q must be OWNER/NAME (GITHUB_REPOSITORY in Actions)", repo)
+			r, err := ghrepo.Parse(repo)
+			if err != nil {
+				return fmt.Errorf("--github-repo %w (GITHUB_REPOSITORY in Actions)", err)
 			}
 			srv, err := app.New(opts)
 			if err != nil {
 				return err
 			}
-			res, err := srv.Sweep(cmd.Context(), instID, ghrepo.Repo{Owner: owner, Name: name})
+			res, err := srv.Sweep(cmd.Context(), instID, r)
 			fmt.Fprintf(cmd.OutOrStdout(), "judged again %v, escalated %v, reminded %v, closed %v\n", res.Judged, res.Escalated, res.Reminded, res.Closed)
 			return err
 		},

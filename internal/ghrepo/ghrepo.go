@@ -26,6 +26,15 @@ type Repo struct {
 
 func (r Repo) String() string { return r.Owner + "/" + r.Name }
 
+// Parse reads "OWNER/NAME".
+func Parse(s string) (Repo, error) {
+	owner, name, ok := strings.Cut(s, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return Repo{}, fmt.Errorf("%q must be OWNER/NAME", s)
+	}
+	return Repo{Owner: owner, Name: name}, nil
+}
+
 // PR is what the App needs to know about a pull request, re-fetched from the
 // API for every event: webhook payloads are never trusted for state.
 type PR struct {
