@@ -51,7 +51,7 @@ jit-app-id, jit-app-private-key.pem and jit-webhook-secret with mode 0600 and
 never printed. Existing files are never overwritten.`,
 		Example: `  jit app create --org acme --webhook-url https://jit.acme.example/webhook --out /etc/jit`,
 		Args:    cobra.NoArgs,
-		RunE: runs(o.run),
+		RunE:    runs(o.run),
 	}
 	f := create.Flags()
 	f.StringVar(&o.Org, "org", "", "the GitHub organisation that owns the App (required)")
