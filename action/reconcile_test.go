@@ -15,6 +15,7 @@ import (
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter"
+	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
@@ -584,5 +585,44 @@ func TestRevocationAfterTheRequesterLeftTheConfig(t *testing.T) {
 	rep := e.run(t, 0)
 	if len(rep.Expired) != 1 || e.assignments(e.readOnly, "alice") != 0 {
 		t.Fatalf("the grant of a requester no longer in users: did not end:\n%s", rep)
+	}
+}
+
+// AWS refuses to delete a set while its role is being removed from the
+// account after its last assignment. The grant still ends on time, recorded
+// expired once its assignment is gone; the set is deleted by the clean-up
+// of a later run, which touches only jit's sets.
+func TestExpiryWhileAWSRefusesToDeleteTheSet(t *testing.T) {
+	e := newEnv(t, envOptions{idc: idcemu.Options{RoleRemovalDelay: time.Hour}})
+	_, path := e.merge(t, "dave", "dave-pu", request("PowerUserAccess", "1h"), "bob", "")
+	if rep := e.run(t, 0); len(rep.Activated) != 1 {
+		t.Fatalf("isolated grant not activated:\n%s", rep)
+	}
+	set := e.status(t, path).PermissionSetARN
+	e.clk.Advance(time.Hour + time.Second)
+	rep := e.run(t, 0)
+	if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
+		t.Fatalf("expired (-want +got):\n%s\n%s", diff, rep)
+	}
+	st := e.status(t, path)
+	if st.State != schema.StateExpired || e.assignments(set, "dave") != 0 {
+		t.Fatalf("status %s with %d assignments, want expired with none", st.State, e.assignments(set, "dave"))
+	}
+	if _, ok := e.idc.PermissionSet(set); !ok {
+		t.Fatal("AWS deleted the set while its role was being removed")
+	}
+	if notes := strings.Join(st.Notes, "\n"); !strings.Contains(notes, "not deleted yet") || !strings.Contains(notes, "ConflictException") {
+		t.Errorf("notes do not say the set is left for the clean-up:\n%s", notes)
+	}
+	e.clk.Advance(time.Hour)
+	rep = e.run(t, 0)
+	if len(rep.Orphans) != 1 || rep.Orphans[0].Reason != set {
+		t.Errorf("orphans = %+v, want %s", rep.Orphans, set)
+	}
+	if _, ok := e.idc.PermissionSet(set); ok {
+		t.Error("the set is still there after the clean-up")
+	}
+	if _, ok := e.idc.PermissionSet(e.isolated); !ok {
+		t.Error("the clean-up deleted the configured set the copy was made from")
 	}
 }

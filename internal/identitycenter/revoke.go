@@ -26,6 +26,10 @@ type Revocation struct {
 // Revoked says what the revocation did that an auditor should know.
 type Revoked struct {
 	Notes []string
+	// SetLeft says the grant's own permission set outlived the revocation
+	// (AWS refused to delete it yet); the assignment is gone all the same,
+	// and the orphan clean-up of a later run deletes the set.
+	SetLeft bool
 }
 
 // Revoke ends a grant and returns nil only once AWS has confirmed it; any
@@ -88,7 +92,7 @@ func (c *Client) revokeShared(ctx context.Context, r Revocation) (Revoked, error
 		// Not listed can also mean "being created": AWS lists an
 		// assignment only once its creation succeeded. Then delete it,
 		// which waits the creation out as a conflict.
-		pending, err := c.creationInFlight(ctx, r.AccountID, psARN, principal)
+		pending, err := c.inFlight(ctx, false, r.AccountID, psARN, principal)
 		if err != nil {
 			return Revoked{}, err
 		}
@@ -145,38 +149,81 @@ func (c *Client) revokeOwnSet(ctx context.Context, r Revocation) (Revoked, error
 	if err != nil {
 		return Revoked{}, err
 	}
-	var notes []string
-	exists, err := c.assignmentExists(ctx, r.AccountID, arn, principal)
+	notes, err := c.removeOwnAssignment(ctx, r, arn, principal)
 	if err != nil {
 		return Revoked{}, err
 	}
-	if exists {
+	// The grant's assignment is gone: that is what ends its access, and
+	// the revocation is done. Deleting the set is clean-up: AWS refuses it
+	// (ConflictException) until the set's role has been removed from the
+	// account, which takes a while after the last assignment goes. A set
+	// left here is deleted by the orphan clean-up of a later run, which
+	// deletes only sets tagged jit:managed=true.
+	others, err := c.deleteManagedSet(ctx, arn)
+	if len(others) > 0 {
+		notes = append(notes, "also removed assignments of the set jit did not make: "+strings.Join(others, ", "))
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return Revoked{}, fmt.Errorf("deleting permission set %s: %w", info.name, ctx.Err())
+		}
+		c.log.WarnContext(ctx, "assignment removed; the permission set is left for a later clean-up", "permission_set", arn, "name", info.name, "error", err)
+		notes = append(notes, "permission set "+info.name+" ("+arn+") not deleted yet ("+err.Error()+"); the clean-up of a later run deletes it")
+		return Revoked{Notes: notes, SetLeft: true}, nil
+	}
+	notes = append(notes, "permission set "+info.name+" deleted")
+	return Revoked{Notes: notes}, nil
+}
+
+// removeOwnAssignment ends the grant's assignment of its own set arn: it
+// cuts live sessions, deletes the assignment and returns once AWS confirms
+// it gone, or the notes of what it did. An assignment not listed is gone
+// unless its creation is still in flight, and then it is deleted, which
+// waits the creation out.
+//
+// The cut is skipped while a deletion of the assignment is already in
+// flight (a previous run's, whose answer was lost): the deletion ends the
+// access anyway, and a provisioning that completed after it would put the
+// set's role back in an account where it has no assignment, where nothing
+// removes it and the set can never be deleted.
+func (c *Client) removeOwnAssignment(ctx context.Context, r Revocation, arn, principal string) ([]string, error) {
+	exists, err := c.assignmentExists(ctx, r.AccountID, arn, principal)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		pending, err := c.inFlight(ctx, false, r.AccountID, arn, principal)
+		if err != nil || !pending {
+			return nil, err
+		}
+		return nil, c.deleteAssignment(ctx, r.AccountID, arn, principal, types.PrincipalTypeUser)
+	}
+	deleting, err := c.inFlight(ctx, true, r.AccountID, arn, principal)
+	if err != nil {
+		return nil, err
+	}
+	var notes []string
+	if deleting {
+		notes = append(notes, "live sessions not cut: the assignment's deletion was already under way")
+	} else {
 		// The revocation never waits on the cut: if the deny cannot be
 		// added (the policy would be too large, or AWS kept refusing), the
 		// assignment still goes, and the record says the cut failed.
 		cut, err := c.cutSessions(ctx, arn, r.AccountID, r.ExpiresAt)
 		switch {
 		case ctx.Err() != nil:
-			return Revoked{}, fmt.Errorf("cutting live sessions: %w", ctx.Err())
+			return nil, fmt.Errorf("cutting live sessions: %w", ctx.Err())
 		case err != nil:
 			c.log.WarnContext(ctx, "live sessions not cut; removing the assignment anyway", "permission_set", arn, "account", r.AccountID, "error", err)
 			notes = append(notes, "live sessions NOT cut ("+err.Error()+"): sessions started before the revocation may last up to the set's session duration")
 		default:
 			notes = append(notes, "live sessions cut: credentials issued before "+inlinepolicy.Time(cut)+" are denied")
 		}
-		if err := c.deleteAssignment(ctx, r.AccountID, arn, principal, types.PrincipalTypeUser); err != nil {
-			return Revoked{}, err
-		}
 	}
-	others, err := c.deleteManagedSet(ctx, arn)
-	if err != nil {
-		return Revoked{}, err
+	if err := c.deleteAssignment(ctx, r.AccountID, arn, principal, types.PrincipalTypeUser); err != nil {
+		return nil, err
 	}
-	if len(others) > 0 {
-		notes = append(notes, "also removed assignments of the set jit did not make: "+strings.Join(others, ", "))
-	}
-	notes = append(notes, "permission set "+info.name+" deleted")
-	return Revoked{Notes: notes}, nil
+	return notes, nil
 }
 
 // cutSessions denies the set everything for credentials issued before now
@@ -222,32 +269,60 @@ func (c *Client) cutSessions(ctx context.Context, arn, accountID string, expires
 	return cut, nil
 }
 
-// creationInFlight reports whether a creation of the assignment is still
-// IN_PROGRESS in AWS.
-func (c *Client) creationInFlight(ctx context.Context, accountID, psARN, principalID string) (bool, error) {
-	p := ssoadmin.NewListAccountAssignmentCreationStatusPaginator(c.admin, &ssoadmin.ListAccountAssignmentCreationStatusInput{
-		InstanceArn: aws.String(c.instanceARN),
-		Filter:      &types.OperationStatusFilter{Status: types.StatusValuesInProgress},
-		MaxResults:  aws.Int32(maxPage),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return false, fmt.Errorf("ListAccountAssignmentCreationStatus: %w", err)
+// inFlight reports whether a creation (deletion false) or a deletion of the
+// assignment is still IN_PROGRESS in AWS.
+func (c *Client) inFlight(ctx context.Context, deletion bool, accountID, psARN, principalID string) (bool, error) {
+	filter := &types.OperationStatusFilter{Status: types.StatusValuesInProgress}
+	var ids []*string
+	if deletion {
+		p := ssoadmin.NewListAccountAssignmentDeletionStatusPaginator(c.admin, &ssoadmin.ListAccountAssignmentDeletionStatusInput{
+			InstanceArn: aws.String(c.instanceARN), Filter: filter, MaxResults: aws.Int32(maxPage),
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return false, fmt.Errorf("ListAccountAssignmentDeletionStatus: %w", err)
+			}
+			for _, op := range page.AccountAssignmentsDeletionStatus {
+				ids = append(ids, op.RequestId)
+			}
 		}
-		for _, op := range page.AccountAssignmentsCreationStatus {
+	} else {
+		p := ssoadmin.NewListAccountAssignmentCreationStatusPaginator(c.admin, &ssoadmin.ListAccountAssignmentCreationStatusInput{
+			InstanceArn: aws.String(c.instanceARN), Filter: filter, MaxResults: aws.Int32(maxPage),
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return false, fmt.Errorf("ListAccountAssignmentCreationStatus: %w", err)
+			}
+			for _, op := range page.AccountAssignmentsCreationStatus {
+				ids = append(ids, op.RequestId)
+			}
+		}
+	}
+	for _, id := range ids {
+		var st *types.AccountAssignmentOperationStatus
+		if deletion {
+			out, err := c.admin.DescribeAccountAssignmentDeletionStatus(ctx, &ssoadmin.DescribeAccountAssignmentDeletionStatusInput{
+				InstanceArn: aws.String(c.instanceARN), AccountAssignmentDeletionRequestId: id,
+			})
+			if err != nil {
+				return false, fmt.Errorf("DescribeAccountAssignmentDeletionStatus: %w", err)
+			}
+			st = out.AccountAssignmentDeletionStatus
+		} else {
 			out, err := c.admin.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
-				InstanceArn:                        aws.String(c.instanceARN),
-				AccountAssignmentCreationRequestId: op.RequestId,
+				InstanceArn: aws.String(c.instanceARN), AccountAssignmentCreationRequestId: id,
 			})
 			if err != nil {
 				return false, fmt.Errorf("DescribeAccountAssignmentCreationStatus: %w", err)
 			}
-			st := out.AccountAssignmentCreationStatus
-			if st != nil && st.Status == types.StatusValuesInProgress && aws.ToString(st.TargetId) == accountID &&
-				aws.ToString(st.PermissionSetArn) == psARN && aws.ToString(st.PrincipalId) == principalID {
-				return true, nil
-			}
+			st = out.AccountAssignmentCreationStatus
+		}
+		if st != nil && st.Status == types.StatusValuesInProgress && aws.ToString(st.TargetId) == accountID &&
+			aws.ToString(st.PermissionSetArn) == psARN && aws.ToString(st.PrincipalId) == principalID {
+			return true, nil
 		}
 	}
 	return false, nil

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
@@ -115,5 +118,110 @@ func TestIsolatedCopyIsNeverBroader(t *testing.T) {
 		if a.PermissionSetARN != got.PermissionSetARN {
 			t.Errorf("assignment %+v made although the copy could not be completed", a)
 		}
+	}
+}
+
+// AWS refuses to delete a set until its role is gone from the account, a
+// while after the last assignment: the revocation is done once the
+// assignment is gone, and the set is left to a later clean-up, which
+// deletes it once AWS allows.
+func TestRevokeLeavesAnUndeletableSetToTheCleanUp(t *testing.T) {
+	t.Parallel()
+	eo := fastEmulator()
+	eo.RoleRemovalDelay = time.Hour
+	co := fastClient()
+	co.MaxAttempts = 2 // the retryer does not wait the removal out
+	co.RetryMaxBackoff = 5 * time.Millisecond
+	e := newEnv(t, eo, co)
+	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	ctx := context.Background()
+	g := customGrant(e.clk.Now().Add(time.Hour))
+	granted, err := e.client.Grant(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.client.Revoke(ctx, Revocation{Grant: g, Granted: granted})
+	if err != nil {
+		t.Fatalf("Revoke waited on the set's deletion: %v", err)
+	}
+	if e.hasAssignment(testAccount, granted.PermissionSetARN, uid) {
+		t.Fatal("UNSAFE: Revoke returned nil with the assignment still there")
+	}
+	if _, ok := e.emu.PermissionSet(granted.PermissionSetARN); !ok || !res.SetLeft {
+		t.Fatalf("set present = %v, SetLeft = %v: want the set left while AWS refuses to delete it", ok, res.SetLeft)
+	}
+	last := res.Notes[len(res.Notes)-1]
+	if !strings.Contains(last, "not deleted yet") || !strings.Contains(last, "ConflictException: Could not delete because PermissionSet has ApplicationProfile associated with it.") ||
+		!strings.Contains(last, "the clean-up of a later run deletes it") {
+		t.Errorf("last note = %q, want the set left for the clean-up with AWS's reason", last)
+	}
+	c := e.freshClient()
+	if err := c.DeleteManagedPermissionSet(ctx, granted.PermissionSetARN); err == nil {
+		t.Fatal("AWS deleted the set while its role was being removed")
+	}
+	e.clk.Advance(time.Hour) // the role's removal ends
+	c = e.freshClient()
+	arns, err := c.PermissionSetARNs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := c.ManagedPermissionSets(ctx, arns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) != 1 || sets[0].ARN != granted.PermissionSetARN || sets[0].Request != testRequest {
+		t.Fatalf("the clean-up finds %+v, want the grant's set", sets)
+	}
+	if err := c.DeleteManagedPermissionSet(ctx, sets[0].ARN); err != nil {
+		t.Fatalf("clean-up: %v", err)
+	}
+	if _, ok := e.emu.PermissionSet(granted.PermissionSetARN); ok {
+		t.Error("the set is still there after the clean-up")
+	}
+}
+
+// A revocation that finds the assignment's deletion already under way (a
+// previous run's, whose answer was lost) does not cut sessions: the cut's
+// provisioning would complete after the deletion and put the set's role
+// back in an account where it has no assignment, and AWS would then never
+// let the set be deleted.
+func TestRevokeDoesNotProvisionWhileTheAssignmentIsBeingDeleted(t *testing.T) {
+	t.Parallel()
+	eo := fastEmulator()
+	eo.RoleRemovalDelay = -1
+	co := fastClient()
+	co.MaxAttempts = 2
+	e := newEnv(t, eo, co)
+	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	ctx := context.Background()
+	g := customGrant(e.clk.Now().Add(time.Hour))
+	granted, err := e.client.Grant(ctx, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The previous run's deletion, in flight for an hour.
+	e.emu.SetAsyncDelay(time.Hour)
+	raw := ssoadmin.NewFromConfig(e.cfg, func(o *ssoadmin.Options) { o.BaseEndpoint = aws.String(e.opts.Endpoint) })
+	if _, err := raw.DeleteAccountAssignment(ctx, &ssoadmin.DeleteAccountAssignmentInput{
+		InstanceArn: aws.String(idcemu.DefaultInstanceARN), PermissionSetArn: aws.String(granted.PermissionSetARN),
+		PrincipalId: aws.String(uid), PrincipalType: types.PrincipalTypeUser,
+		TargetId: aws.String(testAccount), TargetType: types.TargetTypeAwsAccount,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	provisions := e.emu.Calls()["ProvisionPermissionSet"]
+	if _, err := e.freshClient().Revoke(ctx, Revocation{Grant: g, Granted: granted}); err == nil {
+		t.Fatal("Revoke returned nil while the assignment's deletion is in flight")
+	}
+	e.clk.Advance(time.Hour + time.Second)
+	res, err := e.freshClient().Revoke(ctx, Revocation{Grant: g, Granted: granted})
+	if err != nil {
+		t.Fatalf("the next run's revocation: %v", err)
+	}
+	if got := e.emu.Calls()["ProvisionPermissionSet"]; got != provisions {
+		t.Errorf("%d ProvisionPermissionSet calls during a deletion in flight, want none", got-provisions)
+	}
+	if _, ok := e.emu.PermissionSet(granted.PermissionSetARN); ok || res.SetLeft {
+		t.Errorf("the set is left (%q): provisioned without an assignment, AWS would never delete it", res.Notes)
 	}
 }

@@ -79,6 +79,7 @@ var readActions = []string{
 	"sso:GetInlinePolicyForPermissionSet",
 	"sso:GetPermissionsBoundaryForPermissionSet",
 	"sso:ListAccountAssignmentCreationStatus",
+	"sso:ListAccountAssignmentDeletionStatus",
 	"sso:ListAccountAssignments",
 	"sso:ListAccountAssignmentsForPrincipal",
 	"sso:ListAccountsForProvisionedPermissionSet",

@@ -27,8 +27,15 @@
 //     to unknown users are rejected with ResourceNotFoundException.
 //   - When the last assignment of a permission set in an account is deleted,
 //     the set stops being provisioned to that account (AWS removes the role).
-//   - DeletePermissionSet fails with ConflictException while the set has
-//     assignments, assignment operations or provisioning in flight.
+//   - DeletePermissionSet fails with ConflictException, in AWS's words
+//     ("Could not delete because PermissionSet has ApplicationProfile
+//     associated with it."), while the set has assignments, assignment
+//     operations or provisioning in flight, while it is provisioned to an
+//     account, and for Options.RoleRemovalDelay after the deletion of its
+//     last assignment in an account, while AWS removes its role there. A
+//     provisioning that completes after the last assignment is gone leaves
+//     the set provisioned, and so undeletable, until it is assigned there
+//     and unassigned again.
 //   - SigV4 signatures are not verified: any well-formed
 //     "AWS4-HMAC-SHA256 Credential=..., Signature=..." header is accepted.
 //
@@ -97,6 +104,11 @@ type Options struct {
 	// AsyncDelay is how long an assignment or provisioning operation stays
 	// IN_PROGRESS; 0 means DefaultAsyncDelay, negative means it completes at once.
 	AsyncDelay time.Duration
+	// RoleRemovalDelay is how long AWS takes, after the deletion of a
+	// set's last assignment in an account succeeded, to remove the set's
+	// role from it; DeletePermissionSet conflicts meanwhile. 0 means
+	// AsyncDelay, negative means no delay.
+	RoleRemovalDelay time.Duration
 	// RequestsPerSecond is the token bucket rate shared by all operations;
 	// 0 means DefaultRequestsPerSecond, negative means unlimited.
 	RequestsPerSecond float64
@@ -119,6 +131,7 @@ type Emulator struct {
 	instanceID      string
 	identityStoreID string
 	asyncDelay      time.Duration
+	roleRemoval     time.Duration
 	maxInFlight     int
 	log             *slog.Logger
 	created         time.Time
@@ -165,6 +178,12 @@ func New(opts Options) *Emulator {
 	case e.asyncDelay < 0:
 		e.asyncDelay = 0
 	}
+	switch {
+	case opts.RoleRemovalDelay == 0:
+		e.roleRemoval = e.asyncDelay
+	case opts.RoleRemovalDelay > 0:
+		e.roleRemoval = opts.RoleRemovalDelay
+	}
 	if e.maxInFlight == 0 {
 		e.maxInFlight = DefaultMaxInFlightAssignments
 	}
@@ -198,6 +217,21 @@ func (e *Emulator) SetFaultRate(f float64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.faultRate = clampRate(f)
+}
+
+// SetAsyncDelay changes how long assignment and provisioning operations
+// started from now on stay IN_PROGRESS; 0 restores DefaultAsyncDelay, a
+// negative value completes them at once.
+func (e *Emulator) SetAsyncDelay(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case d == 0:
+		d = DefaultAsyncDelay
+	case d < 0:
+		d = 0
+	}
+	e.asyncDelay = d
 }
 
 // Deny makes op (an operation name such as "DeleteAccountAssignment")

@@ -97,10 +97,26 @@ func (e *Emulator) updatePermissionSet(_ time.Time, ps *permissionSet, in struct
 	return struct{}{}, nil
 }
 
-func (e *Emulator) deletePermissionSet(_ time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
-	for a := range e.st.assignments {
+// errStillProvisioned is AWS's refusal to delete a set whose role (its
+// "ApplicationProfile") still exists in an account: while it is assigned or
+// provisioned there, and until the role's removal after the last assignment
+// is over. The first sentence is AWS's message, as clients report it.
+func errStillProvisioned(account, why string) *apiError {
+	return errConflict("Could not delete because PermissionSet has ApplicationProfile associated with it. (Account %s: %s.)", account, why)
+}
+
+func (e *Emulator) deletePermissionSet(now time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
+	for _, a := range e.st.sortedAssignments() {
 		if a.PermissionSetARN == ps.arn {
-			return nil, errConflict("Could not delete because PermissionSet has ApplicationProfile associated with it: it is still assigned in account %s.", a.AccountID)
+			return nil, errStillProvisioned(a.AccountID, "still assigned")
+		}
+	}
+	if len(ps.provisioned) > 0 {
+		return nil, errStillProvisioned(slices.Sorted(maps.Keys(ps.provisioned))[0], "still provisioned")
+	}
+	for _, account := range slices.Sorted(maps.Keys(ps.deprovisioning)) {
+		if now.Before(ps.deprovisioning[account]) {
+			return nil, errStillProvisioned(account, "the permission set's role is still being removed after its last assignment")
 		}
 	}
 	for _, p := range e.st.pending {

@@ -349,11 +349,39 @@ func TestDeletePermissionSet(t *testing.T) {
 	_, err = h.sso.DeleteAccountAssignment(t.Context(), deleteInput(arn, alice))
 	ok(t, err)
 	h.clock.Advance(time.Second)
+	// The last assignment is gone; AWS is still removing the set's role
+	// from the account.
+	err = del()
+	wantAPIError(t, err, "ConflictException", http.StatusConflict)
+	if !strings.Contains(err.Error(), "Could not delete because PermissionSet has ApplicationProfile associated with it.") {
+		t.Errorf("conflict %q is not in AWS's words", err)
+	}
+	h.clock.Advance(time.Second - time.Millisecond)
+	wantAPIError(t, del(), "ConflictException", http.StatusConflict)
+	h.clock.Advance(time.Millisecond)
 	ok(t, del())
 	if _, found := h.emu.PermissionSet(arn); found {
 		t.Fatalf("permission set still there after delete")
 	}
 	wantAPIError(t, del(), "ResourceNotFoundException", http.StatusNotFound)
+}
+
+// A set provisioned to an account without an assignment there keeps its
+// role in the account: AWS refuses to delete it.
+func TestDeleteProvisionedPermissionSetConflicts(t *testing.T) {
+	h := newHarness(t, Options{}, 1)
+	arn := h.createPS(t, "JIT-Provisioned", "PT1H")
+	_, err := h.sso.ProvisionPermissionSet(t.Context(), &ssoadmin.ProvisionPermissionSetInput{
+		InstanceArn: aws.String(DefaultInstanceARN), PermissionSetArn: aws.String(arn),
+		TargetType: types.ProvisionTargetTypeAwsAccount, TargetId: aws.String(account),
+	})
+	ok(t, err)
+	h.clock.Advance(time.Hour)
+	_, err = h.sso.DeletePermissionSet(t.Context(), &ssoadmin.DeletePermissionSetInput{InstanceArn: aws.String(DefaultInstanceARN), PermissionSetArn: aws.String(arn)})
+	wantAPIError(t, err, "ConflictException", http.StatusConflict)
+	if !strings.Contains(err.Error(), "still provisioned") {
+		t.Errorf("conflict %q does not say the set is still provisioned", err)
+	}
 }
 
 func TestListPermissionSetsAndInstances(t *testing.T) {

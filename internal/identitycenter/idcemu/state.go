@@ -84,6 +84,10 @@ type permissionSet struct {
 	tags            map[string]string
 	version         int
 	provisioned     map[string]int // account id -> provisioned version
+	// deprovisioning maps each account whose last assignment of the set
+	// was deleted to when AWS has finished removing the set's role from
+	// it; DeletePermissionSet conflicts until then.
+	deprovisioning map[string]time.Time
 }
 
 type assignmentOp struct {
@@ -196,8 +200,11 @@ func (e *Emulator) completeAssignment(op *assignmentOp) {
 	if op.delete {
 		delete(st.assignments, op.a)
 		if ps != nil && !st.hasAssignmentIn(op.a.PermissionSetARN, op.a.AccountID) {
-			// AWS removes the set's role from an account with its last assignment.
+			// AWS removes the set's role from an account with its last
+			// assignment. The removal takes a while after the deletion
+			// succeeded, and the set cannot be deleted until it is over.
 			delete(ps.provisioned, op.a.AccountID)
+			ps.deprovisioning[op.a.AccountID] = op.done.Add(e.roleRemoval)
 		}
 		return
 	}
@@ -331,6 +338,7 @@ func (e *Emulator) newPermissionSetLocked(name, sessionDuration string, now time
 		tags:            map[string]string{},
 		version:         1,
 		provisioned:     map[string]int{},
+		deprovisioning:  map[string]time.Time{},
 	}
 	e.st.permissionSets[arn] = ps
 	return ps
