@@ -475,7 +475,7 @@ func (u *run) targetOf(req schema.Request, path, requester string, expires time.
 	if !ok && principalID == "" {
 		return target{}, fmt.Errorf("the requester %q has no Identity Center user in the users: map of %s", requester, configPath)
 	}
-	g := identitycenter.Grant{Request: path, AccountID: acct.ID, UserName: userName, ExpiresAt: expires}
+	g := identitycenter.Grant{Request: path, AccountID: acct.ID, UserName: userName, ExpiresAt: expires, ManagementAccount: acct.ManagementAccount}
 	t := target{grant: g}
 	if c := req.CustomPermissionSet; c != nil {
 		session, err := c.Session()

@@ -37,6 +37,34 @@ func (e *FailedError) Error() string {
 	return fmt.Sprintf("%s %s failed in AWS: %s", e.Operation, e.RequestID, e.Reason)
 }
 
+// ManagementAccountError is AWS's refusal of an assignment in the
+// organisation's management account (AccessDeniedException). AWS refuses
+// them to its delegated administrator whatever the role's policy says, so
+// repeating the request cannot help: the grant ends as failed, with AWS's
+// words and what to do.
+type ManagementAccountError struct {
+	Account string
+	// Err is AWS's AccessDeniedException.
+	Err error
+}
+
+func (e *ManagementAccountError) Error() string {
+	return fmt.Sprintf("CreateAccountAssignment in the management account %s: %v", e.Account, e.Err)
+}
+
+func (e *ManagementAccountError) Unwrap() error { return e.Err }
+
+// Reason is AWS's refusal and what it means.
+func (e *ManagementAccountError) Reason() string {
+	msg := e.Err.Error()
+	var ad *types.AccessDeniedException
+	if errors.As(e.Err, &ad) {
+		msg = ad.ErrorCode() + ": " + ad.ErrorMessage()
+	}
+	return msg + ". Account " + e.Account + " is the organisation's management account, where AWS allows assignments only from a role in the management account itself, never from a delegated administrator account; " +
+		"if jit's role lives in the management account, compare its policy with `jit policy provisioner`"
+}
+
 // UserID resolves an Identity Center UserName to the user's id.
 func (c *Client) UserID(ctx context.Context, userName string) (string, error) {
 	c.mu.Lock()
@@ -153,7 +181,11 @@ func (c *Client) eachAssignment(ctx context.Context, accountID, psARN string, fn
 
 // ensureAssignment creates the assignment unless it exists, and returns once
 // AWS reports it SUCCEEDED; created says this call made it.
-func (c *Client) ensureAssignment(ctx context.Context, accountID, psARN, principalID string) (created bool, err error) {
+//
+// In the management account (management true), an AccessDeniedException
+// from CreateAccountAssignment is a *ManagementAccountError: AWS refuses
+// assignments there to a delegated administrator, whatever its policy says.
+func (c *Client) ensureAssignment(ctx context.Context, accountID, psARN, principalID string, management bool) (created bool, err error) {
 	exists, err := c.assignmentExists(ctx, accountID, psARN, principalID)
 	if err != nil {
 		return false, err
@@ -180,6 +212,9 @@ func (c *Client) ensureAssignment(ctx context.Context, accountID, psARN, princip
 		// as a conflict on the retry: look before calling it a failure.
 		if exists, lerr := c.assignmentExists(ctx, accountID, psARN, principalID); lerr == nil && exists {
 			return false, nil
+		}
+		if management && isAccessDenied(err) {
+			return false, &ManagementAccountError{Account: accountID, Err: err}
 		}
 		return false, fmt.Errorf("CreateAccountAssignment: %w", err)
 	}
@@ -327,6 +362,11 @@ func (c *Client) await(ctx context.Context, op, requestID string, status types.S
 func isNotFound(err error) bool {
 	var nf *types.ResourceNotFoundException
 	return errors.As(err, &nf)
+}
+
+func isAccessDenied(err error) bool {
+	var ad *types.AccessDeniedException
+	return errors.As(err, &ad)
 }
 
 func isConflict(err error) bool {

@@ -16,8 +16,9 @@ const (
 	Transient ErrorClass = iota
 	// Permanent errors end the grant as failed: AWS refuses the request as
 	// it is (ValidationException, ServiceQuotaExceededException,
-	// ResourceNotFoundException, an assignment that ends FAILED), and
-	// repeating it fails the same way.
+	// ResourceNotFoundException, an assignment that ends FAILED, an
+	// assignment in the management account refused to a delegated
+	// administrator), and repeating it fails the same way.
 	Permanent
 	// Setup errors (AccessDeniedException) mean the role jit assumes lacks a
 	// permission: nothing about the grant is wrong, the setup is. They are
@@ -31,7 +32,8 @@ func Classify(err error) ErrorClass {
 		return Transient
 	}
 	var failed *FailedError
-	if errors.As(err, &failed) {
+	var management *ManagementAccountError
+	if errors.As(err, &failed) || errors.As(err, &management) {
 		return Permanent
 	}
 	var api smithy.APIError
@@ -52,6 +54,10 @@ func Reason(err error) string {
 	var failed *FailedError
 	if errors.As(err, &failed) {
 		return failed.Reason
+	}
+	var management *ManagementAccountError
+	if errors.As(err, &management) {
+		return management.Reason()
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {

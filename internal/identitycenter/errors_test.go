@@ -22,6 +22,7 @@ func TestClassify(t *testing.T) {
 		{api("ResourceNotFoundException"), Permanent},
 		{&FailedError{Operation: "CreateAccountAssignment", Reason: "quota"}, Permanent},
 		{api("AccessDeniedException"), Setup},
+		{fmt.Errorf("granting x: %w", &ManagementAccountError{Account: "999988887777", Err: api("AccessDeniedException")}), Permanent},
 		{api("ThrottlingException"), Transient},
 		{api("ConflictException"), Transient},
 		{api("InternalServerException"), Transient},

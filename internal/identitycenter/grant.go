@@ -48,6 +48,11 @@ type Grant struct {
 	// holds this (account, set, user) assignment, so finding it is not a
 	// sign of a permanent assignment. Only for shared standard sets.
 	HeldByJit bool
+	// ManagementAccount says AccountID is the organisation's management
+	// account, where AWS refuses assignments to a delegated administrator:
+	// that refusal (AccessDeniedException) then ends the grant as failed
+	// rather than being reported as a setup error on every run.
+	ManagementAccount bool
 	// Claimed says the caller has recorded in git that jit owns the
 	// assignment of this shared standard set: a Claim for this grant
 	// returned Preexisting=false and the caller committed that before
@@ -163,7 +168,7 @@ func (c *Client) grant(ctx context.Context, g Grant) (Granted, error) {
 			return Granted{}, err
 		}
 	}
-	created, err := c.ensureAssignment(ctx, g.AccountID, psARN, principal)
+	created, err := c.ensureAssignment(ctx, g.AccountID, psARN, principal, g.ManagementAccount)
 	if err != nil {
 		return Granted{}, err
 	}

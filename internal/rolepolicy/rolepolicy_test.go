@@ -6,7 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -256,6 +259,34 @@ func TestTrustPinsTheJitEnvironment(t *testing.T) {
 	for _, bad := range [][3]string{{"acme", "111122223333", "aws"}, {"acme/access", "12", "aws"}, {"acme/access", "111122223333", "gov"}, {"acme/acc:ess", "111122223333", "aws"}} {
 		if _, err := Trust(bad[0], bad[1], bad[2]); err == nil {
 			t.Errorf("Trust(%q, %q, %q) accepted", bad[0], bad[1], bad[2])
+		}
+	}
+}
+
+// The IAM statements for the management account allow every IAM call the
+// Identity Center emulator makes with the caller's permissions for an
+// assignment there, and without allow_management_account none of them is.
+func TestProvisionerManagementAccountCoversTheEmulatorsIAMCalls(t *testing.T) {
+	allowed, err := Provisioner(config(t, baseConfig+"allow_management_account: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused, err := Provisioner(config(t, baseConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu := idcemu.New(idcemu.Options{Clock: clock.At(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))})
+	set := emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	calls := emu.ManagementAccountIAM(set)
+	if len(calls) == 0 {
+		t.Fatal("the emulator lists no IAM calls")
+	}
+	for _, c := range calls {
+		if !allows(t, allowed, call{action: c.Action, resource: c.Resource}) {
+			t.Errorf("with allow_management_account, %s on %s is not allowed", c.Action, c.Resource)
+		}
+		if allows(t, refused, call{action: c.Action, resource: c.Resource}) {
+			t.Errorf("without allow_management_account, %s on %s is allowed", c.Action, c.Resource)
 		}
 	}
 }

@@ -95,6 +95,9 @@ func (e *Emulator) startAssignmentOp(now time.Time, a Assignment, del bool) (*as
 			delete(e.st.failNext, a)
 		}
 	}
+	if op.failure == "" {
+		op.failure = e.managementIAMFailure(a, del)
+	}
 	e.st.assignmentOps[op.id] = op
 	if del {
 		e.st.deletionIDs = append(e.st.deletionIDs, op.id)
@@ -146,6 +149,9 @@ func assignmentStatusMember(del bool) string {
 func (e *Emulator) changeAccountAssignment(now time.Time, in assignmentInput, del bool) (any, *apiError) {
 	a, aerr := e.validateAssignment(in)
 	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := e.delegatedRefusal(a, del); aerr != nil {
 		return nil, aerr
 	}
 	op, aerr := e.startAssignmentOp(now, a, del)

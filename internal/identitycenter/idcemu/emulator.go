@@ -46,6 +46,7 @@ package idcemu
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -109,6 +110,14 @@ type Options struct {
 	// role from it; DeletePermissionSet conflicts meanwhile. 0 means
 	// AsyncDelay, negative means no delay.
 	RoleRemovalDelay time.Duration
+	// ManagementAccountID is the organisation's management account; empty
+	// means DefaultManagementAccountID.
+	ManagementAccountID string
+	// CallerAccountID is the account of the role that signs the requests:
+	// the management account (the default, when empty) or the member
+	// account registered as Identity Center's delegated administrator.
+	// See management.go for what a delegated administrator cannot do.
+	CallerAccountID string
 	// RequestsPerSecond is the token bucket rate shared by all operations;
 	// 0 means DefaultRequestsPerSecond, negative means unlimited.
 	RequestsPerSecond float64
@@ -132,6 +141,8 @@ type Emulator struct {
 	identityStoreID string
 	asyncDelay      time.Duration
 	roleRemoval     time.Duration
+	management      string // the management account's id
+	caller          string // the caller's account id
 	maxInFlight     int
 	log             *slog.Logger
 	created         time.Time
@@ -141,11 +152,14 @@ type Emulator struct {
 	faultRate float64
 	// denied holds the operations the caller's IAM policy does not allow
 	// (Deny): they answer AccessDeniedException before any effect.
-	denied   map[string]bool
-	faultRNG *rand.Rand
-	idRNG    *rand.Rand
-	calls    map[string]int
-	st       state
+	denied map[string]bool
+	// deniedIAM holds the IAM actions the caller's policy does not allow
+	// in the management account (see management.go).
+	deniedIAM map[string]bool
+	faultRNG  *rand.Rand
+	idRNG     *rand.Rand
+	calls     map[string]int
+	st        state
 }
 
 // New returns an emulator with no users, permission sets or assignments.
@@ -184,6 +198,8 @@ func New(opts Options) *Emulator {
 	case opts.RoleRemovalDelay > 0:
 		e.roleRemoval = opts.RoleRemovalDelay
 	}
+	e.management = cmp.Or(opts.ManagementAccountID, DefaultManagementAccountID)
+	e.caller = cmp.Or(opts.CallerAccountID, e.management)
 	if e.maxInFlight == 0 {
 		e.maxInFlight = DefaultMaxInFlightAssignments
 	}
@@ -194,7 +210,7 @@ func New(opts Options) *Emulator {
 	e.setRate(opts.RequestsPerSecond)
 	e.st = newState()
 	// Every organisation has its management account.
-	_ = e.addAccountLocked(DefaultRootID, DefaultManagementAccountID, "Management", "aws-management@example.com")
+	_ = e.addAccountLocked(DefaultRootID, e.management, "Management", "aws-management@example.com")
 	return e
 }
 

@@ -26,7 +26,8 @@ const (
 	// DefaultRootID is the id of the organisation's one root.
 	DefaultRootID = "r-a1b2"
 	// DefaultManagementAccountID is the management account, listed under the
-	// root as every organisation's is.
+	// root as every organisation's is, unless Options.ManagementAccountID
+	// names another.
 	DefaultManagementAccountID = "999988887777"
 )
 
@@ -67,7 +68,7 @@ func newOrganization() organization {
 }
 
 func (e *Emulator) orgARN(kind, id string) string {
-	return fmt.Sprintf("arn:aws:organizations::%s:%s/%s/%s", DefaultManagementAccountID, kind, DefaultOrganizationID, id)
+	return fmt.Sprintf("arn:aws:organizations::%s:%s/%s/%s", e.management, kind, DefaultOrganizationID, id)
 }
 
 // AddOrganizationalUnit creates an OU named name under parentID (the root or
