@@ -428,3 +428,25 @@ func TestCustomInstance(t *testing.T) {
 	_, err = h.sso.ListPermissionSets(t.Context(), &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(DefaultInstanceARN)})
 	wantAPIError(t, err, "ResourceNotFoundException", http.StatusNotFound)
 }
+
+// A permission set holds at most 75 tags (TagList's max in botocore's
+// model): TagResource that would go beyond is refused, re-tagging a key it
+// has is not.
+func TestTagsPerResourceLimit(t *testing.T) {
+	h := newHarness(t, Options{}, 1)
+	var tags []types.Tag
+	for i := range 75 {
+		tags = append(tags, types.Tag{Key: aws.String(fmt.Sprintf("k%02d", i)), Value: aws.String("v")})
+	}
+	arn := h.createPS(t, "JIT-Full", "PT1H", tags...)
+	tag := func(key string) error {
+		_, err := h.sso.TagResource(t.Context(), &ssoadmin.TagResourceInput{InstanceArn: aws.String(DefaultInstanceARN), ResourceArn: aws.String(arn),
+			Tags: []types.Tag{{Key: aws.String(key), Value: aws.String("w")}}})
+		return err
+	}
+	ok(t, tag("k00"))
+	wantAPIError(t, tag("one-more"), "ServiceQuotaExceededException", http.StatusPaymentRequired)
+	if s, _ := h.emu.PermissionSet(arn); len(s.Tags) != 75 || s.Tags["k00"] != "w" {
+		t.Errorf("%d tags, k00=%q; want 75 with k00 re-tagged", len(s.Tags), s.Tags["k00"])
+	}
+}
