@@ -468,3 +468,26 @@ func TestValidateBaseNeedsTopLevel(t *testing.T) {
 		t.Errorf("exit status %d, error %v; want 2 and a message about the top folder", r.code, r.err)
 	}
 }
+
+// jit validate refuses a request for the organisation's management account
+// unless the config allows it, at the request's account line.
+func TestValidateManagementAccount(t *testing.T) {
+	marked := strings.Replace(testConfig, "    max_duration: 1d\n", "    max_duration: 1d\n    management_account: true\n", 1)
+	for _, tc := range []struct {
+		name, config string
+		wantCode     int
+		wantStdout   []string
+	}{
+		{"refused unless allowed", marked, 1, []string{"requests/payments-prod/a.yaml:1:10: error: account payments-prod is the organisation's management account, and .github/jit.yaml does not allow requests for it (fix: ask for another account; the SSO admins can set allow_management_account: true when jit's role lives in the management account itself)"}},
+		{"allowed", marked + "allow_management_account: true\n", 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := newTestRepo(t, false, map[string]string{".github/jit.yaml": tc.config, "requests/payments-prod/a.yaml": goodRequest})
+			r := validate(t, "--repo", dir)
+			if r.code != tc.wantCode {
+				t.Errorf("exit status %d, want %d (err %v)\n%s", r.code, tc.wantCode, r.err, r.stdout)
+			}
+			matchLines(t, "stdout", lines(r.stdout), tc.wantStdout)
+		})
+	}
+}
