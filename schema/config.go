@@ -288,6 +288,20 @@ func (c *Config) UserName(login string) (string, bool) {
 	return "", false
 }
 
+// Logins are the GitHub logins that users: maps to the Identity Center
+// user name userName (ignoring case, as Identity Center does), sorted: the
+// reverse of UserName.
+func (c *Config) Logins(userName string) []string {
+	var logins []string
+	for login, u := range c.Users {
+		if strings.EqualFold(u, userName) {
+			logins = append(logins, login)
+		}
+	}
+	slices.Sort(logins)
+	return logins
+}
+
 // MaxDuration returns the longest access duration a request for the
 // account (name or id) and standard permission set may ask for: the smaller
 // of their max_duration caps, or 0 when neither caps it. Pass set "" for a

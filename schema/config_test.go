@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +176,12 @@ func TestConfigLookups(t *testing.T) {
 	}
 	if _, ok := cfg.UserName("mallory"); ok {
 		t.Errorf("UserName(mallory) found something")
+	}
+	if got := cfg.Logins("OCTOCAT@acme.example"); !slices.Equal(got, []string{"octocat"}) {
+		t.Errorf("Logins(OCTOCAT@acme.example) = %v", got)
+	}
+	if got := cfg.Logins("mallory@acme.example"); len(got) != 0 {
+		t.Errorf("Logins(mallory@acme.example) = %v", got)
 	}
 	for _, tt := range []struct {
 		account, set string

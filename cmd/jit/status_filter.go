@@ -69,12 +69,7 @@ func loginForEmail(cfg *schema.Config, email string) (string, error) {
 	if m := noreplyEmail.FindStringSubmatch(email); m != nil {
 		return m[1], nil
 	}
-	var logins []string
-	for login, user := range cfg.Users {
-		if strings.EqualFold(user, email) {
-			logins = append(logins, login)
-		}
-	}
+	logins := cfg.Logins(email)
 	switch len(logins) {
 	case 0:
 		return "", fmt.Errorf("--mine: git's user.email %s is no Identity Center user under users: in %s; pass --user LOGIN", email, configPath)
