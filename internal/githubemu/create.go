@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v62/github"
 )
@@ -145,12 +146,19 @@ func (s *Server) openPullFromBranch(ctx context.Context, rp *repo, author, branc
 			return nil, nil, fieldErr("head", fmt.Sprintf("A pull request already exists for %s:%s.", rp.owner, branch))
 		}
 	}
+	pr := s.addPullLocked(rp, author, title, body, branch, now)
+	s.mu.Unlock()
+	return pr, []pendingEvent{s.pullEvent(ctx, rp, pr, "opened", author, nil)}, nil
+}
+
+// addPullLocked opens a pull request from branch as the next number of rp;
+// s.mu is held.
+func (s *Server) addPullLocked(rp *repo, author, title, body, branch string, now time.Time) *pull {
 	rp.nextNumber++
 	pr := &pull{
 		id: s.newID(), number: rp.nextNumber, author: author, title: title, body: body,
 		branch: branch, state: "open", created: now, updated: now,
 	}
 	rp.pulls[pr.number] = pr
-	s.mu.Unlock()
-	return pr, []pendingEvent{s.pullEvent(ctx, rp, pr, "opened", author, nil)}, nil
+	return pr
 }

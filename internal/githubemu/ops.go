@@ -156,12 +156,7 @@ func (s *Server) openPull(ctx context.Context, rp *repo, author, branch, title, 
 		return 0, nil, err
 	}
 	s.mu.Lock()
-	rp.nextNumber++
-	pr := &pull{
-		id: s.newID(), number: rp.nextNumber, author: author, title: title, body: body,
-		branch: branch, state: "open", created: now, updated: now,
-	}
-	rp.pulls[pr.number] = pr
+	pr := s.addPullLocked(rp, author, title, body, branch, now)
 	s.mu.Unlock()
 	return pr.number, []pendingEvent{s.pullEvent(ctx, rp, pr, "opened", author, nil)}, nil
 }
