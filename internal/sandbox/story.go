@@ -213,23 +213,14 @@ func (s *Story) standard(ctx context.Context) error {
 		return errors.New("the status comment does not say why octocat's approval does not count")
 	}
 	s.say("jit App", "(the status comment explains: the requester never approves)")
-	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "alice", "APPROVED", "ok for INC-1234"); err != nil {
+	if err := s.approve(n, "alice", "ok for INC-1234", "owner of payments-prod (@acme/payments-leads), approves: \"ok for INC-1234\""); err != nil {
 		return err
 	}
-	s.say("alice", "owner of payments-prod (@acme/payments-leads), approves: \"ok for INC-1234\"")
 	if _, err := s.expect(n, "success", "success", "jit:approved"); err != nil {
 		return err
 	}
-	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "octocat"); err != nil {
-		return fmt.Errorf("merging the approved request: %w", err)
-	}
-	s.say("octocat", "merges PR #%d", n)
-	rep, err := s.reconcile(ctx)
-	if err != nil {
+	if err := s.mergeAndActivate(ctx, n, "octocat", "the approved request"); err != nil {
 		return err
-	}
-	if len(rep.Activated) != 1 {
-		return fmt.Errorf("the reconcile activated %d grants, want 1", len(rep.Activated))
 	}
 	ps := w.PermissionSetARNs["ReadOnlyAccess"]
 	if !w.hasAssignment("111122223333", ps, "octocat") {
@@ -251,10 +242,9 @@ func (s *Story) custom(ctx context.Context) error {
 	if _, err := s.expect(n, "success", "failure", "jit:pending-owner"); err != nil {
 		return err
 	}
-	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "alice", "APPROVED", "owner ok"); err != nil {
+	if err := s.approve(n, "alice", "owner ok", "owner, approves"); err != nil {
 		return err
 	}
-	s.say("alice", "owner, approves")
 	if _, err := s.expect(n, "success", "failure", "jit:pending-admin"); err != nil {
 		return err
 	}
@@ -263,23 +253,14 @@ func (s *Story) custom(ctx context.Context) error {
 		return err
 	}
 	s.say("jit App", "owner stage done; asks the SSO admins: %s", reviewers(nil, teams))
-	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "bob", "APPROVED", "policy is read-only, ok"); err != nil {
+	if err := s.approve(n, "bob", "policy is read-only, ok", "SSO admin (@acme/sso-admins), approves"); err != nil {
 		return err
 	}
-	s.say("bob", "SSO admin (@acme/sso-admins), approves")
 	if _, err := s.expect(n, "success", "success", "jit:approved"); err != nil {
 		return err
 	}
-	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "carol"); err != nil {
-		return fmt.Errorf("merging the approved custom request: %w", err)
-	}
-	s.say("carol", "merges PR #%d", n)
-	rep, err := s.reconcile(ctx)
-	if err != nil {
+	if err := s.mergeAndActivate(ctx, n, "carol", "the approved custom request"); err != nil {
 		return err
-	}
-	if len(rep.Activated) != 1 {
-		return fmt.Errorf("the reconcile activated %d grants, want 1", len(rep.Activated))
 	}
 	set, ok := w.jitSet()
 	if !ok {
@@ -319,15 +300,10 @@ func (s *Story) autoApproved(ctx context.Context) error {
 		return errors.New("the status comment does not name the auto-approval rule")
 	}
 	s.say("jit App", "approved by rule permission_sets/ReadOnlyAccess/auto_approve[0] (SSO admins, at most 1h)")
-	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "bob"); err != nil {
-		return fmt.Errorf("merging the auto-approved request: %w", err)
-	}
-	s.say("bob", "merges PR #%d", n)
-	rep, err := s.reconcile(ctx)
-	if err != nil {
+	if err := s.mergeAndActivate(ctx, n, "bob", "the auto-approved request"); err != nil {
 		return err
 	}
-	if len(rep.Activated) != 1 || !w.hasAssignment("444455556666", w.PermissionSetARNs["ReadOnlyAccess"], "bob") {
+	if !w.hasAssignment("444455556666", w.PermissionSetARNs["ReadOnlyAccess"], "bob") {
 		return errors.New("the auto-approved request was not provisioned")
 	}
 	return nil
@@ -354,21 +330,12 @@ func (s *Story) breakGlass(ctx context.Context) error {
 	if !slices.Contains(st.Labels, "jit:approved") || !slices.Contains(teams, "sso-admins") {
 		return fmt.Errorf("emergency PR: labels %v, review requested from %v", st.Labels, teams)
 	}
-	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "alice"); err != nil {
-		return fmt.Errorf("merging the emergency request: %w", err)
-	}
-	s.say("alice", "merges PR #%d", n)
-	rep, err := s.reconcile(ctx)
-	if err != nil {
+	if err := s.mergeAndActivate(ctx, n, "alice", "the emergency request"); err != nil {
 		return err
 	}
-	if len(rep.Activated) != 1 {
-		return fmt.Errorf("the reconcile activated %d grants, want 1", len(rep.Activated))
-	}
-	if _, err := w.GitHub.SubmitReview(Org, RepoName, n, "dave", "APPROVED", "checked the SEV1 timeline, ok"); err != nil {
+	if err := s.approve(n, "dave", "checked the SEV1 timeline, ok", "SSO admin, reviews the emergency access after the fact: approves"); err != nil {
 		return err
 	}
-	s.say("dave", "SSO admin, reviews the emergency access after the fact: approves")
 	fmt.Fprintf(s.out, "\n  What the emulated IAM Identity Center holds now:\n%s", indent(w.IDC.Snapshot()))
 	return nil
 }
@@ -464,6 +431,32 @@ func (s *Story) auditLog(ctx context.Context) error {
 }
 
 // reconcile runs the Action once and prints what it did.
+// approve submits who's approving review of PR n, and tells it as line.
+func (s *Story) approve(n int, who, body, line string) error {
+	if _, err := s.w.GitHub.SubmitReview(Org, RepoName, n, who, "APPROVED", body); err != nil {
+		return err
+	}
+	s.say(who, "%s", line)
+	return nil
+}
+
+// mergeAndActivate merges the approved PR n as who, runs the reconcile and
+// wants it to activate that one grant; what names the request in errors.
+func (s *Story) mergeAndActivate(ctx context.Context, n int, who, what string) error {
+	if _, err := s.w.GitHub.MergeProtected(Org, RepoName, n, who); err != nil {
+		return fmt.Errorf("merging %s: %w", what, err)
+	}
+	s.say(who, "merges PR #%d", n)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Activated) != 1 {
+		return fmt.Errorf("the reconcile activated %d grants, want 1 (%s)", len(rep.Activated), what)
+	}
+	return nil
+}
+
 func (s *Story) reconcile(ctx context.Context) (action.Report, error) {
 	rep, err := s.w.Reconcile(ctx, 0)
 	s.Reports = append(s.Reports, rep)
