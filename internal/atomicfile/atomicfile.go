@@ -20,12 +20,11 @@ const TempPrefix = ".jit-tmp-"
 // there: its error wraps fs.ErrExist when path exists. The temporary file
 // is hard-linked into place, which fails when path exists.
 func Create(path string, data []byte, perm fs.FileMode) error {
-	tmp, err := temp(path, data, perm)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
+	return write(path, data, perm, func(tmp string) error {
+		err := os.Link(tmp, path)
+		if err == nil {
+			return nil
+		}
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s: %w", path, fs.ErrExist)
 		}
@@ -34,40 +33,35 @@ func Create(path string, data []byte, perm fs.FileMode) error {
 		if _, serr := os.Lstat(path); serr == nil {
 			return fmt.Errorf("%s: %w", path, fs.ErrExist)
 		}
-		if err := os.Rename(tmp, path); err != nil {
-			return fmt.Errorf("moving %s into place: %w", path, err)
-		}
-	}
-	return nil
+		return os.Rename(tmp, path)
+	})
 }
 
 // Replace writes data to path with mode perm, replacing any file there.
 func Replace(path string, data []byte, perm fs.FileMode) error {
-	tmp, err := temp(path, data, perm)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("moving %s into place: %w", path, err)
-	}
-	return nil
+	return write(path, data, perm, func(tmp string) error { return os.Rename(tmp, path) })
 }
 
-// temp writes data to a new temporary file next to path and returns its
-// name; on an error nothing is left behind.
-func temp(path string, data []byte, perm fs.FileMode) (string, error) {
+// write writes data to a new temporary file next to path, synced, and has
+// place put it at path; the temporary file never stays behind.
+func write(path string, data []byte, perm fs.FileMode, place func(tmp string) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), TempPrefix+"*")
 	if err != nil {
-		return "", fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
+	defer os.Remove(f.Name())
 	_, werr := f.Write(data)
 	merr := f.Chmod(perm)
 	serr := f.Sync()
 	cerr := f.Close()
 	if err := errors.Join(werr, merr, serr, cerr); err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return f.Name(), nil
+	if err := place(f.Name()); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		return fmt.Errorf("moving %s into place: %w", path, err)
+	}
+	return nil
 }
