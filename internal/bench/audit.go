@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
-	"os/exec"
 	"time"
-
-	"github.com/jit-access/jit/schema"
 )
 
 // benchAudit runs `jit audit --format csv` on generated histories: every
@@ -61,15 +57,10 @@ func auditRow(ctx context.Context, e *env, name string, n, accounts, rounds int,
 	if err != nil {
 		return row{}, result{}, err
 	}
-	dir, err := e.dir("audit")
+	dir, err := e.auditHistory(ctx, n, accounts)
 	if err != nil {
 		return row{}, result{}, err
 	}
-	genStart := time.Now()
-	if err := writeHistory(ctx, dir, n, accounts); err != nil {
-		return row{}, result{}, err
-	}
-	e.log.Info("generated the audit history", "grants", n, "accounts", accounts, "took", time.Since(genStart))
 	var res result
 	for range rounds {
 		r, err := measure(ctx, dir, true, bin, "audit", "--format", "csv", "--repo", dir)
@@ -101,78 +92,4 @@ func auditRow(ctx context.Context, e *env, name string, n, accounts, rounds int,
 		Met:       met(res.Wall < target),
 		Note:      fmt.Sprintf("the real binary on a git fast-import history; %s; load average %s", how, loadAverage()),
 	}, res, nil
-}
-
-// writeHistory makes a git repository whose main branch has n grants spread
-// over the given number of account folders, each merged, activated and
-// expired in its own commit, written with git fast-import (the approach of
-// the audit package's BenchmarkCollect10000).
-func writeHistory(ctx context.Context, dir string, n, accounts int) error {
-	if out, err := exec.CommandContext(ctx, "git", "init", "-q", "-b", "main", dir).CombinedOutput(); err != nil {
-		return fmt.Errorf("git init: %w\n%s", err, out)
-	}
-	imp := exec.CommandContext(ctx, "git", "fast-import", "--quiet")
-	imp.Dir = dir
-	var stderr bytes.Buffer
-	imp.Stderr = &limited{b: &stderr, n: 4096}
-	in, err := imp.StdinPipe()
-	if err != nil {
-		return err
-	}
-	if err := imp.Start(); err != nil {
-		return fmt.Errorf("starting git fast-import: %w", err)
-	}
-	w := bufio.NewWriterSize(in, 1<<20)
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	mark := 0
-	commit := func(at time.Time, msg, path string, data []byte) {
-		mark++
-		fmt.Fprintf(w, "commit refs/heads/main\nmark :%d\ncommitter jit[bot] <jit@example.com> %d +0000\ndata %d\n%s\n", mark, at.Unix(), len(msg), msg)
-		if mark > 1 {
-			fmt.Fprintf(w, "from :%d\n", mark-1)
-		}
-		fmt.Fprintf(w, "M 100644 inline %s\ndata %d\n%s\n", path, len(data), data)
-	}
-	var genErr error
-	for i := range n {
-		account := fmt.Sprintf("account-%03d", i%accounts)
-		path := fmt.Sprintf("requests/%s/grant-%05d.yaml", account, i)
-		merged := start.Add(time.Duration(i) * 30 * time.Minute)
-		req := []byte(standardRequest(account, "ReadOnlyAccess", "4h", i))
-		commit(merged, fmt.Sprintf("Request %s (#%d)", path, i+1), path, req)
-		activated := merged.Add(2 * time.Minute)
-		expires := activated.Add(4 * time.Hour)
-		st := &schema.Status{State: schema.StateActive, PullRequest: i + 1, Requester: fmt.Sprintf("user%d", i%50), Duration: "4h",
-			Approvals:   []schema.Approval{{By: "alice", Stage: "owner", At: merged.Add(-time.Minute), Note: "ok for INC-" + fmt.Sprint(1000+i)}},
-			ActivatedAt: &activated, ExpiresAt: &expires}
-		data, err := schema.SetStatus(req, st)
-		if err != nil {
-			genErr = err
-			break
-		}
-		trailers := fmt.Sprintf("\n\nJit-Request: %s\nJit-Event: %%s\nJit-Pull-Request: %d", path, i+1)
-		commit(activated, "jit: activate "+path+fmt.Sprintf(trailers, "activated"), path, data)
-		ended := expires.Add(10 * time.Second)
-		st.State, st.EndedAt = schema.StateExpired, &ended
-		if data, err = schema.SetStatus(req, st); err != nil {
-			genErr = err
-			break
-		}
-		commit(ended, "jit: expire "+path+fmt.Sprintf(trailers, "expired"), path, data)
-	}
-	flushErr := w.Flush()
-	in.Close()
-	waitErr := imp.Wait()
-	switch {
-	case genErr != nil:
-		return fmt.Errorf("writing a grant's status: %w", genErr)
-	case flushErr != nil || waitErr != nil:
-		return fmt.Errorf("git fast-import: %v %v: %s", flushErr, waitErr, stderr.String())
-	}
-	reset := exec.CommandContext(ctx, "git", "reset", "-q", "--hard", "main")
-	reset.Dir = dir
-	if out, err := reset.CombinedOutput(); err != nil {
-		return fmt.Errorf("git reset: %w\n%s", err, out)
-	}
-	return nil
 }

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
+	"os/exec"
+
 	"bytes"
+	"github.com/jit-access/jit/internal/audit"
+	"github.com/jit-access/jit/internal/ledger"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +149,33 @@ func TestGeneratedRequestsMix(t *testing.T) {
 		}
 		if got := sessionDuration("2h", i); got != "1h" && got != "2h" {
 			t.Errorf("sessionDuration(2h, %d) = %s", i, got)
+		}
+	}
+}
+
+// TestSignedHistory checks that the generated audit history is signed as
+// git signs: git itself verifies its last commit with the signers file the
+// history carries, and the audit counts every event of every grant.
+func TestSignedHistory(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeHistory(context.Background(), dir, 20, 3); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("git", "-c", "gpg.ssh.allowedSignersFile="+ledger.SignersPath, "verify-commit", "HEAD")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git verify-commit HEAD: %v\n%s", err, out)
+	}
+	records, err := audit.Collect(context.Background(), dir, audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 20 {
+		t.Fatalf("%d records, want 20", len(records))
+	}
+	for _, r := range records {
+		if len(r.Events) != 2 || len(r.UnverifiedEvents) != 0 || r.Unverified != "" || r.State != "expired" {
+			t.Errorf("%s: %d events, %d unverified, %q, state %s", r.Path, len(r.Events), len(r.UnverifiedEvents), r.Unverified, r.State)
 		}
 	}
 }
