@@ -34,6 +34,9 @@ func TestQuick(t *testing.T) {
 		"| App: sequential GitHub round trips per event |", "| App: webhook → check, 100 ms GitHub latency |",
 		"| App: requests counted against the rate limit per event |", "| App: webhook latency, 1000 deliveries, 50 concurrent |",
 		"| reconcile: expire |", "| reconcile: activate |", "| reconcile: expiry lag |",
+		"| reconcile: fixed cost, 500 active grants, nothing to do |",
+		"| reconcile: expiry lag, App-dispatched, no run waiting (50 grants over one hour, clock advanced) |",
+		"| reconcile: runner-minutes per month, 1,000 grants a month, five-minute schedule versus dispatch |",
 		"| audit: jit audit --format csv |", "| audit: 100,000 grants |",
 	} {
 		if !strings.Contains(table, want) {

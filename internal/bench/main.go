@@ -4,7 +4,7 @@
 // the expiry lag of the lookahead and the audit export.
 //
 //	go run ./internal/bench                      # everything at full size
-//	go run ./internal/bench -only validate,audit # some rows
+//	go run ./internal/bench -only validate,audit # some rows (see -h for the names)
 //	go run ./internal/bench -quick               # small sizes, a smoke test
 //	go run ./internal/bench -ajv=off             # no npm: skip the ajv-cli comparison
 //
@@ -111,6 +111,8 @@ var benchmarks = []benchmark{
 	{"expire", benchExpire},
 	{"activate", benchActivate},
 	{"lag", benchLag},
+	{"fixed", benchFixedCost},
+	{"dispatch", benchDispatch},
 	{"audit", benchAudit},
 	{"audit-large", benchAuditLarge},
 }

@@ -44,17 +44,31 @@ type grantWorld struct {
 func accountID(i int) string { return fmt.Sprintf("%012d", 900000000000+i) }
 
 func newGrantWorld(ctx context.Context, e *env, name string, users, accounts int) (*grantWorld, error) {
+	return startGrantWorld(ctx, e, name, users, accounts, false)
+}
+
+// startGrantWorld is newGrantWorld; with dispatch the App runs, hears of
+// pushes and dispatches the reconcile, which the GitHub emulator runs.
+func startGrantWorld(ctx context.Context, e *env, name string, users, accounts int, dispatch bool) (*grantWorld, error) {
 	dir, err := e.dir(name)
 	if err != nil {
 		return nil, err
 	}
-	w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Clock: clock.At(worldStart), AsyncDelay: idcemu.DefaultAsyncDelay, RequestsPerSecond: idcemu.DefaultRequestsPerSecond})
+	opts := sandbox.Options{Dir: dir, Clock: clock.At(worldStart), AsyncDelay: idcemu.DefaultAsyncDelay,
+		RequestsPerSecond: idcemu.DefaultRequestsPerSecond, Dispatch: dispatch}
+	if dispatch {
+		// The App's and the dispatched runs' failures are the bench's.
+		opts.Logger = e.log.With("component", "sandbox")
+	}
+	w, err := sandbox.Start(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
-	// The App is not part of these figures; its reactions to merges would
-	// only compete for the CPU.
-	w.GitHub.SetWebhook("", "")
+	if !dispatch {
+		// The App is not part of these figures; its reactions to merges
+		// would only compete for the CPU.
+		w.GitHub.SetWebhook("", "")
+	}
 	g := &grantWorld{World: w, e: e}
 	for i := range users {
 		u := fmt.Sprintf("user%03d", i)
@@ -97,7 +111,8 @@ users:
 }
 
 // activeGrant is a request file as the reconcile left it after activating
-// it, for a grant that ends at expires.
+// it, for a grant that ends at expires: with the permission set's ARN and
+// the user's principal id, which the activation records.
 func (g *grantWorld) activeGrant(account, user string, pr int, expires time.Time) []byte {
 	activated := expires.Add(-time.Hour).UTC()
 	return fmt.Appendf(nil, `%saccount: %s
@@ -113,8 +128,9 @@ status:
   activated_at: %s
   expires_at: %s
   permission_set_arn: %s
+  principal_id: %s
 `, header, account, pr, user, activated.Add(-time.Minute).Format(time.RFC3339), activated.Format(time.RFC3339),
-		expires.UTC().Format(time.RFC3339Nano), g.PermissionSetARNs["ReadOnlyAccess"])
+		expires.UTC().Format(time.RFC3339Nano), g.PermissionSetARNs["ReadOnlyAccess"], g.UserIDs[user])
 }
 
 // seedActive writes n active grants, one per (user, account) tuple, with
@@ -167,6 +183,8 @@ func (g *grantWorld) commitAsJit(message string, files map[string][]byte) error 
 			return err
 		}
 	}
+	// Pushed behind the emulator's back: let it send the push event.
+	g.GitHub.NotePush(sandbox.Org, sandbox.RepoName)
 	return nil
 }
 
