@@ -6,18 +6,13 @@
 package audit
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
-	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jit-access/jit/internal/ledger"
@@ -115,24 +110,29 @@ type Record struct {
 // for an open request pull request that nobody rejected (MergedAt is zero).
 const StatePending = "pending"
 
-// logFormat is one header per commit. Fields are separated by 0x1f; the
-// header ends at the NUL that -z puts after it, and the raw diff entries
-// follow, so no commit text can be mistaken for the diff.
-const logFormat = "%x1e%H%x1f%cI%x1f" +
-	"%(trailers:key=Jit-Event,valueonly,separator=%x1d)%x1f" +
-	"%(trailers:key=Jit-Pull-Request,valueonly,separator=%x1d)%x1f%s"
-
 // Collect reads the history of requests/ on main and returns one record per
-// request file, oldest merge first. It runs one `git log` for the whole
-// history and one `git cat-file --batch` for the files' last versions, the
-// two at once: the log runs newest first, so the first version of a file it
-// meets is the last one, which is read and decoded while git keeps walking.
+// request file, oldest merge first.
+//
+// It lists main's first-parent line once without diffs, then finds what
+// each commit changed: a commit jit signed says so in its Jit-Request
+// trailer (checked against .github/jit-signers at ref, on every core), and
+// the others are diffed in one `git diff-tree --stdin`. Without a signers
+// file nothing can be trusted and every commit is diffed. The files' last
+// versions are read in one `git cat-file --batch` and decoded on every
+// core while that goes on.
 //
 // The log has no pathspec on purpose: limiting it to requests/ makes git
 // simplify history as well as diff each commit, which more than doubles its
 // time on a long history; the few commits outside requests/ are skipped
 // here instead.
 func Collect(ctx context.Context, repoDir string, f Filter) ([]Record, error) {
+	return collect(ctx, repoDir, f, true)
+}
+
+// collect is Collect; without trustSigned every commit is diffed, which
+// the tests use to check that trusting jit's signed trailers changes
+// nothing.
+func collect(ctx context.Context, repoDir string, f Filter, trustSigned bool) ([]Record, error) {
 	repo, err := ledger.Open(repoDir, ledger.Options{})
 	if err != nil {
 		return nil, err
@@ -156,110 +156,74 @@ func Collect(ctx context.Context, repoDir string, f Filter) ([]Record, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// The log parser sends (index, path) for each file version to read, in
-	// the order it sends the blob names; the cat-file callback pairs them up.
-	type want struct {
-		i    int
-		path string
-	}
-	type job struct {
-		want
-		data []byte
-	}
-	type result struct {
-		i int
-		r Record
-	}
-	names := make(chan string, 1024)
-	wants := make(chan want, 1<<16)
-	jobs := make(chan job, 256)
-	results := make(chan result, 256)
-
-	var objErr error
-	objDone := make(chan struct{})
-	go func() {
-		defer close(objDone)
-		defer close(jobs)
-		objErr = repo.ObjectStream(ctx, names, func(_ int, data []byte) error {
-			w, ok := <-wants
-			if !ok {
-				return errors.New("more objects than files asked for")
-			}
-			jobs <- job{w, data}
-			return nil
-		})
-		if objErr != nil {
-			cancel() // stops git log, whose parser would wait on wants
-		}
-		for range wants {
-		}
-	}()
-	var workers sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			// Decoding YAML is most of Collect's own time.
-			for j := range jobs {
-				req, err := schema.DecodeRequest(j.path, j.data)
-				if err != nil {
-					// A file on main that no longer decodes is still an
-					// audit record: say so rather than drop it.
-					results <- result{j.i, Record{Path: j.path, State: "unreadable", Why: err.Error()}}
-					continue
-				}
-				results <- result{j.i, build(j.path, req)}
-			}
-		}()
-	}
-	built := map[int]Record{}
-	gathered := make(chan struct{})
-	go func() {
-		for r := range results {
-			built[r.i] = r.r
-		}
-		close(gathered)
-	}()
-
-	var hist []*history
-	logErr := repo.GitStream(ctx, func(out io.Reader) error {
-		var err error
-		hist, err = parseLog(bufio.NewReaderSize(out, 1<<16), func(i int, path, blob string) {
-			wants <- want{i, path}
-			names <- blob
-		})
-		return err
-	}, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames",
-		"--raw", "--no-abbrev", "-z", "--format="+logFormat, ref)
-	close(names)
-	close(wants)
-	if logErr != nil {
-		cancel()
-	}
-	<-objDone
-	workers.Wait()
-	close(results)
-	<-gathered
-	if logErr != nil {
-		return nil, fmt.Errorf("reading the history of %s/: %w", ledger.RequestsDir, logErr)
-	}
-	if objErr != nil {
-		return nil, fmt.Errorf("reading request files: %w", objErr)
-	}
-
-	verified, err := verifyCommits(ctx, repo, ref, hist)
+	v, err := signersAt(ctx, repo, ref)
 	if err != nil {
 		return nil, err
 	}
+
+	// The files at ref are most records' last versions: decode them while
+	// the history is read.
+	var atRef map[string]string
+	dec := newDecoder(ctx, repo)
+	refErr := make(chan error, 1)
+	go func() {
+		var err error
+		if atRef, err = filesAt(ctx, repo, ref); err == nil {
+			for path, blob := range atRef {
+				dec.want(blob, path)
+			}
+		}
+		refErr <- err
+	}()
+	commits, err := readLog(ctx, repo, ref)
+	if err == nil {
+		trust := v
+		if !trustSigned {
+			trust = nil
+		}
+		err = readChanges(ctx, repo, commits, trust)
+	}
+	if err = errors.Join(err, <-refErr); err != nil {
+		cancel()
+		dec.close()
+		return nil, fmt.Errorf("reading the history of %s/: %w", ledger.RequestsDir, err)
+	}
+	type last struct {
+		i          int
+		path, blob string
+	}
+	var lasts []last
+	hist, err := walk(commits, atRef, func(i int, path, blob string) { lasts = append(lasts, last{i, path, blob}) })
+	if err == nil && v != nil {
+		var shas []string
+		for _, h := range hist {
+			shas = append(shas, h.last)
+			for _, e := range h.events {
+				shas = append(shas, e.Commit)
+			}
+		}
+		err = v.verify(ctx, shas)
+	}
+	for _, l := range lasts {
+		dec.want(l.blob, l.path) // asked for already unless the file was deleted since
+	}
+	decoded, decErr := dec.close()
+	if err != nil {
+		return nil, err
+	}
+	if decErr != nil {
+		return nil, fmt.Errorf("reading request files: %w", decErr)
+	}
 	var selected []Record
-	for i, h := range hist {
-		r, ok := built[i]
+	for _, l := range lasts {
+		h := hist[l.i]
+		r, ok := decoded[decodeKey(l.blob, l.path)]
 		if !ok {
 			return nil, fmt.Errorf("reading request files: %s was not read", h.path)
 		}
 		fill(&r, h)
-		if verified != nil {
-			markUnverified(&r, h, verified)
+		if v != nil {
+			markUnverified(&r, h, v.results)
 		}
 		if f.match(r) {
 			selected = append(selected, r)
@@ -298,160 +262,6 @@ func isSHA(s string) bool {
 		}
 	}
 	return true
-}
-
-// parseLog reads `git log -z --raw` output, newest commit first, and returns
-// one history per life of a request file on main. read is called once per
-// history with the blob of the file's last content, as soon as it is known.
-func parseLog(r *bufio.Reader, read func(i int, path, blob string)) ([]*history, error) {
-	var hist []*history
-	open := map[string]int{}    // path -> history still being walked back to its add
-	pending := map[string]int{} // path -> history deleted at its end, last content not yet seen
-	for {
-		c, err := r.ReadByte()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if c == '\n' {
-			continue
-		}
-		if c != 0x1e {
-			return nil, fmt.Errorf("unexpected git log output at byte %q", c)
-		}
-		header, err := r.ReadString(0)
-		if err != nil {
-			return nil, fmt.Errorf("truncated git log output: %w", err)
-		}
-		fields := strings.SplitN(strings.TrimSuffix(header, "\x00"), "\x1f", 5)
-		if len(fields) != 5 || !isSHA(fields[0]) {
-			return nil, fmt.Errorf("unexpected git log header %q", fields)
-		}
-		commit := fields[0]
-		at, err := time.Parse(time.RFC3339, fields[1])
-		if err != nil {
-			return nil, fmt.Errorf("commit %s: date %q: %w", commit, fields[1], err)
-		}
-		at = at.UTC()
-		events := splitValues(fields[2])
-		pr := 0
-		if prs := splitValues(fields[3]); len(prs) > 0 {
-			pr, _ = strconv.Atoi(prs[len(prs)-1])
-		}
-		subject := fields[4]
-		if b, err := r.Peek(1); err == nil && b[0] == '\n' {
-			_, _ = r.ReadByte()
-		}
-		for {
-			b, err := r.Peek(1)
-			if err != nil || b[0] != ':' {
-				break
-			}
-			meta, err := r.ReadString(0)
-			if err != nil {
-				return nil, fmt.Errorf("commit %s: truncated diff entry", commit)
-			}
-			path, err := r.ReadString(0)
-			if err != nil {
-				return nil, fmt.Errorf("commit %s: truncated diff entry", commit)
-			}
-			path = strings.TrimSuffix(path, "\x00")
-			fm := strings.Fields(strings.TrimSuffix(meta[1:], "\x00"))
-			if len(fm) != 5 {
-				return nil, fmt.Errorf("commit %s: unexpected diff entry %q", commit, meta)
-			}
-			if !strings.HasPrefix(path, ledger.RequestsDir+"/") || !strings.HasSuffix(path, ".yaml") {
-				continue
-			}
-			newMode, newBlob, status := fm[1], fm[3], fm[4]
-			if status == "D" {
-				// Walking back, a deletion ends a life whose last content
-				// the next entry for this path shows.
-				t := at
-				hist = append(hist, &history{path: path, removed: &t})
-				pending[path] = len(hist) - 1
-				delete(open, path)
-				continue
-			}
-			if newMode == "160000" || newMode == "120000" {
-				continue // submodules and symlinks are not request files
-			}
-			idx, ok := open[path]
-			if !ok {
-				if p, deleted := pending[path]; deleted {
-					idx = p
-					delete(pending, path)
-				} else {
-					hist = append(hist, &history{path: path})
-					idx = len(hist) - 1
-				}
-				hist[idx].last = commit
-				open[path] = idx
-				read(idx, path, newBlob)
-			}
-			h := hist[idx]
-			if pr != 0 && h.prTrailer == 0 {
-				h.prTrailer = pr
-			}
-			for j := len(events) - 1; j >= 0; j-- {
-				h.events = append(h.events, Event{At: at, Event: events[j], Commit: commit})
-			}
-			// Every version counts as the add until an older one shows up;
-			// a file in the root commit or added with a mode change still
-			// gets a date.
-			h.added, h.addCommit, h.addSubject = at, commit, subject
-			if status == "A" {
-				delete(open, path)
-			}
-		}
-	}
-	for _, h := range hist {
-		slices.Reverse(h.events)
-	}
-	for path, i := range pending {
-		return nil, fmt.Errorf("%s was deleted at %s but never added: the history is incomplete",
-			path, hist[i].removed.Format(time.RFC3339))
-	}
-	return hist, nil
-}
-
-// verifyCommits checks the signature of every commit the records rely on
-// (the events' commits and each file's last change) against the
-// allowed-signers file at ref. It returns nil when ref has no such file:
-// nothing can be verified, and the records say what the files say.
-func verifyCommits(ctx context.Context, repo *ledger.Repo, ref string, hist []*history) (map[string]error, error) {
-	raw, err := repo.Git(ctx, "cat-file", "blob", ref+":"+ledger.SignersPath)
-	if err != nil {
-		return nil, nil
-	}
-	signers, err := ledger.ParseSigners(raw)
-	if err != nil {
-		return nil, err
-	}
-	verified := map[string]error{}
-	var shas []string
-	add := func(sha string) {
-		if _, ok := verified[sha]; !ok && sha != "" {
-			verified[sha] = nil
-			shas = append(shas, sha)
-		}
-	}
-	for _, h := range hist {
-		add(h.last)
-		for _, e := range h.events {
-			add(e.Commit)
-		}
-	}
-	err = repo.Objects(ctx, shas, func(i int, data []byte) error {
-		_, verified[shas[i]] = signers.VerifyCommit(data)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("checking the signatures of main's commits: %w", err)
-	}
-	return verified, nil
 }
 
 // markUnverified moves the events of unsigned commits out of Events and

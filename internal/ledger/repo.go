@@ -156,7 +156,15 @@ func (r *Repo) ObjectStream(ctx context.Context, names <-chan string, fn func(i 
 // GitStream starts a git command and hands its standard output to read as
 // it is produced; a long `git log` is then parsed while git still walks.
 func (r *Repo) GitStream(ctx context.Context, read func(io.Reader) error, args ...string) error {
+	return r.GitPipe(ctx, nil, read, args...)
+}
+
+// GitPipe is GitStream with in as git's standard input (none when nil),
+// for commands such as `git diff-tree --stdin` that read their work while
+// their answers are parsed.
+func (r *Repo) GitPipe(ctx context.Context, in io.Reader, read func(io.Reader) error, args ...string) error {
 	cmd := r.git.command(ctx, args...)
+	cmd.Stdin = in
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return fmt.Errorf("starting git %s: %w", strings.Join(args, " "), err)

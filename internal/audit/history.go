@@ -1,0 +1,453 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/schema"
+)
+
+// commit is one commit of main's first-parent line.
+type commit struct {
+	sha, parent string
+	at          time.Time
+	subject     string
+	events      []string
+	pr          int
+	// request is the single Jit-Request trailer's path, empty when the
+	// commit has none or several.
+	request string
+	// changes are the commit's changes under requests/, in git's order:
+	// from `git diff-tree`, or for a commit jit signed, its Jit-Request.
+	changes []fileChange
+}
+
+// fileChange is one changed file of a commit.
+type fileChange struct {
+	path, mode, blob, status string
+}
+
+// logFormat is one record per commit, NUL-terminated by -z, fields
+// separated by 0x1f; trailer values are separated by 0x1d.
+const logFormat = "%x1e%H%x1f%P%x1f%cI%x1f" +
+	"%(trailers:key=Jit-Event,valueonly,separator=%x1d)%x1f" +
+	"%(trailers:key=Jit-Pull-Request,valueonly,separator=%x1d)%x1f" +
+	"%(trailers:key=Jit-Request,valueonly,separator=%x1d)%x1f%s"
+
+// readLog lists main's first-parent line, newest first, with each
+// commit's trailers but without its changes: git's tree diffs are most of
+// the cost of a long history, and the commits jit signed do not need one.
+func readLog(ctx context.Context, repo *ledger.Repo, ref string) ([]*commit, error) {
+	var commits []*commit
+	err := repo.GitStream(ctx, func(out io.Reader) error {
+		r := bufio.NewReaderSize(out, 1<<16)
+		for {
+			rec, err := r.ReadString(0)
+			if err == io.EOF && rec == "" {
+				return nil
+			}
+			if err != nil && err != io.EOF {
+				return err
+			}
+			rec = strings.TrimPrefix(strings.TrimSuffix(rec, "\x00"), "\n")
+			if !strings.HasPrefix(rec, "\x1e") {
+				return fmt.Errorf("unexpected git log output %q", rec)
+			}
+			fields := strings.SplitN(rec[1:], "\x1f", 7)
+			if len(fields) != 7 || !isSHA(fields[0]) {
+				return fmt.Errorf("unexpected git log record %q", fields)
+			}
+			c := &commit{sha: fields[0], subject: fields[6]}
+			if parents := strings.Fields(fields[1]); len(parents) > 0 {
+				c.parent = parents[0]
+			}
+			at, perr := time.Parse(time.RFC3339, fields[2])
+			if perr != nil {
+				return fmt.Errorf("commit %s: date %q: %w", c.sha, fields[2], perr)
+			}
+			c.at = at.UTC()
+			c.events = splitValues(fields[3])
+			if prs := splitValues(fields[4]); len(prs) > 0 {
+				c.pr, _ = strconv.Atoi(prs[len(prs)-1])
+			}
+			if reqs := splitValues(fields[5]); len(reqs) == 1 && isRequestPath(reqs[0]) {
+				c.request = reqs[0]
+			}
+			commits = append(commits, c)
+			if err == io.EOF {
+				return nil
+			}
+		}
+	}, "log", "--first-parent", "-z", "--format="+logFormat, ref)
+	if err != nil {
+		return nil, err
+	}
+	return commits, nil
+}
+
+func isRequestPath(p string) bool {
+	return strings.HasPrefix(p, ledger.RequestsDir+"/") && strings.HasSuffix(p, ".yaml")
+}
+
+// diffCommits fills the changes of commits from one `git diff-tree
+// --stdin`, each against its first parent (the root against nothing), as
+// `git log --first-parent --diff-merges=first-parent` shows them.
+func diffCommits(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
+	if len(commits) == 0 {
+		return nil
+	}
+	bySHA := make(map[string]*commit, len(commits))
+	var in bytes.Buffer
+	for _, c := range commits {
+		bySHA[c.sha] = c
+		in.WriteString(c.sha)
+		if c.parent != "" {
+			in.WriteString(" " + c.parent)
+		}
+		in.WriteByte('\n')
+	}
+	return repo.GitPipe(ctx, &in, func(out io.Reader) error {
+		r := bufio.NewReaderSize(out, 1<<16)
+		var cur *commit
+		for {
+			tok, err := r.ReadString(0)
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			tok = strings.TrimSuffix(tok, "\x00")
+			if !strings.HasPrefix(tok, ":") {
+				tok = strings.TrimSpace(tok)
+				if cur = bySHA[tok]; cur == nil {
+					return fmt.Errorf("unexpected git diff-tree output %q", tok)
+				}
+				continue
+			}
+			path, err := r.ReadString(0)
+			if err != nil || cur == nil {
+				return fmt.Errorf("truncated git diff-tree output after %q", tok)
+			}
+			fm := strings.Fields(tok[1:])
+			if len(fm) != 5 {
+				return fmt.Errorf("commit %s: unexpected diff entry %q", cur.sha, tok)
+			}
+			cur.changes = append(cur.changes, fileChange{path: strings.TrimSuffix(path, "\x00"), mode: fm[1], blob: fm[3], status: fm[4]})
+		}
+	}, "diff-tree", "--stdin", "-r", "--root", "--no-renames", "--raw", "--no-abbrev", "-z")
+}
+
+// verifier checks commit signatures against the signers at ref, each
+// commit once, on every core.
+type verifier struct {
+	repo    *ledger.Repo
+	signers *ledger.Signers
+	mu      sync.Mutex
+	results map[string]error
+}
+
+// verify checks the signatures of shas not checked yet.
+func (v *verifier) verify(ctx context.Context, shas []string) error {
+	var todo []string
+	v.mu.Lock()
+	for _, s := range shas {
+		if _, ok := v.results[s]; !ok {
+			v.results[s] = nil
+			todo = append(todo, s)
+		}
+	}
+	v.mu.Unlock()
+	if len(todo) == 0 {
+		return nil
+	}
+	type job struct {
+		sha  string
+		data []byte
+	}
+	jobs := make(chan job, 256)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := range jobs {
+				_, err := v.signers.VerifyCommit(j.data)
+				v.mu.Lock()
+				v.results[j.sha] = err
+				v.mu.Unlock()
+			}
+		})
+	}
+	err := v.repo.Objects(ctx, todo, func(i int, data []byte) error {
+		jobs <- job{todo[i], data}
+		return nil
+	})
+	close(jobs)
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("checking the signatures of main's commits: %w", err)
+	}
+	return nil
+}
+
+func (v *verifier) result(sha string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.results[sha]
+}
+
+// readChanges gives every commit its changes under requests/. With
+// signers, a commit jit signed that names one request file in its
+// Jit-Request trailer changed that file and nothing else: jit writes one
+// file per commit (ledger.Repo.Commit), and the signature makes the
+// trailer jit's word, so its tree diff is skipped. Every other commit is
+// diffed, including one whose trailer is not backed by a valid signature.
+func readChanges(ctx context.Context, repo *ledger.Repo, commits []*commit, v *verifier) error {
+	var candidates []string
+	var others []*commit
+	for _, c := range commits {
+		if v != nil && c.request != "" {
+			candidates = append(candidates, c.sha)
+		} else {
+			others = append(others, c)
+		}
+	}
+	var verifyErr, diffErr error
+	var wg sync.WaitGroup
+	if len(candidates) > 0 {
+		wg.Go(func() { verifyErr = v.verify(ctx, candidates) })
+	}
+	diffErr = diffCommits(ctx, repo, others)
+	wg.Wait()
+	if err := errors.Join(diffErr, verifyErr); err != nil {
+		return err
+	}
+	var unsigned []*commit
+	for _, c := range commits {
+		if v == nil || c.request == "" {
+			continue
+		}
+		if v.result(c.sha) != nil {
+			unsigned = append(unsigned, c)
+			continue
+		}
+		c.changes = []fileChange{{path: c.request, mode: "100644", status: "M"}}
+	}
+	return diffCommits(ctx, repo, unsigned)
+}
+
+// walk follows the commits, newest first, and returns one history per life
+// of a request file on main. read is called once per history with the
+// file's last content as a blob name, as soon as it is known; blob is
+// empty for a change taken from a signed trailer, and then the file's
+// blob is its version at ref when the life reaches ref, or else
+// commit:path.
+func walk(commits []*commit, atRef map[string]string, read func(i int, path, blob string)) ([]*history, error) {
+	var hist []*history
+	open := map[string]int{}    // path -> history still being walked back to its add
+	pending := map[string]int{} // path -> history deleted at its end, last content not yet seen
+	for _, c := range commits {
+		for _, ch := range c.changes {
+			path := ch.path
+			if !isRequestPath(path) {
+				continue
+			}
+			if ch.status == "D" {
+				// Walking back, a deletion ends a life whose last content
+				// the next entry for this path shows.
+				t := c.at
+				hist = append(hist, &history{path: path, removed: &t})
+				pending[path] = len(hist) - 1
+				delete(open, path)
+				continue
+			}
+			if ch.mode == "160000" || ch.mode == "120000" {
+				continue // submodules and symlinks are not request files
+			}
+			idx, ok := open[path]
+			if !ok {
+				blob := ch.blob
+				if p, deleted := pending[path]; deleted {
+					idx = p
+					delete(pending, path)
+					if blob == "" {
+						blob = c.sha + ":" + path
+					}
+				} else {
+					hist = append(hist, &history{path: path})
+					idx = len(hist) - 1
+					if blob == "" {
+						if blob = atRef[path]; blob == "" {
+							blob = c.sha + ":" + path
+						}
+					}
+				}
+				hist[idx].last = c.sha
+				open[path] = idx
+				read(idx, path, blob)
+			}
+			h := hist[idx]
+			if c.pr != 0 && h.prTrailer == 0 {
+				h.prTrailer = c.pr
+			}
+			for j := len(c.events) - 1; j >= 0; j-- {
+				h.events = append(h.events, Event{At: c.at, Event: c.events[j], Commit: c.sha})
+			}
+			// Every version counts as the add until an older one shows up;
+			// a file in the root commit or added with a mode change still
+			// gets a date.
+			h.added, h.addCommit, h.addSubject = c.at, c.sha, c.subject
+			if ch.status == "A" {
+				delete(open, path)
+			}
+		}
+	}
+	for _, h := range hist {
+		slices.Reverse(h.events)
+	}
+	for path, i := range pending {
+		return nil, fmt.Errorf("%s was deleted at %s but never added: the history is incomplete",
+			path, hist[i].removed.Format(time.RFC3339))
+	}
+	return hist, nil
+}
+
+// filesAt returns the blob of every regular request file at ref.
+func filesAt(ctx context.Context, repo *ledger.Repo, ref string) (map[string]string, error) {
+	out := map[string]string{}
+	err := repo.GitStream(ctx, func(rd io.Reader) error {
+		r := bufio.NewReaderSize(rd, 1<<16)
+		for {
+			line, err := r.ReadString(0)
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			meta, path, ok := strings.Cut(strings.TrimSuffix(line, "\x00"), "\t")
+			f := strings.Fields(meta)
+			if !ok || len(f) != 3 {
+				return fmt.Errorf("unexpected git ls-tree output %q", line)
+			}
+			if f[1] == "blob" && (f[0] == "100644" || f[0] == "100755") {
+				out[path] = f[2]
+			}
+		}
+	}, "ls-tree", "-r", "-z", "--full-tree", ref, "--", ledger.RequestsDir+"/")
+	return out, err
+}
+
+// decoder reads request files in one `git cat-file --batch` and decodes
+// them on every core, each (blob, path) once.
+type decoder struct {
+	names   chan string
+	mu      sync.Mutex
+	queue   []string // keys in the order their blobs were asked for
+	seen    map[string]bool
+	results map[string]Record
+	done    chan struct{}
+	err     error
+}
+
+func decodeKey(blob, path string) string { return blob + "\x00" + path }
+
+func newDecoder(ctx context.Context, repo *ledger.Repo) *decoder {
+	d := &decoder{names: make(chan string, 1024), seen: map[string]bool{}, results: map[string]Record{}, done: make(chan struct{})}
+	type job struct {
+		path string
+		key  string
+		data []byte
+	}
+	jobs := make(chan job, 256)
+	var workers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		workers.Go(func() {
+			// Decoding YAML is most of the audit's own time.
+			for j := range jobs {
+				var r Record
+				req, err := schema.DecodeRequest(j.path, j.data)
+				if err != nil {
+					// A file on main that no longer decodes is still an
+					// audit record: say so rather than drop it.
+					r = Record{Path: j.path, State: "unreadable", Why: err.Error()}
+				} else {
+					r = build(j.path, req)
+				}
+				d.mu.Lock()
+				d.results[j.key] = r
+				d.mu.Unlock()
+			}
+		})
+	}
+	go func() {
+		defer close(d.done)
+		err := repo.ObjectStream(ctx, d.names, func(_ int, data []byte) error {
+			d.mu.Lock()
+			if len(d.queue) == 0 {
+				d.mu.Unlock()
+				return errors.New("more objects than files asked for")
+			}
+			key := d.queue[0]
+			d.queue = d.queue[1:]
+			d.mu.Unlock()
+			_, path, _ := strings.Cut(key, "\x00")
+			jobs <- job{path, key, data}
+			return nil
+		})
+		close(jobs)
+		workers.Wait()
+		d.err = err
+		for range d.names {
+		}
+	}()
+	return d
+}
+
+// want asks for the file at path whose content is blob (a blob name or
+// commit:path).
+func (d *decoder) want(blob, path string) {
+	key := decodeKey(blob, path)
+	d.mu.Lock()
+	if d.seen[key] {
+		d.mu.Unlock()
+		return
+	}
+	d.seen[key] = true
+	d.queue = append(d.queue, key)
+	d.mu.Unlock()
+	d.names <- blob
+}
+
+// close waits for every file asked for and returns the records built from
+// them by decodeKey.
+func (d *decoder) close() (map[string]Record, error) {
+	close(d.names)
+	<-d.done
+	return d.results, d.err
+}
+
+// signersAt returns a verifier for the allowed-signers file at ref; nil
+// when ref has none: nothing can be verified, and the records say what the
+// files say.
+func signersAt(ctx context.Context, repo *ledger.Repo, ref string) (*verifier, error) {
+	raw, err := repo.Git(ctx, "cat-file", "blob", ref+":"+ledger.SignersPath)
+	if err != nil {
+		return nil, nil
+	}
+	signers, err := ledger.ParseSigners(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &verifier{repo: repo, signers: signers, results: map[string]error{}}, nil
+}
