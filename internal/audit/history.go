@@ -100,10 +100,31 @@ func isRequestPath(p string) bool {
 	return strings.HasPrefix(p, ledger.RequestsDir+"/") && strings.HasSuffix(p, ".yaml")
 }
 
-// diffCommits fills the changes of commits from one `git diff-tree
-// --stdin`, each against its first parent (the root against nothing), as
-// `git log --first-parent --diff-merges=first-parent` shows them.
+// diffChunk is the fewest commits worth a git process of their own.
+const diffChunk = 5000
+
+// diffCommits fills the changes of commits, each against its first parent
+// (the root against nothing), as `git log --first-parent
+// --diff-merges=first-parent` shows them: a `git diff-tree --stdin` per
+// core for a long history, since tree diffs are CPU-bound.
 func diffCommits(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
+	parts := min(runtime.GOMAXPROCS(0), 1+len(commits)/diffChunk)
+	if parts <= 1 {
+		return diffPart(ctx, repo, commits)
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	size := (len(commits) + parts - 1) / parts
+	for i := range parts {
+		part := commits[min(i*size, len(commits)):min((i+1)*size, len(commits))]
+		wg.Go(func() { errs[i] = diffPart(ctx, repo, part) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// diffPart is diffCommits in one `git diff-tree --stdin`.
+func diffPart(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
 	if len(commits) == 0 {
 		return nil
 	}

@@ -171,32 +171,38 @@ func (s *Signers) VerifyCommit(raw []byte) (string, error) {
 }
 
 // splitSignature separates a commit object into what was signed (the object
-// without its gpgsig header) and the armored signature.
+// without its gpgsig header) and the armored signature. It works on the
+// bytes as they are, since an audit checks it for every commit on main.
 func splitSignature(raw []byte) (payload []byte, armored string, ok bool) {
 	headerEnd := bytes.Index(raw, []byte("\n\n"))
 	if headerEnd < 0 {
 		headerEnd = len(raw)
 	}
-	lines := strings.SplitAfter(string(raw[:headerEnd+1]), "\n")
-	var out bytes.Buffer
-	var sig strings.Builder
+	header := raw[:min(headerEnd+1, len(raw))]
+	out := make([]byte, 0, len(raw))
+	var sig []byte
 	in := false
-	for _, l := range lines {
+	for len(header) > 0 {
+		l := header
+		if n := bytes.IndexByte(header, '\n'); n >= 0 {
+			l = header[:n+1]
+		}
+		header = header[len(l):]
 		switch {
-		case strings.HasPrefix(l, "gpgsig "):
+		case bytes.HasPrefix(l, []byte("gpgsig ")):
 			in, ok = true, true
-			sig.WriteString(strings.TrimPrefix(l, "gpgsig "))
-		case in && strings.HasPrefix(l, " "):
-			sig.WriteString(l[1:])
+			sig = append(sig, l[len("gpgsig "):]...)
+		case in && l[0] == ' ':
+			sig = append(sig, l[1:]...)
 		default:
 			in = false
-			out.WriteString(l)
+			out = append(out, l...)
 		}
 	}
 	if headerEnd < len(raw) {
-		out.Write(raw[headerEnd+1:])
+		out = append(out, raw[headerEnd+1:]...)
 	}
-	return out.Bytes(), sig.String(), ok
+	return out, string(sig), ok
 }
 
 func unarmor(s string) ([]byte, error) {
