@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
@@ -47,15 +48,15 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 	jitKey, jitLine := sshKey(t, keys, "jit")
 	malloryKey, _ := sshKey(t, keys, "mallory")
 	dir := t.TempDir()
-	gitAt(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
 	write(t, dir, ledger.SignersPath, []byte(jitLine))
-	gitAt(t, dir, "2026-11-01T00:00:00Z", "add", "-A")
-	gitAt(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "-m", "init")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "add", "-A")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "-m", "init")
 
 	merge := func(date, path, req, subject string) {
 		write(t, dir, path, []byte(req))
-		gitAt(t, dir, date, "add", path)
-		gitAt(t, dir, date, "commit", "-q", "-m", subject)
+		gittest.At(t, dir, date, "add", path)
+		gittest.At(t, dir, date, "commit", "-q", "-m", subject)
 	}
 	// sign commits the listed files with key (none: unsigned).
 	sign := func(key, date, msg string, files map[string]*schema.Status) {
@@ -69,7 +70,7 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			write(t, dir, p, data)
-			gitAt(t, dir, date, "add", p)
+			gittest.At(t, dir, date, "add", p)
 			paths = append(paths, p)
 		}
 		args := []string{"commit", "-q", "-m", msg, "--"}
@@ -78,7 +79,7 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 		} else {
 			args = append(args, paths...)
 		}
-		gitAt(t, dir, date, args...)
+		gittest.At(t, dir, date, args...)
 	}
 	trailers := func(event string, paths ...string) string {
 		msg := "jit: " + event + "\n\n"
@@ -100,16 +101,16 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 	sign(malloryKey, "2026-11-02T10:01:00Z", trailers("activated", b), map[string]*schema.Status{b: active})
 	sign("", "2026-11-02T10:02:00Z", trailers("expired", c), map[string]*schema.Status{c: expired, d: expired})
 	sign(jitKey, "2026-11-02T10:03:00Z", trailers("activated", e), map[string]*schema.Status{e: active})
-	gitAt(t, dir, "2026-11-02T10:30:00Z", "rm", "-q", e)
-	gitAt(t, dir, "2026-11-02T10:30:00Z", "commit", "-q", "-m", "clean up")
+	gittest.At(t, dir, "2026-11-02T10:30:00Z", "rm", "-q", e)
+	gittest.At(t, dir, "2026-11-02T10:30:00Z", "commit", "-q", "-m", "clean up")
 	merge("2026-11-02T10:40:00Z", e, reqX, "Request e again (#6)")
 	sign(jitKey, "2026-11-02T10:41:00Z", trailers("activated", e), map[string]*schema.Status{e: active})
 	sign(jitKey, "2026-11-02T10:50:00Z", trailers("activated", f), map[string]*schema.Status{f: active})
 	sign(jitKey, "2026-11-02T11:00:00Z", trailers("expired", a, f), map[string]*schema.Status{a: expired, f: expired})
-	gitAt(t, dir, "2026-11-02T11:10:00Z", "checkout", "-q", "-b", "octocat/g")
+	gittest.At(t, dir, "2026-11-02T11:10:00Z", "checkout", "-q", "-b", "octocat/g")
 	merge("2026-11-02T11:10:00Z", g, reqX, "ask for g")
-	gitAt(t, dir, "2026-11-02T11:10:00Z", "checkout", "-q", "main")
-	gitAt(t, dir, "2026-11-02T11:20:00Z", "merge", "-q", "--no-ff", "-m", "Merge pull request #8 from octocat/g", "octocat/g")
+	gittest.At(t, dir, "2026-11-02T11:10:00Z", "checkout", "-q", "main")
+	gittest.At(t, dir, "2026-11-02T11:20:00Z", "merge", "-q", "--no-ff", "-m", "Merge pull request #8 from octocat/g", "octocat/g")
 	sign(jitKey, "2026-11-02T11:21:00Z", trailers("activated", g), map[string]*schema.Status{g: active})
 
 	ctx := context.Background()
