@@ -274,32 +274,30 @@ func (c *Client) cutSessions(ctx context.Context, arn, accountID string, expires
 func (c *Client) inFlight(ctx context.Context, deletion bool, accountID, psARN, principalID string) (bool, error) {
 	filter := &types.OperationStatusFilter{Status: types.StatusValuesInProgress}
 	var ids []*string
+	var err error
 	if deletion {
 		p := ssoadmin.NewListAccountAssignmentDeletionStatusPaginator(c.admin, &ssoadmin.ListAccountAssignmentDeletionStatusInput{
 			InstanceArn: aws.String(c.instanceARN), Filter: filter, MaxResults: aws.Int32(maxPage),
 		})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return false, fmt.Errorf("ListAccountAssignmentDeletionStatus: %w", err)
-			}
+		err = eachPage(ctx, p, "ListAccountAssignmentDeletionStatus", func(page *ssoadmin.ListAccountAssignmentDeletionStatusOutput) bool {
 			for _, op := range page.AccountAssignmentsDeletionStatus {
 				ids = append(ids, op.RequestId)
 			}
-		}
+			return true
+		})
 	} else {
 		p := ssoadmin.NewListAccountAssignmentCreationStatusPaginator(c.admin, &ssoadmin.ListAccountAssignmentCreationStatusInput{
 			InstanceArn: aws.String(c.instanceARN), Filter: filter, MaxResults: aws.Int32(maxPage),
 		})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return false, fmt.Errorf("ListAccountAssignmentCreationStatus: %w", err)
-			}
+		err = eachPage(ctx, p, "ListAccountAssignmentCreationStatus", func(page *ssoadmin.ListAccountAssignmentCreationStatusOutput) bool {
 			for _, op := range page.AccountAssignmentsCreationStatus {
 				ids = append(ids, op.RequestId)
 			}
-		}
+			return true
+		})
+	}
+	if err != nil {
+		return false, err
 	}
 	for _, id := range ids {
 		var st *types.AccountAssignmentOperationStatus
