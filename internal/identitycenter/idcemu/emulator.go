@@ -14,7 +14,10 @@
 // (IN_PROGRESS for Options.AsyncDelay on the injected clock, then SUCCEEDED
 // or FAILED), a request rate limit shared by all operations, a limit on
 // assignment operations in flight, ConflictException while another change on
-// the same assignment or account is in flight, and injected 5xx faults.
+// the same assignment or account is in flight, and injected 5xx faults. It
+// also models the organisation's management account (management.go): what a
+// delegated administrator (Options.CallerAccountID) may not do there, and the
+// caller's own IAM permissions Identity Center needs there (DenyIAM).
 //
 // Choices where AWS's behaviour is undocumented, so that clients are written
 // for the stricter case:
