@@ -79,8 +79,13 @@ type CheckOptions struct {
 	// team membership that cannot be checked is then a warning, because the
 	// App checks it on the pull request.
 	Offline bool
-	// Now is the time start_at is checked against; time.Now() when zero.
+	// Now is the time start_at is checked against, and from which an
+	// extension's new end is counted; time.Now() when zero.
 	Now time.Time
+	// Grants looks up the grant extends: names on the base branch. Without
+	// it an extends: cannot be checked, which is a warning: the App and the
+	// reconcile always pass it.
+	Grants Grants
 }
 
 // AccessDuration returns the requested access duration.
@@ -292,6 +297,7 @@ func (c *checker) run() {
 		c.checkCustom(cs, access)
 	}
 	c.checkStart()
+	c.checkExtends(access)
 	if r.Emergency && r.CustomPermissionSet != nil {
 		c.addKey("emergency", SeverityError, "emergency access is only for a standard permission_set, not a custom_permission_set",
 			"request a permission set the account offers, or remove emergency: true")

@@ -226,7 +226,7 @@ func TestValidateRequest(t *testing.T) {
 			data: std("status:", "  state: actve", "  approvals: [{by: a, stage: owner, at: yesterday}]"),
 			opts: CheckOptions{AllowStatus: true},
 			want: []Finding{
-				e(6, 10, `status.state "actve" is not allowed`, `did you mean "active"? allowed: activating, revoking, active, expired, revoked, failed`),
+				e(6, 10, `status.state "actve" is not allowed`, `did you mean "active"? allowed: activating, revoking, active, expired, revoked, failed, extended`),
 				e(7, 41, `status.approvals[0].at "yesterday" is not a valid date-time`, "write an RFC 3339 time such as 2026-11-23T10:02:11Z"),
 			},
 		},

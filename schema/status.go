@@ -158,6 +158,14 @@ func encodeStatus(st *Status, indent int) ([]byte, error) {
 	for i := range c.Approvals {
 		c.Approvals[i].At = c.Approvals[i].At.UTC()
 	}
+	c.Extensions = append([]Extension(nil), st.Extensions...)
+	for i := range c.Extensions {
+		x := &c.Extensions[i]
+		x.PreviousExpiresAt, x.ExpiresAt, x.At = x.PreviousExpiresAt.UTC(), x.ExpiresAt.UTC(), x.At.UTC()
+	}
+	if len(c.Extensions) == 0 {
+		c.Extensions = nil
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

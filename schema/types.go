@@ -25,6 +25,10 @@ type Request struct {
 	// Start is start_at as written: an RFC 3339 time at which the grant is
 	// to be activated (see StartAt). Empty when the grant starts on merge.
 	Start string `yaml:"start_at,omitempty" json:"start_at,omitempty"`
+	// Extends is the path of the request file of an active grant on main
+	// whose end this request moves (see CheckExtension). Empty for a
+	// request that asks for access of its own.
+	Extends string `yaml:"extends,omitempty" json:"extends,omitempty"`
 	// Status is written by the reconcile Action after the merge.
 	Status *Status `yaml:"status,omitempty" json:"status,omitempty"`
 }
@@ -52,6 +56,10 @@ const (
 	StateExpired    = "expired"  // revoked in AWS because the duration ran out
 	StateRevoked    = "revoked"  // revoked in AWS before the expiry
 	StateFailed     = "failed"   // never provisioned; Reason says why
+	// StateExtended ends a request with extends: once the grant it extends
+	// has its new end: that grant holds the access from then on, and its
+	// status lists this request among its Extensions.
+	StateExtended = "extended"
 )
 
 // Status is the grant's state on main, written only by the reconcile Action
@@ -93,6 +101,21 @@ type Status struct {
 	// was approved by the emergency rule: the owners' and admins' review
 	// after the fact.
 	PostHocReviews []Approval `yaml:"post_hoc_reviews,omitempty" json:"post_hoc_reviews,omitempty"`
+	// Extensions are the requests that moved this grant's end, oldest
+	// first; the last one's ExpiresAt is the end (see Request.Expiry).
+	Extensions []Extension `yaml:"extensions,omitempty" json:"extensions,omitempty"`
+}
+
+// Extension is one move of a grant's end by a request with extends:.
+type Extension struct {
+	// Request is the extending request's file.
+	Request     string `yaml:"request" json:"request"`
+	PullRequest int    `yaml:"pull_request,omitempty" json:"pull_request,omitempty"`
+	// PreviousExpiresAt is the end before the move, ExpiresAt the end after.
+	PreviousExpiresAt time.Time `yaml:"previous_expires_at" json:"previous_expires_at"`
+	ExpiresAt         time.Time `yaml:"expires_at" json:"expires_at"`
+	// At is when the reconcile moved the end.
+	At time.Time `yaml:"at" json:"at"`
 }
 
 // Approval is one review or rule that counted towards the decision.

@@ -171,43 +171,9 @@ func (p Planner) TupleOf(g Grant) Tuple {
 	return t
 }
 
-// ExpiryOf returns when an activated grant ends: activated_at plus the
-// effective duration (status.duration, else the requested one), or for a
-// scheduled grant start_at plus that duration when it is earlier (a grant
-// activated after its start_at still ends when its window does). When the
-// status also records expires_at and it is earlier, that wins: a grant never
-// lasts longer than any record of it says.
-func ExpiryOf(r schema.Request) (time.Time, error) {
-	st := r.Status
-	if st == nil {
-		return time.Time{}, fmt.Errorf("no status: the grant was never activated")
-	}
-	var exp time.Time
-	if st.ActivatedAt != nil {
-		text, field := st.Duration, "status.duration"
-		if text == "" {
-			text, field = r.Duration, "duration"
-		}
-		d, err := schema.ParseDuration(text)
-		if err != nil {
-			if st.ExpiresAt == nil {
-				return time.Time{}, fmt.Errorf("%s: %w", field, err)
-			}
-		} else {
-			exp = st.ActivatedAt.Add(d)
-			if start, ok, err := r.StartAt(); err == nil && ok && start.Add(d).Before(exp) {
-				exp = start.Add(d)
-			}
-		}
-	}
-	if st.ExpiresAt != nil && (exp.IsZero() || st.ExpiresAt.Before(exp)) {
-		exp = *st.ExpiresAt
-	}
-	if exp.IsZero() {
-		return time.Time{}, fmt.Errorf("status has neither activated_at nor expires_at")
-	}
-	return exp, nil
-}
+// ExpiryOf returns when an activated grant ends: see schema.Request.Expiry,
+// which validation shares (an extension must end later than its grant).
+func ExpiryOf(r schema.Request) (time.Time, error) { return r.Expiry() }
 
 // PlanAt sorts grants into a Plan at time now. Grants expiring within
 // lookahead of now (inclusive) are Wait items; a non-positive lookahead
@@ -264,8 +230,9 @@ func (p Planner) PlanAt(grants []Grant, now time.Time, lookahead time.Duration) 
 			}
 		case schema.StateRevoking:
 			plan.Revoke = append(plan.Revoke, it)
-		case schema.StateExpired, schema.StateRevoked:
-			// Ended: nothing left to do.
+		case schema.StateExpired, schema.StateRevoked, schema.StateExtended:
+			// Ended, or (extended) merged into the grant it extended:
+			// nothing left to do.
 		case schema.StateFailed:
 			it.Reason = st.Reason
 			plan.Failed = append(plan.Failed, it)
