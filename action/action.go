@@ -82,6 +82,9 @@ type IdentityCenter interface {
 	Claim(ctx context.Context, g identitycenter.Grant) (identitycenter.Granted, error)
 	Grant(ctx context.Context, g identitycenter.Grant) (identitycenter.Granted, error)
 	Revoke(ctx context.Context, r identitycenter.Revocation) (identitycenter.Revoked, error)
+	// MoveExpiry moves the expiry guard of a grant's own JIT- set, for an
+	// extension; the assignment is left alone.
+	MoveExpiry(ctx context.Context, g identitycenter.Grant, arn string) error
 	// AssignmentsOf lists every assignment of a user, for the drift check.
 	AssignmentsOf(ctx context.Context, principalID string) (identitycenter.Assignments, error)
 	PermissionSetARNs(ctx context.Context) ([]string, error)

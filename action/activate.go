@@ -21,6 +21,9 @@ type activation struct {
 	it     lifecycle.Item
 	status schema.Status // the intent as committed
 	target target
+	// extension is set for a request with extends:: it moves its grant's
+	// end (extend) instead of provisioning anything.
+	extension bool
 }
 
 // activateAll provisions the merged grants. New ones are checked against
@@ -74,10 +77,22 @@ func (u *run) activateAll(ctx context.Context) error {
 		}
 		mine = kept
 	}
-	if len(mine) == 0 {
+	// Extensions one after the other: two of one grant must each see the
+	// end the other recorded.
+	var grants []activation
+	for _, a := range mine {
+		if !a.extension {
+			grants = append(grants, a)
+			continue
+		}
+		if err := u.extend(ctx, a); err != nil {
+			return err
+		}
+	}
+	if len(grants) == 0 {
 		return u.push(ctx)
 	}
-	if _, err := u.pool(len(mine), func(i int) (bool, error) { return true, u.provision(ctx, mine[i]) }); err != nil {
+	if _, err := u.pool(len(grants), func(i int) (bool, error) { return true, u.provision(ctx, grants[i]) }); err != nil {
 		return err
 	}
 	return u.push(ctx)
@@ -87,7 +102,7 @@ func (u *run) activateAll(ctx context.Context) error {
 // assignment is preexisting and commits the intent. ok is false when the
 // grant was recorded as failed or left for the next run.
 func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (activation, bool, error) {
-	m, err := u.checkMerged(ctx, u.st.rules, it.Path, u.st.data[it.Path], it.Request)
+	m, err := u.checkMerged(ctx, u.st.rules, runGrants{u}, it.Path, u.st.data[it.Path], it.Request)
 	var ref *refusal
 	if errors.As(err, &ref) {
 		return activation{}, false, u.fail(ctx, it, ref.number, ref.requester, ref.reason, now)
@@ -100,6 +115,9 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 		return activation{}, false, nil
 	}
 	u.rememberLink(m.number, m.htmlURL)
+	if it.Request.Extends != "" {
+		return u.claimExtension(ctx, it, m, now)
+	}
 	expires := now.Add(m.duration)
 	if start, ok, err := it.Request.StartAt(); err == nil && ok {
 		// The approved window is start_at plus the duration, however late
@@ -211,6 +229,9 @@ func (u *run) owned(ctx context.Context, paths []string) (map[string]bool, error
 // stopped: it is resumed, or ended when its expiry has passed meanwhile.
 func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (activation, bool, error) {
 	st := *it.Request.Status
+	if it.Request.Extends != "" {
+		return u.resumableExtension(ctx, it, st, now)
+	}
 	// This run holds the lease, so no other run is carrying the intent
 	// out: the run that wrote it stopped (or lost its lease, and can
 	// record nothing more).
@@ -232,7 +253,7 @@ func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (
 		u.report(&u.rep.Refused, entryOf(it, now, "interrupted activation not resumed: without GitHub credentials the approval cannot be checked again"))
 		return activation{}, false, nil
 	}
-	_, err := u.checkMerged(ctx, u.st.rules, it.Path, u.st.data[it.Path], it.Request)
+	_, err := u.checkMerged(ctx, u.st.rules, runGrants{u}, it.Path, u.st.data[it.Path], it.Request)
 	var ref *refusal
 	if errors.As(err, &ref) {
 		return activation{}, false, u.fail(ctx, it, ref.number, ref.requester, "interrupted activation not resumed: "+ref.reason, now)

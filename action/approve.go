@@ -80,7 +80,9 @@ func (r *Reconciler) firstParentLine(ctx context.Context, sha string) (map[strin
 // that merged it must be approved by the policy on its merged head commit,
 // with the rules on main. A *refusal error means "never provision this";
 // any other error means "could not tell now, try again next run".
-func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, path string, data []byte, req schema.Request) (merged, error) {
+//
+// grants are main's grants with jit's verified statuses, for extends:.
+func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, grants schema.Grants, path string, data []byte, req schema.Request) (merged, error) {
 	gh := r.opts.GitHub
 	sha, err := r.addedBy(ctx, path)
 	if err != nil {
@@ -174,7 +176,7 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, path st
 		at = judgment.DecisionTime(runs, r.opts.AppID, at).UTC()
 	}
 	teams := ghrepo.NewTeams(ctx, gh)
-	file, findings := schema.ValidateRequest(path, data, rs.Config, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at})
+	file, findings := schema.ValidateRequest(path, data, rs.Config, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at, Grants: grants})
 	if file == nil || schema.HasErrors(findings) {
 		var msgs []string
 		for _, f := range findings {

@@ -42,8 +42,11 @@ type Report struct {
 	Start, End time.Time
 	DryRun     bool
 	Activated  []Entry
-	Expired    []Entry
-	Revoked    []Entry
+	// Extended lists requests with extends: that moved their grant's end
+	// in this run; ExpiresAt is the new end, Reason names the grant.
+	Extended []Entry
+	Expired  []Entry
+	Revoked  []Entry
 	// Failed lists grants recorded as failed in this run (never provisioned).
 	Failed []Entry
 	// Drift lists active grants found without their assignment and ended.
@@ -124,6 +127,7 @@ func (r Report) Markdown() string {
 		}
 	}
 	add("activated", r.Activated)
+	add("extended", r.Extended)
 	add("expired", r.Expired)
 	add("revoked", r.Revoked)
 	add("failed", r.Failed)
@@ -231,7 +235,7 @@ func (r Report) String() string {
 	for _, l := range []struct {
 		what string
 		es   []Entry
-	}{{"activated", r.Activated}, {"expired", r.Expired}, {"revoked", r.Revoked}, {"failed", r.Failed}, {"drift", r.Drift},
+	}{{"activated", r.Activated}, {"extended", r.Extended}, {"expired", r.Expired}, {"revoked", r.Revoked}, {"failed", r.Failed}, {"drift", r.Drift},
 		{"error", r.Errors}, {"invalid", r.Invalid}, {"refused", r.Refused}, {"overdue", r.PostHocOverdue}, {"reviewed", r.Reviewed},
 		{"pending", r.Pending}, {"scheduled", r.Scheduled}, {"active", r.Active}} {
 		for _, e := range l.es {
@@ -264,7 +268,7 @@ func (r *Report) sort() {
 		}
 	}
 	r.Pending = pending
-	for _, es := range [][]Entry{r.Activated, r.Expired, r.Revoked, r.Failed, r.Drift, r.Errors, r.Pending, r.Refused, r.Invalid, r.Orphans,
+	for _, es := range [][]Entry{r.Activated, r.Extended, r.Expired, r.Revoked, r.Failed, r.Drift, r.Errors, r.Pending, r.Refused, r.Invalid, r.Orphans,
 		r.Reviewed, r.PostHocOverdue} {
 		sort.SliceStable(es, func(i, j int) bool { return es[i].Path < es[j].Path })
 	}

@@ -32,6 +32,10 @@ type state struct {
 	planner lifecycle.Planner
 	plan    lifecycle.Plan
 	data    map[string][]byte
+	// grants are the grants on main by path, with jit's verified statuses,
+	// kept up to date with what this run records (see record): extends:
+	// is judged with them.
+	grants map[string]schema.Request
 }
 
 // run is one call of Run.
@@ -229,7 +233,7 @@ func (r *Reconciler) load(ctx context.Context, now time.Time, lookahead time.Dur
 	if rs.ConfigErr != nil {
 		return nil, fmt.Errorf("nothing can be reconciled safely: %w", rs.ConfigErr)
 	}
-	st := &state{rules: rs, data: map[string][]byte{}}
+	st := &state{rules: rs, data: map[string][]byte{}, grants: map[string]schema.Request{}}
 	grants, err := r.opts.Ledger.Requests(ctx)
 	var bad ledger.FileErrors
 	if errors.As(err, &bad) {
@@ -251,6 +255,9 @@ func (r *Reconciler) load(ctx context.Context, now time.Time, lookahead time.Dur
 				rep.Errors = append(rep.Errors, e)
 			}
 		}
+	}
+	for _, g := range grants {
+		st.grants[g.Path] = g.Request
 	}
 	st.planner = lifecycle.NewPlanner(rs.Config)
 	st.plan = st.planner.PlanAt(grants, now, lookahead)
@@ -355,6 +362,9 @@ func (u *run) record(ctx context.Context, path, verb, event string, st *schema.S
 		return err
 	}
 	u.st.data[path] = out
+	recorded := *st
+	req.Status = &recorded
+	u.st.grants[path] = req
 	u.touched[path] = true
 	u.dirty = true
 	return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/ghrepo"
@@ -192,7 +193,7 @@ func validateCheck(a *assessment) ghrepo.CheckRun {
 		}
 		b.WriteString("\nIt needs the approval of an SSO admin.\n")
 	} else if a.request != nil {
-		b.WriteString(requestSummary(a.request))
+		b.WriteString(requestSummary(a.request, a.extension))
 	}
 	if len(a.findings) > 0 {
 		b.WriteString("\n### Findings\n\n")
@@ -207,10 +208,24 @@ func validateCheck(a *assessment) ghrepo.CheckRun {
 // requestSummary is what an approver needs to see about the request. Every
 // value is the requester's text, rendered so that it stays text: it cannot
 // fake a verdict, hide what follows, or mention anyone.
-func requestSummary(f *schema.RequestFile) string {
+//
+// For an extension (ext) it also shows which grant's end moves, and from
+// when to when: the new end is counted from when the merged extension is
+// provisioned, so the one shown is for a merge now.
+func requestSummary(f *schema.RequestFile, ext *schema.ExtensionPlan) string {
 	r := f.Request
 	var b strings.Builder
 	b.WriteString("| | |\n|---|---|\n")
+	if ext != nil {
+		grant := markdown.Code(ext.Path)
+		if st := ext.Target.Status; st != nil && st.PullRequest > 0 {
+			grant += fmt.Sprintf(" (#%d)", st.PullRequest)
+		}
+		fmt.Fprintf(&b, "| Extends | %s |\n", grant)
+		fmt.Fprintf(&b, "| Current end | %s |\n", ext.CurrentEnd.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "| New end | %s if merged now (%s after the merge is provisioned) |\n",
+			ext.NewEnd.UTC().Format(time.RFC3339), markdown.Code(r.Duration))
+	}
 	fmt.Fprintf(&b, "| Account | %s |\n", markdown.Code(r.Account))
 	if r.CustomPermissionSet != nil {
 		cps := r.CustomPermissionSet
@@ -262,7 +277,7 @@ func stickyBody(a *assessment) string {
 	b.WriteString(stickyMarker + "\n")
 	fmt.Fprintf(&b, "### jit: %s\n\n", a.decision.State)
 	if a.change.Request && a.request != nil {
-		b.WriteString(requestSummary(a.request))
+		b.WriteString(requestSummary(a.request, a.extension))
 		b.WriteString("\n")
 	}
 	for _, f := range a.findings {

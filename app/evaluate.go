@@ -69,6 +69,10 @@ type assessment struct {
 	decision approval.Decision
 	// runs are the check runs on the head commit before this evaluation.
 	runs []ghrepo.CheckRun
+	// extension is what an extends: request changes, for the approvers:
+	// the grant's current end and the new one. Nil for other requests and
+	// for an extension that is refused (the findings say why).
+	extension *schema.ExtensionPlan
 	// anchor is when this head commit was first evaluated: time-dependent
 	// rules (working hours) are judged then, so that every later
 	// evaluation of the same commit, and the reconcile, decide alike.
@@ -98,11 +102,13 @@ func (h *handler) assess(ctx context.Context, f *facts) (*assessment, error) {
 	in := judgment.AdminChangeInput(rs, h.bot, a.anchor)
 	if a.change.Request && rs.Config != nil {
 		path := a.change.RequestPath
+		grants := judgment.NewFileGrants(ctx, apiFiles{gh: h.gh, ref: main})
 		a.request, a.findings = schema.ValidateRequest(path, contents[path], rs.Config,
-			schema.CheckOptions{Requester: pr.Author, Teams: teams, Now: a.anchor})
+			schema.CheckOptions{Requester: pr.Author, Teams: teams, Now: a.anchor, Grants: grants})
 		var req *schema.Request
 		if a.request != nil {
 			req = &a.request.Request
+			a.extension = extensionOf(rs.Config, req, pr.Author, grants, a.anchor)
 		}
 		in = judgment.RequestInput(rs, path, req, h.bot, a.anchor)
 	}
@@ -259,4 +265,25 @@ func splitReviewers(who []string, org, author string) (users, teams []string) {
 		users = append(users, w)
 	}
 	return users, teams
+}
+
+// extensionOf is the change an extends: request makes, judged at now (the
+// new end is counted from it), or nil when there is none to show.
+func extensionOf(cfg *schema.Config, req *schema.Request, author string, grants schema.Grants, now time.Time) *schema.ExtensionPlan {
+	if req.Extends == "" {
+		return nil
+	}
+	target, ok, err := grants.Grant(req.Extends)
+	if err != nil || !ok {
+		return nil
+	}
+	d, err := req.AccessDuration()
+	if err != nil {
+		return nil
+	}
+	p, bad := schema.CheckExtension(cfg, req, author, &target, now, now.Add(d))
+	if bad != nil {
+		return nil
+	}
+	return &p
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -90,15 +91,16 @@ type ExtensionPlan struct {
 // extend the grant target (at ext.Extends on the base branch; nil when
 // there is none) when that grant is active, is the same requester's, for
 // the same account and the same permission set (a custom set must be
-// defined identically), and newEnd is later than its current end. A zero
-// newEnd skips that last comparison. cfg resolves account names to ids and
-// may be nil.
+// defined identically), its end is after now, and newEnd is later than its
+// end. Zero times skip the last two comparisons (the check of a merged
+// request: the reconcile compares them when it moves the end). cfg
+// resolves account names to ids and may be nil.
 //
 // A grant merely merged, scheduled or being activated is not extended: its
 // end is not known yet, and the requester can simply wait for it to be
 // active (or ask for a longer grant of their own). An extension cannot be
 // extended either: the grant it extended holds the access.
-func CheckExtension(cfg *Config, ext *Request, requester string, target *Request, newEnd time.Time) (ExtensionPlan, *ExtensionError) {
+func CheckExtension(cfg *Config, ext *Request, requester string, target *Request, now, newEnd time.Time) (ExtensionPlan, *ExtensionError) {
 	p := ExtensionPlan{Path: ext.Extends}
 	name := ext.Extends
 	fresh := "remove extends: to ask for access of your own"
@@ -145,6 +147,9 @@ func CheckExtension(cfg *Config, ext *Request, requester string, target *Request
 		return p, &ExtensionError{"extends", fmt.Sprintf("the end of %s cannot be computed (%v)", name, err), fresh}
 	}
 	p.CurrentEnd, p.NewEnd = end, newEnd
+	if !now.IsZero() && !end.After(now) {
+		return p, &ExtensionError{"extends", fmt.Sprintf("%s ended at %s, so there is no access left to extend", name, stamp(end)), fresh}
+	}
 	if !newEnd.IsZero() && !newEnd.After(end) {
 		left := end.Sub(newEnd) + mustDuration(ext.Duration)
 		return p, &ExtensionError{"duration", fmt.Sprintf("%s ends at %s; duration %s from now ends at %s, which is not later",
@@ -255,15 +260,21 @@ func (c *checker) checkExtends(access time.Duration) {
 	var t *Request
 	if ok {
 		t = &target
+		if c.opts.AllowStatus && t.Status != nil && slices.ContainsFunc(t.Status.Extensions, func(x Extension) bool { return x.Request == c.f.Path }) {
+			// Merged, and its grant's record already says this request
+			// extended it: the grant's state since is its own story.
+			return
+		}
 	}
-	var newEnd time.Time
+	var now, newEnd time.Time
 	if !c.opts.AllowStatus {
 		// The end moves to duration after the extension is provisioned;
 		// judged from now, it must already be later. The reconcile decides
 		// again with the time it moves the end.
-		newEnd = c.now().Add(access)
+		now = c.now()
+		newEnd = now.Add(access)
 	}
-	if _, bad := CheckExtension(c.cfg, r, c.opts.Requester, t, newEnd); bad != nil {
+	if _, bad := CheckExtension(c.cfg, r, c.opts.Requester, t, now, newEnd); bad != nil {
 		c.add(bad.Field, SeverityError, bad.Message, bad.Fix)
 	}
 }

@@ -156,12 +156,16 @@ func TestExtendsAfterTheMerge(t *testing.T) {
 	}
 	req, _ := DecodeRequest(testPath, []byte(data))
 	target := g.m["requests/payments-prod/long.yaml"]
-	p, bad := CheckExtension(cfg, &req, "octocat", &target, now.Add(9*time.Hour))
+	p, bad := CheckExtension(cfg, &req, "octocat", &target, now, now.Add(9*time.Hour))
 	if bad != nil || !p.CurrentEnd.Equal(end) || !p.NewEnd.Equal(now.Add(9*time.Hour)) || p.Path != "requests/payments-prod/long.yaml" {
 		t.Errorf("CheckExtension = %+v, %v", p, bad)
 	}
-	if _, bad := CheckExtension(cfg, &req, "octocat", &target, end); bad == nil || bad.Field != "duration" {
+	if _, bad := CheckExtension(cfg, &req, "octocat", &target, now, end); bad == nil || bad.Field != "duration" {
 		t.Errorf("an end equal to the current one: %v, want refused at duration", bad)
+	}
+	if _, bad := CheckExtension(cfg, &req, "octocat", &target, end, end.Add(time.Hour)); bad == nil ||
+		bad.Message != "requests/payments-prod/long.yaml ended at 2026-11-23T18:00:00Z, so there is no access left to extend" {
+		t.Errorf("a grant whose end has come: %v, want refused", bad)
 	}
 }
 

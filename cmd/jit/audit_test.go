@@ -200,7 +200,7 @@ func TestAuditCommandGitHub(t *testing.T) {
 			t.Fatalf("audit --github: %v\n%s", res.err, res.stderr)
 		}
 		got := lines(res.stdout)
-		if len(got) != 4 || !strings.HasSuffix(got[0], ",state,why,opened_at,closed_at,head_commit,reviews") {
+		if len(got) != 4 || !strings.HasSuffix(got[0], ",state,why,opened_at,closed_at,head_commit,reviews,extends,extended_by") {
 			t.Errorf("want the header with the pull request columns and three rows, got:\n%s", res.stdout)
 		}
 	})

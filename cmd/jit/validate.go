@@ -152,8 +152,11 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 		findings = append(findings, pathFindings...)
 	}
 
+	// extends: names a grant as the base branch holds it (the working tree
+	// without --base).
+	grants := judgment.NewFileGrants(ctx, src)
 	for _, t := range targets {
-		findings = append(findings, v.validateFile(t, cfg)...)
+		findings = append(findings, v.validateFile(t, cfg, grants)...)
 		findings = append(findings, rs.OwnerFindings(t.rel)...)
 	}
 
@@ -191,7 +194,7 @@ func (v *validator) changedTargets(files []change.File) []target {
 }
 
 // validateFile reads one request file and validates it against the config.
-func (v *validator) validateFile(t target, cfg *schema.Config) []schema.Finding {
+func (v *validator) validateFile(t target, cfg *schema.Config, grants schema.Grants) []schema.Finding {
 	data, err := readRegularFile(filepath.Join(v.repo, filepath.FromSlash(t.rel)), maxRequestRead)
 	if err != nil {
 		msg := err.Error()
@@ -206,6 +209,7 @@ func (v *validator) validateFile(t target, cfg *schema.Config) []schema.Finding 
 		Requester:   t.requester,
 		AllowStatus: t.allowStatus,
 		Offline:     true,
+		Grants:      grants,
 	})
 	return findings
 }

@@ -91,6 +91,11 @@ type Record struct {
 	// jit's signed record: the commit that last wrote the file is not
 	// signed by a key in .github/jit-signers. Empty when they are.
 	Unverified string `json:"unverified,omitempty"`
+	// Extends is, for a request with extends:, the grant whose end it
+	// moved; ExtendedBy lists, for a grant, the requests that moved its
+	// end, oldest first. The two link an extension both ways.
+	Extends    string   `json:"extends,omitempty"`
+	ExtendedBy []string `json:"extended_by,omitempty"`
 	// RemovedAt is set when the file was later deleted from main.
 	RemovedAt *time.Time `json:"removed_at,omitempty"`
 
@@ -307,6 +312,7 @@ func build(path string, req schema.Request) Record {
 		Justification:     req.Justification,
 		State:             StatePending,
 		Why:               "merged; not yet activated",
+		Extends:           req.Extends,
 	}
 	if c := req.CustomPermissionSet; c != nil {
 		r.CustomSet = &CustomSet{Name: c.Name, SessionDuration: c.SessionDuration,
@@ -344,9 +350,16 @@ func build(path string, req schema.Request) Record {
 		if r.Why == "" {
 			r.Why = "activation in progress"
 		}
+	case schema.StateExtended:
+		// Its notes say from when to when.
+		r.ExpiresAt = st.ExpiresAt
 	}
 	if st.Preexisting {
 		r.Why = joinWhy(r.Why, "the assignment existed before jit and was kept")
+	}
+	for _, x := range st.Extensions {
+		r.ExtendedBy = append(r.ExtendedBy, x.Request)
+		r.Why = joinWhy(r.Why, fmt.Sprintf("extended by %s from %s to %s", x.Request, stamp(&x.PreviousExpiresAt), stamp(&x.ExpiresAt)))
 	}
 	for _, n := range st.Notes {
 		r.Why = joinWhy(r.Why, n)

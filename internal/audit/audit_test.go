@@ -137,11 +137,11 @@ func buildHistory(t *testing.T) string {
 	return dir
 }
 
-const wantCSV = `path,requester,account,permission_set,custom_permission_set,custom_policies,requested_duration,effective_duration,justification,pull_request,approvals,merged_at,merge_commit,activated_at,expires_at,ended_at,state,why,opened_at,closed_at,head_commit,reviews
-requests/payments-prod/x.yaml,octocat,payments-prod,ReadOnlyAccess,,,4h,2h,"'=HYPERLINK(1): INC-1234, 5xx",42,"alice(owner,2026-11-23T10:02:11Z,ok, INC-1234); bob(admin,2026-11-23T10:02:50Z)",2026-11-23T10:03:00Z,X,2026-11-23T10:05:40Z,2026-11-23T12:05:40Z,2026-11-23T12:05:44Z,expired,access duration ran out,,,,
-requests/sandbox/y.yaml,octocat,sandbox,,S3Read,AmazonS3ReadOnlyAccess; inline,1d,1d,debugging the bucket policy,43,,2026-11-23T11:30:00Z,Y,,,2026-11-23T11:31:00Z,failed,merged without the admin approval the policy needs,,,,
-requests/sandbox/w.yaml,Carol,sandbox,Admin,,,1h,1h,break glass test,45,,2026-11-24T09:00:00Z,W,2026-11-24T09:01:00Z,2026-11-24T10:01:00Z,2026-11-24T09:20:00Z,revoked,revocation asked for by alice; request file removed from main,,,,
-requests/payments-prod/z.yaml,,payments-prod,ReadOnlyAccess,,,1h,1h,pending one,44,,2026-12-01T08:00:00Z,Z,,,,pending,merged; not yet activated,,,,
+const wantCSV = `path,requester,account,permission_set,custom_permission_set,custom_policies,requested_duration,effective_duration,justification,pull_request,approvals,merged_at,merge_commit,activated_at,expires_at,ended_at,state,why,opened_at,closed_at,head_commit,reviews,extends,extended_by
+requests/payments-prod/x.yaml,octocat,payments-prod,ReadOnlyAccess,,,4h,2h,"'=HYPERLINK(1): INC-1234, 5xx",42,"alice(owner,2026-11-23T10:02:11Z,ok, INC-1234); bob(admin,2026-11-23T10:02:50Z)",2026-11-23T10:03:00Z,X,2026-11-23T10:05:40Z,2026-11-23T12:05:40Z,2026-11-23T12:05:44Z,expired,access duration ran out,,,,,,
+requests/sandbox/y.yaml,octocat,sandbox,,S3Read,AmazonS3ReadOnlyAccess; inline,1d,1d,debugging the bucket policy,43,,2026-11-23T11:30:00Z,Y,,,2026-11-23T11:31:00Z,failed,merged without the admin approval the policy needs,,,,,,
+requests/sandbox/w.yaml,Carol,sandbox,Admin,,,1h,1h,break glass test,45,,2026-11-24T09:00:00Z,W,2026-11-24T09:01:00Z,2026-11-24T10:01:00Z,2026-11-24T09:20:00Z,revoked,revocation asked for by alice; request file removed from main,,,,,,
+requests/payments-prod/z.yaml,,payments-prod,ReadOnlyAccess,,,1h,1h,pending one,44,,2026-12-01T08:00:00Z,Z,,,,pending,merged; not yet activated,,,,,,
 `
 
 func TestCollectCSV(t *testing.T) {

@@ -66,13 +66,13 @@ justification: "INC-2: read last night's payment exports"
 
 // The export with GitHub: the merged request from git as before, then one
 // row per request pull request that never merged, with its reviews.
-const wantGitHubCSV = `path,requester,account,permission_set,custom_permission_set,custom_policies,requested_duration,effective_duration,justification,pull_request,approvals,merged_at,merge_commit,activated_at,expires_at,ended_at,state,why,opened_at,closed_at,head_commit,reviews
-requests/payments-prod/octocat-inc-1.yaml,octocat,payments-prod,ReadOnlyAccess,,,4h,4h,INC-1: elevated 5xx in the payment API,2,"alice(owner,T,ok for INC-1)",T,SHA,T,T,,active,,,,,
-requests/data-prod/erin-nightly.yaml,erin,data-prod,ReadOnlyAccess,,,2h,,rerun the nightly export job,1,,,,,,,expired-unapproved,no approval within the request TTL: closed by the App's sweep (jit:expired),T,T,SHA,
-requests/payments-prod/dave-exports.yaml,dave,payments-prod,,ExportsRead,inline,8h,,INC-2: read last night's payment exports,3,,,,,,,pending,"open, not merged (jit:pending-admin); approved on its head commit by alice",T,,SHA,"alice(approved,T,owner ok)"
-requests/payments-prod/carol-debug.yaml,carol,payments-prod,PowerUserAccess,,,8h,,debugging something in prod,4,,,,,,,rejected,changes requested by alice; still open,T,,SHA,"alice(changes_requested,T,which incident? PowerUserAccess needs one)"
-requests/payments-staging/octocat-oops.yaml,octocat,payments-staging,ReadOnlyAccess,,,1h,,"opened by mistake, sorry",5,,,,,,,withdrawn,closed by its author without merging,T,T,SHA,
-requests/payments-prod/mallory-admin.yaml,mallory,payments-prod,PowerUserAccess,,,1d,,I would like admin please,6,,,,,,,closed,"closed without merging by bob; the request file does not parse: PARSE",T,T,SHA,
+const wantGitHubCSV = `path,requester,account,permission_set,custom_permission_set,custom_policies,requested_duration,effective_duration,justification,pull_request,approvals,merged_at,merge_commit,activated_at,expires_at,ended_at,state,why,opened_at,closed_at,head_commit,reviews,extends,extended_by
+requests/payments-prod/octocat-inc-1.yaml,octocat,payments-prod,ReadOnlyAccess,,,4h,4h,INC-1: elevated 5xx in the payment API,2,"alice(owner,T,ok for INC-1)",T,SHA,T,T,,active,,,,,,,
+requests/data-prod/erin-nightly.yaml,erin,data-prod,ReadOnlyAccess,,,2h,,rerun the nightly export job,1,,,,,,,expired-unapproved,no approval within the request TTL: closed by the App's sweep (jit:expired),T,T,SHA,,,
+requests/payments-prod/dave-exports.yaml,dave,payments-prod,,ExportsRead,inline,8h,,INC-2: read last night's payment exports,3,,,,,,,pending,"open, not merged (jit:pending-admin); approved on its head commit by alice",T,,SHA,"alice(approved,T,owner ok)",,
+requests/payments-prod/carol-debug.yaml,carol,payments-prod,PowerUserAccess,,,8h,,debugging something in prod,4,,,,,,,rejected,changes requested by alice; still open,T,,SHA,"alice(changes_requested,T,which incident? PowerUserAccess needs one)",,
+requests/payments-staging/octocat-oops.yaml,octocat,payments-staging,ReadOnlyAccess,,,1h,,"opened by mistake, sorry",5,,,,,,,withdrawn,closed by its author without merging,T,T,SHA,,,
+requests/payments-prod/mallory-admin.yaml,mallory,payments-prod,PowerUserAccess,,,1d,,I would like admin please,6,,,,,,,closed,"closed without merging by bob; the request file does not parse: PARSE",T,T,SHA,,,
 `
 
 func TestExportWithGitHub(t *testing.T) {

@@ -15,7 +15,7 @@ var csvHeader = []string{
 	"path", "requester", "account", "permission_set", "custom_permission_set", "custom_policies",
 	"requested_duration", "effective_duration", "justification", "pull_request", "approvals",
 	"merged_at", "merge_commit", "activated_at", "expires_at", "ended_at", "state", "why",
-	"opened_at", "closed_at", "head_commit", "reviews",
+	"opened_at", "closed_at", "head_commit", "reviews", "extends", "extended_by",
 }
 
 // WriteCSV writes one row per record. Approvals are joined as
@@ -64,6 +64,7 @@ func WriteCSV(w io.Writer, records []Record) error {
 			r.RequestedDuration, r.EffectiveDuration, r.Justification, pr, strings.Join(approvals, "; "),
 			stamp(&r.MergedAt), r.MergeCommit, stamp(r.ActivatedAt), stamp(r.ExpiresAt), stamp(r.EndedAt), r.State, r.Why,
 			stamp(r.OpenedAt), stamp(r.ClosedAt), r.HeadCommit, strings.Join(reviews, "; "),
+			r.Extends, strings.Join(r.ExtendedBy, "; "),
 		}
 		for i := range row {
 			row[i] = defuse(row[i])

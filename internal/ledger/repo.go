@@ -42,6 +42,9 @@ const (
 	EventRevoking   = "revoking"
 	EventRevoked    = "revoked"
 	EventFailed     = "failed"
+	// EventExtended is on both files of an extension: the grant whose end
+	// moved, and the request with extends: once it has moved it.
+	EventExtended = "extended"
 )
 
 // RequestsDir is where request files live in the access repository.
