@@ -49,6 +49,10 @@ adds must not have a status: block; editing, renaming or removing an existing
 request file is an error; anything else is reported as needing SSO admin review.
 Without PATHs, --base validates the request files the change adds or edits.
 
+A request with extends: is checked against the grant it names as REF holds it
+(the working tree without --base): the requester's own active grant, for the
+same account and permission set, ending before the extension would.
+
 Exit status: 0 no errors (warnings allowed), 1 errors found, 2 jit could not
 run (bad flags, missing or invalid configuration).`,
 		Example: `  jit validate
@@ -70,6 +74,7 @@ run (bad flags, missing or invalid configuration).`,
 	f.StringVar(&v.format, "format", formatText, "output format: text, json or github (default github when GITHUB_ACTIONS=true)")
 	f.StringVar(&v.base, "base", "", "git revision of the base branch: check the change REF...HEAD and read the rules from REF")
 	f.StringVar(&v.requester, "requester", "", "GitHub login of the requester (the pull request's author), checked against the config's users")
+	f.Var(&v.now, "now", "judge start_at and an extension's new end at this RFC 3339 time instead of the clock, for a rehearsal")
 	return cmd
 }
 
@@ -81,6 +86,7 @@ type validator struct {
 	base      string
 	requester string
 	paths     []string
+	now       timeFlag
 }
 
 // target is one request file to validate.
@@ -210,6 +216,7 @@ func (v *validator) validateFile(t target, cfg *schema.Config, grants schema.Gra
 		AllowStatus: t.allowStatus,
 		Offline:     true,
 		Grants:      grants,
+		Now:         v.now.t,
 	})
 	return findings
 }

@@ -54,6 +54,7 @@ const (
 	carolPath   = "requests/payments-prod/carol-export-review.yaml"
 	bobPath     = "requests/payments-staging/bob-ops-77.yaml"
 	alicePath   = "requests/payments-prod/alice-sev1.yaml"
+	carolMore   = "requests/payments-prod/carol-export-review-more.yaml"
 
 	aliceEmergency = `# yaml-language-server: $schema=../../schema/request.schema.json
 account: payments-prod
@@ -109,6 +110,7 @@ func RunStory(ctx context.Context, w *World, opts StoryOptions) (*Story, error) 
 		{"An auto-approval rule approves a short read-only request", s.autoApproved},
 		{"Break-glass: emergency access at once, reviewed after the fact", s.breakGlass},
 		{"Time passes: the standard grants expire", s.expire},
+		{"carol needs more time: extends: moves her grant's end, no gap, no second assignment", s.extend},
 		{"/jit revoke ends the custom grant at once", s.revoke},
 		{"The audit log", s.auditLog},
 	}
@@ -373,6 +375,78 @@ func (s *Story) expire(ctx context.Context) error {
 	return nil
 }
 
+func (s *Story) extend(ctx context.Context) error {
+	w := s.w
+	before, ok := w.jitSet()
+	if !ok {
+		return errors.New("carol's custom permission set is gone before the extension")
+	}
+	calls := w.IDC.Calls()
+	body := strings.Replace(carolCustom, "duration: 8h\n", "extends: "+carolPath+"\nduration: 8h\n", 1)
+	body = strings.Replace(body, "INC-1300: read last night's payment exports for the incident review", "INC-1300: the incident review needs another day of the exports", 1)
+	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "carol", "carol/exports-more", "More time on the exports for INC-1300",
+		map[string][]byte{carolMore: []byte(body)})
+	if err != nil {
+		return err
+	}
+	s.PRs["extend"] = n
+	s.say("carol", "opens PR #%d: the same custom set, extends: %s, duration 8h", n, carolPath)
+	st, err := s.expect(n, "success", "failure", "jit:pending-owner")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(st.Sticky, "| Current end |") || !strings.Contains(st.Sticky, "| New end |") {
+		return fmt.Errorf("the status comment does not show the approvers the current and the new end:\n%s", st.Sticky)
+	}
+	for _, l := range strings.Split(st.Sticky, "\n") {
+		if strings.HasPrefix(l, "| Extends |") || strings.HasPrefix(l, "| Current end |") || strings.HasPrefix(l, "| New end |") {
+			s.say("jit App", "%s", l)
+		}
+	}
+	for _, r := range []struct{ who, note, role string }{{"alice", "owner ok", "owner"}, {"bob", "same read-only policy, ok", "SSO admin"}} {
+		if _, err := w.GitHub.SubmitReview(Org, RepoName, n, r.who, "APPROVED", r.note); err != nil {
+			return err
+		}
+		s.say(r.who, "%s, approves", r.role)
+	}
+	if _, err := s.expect(n, "success", "success", "jit:approved"); err != nil {
+		return err
+	}
+	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "carol"); err != nil {
+		return fmt.Errorf("merging the extension: %w", err)
+	}
+	s.say("carol", "merges PR #%d", n)
+	rep, err := s.reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	if len(rep.Extended) != 1 || len(rep.Activated) != 0 {
+		return fmt.Errorf("the reconcile extended %d and activated %d grants, want 1 and 0", len(rep.Extended), len(rep.Activated))
+	}
+	after, ok := w.jitSet()
+	if !ok || after.ARN != before.ARN {
+		return errors.New("the extension did not keep carol's permission set")
+	}
+	if guardTime(after.InlinePolicy) == guardTime(before.InlinePolicy) {
+		return errors.New("the expiry guard did not move")
+	}
+	now := w.IDC.Calls()
+	if now["CreateAccountAssignment"] != calls["CreateAccountAssignment"] || now["DeleteAccountAssignment"] != calls["DeleteAccountAssignment"] {
+		return errors.New("the extension created or deleted an assignment")
+	}
+	s.say("AWS", "the same set %s and assignment; the guard moved: Deny * when aws:CurrentTime > %s (was %s)",
+		after.Name, guardTime(after.InlinePolicy), guardTime(before.InlinePolicy))
+	data, err := w.MainFile(ctx, carolPath)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(data, "extensions:") || !strings.Contains(data, "request: "+carolMore) {
+		return fmt.Errorf("%s does not record its extension:\n%s", carolPath, data)
+	}
+	s.say("reconcile", "recorded the new end in %s (extensions:) and state extended in %s", carolPath, carolMore)
+	return nil
+}
+
 func (s *Story) revoke(ctx context.Context) error {
 	w, n := s.w, s.pr("custom")
 	if _, err := w.GitHub.Comment(Org, RepoName, n, "carol", "/jit revoke incident review finished"); err != nil {
@@ -419,8 +493,13 @@ func (s *Story) auditLog(ctx context.Context) error {
 	}
 	s.Audit = b.String()
 	fmt.Fprintf(s.out, "  $ jit audit --format csv\n%s", indent(s.Audit))
-	if len(recs) != 4 {
-		return fmt.Errorf("the audit has %d records, want 4", len(recs))
+	if len(recs) != 5 {
+		return fmt.Errorf("the audit has %d records, want 5", len(recs))
+	}
+	for _, r := range recs {
+		if r.Path == carolPath && !slices.Equal(r.ExtendedBy, []string{carolMore}) || r.Path == carolMore && r.Extends != carolPath {
+			return fmt.Errorf("the audit does not link carol's grant and its extension: %+v", r)
+		}
 	}
 	for _, ev := range []string{"Jit-Event: activated", "Jit-Event: expired", "Jit-Event: revoked"} {
 		if !strings.Contains(s.Log, ev) {
@@ -474,6 +553,9 @@ func (s *Story) reconcile(ctx context.Context) (action.Report, error) {
 	}
 	for _, e := range rep.Revoked {
 		s.say("reconcile", "revoked %s for %s (#%d): %s", e.Grant, e.Requester, e.PullRequest, e.Reason)
+	}
+	for _, e := range rep.Extended {
+		s.say("reconcile", "extended %s for %s (#%d) to %s: %s", e.Grant, e.Requester, e.PullRequest, e.ExpiresAt.UTC().Format("15:04 MST"), e.Reason)
 	}
 	return rep, nil
 }

@@ -35,6 +35,8 @@ func TestStory(t *testing.T) {
 		"approved by rule permission_sets/ReadOnlyAccess/auto_approve[0]",
 		"approved at once as emergency access",
 		"JIT- permission set deleted",
+		"| Current end |",
+		"the guard moved",
 		"The story is complete",
 	} {
 		if !strings.Contains(out.String(), want) {
@@ -63,8 +65,8 @@ func TestStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 {
-		t.Fatalf("audit has %d rows, want a header and 4 requests:\n%s", len(rows), s.Audit)
+	if len(rows) != 6 {
+		t.Fatalf("audit has %d rows, want a header and 5 requests:\n%s", len(rows), s.Audit)
 	}
 	col := map[string]int{}
 	for i, h := range rows[0] {
@@ -81,6 +83,7 @@ func TestStory(t *testing.T) {
 		{carolPath, "carol", "revoked", "bob(admin"},
 		{bobPath, "bob", "expired", "rule:permission_sets/ReadOnlyAccess/auto_approve[0](auto"},
 		{alicePath, "alice", "expired", "emergency(emergency"},
+		{carolMore, "carol", "extended", "bob(admin"},
 	} {
 		row := byPath[tc.path]
 		if row == nil {
@@ -99,6 +102,8 @@ func TestStory(t *testing.T) {
 		"jit: activate payments-prod/JIT-ExportsRead for carol (#2)",
 		"jit: revoke payments-prod/JIT-ExportsRead for carol (#2)",
 		"Jit-Request: requests/payments-prod/carol-export-review.yaml",
+		"jit: extend payments-prod/JIT-ExportsRead for carol (#2)",
+		"jit: record extension payments-prod/JIT-ExportsRead for carol (#5)",
 	} {
 		if !strings.Contains(s.Log, want) {
 			t.Errorf("git log lacks %q:\n%s", want, s.Log)
