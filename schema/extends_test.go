@@ -188,3 +188,31 @@ func TestExpiryWithExtensions(t *testing.T) {
 		}
 	}
 }
+
+// The reconcile's record of an extension reads back through the schema,
+// as every later check of the file does.
+func TestExtensionRecordRoundTrips(t *testing.T) {
+	end, later := now.Add(time.Hour), now.Add(5*time.Hour)
+	st := &Status{State: StateActive, Requester: "octocat", PullRequest: 1, ActivatedAt: &now, ExpiresAt: &later,
+		Extensions: []Extension{{Request: "requests/payments-prod/more.yaml", PullRequest: 2, PreviousExpiresAt: end, ExpiresAt: later, At: now}}}
+	data := lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 1h", `justification: "INC-1234: investigating 5xx errors"`)
+	out, err := SetStatus([]byte(data), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, fs := ValidateRequest(testPath, out, testConfig(t), CheckOptions{AllowStatus: true, Now: now})
+	if f == nil || len(fs) > 0 {
+		t.Fatalf("findings %v for\n%s", fs, out)
+	}
+	if got, err := f.Request.Expiry(); err != nil || !got.Equal(later) {
+		t.Errorf("Expiry = %v, %v; want %v", got, err, later)
+	}
+	ext := lines("account: payments-prod", "permission_set: ReadOnlyAccess", "extends: requests/payments-prod/x.yaml", "duration: 4h", `justification: "INC-1234: investigating 5xx errors"`)
+	out, err = SetStatus([]byte(ext), &Status{State: StateExtended, Requester: "octocat", ActivatedAt: &now, ExpiresAt: &later})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, fs := ParseRequest("requests/payments-prod/more.yaml", out); f == nil || len(fs) > 0 {
+		t.Fatalf("findings %v for\n%s", fs, out)
+	}
+}

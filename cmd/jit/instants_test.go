@@ -122,7 +122,7 @@ func TestLifecycleAtHardInstants(t *testing.T) {
 		seen = append(seen, s)
 	}
 	slices.Sort(seen)
-	for _, want := range []string{schema.StateActivating, schema.StateActive, schema.StateExpired, schema.StateRevoking, schema.StateRevoked} {
+	for _, want := range []string{schema.StateActivating, schema.StateActive, schema.StateExpired, schema.StateRevoking, schema.StateRevoked, schema.StateExtended} {
 		if !states[want] {
 			t.Errorf("state %q was never written on main (seen: %v)", want, seen)
 		}
@@ -255,12 +255,34 @@ func checkTimes(t *testing.T, r audit.Record, scheduled *time.Time) {
 		if want := scheduled.Add(d); !r.ExpiresAt.Equal(want) {
 			t.Errorf("%s: expires %s, want start_at + %s = %s", r.Path, r.ExpiresAt.Format(time.RFC3339), r.EffectiveDuration, want.Format(time.RFC3339))
 		}
+	} else if len(r.ExtendedBy) > 0 || r.Extends != "" {
+		// Extended, or an extension: the end is duration after the
+		// extension took effect (the extension's activated_at), which the
+		// extension's record holds.
+		checkExtension(t, r)
 	} else if got := r.ExpiresAt.Sub(*r.ActivatedAt); got > d || got < d-30*time.Second {
 		t.Errorf("%s: expires %s, %v after its activation at %s; want %s, less at most the seconds provisioning took",
 			r.Path, r.ExpiresAt.Format(time.RFC3339), got, r.ActivatedAt.Format(time.RFC3339), r.EffectiveDuration)
 	}
 	if r.State == schema.StateExpired && (r.EndedAt == nil || r.EndedAt.Before(*r.ExpiresAt)) {
 		t.Errorf("%s: expired, but ended at %v before its expiry %s", r.Path, r.EndedAt, r.ExpiresAt.Format(time.RFC3339))
+	}
+}
+
+// checkExtension checks an extension's record: it ended in state extended,
+// its grant's end moved to duration after it took effect.
+func checkExtension(t *testing.T, r audit.Record) {
+	t.Helper()
+	if r.Extends == "" {
+		return // the extended grant: its extension's record is checked
+	}
+	d, _ := schema.ParseDuration(r.EffectiveDuration)
+	if r.State != schema.StateExtended {
+		t.Errorf("%s: state %s, want extended", r.Path, r.State)
+	}
+	if got := r.ExpiresAt.Sub(*r.ActivatedAt); got > d || got < d-30*time.Second {
+		t.Errorf("%s: the new end %s is %v after the extension took effect at %s; want %s, less at most the seconds it took",
+			r.Path, r.ExpiresAt.Format(time.RFC3339), got, r.ActivatedAt.Format(time.RFC3339), r.EffectiveDuration)
 	}
 }
 
