@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 // TestValidateExtends checks extends: against the grants as the base
@@ -46,7 +48,7 @@ func TestValidateExtends(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := newTestRepo(t, true, onMain)
-			gitT(t, dir, "checkout", "-q", "-b", "pr")
+			gittest.Output(t, dir, "checkout", "-q", "-b", "pr")
 			writeFiles(t, dir, map[string]string{"requests/payments-prod/ext.yaml": tt.file})
 			commitAll(t, dir, "extend")
 			r := validate(t, "--repo", dir, "--base", "main", "--requester", "octocat", "--now", now)
