@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,9 +13,11 @@ import (
 )
 
 // coalescer runs at most one job per key at a time and keeps at most one
-// more waiting: a job asked for while one runs is folded into a single
-// re-run after it, however many were asked. /jit recheck uses it per pull
+// more waiting: jobs asked for while one runs are folded into a single
+// run after it, however many were asked. /jit recheck uses it per pull
 // request, so that a flood of rechecks costs two evaluations, not one each.
+// The caller that waits runs that job itself, within its own deadline: no
+// caller runs more than one job, however long a flood lasts.
 type coalescer struct {
 	mu      sync.Mutex
 	running map[string]*coalesced
@@ -23,7 +26,12 @@ type coalescer struct {
 	refused *expirable.LRU[string, bool]
 }
 
-type coalesced struct{ again bool }
+type coalesced struct {
+	// done is closed when the job under way ends.
+	done chan struct{}
+	// waiting is set while a caller waits to run the next job.
+	waiting bool
+}
 
 func newCoalescer() *coalescer {
 	return &coalescer{running: map[string]*coalesced{}, refused: expirable.NewLRU[string, bool](4096, nil, refusedRecheckTTL)}
@@ -48,27 +56,42 @@ func (c *coalescer) wasRefused(repo ghrepo.Repo, number int, user string) bool {
 	return ok
 }
 
-// do runs fn for key, or, when a run for key is under way, marks that one
-// to run once more and returns at once with queued set.
-func (c *coalescer) do(key string, fn func() (string, error)) (res string, queued bool, err error) {
+// do runs fn for key. When a job for key is under way, the first caller
+// to ask waits for it to end and then runs fn; later callers, until that
+// one starts, return at once with queued set: their job is the waiting
+// one's.
+func (c *coalescer) do(ctx context.Context, key string, fn func() (string, error)) (res string, queued bool, err error) {
 	c.mu.Lock()
-	if st, ok := c.running[key]; ok {
-		st.again = true
+	for {
+		st, ok := c.running[key]
+		if !ok {
+			break
+		}
+		if st.waiting {
+			c.mu.Unlock()
+			return "", true, nil
+		}
+		st.waiting = true
 		c.mu.Unlock()
-		return "", true, nil
+		select {
+		case <-st.done:
+		case <-ctx.Done():
+			c.mu.Lock()
+			st.waiting = false
+			c.mu.Unlock()
+			return "", false, ctx.Err()
+		}
+		c.mu.Lock()
 	}
-	st := &coalesced{}
+	st := &coalesced{done: make(chan struct{})}
 	c.running[key] = st
 	c.mu.Unlock()
-	for {
-		res, err = fn()
+	defer func() {
 		c.mu.Lock()
-		if err != nil || !st.again {
-			delete(c.running, key)
-			c.mu.Unlock()
-			return res, false, err
-		}
-		st.again = false
+		delete(c.running, key)
+		close(st.done)
 		c.mu.Unlock()
-	}
+	}()
+	res, err = fn()
+	return res, false, err
 }

@@ -16,9 +16,16 @@ import (
 
 // commentCommand runs the command of one comment, as GitHub has it: who
 // wrote it and what it says are read from the API, never from the payload.
-func (h *handler) commentCommand(ctx context.Context, number int, id int64) (string, error) {
-	comments, err := h.gh.Comments(ctx, number)
-	if err != nil {
+// When the payload's text is a recheck, the pull request is read with the
+// comments, at once; main is the default branch the payload names.
+func (h *handler) commentCommand(ctx context.Context, number int, id int64, payloadBody, main string) (string, error) {
+	var comments []ghrepo.Comment
+	var pr *ghrepo.PR
+	reads := []func() error{func() (err error) { comments, err = h.gh.Comments(ctx, number); return err }}
+	if isRecheck(payloadBody) {
+		reads = append(reads, func() (err error) { pr, err = h.gh.PullRequest(ctx, number); return err })
+	}
+	if err := parallel(reads...); err != nil {
 		return "", err
 	}
 	for _, c := range comments {
@@ -26,17 +33,23 @@ func (h *handler) commentCommand(ctx context.Context, number int, id int64) (str
 			if strings.EqualFold(c.Author, h.bot) {
 				return "ignored: written by jit itself", nil
 			}
-			// The evaluation a recheck runs finds its status comment in
-			// this list rather than listing the comments again.
-			h.comments = comments
-			return h.command(ctx, number, c.Author, c.Body)
+			return h.command(ctx, number, c.Author, c.Body, seed{pr: pr, comments: comments, main: main})
 		}
 	}
 	return "ignored: the comment does not exist (deleted, or a forged delivery)", nil
 }
 
-// command handles "/jit ..." comments on pull requests.
-func (h *handler) command(ctx context.Context, number int, user, body string) (string, error) {
+// isRecheck reports whether a comment is "/jit recheck".
+func isRecheck(body string) bool {
+	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
+	f := strings.Fields(line)
+	return len(f) >= 2 && f[0] == "/jit" && f[1] == "recheck"
+}
+
+// command handles "/jit ..." comments on pull requests. read is what the
+// delivery has read so far: the comments as just listed, and the pull
+// request when it was read.
+func (h *handler) command(ctx context.Context, number int, user, body string, read seed) (string, error) {
 	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
 	fields := strings.Fields(line)
 	if len(fields) < 2 || fields[0] != "/jit" {
@@ -44,7 +57,41 @@ func (h *handler) command(ctx context.Context, number int, user, body string) (s
 	}
 	switch fields[1] {
 	case "recheck":
-		ok, why, err := h.mayRecheck(ctx, number, user)
+		return h.recheck(ctx, number, user, read)
+	case "revoke":
+		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(line, "/jit")), "revoke"))
+		return h.revoke(ctx, number, user, reason)
+	default:
+		msg := fmt.Sprintf("@%s `/jit %s` is not a command. jit understands `/jit revoke [reason]` (on a merged request) and `/jit recheck`.", user, fields[1])
+		return "unknown command", h.gh.CreateComment(ctx, number, msg)
+	}
+}
+
+// recheck evaluates the pull request again for its requester, an owner of
+// the request's account or an SSO admin, with the rules on the default
+// branch. The requester's are folded into one under way at once; anyone
+// else's are judged on the facts the evaluation reads anyway (the rules,
+// the files and the team rosters), so that asking costs no round trip of
+// its own.
+func (h *handler) recheck(ctx context.Context, number int, user string, first seed) (string, error) {
+	pr := first.pr
+	if pr == nil {
+		var err error
+		if pr, err = h.gh.PullRequest(ctx, number); err != nil {
+			return "", err
+		}
+		first.pr = pr
+	}
+	var f *facts
+	if !strings.EqualFold(user, pr.Author) {
+		var err error
+		if f, err = h.gather(ctx, number, first); err != nil {
+			return "", err
+		}
+		// Not a plain request: only SSO admins decide it, so only they
+		// (and its author) recheck it; the owners of nothing are asked.
+		path := change.Classify(f.files).RequestPath
+		ok, why, err := h.mayRevoke(f.rules, f.teams, pr.Author, path, user)
 		if err != nil {
 			return "", err
 		}
@@ -55,19 +102,27 @@ func (h *handler) command(ctx context.Context, number int, user, body string) (s
 			h.log.Warn("recheck refused", "pr", number, "user", user, "reason", why)
 			return "refused: " + why, h.gh.CreateComment(ctx, number, fmt.Sprintf("@%s you may not run `/jit recheck` here: %s. The requester, an owner of the account or an SSO admin can.", user, why))
 		}
-		key := h.repo.String() + "#" + strconv.Itoa(number)
-		res, queued, err := h.rechecks.do(key, func() (string, error) { return h.evaluate(ctx, number, true, "") })
-		if queued {
-			return "recheck folded into the one under way", nil
-		}
-		return res, err
-	case "revoke":
-		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(line, "/jit")), "revoke"))
-		return h.revoke(ctx, number, user, reason)
-	default:
-		msg := fmt.Sprintf("@%s `/jit %s` is not a command. jit understands `/jit revoke [reason]` (on a merged request) and `/jit recheck`.", user, fields[1])
-		return "unknown command", h.gh.CreateComment(ctx, number, msg)
 	}
+	// The first run uses what was just read; a run folded in after it
+	// reads everything again.
+	key := h.repo.String() + "#" + strconv.Itoa(number)
+	res, queued, err := h.rechecks.do(ctx, key, func() (string, error) {
+		switch {
+		case f != nil:
+			g := f
+			f, first = nil, seed{main: first.main}
+			return h.decide(ctx, g, true)
+		case first.pr != nil:
+			s := first
+			first = seed{main: first.main}
+			return h.evaluate(ctx, number, true, s)
+		}
+		return h.evaluate(ctx, number, true, first)
+	})
+	if queued {
+		return "recheck folded into the one under way", nil
+	}
+	return res, err
 }
 
 // revoke records a revocation on main for the reconcile Action to carry out.
@@ -120,7 +175,7 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 		if record != nil {
 			requester = record.Requester
 		}
-		allowed, why, err := h.mayRevoke(ctx, rs, requester, path, user)
+		allowed, why, err := h.mayRevoke(rs, ghrepo.NewTeams(ctx, h.gh), requester, path, user)
 		if err != nil || allowed {
 			return "", allowed, err
 		}
@@ -230,12 +285,11 @@ func (h *handler) grantOf(ctx context.Context, files []change.File, number int, 
 }
 
 // mayRevoke: the grant's requester, an owner of the account or an SSO
-// admin.
-func (h *handler) mayRevoke(ctx context.Context, rs judgment.Rules, requester, path, user string) (bool, string, error) {
+// admin; teams answers who is in a team.
+func (h *handler) mayRevoke(rs judgment.Rules, teams *ghrepo.Teams, requester, path, user string) (bool, string, error) {
 	if requester != "" && strings.EqualFold(user, requester) {
 		return true, "", nil
 	}
-	teams := ghrepo.NewTeams(ctx, h.gh)
 	var who []string
 	if rs.Config != nil {
 		who = append(who, rs.Config.Admins...)
@@ -256,34 +310,6 @@ func (h *handler) mayRevoke(ctx context.Context, rs judgment.Rules, requester, p
 		}
 	}
 	return false, fmt.Sprintf("%s is neither the requester (%s), an owner of %s nor an SSO admin", user, requester, path), nil
-}
-
-// mayRecheck: the requester, an owner of the request's account or an SSO
-// admin, as for /jit revoke, with the rules on the default branch.
-func (h *handler) mayRecheck(ctx context.Context, number int, user string) (bool, string, error) {
-	pr, err := h.gh.PullRequest(ctx, number)
-	if err != nil {
-		return false, "", err
-	}
-	if strings.EqualFold(user, pr.Author) {
-		return true, "", nil
-	}
-	main, err := h.gh.DefaultBranch(ctx)
-	if err != nil {
-		return false, "", err
-	}
-	rs, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: main})
-	if err != nil {
-		return false, "", err
-	}
-	files, err := h.gh.PullRequestFiles(ctx, number)
-	if err != nil {
-		return false, "", err
-	}
-	// Not a plain request: only SSO admins decide it, so only they (and
-	// its author) recheck it; the owners of nothing are asked.
-	path := change.Classify(files).RequestPath
-	return h.mayRevoke(ctx, rs, pr.Author, path, user)
 }
 
 // grantName is "account/permission set" for messages.

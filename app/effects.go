@@ -25,10 +25,10 @@ var managedLabels = append(slices.Clone(stateLabels), approval.LabelEmergency)
 // evaluate re-evaluates an open pull request and brings its check runs,
 // label, sticky comment and review requests in line with the decision.
 // Every effect is idempotent, so redeliveries and replicas are harmless.
-// hint is the head commit the event named, "" if none: the facts of that
-// commit are read at once, in parallel with the pull request.
-func (h *handler) evaluate(ctx context.Context, number int, revalidate bool, hint string) (string, error) {
-	f, err := h.gather(ctx, number, hint, nil)
+// s is what the event already tells: the facts of the head commit it names
+// are read at once, in parallel with the pull request's.
+func (h *handler) evaluate(ctx context.Context, number int, revalidate bool, s seed) (string, error) {
+	f, err := h.gather(ctx, number, s)
 	if err != nil {
 		return "", err
 	}

@@ -35,10 +35,6 @@ type handler struct {
 	appID    int64
 	// rechecks coalesces /jit recheck per pull request.
 	rechecks *coalescer
-	// comments, when set, are the pull request's comments as this delivery
-	// listed them; the next upsert of the status comment uses them instead
-	// of listing again, once.
-	comments []ghrepo.Comment
 }
 
 // apiFiles reads the rule files through the API at a ref of the base
@@ -187,35 +183,6 @@ func refuseSharedHead(a *assessment, prs []*ghrepo.PR) {
 	a.decision.State = approval.StateInvalid
 	a.decision.Reason = fmt.Sprintf("commit %s is also the head of %s; jit approves a commit for one pull request only, so no approval counts until the other pull requests are closed or pushed to",
 		a.pr.HeadSHA[:min(12, len(a.pr.HeadSHA))], strings.Join(others, ", "))
-}
-
-// classify decides whether the PR's files are a plain request. The files API
-// reports no modes, so the trees API is asked for the added files under
-// requests/ (a symlink or submodule is never a request); the contents of the
-// regular ones at the head are returned for validation.
-func (h *handler) classify(ctx context.Context, pr *ghrepo.PR, files []change.File) (change.Result, map[string][]byte, error) {
-	contents := map[string][]byte{}
-	lookups := 0
-	for i, f := range files {
-		if f.Status != change.Added || f.Mode != change.ModeUnknown || !change.InRequests(f.Path) || lookups == maxModeLookups {
-			continue
-		}
-		lookups++
-		mode, err := h.gh.Mode(ctx, f.Path, pr.HeadSHA)
-		if err != nil {
-			return change.Result{}, nil, err
-		}
-		files[i].Mode = change.ParseMode(mode)
-		if files[i].Mode != change.ModeRegular {
-			continue // never read through a symlink or into a submodule
-		}
-		data, _, _, err := h.gh.File(ctx, f.Path, pr.HeadSHA)
-		if err != nil {
-			return change.Result{}, nil, err
-		}
-		contents[f.Path] = data
-	}
-	return change.Classify(files), contents, nil
 }
 
 // maxModeLookups bounds the contents API calls per event; a plain request

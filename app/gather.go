@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,16 +21,20 @@ import (
 // of parallel requests, each round needing only what earlier ones returned,
 // so that a delivery waits for few round trips in a row:
 //
-//  1. the pull request, its files, reviews, commits and comments, the
-//     default branch with its config and CODEOWNERS, and, when the event
-//     names the head commit, that commit's check runs and root tree;
-//  2. for each added file under requests/, its content at the head and the
-//     trees down to it (one level a round), the team memberships the rules
-//     may ask about, and the other pull requests with the same head.
+//  1. the pull request's files, reviews, commits, comments and labels, the
+//     config and CODEOWNERS of the default branch, and, when the event
+//     names the head commit, that commit's check runs and its requests/
+//     folder (the tree of every account folder);
+//  2. for each added file under requests/, its content at the head and
+//     the tree of its folder (its mode: a symlink, a submodule or an
+//     executable file is never a request), the team rosters the rules may
+//     ask about, and the other pull requests with the same head.
 //
-// Facts about a commit never change, so reading them at the head the event
-// named is safe once the pull request confirms that head; when it has moved
-// on, they are read again at the new head.
+// The pull request itself comes from the event's payload when it has one
+// and the commits GitHub lists show that its head is still the head; it
+// is read in the first round otherwise. Facts about a commit never change,
+// so reading them at the head the event named is safe once that head is
+// confirmed; when it has moved on, they are read again at the new head.
 type facts struct {
 	pr       *ghrepo.PR
 	files    []change.File
@@ -87,67 +92,99 @@ func parallel(fns ...func() error) error {
 	return errors.Join(errs...)
 }
 
-// gather reads the facts of pull request number. hint is the head commit the
-// event named ("" when it named none); known is the pull request when the
-// caller has just listed it (the sweep), so it is not read again.
-func (h *handler) gather(ctx context.Context, number int, hint string, known *ghrepo.PR) (*facts, error) {
-	f := &facts{pr: known, contents: map[string][]byte{}, teams: ghrepo.NewTeams(ctx, h.gh)}
-	if known != nil {
-		hint = known.HeadSHA
+// seed is what the event or the caller already knows about the pull
+// request, so that gather does not wait for it again.
+type seed struct {
+	// pr was just read from the API: it is used as it is.
+	pr *ghrepo.PR
+	// payload is the pull request as the event's payload describes it:
+	// used once the commits GitHub lists show its head is still the head
+	// (a push may have followed the event), with the labels read again.
+	payload *ghrepo.PR
+	// payloadTotals is set when the payload carried the commit and file
+	// totals (pull_request events do, review events do not).
+	payloadTotals bool
+	// hint is the head commit the event named, "" when it named none.
+	hint string
+	// main is the default branch as the payload names it ("": read it).
+	main string
+	// comments are the pull request's comments as a command has just
+	// listed them.
+	comments []ghrepo.Comment
+}
+
+// gather reads the facts of pull request number.
+func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error) {
+	f := &facts{contents: map[string][]byte{}, teams: ghrepo.NewTeams(ctx, h.gh), comments: s.comments, main: s.main}
+	hint := s.hint
+	switch {
+	case s.pr != nil:
+		hint = s.pr.HeadSHA
+	case s.payload != nil:
+		hint = s.payload.HeadSHA
 	}
 	var (
-		cfgData, coData  []byte
-		cfgErr, coErr    error
-		root             []ghrepo.TreeEntry
-		rootErr, runsErr error
+		cfgData, coData []byte
+		cfgErr, coErr   error
+		labels          []string
+		// reqDir is the requests/ folder at the hint.
+		reqDir             []ghrepo.TreeEntry
+		reqDirErr, runsErr error
 	)
-	round1 := []func() error{
-		func() (err error) { f.files, err = h.gh.PullRequestFiles(ctx, number); return err },
-		func() (err error) { f.main, err = h.gh.DefaultBranch(ctx); return err },
+	readPR := func() (err error) { f.pr, err = h.gh.PullRequest(ctx, number); return err }
+	readPRFiles := func() (err error) { f.files, err = h.gh.PullRequestFiles(ctx, number); return err }
+	readCommits := func() (err error) { f.commits, err = h.gh.PullRequestCommits(ctx, number); return err }
+	round1 := []func() error{readPRFiles, readCommits,
 		// No ref: the default branch's, never the pull request's.
 		func() error { cfgData, _, _, cfgErr = h.gh.File(ctx, layout.ConfigPath, ""); return nil },
 		func() error { coData, _, _, coErr = h.gh.File(ctx, layout.CodeownersPath, ""); return nil },
 		func() (err error) { f.reviews, err = h.gh.Reviews(ctx, number); return err },
-		func() (err error) { f.commits, err = h.gh.PullRequestCommits(ctx, number); return err },
-		func() (err error) {
-			// A command has just listed them: use that list once.
-			if f.comments, h.comments = h.comments, nil; f.comments != nil {
-				return nil
-			}
-			f.comments, err = h.gh.Comments(ctx, number)
-			return err
-		},
 	}
-	if known == nil {
-		round1 = append(round1, func() (err error) { f.pr, err = h.gh.PullRequest(ctx, number); return err })
+	if f.comments == nil {
+		round1 = append(round1, func() (err error) { f.comments, err = h.gh.Comments(ctx, number); return err })
+	}
+	if f.main == "" {
+		round1 = append(round1, func() (err error) { f.main, err = h.gh.DefaultBranch(ctx); return err })
+	}
+	switch {
+	case s.pr != nil:
+		f.pr = s.pr
+	case s.payload != nil:
+		round1 = append(round1, func() (err error) { labels, err = h.gh.Labels(ctx, number); return err })
+	default:
+		round1 = append(round1, readPR)
 	}
 	if hint != "" {
-		// Failures here are not final: the event's head may be stale, or
-		// a forgery, and then these are read again at the real head.
+		// Failures here are not final: the event's head may be stale,
+		// and then these are read again at the real head.
 		round1 = append(round1,
 			func() error { f.runs, runsErr = h.gh.CheckRuns(ctx, hint); return nil },
-			func() error { root, rootErr = h.gh.Tree(ctx, hint); return nil })
+			func() error { reqDir, reqDirErr = h.gh.Dir(ctx, layout.RequestsDir, hint); return nil })
 	}
-	for attempt := 1; ; attempt++ {
-		if err := parallel(round1...); err != nil {
-			return nil, err
-		}
-		if headListed(f.commits, f.pr.HeadSHA) {
-			break
-		}
-		// A push landed between the reads: the commits (whose authors may
-		// not approve) and the files must be the head's, so read again.
-		if attempt == 3 {
+	if err := parallel(round1...); err != nil {
+		return nil, err
+	}
+	if s.pr == nil && s.payload != nil {
+		f.pr = payloadCurrent(s.payload, s.payloadTotals, labels, f.commits, f.files)
+	}
+	for attempt := 1; f.pr == nil || !headListed(f.commits, f.pr.HeadSHA); attempt++ {
+		// A push landed between the reads, or the payload is not the
+		// pull request as it is now: the commits (whose authors may not
+		// approve) and the files must be the head's, so read again.
+		if attempt > 2 {
 			return nil, fmt.Errorf("%s#%d kept changing while it was read (its commits do not reach its head %s); redeliver to retry", h.repo, number, f.pr.HeadSHA)
 		}
-		if known != nil { // the listing is stale too
-			known = nil
-			round1 = append(round1, func() (err error) { f.pr, err = h.gh.PullRequest(ctx, number); return err })
+		again := []func() error{readPR}
+		if f.pr != nil {
+			again = append(again, readPRFiles, readCommits)
+		}
+		if err := parallel(again...); err != nil {
+			return nil, err
 		}
 	}
 	head := f.pr.HeadSHA
 	if hint != head {
-		f.runs, root, rootErr = nil, nil, nil
+		f.runs, reqDir, reqDirErr = nil, nil, nil
 	} else if runsErr != nil {
 		return nil, runsErr
 	}
@@ -162,16 +199,14 @@ func (h *handler) gather(ctx context.Context, number int, hint string, known *gh
 	if hint != head {
 		round2 = append(round2, func() (err error) { f.runs, err = h.gh.CheckRuns(ctx, head); return err })
 	}
+	requestsDir := sync.OnceValues(func() ([]ghrepo.TreeEntry, error) {
+		if reqDir != nil || reqDirErr != nil {
+			return reqDir, reqDirErr
+		}
+		return h.gh.Dir(ctx, layout.RequestsDir, head)
+	})
+	rootTree := sync.OnceValues(func() ([]ghrepo.TreeEntry, error) { return h.gh.Tree(ctx, head) })
 	var mu sync.Mutex
-	var rootOnce sync.Once
-	rootTree := func() ([]ghrepo.TreeEntry, error) {
-		rootOnce.Do(func() {
-			if root == nil && rootErr == nil {
-				root, rootErr = h.gh.Tree(ctx, head)
-			}
-		})
-		return root, rootErr
-	}
 	modes := make([]change.Mode, len(f.files))
 	lookups := 0
 	for i, file := range f.files {
@@ -183,11 +218,11 @@ func (h *handler) gather(ctx context.Context, number int, hint string, known *gh
 		var dataErr error
 		var wg sync.WaitGroup
 		round2 = append(round2, func() error {
-			// The content is read while the trees are walked, and used only
-			// if the walk finds a regular file: never through a symlink or
-			// into a submodule.
+			// The content is read while the mode is, and used only if the
+			// path holds a regular file: never through a symlink or into a
+			// submodule.
 			wg.Go(func() { data, _, _, dataErr = h.gh.File(ctx, file.Path, head) })
-			mode, err := h.walk(ctx, rootTree, file.Path, head)
+			mode, err := h.mode(ctx, requestsDir, rootTree, file.Path, head)
 			wg.Wait()
 			if err != nil {
 				return err
@@ -230,6 +265,39 @@ func (h *handler) gather(ctx context.Context, number int, hint string, known *gh
 	return f, nil
 }
 
+// payloadCurrent returns the payload's pull request with the labels read
+// now, when the commits and files read now are those of its head: its head
+// is the tip of the listed commits, and both lists are whole and as long
+// as the payload's totals, when it has them. It returns nil otherwise, and
+// the pull request is read.
+func payloadCurrent(p *ghrepo.PR, totals bool, labels []string, commits []approval.Commit, files []change.File) *ghrepo.PR {
+	if !isTip(commits, p.HeadSHA) || len(commits) >= ghrepo.MaxListedCommits || len(files) >= ghrepo.MaxListedFiles {
+		return nil
+	}
+	if totals && (p.Commits != len(commits) || p.ChangedFiles != len(files)) {
+		return nil
+	}
+	pr := *p
+	// Below GitHub's caps the lists are whole: their lengths are the totals.
+	pr.Commits, pr.ChangedFiles, pr.Labels = len(commits), len(files), labels
+	return &pr
+}
+
+// isTip reports whether head is among commits and no other listed commit
+// has it as a parent: the branch has not moved past it.
+func isTip(commits []approval.Commit, head string) bool {
+	found := false
+	for _, c := range commits {
+		if c.SHA == head {
+			found = true
+		}
+		if slices.Contains(c.Parents, head) {
+			return false
+		}
+	}
+	return found
+}
+
 // headListed reports whether the pull request's commits, read at about the
 // same time as the pull request, reach its head. GitHub lists at most 250
 // commits, so a longer list cannot tell.
@@ -245,9 +313,38 @@ func headListed(commits []approval.Commit, head string) bool {
 	return false
 }
 
-// walk returns the git mode of path at commit, reading the trees one
-// directory at a time rather than the whole repository's tree: requests
-// accumulate for years.
+// mode returns the git mode of path at commit. A request file's folder is
+// one tree read away from the requests/ listing read with the pull
+// request; any other path is walked down from the root, one directory at a
+// time rather than the whole repository's tree: requests accumulate for
+// years.
+func (h *handler) mode(ctx context.Context, requestsDir, root func() ([]ghrepo.TreeEntry, error), path, commit string) (string, error) {
+	segs := strings.Split(path, "/")
+	if len(segs) == 3 && segs[0] == layout.RequestsDir {
+		if dir, err := requestsDir(); err == nil {
+			for _, e := range dir {
+				if e.Path != segs[1] || e.Type != "tree" {
+					continue
+				}
+				entries, err := h.gh.Tree(ctx, e.SHA)
+				if err != nil {
+					return "", err
+				}
+				for _, x := range entries {
+					if x.Path == segs[2] {
+						return x.Mode, nil
+					}
+				}
+				return "", fmt.Errorf("%w: %s at %s in %s", ghrepo.ErrNotFound, path, commit, h.repo)
+			}
+		}
+		// Not listed (a folder beyond the listing's cap, or none): the walk
+		// decides.
+	}
+	return h.walk(ctx, root, path, commit)
+}
+
+// walk returns the git mode of path below the tree root returns.
 func (h *handler) walk(ctx context.Context, root func() ([]ghrepo.TreeEntry, error), path, commit string) (string, error) {
 	entries, err := root()
 	if err != nil {

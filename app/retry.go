@@ -73,7 +73,7 @@ func (s *Server) retryLater(log *slog.Logger, event string, body []byte) {
 	number := 0
 	switch {
 	case e.PullRequest != nil:
-		number = e.PullRequest.Number
+		number = e.PullRequest.GetNumber()
 	case e.CheckRun != nil && len(e.CheckRun.PullRequests) > 0:
 		number = e.CheckRun.PullRequests[0].Number
 	}

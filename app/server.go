@@ -433,13 +433,8 @@ type envelope struct {
 	Sender struct {
 		Login string `json:"login"`
 	} `json:"sender"`
-	PullRequest *struct {
-		Number int `json:"number"`
-		Head   struct {
-			SHA string `json:"sha"`
-		} `json:"head"`
-	} `json:"pull_request"`
-	Issue *struct {
+	PullRequest *github.PullRequest `json:"pull_request"`
+	Issue       *struct {
 		Number      int `json:"number"`
 		PullRequest *struct {
 			URL string `json:"url"`
@@ -461,8 +456,12 @@ type envelope struct {
 	} `json:"check_run"`
 }
 
-// dispatch routes an event. Only the event's identity (repository, number,
-// sender, comment text) is read from the payload; state is re-fetched.
+// dispatch routes an event. The payload is GitHub's (its signature was
+// checked) but as of when the event happened: besides the event's identity
+// (repository, number, sender, comment text), the App takes from it only
+// what the API then confirms is still so (the pull request, once its head
+// is the tip of the commits GitHub lists) or what cannot change under a
+// pull request (the default branch, read as such from the payload).
 func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, body []byte) (string, error) {
 	var e envelope
 	if err := json.Unmarshal(body, &e); err != nil {
@@ -488,6 +487,12 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 	log = log.With("repo", repo.String())
 	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID, rechecks: s.rechecks}
 
+	// fromPayload seeds an evaluation with the payload's pull request.
+	fromPayload := func() seed {
+		p := e.PullRequest
+		return seed{payload: ghrepo.PRFromPayload(p), payloadTotals: p.Commits != nil && p.ChangedFiles != nil,
+			hint: p.GetHead().GetSHA(), main: e.Repository.DefaultBranch}
+	}
 	switch event {
 	case "pull_request":
 		switch e.Action {
@@ -495,7 +500,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 			if e.PullRequest == nil {
 				return "", errors.New("pull_request event without pull_request")
 			}
-			return h.evaluate(ctx, e.PullRequest.Number, true, e.PullRequest.Head.SHA)
+			return h.evaluate(ctx, e.PullRequest.GetNumber(), true, fromPayload())
 		}
 	case "pull_request_review":
 		switch e.Action {
@@ -503,7 +508,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 			if e.PullRequest == nil {
 				return "", errors.New("pull_request_review event without pull_request")
 			}
-			return h.evaluate(ctx, e.PullRequest.Number, false, e.PullRequest.Head.SHA)
+			return h.evaluate(ctx, e.PullRequest.GetNumber(), false, fromPayload())
 		}
 	case "issue_comment":
 		if e.Action != "created" || e.Issue == nil || e.Issue.PullRequest == nil || e.Comment == nil {
@@ -515,13 +520,13 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 		if f := strings.Fields(e.Comment.Body); len(f) >= 2 && f[1] == "recheck" && s.rechecks.wasRefused(repo, e.Issue.Number, e.Comment.User.Login) {
 			return "ignored: recheck refused to this user recently", nil
 		}
-		return h.commentCommand(ctx, e.Issue.Number, e.Comment.ID)
+		return h.commentCommand(ctx, e.Issue.Number, e.Comment.ID, e.Comment.Body, e.Repository.DefaultBranch)
 	case "check_run":
 		if e.Action != "rerequested" || e.CheckRun == nil {
 			break
 		}
 		for _, p := range e.CheckRun.PullRequests {
-			return h.evaluate(ctx, p.Number, true, e.CheckRun.HeadSHA)
+			return h.evaluate(ctx, p.Number, true, seed{hint: e.CheckRun.HeadSHA})
 		}
 		// "Re-run" from the Checks tab can come without pull_requests
 		// (GitHub leaves them out, e.g. for a fork's head): the open pull
@@ -535,7 +540,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 		}
 		for _, p := range prs {
 			if p.State == "open" && p.HeadSHA == e.CheckRun.HeadSHA {
-				return h.evaluate(ctx, p.Number, true, e.CheckRun.HeadSHA)
+				return h.evaluate(ctx, p.Number, true, seed{hint: e.CheckRun.HeadSHA})
 			}
 		}
 		return "ignored: no open pull request has the check run's head commit", nil

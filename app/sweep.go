@@ -83,7 +83,7 @@ func (s *Server) findInstallation(ctx context.Context, repo ghrepo.Repo) (int64,
 func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool, did string, err error) {
 	// The list leaves out the commit and file totals that decide whether
 	// the pull request can be checked whole: read it as the webhook does.
-	f, err := h.gather(ctx, listed.Number, listed.HeadSHA, nil)
+	f, err := h.gather(ctx, listed.Number, seed{hint: listed.HeadSHA})
 	if err != nil {
 		return false, "", err
 	}

@@ -97,6 +97,8 @@ type Commit struct {
 	// not linked to an account.
 	Author    string
 	Committer string
+	// Parents are the commit's parents, as GitHub lists them.
+	Parents []string
 }
 
 // PullRequest gives the facts about a pull request the engine needs. Errors

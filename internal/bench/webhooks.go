@@ -33,7 +33,7 @@ func benchWebhooks(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Clock: clock.At(worldStart), MaxInFlight: 2 * concurrency})
+	w, err := sandbox.Start(ctx, sandbox.Options{Dir: dir, Clock: clock.At(worldStart), MaxInFlight: 2 * concurrency, Logger: e.log})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}

@@ -35,8 +35,9 @@ func Parse(s string) (Repo, error) {
 	return Repo{Owner: owner, Name: name}, nil
 }
 
-// PR is what the App needs to know about a pull request, re-fetched from the
-// API for every event: webhook payloads are never trusted for state.
+// PR is what the App needs to know about a pull request: read from the API,
+// or taken from a webhook's payload once the App has checked it against the
+// API (see PRFromPayload).
 type PR struct {
 	Number   int
 	Title    string
@@ -62,10 +63,12 @@ type PR struct {
 	Commits, ChangedFiles int
 }
 
-// GitHub's caps on listing a pull request's commits and files.
+// GitHub's caps on listing a pull request's commits and files, and a
+// directory through the contents API.
 const (
 	MaxListedCommits = 250
 	MaxListedFiles   = 3000
+	MaxListedDir     = 1000
 )
 
 // CheckRun is a check run on a commit.
@@ -143,6 +146,13 @@ type Client interface {
 	// Tree lists one level of a git tree, given the tree's SHA or a
 	// commit's (for its root tree).
 	Tree(ctx context.Context, sha string) ([]TreeEntry, error)
+	// Dir lists the directory at path at ref through the contents API, in
+	// one request however deep the path: names, types ("tree" for a
+	// directory) and SHAs, no modes. GitHub lists at most MaxListedDir
+	// entries of a directory.
+	Dir(ctx context.Context, path, ref string) ([]TreeEntry, error)
+	// Labels lists the labels on an issue or pull request.
+	Labels(ctx context.Context, number int) ([]string, error)
 	// Files lists every file under dir at ref, with full paths, in one
 	// request (GitHub's recursive tree); an error when GitHub cut the list.
 	Files(ctx context.Context, ref, dir string) ([]TreeEntry, error)
@@ -242,6 +252,12 @@ func (g *goGitHub) DefaultBranch(ctx context.Context) (string, error) {
 	return repo.GetDefaultBranch(), nil
 }
 
+// PRFromPayload is the pull request as a webhook payload describes it. The
+// payload is GitHub's (its signature was checked) but as of when the event
+// happened: the caller checks it against the API before relying on it.
+// Review events leave out the commit and file totals; they are 0 then.
+func PRFromPayload(p *github.PullRequest) *PR { return toPR(p) }
+
 func toPR(p *github.PullRequest) *PR {
 	out := &PR{
 		Number:         p.GetNumber(),
@@ -336,7 +352,11 @@ func (g *goGitHub) PullRequestCommits(ctx context.Context, number int) ([]approv
 	out, err := listAll(func(page int) ([]*github.RepositoryCommit, *github.Response, error) {
 		return g.c.PullRequests.ListCommits(ctx, r.Owner, r.Name, number, &github.ListOptions{PerPage: perPage, Page: page})
 	}, func(c *github.RepositoryCommit) approval.Commit {
-		return approval.Commit{SHA: c.GetSHA(), Author: c.GetAuthor().GetLogin(), Committer: c.GetCommitter().GetLogin()}
+		var parents []string
+		for _, p := range c.Parents {
+			parents = append(parents, p.GetSHA())
+		}
+		return approval.Commit{SHA: c.GetSHA(), Author: c.GetAuthor().GetLogin(), Committer: c.GetCommitter().GetLogin(), Parents: parents}
 	})
 	return out, wrap(err, "listing commits of %s#%d", r, number)
 }
@@ -449,6 +469,33 @@ func (g *goGitHub) Tree(ctx context.Context, sha string) ([]TreeEntry, error) {
 		out[i] = TreeEntry{Path: e.GetPath(), Mode: e.GetMode(), Type: e.GetType(), SHA: e.GetSHA()}
 	}
 	return out, nil
+}
+
+func (g *goGitHub) Dir(ctx context.Context, path, ref string) ([]TreeEntry, error) {
+	r := g.r
+	_, dir, _, err := g.c.Repositories.GetContents(ctx, r.Owner, r.Name, path, &github.RepositoryContentGetOptions{Ref: ref})
+	if err != nil {
+		return nil, wrap(err, "listing %s at %s in %s", path, ref, r)
+	}
+	if dir == nil {
+		return nil, fmt.Errorf("%w: %s at %s in %s is not a directory", ErrNotFound, path, ref, r)
+	}
+	out := make([]TreeEntry, len(dir))
+	for i, e := range dir {
+		// The contents API's types, as the trees API names them; it lists
+		// a submodule as a "file", which only a tree read tells apart.
+		typ := map[string]string{"dir": "tree", "file": "blob", "symlink": "blob", "submodule": "commit"}[e.GetType()]
+		out[i] = TreeEntry{Path: e.GetName(), Type: typ, SHA: e.GetSHA()}
+	}
+	return out, nil
+}
+
+func (g *goGitHub) Labels(ctx context.Context, number int) ([]string, error) {
+	r := g.r
+	out, err := listAll(func(page int) ([]*github.Label, *github.Response, error) {
+		return g.c.Issues.ListLabelsByIssue(ctx, r.Owner, r.Name, number, &github.ListOptions{PerPage: perPage, Page: page})
+	}, func(l *github.Label) string { return l.GetName() })
+	return out, wrap(err, "listing the labels of %s#%d", r, number)
 }
 
 func (g *goGitHub) Files(ctx context.Context, ref, dir string) ([]TreeEntry, error) {

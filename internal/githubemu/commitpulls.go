@@ -22,8 +22,7 @@ func (s *Server) listCommitPulls(w http.ResponseWriter, r *http.Request, c calle
 	}
 	onMain := false
 	if tip, err := rp.git.branchTip("main"); err == nil {
-		_, err := rp.git.run(r.Context(), nil, nil, "merge-base", "--is-ancestor", sha, tip)
-		onMain = err == nil
+		onMain = rp.git.isAncestor(r.Context(), sha, tip)
 	}
 	type candidate struct {
 		pr         *pull

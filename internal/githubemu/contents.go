@@ -210,12 +210,24 @@ func resolveLink(link, target string) string {
 }
 
 func (s *Server) writeDir(w http.ResponseWriter, r *http.Request, rp *repo, ref string, entries []treeEntry) {
+	// GitHub lists at most 1,000 entries of a directory.
+	entries = entries[:min(len(entries), maxDirEntries)]
 	out := make([]*github.RepositoryContent, 0, len(entries))
 	for _, e := range entries {
-		out = append(out, s.contentJSON(rp, ref, e, nil, false))
+		c := s.contentJSON(rp, ref, e, nil, false)
+		if c.GetType() == "submodule" {
+			// As GitHub does in a directory listing, "for backwards
+			// compatibility"; only the submodule's own path says
+			// "submodule".
+			c.Type = ptr("file")
+		}
+		out = append(out, c)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// maxDirEntries is the contents API's cap on a directory listing.
+const maxDirEntries = 1000
 
 type contentsRequest struct {
 	Message   *string              `json:"message"`

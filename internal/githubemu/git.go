@@ -197,8 +197,15 @@ func (g *gitRepo) branchTip(branch string) (string, error) {
 // rev-parse ^{tree} accept.
 func (g *gitRepo) resolveTree(ctx context.Context, ref string) (string, error) {
 	if isOID(ref) {
-		out, err := g.run(ctx, nil, nil, "cat-file", "-t", ref)
-		if err == nil && strings.TrimSpace(string(out)) == "tree" {
+		// An object's type never changes: one process per object.
+		typ, err := g.cached("type:"+ref, func() (any, error) {
+			out, err := g.run(ctx, nil, nil, "cat-file", "-t", ref)
+			if err != nil {
+				return nil, err
+			}
+			return strings.TrimSpace(string(out)), nil
+		})
+		if err == nil && typ.(string) == "tree" {
 			return ref, nil
 		}
 	}
@@ -238,6 +245,23 @@ func (g *gitRepo) commitExists(ctx context.Context, sha string) error {
 		return true, nil
 	})
 	return err
+}
+
+// isAncestor reports whether commit a is an ancestor of commit b (or b
+// itself); the answer for two commits never changes.
+func (g *gitRepo) isAncestor(ctx context.Context, a, b string) bool {
+	v, err := g.cached("anc:"+a+":"+b, func() (any, error) {
+		_, err := g.run(ctx, nil, nil, "merge-base", "--is-ancestor", a, b)
+		var ge *gitError
+		if errors.As(err, &ge) && ge.code == 1 {
+			return false, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return true, nil
+	})
+	return err == nil && v.(bool)
 }
 
 func randomHex(n int) string {

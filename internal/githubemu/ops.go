@@ -281,10 +281,16 @@ var reviewStates = map[string]string{
 func (s *Server) reviewEvent(rp *repo, pr *pull, rv *review, action, sender string, x pullExtra, from *string) pendingEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// GitHub sends a review's pull request as a "simple pull request":
+	// without the totals and merge state the full object has.
+	simple := s.pullJSON(rp, pr, x)
+	simple.Commits, simple.ChangedFiles, simple.Additions, simple.Deletions = nil, nil, nil, nil
+	simple.Comments, simple.ReviewComments, simple.MaintainerCanModify = nil, nil, nil
+	simple.Merged, simple.Mergeable, simple.Rebaseable, simple.MergeableState, simple.MergedBy = nil, nil, nil, nil, nil
 	ev := &github.PullRequestReviewEvent{
 		Action:       ptr(action),
 		Review:       s.reviewJSON(rp, pr, rv),
-		PullRequest:  s.pullJSON(rp, pr, x),
+		PullRequest:  simple,
 		Repo:         s.repoJSON(rp),
 		Sender:       s.userJSON(sender),
 		Installation: s.installationJSON(),

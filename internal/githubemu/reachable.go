@@ -29,7 +29,7 @@ func (s *Server) markReachable(ctx context.Context, rp *repo, login, tip string)
 		if c.head == "" {
 			continue
 		}
-		if _, err := rp.git.run(ctx, nil, nil, "merge-base", "--is-ancestor", c.head, tip); err != nil {
+		if !rp.git.isAncestor(ctx, c.head, tip) {
 			continue
 		}
 		now := s.now()
