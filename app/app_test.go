@@ -137,32 +137,26 @@ func TestApprovalThenPushSendsBack(t *testing.T) {
 // event delivered again after a push (a late redelivery, or an in-process
 // retry) must judge the new head, where the approval does not count.
 func TestStalePayloadIsNotBelieved(t *testing.T) {
-	w := newWorld(t, false)
-	n := open(t, w, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/s.yaml": standardRequest})
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	const path = "requests/payments-prod/s.yaml"
+	n := w.Open(t, "octocat", "octocat/stale", map[string]string{path: testworld.StandardRequest})
+	w.GitHub.WaitDeliveries()
 	w.GitHub.ResetRequests()
-	review(t, w, n, "alice", "APPROVED", "")
-	wantState(t, state(t, w, n), "success", "success", "jit:approved")
+	w.Review(t, n, "alice", "APPROVED", "")
+	wantState(t, w.State(t, n), "success", "success", "jit:approved")
 	if got := w.GitHub.Requests()["GET /repos/{owner}/{repo}/pulls/{number}"]; got != 0 {
 		t.Errorf("a current review event read the pull request %d times, want 0: the payload has it", got)
 	}
-	var approval []byte
-	for _, d := range w.GitHub.Deliveries() {
-		if d.Event == "pull_request_review" && d.Action == "submitted" {
-			approval = d.Body
-		}
-	}
-	longer := strings.Replace(standardRequest, "duration: 4h", "duration: 1d", 1)
-	if _, err := w.GitHub.Push(org, repo, n, "octocat", map[string][]byte{"requests/payments-prod/s.yaml": []byte(longer)}); err != nil {
-		t.Fatal(err)
-	}
-	assertDelivered(t, w)
-	wantState(t, state(t, w, n), "success", "failure", "jit:pending-owner")
+	approval := w.LastDeliveryOf(t, "pull_request_review").Body
+	longer := strings.Replace(testworld.StandardRequest, "duration: 4h", "duration: 1d", 1)
+	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{path: []byte(longer)}})
+	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
 	w.GitHub.WaitDeliveries()
 	w.GitHub.ResetRequests()
 	if d, err := w.GitHub.Deliver("pull_request_review", approval); err != nil || d.StatusCode != http.StatusOK {
 		t.Fatalf("delivering the stale approval: status %d, err %v", d.StatusCode, err)
 	}
-	wantState(t, state(t, w, n), "success", "failure", "jit:pending-owner")
+	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
 	if got := w.GitHub.Requests()["GET /repos/{owner}/{repo}/pulls/{number}"]; got == 0 {
 		t.Error("the stale payload was believed: the pull request was not read")
 	}
@@ -172,20 +166,16 @@ func TestStalePayloadIsNotBelieved(t *testing.T) {
 // its folder's tree, so an executable one is told apart from a regular one,
 // as `jit validate` does from git.
 func TestExecutableRequestFileIsRefused(t *testing.T) {
-	w := newWorld(t, false)
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const path = "requests/payments-prod/x.yaml"
-	n, err := w.GitHub.OpenPullRequestWith(org, repo, "octocat", "octocat/x", "request access", "", githubemu.Commit{
-		Files: map[string][]byte{path: []byte(standardRequest)},
+	n := w.OpenWith(t, "octocat", "octocat/x", githubemu.Commit{
+		Files: map[string][]byte{path: []byte(testworld.StandardRequest)},
 		Modes: map[string]string{path: "100755"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertDelivered(t, w)
-	review(t, w, n, "alice", "APPROVED", "ok")
-	s := state(t, w, n)
-	if s.validate != "failure" || s.approval == "success" || !strings.Contains(s.validateSummary, "executable") {
-		t.Errorf("an executable request file: validate %q, approval %q, want failure naming it:\n%s", s.validate, s.approval, s.validateSummary)
+	w.Review(t, n, "alice", "APPROVED", "ok")
+	s := w.State(t, n)
+	if s.Validate != "failure" || s.Approval == "success" || !strings.Contains(s.ValidateSummary, "executable") {
+		t.Errorf("an executable request file: validate %q, approval %q, want failure naming it:\n%s", s.Validate, s.Approval, s.ValidateSummary)
 	}
 }
 
