@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -82,9 +81,7 @@ naming it. When values are missing and stdin is a terminal it asks for them.`,
 			if len(args) == 1 {
 				o.Dir = args[0]
 			}
-			in := cmd.InOrStdin()
-			p := &prompter{in: bufio.NewReader(in), out: cmd.ErrOrStderr(), enabled: isTerminal(in)}
-			return o.run(cmd.Context(), p, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return o.run(cmd.Context(), promptsOf(cmd, isTerminal), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()

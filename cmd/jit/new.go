@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -47,9 +46,7 @@ could not run (missing flags, no configuration, the file exists).`,
     --session-duration 1h --duration 4h --justification "INC-1234: read the export bucket"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in := cmd.InOrStdin()
-			p := &prompter{in: bufio.NewReader(in), out: cmd.ErrOrStderr(), enabled: isTerminal(in)}
-			return o.run(cmd.Context(), p, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			return o.run(cmd.Context(), promptsOf(cmd, isTerminal), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/jit-access/jit/schema"
+	"github.com/spf13/cobra"
 )
 
 // printFindings writes findings one per line, as jit validate's text format.
@@ -31,6 +32,13 @@ type prompter struct {
 	in      *bufio.Reader
 	out     io.Writer
 	enabled bool
+}
+
+// promptsOf asks on cmd's input, when isTerminal says it is a terminal,
+// with the questions on its standard error.
+func promptsOf(cmd *cobra.Command, isTerminal func(io.Reader) bool) *prompter {
+	in := cmd.InOrStdin()
+	return &prompter{in: bufio.NewReader(in), out: cmd.ErrOrStderr(), enabled: isTerminal(in)}
 }
 
 // ask reads one non-empty answer.
