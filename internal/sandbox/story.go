@@ -160,12 +160,10 @@ func (s *Story) expect(n int, validate, approvalConclusion, label string) (PRSta
 
 func (s *Story) mistake(ctx context.Context) error {
 	w := s.w
-	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "octocat", "octocat/inc-1234", "Read-only access to payments-prod for INC-1234",
-		map[string][]byte{octocatPath: []byte(octocatMistake)})
+	n, err := s.open("standard", "octocat", "octocat/inc-1234", "Read-only access to payments-prod for INC-1234", octocatPath, octocatMistake)
 	if err != nil {
 		return err
 	}
-	s.PRs["standard"] = n
 	s.say("octocat", "opens PR #%d adding %s (asking for 5h)", n, octocatPath)
 	st, err := s.expect(n, "failure", "failure", "jit:invalid")
 	if err != nil {
@@ -234,12 +232,10 @@ func (s *Story) standard(ctx context.Context) error {
 
 func (s *Story) custom(ctx context.Context) error {
 	w := s.w
-	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "carol", "carol/exports", "Custom S3 read on payments-prod for INC-1300",
-		map[string][]byte{carolPath: []byte(carolCustom)})
+	n, err := s.open("custom", "carol", "carol/exports", "Custom S3 read on payments-prod for INC-1300", carolPath, carolCustom)
 	if err != nil {
 		return err
 	}
-	s.PRs["custom"] = n
 	s.say("carol", "opens PR #%d: a custom permission set ExportsRead (s3:GetObject, s3:ListBucket)", n)
 	if _, err := s.expect(n, "success", "failure", "jit:pending-owner"); err != nil {
 		return err
@@ -287,12 +283,10 @@ func (s *Story) autoApproved(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "bob", "bob/ops-77", "Read-only on payments-staging for 1h",
-		map[string][]byte{path: []byte(body)})
+	n, err := s.open("auto", "bob", "bob/ops-77", "Read-only on payments-staging for 1h", path, body)
 	if err != nil {
 		return err
 	}
-	s.PRs["auto"] = n
 	s.say("bob", "SSO admin, opens PR #%d: ReadOnlyAccess on payments-staging for 1h", n)
 	st, err := s.expect(n, "success", "success", "jit:approved")
 	if err != nil {
@@ -313,12 +307,10 @@ func (s *Story) autoApproved(ctx context.Context) error {
 
 func (s *Story) breakGlass(ctx context.Context) error {
 	w := s.w
-	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "alice", "alice/sev1", "SEV1: PowerUserAccess on payments-prod",
-		map[string][]byte{alicePath: []byte(aliceEmergency)})
+	n, err := s.open("emergency", "alice", "alice/sev1", "SEV1: PowerUserAccess on payments-prod", alicePath, aliceEmergency)
 	if err != nil {
 		return err
 	}
-	s.PRs["emergency"] = n
 	s.say("alice", "on call, opens PR #%d: emergency: true, PowerUserAccess on payments-prod for 2h", n)
 	st, err := s.expect(n, "success", "success", "jit:emergency")
 	if err != nil {
@@ -384,12 +376,10 @@ func (s *Story) extend(ctx context.Context) error {
 	calls := w.IDC.Calls()
 	body := strings.Replace(carolCustom, "duration: 8h\n", "extends: "+carolPath+"\nduration: 8h\n", 1)
 	body = strings.Replace(body, "INC-1300: read last night's payment exports for the incident review", "INC-1300: the incident review needs another day of the exports", 1)
-	n, err := w.GitHub.OpenPullRequest(Org, RepoName, "carol", "carol/exports-more", "More time on the exports for INC-1300",
-		map[string][]byte{carolMore: []byte(body)})
+	n, err := s.open("extend", "carol", "carol/exports-more", "More time on the exports for INC-1300", carolMore, body)
 	if err != nil {
 		return err
 	}
-	s.PRs["extend"] = n
 	s.say("carol", "opens PR #%d: the same custom set, extends: %s, duration 8h", n, carolPath)
 	st, err := s.expect(n, "success", "failure", "jit:pending-owner")
 	if err != nil {
@@ -510,6 +500,17 @@ func (s *Story) auditLog(ctx context.Context) error {
 }
 
 // reconcile runs the Action once and prints what it did.
+// open has who open a pull request from branch adding the file path with
+// body, and keeps its number in s.PRs under key.
+func (s *Story) open(key, who, branch, title, path, body string) (int, error) {
+	n, err := s.w.GitHub.OpenPullRequest(Org, RepoName, who, branch, title, map[string][]byte{path: []byte(body)})
+	if err != nil {
+		return 0, err
+	}
+	s.PRs[key] = n
+	return n, nil
+}
+
 // approve submits who's approving review of PR n, and tells it as line.
 func (s *Story) approve(n int, who, body, line string) error {
 	if _, err := s.w.GitHub.SubmitReview(Org, RepoName, n, who, "APPROVED", body); err != nil {
