@@ -247,23 +247,8 @@ func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (
 		return activation{}, false, u.end(ctx, ending{it: it, event: ledger.EventExpired,
 			note: "the activation was interrupted and its time ran out before it was resumed"})
 	}
-	// The intent says an approval was checked; the AWS change is made only
-	// if it still holds, whatever the file says.
-	if u.opts.GitHub == nil {
-		u.report(&u.rep.Refused, entryOf(it, now, "interrupted activation not resumed: without GitHub credentials the approval cannot be checked again"))
-		return activation{}, false, nil
-	}
-	_, err := u.checkMerged(ctx, u.st.rules, runGrants{u}, it.Path, u.st.data[it.Path], it.Request)
-	var ref *refusal
-	if errors.As(err, &ref) {
-		return activation{}, false, u.fail(ctx, it, ref.number, ref.requester, "interrupted activation not resumed: "+ref.reason, now)
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return activation{}, false, ctx.Err()
-		}
-		u.report(&u.rep.Errors, entryOf(it, now, "approval could not be checked, retried next run: "+err.Error()))
-		return activation{}, false, nil
+	if ok, err := u.recheck(ctx, it, now, "activation"); !ok || err != nil {
+		return activation{}, false, err
 	}
 	t, err := u.targetOf(it.Request, it.Path, st.Requester, expires, "")
 	if err != nil {
@@ -272,6 +257,31 @@ func (u *run) resumable(ctx context.Context, it lifecycle.Item, now time.Time) (
 	}
 	u.log.InfoContext(ctx, "resuming an interrupted activation", "path", it.Path, "started", started)
 	return activation{it: it, status: st, target: t}, true, nil
+}
+
+// recheck checks once more the approval of an intent a stopped run left
+// (what is "activation" or "extension"): the intent says an approval was
+// checked, but the AWS change is made only if it still holds, whatever the
+// file says. ok is false when the intent is left alone (reported) or was
+// recorded as failed.
+func (u *run) recheck(ctx context.Context, it lifecycle.Item, now time.Time, what string) (ok bool, err error) {
+	if u.opts.GitHub == nil {
+		u.report(&u.rep.Refused, entryOf(it, now, "interrupted "+what+" not resumed: without GitHub credentials the approval cannot be checked again"))
+		return false, nil
+	}
+	_, err = u.checkMerged(ctx, u.st.rules, runGrants{u}, it.Path, u.st.data[it.Path], it.Request)
+	var ref *refusal
+	if errors.As(err, &ref) {
+		return false, u.fail(ctx, it, ref.number, ref.requester, "interrupted "+what+" not resumed: "+ref.reason, now)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		u.report(&u.rep.Errors, entryOf(it, now, "approval could not be checked, retried next run: "+err.Error()))
+		return false, nil
+	}
+	return true, nil
 }
 
 // intentTime is when an activation started: its recorded expiry minus its

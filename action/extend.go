@@ -2,7 +2,6 @@ package action
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -166,21 +165,8 @@ func statusOf(r schema.Request) *schema.Status {
 // guard extend moves, so an intent whose grant has ended meanwhile is
 // settled by extend too.
 func (u *run) resumableExtension(ctx context.Context, it lifecycle.Item, st schema.Status, now time.Time) (activation, bool, error) {
-	if u.opts.GitHub == nil {
-		u.report(&u.rep.Refused, entryOf(it, now, "interrupted extension not resumed: without GitHub credentials the approval cannot be checked again"))
-		return activation{}, false, nil
-	}
-	_, err := u.checkMerged(ctx, u.st.rules, runGrants{u}, it.Path, u.st.data[it.Path], it.Request)
-	var ref *refusal
-	if errors.As(err, &ref) {
-		return activation{}, false, u.fail(ctx, it, ref.number, ref.requester, "interrupted extension not resumed: "+ref.reason, now)
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return activation{}, false, ctx.Err()
-		}
-		u.report(&u.rep.Errors, entryOf(it, now, "approval could not be checked, retried next run: "+err.Error()))
-		return activation{}, false, nil
+	if ok, err := u.recheck(ctx, it, now, "extension"); !ok || err != nil {
+		return activation{}, false, err
 	}
 	u.log.InfoContext(ctx, "resuming an interrupted extension", "path", it.Path, "extends", it.Request.Extends)
 	return activation{it: it, status: st, extension: true}, true, nil
