@@ -27,6 +27,8 @@ type Draft struct {
 	Justification string       `json:"justification"`
 	Emergency     bool         `json:"emergency,omitempty"`
 	StartAt       string       `json:"start_at,omitempty"`
+	// Extends is the path of the grant's request file the request extends.
+	Extends string `json:"extends,omitempty"`
 }
 
 // DraftCustom is a custom permission set being defined.
@@ -74,6 +76,9 @@ func RenderRequest(d Draft, comment string) []byte {
 		}
 	} else {
 		line("", "permission_set", d.PermissionSet)
+	}
+	if d.Extends != "" {
+		line("", "extends", d.Extends)
 	}
 	line("", "duration", d.Duration)
 	line("", "justification", trimText(d.Justification))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jit-access/jit/internal/atomicfile"
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
@@ -33,7 +34,8 @@ func newNewCmdWith(isTerminal func(io.Reader) bool) *cobra.Command {
 
 A standard request needs --account, --permission-set, --duration and
 --justification; --emergency asks for break-glass access and --start-at
-schedules the access. A custom permission set replaces --permission-set with
+schedules the access. --extends PATH asks for more time on your active grant
+whose request file is PATH, for the same account and permission set. A custom permission set replaces --permission-set with
 --custom NAME, --session-duration and at least one --managed-policy or an
 --inline-policy FILE (JSON or YAML). --name defaults to words of the
 justification. When flags are missing and stdin is a terminal, jit asks for them.
@@ -62,6 +64,7 @@ could not run (missing flags, no configuration, the file exists).`,
 	f.StringVar(&o.sessionDuration, "session-duration", "", "session duration for --custom, 1h..12h")
 	f.BoolVar(&o.emergency, "emergency", false, "break-glass access: approved at once for the config's emergency requesters, reviewed after")
 	f.StringVar(&o.startAt, "start-at", "", "start the access at this RFC 3339 time (at most 30 days ahead) instead of on merge")
+	f.StringVar(&o.extends, "extends", "", "extend your active grant whose request file is at this path (requests/<account>/<name>.yaml) instead of asking for new access")
 	f.BoolVar(&o.pr, "pr", false, "also open the pull request: branch, commit and pull request through the GitHub API with your token (GITHUB_TOKEN, GH_TOKEN or gh's login)")
 	f.StringVar(&o.githubRepo, "github-repo", "", "with --pr: the access repository on GitHub, OWNER/NAME (default: from the origin remote)")
 	f.StringVar(&o.githubURL, "github-url", "", "with --pr: GitHub Enterprise API URL, e.g. https://github.example.com/api/v3/ (default: github.com)")
@@ -83,6 +86,7 @@ type newOptions struct {
 	sessionDuration string
 	emergency       bool
 	startAt         string
+	extends         string
 	now             timeFlag
 	pr              bool
 	githubRepo      string
@@ -132,7 +136,10 @@ func (o *newOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wri
 		return fmt.Errorf("%s %v; choose another --account or --name", rel, err)
 	}
 
-	_, findings := schema.ValidateRequest(rel, data, cfg, schema.CheckOptions{Offline: true, Now: o.now.t})
+	// extends: is checked against the grant as this clone holds it; the
+	// App checks it again against main.
+	_, findings := schema.ValidateRequest(rel, data, cfg, schema.CheckOptions{Offline: true, Now: o.now.t,
+		Grants: judgment.NewFileGrants(ctx, worktreeSource{dir: o.repo})})
 	schema.SortFindings(findings)
 	printFindings(stderr, findings)
 	if schema.HasErrors(findings) {

@@ -42,7 +42,7 @@ func requestSchemaComment(repo string) string {
 // JSON text, or "".
 func (o *newOptions) draft(policy string) schema.Draft {
 	d := schema.Draft{Account: o.account, PermissionSet: o.permissionSet, Duration: o.duration,
-		Justification: o.justification, Emergency: o.emergency, StartAt: o.startAt}
+		Justification: o.justification, Emergency: o.emergency, StartAt: o.startAt, Extends: o.extends}
 	if o.custom != "" {
 		d.PermissionSet = ""
 		d.Custom = &schema.DraftCustom{Name: o.custom, SessionDuration: o.sessionDuration,

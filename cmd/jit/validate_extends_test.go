@@ -1,8 +1,12 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jit-access/jit/schema"
 
 	"github.com/jit-access/jit/internal/gittest"
 )
@@ -60,5 +64,36 @@ func TestValidateExtends(t *testing.T) {
 				t.Errorf("stderr: %s", r.stderr)
 			}
 		})
+	}
+}
+
+// jit new --extends writes the extends: line and checks it against the
+// grant as the clone holds it.
+func TestNewExtends(t *testing.T) {
+	active := goodRequest + "status:\n  state: active\n  requester: octocat\n  pull_request: 1\n  activated_at: 2026-11-23T08:00:00Z\n  expires_at: 2026-11-23T12:00:00Z\n"
+	dir := newTestRepo(t, false, map[string]string{
+		"requests/payments-prod/mine.yaml": active,
+		"requests/payments-prod/gone.yaml": strings.Replace(active, "state: active", "state: expired", 1),
+	})
+	args := func(target string) []string {
+		return []string{"--account", "payments-prod", "--permission-set", "ReadOnlyAccess", "--duration", "4h",
+			"--justification", "INC-1234: still investigating", "--extends", target, "--now", "2026-11-23T10:00:00Z"}
+	}
+	r := newCmd(t, dir, false, "", args("requests/payments-prod/mine.yaml")...)
+	if r.code != 0 {
+		t.Fatalf("exit status %d: %v\n%s", r.code, r.err, r.stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "requests/payments-prod/inc-1234-still-investigating.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := string(raw)
+	req, err := schema.DecodeRequest("requests/payments-prod/inc-1234-still-investigating.yaml", raw)
+	if err != nil || req.Extends != "requests/payments-prod/mine.yaml" || !strings.Contains(data, "permission_set: ReadOnlyAccess\nextends: requests/payments-prod/mine.yaml\nduration: 4h\n") {
+		t.Errorf("written:\n%s", data)
+	}
+	r = newCmd(t, dir, false, "", append(args("requests/payments-prod/gone.yaml"), "--name", "more")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "requests/payments-prod/more.yaml:4:10: error: requests/payments-prod/gone.yaml is expired: only an active grant can be extended") {
+		t.Errorf("exit status %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
