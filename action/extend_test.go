@@ -238,3 +238,34 @@ func TestExtendResumedAfterACrash(t *testing.T) {
 		t.Errorf("calls %v", calls)
 	}
 }
+
+// A run that stopped right after committing an extension's intent, before
+// the grant's end moved, is finished by the next run.
+func TestExtendResumedFromItsIntent(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, orig := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "4h"), "bob", "")
+	e.run(t, 0)
+	oldEnd := *e.status(t, orig).ExpiresAt
+	e.clk.Advance(time.Hour)
+	n, ext := e.merge(t, "alice", "alice-ro-more", extension(request("ReadOnlyAccess", "4h"), orig, "8h"), "bob", "")
+	// The intent as claimExtension commits it; nothing else happened.
+	newEnd := e.clk.Now().UTC().Truncate(time.Second).Add(8 * time.Hour)
+	dir := e.clone(t)
+	writeStatus(t, dir, ext, &schema.Status{State: schema.StateActivating, PullRequest: n, Requester: "alice", Duration: "8h",
+		Approvals: []schema.Approval{{By: "bob", Stage: "owner", At: e.clk.Now().UTC().Truncate(time.Second)}}, ExpiresAt: &newEnd},
+		"jit: start extension of payments-prod/ReadOnlyAccess for alice (#2)")
+	rep := e.run(t, 0)
+	if len(rep.Extended) != 1 || !rep.OK() {
+		t.Fatalf("the run after the intent:\n%s", rep)
+	}
+	st := e.status(t, orig)
+	if !st.ExpiresAt.Equal(newEnd) || len(st.Extensions) != 1 || !st.Extensions[0].PreviousExpiresAt.Equal(oldEnd) || st.Extensions[0].Request != ext {
+		t.Errorf("the grant after the repair: %+v", st)
+	}
+	if es := e.status(t, ext); es.State != schema.StateExtended || !es.ExpiresAt.Equal(newEnd) {
+		t.Errorf("the extension after the repair: %+v", es)
+	}
+	if calls := e.idc.Calls(); calls["CreateAccountAssignment"] != 1 || calls["DeleteAccountAssignment"] != 0 {
+		t.Errorf("calls %v", calls)
+	}
+}
