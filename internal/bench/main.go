@@ -12,6 +12,10 @@
 // folder (jit-bench/ajv) the first time; -ajv=cached uses them only when
 // already there, so that nothing is downloaded (the test uses it).
 //
+// The audit's histories at full size (signed as jit signs, 100,000 grants
+// take minutes to write) are generated once and kept in
+// $TMPDIR/jit-bench-cache; delete that folder to generate them again.
+//
 // The real jit binary is built once into a temporary folder and run as a
 // child process where the issue asks for the CLI (validate, audit), so that
 // start-up, file reading and output are in the figures. The App and the
