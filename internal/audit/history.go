@@ -26,7 +26,7 @@ type commit struct {
 	events      []string
 	pr          int
 	// request is the single Jit-Request trailer's path, empty when the
-	// commit has none or several.
+	// commit has none or several, or is not a commit with one parent.
 	request string
 	// changes are the commit's changes under requests/, in git's order:
 	// from `git diff-tree`, or for a commit jit signed, its Jit-Request.
@@ -81,7 +81,9 @@ func readLog(ctx context.Context, repo *ledger.Repo, ref string) ([]*commit, err
 			if prs := splitValues(fields[4]); len(prs) > 0 {
 				c.pr, _ = strconv.Atoi(prs[len(prs)-1])
 			}
-			if reqs := splitValues(fields[5]); len(reqs) == 1 && isRequestPath(reqs[0]) {
+			// Only a commit with one parent, as jit makes them, can be
+			// taken from its trailer: a merge's diff is a whole branch.
+			if reqs := splitValues(fields[5]); len(reqs) == 1 && isRequestPath(reqs[0]) && len(strings.Fields(fields[1])) == 1 {
 				c.request = reqs[0]
 			}
 			commits = append(commits, c)

@@ -41,7 +41,8 @@ func sshKey(t *testing.T, dir, principal string) (string, string) {
 // commit around that (unsigned merges, a deletion and a re-add, a trailer
 // forged in an unsigned commit that changes two files, a commit signed by
 // a key that is not jit's, a signed commit naming two files, a signed
-// commit adding a file, a merge commit), the records are exactly those of
+// commit adding a file, a merge commit, a merge commit signed with jit's
+// key), the records are exactly those of
 // diffing every commit.
 func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 	keys := t.TempDir()
@@ -112,6 +113,15 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 	gittest.At(t, dir, "2026-11-02T11:10:00Z", "checkout", "-q", "main")
 	gittest.At(t, dir, "2026-11-02T11:20:00Z", "merge", "-q", "--no-ff", "-m", "Merge pull request #8 from octocat/g", "octocat/g")
 	sign(jitKey, "2026-11-02T11:21:00Z", trailers("activated", g), map[string]*schema.Status{g: active})
+	// A merge commit signed with jit's key and naming one file still
+	// brings in its whole branch: it is diffed.
+	h1, h2 := "requests/q/h1.yaml", "requests/q/h2.yaml"
+	gittest.At(t, dir, "2026-11-02T11:30:00Z", "checkout", "-q", "-b", "octocat/h")
+	merge("2026-11-02T11:30:00Z", h1, reqZ, "ask for h1")
+	merge("2026-11-02T11:31:00Z", h2, reqZ, "ask for h2")
+	gittest.At(t, dir, "2026-11-02T11:31:00Z", "checkout", "-q", "main")
+	gittest.At(t, dir, "2026-11-02T11:40:00Z", "-c", "gpg.format=ssh", "-c", "user.signingkey="+jitKey,
+		"merge", "-q", "--no-ff", "-S", "-m", trailers("activated", h1), "octocat/h")
 
 	ctx := context.Background()
 	trusted, err := collect(ctx, dir, Filter{}, true)
@@ -172,6 +182,11 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 	}
 	if r := byPath[f]; len(r) != 1 || len(r[0].Events) != 2 || r[0].MergedAt.Format("15:04") != "10:50" {
 		t.Errorf("f (added by a signed commit): %+v", r)
+	}
+	for _, p := range []string{h1, h2} {
+		if r := byPath[p]; len(r) != 1 || r[0].MergedAt.Format("15:04") != "11:40" {
+			t.Errorf("%s (signed merge commit): %+v", p, r)
+		}
 	}
 	if r := byPath[g]; len(r) != 1 || r[0].PullRequest != 7 || r[0].MergedAt.Format("15:04") != "11:20" {
 		t.Errorf("g (merge commit): %+v", r)
