@@ -67,10 +67,7 @@ func (e *ManagementAccountError) Reason() string {
 
 // UserID resolves an Identity Center UserName to the user's id.
 func (c *Client) UserID(ctx context.Context, userName string) (string, error) {
-	c.mu.Lock()
-	id, ok := c.users[userName]
-	c.mu.Unlock()
-	if ok {
+	if id, ok := c.users.get(userName); ok {
 		return id, nil
 	}
 	out, err := c.store.GetUserId(ctx, &identitystore.GetUserIdInput{
@@ -90,12 +87,7 @@ func (c *Client) UserID(ctx context.Context, userName string) (string, error) {
 	if out.UserId == nil || *out.UserId == "" {
 		return "", fmt.Errorf("looking up user %q in identity store %s: %w", userName, c.identityStoreID, ErrUserNotFound)
 	}
-	c.mu.Lock()
-	if c.users == nil {
-		c.users = map[string]string{}
-	}
-	c.users[userName] = *out.UserId
-	c.mu.Unlock()
+	c.users.put(userName, *out.UserId)
 	return *out.UserId, nil
 }
 

@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -148,15 +147,14 @@ type Client struct {
 	// again": they are not retried on conflict. Empty with fake APIs.
 	strict []func(*ssoadmin.Options)
 
-	mu sync.Mutex
 	// sets caches what does not change about a permission set for the
 	// Client's lifetime (one reconcile run): its name and, for JIT- sets,
 	// its tags. Which sets exist is always listed afresh.
-	sets map[string]setInfo
+	sets cache[string, setInfo]
 	// users caches user ids by user name for the Client's lifetime: a
 	// grant asks for its user in Claim, Grant and Revoke, and an id never
 	// changes while the user exists.
-	users map[string]string
+	users cache[string, string]
 }
 
 // New builds a Client with credentials from the default chain: in the
@@ -221,7 +219,6 @@ func NewFromAPIs(admin SSOAdminAPI, store IdentityStoreAPI, opts Options) *Clien
 		clock:           opts.Clock,
 		log:             opts.Logger,
 		slots:           make(chan struct{}, opts.MaxInFlightAssignments),
-		sets:            map[string]setInfo{},
 	}
 }
 

@@ -47,10 +47,7 @@ func (s setInfo) managed() bool { return s.tags[TagManaged] == "true" }
 // when known. A set that does not exist is an error wrapping the SDK's
 // ResourceNotFoundException.
 func (c *Client) describeSet(ctx context.Context, arn string) (setInfo, error) {
-	c.mu.Lock()
-	info, ok := c.sets[arn]
-	c.mu.Unlock()
-	if ok {
+	if info, ok := c.sets.get(arn); ok {
 		return info, nil
 	}
 	out, err := c.admin.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{
@@ -63,7 +60,7 @@ func (c *Client) describeSet(ctx context.Context, arn string) (setInfo, error) {
 	if out.PermissionSet == nil {
 		return setInfo{}, fmt.Errorf("DescribePermissionSet %s: %w", arn, errNoStatus)
 	}
-	info = setInfo{name: aws.ToString(out.PermissionSet.Name), sessionDuration: aws.ToString(out.PermissionSet.SessionDuration)}
+	info := setInfo{name: aws.ToString(out.PermissionSet.Name), sessionDuration: aws.ToString(out.PermissionSet.SessionDuration)}
 	c.remember(arn, info)
 	return info, nil
 }
@@ -94,15 +91,11 @@ func (c *Client) setTags(ctx context.Context, arn string) (setInfo, error) {
 }
 
 func (c *Client) remember(arn string, info setInfo) {
-	c.mu.Lock()
-	c.sets[arn] = info
-	c.mu.Unlock()
+	c.sets.put(arn, info)
 }
 
 func (c *Client) forget(arn string) {
-	c.mu.Lock()
-	delete(c.sets, arn)
-	c.mu.Unlock()
+	c.sets.drop(arn)
 }
 
 // scanSets lists every permission set of the instance with its name, and
