@@ -29,6 +29,7 @@ import (
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -112,18 +113,9 @@ func newEnv(t testing.TB, eo envOptions) *env {
 		e.users[u] = e.idc.AddUser(u+"@acme.example", u)
 	}
 
-	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Clock: e.clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gts := httptest.NewServer(gh)
-	t.Cleanup(func() { gh.Close(); gts.Close() })
-	e.gh, e.ghURL = gh, gts.URL+"/api/v3/"
-	gh.SetURL(gts.URL + "/api/v3")
+	gh, api := testworld.GitHub(t, e.clk, "alice", "bob", "carol", "dave")
+	e.gh, e.ghURL = gh, api
 	e.instID = gh.RegisterApp(appID, "jit", &testKey(t).PublicKey)
-	for _, u := range []string{"alice", "bob", "carol", "dave"} {
-		gh.AddUser(u, u+"@acme.example")
-	}
 	gh.AddTeam(org, "payments-leads", "bob")
 	gh.AddTeam(org, "sso-admins", "carol")
 	if err := gh.CreateRepo(org, repoName, map[string][]byte{

@@ -2,12 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/jit-access/jit/internal/catalog"
-	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // listConfig limits PowerUserAccess to a team, for jit list.
@@ -38,17 +38,7 @@ func sets(t *testing.T, out string) []string {
 }
 
 func TestListResolvesTeamsWithAToken(t *testing.T) {
-	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gh)
-	defer func() { gh.Close(); srv.Close() }()
-	api := srv.URL + "/api/v3/"
-	gh.SetURL(api)
-	for _, u := range []string{"octocat", "bob", "reader"} {
-		gh.AddUser(u, u+"@acme.example")
-	}
+	gh, api := testworld.GitHub(t, clock.At(testworld.Monday), "octocat", "bob", "reader")
 	gh.AddTeam("acme", "oncall", "bob")
 	token, err := gh.UserToken("reader")
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,21 +8,13 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/clock"
-	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/gittest"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 func TestNewPR(t *testing.T) {
 	clk := clock.At(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gh)
-	defer func() { gh.Close(); srv.Close() }()
-	api := srv.URL + "/api/v3/"
-	gh.SetURL(api)
-	gh.AddUser("octocat", "octocat@acme.example")
+	gh, api := testworld.GitHub(t, clk, "octocat")
 	if err := gh.CreateRepo("acme", "access", map[string][]byte{".github/jit.yaml": []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +36,7 @@ func TestNewPR(t *testing.T) {
 		t.Fatalf("jit new --pr: exit %d: %v\n%s", r.code, r.err, r.stderr)
 	}
 	rel := "requests/payments-prod/inc-1234-investigating-elevated-5xx.yaml"
-	prURL := srv.URL + "/acme/access/pull/1"
+	prURL := strings.TrimSuffix(api, "/api/v3/") + "/acme/access/pull/1"
 	matchLines(t, "stdout", lines(r.stdout), []string{"wrote " + rel, "opened " + prURL})
 
 	pr, err := gh.PullRequest("acme", "access", 1)

@@ -23,8 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/jit-access/jit/internal/clock"
-	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // TestReconcileCommandInActions runs `jit reconcile` as the Action does,
@@ -41,21 +41,13 @@ func TestReconcileCommandInActions(t *testing.T) {
 	ro := idc.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	alice := idc.AddUser("alice@acme.example", "alice")
 
-	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gts := httptest.NewServer(gh)
-	defer func() { gh.Close(); gts.Close() }()
-	gh.SetURL(gts.URL + "/api/v3")
+	gh, api := testworld.GitHub(t, clk, "alice", "bob", "carol")
+	web := strings.TrimSuffix(api, "/api/v3/")
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
 	gh.RegisterApp(77, "jit", &key.PublicKey)
-	for _, u := range []string{"alice", "bob", "carol"} {
-		gh.AddUser(u, u+"@acme.example")
-	}
 	gh.AddTeam("acme", "payments-leads", "bob")
 	gh.AddTeam("acme", "sso-admins", "carol")
 	cfg := fmt.Sprintf(`version: 1
@@ -111,7 +103,7 @@ permission_sets:
 	}
 	vars := map[string]string{
 		"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": outputs, "GITHUB_STEP_SUMMARY": summary,
-		"GITHUB_REPOSITORY": "acme/access", "JIT_APP_ID": "77", "JIT_GITHUB_URL": gts.URL + "/api/v3/",
+		"GITHUB_REPOSITORY": "acme/access", "JIT_APP_ID": "77", "JIT_GITHUB_URL": api,
 		"JIT_PRIVATE_KEY":       string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
 		"JIT_AWS_ENDPOINT":      its.URL,
 		"JIT_SLACK_WEBHOOK_URL": hook.URL + "/services/T0/B0/secret",
@@ -162,7 +154,7 @@ permission_sets:
 	got := strings.Join(hooks, "\n")
 	n := len(hooks)
 	hookMu.Unlock()
-	for _, want := range []string{"Access granted", gts.URL + "/acme/access/pull/1", "Access could not be granted", gts.URL + "/acme/access/pull/2"} {
+	for _, want := range []string{"Access granted", web + "/acme/access/pull/1", "Access could not be granted", web + "/acme/access/pull/2"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("slack messages lack %q:\n%s", want, got)
 		}

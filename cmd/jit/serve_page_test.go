@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,20 +15,16 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/catalog"
-	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // TestServePage: jit serve --page-repo serves the request page from the
 // access repository's default branch, read through the App, beside the
 // webhook.
 func TestServePage(t *testing.T) {
-	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gts := httptest.NewServer(gh)
-	defer func() { gh.Close(); gts.Close() }()
-	gh.SetURL(gts.URL + "/api/v3")
+	gh, api := testworld.GitHub(t, clock.At(testworld.Monday))
+	web := strings.TrimSuffix(api, "/api/v3/")
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +41,7 @@ func TestServePage(t *testing.T) {
 	t.Setenv("JIT_WEBHOOK_SECRET", "s3cret")
 	addr := freeAddr(t)
 	cmd := newServeCmd()
-	cmd.SetArgs([]string{"--app-id", "7", "--private-key-file", keyFile, "--listen", addr, "--github-url", gts.URL + "/api/v3/", "--page-repo", "acme/access"})
+	cmd.SetArgs([]string{"--app-id", "7", "--private-key-file", keyFile, "--listen", addr, "--github-url", api, "--page-repo", "acme/access"})
 	cmd.SetErr(&strings.Builder{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -78,7 +73,7 @@ func TestServePage(t *testing.T) {
 	var p catalog.Page
 	err = json.NewDecoder(resp.Body).Decode(&p)
 	resp.Body.Close()
-	if err != nil || p.Repo != "acme/access" || p.Branch != "main" || p.WebURL != gts.URL || len(p.Catalog.Accounts) != 2 || p.Catalog.Accounts[0].Owners[0] != "@acme/payments-leads" {
+	if err != nil || p.Repo != "acme/access" || p.Branch != "main" || p.WebURL != web || len(p.Catalog.Accounts) != 2 || p.Catalog.Accounts[0].Owners[0] != "@acme/payments-leads" {
 		t.Fatalf("catalog.json: %v %+v", err, p)
 	}
 	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != http.StatusOK {

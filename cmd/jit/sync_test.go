@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +11,8 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/clock"
-	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // TestSync runs jit sync against both emulators: no difference opens
@@ -31,15 +30,7 @@ func TestSync(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	gh, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Clock: clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gh)
-	defer func() { gh.Close(); srv.Close() }()
-	api := srv.URL + "/api/v3/"
-	gh.SetURL(api)
-	gh.AddUser("sync-bot", "sync-bot@acme.example")
+	gh, api := testworld.GitHub(t, clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), "sync-bot")
 	if err := gh.CreateRepo("acme", "access", map[string][]byte{".github/jit.yaml": original}); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +75,7 @@ func TestSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = sync()
-	prURL := srv.URL + "/acme/access/pull/1"
+	prURL := strings.TrimSuffix(api, "/api/v3/") + "/acme/access/pull/1"
 	if r.code != 0 || !strings.Contains(r.stdout, "opened "+prURL) {
 		t.Fatalf("jit sync: exit %d %v\n%s%s", r.code, r.err, r.stdout, r.stderr)
 	}

@@ -3,7 +3,6 @@ package audit_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/google/go-github/v62/github"
@@ -13,24 +12,14 @@ import (
 	"github.com/jit-access/jit/internal/audit"
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
-	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // BenchmarkCollectPullRequests exports 200 request pull requests that never
 // merged (open, rejected, closed) plus 100 merged ones, which cost only
 // their share of the list, from the GitHub emulator through go-github.
 func BenchmarkCollectPullRequests(b *testing.B) {
-	emu, err := githubemu.New(githubemu.Options{Dir: b.TempDir(), Clock: clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	defer srv.Close()
-	defer emu.Close()
-	emu.SetURL(srv.URL + "/api/v3")
-	for _, u := range []string{"octocat", "alice"} {
-		emu.AddUser(u, u+"@acme.example")
-	}
+	emu, api := testworld.GitHub(b, clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), "octocat", "alice")
 	if err := emu.CreateRepo("acme", "access", map[string][]byte{"README.md": []byte("access\n")}); err != nil {
 		b.Fatal(err)
 	}
@@ -58,7 +47,7 @@ func BenchmarkCollectPullRequests(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := github.NewClient(nil).WithAuthToken(token).WithEnterpriseURLs(srv.URL+"/api/v3/", srv.URL+"/api/v3/")
+	c, err := github.NewClient(nil).WithAuthToken(token).WithEnterpriseURLs(api, api)
 	if err != nil {
 		b.Fatal(err)
 	}
