@@ -107,15 +107,27 @@ func TestCustomRequestOwnerThenAdminRequestsAdmins(t *testing.T) {
 	wantState(t, w.State(t, n), "success", "success", "jit:approved")
 }
 
-func TestSelfApprovalDoesNotCount(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: true})
-	// alice owns payments-prod but requests for herself.
-	n := w.Open(t, "alice", "alice/self", map[string]string{"requests/payments-prod/self.yaml": testworld.StandardRequest})
-	w.Review(t, n, "alice", "APPROVED", "lgtm")
-	s := w.State(t, n)
-	wantState(t, s, "success", "failure", "jit:pending-owner")
-	if !strings.Contains(s.Sticky, "alice") {
-		t.Fatalf("the sticky comment does not explain the ignored review:\n%s", s.Sticky)
+// An approval by the requester, or by someone who is neither an owner nor
+// an SSO admin, leaves the request pending, and the sticky comment lists
+// the ignored review.
+func TestApprovalsThatDoNotCount(t *testing.T) {
+	for _, tc := range []struct {
+		name, author, reviewer string
+		selfReview             bool
+	}{
+		{"self-approval", "alice", "alice", true}, // alice owns payments-prod but requests for herself
+		{"not an owner", "octocat", "mallory", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: tc.selfReview})
+			n := w.Open(t, tc.author, tc.author+"/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
+			w.Review(t, n, tc.reviewer, "APPROVED", "lgtm")
+			s := w.State(t, n)
+			wantState(t, s, "success", "failure", "jit:pending-owner")
+			if !strings.Contains(s.Sticky, tc.reviewer) {
+				t.Fatalf("the sticky comment does not list %s's ignored review:\n%s", tc.reviewer, s.Sticky)
+			}
+		})
 	}
 }
 
@@ -203,17 +215,6 @@ func TestPRThatAlsoEditsConfigNeedsAdmin(t *testing.T) {
 	}
 }
 
-func TestApproverWhoIsNotAnOwner(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
-	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
-	w.Review(t, n, "mallory", "APPROVED", "sure")
-	s := w.State(t, n)
-	wantState(t, s, "success", "failure", "jit:pending-owner")
-	if !strings.Contains(s.Sticky, "mallory") {
-		t.Fatalf("the sticky comment does not list mallory's ignored review:\n%s", s.Sticky)
-	}
-}
-
 func TestWebhookSignatures(t *testing.T) {
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	body := []byte(`{"action":"opened","installation":{"id":1}}`)
@@ -281,11 +282,7 @@ func TestReplayedDeliveryIsHarmless(t *testing.T) {
 func TestRevokeByComment(t *testing.T) {
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	path := "requests/payments-prod/rv.yaml"
-	n := w.Open(t, "octocat", "octocat/rv", map[string]string{path: testworld.StandardRequest})
-	w.Review(t, n, "alice", "APPROVED", "ok")
-	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
-		t.Fatal(err)
-	}
+	n := w.Merged(t, "octocat", "octocat/rv", path, testworld.StandardRequest)
 
 	// mallory is neither requester, owner nor admin.
 	if _, err := w.GitHub.Comment(org, repo, n, "mallory", "/jit revoke because"); err != nil {

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -27,18 +28,44 @@ func requestFor(account, set, duration, extra string) string {
 		"justification: \"INC-1400: check the nightly settlement job\"\n"
 }
 
+// opened is a pull request a policy test opens, and what the App must
+// make of it.
+type opened struct {
+	author, path, request     string
+	validate, approval, label string
+	// says is in the validation summary when validation fails, otherwise in
+	// the sticky comment ("": nothing asked).
+	says string
+}
+
+// wantOpened opens each pull request in turn and checks the App's verdict.
+func wantOpened(t *testing.T, w *testworld.World, prs ...opened) {
+	t.Helper()
+	for i, o := range prs {
+		n := w.Open(t, o.author, fmt.Sprintf("%s/%d", o.author, i), map[string]string{o.path: o.request})
+		s := w.State(t, n)
+		wantState(t, s, o.validate, o.approval, o.label)
+		text := s.Sticky
+		if o.validate == "failure" {
+			text = s.ValidateSummary
+		}
+		if !strings.Contains(text, o.says) {
+			t.Fatalf("%s: the App does not say %q:\n%s", o.path, o.says, text)
+		}
+	}
+}
+
 func TestAutoApprovalRuleApproves(t *testing.T) {
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
-	// bob is an SSO admin; ReadOnlyAccess auto-approves SSO admins for 1h.
-	n := w.Open(t, "bob", "bob/ro", map[string]string{"requests/payments-prod/bob.yaml": requestFor("payments-prod", "ReadOnlyAccess", "1h", "")})
-	s := w.State(t, n)
-	wantState(t, s, "success", "success", "jit:approved")
-	if !strings.Contains(s.Sticky, "permission_sets/ReadOnlyAccess/auto_approve[0]") {
-		t.Fatalf("the sticky comment does not name the rule as the approver:\n%s", s.Sticky)
-	}
-	// Longer than the rule's 1h: an owner must approve.
-	n = w.Open(t, "bob", "bob/ro4", map[string]string{"requests/payments-prod/bob4.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "")})
-	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
+	wantOpened(t, w,
+		// bob is an SSO admin; ReadOnlyAccess auto-approves SSO admins for
+		// 1h, and the sticky comment names the rule as the approver.
+		opened{"bob", "requests/payments-prod/bob.yaml", requestFor("payments-prod", "ReadOnlyAccess", "1h", ""),
+			"success", "success", "jit:approved", "permission_sets/ReadOnlyAccess/auto_approve[0]"},
+		// Longer than the rule's 1h: an owner must approve.
+		opened{"bob", "requests/payments-prod/bob4.yaml", requestFor("payments-prod", "ReadOnlyAccess", "4h", ""),
+			"success", "failure", "jit:pending-owner", ""},
+	)
 }
 
 func TestAutoApprovalWorkingHours(t *testing.T) {
@@ -74,16 +101,15 @@ func nextWeekday(t time.Time, day time.Weekday, hour int) time.Time {
 
 func TestRequestCatalog(t *testing.T) {
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
-	// data-prod may be requested only by @acme/data-platform and the admins.
-	n := w.Open(t, "octocat", "octocat/data", map[string]string{"requests/data-prod/o.yaml": requestFor("data-prod", "ReadOnlyAccess", "2h", "")})
-	s := w.State(t, n)
-	wantState(t, s, "failure", "failure", "jit:invalid")
-	if !strings.Contains(s.ValidateSummary, "may request data-prod") {
-		t.Fatalf("the validation does not say who may request data-prod:\n%s", s.ValidateSummary)
-	}
-	// erin is in @acme/data-platform.
-	n = w.Open(t, "erin", "erin/data", map[string]string{"requests/data-prod/e.yaml": requestFor("data-prod", "ReadOnlyAccess", "2h", "")})
-	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
+	wantOpened(t, w,
+		// data-prod may be requested only by @acme/data-platform and the
+		// admins.
+		opened{"octocat", "requests/data-prod/o.yaml", requestFor("data-prod", "ReadOnlyAccess", "2h", ""),
+			"failure", "failure", "jit:invalid", "may request data-prod"},
+		// erin is in @acme/data-platform.
+		opened{"erin", "requests/data-prod/e.yaml", requestFor("data-prod", "ReadOnlyAccess", "2h", ""),
+			"success", "failure", "jit:pending-owner", ""},
+	)
 }
 
 func TestBreakGlass(t *testing.T) {
@@ -175,14 +201,12 @@ func TestScheduledStart(t *testing.T) {
 	now := w.Clock.Now().UTC()
 	soon := now.Add(48 * time.Hour).Format(time.RFC3339)
 	tooFar := now.Add(40 * 24 * time.Hour).Format(time.RFC3339)
-	n := w.Open(t, "octocat", "octocat/later", map[string]string{"requests/payments-prod/later.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+soon+"\n")})
-	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
-	n = w.Open(t, "octocat", "octocat/far", map[string]string{"requests/payments-prod/far.yaml": requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+tooFar+"\n")})
-	s := w.State(t, n)
-	wantState(t, s, "failure", "failure", "jit:invalid")
-	if !strings.Contains(s.ValidateSummary, "start_at") {
-		t.Fatalf("the validation does not explain the start_at problem:\n%s", s.ValidateSummary)
-	}
+	wantOpened(t, w,
+		opened{"octocat", "requests/payments-prod/later.yaml", requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+soon+"\n"),
+			"success", "failure", "jit:pending-owner", ""},
+		opened{"octocat", "requests/payments-prod/far.yaml", requestFor("payments-prod", "ReadOnlyAccess", "4h", "start_at: "+tooFar+"\n"),
+			"failure", "failure", "jit:invalid", "start_at"},
+	)
 }
 
 func TestSweepEscalatesThenClosesStaleRequests(t *testing.T) {

@@ -31,11 +31,7 @@ func TestAppDispatchesTheReconcileAtExpiry(t *testing.T) {
 		t.Fatalf("%d dispatches before anything was due", n)
 	}
 	const path = "requests/payments-prod/dispatch.yaml"
-	n := w.Open(t, "octocat", "octocat/dispatch", map[string]string{path: testworld.StandardRequest})
-	w.Review(t, n, "alice", "APPROVED", "ok")
-	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
-		t.Fatal(err)
-	}
+	w.Merged(t, "octocat", "octocat/dispatch", path, testworld.StandardRequest)
 	// The push of the merge makes the App read main: the grant is due.
 	waitFor(t, "the dispatched reconcile to activate the grant", func() bool {
 		st := w.Status(t, path)

@@ -92,14 +92,7 @@ func TestRewritingAMergedRequestIsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			w.AssertDelivered(t)
-			s := w.State(t, n)
-			notApproved(t, s)
-			if s.Validate != "failure" {
-				t.Errorf("jit/validate = %q, want failure for a rewrite of a merged request\n%s", s.Validate, s.ValidateSummary)
-			}
-			w.Review(t, n, "alice", "APPROVED", "ok")
-			w.Review(t, n, "bob", "APPROVED", "ok")
-			notApproved(t, w.State(t, n))
+			invalidEvenIfApproved(t, w, n, "")
 		})
 	}
 }
@@ -122,14 +115,7 @@ func TestSymlinkAsRequestFile(t *testing.T) {
 				Files: map[string][]byte{reqPath: []byte(link)},
 				Modes: map[string]string{reqPath: "120000"},
 			})
-			s := w.State(t, n)
-			notApproved(t, s)
-			if s.Validate != "failure" || !strings.Contains(s.ValidateSummary, "symbolic link") {
-				t.Errorf("jit/validate = %q, want failure naming the symbolic link:\n%s", s.Validate, s.ValidateSummary)
-			}
-			w.Review(t, n, "alice", "APPROVED", "ok")
-			w.Review(t, n, "bob", "APPROVED", "ok")
-			notApproved(t, w.State(t, n))
+			invalidEvenIfApproved(t, w, n, "symbolic link")
 		})
 	}
 }
@@ -172,17 +158,10 @@ func TestSubmoduleAsRequestFile(t *testing.T) {
 
 	// GitHub would deliver "synchronize"; ask the App to look again.
 	w.Comment(t, n, "octocat", "/jit recheck")
-	s := w.State(t, n)
-	if s.Head != commit {
-		t.Fatalf("setup: head %s, want the force-pushed %s", s.Head, commit)
+	if head := w.State(t, n).Head; head != commit {
+		t.Fatalf("setup: head %s, want the force-pushed %s", head, commit)
 	}
-	notApproved(t, s)
-	if s.Validate != "failure" || !strings.Contains(s.ValidateSummary, "submodule") {
-		t.Errorf("jit/validate = %q, want failure naming the submodule:\n%s", s.Validate, s.ValidateSummary)
-	}
-	w.Review(t, n, "alice", "APPROVED", "ok")
-	w.Review(t, n, "bob", "APPROVED", "ok")
-	notApproved(t, w.State(t, n))
+	invalidEvenIfApproved(t, w, n, "submodule")
 
 	// The rule itself, as `jit validate` uses it from git diff --raw.
 	r := change.Classify([]change.File{{Path: reqPath, Status: change.Added, Mode: change.ModeSubmodule}})
@@ -210,13 +189,7 @@ func TestInvalidCodeownersFailsClosed(t *testing.T) {
 			}
 			n := w.Open(t, "octocat", "octocat/co", map[string]string{reqPath: testworld.StandardRequest})
 			w.Review(t, n, "alice", "APPROVED", "I lead payments")
-			s := w.State(t, n)
-			notApproved(t, s)
-			if !strings.Contains(s.Sticky, "CODEOWNERS") {
-				t.Errorf("the sticky comment does not say CODEOWNERS is unusable:\n%s", s.Sticky)
-			}
-			w.Review(t, n, "bob", "APPROVED", "admin ok")
-			approved(t, w.State(t, n))
+			refusedUntilAdmin(t, w, n, "CODEOWNERS")
 		})
 	}
 	t.Run("missing", func(t *testing.T) {

@@ -38,6 +38,36 @@ func approved(t *testing.T, s testworld.PRState) {
 	}
 }
 
+// refusedUntilAdmin asserts the safe outcome of an attack on an approval:
+// pull request n is not approved and its status comment says why (names
+// why); then bob, an SSO admin who took no part, approves, and that counts,
+// showing the request itself was approvable.
+func refusedUntilAdmin(t *testing.T, w *testworld.World, n int, why string) {
+	t.Helper()
+	s := w.State(t, n)
+	notApproved(t, s)
+	if !strings.Contains(s.Sticky, why) {
+		t.Errorf("the status comment does not say why (%q):\n%s", why, s.Sticky)
+	}
+	w.Review(t, n, "bob", "APPROVED", "ok")
+	approved(t, w.State(t, n))
+}
+
+// invalidEvenIfApproved asserts that pull request n fails jit/validate,
+// with a summary naming what, and stays unapproved after an owner's and an
+// SSO admin's approvals.
+func invalidEvenIfApproved(t *testing.T, w *testworld.World, n int, what string) {
+	t.Helper()
+	s := w.State(t, n)
+	notApproved(t, s)
+	if s.Validate != "failure" || !strings.Contains(s.ValidateSummary, what) {
+		t.Errorf("jit/validate = %q, want failure naming %q:\n%s", s.Validate, what, s.ValidateSummary)
+	}
+	w.Review(t, n, "alice", "APPROVED", "ok")
+	w.Review(t, n, "bob", "APPROVED", "ok")
+	notApproved(t, w.State(t, n))
+}
+
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // knownBug skips a test at the point where it found an unsafe outcome that

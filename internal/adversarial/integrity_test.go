@@ -77,10 +77,7 @@ func TestProvisionedPolicyIsTheOneApproversSaw(t *testing.T) {
 		t.Fatalf("the sticky comment shows no policy:\n%s", s.Sticky)
 	}
 	shown := policyOf(t, m[2])
-	if _, err := w.GitHub.Merge(org, repo, n, "octocat"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	w.Merge(t, n, "octocat")
 	if rep := reconcile(t, w); len(rep.Activated) != 1 {
 		t.Fatalf("not activated: %s", rep)
 	}
@@ -189,10 +186,7 @@ func TestOneUnrecordableFileStopsNobodyElse(t *testing.T) {
 	g := w.Open(t, "carol", "carol/good", map[string]string{goodPath: testworld.StandardRequest})
 	w.Review(t, g, "alice", "APPROVED", "ok")
 	approved(t, w.State(t, g))
-	if _, err := w.GitHub.Merge(org, repo, g, "carol"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	w.Merge(t, g, "carol")
 	rep := reconcile(t, w)
 	if !assignedTo(w, "carol") || grantState(t, w, goodPath) != schema.StateActive {
 		t.Fatalf("UNSAFE: one bad file stopped carol's approved grant; report:\n%s", rep)

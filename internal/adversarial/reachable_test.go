@@ -24,10 +24,7 @@ func TestMergedByReachabilityBringsNoGrant(t *testing.T) {
 	head := w.State(t, a).Head
 	b := w.Open(t, "carol", "carol/reach", map[string]string{"requests/payments-prod/carol-reach.yaml": testworld.StandardRequest})
 	gittest.Output(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/reach", head)
-	if _, err := w.GitHub.Merge(org, repo, a, "octocat"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	w.Merge(t, a, "octocat")
 	pb, err := w.GitHub.PullRequest(org, repo, b)
 	if err != nil {
 		t.Fatal(err)

@@ -158,9 +158,7 @@ func TestSharedHeadCommitMergeIsNotProvisioned(t *testing.T) {
 	n2 := w.Open(t, "carol", "carol/inc", map[string]string{"requests/payments-prod/carol.yaml": testworld.StandardRequest})
 	gittest.Output(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", head)
 	w.Comment(t, n2, "carol", "/jit recheck")
-	if _, err := w.GitHub.Merge(org, repo, n2, "carol"); err != nil {
-		t.Fatal(err)
-	}
+	w.Merge(t, n2, "carol")
 	rep := reconcile(t, w)
 	notProvisioned(t, w, "carol", reqPath, rep)
 	if assignedTo(w, "octocat") {
@@ -176,12 +174,7 @@ func TestDirectPushBorrowingAnOldApprovalIsNotProvisioned(t *testing.T) {
 	t.Parallel()
 	w := testworld.New(t, testworld.Monday, fast)
 	const path = "requests/payments-prod/old.yaml"
-	n := w.Open(t, "octocat", "octocat/old", map[string]string{path: testworld.StandardRequest})
-	w.Review(t, n, "alice", "APPROVED", "ok")
-	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	n := w.Merged(t, "octocat", "octocat/old", path, testworld.StandardRequest)
 	if rep := reconcile(t, w); len(rep.Activated) != 1 {
 		t.Fatalf("setup: the approved request was not activated: %s", rep)
 	}
@@ -215,12 +208,7 @@ func TestRevocationRecordedOnlyWhenAWSConfirms(t *testing.T) {
 	t.Parallel()
 	w := testworld.New(t, testworld.Monday, fast)
 	const path = "requests/payments-prod/rv.yaml"
-	n := w.Open(t, "octocat", "octocat/rv", map[string]string{path: testworld.StandardRequest})
-	w.Review(t, n, "alice", "APPROVED", "ok")
-	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	n := w.Merged(t, "octocat", "octocat/rv", path, testworld.StandardRequest)
 	if rep := reconcile(t, w); len(rep.Activated) != 1 || !assignedTo(w, "octocat") {
 		t.Fatalf("setup: not activated: %s", rep)
 	}

@@ -16,12 +16,7 @@ func TestRevokeByOutsiderIsRefused(t *testing.T) {
 	t.Parallel()
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const path = "requests/payments-prod/rv.yaml"
-	n := w.Open(t, "octocat", "octocat/rv", map[string]string{path: testworld.StandardRequest})
-	w.Review(t, n, "alice", "APPROVED", "ok")
-	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	n := w.Merged(t, "octocat", "octocat/rv", path, testworld.StandardRequest)
 	before, _ := w.OnMain(t, path)
 
 	for _, tc := range []struct{ who, body string }{

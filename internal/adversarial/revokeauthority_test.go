@@ -25,9 +25,7 @@ func TestRevocationAuthorityComesFromTheGrantsRecord(t *testing.T) {
 	w.Review(t, a, "alice", "APPROVED", "ok for octocat")
 	w.Review(t, b, "alice", "APPROVED", "ok for carol")
 	for _, n := range []int{a, b} {
-		if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
-			t.Fatal(err)
-		}
+		w.Merge(t, n, "alice")
 	}
 	w.GitHub.WaitDeliveries()
 	if rep := reconcile(t, w); !assignedTo(w, "octocat") {
@@ -51,10 +49,7 @@ func TestRevocationAuthorityComesFromTheGrantsRecord(t *testing.T) {
 	m := w.Open(t, "erin", "erin/mixed", map[string]string{mixed: testworld.StandardRequest, "docs/notes.md": "why\n"})
 	w.Review(t, m, "alice", "APPROVED", "owner ok")
 	w.Review(t, m, "bob", "APPROVED", "admin ok")
-	if _, err := w.GitHub.Merge(org, repo, m, "erin"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	w.Merge(t, m, "erin")
 	if rep := reconcile(t, w); !assignedTo(w, "erin") {
 		t.Fatalf("setup: the mixed request was not activated: %s", rep)
 	}

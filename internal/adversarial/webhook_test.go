@@ -166,12 +166,7 @@ func TestAppIgnoresItsOwnEvents(t *testing.T) {
 	t.Parallel()
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	const path = "requests/payments-prod/own.yaml"
-	n := w.Open(t, "octocat", "octocat/own", map[string]string{path: testworld.StandardRequest})
-	w.Review(t, n, "alice", "APPROVED", "ok")
-	if _, err := w.GitHub.Merge(org, repo, n, "alice"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	n := w.Merged(t, "octocat", "octocat/own", path, testworld.StandardRequest)
 	bot := w.GitHub.BotLogin()
 	if bot == "" {
 		t.Fatal("no bot login")
@@ -269,10 +264,7 @@ func TestForgedPayloadDoesNotDecide(t *testing.T) {
 	// as if the requester had written it, must not revoke on her behalf.
 	m := w.Open(t, "octocat", "octocat/merged", map[string]string{"requests/payments-prod/m.yaml": testworld.StandardRequest})
 	w.Review(t, m, "alice", "APPROVED", "ok")
-	if _, err := w.GitHub.Merge(org, repo, m, "alice"); err != nil {
-		t.Fatal(err)
-	}
-	w.GitHub.WaitDeliveries()
+	w.Merge(t, m, "alice")
 	if _, err := w.GitHub.Comment(org, repo, m, "mallory", "/jit revoke"); err != nil {
 		t.Fatal(err)
 	}

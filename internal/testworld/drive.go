@@ -125,3 +125,14 @@ func (w *World) LastDeliveryOf(t testing.TB, event string) githubemu.Delivery {
 	t.Fatalf("no %s delivery", event)
 	return githubemu.Delivery{}
 }
+
+// Merged opens a pull request by author from branch adding path with body,
+// has alice (an owner of payments-prod) approve it, merges it as alice and
+// returns its number: a request the reconcile may provision.
+func (w *World) Merged(t testing.TB, author, branch, path, body string) int {
+	t.Helper()
+	n := w.Open(t, author, branch, map[string]string{path: body})
+	w.Review(t, n, "alice", "APPROVED", "ok")
+	w.Merge(t, n, "alice")
+	return n
+}
