@@ -12,11 +12,9 @@ import (
 )
 
 func TestLeaseOneHolderAtATime(t *testing.T) {
-	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
-	origin, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	origin, _, a, b := twoRuns(t)
 	ctx := context.Background()
 	clk := clock.At(time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC))
-	a, b := open(t, clones[0]), open(t, clones[1])
 	opts := func(owner string) LeaseOptions {
 		return LeaseOptions{Remote: "origin", Owner: owner, TTL: time.Minute, Poll: time.Millisecond, Clock: clk}
 	}

@@ -199,6 +199,29 @@ func TestCommitRefusesBadInput(t *testing.T) {
 }
 
 // setState commits a status change the way the reconcile does.
+// x and y are the request files of twoRuns.
+const x, y = "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
+
+// twoRuns is two reconcile runs racing on one origin whose main holds x
+// and y: the origin, the two clones, and a ledger on each.
+func twoRuns(t *testing.T) (origin string, clones []string, a, b *Repo) {
+	t.Helper()
+	origin, clones = setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	return origin, clones, open(t, clones[0]), open(t, clones[1])
+}
+
+// wantPushed checks the subjects of main's history on origin, newest first
+// and joined by newlines, and that the clone's working tree is clean.
+func wantPushed(t *testing.T, origin, clone, history string) {
+	t.Helper()
+	if got := gittest.Run(t, origin, "log", "--format=%s", "main"); got != history {
+		t.Errorf("origin history:\n%s\nwant:\n%s", got, history)
+	}
+	if st := gittest.Run(t, clone, "status", "--porcelain"); st != "" {
+		t.Errorf("working tree left dirty:\n%s", st)
+	}
+}
+
 func setState(t *testing.T, r *Repo, path, state string) {
 	t.Helper()
 	ctx := context.Background()
@@ -234,10 +257,8 @@ func states(t *testing.T, r *Repo) map[string]string {
 }
 
 func TestPushRebasesAndReplansAfterAConcurrentRun(t *testing.T) {
-	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
-	origin, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	origin, _, a, b := twoRuns(t)
 	ctx := context.Background()
-	a, b := open(t, clones[0]), open(t, clones[1])
 
 	setState(t, a, x, schema.StateActive)
 	setState(t, b, y, schema.StateActive)
@@ -269,10 +290,8 @@ func TestPushRebasesAndReplansAfterAConcurrentRun(t *testing.T) {
 }
 
 func TestPushDropsAStaleCommitOnTheSameFile(t *testing.T) {
-	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
-	origin, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	origin, clones, a, b := twoRuns(t)
 	ctx := context.Background()
-	a, b := open(t, clones[0]), open(t, clones[1])
 
 	// Both runs expire x; b also activated y. a wins the race.
 	setState(t, a, x, schema.StateExpired)
@@ -290,12 +309,7 @@ func TestPushDropsAStaleCommitOnTheSameFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := gittest.Run(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\njit: expired "+x+"\nseed" {
-		t.Errorf("origin history:\n%s", got)
-	}
-	if st := gittest.Run(t, clones[1], "status", "--porcelain"); st != "" {
-		t.Errorf("working tree left dirty:\n%s", st)
-	}
+	wantPushed(t, origin, clones[1], "jit: active "+y+"\njit: expired "+x+"\nseed")
 }
 
 // TestPushDropsACommitWhoseFileChangedEvenWithoutAConflict: the remote
@@ -303,10 +317,8 @@ func TestPushDropsAStaleCommitOnTheSameFile(t *testing.T) {
 // merge the two texts, but the local transition was computed from a version
 // that is gone, so it is dropped and planned again.
 func TestPushDropsACommitWhoseFileChangedEvenWithoutAConflict(t *testing.T) {
-	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
-	origin, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	origin, clones, a, b := twoRuns(t)
 	ctx := context.Background()
-	a, b := open(t, clones[0]), open(t, clones[1])
 
 	edited := "# Reviewed by the security team.\n" + reqX
 	if _, err := a.Commit(ctx, Change{Path: x, Data: []byte(edited), Subject: "edit x", Trailers: []Trailer{{TrailerRequest, x}}}); err != nil {
@@ -324,22 +336,15 @@ func TestPushDropsACommitWhoseFileChangedEvenWithoutAConflict(t *testing.T) {
 	if replans != 1 {
 		t.Errorf("replan called %d times, want 1", replans)
 	}
-	if got := gittest.Run(t, origin, "log", "--format=%s", "main"); got != "jit: active "+y+"\nedit x\nseed" {
-		t.Errorf("origin history:\n%s", got)
-	}
+	wantPushed(t, origin, clones[1], "jit: active "+y+"\nedit x\nseed")
 	if got := gittest.Run(t, origin, "show", "main:"+x); got != strings.TrimSpace(edited) {
 		t.Errorf("x on main:\n%s", got)
-	}
-	if st := gittest.Run(t, clones[1], "status", "--porcelain"); st != "" {
-		t.Errorf("working tree left dirty:\n%s", st)
 	}
 }
 
 func TestPushGivesUpAfterBoundedAttempts(t *testing.T) {
-	x, y := "requests/payments-prod/x.yaml", "requests/payments-prod/y.yaml"
-	_, clones := setup(t, map[string]string{x: reqX, y: reqY}, 2)
+	_, _, a, b := twoRuns(t)
 	ctx := context.Background()
-	a, b := open(t, clones[0]), open(t, clones[1])
 	setState(t, b, y, schema.StateActive)
 	// Another run always pushes first.
 	states := []string{schema.StateActive, schema.StateRevoking, schema.StateRevoked, "s4", "s5", "s6", "s7"}
