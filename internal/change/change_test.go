@@ -7,6 +7,12 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
+// forbidden is the result of a change that nobody may approve: its one
+// reason is also why it is forbidden.
+func forbidden(reason string) Result {
+	return Result{Reasons: []string{reason}, Forbidden: []string{reason}}
+}
+
 func add(path string) File { return File{Path: path, Status: Added, Mode: ModeRegular} }
 
 func TestClassify(t *testing.T) {
@@ -15,46 +21,14 @@ func TestClassify(t *testing.T) {
 		files []File
 		want  Result
 	}{
-		{
-			name:  "one new request",
-			files: []File{add("requests/payments-prod/alice-inc-1234.yaml")},
-			want:  Result{Request: true, RequestPath: "requests/payments-prod/alice-inc-1234.yaml"},
-		},
-		{
-			name:  "account folder by id",
-			files: []File{add("requests/111122223333/x.yaml")},
-			want:  Result{Request: true, RequestPath: "requests/111122223333/x.yaml"},
-		},
-		{
-			name:  "copy of an old request counts as adding its destination",
-			files: []File{{Path: "requests/a/new.yaml", PreviousPath: "requests/a/old.yaml", Status: Copied, Mode: ModeRegular}},
-			want:  Result{Request: true, RequestPath: "requests/a/new.yaml"},
-		},
-		{
-			name:  "no files",
-			files: nil,
-			want:  Result{Reasons: []string{"changes no files"}},
-		},
-		{
-			name:  "config edit",
-			files: []File{{Path: ".github/jit.yaml", Status: Modified, Mode: ModeRegular}},
-			want:  Result{Reasons: []string{"edits .github/jit.yaml (the jit configuration)"}},
-		},
-		{
-			name:  "codeowners edit",
-			files: []File{{Path: ".github/CODEOWNERS", Status: Modified, Mode: ModeRegular}},
-			want:  Result{Reasons: []string{"edits .github/CODEOWNERS (the code owners, who approve requests)"}},
-		},
-		{
-			name:  "new workflow",
-			files: []File{add(".github/workflows/evil.yml")},
-			want:  Result{Reasons: []string{"adds .github/workflows/evil.yml (a GitHub Actions workflow)"}},
-		},
-		{
-			name:  "file outside requests",
-			files: []File{add("README.md")},
-			want:  Result{Reasons: []string{"adds README.md"}},
-		},
+		{"one new request", []File{add("requests/payments-prod/alice-inc-1234.yaml")}, Result{Request: true, RequestPath: "requests/payments-prod/alice-inc-1234.yaml"}},
+		{"account folder by id", []File{add("requests/111122223333/x.yaml")}, Result{Request: true, RequestPath: "requests/111122223333/x.yaml"}},
+		{"copy of an old request counts as adding its destination", []File{{Path: "requests/a/new.yaml", PreviousPath: "requests/a/old.yaml", Status: Copied, Mode: ModeRegular}}, Result{Request: true, RequestPath: "requests/a/new.yaml"}},
+		{"no files", nil, Result{Reasons: []string{"changes no files"}}},
+		{"config edit", []File{{Path: ".github/jit.yaml", Status: Modified, Mode: ModeRegular}}, Result{Reasons: []string{"edits .github/jit.yaml (the jit configuration)"}}},
+		{"codeowners edit", []File{{Path: ".github/CODEOWNERS", Status: Modified, Mode: ModeRegular}}, Result{Reasons: []string{"edits .github/CODEOWNERS (the code owners, who approve requests)"}}},
+		{"new workflow", []File{add(".github/workflows/evil.yml")}, Result{Reasons: []string{"adds .github/workflows/evil.yml (a GitHub Actions workflow)"}}},
+		{"file outside requests", []File{add("README.md")}, Result{Reasons: []string{"adds README.md"}}},
 		{
 			name: "request plus config edit",
 			files: []File{
@@ -73,91 +47,17 @@ func TestClassify(t *testing.T) {
 				"adds 2 request files (requests/a/x.yaml, requests/b/y.yaml); a request adds exactly one",
 			}},
 		},
-		{
-			name:  "edit of a merged request to extend it",
-			files: []File{{Path: "requests/a/x.yaml", Status: Modified, Mode: ModeRegular}},
-			want: Result{
-				Reasons:   []string{"edits requests/a/x.yaml"},
-				Forbidden: []string{"edits requests/a/x.yaml"},
-			},
-		},
-		{
-			name:  "removal of a request",
-			files: []File{{Path: "requests/a/x.yaml", Status: Removed, Mode: ModeRegular}},
-			want: Result{
-				Reasons:   []string{"removes requests/a/x.yaml"},
-				Forbidden: []string{"removes requests/a/x.yaml"},
-			},
-		},
-		{
-			name:  "rename of a request",
-			files: []File{{Path: "requests/a/y.yaml", PreviousPath: "requests/a/x.yaml", Status: Renamed, Mode: ModeRegular}},
-			want: Result{
-				Reasons:   []string{"renames requests/a/x.yaml to requests/a/y.yaml"},
-				Forbidden: []string{"renames requests/a/x.yaml to requests/a/y.yaml"},
-			},
-		},
-		{
-			name:  "rename out of requests",
-			files: []File{{Path: "old/x.yaml", PreviousPath: "requests/a/x.yaml", Status: Renamed, Mode: ModeRegular}},
-			want: Result{
-				Reasons:   []string{"renames requests/a/x.yaml to old/x.yaml"},
-				Forbidden: []string{"renames requests/a/x.yaml to old/x.yaml"},
-			},
-		},
-		{
-			name:  "rename outside requests is an admin change",
-			files: []File{{Path: "docs/b.md", PreviousPath: "docs/a.md", Status: Renamed, Mode: ModeRegular}},
-			want:  Result{Reasons: []string{"renames docs/a.md to docs/b.md"}},
-		},
-		{
-			name:  "mode change of a request",
-			files: []File{{Path: "requests/a/x.yaml", Status: Changed, Mode: ModeExecutable}},
-			want: Result{
-				Reasons:   []string{"changes the type or mode of requests/a/x.yaml (now an executable file)"},
-				Forbidden: []string{"changes the type or mode of requests/a/x.yaml (now an executable file)"},
-			},
-		},
-		{
-			name:  "symlink request",
-			files: []File{{Path: "requests/a/x.yaml", Status: Added, Mode: ModeSymlink}},
-			want: Result{
-				Reasons:   []string{"adds requests/a/x.yaml as a symbolic link"},
-				Forbidden: []string{"adds requests/a/x.yaml as a symbolic link"},
-			},
-		},
-		{
-			name:  "symlink anywhere",
-			files: []File{{Path: "docs/link", Status: Added, Mode: ModeSymlink}},
-			want: Result{
-				Reasons:   []string{"adds docs/link as a symbolic link"},
-				Forbidden: []string{"adds docs/link as a symbolic link"},
-			},
-		},
-		{
-			name:  "submodule",
-			files: []File{{Path: "requests/a", Status: Added, Mode: ModeSubmodule}},
-			want: Result{
-				Reasons:   []string{"adds requests/a as a submodule"},
-				Forbidden: []string{"adds requests/a as a submodule"},
-			},
-		},
-		{
-			name:  "executable request",
-			files: []File{{Path: "requests/a/x.yaml", Status: Added, Mode: ModeExecutable}},
-			want: Result{
-				Reasons:   []string{"adds requests/a/x.yaml as an executable file; a request file is a regular, non-executable file"},
-				Forbidden: []string{"adds requests/a/x.yaml as an executable file; a request file is a regular, non-executable file"},
-			},
-		},
-		{
-			name:  "unknown mode fails closed",
-			files: []File{{Path: "requests/a/x.yaml", Status: Added}},
-			want: Result{
-				Reasons:   []string{"adds requests/a/x.yaml as a file of unknown mode; a request file is a regular, non-executable file"},
-				Forbidden: []string{"adds requests/a/x.yaml as a file of unknown mode; a request file is a regular, non-executable file"},
-			},
-		},
+		{"edit of a merged request to extend it", []File{{Path: "requests/a/x.yaml", Status: Modified, Mode: ModeRegular}}, forbidden("edits requests/a/x.yaml")},
+		{"removal of a request", []File{{Path: "requests/a/x.yaml", Status: Removed, Mode: ModeRegular}}, forbidden("removes requests/a/x.yaml")},
+		{"rename of a request", []File{{Path: "requests/a/y.yaml", PreviousPath: "requests/a/x.yaml", Status: Renamed, Mode: ModeRegular}}, forbidden("renames requests/a/x.yaml to requests/a/y.yaml")},
+		{"rename out of requests", []File{{Path: "old/x.yaml", PreviousPath: "requests/a/x.yaml", Status: Renamed, Mode: ModeRegular}}, forbidden("renames requests/a/x.yaml to old/x.yaml")},
+		{"rename outside requests is an admin change", []File{{Path: "docs/b.md", PreviousPath: "docs/a.md", Status: Renamed, Mode: ModeRegular}}, Result{Reasons: []string{"renames docs/a.md to docs/b.md"}}},
+		{"mode change of a request", []File{{Path: "requests/a/x.yaml", Status: Changed, Mode: ModeExecutable}}, forbidden("changes the type or mode of requests/a/x.yaml (now an executable file)")},
+		{"symlink request", []File{{Path: "requests/a/x.yaml", Status: Added, Mode: ModeSymlink}}, forbidden("adds requests/a/x.yaml as a symbolic link")},
+		{"symlink anywhere", []File{{Path: "docs/link", Status: Added, Mode: ModeSymlink}}, forbidden("adds docs/link as a symbolic link")},
+		{"submodule", []File{{Path: "requests/a", Status: Added, Mode: ModeSubmodule}}, forbidden("adds requests/a as a submodule")},
+		{"executable request", []File{{Path: "requests/a/x.yaml", Status: Added, Mode: ModeExecutable}}, forbidden("adds requests/a/x.yaml as an executable file; a request file is a regular, non-executable file")},
+		{"unknown mode fails closed", []File{{Path: "requests/a/x.yaml", Status: Added}}, forbidden("adds requests/a/x.yaml as a file of unknown mode; a request file is a regular, non-executable file")},
 		{
 			name:  "dot-dot segment",
 			files: []File{add("requests/../.github/jit.yaml")},
@@ -166,22 +66,8 @@ func TestClassify(t *testing.T) {
 				Forbidden: []string{`adds requests/../.github/jit.yaml, which has a ".." path segment`},
 			},
 		},
-		{
-			name:  "too deep",
-			files: []File{add("requests/a/b/x.yaml")},
-			want: Result{
-				Reasons:   []string{"adds requests/a/b/x.yaml, which is not at requests/<account>/<name>.yaml"},
-				Forbidden: []string{"adds requests/a/b/x.yaml, which is not at requests/<account>/<name>.yaml"},
-			},
-		},
-		{
-			name:  "yml extension",
-			files: []File{add("requests/a/x.yml")},
-			want: Result{
-				Reasons:   []string{"adds requests/a/x.yml, which ends in .yml; request files end in .yaml"},
-				Forbidden: []string{"adds requests/a/x.yml, which ends in .yml; request files end in .yaml"},
-			},
-		},
+		{"too deep", []File{add("requests/a/b/x.yaml")}, forbidden("adds requests/a/b/x.yaml, which is not at requests/<account>/<name>.yaml")},
+		{"yml extension", []File{add("requests/a/x.yml")}, forbidden("adds requests/a/x.yml, which ends in .yml; request files end in .yaml")},
 		{
 			name:  "hidden file",
 			files: []File{add("requests/a/.x.yaml")},
@@ -198,11 +84,7 @@ func TestClassify(t *testing.T) {
 				Forbidden: []string{`adds "requests/a/x y\u200b.yaml", which has a file name "x y\u200b" with the character ' '; use letters, digits, '.', '_' and '-'`},
 			},
 		},
-		{
-			name:  "upper-case Requests folder is outside requests",
-			files: []File{add("Requests/a/x.yaml")},
-			want:  Result{Reasons: []string{"adds Requests/a/x.yaml"}},
-		},
+		{"upper-case Requests folder is outside requests", []File{add("Requests/a/x.yaml")}, Result{Reasons: []string{"adds Requests/a/x.yaml"}}},
 		{
 			name:  "unknown status",
 			files: []File{{Path: "requests/a/x.yaml", Status: "unchanged", Mode: ModeRegular}},
