@@ -20,6 +20,24 @@ import (
 
 // claimAndGrant runs the caller's protocol for a shared standard set:
 // Claim, (record), Grant with Claimed.
+
+// noAssignments checks that the emulator holds no assignment at all, when
+// (for example "left") is said.
+func (e *env) noAssignments(t *testing.T, when string) {
+	t.Helper()
+	if n := len(e.emu.Assignments()); n != 0 {
+		t.Errorf("%d assignments %s, want 0", n, when)
+	}
+}
+
+// aliceEnv is a quick emulator and client with one Identity Center user,
+// alice@acme.example; it returns the env and her user id.
+func aliceEnv(t *testing.T) (*env, string) {
+	t.Helper()
+	e := newEnv(t, fastEmulator(), fastClient())
+	return e, e.emu.AddUser("alice@acme.example", "Alice")
+}
+
 func claimAndGrant(t *testing.T, c *Client, g Grant) Granted {
 	t.Helper()
 	ctx := context.Background()
@@ -43,8 +61,7 @@ func claimAndGrant(t *testing.T, c *Client, g Grant) Granted {
 
 func TestGrantRevokeStandard(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", 4*time.Hour, []string{"ReadOnlyAccess"}, "")
 	ctx := context.Background()
 	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, ExpiresAt: e.clk.Now().Add(time.Hour)}
@@ -82,22 +99,18 @@ func TestGrantRevokeStandard(t *testing.T) {
 
 func TestGrantStandardNeedsClaim(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	e.emu.AddUser("alice@acme.example", "Alice")
+	e, _ := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	_, err := e.client.Grant(context.Background(), Grant{AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps})
 	if !errors.Is(err, ErrNotClaimed) {
 		t.Fatalf("Grant without claim: err = %v, want ErrNotClaimed", err)
 	}
-	if n := len(e.emu.Assignments()); n != 0 {
-		t.Errorf("%d assignments after a refused grant, want 0", n)
-	}
+	e.noAssignments(t, "after a refused grant")
 }
 
 func TestPreexistingAssignmentSurvivesRevoke(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	e.emu.AddAssignment(testAccount, ps, uid)
 	ctx := context.Background()
@@ -128,8 +141,7 @@ func TestPreexistingAssignmentSurvivesRevoke(t *testing.T) {
 
 func TestOverlappingGrantsOnOneAssignment(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("PowerUserAccess", time.Hour, []string{"PowerUserAccess"}, "")
 	ctx := context.Background()
 	first := Grant{Request: "requests/p/one.yaml", AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
@@ -181,8 +193,7 @@ func customGrant(expires time.Time) Grant {
 
 func TestGrantRevokeCustom(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	e, uid := aliceEnv(t)
 	ctx := context.Background()
 	expires := time.Date(2031, 11, 23, 14, 5, 40, 0, time.UTC)
 	g := customGrant(expires)
@@ -275,8 +286,7 @@ func TestGrantRevokeCustom(t *testing.T) {
 
 func TestGrantRevokeIsolated(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	e, uid := aliceEnv(t)
 	srcInline := `{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effect":"Allow","Action":"logs:Get*","Resource":"*"}]}`
 	src := e.emu.AddPermissionSet("ReadOnlyAccess", 2*time.Hour, []string{"ReadOnlyAccess"}, srcInline)
 	ctx := context.Background()
@@ -317,15 +327,12 @@ func TestGrantRevokeIsolated(t *testing.T) {
 	if !ok || srcAfter.InlinePolicy != srcInline {
 		t.Errorf("source set changed or gone: %+v", srcAfter)
 	}
-	if n := len(e.emu.Assignments()); n != 0 {
-		t.Errorf("%d assignments left, want 0", n)
-	}
+	e.noAssignments(t, "left")
 }
 
 func TestCustomSetNames(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	e.emu.AddUser("alice@acme.example", "Alice")
+	e, _ := aliceEnv(t)
 	// An admin's set already has the name, without jit's tags.
 	admins := e.emu.AddPermissionSet("JIT-S3ReadAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	ctx := context.Background()
@@ -368,9 +375,7 @@ func TestCustomSetNames(t *testing.T) {
 			t.Errorf("deleting %s again: %v", s.Name, err)
 		}
 	}
-	if n := len(e.emu.Assignments()); n != 0 {
-		t.Errorf("%d assignments left after deleting the sets, want 0", n)
-	}
+	e.noAssignments(t, "left after deleting the sets")
 	if left := e.emu.PermissionSets(); len(left) != 1 || left[0].ARN != admins {
 		t.Errorf("sets left = %v, want only the admins'", left)
 	}
@@ -384,8 +389,7 @@ func TestGrantAfterCrash(t *testing.T) {
 
 	t.Run("standard after create", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, fastEmulator(), fastClient())
-		uid := e.emu.AddUser("alice@acme.example", "Alice")
+		e, uid := aliceEnv(t)
 		ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 		g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
 		claim, err := e.client.Claim(ctx, g)
@@ -444,8 +448,7 @@ func TestGrantAfterCrash(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, fastEmulator(), fastClient())
-			uid := e.emu.AddUser("alice@acme.example", "Alice")
+			e, uid := aliceEnv(t)
 			g := customGrant(e.clk.Now().Add(time.Hour))
 			tc.crash(t, e, g, uid)
 			next := e.freshClient()
@@ -472,8 +475,7 @@ func TestGrantAfterCrash(t *testing.T) {
 
 	t.Run("custom revoke after cut and delete", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, fastEmulator(), fastClient())
-		uid := e.emu.AddUser("alice@acme.example", "Alice")
+		e, uid := aliceEnv(t)
 		g := customGrant(e.clk.Now().Add(time.Hour))
 		got, err := e.client.Grant(ctx, g)
 		if err != nil {
@@ -513,8 +515,7 @@ func createDirect(t *testing.T, c *Client, account, psARN, principal string) {
 
 func TestAssignmentFailedCarriesReason(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	reason := "Received a 409 status error: Number of roles in account 111122223333 reached the quota"
 	e.emu.FailNextAssignment(testAccount, ps, uid, reason)
@@ -579,9 +580,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(e.emu.Assignments()); n != 0 {
-		t.Errorf("%d assignments left, want 0", n)
-	}
+	e.noAssignments(t, "left")
 	if left := e.emu.PermissionSets(); len(left) != 1 {
 		t.Errorf("sets left = %v, want only the standard one", left)
 	}
@@ -632,8 +631,7 @@ func TestLimitsKeepUnderQuota(t *testing.T) {
 
 func TestRevokeRefusesForeignSet(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("JIT-Lookalike", time.Hour, []string{"ReadOnlyAccess"}, "")
 	e.emu.AddAssignment(testAccount, ps, uid)
 	g := customGrant(e.clk.Now())
@@ -654,8 +652,7 @@ func TestRevokeRefusesForeignSet(t *testing.T) {
 // FAILED for an assignment that does not exist and so never confirm.
 func TestRevokeSharedAlreadyGone(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, fastEmulator(), fastClient())
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	g := Grant{AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
 	res, err := e.client.Revoke(context.Background(), Revocation{Grant: g, Granted: Granted{PermissionSetARN: ps, PrincipalID: uid}})
