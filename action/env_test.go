@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"embed"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"text/template"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -119,7 +121,7 @@ func newEnv(t testing.TB, eo envOptions) *env {
 	gh.AddTeam(org, "payments-leads", "bob")
 	gh.AddTeam(org, "sso-admins", "carol")
 	if err := gh.CreateRepo(org, repoName, map[string][]byte{
-		".github/jit.yaml":   []byte(e.config()),
+		".github/jit.yaml":   []byte(e.config(t)),
 		".github/CODEOWNERS": []byte("*  @acme/sso-admins\n/requests/payments-prod/ @acme/payments-leads\n"),
 		"README.md":          []byte("# access\n"),
 	}); err != nil {
@@ -141,37 +143,29 @@ func pemOf(k *rsa.PrivateKey) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
 }
 
-func (e *env) config() string {
-	var users, accounts strings.Builder
-	for _, u := range e.opts.users {
-		fmt.Fprintf(&users, "  %s: %s@acme.example\n", u, u)
-	}
+// configTemplate is the access repository's .github/jit.yaml, filled in
+// with the emulator's ARNs and the test's users and accounts.
+var configTemplate = template.Must(template.ParseFS(testdata, "testdata/jit.yaml.tmpl"))
+
+//go:embed testdata
+var testdata embed.FS
+
+func (e *env) config(t testing.TB) string {
+	t.Helper()
+	type acct struct{ Name, ID string }
+	var accounts []acct
 	for i, a := range e.opts.accounts {
-		fmt.Fprintf(&accounts, "  - name: %s\n    id: \"%012d\"\n    permission_sets: [ReadOnlyAccess]\n", a, 900000000000+i)
+		accounts = append(accounts, acct{a, fmt.Sprintf("%012d", 900000000000+i)})
 	}
-	return fmt.Sprintf(`version: 1
-identity_center:
-  region: us-east-1
-  instance_arn: %s
-  identity_store_id: %s
-admins: ["@acme/sso-admins"]
-users:
-  alice: alice@acme.example
-  bob: bob@acme.example
-  carol: carol@acme.example
-  dave: dave@acme.example
-%saccounts:
-  - name: payments-prod
-    id: "%s"
-    permission_sets: [ReadOnlyAccess, PowerUserAccess]
-    max_duration: 1d
-%s%spermission_sets:
-  - name: ReadOnlyAccess
-    arn: %s
-  - name: PowerUserAccess
-    arn: %s
-    isolate: true
-%s`, e.idc.InstanceARN(), e.idc.IdentityStoreID(), users.String(), account, e.opts.accountExtra, accounts.String(), e.readOnly, e.isolated, e.opts.configExtra)
+	var b strings.Builder
+	if err := configTemplate.Execute(&b, map[string]any{
+		"InstanceARN": e.idc.InstanceARN(), "IdentityStoreID": e.idc.IdentityStoreID(),
+		"Users": e.opts.users, "Account": account, "AccountExtra": e.opts.accountExtra, "Accounts": accounts,
+		"ReadOnly": e.readOnly, "Isolated": e.isolated, "ConfigExtra": e.opts.configExtra,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // idcClient is the adapter as one run builds it.
