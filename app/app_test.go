@@ -32,6 +32,21 @@ func wantState(t *testing.T, got testworld.PRState, validate, approval, label st
 	}
 }
 
+// wantSaying is wantState for pull request n, whose sticky comment (or,
+// when validation fails, the validation summary) also says says.
+func wantSaying(t *testing.T, w *testworld.World, n int, validate, approval, label, says string) {
+	t.Helper()
+	s := w.State(t, n)
+	wantState(t, s, validate, approval, label)
+	text := s.Sticky
+	if validate == "failure" {
+		text = s.ValidateSummary
+	}
+	if !strings.Contains(text, says) {
+		t.Fatalf("PR #%d does not say %q:\n%s", n, says, text)
+	}
+}
+
 func TestValidStandardRequestAsksOwners(t *testing.T) {
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	n := w.Open(t, "octocat", "octocat/inc-1234", map[string]string{"requests/payments-prod/inc-1234.yaml": testworld.StandardRequest})
@@ -77,11 +92,7 @@ func TestInvalidRequestGetsLineAnnotation(t *testing.T) {
 func TestCustomRequestTwoStages(t *testing.T) {
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
 	n := w.Open(t, "octocat", "octocat/custom", map[string]string{"requests/payments-prod/s3.yaml": testworld.CustomRequest})
-	s := w.State(t, n)
-	wantState(t, s, "success", "failure", "jit:pending-owner")
-	if !strings.Contains(s.Sticky, "iam:PassRole") {
-		t.Errorf("the sticky comment does not show the privilege-escalation warning to approvers:\n%s", s.Sticky)
-	}
+	wantSaying(t, w, n, "success", "failure", "jit:pending-owner", "iam:PassRole")
 	// An admin alone does not complete a custom request.
 	w.Review(t, n, "bob", "APPROVED", "admin first")
 	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")
@@ -122,11 +133,7 @@ func TestApprovalsThatDoNotCount(t *testing.T) {
 			w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: tc.selfReview})
 			n := w.Open(t, tc.author, tc.author+"/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 			w.Review(t, n, tc.reviewer, "APPROVED", "lgtm")
-			s := w.State(t, n)
-			wantState(t, s, "success", "failure", "jit:pending-owner")
-			if !strings.Contains(s.Sticky, tc.reviewer) {
-				t.Fatalf("the sticky comment does not list %s's ignored review:\n%s", tc.reviewer, s.Sticky)
-			}
+			wantSaying(t, w, n, "success", "failure", "jit:pending-owner", tc.reviewer)
 		})
 	}
 }

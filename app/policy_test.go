@@ -43,15 +43,7 @@ func wantOpened(t *testing.T, w *testworld.World, prs ...opened) {
 	t.Helper()
 	for i, o := range prs {
 		n := w.Open(t, o.author, fmt.Sprintf("%s/%d", o.author, i), map[string]string{o.path: o.request})
-		s := w.State(t, n)
-		wantState(t, s, o.validate, o.approval, o.label)
-		text := s.Sticky
-		if o.validate == "failure" {
-			text = s.ValidateSummary
-		}
-		if !strings.Contains(text, o.says) {
-			t.Fatalf("%s: the App does not say %q:\n%s", o.path, o.says, text)
-		}
+		wantSaying(t, w, n, o.validate, o.approval, o.label, o.says)
 	}
 }
 
@@ -79,11 +71,7 @@ func TestAutoApprovalWorkingHours(t *testing.T) {
 
 	w.Clock.Set(next.Add(10 * time.Hour)) // 20:00 Berlin
 	n = w.Open(t, "carol", "carol/out", map[string]string{"requests/payments-staging/out.yaml": requestFor("payments-staging", "ReadOnlyAccess", "2h", "")})
-	s := w.State(t, n)
-	wantState(t, s, "success", "failure", "jit:pending-owner")
-	if !strings.Contains(s.Sticky, "did not match") {
-		t.Fatalf("the sticky comment does not say why the rule did not match:\n%s", s.Sticky)
-	}
+	wantSaying(t, w, n, "success", "failure", "jit:pending-owner", "did not match")
 }
 
 // nextWeekday returns the next given weekday after t at hour:00 in Berlin.
@@ -142,11 +130,7 @@ func TestRequireReviewNote(t *testing.T) {
 	}
 	n := w.Open(t, "octocat", "octocat/note", map[string]string{"requests/payments-prod/n.yaml": testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "")
-	s := w.State(t, n)
-	wantState(t, s, "success", "failure", "jit:pending-owner")
-	if !strings.Contains(s.Sticky, "without a written reason") {
-		t.Fatalf("the sticky comment does not say the approval lacks a reason:\n%s", s.Sticky)
-	}
+	wantSaying(t, w, n, "success", "failure", "jit:pending-owner", "without a written reason")
 	w.Review(t, n, "alice", "APPROVED", "INC-1234 is real, ok")
 	wantState(t, w.State(t, n), "success", "success", "jit:approved")
 }

@@ -62,13 +62,7 @@ func TestForgedStatusOnMainChangesNothing(t *testing.T) {
 			t.Errorf("%s: main records %q, want failed (merged without approval)", p, st)
 		}
 	}
-	told := false
-	for _, e := range rep.Errors {
-		if e.Path == resumePath && strings.Contains(e.Reason, "not jit's record") {
-			told = true
-		}
-	}
-	if !told {
+	if !reportsError(rep, resumePath, "not jit's record") {
 		t.Errorf("the report does not say that main's status is not jit's record:\n%s", rep)
 	}
 }

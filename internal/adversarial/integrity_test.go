@@ -194,13 +194,7 @@ func TestOneUnrecordableFileStopsNobodyElse(t *testing.T) {
 	if assignedTo(w, "octocat") {
 		t.Fatalf("UNSAFE: the flow-mapping request was provisioned")
 	}
-	reported := false
-	for _, e := range rep.Errors {
-		if e.Path == flowPath && strings.Contains(e.Reason, "flow mapping") {
-			reported = true
-		}
-	}
-	if !reported {
+	if !reportsError(rep, flowPath, "flow mapping") {
 		t.Errorf("the flow-mapping file is not reported on its grant with the reason; report:\n%s", rep)
 	}
 }

@@ -3,6 +3,7 @@ package adversarial_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,6 +80,17 @@ func grantState(t *testing.T, w *testworld.World, path string) string {
 		return ""
 	}
 	return req.Status.State
+}
+
+// reportsError reports whether the run's report has an error on path whose
+// reason says reason.
+func reportsError(rep action.Report, path, reason string) bool {
+	for _, e := range rep.Errors {
+		if e.Path == path && strings.Contains(e.Reason, reason) {
+			return true
+		}
+	}
+	return false
 }
 
 // notProvisioned asserts the safe outcome of a merge that bypassed the
