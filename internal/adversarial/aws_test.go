@@ -92,25 +92,6 @@ func (e *awsEnv) client(attempts int) *identitycenter.Client {
 	})
 }
 
-func (e *awsEnv) has(psARN, principal string) bool {
-	for _, a := range e.emu.Assignments() {
-		if a.AccountID == account && a.PermissionSetARN == psARN && a.PrincipalID == principal {
-			return true
-		}
-	}
-	return false
-}
-
-func (e *awsEnv) assignmentsOf(psARN string) int {
-	n := 0
-	for _, a := range e.emu.Assignments() {
-		if a.PermissionSetARN == psARN {
-			n++
-		}
-	}
-	return n
-}
-
 // Attack (by AWS itself): throttling storms, injected 5xx and lost answers
 // during revocations. The reconcile records a revocation when Revoke returns
 // nil, so nil must mean the assignment is really gone — checked in the
@@ -157,7 +138,7 @@ func TestRevocationUnderAWSFaultsNeverLies(t *testing.T) {
 				if err != nil {
 					t.Fatalf("setup: grant %d: %v", i, err)
 				}
-				if !e.has(got.PermissionSetARN, got.PrincipalID) {
+				if !e.emu.HasAssignment(account, got.PermissionSetARN, got.PrincipalID) {
 					t.Fatalf("setup: Grant returned nil but the assignment is not there")
 				}
 				grants = append(grants, held{g, got})
@@ -218,7 +199,7 @@ func TestRevocationUnderAWSFaultsNeverLies(t *testing.T) {
 					t.Error(msg)
 				}
 			}
-			if n := e.assignmentsOf(ps); n != 0 {
+			if n := e.emu.AssignmentsOf(ps); n != 0 {
 				t.Errorf("%d assignments of the shared set left", n)
 			}
 
@@ -271,7 +252,7 @@ func (e *awsEnv) jitSets() []string {
 // assignment is gone. The grant's own set may outlive it (AWS deletes a set
 // only once its role is gone from the account); the clean-up deletes it.
 func (e *awsEnv) confirmGone(i int, g identitycenter.Grant, got identitycenter.Granted, when string) string {
-	if e.has(got.PermissionSetARN, got.PrincipalID) {
+	if e.emu.HasAssignment(account, got.PermissionSetARN, got.PrincipalID) {
 		return fmt.Sprintf("UNSAFE: grant %d: Revoke returned nil %s but the assignment is still in AWS", i, when)
 	}
 	return ""
@@ -299,7 +280,7 @@ func TestRevokeWhileCreateInFlightNeverLies(t *testing.T) {
 	g := identitycenter.Grant{Request: "requests/payments-prod/x.yaml", AccountID: account, UserName: "octocat@acme.example", PermissionSetARN: ps, Claimed: true}
 	_, err := c.Revoke(ctx, identitycenter.Revocation{Grant: g, Granted: identitycenter.Granted{PermissionSetARN: ps, PrincipalID: uid}})
 	time.Sleep(200 * time.Millisecond) // let the create finish, whatever Revoke did
-	if err == nil && e.has(ps, uid) {
+	if err == nil && e.emu.HasAssignment(account, ps, uid) {
 		t.Fatal("UNSAFE: Revoke returned nil while the create was in flight, and the assignment exists now")
 	}
 }
@@ -322,7 +303,7 @@ func TestRevocationUnderFaultsKeepsForeignAssignments(t *testing.T) {
 	} {
 		for range 5 {
 			_, err := c.Revoke(context.Background(), r)
-			if !e.has(ps, uid) {
+			if !e.emu.HasAssignment(account, ps, uid) {
 				t.Fatalf("UNSAFE: a revocation (preexisting=%v, keep=%v, err=%v) removed an assignment it must keep", r.Preexisting, r.KeepAssignment, err)
 			}
 		}

@@ -70,7 +70,7 @@ func TestGrantRevokeStandard(t *testing.T) {
 	if diff := cmp.Diff(Granted{PermissionSetARN: ps, PrincipalID: uid}, got); diff != "" {
 		t.Errorf("Granted (-want +got):\n%s", diff)
 	}
-	if !e.hasAssignment(testAccount, ps, uid) {
+	if !e.emu.HasAssignment(testAccount, ps, uid) {
 		t.Fatal("assignment missing after Grant")
 	}
 	if ok, err := e.client.AssignmentExists(ctx, testAccount, ps, uid); err != nil || !ok {
@@ -81,7 +81,7 @@ func TestGrantRevokeStandard(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Revoke: %v", err)
 	}
-	if e.hasAssignment(testAccount, ps, uid) {
+	if e.emu.HasAssignment(testAccount, ps, uid) {
 		t.Error("assignment still there after Revoke")
 	}
 	want := []string{"assignment removed; sessions already started may last up to the session duration of ReadOnlyAccess (4h0m0s), as AWS documents"}
@@ -128,7 +128,7 @@ func TestPreexistingAssignmentSurvivesRevoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.hasAssignment(testAccount, ps, uid) {
+	if !e.emu.HasAssignment(testAccount, ps, uid) {
 		t.Error("preexisting assignment removed by Revoke")
 	}
 	if got := e.emu.Calls(); got["CreateAccountAssignment"] != calls || got["DeleteAccountAssignment"] != 0 {
@@ -162,7 +162,7 @@ func TestOverlappingGrantsOnOneAssignment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.hasAssignment(testAccount, ps, uid) {
+	if !e.emu.HasAssignment(testAccount, ps, uid) {
 		t.Fatal("revoking the first grant removed the access the second still needs")
 	}
 	if len(rev.Notes) != 1 || !strings.Contains(rev.Notes[0], "another active grant") {
@@ -171,7 +171,7 @@ func TestOverlappingGrantsOnOneAssignment(t *testing.T) {
 	if _, err := e.client.Revoke(ctx, Revocation{Grant: second, Granted: g2}); err != nil {
 		t.Fatal(err)
 	}
-	if e.hasAssignment(testAccount, ps, uid) {
+	if e.emu.HasAssignment(testAccount, ps, uid) {
 		t.Error("assignment left after the last grant was revoked")
 	}
 }
@@ -234,7 +234,7 @@ func TestGrantRevokeCustom(t *testing.T) {
 	if diff := cmp.Diff(map[string]bool{testAccount: true}, ps.ProvisionedAccounts); diff != "" {
 		t.Errorf("provisioned accounts (-want +got), true = latest version:\n%s", diff)
 	}
-	if !e.hasAssignment(testAccount, got.PermissionSetARN, uid) {
+	if !e.emu.HasAssignment(testAccount, got.PermissionSetARN, uid) {
 		t.Fatal("assignment missing")
 	}
 	sets, err := managedSets(ctx, e.client)
@@ -273,7 +273,7 @@ func TestGrantRevokeCustom(t *testing.T) {
 	if _, ok := e.emu.PermissionSet(got.PermissionSetARN); ok {
 		t.Error("permission set not deleted")
 	}
-	if e.hasAssignment(testAccount, got.PermissionSetARN, uid) {
+	if e.emu.HasAssignment(testAccount, got.PermissionSetARN, uid) {
 		t.Error("assignment not deleted")
 	}
 	if len(rev.Notes) != 2 || !strings.HasPrefix(rev.Notes[0], "live sessions cut") || rev.Notes[1] != "permission set JIT-S3ReadAccess deleted" {
@@ -313,7 +313,7 @@ func TestGrantRevokeIsolated(t *testing.T) {
 	if _, ok := stmts["JitExpiry"]; !ok {
 		t.Errorf("copy lacks the guard: %s", ps.InlinePolicy)
 	}
-	if !e.hasAssignment(testAccount, got.PermissionSetARN, uid) || e.hasAssignment(testAccount, src, uid) {
+	if !e.emu.HasAssignment(testAccount, got.PermissionSetARN, uid) || e.emu.HasAssignment(testAccount, src, uid) {
 		t.Error("want the assignment on the copy only")
 	}
 
@@ -407,7 +407,7 @@ func TestGrantAfterCrash(t *testing.T) {
 		if diff := cmp.Diff(Granted{PermissionSetARN: ps, PrincipalID: uid}, got); diff != "" {
 			t.Errorf("Granted after crash (-want +got):\n%s", diff)
 		}
-		if n := e.assignmentsOf(ps); n != 1 {
+		if n := e.emu.AssignmentsOf(ps); n != 1 {
 			t.Errorf("%d assignments, want 1", n)
 		}
 	})
@@ -467,7 +467,7 @@ func TestGrantAfterCrash(t *testing.T) {
 			if len(ps.ManagedPolicies) != 2 || !ps.ProvisionedAccounts[testAccount] || !strings.Contains(ps.InlinePolicy, "JitExpiry") {
 				t.Errorf("set not repaired: %+v", ps)
 			}
-			if n := e.assignmentsOf(got.PermissionSetARN); n != 1 || !e.hasAssignment(testAccount, got.PermissionSetARN, uid) {
+			if n := e.emu.AssignmentsOf(got.PermissionSetARN); n != 1 || !e.emu.HasAssignment(testAccount, got.PermissionSetARN, uid) {
 				t.Errorf("%d assignments, want 1 for the user", n)
 			}
 		})
@@ -531,7 +531,7 @@ func TestAssignmentFailedCarriesReason(t *testing.T) {
 	if !strings.Contains(err.Error(), "granting "+ps+" on "+testAccount+" to alice@acme.example") {
 		t.Errorf("error %q does not say what was being done", err)
 	}
-	if e.hasAssignment(testAccount, ps, uid) {
+	if e.emu.HasAssignment(testAccount, ps, uid) {
 		t.Error("failed assignment exists")
 	}
 }
@@ -621,7 +621,7 @@ func TestLimitsKeepUnderQuota(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.assignmentsOf(ps); n != len(grants) {
+	if n := e.emu.AssignmentsOf(ps); n != len(grants) {
 		t.Errorf("%d assignments, want %d", n, len(grants))
 	}
 	if got := e.emu.Calls()[idcemu.CallsThrottled]; got != 0 {
@@ -639,7 +639,7 @@ func TestRevokeRefusesForeignSet(t *testing.T) {
 	if !errors.Is(err, ErrNotManaged) {
 		t.Fatalf("Revoke of an untagged set: err = %v, want ErrNotManaged", err)
 	}
-	if !e.hasAssignment(testAccount, ps, uid) {
+	if !e.emu.HasAssignment(testAccount, ps, uid) {
 		t.Error("assignment of a set jit does not manage was removed")
 	}
 	if _, ok := e.emu.PermissionSet(ps); !ok {

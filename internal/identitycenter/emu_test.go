@@ -106,25 +106,6 @@ func (e *env) inlinePuts() []string {
 	return append([]string(nil), e.puts...)
 }
 
-func (e *env) hasAssignment(account, psARN, principal string) bool {
-	for _, a := range e.emu.Assignments() {
-		if a.AccountID == account && a.PermissionSetARN == psARN && a.PrincipalID == principal {
-			return true
-		}
-	}
-	return false
-}
-
-func (e *env) assignmentsOf(psARN string) int {
-	n := 0
-	for _, a := range e.emu.Assignments() {
-		if a.PermissionSetARN == psARN {
-			n++
-		}
-	}
-	return n
-}
-
 // statements decodes a policy document's statements by Sid.
 func statements(t *testing.T, doc string) map[string]map[string]any {
 	t.Helper()

@@ -40,7 +40,7 @@ func TestRevokeDoesNotWaitOnTheSessionCut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Revoke waited on the session cut: %v", err)
 	}
-	if e.hasAssignment(testAccount, granted.PermissionSetARN, uid) {
+	if e.emu.HasAssignment(testAccount, granted.PermissionSetARN, uid) {
 		t.Error("the assignment was left because the session cut failed")
 	}
 	if _, ok := e.emu.PermissionSet(granted.PermissionSetARN); ok {
@@ -144,7 +144,7 @@ func TestRevokeLeavesAnUndeletableSetToTheCleanUp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Revoke waited on the set's deletion: %v", err)
 	}
-	if e.hasAssignment(testAccount, granted.PermissionSetARN, uid) {
+	if e.emu.HasAssignment(testAccount, granted.PermissionSetARN, uid) {
 		t.Fatal("UNSAFE: Revoke returned nil with the assignment still there")
 	}
 	if _, ok := e.emu.PermissionSet(granted.PermissionSetARN); !ok || !res.SetLeft {

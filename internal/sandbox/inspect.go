@@ -60,12 +60,7 @@ func (w *World) PRStatus(n int) (PRStatus, error) {
 // hasAssignment reports whether the emulated Identity Center holds the
 // assignment of login's user.
 func (w *World) hasAssignment(account, permissionSetARN, login string) bool {
-	for _, a := range w.IDC.Assignments() {
-		if a.AccountID == account && a.PermissionSetARN == permissionSetARN && a.PrincipalID == w.UserIDs[login] {
-			return true
-		}
-	}
-	return false
+	return w.IDC.HasAssignment(account, permissionSetARN, w.UserIDs[login])
 }
 
 // jitSet returns the first permission set jit created, if any.

@@ -381,6 +381,29 @@ func (e *Emulator) Assignments() []Assignment {
 	return e.st.sortedAssignments()
 }
 
+// HasAssignment reports whether principalID holds permissionSetARN in
+// accountID, completed.
+func (e *Emulator) HasAssignment(accountID, permissionSetARN, principalID string) bool {
+	for _, a := range e.Assignments() {
+		if a.AccountID == accountID && a.PermissionSetARN == permissionSetARN && a.PrincipalID == principalID {
+			return true
+		}
+	}
+	return false
+}
+
+// AssignmentsOf counts the completed assignments of permissionSetARN, in
+// every account and to every principal.
+func (e *Emulator) AssignmentsOf(permissionSetARN string) int {
+	n := 0
+	for _, a := range e.Assignments() {
+		if a.PermissionSetARN == permissionSetARN {
+			n++
+		}
+	}
+	return n
+}
+
 // PermissionSet returns the state of the permission set with the given ARN.
 func (e *Emulator) PermissionSet(arn string) (PermissionSetState, bool) {
 	e.mu.Lock()
