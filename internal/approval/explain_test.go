@@ -10,56 +10,64 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
+// TestExplain checks the status comment of a decision as approvers read it.
 func TestExplain(t *testing.T) {
-	in := baseInput(KindCustom)
-	p := pr(
+	approved := pr(
 		rv(1, "olivia", ReviewApproved, old, 1, "fine"),
 		approve(2, "olivia", 3, "ok for INC-1234", "jit: duration 2h"),
 		rv(3, "mallory", ReviewApproved, head, 4),
 		approve(4, "ada", 5, "jit: duration 1w"),
 	)
-	p.CommitsValue = append(p.CommitsValue, Commit{SHA: "8888888888", Author: "", Committer: "rita"})
-	d, err := Evaluate(in, p, org())
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "### jit: approved\n\n" +
-		"Approved by @\u200bolivia for the owner stage and SSO admin @\u200bada.\n\n" +
-		"- **State:** `jit:approved`\n" +
-		"- **Commit:** `1111111` (only reviews of this commit count)\n" +
-		"- **Access duration:** `2h` (requested `4h`, shortened by an approver)\n" +
-		"\n#### Approvals that count\n\n" +
-		"- `@olivia`, owner stage (as `@acme/payments-leads`), 2026-11-23T10:03:00Z, shortened to `2h`: `ok for INC-1234`\n" +
-		"- `@ada`, admin stage (as `@acme/sso-admins`), 2026-11-23T10:05:00Z\n" +
-		"\n#### Reviews that do not count\n\n" +
-		"- `@olivia`, approved 2026-11-23T10:01:00Z: superseded by a later review by @\u200bolivia\n" +
-		"- `@mallory`, approved 2026-11-23T10:04:00Z: not an owner of payments-prod nor an SSO admin\n" +
-		"\n#### Directives that had no effect\n\n" +
-		"- `@ada` wrote `jit: duration 1w`: 1w is longer than the requested 4h; an approver may only shorten the access, so the approval counts for 4h\n" +
-		"\n#### Warnings\n\n" +
-		"- Commit 8888888 has an author who is not linked to a GitHub account: jit cannot tell who wrote it, so reviewers should make sure it is not theirs.\n"
-	if diff := cmp.Diff(want, Explain(d)); diff != "" {
-		t.Errorf("Explain (-want +got):\n%s", diff)
-	}
-}
-
-func TestExplainPendingAndRejected(t *testing.T) {
-	d, err := Evaluate(baseInput(KindStandard), pr(
-		rv(1, "oscar", ReviewChangesRequested, old, 1, "Too long.\nUse 1h."),
-	), org())
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "### jit: changes requested\n\n" +
-		"@\u200boscar asked for changes; the request is blocked until they approve, or they or an SSO admin dismiss their review.\n\n" +
-		"- **State:** `jit:rejected`\n" +
-		"- **Commit:** `1111111` (only reviews of this commit count)\n" +
-		"- **Next to review:** `@oscar`\n" +
-		"- **Access duration:** `4h`\n" +
-		"\n#### Changes requested\n\n" +
-		"- `@oscar` (as `@acme/payments-leads`), 2026-11-23T10:01:00Z on `0000000`: `Too long. Use 1h.`\n"
-	if diff := cmp.Diff(want, Explain(d)); diff != "" {
-		t.Errorf("Explain (-want +got):\n%s", diff)
+	approved.CommitsValue = append(approved.CommitsValue, Commit{SHA: "8888888888", Author: "", Committer: "rita"})
+	for _, tc := range []struct {
+		name string
+		kind Kind
+		pr   *fakePR
+		want string
+	}{
+		{
+			name: "approved, with reviews and directives that did not count",
+			kind: KindCustom,
+			pr:   approved,
+			want: "### jit: approved\n\n" +
+				"Approved by @\u200bolivia for the owner stage and SSO admin @\u200bada.\n\n" +
+				"- **State:** `jit:approved`\n" +
+				"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+				"- **Access duration:** `2h` (requested `4h`, shortened by an approver)\n" +
+				"\n#### Approvals that count\n\n" +
+				"- `@olivia`, owner stage (as `@acme/payments-leads`), 2026-11-23T10:03:00Z, shortened to `2h`: `ok for INC-1234`\n" +
+				"- `@ada`, admin stage (as `@acme/sso-admins`), 2026-11-23T10:05:00Z\n" +
+				"\n#### Reviews that do not count\n\n" +
+				"- `@olivia`, approved 2026-11-23T10:01:00Z: superseded by a later review by @\u200bolivia\n" +
+				"- `@mallory`, approved 2026-11-23T10:04:00Z: not an owner of payments-prod nor an SSO admin\n" +
+				"\n#### Directives that had no effect\n\n" +
+				"- `@ada` wrote `jit: duration 1w`: 1w is longer than the requested 4h; an approver may only shorten the access, so the approval counts for 4h\n" +
+				"\n#### Warnings\n\n" +
+				"- Commit 8888888 has an author who is not linked to a GitHub account: jit cannot tell who wrote it, so reviewers should make sure it is not theirs.\n",
+		},
+		{
+			name: "changes requested",
+			kind: KindStandard,
+			pr:   pr(rv(1, "oscar", ReviewChangesRequested, old, 1, "Too long.\nUse 1h.")),
+			want: "### jit: changes requested\n\n" +
+				"@\u200boscar asked for changes; the request is blocked until they approve, or they or an SSO admin dismiss their review.\n\n" +
+				"- **State:** `jit:rejected`\n" +
+				"- **Commit:** `1111111` (only reviews of this commit count)\n" +
+				"- **Next to review:** `@oscar`\n" +
+				"- **Access duration:** `4h`\n" +
+				"\n#### Changes requested\n\n" +
+				"- `@oscar` (as `@acme/payments-leads`), 2026-11-23T10:01:00Z on `0000000`: `Too long. Use 1h.`\n",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Evaluate(baseInput(tc.kind), tc.pr, org())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, Explain(d)); diff != "" {
+				t.Errorf("Explain (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
