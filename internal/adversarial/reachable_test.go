@@ -4,37 +4,49 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
 // Attack: GitHub marks a pull request merged when its head commit becomes
-// reachable from main by any route. carol points her pull request at
-// octocat's approved head commit; when octocat's is merged, hers is
-// "merged" too, adding the same file. The pull request that brought the
-// request is found from main's own history (the merge commit on the
-// first-parent line): the grant is octocat's, recorded with his pull
-// request, and carol can neither hold nor revoke it.
+// reachable from main by any route, here a fast-forward push. carol opened
+// her pull request first, then rebuilt her branch on octocat's approved
+// commit, which adds his request, with a docs commit of her own on top. An
+// admin fast-forwards main to carol's head: both pull requests are now
+// "merged", and both list the commit that added octocat's request, carol's
+// first. The pull request that brought the request is found from main's
+// own history (the merge commit on the first-parent line closest after the
+// commit that added it): octocat's, whose head is that commit. The grant
+// is octocat's, recorded with his pull request, and carol can neither hold
+// nor revoke it. Taking the first merged pull request GitHub lists instead
+// judged carol's unapproved one and failed octocat's approved grant.
 func TestMergedByReachabilityBringsNoGrant(t *testing.T) {
 	t.Parallel()
 	w := testworld.New(t, testworld.Monday, fast)
 	const path = "requests/payments-prod/reach.yaml"
+	b := w.Open(t, "carol", "carol/reach", map[string]string{"docs/carol.md": "draft\n"})
 	a := w.Open(t, "octocat", "octocat/reach", map[string]string{path: testworld.StandardRequest})
 	w.Review(t, a, "alice", "APPROVED", "ok for octocat")
-	head := w.State(t, a).Head
-	b := w.Open(t, "carol", "carol/reach", map[string]string{"requests/payments-prod/carol-reach.yaml": testworld.StandardRequest})
-	gittest.Output(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/reach", head)
-	w.Merge(t, a, "octocat")
-	pb, err := w.GitHub.PullRequest(org, repo, b)
-	if err != nil {
+	x := w.State(t, a).Head
+	gittest.Output(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/reach", x)
+	z := w.Push(t, b, githubemu.Commit{Author: "carol", Files: map[string][]byte{"docs/carol.md": []byte("notes on octocat's request\n")}})
+	if err := w.GitHub.FastForward(org, repo, z, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if !pb.GetMerged() {
-		t.Fatalf("setup: the emulator did not mark #%d merged when its head became reachable from main", b)
+	w.GitHub.WaitDeliveries()
+	for _, n := range []int{a, b} {
+		p, err := w.GitHub.PullRequest(org, repo, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.GetMerged() {
+			t.Fatalf("setup: the emulator did not mark #%d merged when the fast-forward made its head reachable from main", n)
+		}
 	}
 	rep := reconcile(t, w)
 	if !assignedTo(w, "octocat") || assignedTo(w, "carol") {
-		t.Fatalf("UNSAFE: want octocat's grant only; octocat %v, carol %v; report:\n%s", assignedTo(w, "octocat"), assignedTo(w, "carol"), rep)
+		t.Fatalf("want octocat's grant only; octocat %v, carol %v; report:\n%s", assignedTo(w, "octocat"), assignedTo(w, "carol"), rep)
 	}
 	data, _ := w.OnMain(t, path)
 	if st := grantState(t, w, path); st != "active" {

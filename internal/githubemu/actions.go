@@ -1,6 +1,7 @@
 package githubemu
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
@@ -124,6 +125,13 @@ func (s *Server) notePush(rp *repo) {
 	if !seen || before == after {
 		return // the first look only learns where main is
 	}
+	// Whatever moved main (a git push, a contents write, a driver's
+	// commit), pull requests whose head it made reachable are merged now;
+	// those a merge already marked are not marked again. Who pushed is
+	// not known here.
+	rp.git.mu.Lock()
+	merged := s.markReachable(context.Background(), rp, "", before, after)
+	rp.git.mu.Unlock()
 	s.mu.Lock()
 	payload := &github.PushEvent{
 		Ref:          ptr("refs/heads/main"),
@@ -137,7 +145,7 @@ func (s *Server) notePush(rp *repo) {
 	}
 	ev := s.newEvent("push", "", payload)
 	s.mu.Unlock()
-	s.hooks.enqueue([]pendingEvent{ev})
+	s.hooks.enqueue(append(merged, ev))
 }
 
 // pushRepo is the repository as a push event carries it.

@@ -734,7 +734,10 @@ func (s *Server) merge(ctx context.Context, rp *repo, pr *pull, login string, o 
 		break
 	}
 	evs := []pendingEvent{s.pullEvent(ctx, rp, pr, "closed", login, nil)}
-	return sha, append(evs, s.markReachable(ctx, rp, login, sha)...), nil
+	s.mu.Lock()
+	before := pr.mainAtMerge
+	s.mu.Unlock()
+	return sha, append(evs, s.markReachable(ctx, rp, login, before, sha)...), nil
 }
 
 // ---- check runs ----
