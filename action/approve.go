@@ -176,7 +176,7 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, grants 
 		at = judgment.DecisionTime(runs, r.opts.AppID, at).UTC()
 	}
 	teams := ghrepo.NewTeams(ctx, gh)
-	file, findings := schema.ValidateRequest(path, data, rs.Config, schema.CheckOptions{Requester: pr.Author, AllowStatus: true, Teams: teams, Now: at, Grants: grants})
+	file, findings := schema.ValidateRequest(path, data, rs.Config, schema.CheckOptions{Requester: pr.Author, RequesterID: pr.AuthorID, AllowStatus: true, Teams: teams, Now: at, Grants: grants})
 	if file == nil || schema.HasErrors(findings) {
 		var msgs []string
 		for _, f := range findings {
@@ -193,7 +193,19 @@ func (r *Reconciler) checkMerged(ctx context.Context, rs judgment.Rules, grants 
 		return merged{}, fmt.Errorf("evaluating the approvals of #%d: %w", pr.Number, err)
 	}
 	if !d.Approved() {
-		return merged{}, refuse(pr, "pull request #%d was merged without the approval the policy needs on its head commit %s (%s): %s", pr.Number, short(pr.HeadSHA), d.State, d.Reason)
+		why := d.Reason
+		// Say why approvals did not count: "waiting for an owner" alone
+		// hides an approval by an account that took an owner's login.
+		var ignored []string
+		for _, ig := range d.Ignored {
+			if ig.Review.State == approval.ReviewApproved {
+				ignored = append(ignored, "@"+ig.Review.User+": "+ig.Reason)
+			}
+		}
+		if len(ignored) > 0 {
+			why += " Approvals that did not count: " + strings.Join(ignored, "; ")
+		}
+		return merged{}, refuse(pr, "pull request #%d was merged without the approval the policy needs on its head commit %s (%s): %s", pr.Number, short(pr.HeadSHA), d.State, why)
 	}
 	// As the App: beyond GitHub's listing caps a commit by an approver or
 	// a file could go unseen, so the approval cannot be verified.

@@ -33,7 +33,7 @@ func (h *handler) commentCommand(ctx context.Context, number int, id int64, payl
 			if strings.EqualFold(c.Author, h.bot) {
 				return "ignored: written by jit itself", nil
 			}
-			return h.command(ctx, number, c.Author, c.Body, seed{pr: pr, comments: comments, main: main})
+			return h.command(ctx, number, c.Author, c.AuthorID, c.Body, seed{pr: pr, comments: comments, main: main})
 		}
 	}
 	return "ignored: the comment does not exist (deleted, or a forged delivery)", nil
@@ -49,7 +49,8 @@ func isRecheck(body string) bool {
 // command handles "/jit ..." comments on pull requests. read is what the
 // delivery has read so far: the comments as just listed, and the pull
 // request when it was read.
-func (h *handler) command(ctx context.Context, number int, user, body string, read seed) (string, error) {
+// userID is GitHub's id of the commenter's account.
+func (h *handler) command(ctx context.Context, number int, user string, userID int64, body string, read seed) (string, error) {
 	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
 	fields := strings.Fields(line)
 	if len(fields) < 2 || fields[0] != "/jit" {
@@ -57,10 +58,10 @@ func (h *handler) command(ctx context.Context, number int, user, body string, re
 	}
 	switch fields[1] {
 	case "recheck":
-		return h.recheck(ctx, number, user, read)
+		return h.recheck(ctx, number, user, userID, read)
 	case "revoke":
 		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(line, "/jit")), "revoke"))
-		return h.revoke(ctx, number, user, reason)
+		return h.revoke(ctx, number, user, userID, reason)
 	default:
 		msg := fmt.Sprintf("@%s `/jit %s` is not a command. jit understands `/jit revoke [reason]` (on a merged request) and `/jit recheck`.", user, fields[1])
 		return "unknown command", h.gh.CreateComment(ctx, number, msg)
@@ -73,7 +74,7 @@ func (h *handler) command(ctx context.Context, number int, user, body string, re
 // else's are judged on the facts the evaluation reads anyway (the rules,
 // the files and the team rosters), so that asking costs no round trip of
 // its own.
-func (h *handler) recheck(ctx context.Context, number int, user string, first seed) (string, error) {
+func (h *handler) recheck(ctx context.Context, number int, user string, userID int64, first seed) (string, error) {
 	pr := first.pr
 	if pr == nil {
 		var err error
@@ -91,7 +92,7 @@ func (h *handler) recheck(ctx context.Context, number int, user string, first se
 		// Not a plain request: only SSO admins decide it, so only they
 		// (and its author) recheck it; the owners of nothing are asked.
 		path := change.Classify(f.files).RequestPath
-		ok, why, err := h.mayRevoke(f.rules, f.teams, pr.Author, path, user)
+		ok, why, err := h.mayRevoke(f.rules, f.teams, pr.Author, path, user, userID)
 		if err != nil {
 			return "", err
 		}
@@ -128,7 +129,7 @@ func (h *handler) recheck(ctx context.Context, number int, user string, first se
 // revoke records a revocation on main for the reconcile Action to carry out.
 // The App writes only the intent (state revoking); AWS is changed by the
 // Action, which records "revoked" only after AWS confirms.
-func (h *handler) revoke(ctx context.Context, number int, user, reason string) (string, error) {
+func (h *handler) revoke(ctx context.Context, number int, user string, userID int64, reason string) (string, error) {
 	reply := func(msg string) error { return h.gh.CreateComment(ctx, number, "@"+user+" "+msg) }
 	pr, err := h.gh.PullRequest(ctx, number)
 	if err != nil {
@@ -175,7 +176,7 @@ func (h *handler) revoke(ctx context.Context, number int, user, reason string) (
 		if record != nil {
 			requester = record.Requester
 		}
-		allowed, why, err := h.mayRevoke(rs, ghrepo.NewTeams(ctx, h.gh), requester, path, user)
+		allowed, why, err := h.mayRevoke(rs, ghrepo.NewTeams(ctx, h.gh), requester, path, user, userID)
 		if err != nil || allowed {
 			return "", allowed, err
 		}
@@ -285,8 +286,13 @@ func (h *handler) grantOf(ctx context.Context, files []change.File, number int, 
 }
 
 // mayRevoke: the grant's requester, an owner of the account or an SSO
-// admin; teams answers who is in a team.
-func (h *handler) mayRevoke(rs judgment.Rules, teams *ghrepo.Teams, requester, path, user string) (bool, string, error) {
+// admin; teams answers who is in a team. Never an account other than the
+// one the config pins to the login (userID is GitHub's id of the
+// commenter's account).
+func (h *handler) mayRevoke(rs judgment.Rules, teams *ghrepo.Teams, requester, path, user string, userID int64) (bool, string, error) {
+	if err := rs.Config.CheckIdentity(user, userID); err != nil {
+		return false, err.Error(), nil
+	}
 	if requester != "" && strings.EqualFold(user, requester) {
 		return true, "", nil
 	}

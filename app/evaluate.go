@@ -100,7 +100,7 @@ func (h *handler) assess(ctx context.Context, f *facts) (*assessment, error) {
 		path := a.change.RequestPath
 		grants := judgment.NewFileGrants(ctx, apiFiles{gh: h.gh, ref: main})
 		a.request, a.findings = schema.ValidateRequest(path, contents[path], rs.Config,
-			schema.CheckOptions{Requester: pr.Author, Teams: teams, Now: a.anchor, Grants: grants})
+			schema.CheckOptions{Requester: pr.Author, RequesterID: pr.AuthorID, Teams: teams, Now: a.anchor, Grants: grants})
 		var req *schema.Request
 		if a.request != nil {
 			req = &a.request.Request

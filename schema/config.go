@@ -273,28 +273,13 @@ func (c *Config) PermissionSet(name string) (*PermissionSet, bool) {
 	return nil, false
 }
 
-// UserName maps a GitHub login to its Identity Center user name. Logins
-// are matched ignoring case, as GitHub does.
-func (c *Config) UserName(login string) (string, bool) {
-	login = strings.TrimPrefix(login, "@")
-	if u, ok := c.Users[login]; ok {
-		return u, true
-	}
-	for k, u := range c.Users {
-		if strings.EqualFold(k, login) {
-			return u, true
-		}
-	}
-	return "", false
-}
-
 // Logins are the GitHub logins that users: maps to the Identity Center
 // user name userName (ignoring case, as Identity Center does), sorted: the
 // reverse of UserName.
 func (c *Config) Logins(userName string) []string {
 	var logins []string
 	for login, u := range c.Users {
-		if strings.EqualFold(u, userName) {
+		if strings.EqualFold(u.UserName, userName) {
 			logins = append(logins, login)
 		}
 	}

@@ -65,6 +65,11 @@ type CheckOptions struct {
 	// Requester is the GitHub login of the pull request's author; when set,
 	// it must map to an Identity Center user in the config's users.
 	Requester string
+	// RequesterID is GitHub's immutable id of the requester's account. When
+	// the config's users: entry for Requester pins a github_id, it must be
+	// this one (see Config.CheckIdentity); a zero RequesterID fails such an
+	// entry. Not checked when Offline: there is no GitHub to ask.
+	RequesterID int64
 	// AllowStatus accepts a status: block, as files on main carry one. The
 	// start_at checks that depend on the time (in the future, at most 30
 	// days ahead) are skipped then: they held when the request was merged.
@@ -311,6 +316,11 @@ func (c *checker) run() {
 			c.add("", SeverityError,
 				fmt.Sprintf("GitHub user %s has no IAM Identity Center user in .github/jit.yaml, so no access can be granted", login),
 				fmt.Sprintf("add \"%s: <user name>\" under users: in .github/jit.yaml", login))
+		} else if !c.opts.Offline {
+			if err := c.cfg.CheckIdentity(c.opts.Requester, c.opts.RequesterID); err != nil {
+				c.add("", SeverityError, "the requester is not the account jit knows: "+err.Error(),
+					"only the account with the pinned id can request; if the entry is out of date, an SSO admin corrects github_id in .github/jit.yaml")
+			}
 		}
 	}
 	acct, ok := c.cfg.Account(r.Account)

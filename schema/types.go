@@ -132,14 +132,14 @@ type Approval struct {
 // Config is .github/jit.yaml, owned by the SSO admins and always read from the
 // base branch.
 type Config struct {
-	Version        int               `yaml:"version" json:"version"`
-	IdentityCenter IdentityCenter    `yaml:"identity_center" json:"identity_center"`
-	Admins         []string          `yaml:"admins" json:"admins"`
-	Users          map[string]string `yaml:"users,omitempty" json:"users,omitempty"`
-	Accounts       []Account         `yaml:"accounts" json:"accounts"`
-	PermissionSets []PermissionSet   `yaml:"permission_sets,omitempty" json:"permission_sets,omitempty"`
-	RequestTTL     string            `yaml:"request_ttl,omitempty" json:"request_ttl,omitempty"`
-	EscalateAfter  string            `yaml:"escalate_after,omitempty" json:"escalate_after,omitempty"`
+	Version        int             `yaml:"version" json:"version"`
+	IdentityCenter IdentityCenter  `yaml:"identity_center" json:"identity_center"`
+	Admins         []string        `yaml:"admins" json:"admins"`
+	Users          map[string]User `yaml:"users,omitempty" json:"users,omitempty"`
+	Accounts       []Account       `yaml:"accounts" json:"accounts"`
+	PermissionSets []PermissionSet `yaml:"permission_sets,omitempty" json:"permission_sets,omitempty"`
+	RequestTTL     string          `yaml:"request_ttl,omitempty" json:"request_ttl,omitempty"`
+	EscalateAfter  string          `yaml:"escalate_after,omitempty" json:"escalate_after,omitempty"`
 	// Emergency enables break-glass requests (emergency: true); nil when
 	// they are not allowed.
 	Emergency *Emergency `yaml:"emergency,omitempty" json:"emergency,omitempty"`

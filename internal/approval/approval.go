@@ -77,6 +77,9 @@ type Review struct {
 	ID int64
 	// User is the reviewer's login; "" for a deleted account.
 	User string
+	// UserID is GitHub's immutable id of the reviewer's account (see
+	// Input.Identity).
+	UserID int64
 	// State is one of the Review* constants.
 	State string
 	// CommitID is the head SHA the review was submitted on.
@@ -151,6 +154,10 @@ type Input struct {
 	// must then reach the same decision. With a zero Now, no rule with
 	// working_hours matches.
 	Now time.Time
+	// Identity, when set, says whether the account with GitHub id id is the
+	// one the config knows as login (schema.Config.CheckIdentity): an
+	// approval by another account that took a pinned login never counts.
+	Identity func(login string, id int64) error
 }
 
 // State is where a request stands.

@@ -124,7 +124,7 @@ type filter func(e *evaluation, c *candidate) (string, error)
 // the most fundamental come first; role lookups (API calls) come after the
 // free checks.
 func approvalFilters() []filter {
-	return []filter{notBot, notAuthor, notContributor, eligible, onHead, hasNote}
+	return []filter{notBot, sameAccount, notAuthor, notContributor, eligible, onHead, hasNote}
 }
 
 func rejectionFilters() []filter {
@@ -421,6 +421,20 @@ func (e *evaluation) isBot(user string) bool {
 func notBot(e *evaluation, c *candidate) (string, error) {
 	if e.isBot(c.review.User) {
 		return "a review by the jit App itself never counts", nil
+	}
+	return "", nil
+}
+
+// sameAccount objects to an approval by an account that is not the one the
+// config pins to the reviewer's login: the login was renamed and taken by
+// someone else. A request for changes is not filtered by it: an objection
+// only ever withholds access.
+func sameAccount(e *evaluation, c *candidate) (string, error) {
+	if e.in.Identity == nil {
+		return "", nil
+	}
+	if err := e.in.Identity(c.review.User, c.review.UserID); err != nil {
+		return "not the account jit knows as @" + c.review.User + ": " + err.Error(), nil
 	}
 	return "", nil
 }

@@ -39,9 +39,12 @@ func Parse(s string) (Repo, error) {
 // or taken from a webhook's payload once the App has checked it against the
 // API (see PRFromPayload).
 type PR struct {
-	Number   int
-	Title    string
-	Author   string
+	Number int
+	Title  string
+	Author string
+	// AuthorID is GitHub's immutable id of the author's account: a login
+	// can be renamed and taken by another account, the id cannot.
+	AuthorID int64
 	HeadSHA  string
 	HeadRef  string
 	BaseRef  string
@@ -102,7 +105,9 @@ type Annotation struct {
 type Comment struct {
 	ID     int64
 	Author string
-	Body   string
+	// AuthorID is GitHub's immutable id of the author's account.
+	AuthorID int64
+	Body     string
 }
 
 // TreeEntry is one entry of a git tree.
@@ -263,6 +268,7 @@ func toPR(p *github.PullRequest) *PR {
 		Number:         p.GetNumber(),
 		Title:          p.GetTitle(),
 		Author:         p.GetUser().GetLogin(),
+		AuthorID:       p.GetUser().GetID(),
 		HeadSHA:        p.GetHead().GetSHA(),
 		HeadRef:        p.GetHead().GetRef(),
 		BaseRef:        p.GetBase().GetRef(),
@@ -369,6 +375,7 @@ func (g *goGitHub) Reviews(ctx context.Context, number int) ([]approval.Review, 
 		return approval.Review{
 			ID:          rv.GetID(),
 			User:        rv.GetUser().GetLogin(),
+			UserID:      rv.GetUser().GetID(),
 			State:       rv.GetState(),
 			CommitID:    rv.GetCommitID(),
 			SubmittedAt: rv.GetSubmittedAt().Time,
@@ -672,7 +679,7 @@ func (g *goGitHub) Comments(ctx context.Context, number int) ([]Comment, error) 
 		opts.Page = page
 		return g.c.Issues.ListComments(ctx, r.Owner, r.Name, number, opts)
 	}, func(c *github.IssueComment) Comment {
-		return Comment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody()}
+		return Comment{ID: c.GetID(), Author: c.GetUser().GetLogin(), AuthorID: c.GetUser().GetID(), Body: c.GetBody()}
 	})
 	return out, wrap(err, "listing comments of %s#%d", r, number)
 }

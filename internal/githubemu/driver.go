@@ -67,7 +67,7 @@ func (s *Server) AddUser(login, email string) {
 	defer s.mu.Unlock()
 	u := s.users[strings.ToLower(login)]
 	if u == nil {
-		u = &user{id: s.newID(), login: login, typ: "User"}
+		u = &user{id: s.userIDLocked(login), login: login, typ: "User"}
 		s.users[strings.ToLower(login)] = u
 	}
 	if email == "" {

@@ -22,6 +22,7 @@ func RequestInput(rules Rules, path string, req *schema.Request, bot string, now
 	if rules.Config != nil {
 		in.Admins = rules.Config.Admins
 		in.Policy = approval.PolicyFor(rules.Config, req)
+		in.Identity = rules.Config.CheckIdentity
 	}
 	if req == nil {
 		return in
@@ -43,6 +44,7 @@ func AdminChangeInput(rules Rules, bot string, now time.Time) approval.Input {
 	if rules.Config != nil {
 		in.Admins = rules.Config.Admins
 		in.Policy = approval.PolicyFor(rules.Config, nil)
+		in.Identity = rules.Config.CheckIdentity
 	}
 	return in
 }
