@@ -163,6 +163,22 @@ func (h *handler) revoke(ctx context.Context, number int, user string, userID in
 	if path == "" {
 		return "refused: not a request", reply("this pull request holds no grant of its own on " + main + ", so there is nothing to revoke.")
 	}
+	if record == nil {
+		// jit has not recorded the grant yet (a scheduled grant before its
+		// start, or one merged moments ago): it is this pull request's
+		// only if this pull request brought the file to main, by main's own
+		// history, as the reconcile decides. A byte-identical copy merged
+		// later, or a pull request GitHub calls merged because its head
+		// became reachable, brought nothing.
+		ok, why, err := h.brought(ctx, pr, path, main)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			h.log.Warn("revoke refused", "pr", number, "user", user, "reason", why)
+			return "refused: did not bring the request", reply(fmt.Sprintf("this pull request holds no grant of its own on %s: %s.", main, why))
+		}
+	}
 	rs, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: main})
 	if err != nil {
 		return "", err
@@ -285,6 +301,79 @@ func (h *handler) grantOf(ctx context.Context, files []change.File, number int, 
 	return "", nil, nil
 }
 
+// maxLineWalk bounds how far back main's first-parent line is read to find
+// the merge of a pull request whose grant jit has not recorded yet.
+const maxLineWalk = 2000
+
+// brought reports whether pull request pr brought path to main, read from
+// main's own history as the reconcile reads it: its merge commit is on
+// main's first-parent line, main did not have the file before it, and no
+// other pull request was merged by that same commit. why says what failed.
+func (h *handler) brought(ctx context.Context, pr *ghrepo.PR, path, main string) (bool, string, error) {
+	m := pr.MergeCommitSHA
+	if m == "" {
+		return false, "GitHub does not say which commit merged it", nil
+	}
+	// A pull request merged by a push (GitHub's merge commit is its head)
+	// put its own commits on the line; main before it is the first commit
+	// that is not one of them.
+	own := map[string]bool{m: true}
+	if m == pr.HeadSHA {
+		commits, err := h.gh.PullRequestCommits(ctx, pr.Number)
+		if err != nil {
+			return false, "", err
+		}
+		for _, c := range commits {
+			own[c.SHA] = true
+		}
+	}
+	found, before, steps := false, "", 0
+	err := h.gh.FirstParents(ctx, main, func(sha, parent string) bool {
+		if steps++; steps > maxLineWalk {
+			return false
+		}
+		if !found {
+			found = sha == m
+			if !found {
+				return true
+			}
+		}
+		if !own[sha] {
+			before = sha
+			return false
+		}
+		return parent != ""
+	})
+	if err != nil {
+		return false, "", err
+	}
+	if !found {
+		if steps > maxLineWalk {
+			return false, fmt.Sprintf("its merge commit %s is not among the last %d commits of %s's first-parent line; an owner or an SSO admin can revoke the grant of the pull request that brought the request", short(m), maxLineWalk, main), nil
+		}
+		return false, fmt.Sprintf("its merge commit %s is not on %s's first-parent line: GitHub marked it merged because its head became reachable by another route, and another pull request brought %s", short(m), main, path), nil
+	}
+	if before != "" {
+		_, _, _, err := h.gh.File(ctx, path, before)
+		if err == nil {
+			return false, fmt.Sprintf("%s was already on %s before it was merged: the grant is that of the pull request that brought it first", path, main), nil
+		}
+		if !errors.Is(err, ghrepo.ErrNotFound) {
+			return false, "", err
+		}
+	}
+	others, err := h.gh.PullRequestsWithCommit(ctx, m)
+	if err != nil {
+		return false, "", err
+	}
+	for _, o := range others {
+		if o.Number != pr.Number && o.Merged && o.MergeCommitSHA == m {
+			return false, fmt.Sprintf("pull request #%d was merged by the same commit %s, so jit cannot tell which brought %s; an owner or an SSO admin can revoke it", o.Number, short(m), path), nil
+		}
+	}
+	return true, "", nil
+}
+
 // mayRevoke: the grant's requester, an owner of the account or an SSO
 // admin; teams answers who is in a team. Never an account other than the
 // one the config pins to the login (userID is GitHub's id of the
@@ -325,4 +414,12 @@ func grantName(r *schema.Request) string {
 		ps = layout.PermissionSetName(r.CustomPermissionSet.Name)
 	}
 	return r.Account + "/" + ps
+}
+
+// short is a commit's abbreviated name for messages.
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
 }

@@ -135,6 +135,11 @@ type Client interface {
 	// PullRequests lists every pull request into base (all if ""), open
 	// and closed, oldest first.
 	PullRequests(ctx context.Context, base string) ([]*PR, error)
+	// FirstParents walks ref's first-parent line, newest first: visit gets
+	// each commit and its first parent ("" for a root commit) until it
+	// returns false or the history ends. It reads main's own history the way
+	// git log --first-parent does, a page of commits per request.
+	FirstParents(ctx context.Context, ref string, visit func(sha, parent string) bool) error
 	// PullRequestsWithCommit lists the pull requests GitHub associates with
 	// a commit: those whose head it is, and on main those that merged it.
 	PullRequestsWithCommit(ctx context.Context, sha string) ([]*PR, error)
@@ -231,6 +236,43 @@ func listAll[T, O any](list func(page int) ([]T, *github.Response, error), conv 
 		}
 		if resp.NextPage == 0 {
 			return out, nil
+		}
+		page = resp.NextPage
+	}
+}
+
+func (g *goGitHub) FirstParents(ctx context.Context, ref string, visit func(sha, parent string) bool) error {
+	r := g.r
+	parents := map[string]string{}
+	next := ""
+	for page := 0; ; {
+		list, resp, err := g.c.Repositories.ListCommits(ctx, r.Owner, r.Name, &github.CommitsListOptions{SHA: ref, ListOptions: github.ListOptions{PerPage: 100, Page: page}})
+		if err != nil {
+			return wrap(err, "listing the history of %s in %s", ref, r)
+		}
+		for _, c := range list {
+			parent := ""
+			if ps := c.Parents; len(ps) > 0 {
+				parent = ps[0].GetSHA()
+			}
+			parents[c.GetSHA()] = parent
+		}
+		if next == "" && len(list) > 0 {
+			next = list[0].GetSHA() // ref's own commit comes first
+		}
+		// Follow the line as far as the commits read so far reach.
+		for next != "" {
+			parent, ok := parents[next]
+			if !ok {
+				break
+			}
+			if !visit(next, parent) {
+				return nil
+			}
+			next = parent
+		}
+		if next == "" || resp.NextPage == 0 {
+			return nil
 		}
 		page = resp.NextPage
 	}

@@ -170,6 +170,11 @@ func (s *Server) listPullCommits(w http.ResponseWriter, r *http.Request, c calle
 	// GitHub lists at most 250 commits of a pull request (the oldest); the
 	// pull request itself reports the true commits.
 	commits = commits[:min(len(commits), maxListedPullCommits)]
+	writePage(s, w, r, s.repositoryCommits(rp, commits))
+}
+
+// repositoryCommits renders commits as the commits APIs list them.
+func (s *Server) repositoryCommits(rp *repo, commits []logEntry) []*github.RepositoryCommit {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*github.RepositoryCommit, 0, len(commits))
@@ -189,5 +194,31 @@ func (s *Server) listPullCommits(w http.ResponseWriter, r *http.Request, c calle
 		}
 		out = append(out, rc)
 	}
-	writePage(s, w, r, out)
+	return out
+}
+
+// listCommits serves GET /repos/{owner}/{repo}/commits (go-github's
+// Repositories.ListCommits): the history of sha (a branch or commit; the
+// default branch when absent), newest first as git log lists it, each with
+// its parents. The App walks main's first-parent line with it.
+func (s *Server) listCommits(w http.ResponseWriter, r *http.Request, c caller, rp *repo) {
+	ref := r.URL.Query().Get("sha")
+	if ref == "" {
+		ref = "main"
+	}
+	sha, err := rp.git.resolve(r.Context(), ref)
+	if err != nil {
+		s.notFound(w)
+		return
+	}
+	commits, err := rp.git.log(r.Context(), "", sha)
+	if err != nil {
+		s.gitFail(w, err)
+		return
+	}
+	newest := make([]logEntry, len(commits))
+	for i, lc := range commits {
+		newest[len(commits)-1-i] = lc
+	}
+	writePage(s, w, r, s.repositoryCommits(rp, newest))
 }
