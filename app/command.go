@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -305,10 +306,15 @@ func (h *handler) grantOf(ctx context.Context, files []change.File, number int, 
 // the merge of a pull request whose grant jit has not recorded yet.
 const maxLineWalk = 2000
 
-// brought reports whether pull request pr brought path to main, read from
-// main's own history as the reconcile reads it: its merge commit is on
-// main's first-parent line, main did not have the file before it, and no
-// other pull request was merged by that same commit. why says what failed.
+// brought reports whether pull request pr brought path to main, by the
+// rule the reconcile applies with main's history: the pull request that
+// brought a request is the merged one whose merge commit is on main's
+// first-parent line, at or closest after the commit on that line that
+// added the file. Here: pr's merge commit is on the line; main did not have
+// the file before pr's commits reached it; and no other merged pull
+// request containing the commit that added it was merged by a commit
+// closer to it, or by the same one (then jit cannot tell them apart). why
+// says what failed.
 func (h *handler) brought(ctx context.Context, pr *ghrepo.PR, path, main string) (bool, string, error) {
 	m := pr.MergeCommitSHA
 	if m == "" {
@@ -327,6 +333,8 @@ func (h *handler) brought(ctx context.Context, pr *ghrepo.PR, path, main string)
 			own[c.SHA] = true
 		}
 	}
+	// segment is pr's part of the line, newest (m) first.
+	var segment []string
 	found, before, steps := false, "", 0
 	err := h.gh.FirstParents(ctx, main, func(sha, parent string) bool {
 		if steps++; steps > maxLineWalk {
@@ -342,6 +350,7 @@ func (h *handler) brought(ctx context.Context, pr *ghrepo.PR, path, main string)
 			before = sha
 			return false
 		}
+		segment = append(segment, sha)
 		return parent != ""
 	})
 	if err != nil {
@@ -353,22 +362,52 @@ func (h *handler) brought(ctx context.Context, pr *ghrepo.PR, path, main string)
 		}
 		return false, fmt.Sprintf("its merge commit %s is not on %s's first-parent line: GitHub marked it merged because its head became reachable by another route, and another pull request brought %s", short(m), main, path), nil
 	}
-	if before != "" {
-		_, _, _, err := h.gh.File(ctx, path, before)
-		if err == nil {
-			return false, fmt.Sprintf("%s was already on %s before it was merged: the grant is that of the pull request that brought it first", path, main), nil
+	has := func(ref string) (bool, error) {
+		_, _, _, err := h.gh.File(ctx, path, ref)
+		if errors.Is(err, ghrepo.ErrNotFound) {
+			return false, nil
 		}
-		if !errors.Is(err, ghrepo.ErrNotFound) {
+		return err == nil, err
+	}
+	if before != "" {
+		ok, err := has(before)
+		if err != nil {
 			return false, "", err
 		}
+		if ok {
+			return false, fmt.Sprintf("%s was already on %s before it was merged: the grant is that of the pull request that brought it first", path, main), nil
+		}
 	}
-	others, err := h.gh.PullRequestsWithCommit(ctx, m)
+	// The commit that added the file: the oldest of pr's part of the line
+	// that has it (a merge or squash commit is that part alone).
+	added := -1
+	for i := len(segment) - 1; i >= 0; i-- {
+		ok, err := has(segment[i])
+		if err != nil {
+			return false, "", err
+		}
+		if ok {
+			added = i
+			break
+		}
+	}
+	if added < 0 {
+		return false, fmt.Sprintf("%s is not in the commits it merged", path), nil
+	}
+	others, err := h.gh.PullRequestsWithCommit(ctx, segment[added])
 	if err != nil {
 		return false, "", err
 	}
 	for _, o := range others {
-		if o.Number != pr.Number && o.Merged && o.MergeCommitSHA == m {
+		if o.Number == pr.Number || !o.Merged || o.BaseRef != main {
+			continue
+		}
+		pos := slices.Index(segment, o.MergeCommitSHA)
+		switch {
+		case pos == 0:
 			return false, fmt.Sprintf("pull request #%d was merged by the same commit %s, so jit cannot tell which brought %s; an owner or an SSO admin can revoke it", o.Number, short(m), path), nil
+		case pos > 0 && pos <= added:
+			return false, fmt.Sprintf("pull request #%d, merged by commit %s, brought %s to %s first", o.Number, short(o.MergeCommitSHA), path, main), nil
 		}
 	}
 	return true, "", nil

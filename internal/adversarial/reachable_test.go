@@ -44,6 +44,15 @@ func TestMergedByReachabilityBringsNoGrant(t *testing.T) {
 			t.Fatalf("setup: the emulator did not mark #%d merged when the fast-forward made its head reachable from main", n)
 		}
 	}
+	// Before jit records the grant, the pull request that holds it is read
+	// from main's history by the same rule.
+	w.Comment(t, b, "carol", "/jit revoke before it is recorded")
+	if st := grantState(t, w, path); st != "" {
+		t.Fatalf("UNSAFE: carol's revoke of the grant jit had not recorded yet changed it to %q", st)
+	}
+	if c := w.LastComment(t, b); !strings.Contains(c, "brought "+path+" to main first") {
+		t.Errorf("carol was not told which pull request brought the request: %q", c)
+	}
 	rep := reconcile(t, w)
 	if !assignedTo(w, "octocat") || assignedTo(w, "carol") {
 		t.Fatalf("want octocat's grant only; octocat %v, carol %v; report:\n%s", assignedTo(w, "octocat"), assignedTo(w, "carol"), rep)
