@@ -16,6 +16,7 @@ import (
 
 	"github.com/jit-access/jit/internal/discover"
 	"github.com/jit-access/jit/internal/initrepo"
+	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/rolepolicy"
 	"github.com/jit-access/jit/internal/version"
 	"github.com/jit-access/jit/schema"
@@ -41,6 +42,10 @@ type initOptions struct {
 	sets       []initrepo.PermissionSet
 	// Build is the running binary's build, which the workflows are pinned to.
 	Build version.Info
+	// SigningKey is where the private half of jit's signing key goes when
+	// jit init generates it (its public half goes into .github/jit-signers);
+	// "" for none.
+	SigningKey string
 }
 
 func newInitCmd() *cobra.Command { return newInitCmdWith(stdinIsTerminal, version.Read()) }
@@ -63,13 +68,18 @@ func newInitCmdWith(isTerminal func(io.Reader) bool, build version.Info) *cobra.
   aws/provisioner-policy.json          the reconcile role's permissions (jit policy provisioner)
   aws/jit-role.template.json           CloudFormation: that role, its OIDC trust, and
                                        optionally GitHub's OIDC provider
+  .github/jit-signers                  with --signing-key PATH: the public half of
+                                       jit's signing key; its private key goes to PATH,
+                                       outside the repository, for the secret
+                                       JIT_SIGNING_KEY of the "jit" environment
 
 The workflows use jit's published Action pinned to this binary's release (or
 commit; --action-ref overrides it), and the schema lines point at that
 release's schemas: the repository holds no Go source.
 
 Init never overwrites a file: if one exists it writes nothing and exits 2,
-naming it. When values are missing and stdin is a terminal it asks for them.`,
+naming it. When values are missing and stdin is a terminal it asks for them,
+and offers to generate the signing key.`,
 		Example: `  jit init --repo acme/access --admins @acme/sso-admins --region eu-west-1 \
     --instance-arn arn:aws:sso:::instance/ssoins-0123456789abcdef --identity-store-id d-0123456789 \
     --account payments-prod=111122223333 \
@@ -96,6 +106,7 @@ naming it. When values are missing and stdin is a terminal it asks for them.`,
 	f.StringVar(&o.MaxDuration, "max-duration", "1d", "every account's longest access duration")
 	f.BoolVar(&o.FromAWS, "from-aws", false, "read the instance, identity store, permission sets and accounts (with their OU paths) from AWS, with the default credential chain (AWS_ENDPOINT_URL is honoured)")
 	f.StringVar(&o.ActionRef, "action-ref", "", "the ref of jit's Action the workflows use (default: this binary's release tag or commit)")
+	f.StringVar(&o.SigningKey, "signing-key", "", "generate jit's signing key (ssh-keygen): its public half into .github/jit-signers, its private key into this file outside the repository, for the secret JIT_SIGNING_KEY")
 	return cmd
 }
 
@@ -104,6 +115,9 @@ func (o *initOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wr
 		return errors.New("--from-aws reads the accounts and permission sets from AWS: drop --account and --permission-set, or drop --from-aws")
 	}
 	if err := o.complete(p); err != nil {
+		return err
+	}
+	if err := o.offerSigningKey(p); err != nil {
 		return err
 	}
 	if o.FromAWS {
@@ -131,6 +145,13 @@ func (o *initOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wr
 		return err
 	}
 	maps.Copy(files, aws)
+	key, signers, err := o.signingKey(ctx)
+	if err != nil {
+		return err
+	}
+	if key != nil {
+		files[ledger.SignersPath] = signers
+	}
 
 	written, err := initrepo.Write(o.Dir, files)
 	if err != nil {
@@ -143,11 +164,26 @@ func (o *initOptions) run(ctx context.Context, p *prompter, stdout, stderr io.Wr
 	for _, w := range written {
 		fmt.Fprintln(stdout, filepath.Join(o.Dir, filepath.FromSlash(w)))
 	}
+	if key != nil {
+		if err := writeSigningKey(o.SigningKey, key); err != nil {
+			return fmt.Errorf("writing the signing key to %s: %w (remove %s and run jit init again)", o.SigningKey, err, filepath.Join(o.Dir, filepath.FromSlash(ledger.SignersPath)))
+		}
+	}
 	fmt.Fprintf(stderr, `jit: wrote an access repository for %s with %d accounts and %d permission sets, using %s/action@%s.
 Next: deploy aws/jit-role.template.json (CloudFormation), push to %s, set the variables
-JIT_AWS_ROLE_ARN, JIT_AWS_REGION, JIT_APP_ID and the secret JIT_APP_PRIVATE_KEY in its "%s"
-environment, and turn on the ruleset (see jit's README).
+JIT_AWS_ROLE_ARN, JIT_AWS_REGION, JIT_APP_ID and the secrets JIT_APP_PRIVATE_KEY and
+JIT_SIGNING_KEY in its "%s" environment, and turn on the ruleset (see jit's README).
 `, o.Repo, len(params.Accounts), len(params.PermissionSets), initrepo.DefaultActionRepo, params.ActionRef, o.Repo, rolepolicy.Environment)
+	if key != nil {
+		fmt.Fprintf(stderr, `jit: the signing key's private half is in %s and only there: store it as the
+secret JIT_SIGNING_KEY of the "%s" environment, then delete the file:
+  gh secret set JIT_SIGNING_KEY --env %s --repo %s < %s && rm %s
+`, o.SigningKey, rolepolicy.Environment, rolepolicy.Environment, o.Repo, o.SigningKey, o.SigningKey)
+	} else {
+		fmt.Fprintf(stderr, `jit: no signing key was generated (--signing-key PATH does it): until %s is on
+main, statuses there are taken as written; see jit's README, setup step 5.
+`, ledger.SignersPath)
+	}
 	return nil
 }
 

@@ -129,6 +129,7 @@ func TestInitAsksOnATerminal(t *testing.T) {
 	answers := strings.Join([]string{
 		"@acme/sso-admins", "us-east-1", "arn:aws:sso:::instance/ssoins-0123456789abcdef", "d-0123456789",
 		"payments-prod=111122223333", "ReadOnlyAccess=arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
+		"n", // no signing key now
 	}, "\n") + "\n"
 	res := run(t, newInitCmdWith(func(io.Reader) bool { return true }, testBuild), strings.NewReader(answers), "--org", "acme", dir)
 	if res.code != 0 {

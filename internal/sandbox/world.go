@@ -21,9 +21,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -317,18 +315,15 @@ func (w *World) templateFiles() (map[string][]byte, error) {
 // ssh-keygen, which git also runs to sign, and returns its path and its
 // allowed-signers line.
 func newSigningKey(ctx context.Context, dir string) (string, string, error) {
-	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		return "", "", errors.New("ssh-keygen (OpenSSH) is needed: git signs jit's commits with it; install openssh-client")
+	private, line, err := ledger.GenerateSigningKey(ctx)
+	if err != nil {
+		return "", "", err
 	}
 	key := filepath.Join(dir, "jit-signing-key")
-	if out, err := exec.CommandContext(ctx, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "jit", "-f", key).CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("generating the signing key: %v: %s", err, out)
+	if err := os.WriteFile(key, private, 0o600); err != nil {
+		return "", "", fmt.Errorf("writing the signing key: %w", err)
 	}
-	pub, err := os.ReadFile(key + ".pub")
-	if err != nil {
-		return "", "", fmt.Errorf("reading the signing key: %w", err)
-	}
-	return key, `jit namespaces="git" ` + strings.TrimSpace(string(pub)) + "\n", nil
+	return key, line, nil
 }
 
 // Client returns a go-github client authenticated as the App's installation,
