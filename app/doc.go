@@ -2,8 +2,11 @@
 // pull requests and the scheduled sweep (`jit serve`, `jit sweep`).
 //
 // Every event is handled the same way: the event's identity (repository,
-// pull request, sender) is read from the payload and everything else is
-// fetched again through internal/ghrepo; the base branch's rules are loaded
+// pull request, sender) is read from the payload, and the payload's pull
+// request is used only once the commits GitHub lists show its head is
+// still the head; everything else is fetched again through internal/ghrepo,
+// in two rounds of parallel requests revalidated with ETags (gather.go);
+// the base branch's rules are loaded
 // and the pull request judged through internal/judgment, the same path the
 // reconcile and `jit validate --base` take; then the decision's effects are
 // written: the jit/validate and jit/approval check runs, the state labels,

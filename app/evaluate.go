@@ -35,6 +35,8 @@ type handler struct {
 	appID    int64
 	// rechecks coalesces /jit recheck per pull request.
 	rechecks *coalescer
+	// rules are the rules parsed for earlier deliveries, by content.
+	rules *parsedRules
 }
 
 // apiFiles reads the rule files through the API at a ref of the base

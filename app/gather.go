@@ -189,7 +189,7 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 		return nil, runsErr
 	}
 	var err error
-	f.rules, err = judgment.LoadRules(ctx, readFiles{ref: f.main, data: map[string][]byte{layout.ConfigPath: cfgData, layout.CodeownersPath: coData},
+	f.rules, err = h.rules.load(ctx, readFiles{ref: f.main, data: map[string][]byte{layout.ConfigPath: cfgData, layout.CodeownersPath: coData},
 		errs: map[string]error{layout.ConfigPath: cfgErr, layout.CodeownersPath: coErr}, next: apiFiles{gh: h.gh, ref: f.main}})
 	if err != nil {
 		return nil, err

@@ -122,6 +122,7 @@ type Server struct {
 	refusals  *refusalLog
 	retries   *retries
 	rechecks  *coalescer
+	rules     *parsedRules
 	// schedules are the repositories the App dispatches the reconcile of,
 	// by lower-case owner/name; sched tracks their goroutines.
 	schedules map[string]*schedule
@@ -144,10 +145,13 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("the App id is missing: set --app-id or JIT_APP_ID")
 	}
 	if opts.Transport == nil {
-		// The App reads in parallel: keep a connection per request in
-		// flight rather than the default two idle ones per host.
+		// The App reads in parallel, about ten requests per delivery:
+		// keep a connection per request in flight rather than the default
+		// two idle ones per host, so that a burst of deliveries does not
+		// dial GitHub anew for most of its requests (over HTTP/1.1; HTTP/2
+		// shares one connection anyway).
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
+		t.MaxIdleConnsPerHost = 512
 		opts.Transport = t
 	}
 	if opts.BaseURL == "" {
@@ -207,6 +211,7 @@ func New(opts Options) (*Server, error) {
 		refusals:  newRefusalLog(),
 		retries:   newRetries(),
 		rechecks:  newCoalescer(),
+		rules:     newParsedRules(),
 	}, nil
 }
 
@@ -485,7 +490,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 	repo := ghrepo.Repo{Owner: e.Repository.Owner.Login, Name: e.Repository.Name}
 	gh := ghrepo.New(s.installation(e.Installation.ID), repo)
 	log = log.With("repo", repo.String())
-	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID, rechecks: s.rechecks}
+	h := &handler{gh: gh, repo: repo, bot: bot, clock: s.clock, log: log, notifier: s.opts.Notifier, bg: &s.bg, appID: s.opts.AppID, rechecks: s.rechecks, rules: s.rules}
 
 	// fromPayload seeds an evaluation with the payload's pull request.
 	fromPayload := func() seed {

@@ -65,9 +65,18 @@ type hookState struct {
 	done       chan struct{}
 }
 
+// maxIdleHookConns bounds the idle connections kept to the webhook
+// receiver.
+const maxIdleHookConns = 128
+
 func (h *hookState) init(s *Server) {
 	h.s = s
-	h.client = &http.Client{Timeout: s.opts.WebhookTimeout}
+	// Deliveries go out in parallel (Deliver from many goroutines): keep a
+	// connection per delivery in flight rather than http.DefaultTransport's
+	// two idle ones, so that each does not dial the receiver anew.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = maxIdleHookConns
+	h.client = &http.Client{Timeout: s.opts.WebhookTimeout, Transport: t}
 	h.cond = sync.NewCond(&h.mu)
 	h.done = make(chan struct{})
 	go h.worker()
@@ -115,6 +124,7 @@ func (h *hookState) close() {
 	}
 	h.mu.Unlock()
 	<-h.done
+	h.client.CloseIdleConnections()
 }
 
 // deliverNow sends the events in the caller's goroutine, so a driver call
