@@ -103,7 +103,7 @@ func benchWebhooks(ctx context.Context, e *env) ([]row, error) {
 	perEventLimited := float64(limited) / float64(total)
 	size := fmt.Sprintf("%d deliveries, %d concurrent", total, concurrency)
 	p99 := percentile(lat, 99)
-	life, lifeLimited, err := benchLifecycle(w)
+	life, newLimited, err := benchLifecycle(w)
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +114,13 @@ func benchWebhooks(ctx context.Context, e *env) ([]row, error) {
 	return append([]row{life, slow}, row{
 		Benchmark: "App: requests counted against the rate limit per event",
 		Size:      size,
-		Result: fmt.Sprintf("%.2f per event redelivered (%.2f requests in all; alone: %s); %s",
-			perEventLimited, perEvent, strings.Join(perType, ", "), lifeLimited),
+		Result: fmt.Sprintf("%d at most for a new event (%s); %.2f per event redelivered (%.2f requests in all; alone: %s)",
+			newLimited.worst, strings.Join(newLimited.each, ", "), perEventLimited, perEvent, strings.Join(perType, ", ")),
 		Target: "≤ 6",
-		Met:    met(perEventLimited <= 6),
-		Note:   "304 answers to conditional requests do not count (GitHub's rule); installation token cached, as in the steady state",
+		// Every event counts: a new pull request's as well as a
+		// redelivered one's.
+		Met:  met(perEventLimited <= 6 && newLimited.worst <= 6),
+		Note: "304 answers to conditional requests do not count (GitHub's rule); installation token cached, as in the steady state",
 	}, row{
 		Benchmark: "App: webhook latency, 1000 deliveries, 50 concurrent",
 		Size:      size,
@@ -145,7 +147,7 @@ const githubLatency = 100 * time.Millisecond
 // new to the App, with GitHub's round trip on every request, and counts the
 // round trips the App waited for one after the other up to its check update
 // and the requests counted against the rate limit.
-func benchLifecycle(w *sandbox.World) (row, string, error) {
+func benchLifecycle(w *sandbox.World) (row, newEvents, error) {
 	w.GitHub.SetLatency(githubLatency)
 	defer w.GitHub.SetLatency(0)
 	var n int
@@ -171,19 +173,20 @@ func benchLifecycle(w *sandbox.World) (row, string, error) {
 			return err
 		}},
 	}
-	var trips, limited []string
+	var trips []string
+	var limited newEvents
 	worst, worstPR := 0, 0
 	for _, s := range steps {
 		w.GitHub.WaitDeliveries()
 		w.GitHub.ResetRequests()
 		if err := s.act(); err != nil {
-			return row{}, "", fmt.Errorf("%s: %w", s.name, err)
+			return row{}, newEvents{}, fmt.Errorf("%s: %w", s.name, err)
 		}
 		w.GitHub.WaitDeliveries()
 		spans := w.GitHub.Spans()
 		t := githubemu.SequentialRoundTrips(spans, isCheckWrite)
 		if t == 0 {
-			return row{}, "", fmt.Errorf("%s: the App wrote no check run", s.name)
+			return row{}, newEvents{}, fmt.Errorf("%s: the App wrote no check run", s.name)
 		}
 		worst = max(worst, t)
 		if s.name != "/jit recheck" {
@@ -196,7 +199,8 @@ func benchLifecycle(w *sandbox.World) (row, string, error) {
 			}
 		}
 		trips = append(trips, fmt.Sprintf("%s %d", s.name, t))
-		limited = append(limited, fmt.Sprintf("%s %d", s.name, c))
+		limited.each = append(limited.each, fmt.Sprintf("%s %d", s.name, c))
+		limited.worst = max(limited.worst, c)
 	}
 	return row{
 		Benchmark: "App: sequential GitHub round trips per event",
@@ -206,7 +210,14 @@ func benchLifecycle(w *sandbox.World) (row, string, error) {
 		Met:       met(worst <= 4),
 		Note: fmt.Sprintf("the longest chain of GitHub requests each made after the previous one finished, from the delivery to the first check run write, "+
 			"with %s on every request; pull request events at most %d", ms(githubLatency), worstPR),
-	}, "each event new: " + strings.Join(limited, ", "), nil
+	}, limited, nil
+}
+
+// newEvents are the requests counted against the rate limit for each event
+// of a request's life, new to the App.
+type newEvents struct {
+	each  []string // "opened 15"
+	worst int
 }
 
 // benchSlowGitHub redelivers the events one at a time with GitHub's round
