@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,6 +38,9 @@ type awsEnv struct {
 	loseRate float64
 	rng      *rand.Rand
 	lost     int
+	// before, when set, sees the operation (its X-Amz-Target) of each
+	// request before the emulator does.
+	before func(op string)
 }
 
 func newAWSEnv(t *testing.T, eo idcemu.Options) *awsEnv {
@@ -46,6 +50,12 @@ func newAWSEnv(t *testing.T, eo idcemu.Options) *awsEnv {
 	}
 	e := &awsEnv{clk: eo.Clock, emu: idcemu.New(eo), rng: rand.New(rand.NewPCG(uint64(eo.Seed), 1))}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		before := e.before
+		e.mu.Unlock()
+		if before != nil {
+			before(r.Header.Get("X-Amz-Target"))
+		}
 		rec := httptest.NewRecorder()
 		e.emu.ServeHTTP(rec, r)
 		e.mu.Lock()
@@ -261,27 +271,70 @@ func (e *awsEnv) confirmGone(i int, g identitycenter.Grant, got identitycenter.G
 // Attack (by AWS and timing): a revocation right after the grant's create
 // was sent, while AWS still reports the create IN_PROGRESS — the moment a
 // naive "not found means gone" is wrong, because the assignment appears a
-// moment later.
+// moment later. The emulator's clock is the test's: the create stays in
+// flight for an hour of it, and the test moves it on at the moment each
+// case is about, so nothing depends on how fast the machine is.
 func TestRevokeWhileCreateInFlightNeverLies(t *testing.T) {
 	t.Parallel()
-	e := newAWSEnv(t, idcemu.Options{AsyncDelay: 150 * time.Millisecond, RequestsPerSecond: -1, MaxInFlightAssignments: -1, Seed: 5})
-	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
-	uid := e.emu.AddUser("octocat@acme.example", "octocat")
-	ctx := context.Background()
-	raw := ssoadmin.NewFromConfig(e.cfg(), func(o *ssoadmin.Options) { o.BaseEndpoint = aws.String(e.url) })
-	if _, err := raw.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{
-		InstanceArn: aws.String(idcemu.DefaultInstanceARN), PermissionSetArn: aws.String(ps),
-		PrincipalId: aws.String(uid), PrincipalType: types.PrincipalTypeUser,
-		TargetId: aws.String(account), TargetType: types.TargetTypeAwsAccount,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	c := e.client(3)
-	g := identitycenter.Grant{Request: "requests/payments-prod/x.yaml", AccountID: account, UserName: "octocat@acme.example", PermissionSetARN: ps, Claimed: true}
-	_, err := c.Revoke(ctx, identitycenter.Revocation{Grant: g, Granted: identitycenter.Granted{PermissionSetARN: ps, PrincipalID: uid}})
-	time.Sleep(200 * time.Millisecond) // let the create finish, whatever Revoke did
-	if err == nil && e.emu.HasAssignment(account, ps, uid) {
-		t.Fatal("UNSAFE: Revoke returned nil while the create was in flight, and the assignment exists now")
+	for _, tc := range []struct {
+		name string
+		// finishAt is the operation at which AWS finishes the create
+		// (and every later operation): the clock moves past the delay
+		// just before the emulator answers it. Empty: the create is
+		// still in flight when Revoke returns.
+		finishAt string
+	}{
+		{"still in flight", ""},
+		// The look does not list it and the in-flight check no longer
+		// sees it IN_PROGRESS: the window between the two calls.
+		{"finishes between the look and the in-flight check", "ListAccountAssignmentCreationStatus"},
+		{"finishes while its status is described", "DescribeAccountAssignmentCreationStatus"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			const delay = time.Hour
+			clk := clock.At(testworld.Monday)
+			e := newAWSEnv(t, idcemu.Options{Clock: clk, AsyncDelay: delay, RequestsPerSecond: -1, MaxInFlightAssignments: -1, Seed: 5})
+			ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+			uid := e.emu.AddUser("octocat@acme.example", "octocat")
+			ctx := context.Background()
+			raw := ssoadmin.NewFromConfig(e.cfg(), func(o *ssoadmin.Options) { o.BaseEndpoint = aws.String(e.url) })
+			if _, err := raw.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{
+				InstanceArn: aws.String(idcemu.DefaultInstanceARN), PermissionSetArn: aws.String(ps),
+				PrincipalId: aws.String(uid), PrincipalType: types.PrincipalTypeUser,
+				TargetId: aws.String(account), TargetType: types.TargetTypeAwsAccount,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var finished atomic.Bool
+			if tc.finishAt != "" {
+				e.mu.Lock()
+				e.before = func(op string) {
+					if strings.HasSuffix(op, "."+tc.finishAt) || finished.Load() {
+						finished.Store(true)
+						clk.Advance(2 * delay)
+					}
+				}
+				e.mu.Unlock()
+			}
+			c := e.client(3)
+			g := identitycenter.Grant{Request: "requests/payments-prod/x.yaml", AccountID: account, UserName: "octocat@acme.example", PermissionSetARN: ps, Claimed: true}
+			_, err := c.Revoke(ctx, identitycenter.Revocation{Grant: g, Granted: identitycenter.Granted{PermissionSetARN: ps, PrincipalID: uid}})
+			if tc.finishAt != "" && !finished.Load() {
+				t.Fatalf("Revoke never called %s; the case tests nothing (err=%v)", tc.finishAt, err)
+			}
+			// Let the create (and whatever Revoke started) finish, whatever
+			// Revoke did: a nil must mean the assignment is gone for good.
+			clk.Advance(2 * delay)
+			if err == nil && e.emu.HasAssignment(account, ps, uid) {
+				t.Fatal("UNSAFE: Revoke returned nil while the create was in flight, and the assignment exists now")
+			}
+			if tc.finishAt != "" && err != nil {
+				// AWS finished everything as soon as it was asked: nothing
+				// was left to refuse, so the revocation must succeed.
+				t.Errorf("Revoke: %v", err)
+			}
+		})
 	}
 }
 

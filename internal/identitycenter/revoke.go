@@ -84,21 +84,15 @@ func (c *Client) revokeShared(ctx context.Context, r Revocation) (Revoked, error
 	// Look first: deleting an assignment that is already gone is not a
 	// no-op in AWS (the asynchronous deletion can end FAILED), and a
 	// revocation must not be retried forever for something already done.
-	exists, err := c.assignmentExists(ctx, r.AccountID, psARN, principal)
+	// Not listed can also mean "being created": AWS lists an assignment
+	// only once its creation succeeded. Then delete it, which waits the
+	// creation out as a conflict.
+	exists, creating, err := c.listedOrCreating(ctx, r.AccountID, psARN, principal)
 	if err != nil {
 		return Revoked{}, err
 	}
-	if !exists {
-		// Not listed can also mean "being created": AWS lists an
-		// assignment only once its creation succeeded. Then delete it,
-		// which waits the creation out as a conflict.
-		pending, err := c.inFlight(ctx, false, r.AccountID, psARN, principal)
-		if err != nil {
-			return Revoked{}, err
-		}
-		if !pending {
-			return Revoked{Notes: []string{"assignment already gone from AWS when the revocation ran"}}, nil
-		}
+	if !exists && !creating {
+		return Revoked{Notes: []string{"assignment already gone from AWS when the revocation ran"}}, nil
 	}
 	if err := c.deleteAssignment(ctx, r.AccountID, psARN, principal, types.PrincipalTypeUser); err != nil {
 		return Revoked{}, err
@@ -187,15 +181,11 @@ func (c *Client) revokeOwnSet(ctx context.Context, r Revocation) (Revoked, error
 // set's role back in an account where it has no assignment, where nothing
 // removes it and the set can never be deleted.
 func (c *Client) removeOwnAssignment(ctx context.Context, r Revocation, arn, principal string) ([]string, error) {
-	exists, err := c.assignmentExists(ctx, r.AccountID, arn, principal)
-	if err != nil {
+	exists, creating, err := c.listedOrCreating(ctx, r.AccountID, arn, principal)
+	if err != nil || !exists && !creating {
 		return nil, err
 	}
 	if !exists {
-		pending, err := c.inFlight(ctx, false, r.AccountID, arn, principal)
-		if err != nil || !pending {
-			return nil, err
-		}
 		return nil, c.deleteAssignment(ctx, r.AccountID, arn, principal, types.PrincipalTypeUser)
 	}
 	deleting, err := c.inFlight(ctx, true, r.AccountID, arn, principal)
@@ -267,6 +257,24 @@ func (c *Client) cutSessions(ctx context.Context, arn, accountID string, expires
 	}
 	c.log.InfoContext(ctx, "live sessions cut", "permission_set", arn, "account", accountID, "before", cut)
 	return cut, nil
+}
+
+// listedOrCreating reports whether the assignment is listed in AWS, and if
+// not, whether its creation is still in flight. A creation can finish
+// between the look and the in-flight check (AWS lists it only once it
+// succeeded, and no longer reports it IN_PROGRESS then): neither would see
+// it, and a revocation would call an assignment that exists a moment later
+// gone. So when nothing is in flight, look once more: a creation that was
+// under way at the first look has finished by then, and is listed.
+func (c *Client) listedOrCreating(ctx context.Context, accountID, psARN, principalID string) (listed, creating bool, err error) {
+	if listed, err = c.assignmentExists(ctx, accountID, psARN, principalID); err != nil || listed {
+		return listed, false, err
+	}
+	if creating, err = c.inFlight(ctx, false, accountID, psARN, principalID); err != nil || creating {
+		return false, creating, err
+	}
+	listed, err = c.assignmentExists(ctx, accountID, psARN, principalID)
+	return listed, false, err
 }
 
 // inFlight reports whether a creation (deletion false) or a deletion of the
