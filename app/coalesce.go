@@ -8,33 +8,80 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/time/rate"
 
 	"github.com/jit-access/jit/internal/ghrepo"
 )
 
-// coalescer runs at most one job per key at a time and keeps at most one
-// more waiting: jobs asked for while one runs are folded into a single
-// run after it, however many were asked. /jit recheck uses it per pull
-// request, so that a flood of rechecks costs two evaluations, not one each.
-// The caller that waits runs that job itself, within its own deadline: no
-// caller runs more than one job, however long a flood lasts.
+// coalescer bounds what /jit recheck costs, per pull request: at most one
+// evaluation runs and at most one more waits, however many rechecks come,
+// and the evaluations of a pull request's rechecks are rate-limited (a few
+// at once, then one a second), so that rechecks sent one after another
+// are folded too, not only those sent at once. A recheck that finds one
+// waiting is folded into it without a single API call (it would change
+// nothing: the waiting evaluation reads everything afresh). Only a recheck
+// that would start or queue an evaluation is authorised, and concurrent
+// rechecks by one user share one authorisation. A refused user is
+// remembered, so that their further rechecks cost nothing either.
 type coalescer struct {
-	mu      sync.Mutex
-	running map[string]*coalesced
-	// refused remembers who was refused a recheck on which pull request,
-	// so that their next ones are ignored without a single API call.
+	mu  sync.Mutex
+	prs map[string]*prRechecks
+	// limits are the pull requests' rate limits; one unused for a minute
+	// is full again and may be forgotten.
+	limits *expirable.LRU[string, *rate.Limiter]
+	// refused remembers who was refused a recheck on which pull request.
 	refused *expirable.LRU[string, bool]
+	// queued counts the evaluations waiting or running in the background,
+	// each under base (ended by Server.Close) for at most timeout.
+	queued  sync.WaitGroup
+	base    context.Context
+	timeout time.Duration
 }
 
-type coalesced struct {
-	// done is closed when the job under way ends.
-	done chan struct{}
-	// waiting is set while a caller waits to run the next job.
-	waiting bool
+// prRechecks is the state of one pull request's rechecks; it exists while
+// an evaluation runs or waits, or an authorisation is under way.
+type prRechecks struct {
+	// busy: an evaluation runs or waits for its turn; queued: one more is
+	// to run after it.
+	busy, queued bool
+	// authorising are the authorisations under way, by lower-case login.
+	authorising map[string]*authorisation
 }
 
-func newCoalescer() *coalescer {
-	return &coalescer{running: map[string]*coalesced{}, refused: expirable.NewLRU[string, bool](4096, nil, refusedRecheckTTL)}
+// The rate of a pull request's recheck evaluations: a burst for the
+// rechecks people type, then one a second for a flood.
+const (
+	recheckBurst = 3
+	recheckEvery = time.Second
+)
+
+// authorisation is one user's pending answer, shared by their concurrent
+// rechecks.
+type authorisation struct {
+	done    chan struct{}
+	ok      bool
+	outcome string
+	err     error
+}
+
+// recheckSpacing is the least time between the end of a recheck's
+// evaluation and the start of the next one of the same pull request.
+const recheckSpacing = time.Second
+
+func newCoalescer(base context.Context, timeout time.Duration) *coalescer {
+	return &coalescer{prs: map[string]*prRechecks{}, refused: expirable.NewLRU[string, bool](4096, nil, refusedRecheckTTL),
+		limits: expirable.NewLRU[string, *rate.Limiter](4096, nil, time.Minute), base: base, timeout: timeout}
+}
+
+// reserveLocked takes the pull request's next evaluation slot and says how
+// long to wait for it.
+func (c *coalescer) reserveLocked(key string) time.Duration {
+	l, ok := c.limits.Get(key)
+	if !ok {
+		l = rate.NewLimiter(rate.Every(recheckEvery), recheckBurst)
+		c.limits.Add(key, l)
+	}
+	return l.Reserve().Delay()
 }
 
 // refusedRecheckTTL is how long a refused recheck is remembered.
@@ -56,42 +103,134 @@ func (c *coalescer) wasRefused(repo ghrepo.Repo, number int, user string) bool {
 	return ok
 }
 
-// do runs fn for key. When a job for key is under way, the first caller
-// to ask waits for it to end and then runs fn; later callers, until that
-// one starts, return at once with queued set: their job is the waiting
-// one's.
-func (c *coalescer) do(ctx context.Context, key string, fn func() (string, error)) (res string, queued bool, err error) {
+// recheckJob is what one recheck needs done, through GitHub.
+type recheckJob struct {
+	// authorise answers whether the recheck may run (its comment read back
+	// and its author's authority checked), and when not, answers the
+	// user; outcome says what was done.
+	authorise func(ctx context.Context) (ok bool, outcome string, err error)
+	// evaluate judges the pull request once, under ctx.
+	evaluate func(ctx context.Context) (string, error)
+	// failed is told of an evaluation that failed (nil: nobody).
+	failed func(error)
+}
+
+// Outcomes of a recheck that did no evaluation of its own.
+const (
+	recheckFolded = "recheck folded into the one already queued"
+	recheckQueued = "recheck queued behind the one under way"
+)
+
+// recheck runs one recheck by user of the pull request key. When none is
+// under way and the rate allows, it evaluates in the caller, under ctx;
+// otherwise it queues one, run in the background in its turn, so that no
+// delivery waits for more than one evaluation.
+func (c *coalescer) recheck(ctx context.Context, key, user string, job recheckJob) (string, error) {
+	user = strings.ToLower(user)
 	c.mu.Lock()
-	for {
-		st, ok := c.running[key]
-		if !ok {
-			break
-		}
-		if st.waiting {
-			c.mu.Unlock()
-			return "", true, nil
-		}
-		st.waiting = true
+	p := c.prs[key]
+	if p != nil && p.queued {
+		c.mu.Unlock()
+		return recheckFolded, nil
+	}
+	if p == nil {
+		p = &prRechecks{authorising: map[string]*authorisation{}}
+		c.prs[key] = p
+	}
+	a := p.authorising[user]
+	if a == nil {
+		a = &authorisation{done: make(chan struct{})}
+		p.authorising[user] = a
+		c.mu.Unlock()
+		a.ok, a.outcome, a.err = job.authorise(ctx)
+		c.mu.Lock()
+		delete(p.authorising, user)
+		close(a.done)
+	} else {
 		c.mu.Unlock()
 		select {
-		case <-st.done:
+		case <-a.done:
 		case <-ctx.Done():
-			c.mu.Lock()
-			st.waiting = false
-			c.mu.Unlock()
-			return "", false, ctx.Err()
+			return "", ctx.Err()
 		}
 		c.mu.Lock()
 	}
-	st := &coalesced{done: make(chan struct{})}
-	c.running[key] = st
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.running, key)
-		close(st.done)
+	if a.err != nil || !a.ok {
+		c.dropIdleLocked(key, p)
 		c.mu.Unlock()
-	}()
-	res, err = fn()
-	return res, false, err
+		// A recheck that shared the answer shares its outcome; only the
+		// one that asked has answered the user.
+		return a.outcome, a.err
+	}
+	switch {
+	case p.queued:
+		c.mu.Unlock()
+		return recheckFolded, nil
+	case p.busy:
+		p.queued = true
+		c.queued.Add(1)
+		c.mu.Unlock()
+		return recheckQueued, nil
+	}
+	p.busy = true
+	if wait := c.reserveLocked(key); wait > 0 {
+		p.queued = true
+		c.queued.Add(1)
+		c.mu.Unlock()
+		go c.runQueued(key, p, job, wait)
+		return recheckQueued, nil
+	}
+	c.mu.Unlock()
+	res, err := job.evaluate(ctx)
+	if err != nil && job.failed != nil {
+		job.failed(err)
+	}
+	c.ended(key, p, job)
+	return res, err
 }
+
+// ended follows an evaluation: the one queued meanwhile, if any, runs in
+// its turn; when none is, the pull request is forgotten.
+func (c *coalescer) ended(key string, p *prRechecks, job recheckJob) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !p.queued {
+		p.busy = false
+		c.dropIdleLocked(key, p)
+		return
+	}
+	go c.runQueued(key, p, job, c.reserveLocked(key))
+}
+
+// runQueued runs the queued evaluation after wait, in the background.
+func (c *coalescer) runQueued(key string, p *prRechecks, job recheckJob, wait time.Duration) {
+	defer c.queued.Done()
+	t := time.NewTimer(wait)
+	select {
+	case <-t.C:
+	case <-c.base.Done():
+		t.Stop()
+	}
+	c.mu.Lock()
+	p.queued = false
+	c.mu.Unlock()
+	if c.base.Err() == nil {
+		ctx, cancel := context.WithTimeout(c.base, c.timeout)
+		if _, err := job.evaluate(ctx); err != nil && job.failed != nil {
+			job.failed(err)
+		}
+		cancel()
+	}
+	c.ended(key, p, job)
+}
+
+// dropIdleLocked forgets a pull request nothing is happening on.
+func (c *coalescer) dropIdleLocked(key string, p *prRechecks) {
+	if !p.busy && !p.queued && len(p.authorising) == 0 && c.prs[key] == p {
+		delete(c.prs, key)
+	}
+}
+
+// wait blocks until the queued evaluations have run (or, once base has
+// ended, given up).
+func (c *coalescer) wait() { c.queued.Wait() }

@@ -2,94 +2,201 @@ package app
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
-// TestCoalescerRunsOneAndQueuesOne: while a recheck runs, the first of 100
-// more waits and runs once after it, the other 99 are folded into that one,
-// and another pull request is not held up.
-func TestCoalescerRunsOneAndQueuesOne(t *testing.T) {
-	c := newCoalescer()
-	ctx := context.Background()
-	var runs atomic.Int32
-	started, release := make(chan struct{}), make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		res, queued, err := c.do(ctx, "pr#1", func() (string, error) {
-			runs.Add(1)
-			close(started)
-			<-release
-			return "judged", nil
-		})
-		if res != "judged" || queued || err != nil {
-			t.Errorf("first: %q %v %v", res, queued, err)
-		}
-	}()
-	<-started
-	var wg sync.WaitGroup
-	var ran, folded atomic.Int32
-	waiting := make(chan struct{})
-	var once sync.Once
-	for range 100 {
-		wg.Go(func() {
-			_, queued, err := c.do(ctx, "pr#1", func() (string, error) { runs.Add(1); return "again", nil })
-			switch {
-			case err != nil:
-				t.Error(err)
-			case queued:
-				if folded.Add(1) == 99 {
-					once.Do(func() { close(waiting) })
-				}
-			default:
-				ran.Add(1)
+// countingJob is a recheck whose authorisation and evaluation are counted
+// and can be held until released.
+type countingJob struct {
+	allow                bool
+	auths, evals         atomic.Int32
+	holdAuth, holdEval   chan struct{}
+	authStarted, started chan struct{}
+	once, onceAuth       sync.Once
+}
+
+func newCountingJob(allow bool) *countingJob {
+	return &countingJob{allow: allow, holdAuth: make(chan struct{}), holdEval: make(chan struct{}),
+		authStarted: make(chan struct{}), started: make(chan struct{})}
+}
+
+func (j *countingJob) job() recheckJob {
+	return recheckJob{
+		authorise: func(context.Context) (bool, string, error) {
+			j.auths.Add(1)
+			j.onceAuth.Do(func() { close(j.authStarted) })
+			<-j.holdAuth
+			if !j.allow {
+				return false, "refused: a stranger", nil
 			}
-		})
-	}
-	<-waiting // 99 folded while the first still runs
-	if runs.Load() != 1 {
-		t.Errorf("a recheck ran beside the one under way (%d runs)", runs.Load())
-	}
-	// Another pull request is not held up.
-	if _, queued, _ := c.do(ctx, "pr#2", func() (string, error) { return "", nil }); queued {
-		t.Error("pr#2 was queued behind pr#1")
-	}
-	close(release)
-	<-done
-	wg.Wait()
-	if n, r := runs.Load(), ran.Load(); n != 2 || r != 1 {
-		t.Errorf("%d runs for 101 rechecks, %d of the 100 ran; want 2 runs, one of the 100 (the waiting one)", n, r)
-	}
-	// Afterwards a recheck runs again.
-	if _, queued, _ := c.do(ctx, "pr#1", func() (string, error) { return "", nil }); queued {
-		t.Error("pr#1 still marked running")
+			return true, "", nil
+		},
+		evaluate: func(context.Context) (string, error) {
+			j.evals.Add(1)
+			j.once.Do(func() { close(j.started) })
+			<-j.holdEval
+			return "judged", nil
+		},
 	}
 }
 
-// TestCoalescerWaiterGivesUpWithItsDeadline: the caller waiting behind a
-// job gives up when its own context ends, and the next caller may wait.
-func TestCoalescerWaiterGivesUpWithItsDeadline(t *testing.T) {
-	c := newCoalescer()
-	started, release := make(chan struct{}), make(chan struct{})
-	go c.do(context.Background(), "pr#1", func() (string, error) { close(started); <-release; return "", nil })
-	<-started
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, queued, err := c.do(ctx, "pr#1", func() (string, error) { return "", nil }); queued || err == nil {
-		t.Errorf("a waiter whose context ended: queued %v, err %v; want its context's error", queued, err)
-	}
-	next := make(chan error)
-	go func() {
-		_, queued, err := c.do(context.Background(), "pr#1", func() (string, error) { return "", nil })
-		if queued {
-			err = context.Canceled
+// TestRecheckRunsOneAndQueuesOne: while an evaluation runs, a flood of
+// rechecks by the same user costs one authorisation (shared by those that
+// came together) and one queued evaluation; every later one is folded
+// without any. Another pull request is not held up.
+func TestRecheckRunsOneAndQueuesOne(t *testing.T) {
+	// Made outside the bubble: its cache's cleaner runs for ever.
+	c := newCoalescer(context.Background(), time.Minute)
+	synctest.Test(t, func(t *testing.T) {
+		j := newCountingJob(true)
+		close(j.holdAuth)
+		done := make(chan string)
+		go func() {
+			res, err := c.recheck(context.Background(), "o/r#1", "octocat", j.job())
+			if err != nil {
+				t.Error(err)
+			}
+			done <- res
+		}()
+		<-j.started
+		var wg sync.WaitGroup
+		outcomes := make(chan string, 100)
+		for range 100 {
+			wg.Go(func() {
+				res, err := c.recheck(context.Background(), "o/r#1", "OctoCat", j.job())
+				if err != nil {
+					t.Error(err)
+				}
+				outcomes <- res
+			})
 		}
-		next <- err
-	}()
-	close(release)
-	if err := <-next; err != nil {
-		t.Errorf("the next caller did not run after the first: %v", err)
+		wg.Wait()
+		close(outcomes)
+		queued := 0
+		for o := range outcomes {
+			switch o {
+			case recheckQueued:
+				queued++
+			case recheckFolded:
+			default:
+				t.Errorf("a recheck during the evaluation: %q", o)
+			}
+		}
+		if queued != 1 {
+			t.Errorf("%d rechecks queued an evaluation, want 1", queued)
+		}
+		// Another pull request runs at once.
+		other := newCountingJob(true)
+		close(other.holdAuth)
+		close(other.holdEval)
+		if res, _ := c.recheck(context.Background(), "o/r#2", "octocat", other.job()); res != "judged" {
+			t.Errorf("#2 was not evaluated at once: %q", res)
+		}
+		close(j.holdEval)
+		if res := <-done; res != "judged" {
+			t.Errorf("first: %q", res)
+		}
+		c.wait()
+		if n := j.evals.Load(); n != 2 {
+			t.Errorf("%d evaluations for 101 rechecks, want 2 (one running, one queued)", n)
+		}
+		if n := j.auths.Load(); n != 2 {
+			t.Errorf("%d authorisations for 101 rechecks, want 2 (the first, and the one that queued)", n)
+		}
+		// Afterwards a recheck evaluates at once again.
+		if res, _ := c.recheck(context.Background(), "o/r#1", "octocat", j.job()); res != "judged" {
+			t.Errorf("#1 still marked running: %q", res)
+		}
+		c.mu.Lock()
+		if len(c.prs) != 0 {
+			t.Errorf("state left behind: %v", c.prs)
+		}
+		c.mu.Unlock()
+	})
+}
+
+// TestRechecksOneAfterAnotherAreRateLimited: rechecks sent one after
+// another, each answered before the next, are folded too: the first few
+// are evaluated at once, then one a second. Each queued evaluation waits
+// for its turn in the background.
+func TestRechecksOneAfterAnotherAreRateLimited(t *testing.T) {
+	c := newCoalescer(context.Background(), time.Minute)
+	synctest.Test(t, func(t *testing.T) {
+		j := newCountingJob(true)
+		close(j.holdAuth)
+		close(j.holdEval)
+		start := time.Now()
+		var at []time.Duration
+		for range 1000 {
+			res, err := c.recheck(context.Background(), "o/r#1", "octocat", j.job())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res == "judged" {
+				at = append(at, time.Since(start))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		c.wait()
+		// The burst at once, then one a second of the ten, the last after
+		// them.
+		if n := j.evals.Load(); n != recheckBurst+10 {
+			t.Errorf("%d evaluations for 1,000 rechecks over 10 s, want %d", n, recheckBurst+10)
+		}
+		if len(at) != recheckBurst || at[recheckBurst-1] != time.Duration(recheckBurst-1)*10*time.Millisecond {
+			t.Errorf("evaluated in the delivery at %v, want the first %d at once", at, recheckBurst)
+		}
+		if n := j.auths.Load(); n != j.evals.Load() {
+			t.Errorf("%d authorisations for %d evaluations, want one each", n, j.evals.Load())
+		}
+	})
+}
+
+// TestRecheckRefusalIsAskedOnce: rechecks by a stranger that arrive
+// together share one authorisation, and none evaluates.
+func TestRecheckRefusalIsAskedOnce(t *testing.T) {
+	// Made outside the bubble: its cache's cleaner runs for ever.
+	c := newCoalescer(context.Background(), time.Minute)
+	synctest.Test(t, func(t *testing.T) {
+		j := newCountingJob(false)
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Go(func() {
+				if res, err := c.recheck(context.Background(), "o/r#1", "mallory", j.job()); res != "refused: a stranger" || err != nil {
+					t.Errorf("a stranger's recheck: %q, %v", res, err)
+				}
+			})
+		}
+		synctest.Wait() // all 50 wait for the one authorisation
+		close(j.holdAuth)
+		wg.Wait()
+		if a, e := j.auths.Load(), j.evals.Load(); a != 1 || e != 0 {
+			t.Errorf("%d authorisations and %d evaluations for 50 rechecks by a stranger, want 1 and 0", a, e)
+		}
+		if len(c.prs) != 0 {
+			t.Errorf("state left behind: %v", c.prs)
+		}
+	})
+}
+
+// TestRecheckAuthorisationErrorIsShared: a failed authorisation fails the
+// rechecks that waited for it, and the next recheck asks again.
+func TestRecheckAuthorisationErrorIsShared(t *testing.T) {
+	c := newCoalescer(context.Background(), time.Minute)
+	boom := errors.New("GitHub is down")
+	job := recheckJob{
+		authorise: func(context.Context) (bool, string, error) { return false, "", boom },
+		evaluate:  func(context.Context) (string, error) { t.Error("evaluated without authorisation"); return "", nil },
+	}
+	if _, err := c.recheck(context.Background(), "o/r#1", "octocat", job); !errors.Is(err, boom) {
+		t.Errorf("err %v, want %v", err, boom)
+	}
+	if len(c.prs) != 0 {
+		t.Errorf("state left behind: %v", c.prs)
 	}
 }

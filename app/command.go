@@ -15,116 +15,120 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-// commentCommand runs the command of one comment, as GitHub has it: who
-// wrote it and what it says are read from the API, never from the payload.
-// When the payload's text is a recheck, the pull request is read with the
-// comments, at once; main is the default branch the payload names.
-func (h *handler) commentCommand(ctx context.Context, number int, id int64, payloadBody, main string) (string, error) {
-	var comments []ghrepo.Comment
-	var pr *ghrepo.PR
-	reads := []func() error{func() (err error) { comments, err = h.gh.Comments(ctx, number); return err }}
-	if isRecheck(payloadBody) {
-		reads = append(reads, func() (err error) { pr, err = h.gh.PullRequest(ctx, number); return err })
-	}
-	if err := parallel(reads...); err != nil {
-		return "", err
-	}
-	for _, c := range comments {
-		if c.ID == id {
-			if strings.EqualFold(c.Author, h.bot) {
-				return "ignored: written by jit itself", nil
-			}
-			return h.command(ctx, number, c.Author, c.AuthorID, c.Body, seed{pr: pr, comments: comments, main: main})
-		}
-	}
-	return "ignored: the comment does not exist (deleted, or a forged delivery)", nil
-}
-
-// isRecheck reports whether a comment is "/jit recheck".
-func isRecheck(body string) bool {
-	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
-	f := strings.Fields(line)
-	return len(f) >= 2 && f[0] == "/jit" && f[1] == "recheck"
-}
-
-// command handles "/jit ..." comments on pull requests. read is what the
-// delivery has read so far: the comments as just listed, and the pull
-// request when it was read.
-// userID is GitHub's id of the commenter's account.
-func (h *handler) command(ctx context.Context, number int, user string, userID int64, body string, read seed) (string, error) {
+// commandOf reads a /jit command from a comment's first line: its name
+// ("" when the comment is no /jit command) and the rest of the line.
+func commandOf(body string) (name, rest string) {
 	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
 	fields := strings.Fields(line)
 	if len(fields) < 2 || fields[0] != "/jit" {
-		return "ignored: not a /jit command", nil
+		return "", ""
 	}
-	switch fields[1] {
+	rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(line, "/jit")), fields[1]))
+	return fields[1], rest
+}
+
+// readCommand reads one comment back from GitHub: who wrote it and what it
+// says are GitHub's word, never the payload's. ignored is set, saying why,
+// when the comment is not a command jit should run: deleted, on another
+// pull request, written by jit, or not what the delivery said.
+func (h *handler) readCommand(ctx context.Context, number int, id int64) (c ghrepo.Comment, ignored string, err error) {
+	c, err = h.gh.Comment(ctx, id)
+	switch {
+	case errors.Is(err, ghrepo.ErrNotFound):
+		return c, "ignored: the comment does not exist (deleted, or a forged delivery)", nil
+	case err != nil:
+		return c, "", err
+	case c.Issue != number:
+		return c, fmt.Sprintf("ignored: comment %d is on #%d, not on #%d (a forged delivery)", id, c.Issue, number), nil
+	case strings.EqualFold(c.Author, h.bot):
+		return c, "ignored: written by jit itself", nil
+	}
+	return c, "", nil
+}
+
+// commentCommand runs the command of one comment, as GitHub has it.
+func (h *handler) commentCommand(ctx context.Context, number int, id int64) (string, error) {
+	c, ignored, err := h.readCommand(ctx, number, id)
+	if err != nil || ignored != "" {
+		return ignored, err
+	}
+	return h.command(ctx, number, c.Author, c.AuthorID, c.Body)
+}
+
+// command handles "/jit ..." comments on pull requests, but /jit recheck,
+// which recheck handles before reading the comment. userID is GitHub's id
+// of the commenter's account.
+func (h *handler) command(ctx context.Context, number int, user string, userID int64, body string) (string, error) {
+	name, rest := commandOf(body)
+	switch name {
+	case "":
+		return "ignored: not a /jit command", nil
 	case "recheck":
-		return h.recheck(ctx, number, user, userID, read)
+		// The comment said recheck, the delivery did not: not the comment
+		// the delivery was sent for.
+		return "ignored: the comment is not the one the delivery named", nil
 	case "revoke":
-		reason := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.TrimPrefix(line, "/jit")), "revoke"))
-		return h.revoke(ctx, number, user, userID, reason)
+		return h.revoke(ctx, number, user, userID, rest)
 	default:
-		msg := fmt.Sprintf("@%s `/jit %s` is not a command. jit understands `/jit revoke [reason]` (on a merged request) and `/jit recheck`.", user, fields[1])
+		msg := fmt.Sprintf("@%s `/jit %s` is not a command. jit understands `/jit revoke [reason]` (on a merged request) and `/jit recheck`.", user, name)
 		return "unknown command", h.gh.CreateComment(ctx, number, msg)
 	}
 }
 
-// recheck evaluates the pull request again for its requester, an owner of
-// the request's account or an SSO admin, with the rules on the default
-// branch. The requester's are folded into one under way at once; anyone
-// else's are judged on the facts the evaluation reads anyway (the rules,
-// the files and the team rosters), so that asking costs no round trip of
-// its own.
-func (h *handler) recheck(ctx context.Context, number int, user string, userID int64, first seed) (string, error) {
-	pr := first.pr
-	if pr == nil {
-		var err error
-		if pr, err = h.gh.PullRequest(ctx, number); err != nil {
-			return "", err
-		}
-		first.pr = pr
+// recheck runs /jit recheck of comment id on pull request number, said by
+// user according to the delivery; main is the default branch the payload
+// names. A recheck that finds one already queued for the pull request costs
+// no API call; any other reads its comment back from GitHub and the pull
+// request, at once, checks that its author may recheck (the requester, an
+// owner of the request's account or an SSO admin), and evaluates, or
+// queues one evaluation behind the one under way. retry is told of an
+// evaluation that failed, to try it again.
+func (h *handler) recheck(ctx context.Context, number int, id int64, user, main string, retry func(key string, evaluate func(context.Context) (string, error))) (string, error) {
+	key := h.repo.String() + "#" + strconv.Itoa(number)
+	// The first evaluation uses the pull request just read; a queued one
+	// reads everything again.
+	var first *ghrepo.PR
+	evaluate := func(ctx context.Context) (string, error) {
+		s := seed{pr: first, main: main}
+		first = nil
+		return h.evaluate(ctx, number, true, s)
 	}
-	var f *facts
-	if !strings.EqualFold(user, pr.Author) {
-		var err error
-		if f, err = h.gather(ctx, number, first); err != nil {
-			return "", err
-		}
-		// Not a plain request: only SSO admins decide it, so only they
-		// (and its author) recheck it; the owners of nothing are asked.
-		path := change.Classify(f.files).RequestPath
-		ok, why, err := h.mayRevoke(f.rules, f.teams, pr.Author, path, user, userID)
-		if err != nil {
-			return "", err
-		}
-		if !ok {
+	return h.rechecks.recheck(ctx, key, user, recheckJob{
+		authorise: func(ctx context.Context) (bool, string, error) {
+			var (
+				c       ghrepo.Comment
+				ignored string
+				pr      *ghrepo.PR
+			)
+			err := parallel(
+				func() (err error) { c, ignored, err = h.readCommand(ctx, number, id); return err },
+				func() (err error) { pr, err = h.gh.PullRequest(ctx, number); return err })
+			if err != nil || ignored != "" {
+				return false, ignored, err
+			}
+			if name, _ := commandOf(c.Body); name != "recheck" || !strings.EqualFold(c.Author, user) {
+				return false, "ignored: the comment is not the one the delivery named", nil
+			}
+			ok, why, err := h.mayRecheck(ctx, pr, c.Author, c.AuthorID, main)
+			if err != nil {
+				return false, "", err
+			}
+			if ok {
+				first = pr
+				return true, "", nil
+			}
 			// Remembered, so that a flood of them costs no more calls;
 			// the refusal is answered once.
-			h.rechecks.refuse(h.repo, number, user)
-			h.log.Warn("recheck refused", "pr", number, "user", user, "reason", why)
-			return "refused: " + why, h.gh.CreateComment(ctx, number, fmt.Sprintf("@%s you may not run `/jit recheck` here: %s. The requester, an owner of the account or an SSO admin can.", user, why))
-		}
-	}
-	// The first run uses what was just read; a run folded in after it
-	// reads everything again.
-	key := h.repo.String() + "#" + strconv.Itoa(number)
-	res, queued, err := h.rechecks.do(ctx, key, func() (string, error) {
-		switch {
-		case f != nil:
-			g := f
-			f, first = nil, seed{main: first.main}
-			return h.decide(ctx, g, true)
-		case first.pr != nil:
-			s := first
-			first = seed{main: first.main}
-			return h.evaluate(ctx, number, true, s)
-		}
-		return h.evaluate(ctx, number, true, first)
+			h.rechecks.refuse(h.repo, number, c.Author)
+			h.log.Warn("recheck refused", "pr", number, "user", c.Author, "reason", why)
+			return false, "refused: " + why, h.gh.CreateComment(ctx, number, fmt.Sprintf("@%s you may not run `/jit recheck` here: %s. The requester, an owner of the account or an SSO admin can.", c.Author, why))
+		},
+		evaluate: evaluate,
+		failed: func(err error) {
+			h.log.Error("recheck failed; tried again in the background", "pr", number, "err", err)
+			retry(key+" recheck", func(ctx context.Context) (string, error) { return h.evaluate(ctx, number, true, seed{main: main}) })
+		},
 	})
-	if queued {
-		return "recheck folded into the one under way", nil
-	}
-	return res, err
 }
 
 // revoke records a revocation on main for the reconcile Action to carry out.
@@ -444,6 +448,33 @@ func (h *handler) mayRevoke(rs judgment.Rules, teams *ghrepo.Teams, requester, p
 		}
 	}
 	return false, fmt.Sprintf("%s is neither the requester (%s), an owner of %s nor an SSO admin", user, requester, path), nil
+}
+
+// mayRecheck: the requester, an owner of the request's account or an SSO
+// admin, as for /jit revoke, with the rules on the default branch (main,
+// "": read it).
+func (h *handler) mayRecheck(ctx context.Context, pr *ghrepo.PR, user string, userID int64, main string) (bool, string, error) {
+	if strings.EqualFold(user, pr.Author) {
+		return true, "", nil
+	}
+	if main == "" {
+		var err error
+		if main, err = h.gh.DefaultBranch(ctx); err != nil {
+			return false, "", err
+		}
+	}
+	rs, err := judgment.LoadRules(ctx, apiFiles{gh: h.gh, ref: main})
+	if err != nil {
+		return false, "", err
+	}
+	files, err := h.gh.PullRequestFiles(ctx, pr.Number)
+	if err != nil {
+		return false, "", err
+	}
+	// Not a plain request: only SSO admins decide it, so only they (and
+	// its author) recheck it; the owners of nothing are asked.
+	path := change.Classify(files).RequestPath
+	return h.mayRevoke(rs, ghrepo.NewTeams(ctx, h.gh), pr.Author, path, user, userID)
 }
 
 // grantName is "account/permission set" for messages.

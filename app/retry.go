@@ -49,9 +49,10 @@ func (s *Server) Close() {
 	}
 	r.mu.Unlock()
 	r.wg.Wait()
-	// The reconcile schedules end too.
+	// The reconcile schedules and queued rechecks end too.
 	s.cancel()
 	s.sched.Wait()
+	s.rechecks.wait()
 }
 
 // retryLater tries a failed evaluation again in the background until it
@@ -78,6 +79,16 @@ func (s *Server) retryLater(log *slog.Logger, event string, body []byte) {
 		number = e.CheckRun.PullRequests[0].Number
 	}
 	key := fmt.Sprintf("%d %s/%s#%d %s", e.Installation.ID, e.Repository.Owner.Login, e.Repository.Name, number, event)
+	s.retryEvaluation(log, key, func(ctx context.Context) (string, error) { return s.dispatch(ctx, log, event, body) })
+}
+
+// retryEvaluation tries a failed evaluation again in the background, under
+// key (one retry at a time per key), until it succeeds or Options.RetryFor
+// has passed.
+func (s *Server) retryEvaluation(log *slog.Logger, key string, evaluate func(ctx context.Context) (string, error)) {
+	if s.opts.RetryFor <= 0 {
+		return
+	}
 	r := s.retries
 	r.mu.Lock()
 	if r.stopped || r.pending[key] {
@@ -105,7 +116,7 @@ func (s *Server) retryLater(log *slog.Logger, event string, body []byte) {
 			case <-t.C:
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), s.opts.HandlerTimeout)
-			res, err := s.dispatch(ctx, log, event, body)
+			res, err := evaluate(ctx)
 			cancel()
 			if err == nil {
 				log.Info("evaluation retried and done", "attempt", attempt, "result", res)

@@ -134,7 +134,10 @@ type Server struct {
 
 // Wait blocks until notifications sent in the background are delivered or
 // given up; for graceful shutdown and tests.
-func (s *Server) Wait() { s.bg.Wait() }
+func (s *Server) Wait() {
+	s.rechecks.wait()
+	s.bg.Wait()
+}
 
 // New checks the options and builds the App.
 func New(opts Options) (*Server, error) {
@@ -197,6 +200,7 @@ func New(opts Options) (*Server, error) {
 	apps.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	base, cancel := context.WithCancel(context.Background())
 	return &Server{
+		rechecks:  newCoalescer(base, opts.HandlerTimeout),
 		opts:      opts,
 		log:       opts.Logger,
 		clock:     opts.Clock,
@@ -210,7 +214,6 @@ func New(opts Options) (*Server, error) {
 		inFlight:  make(chan struct{}, opts.MaxInFlight),
 		refusals:  newRefusalLog(),
 		retries:   newRetries(),
-		rechecks:  newCoalescer(),
 		rules:     newParsedRules(),
 	}, nil
 }
@@ -519,13 +522,18 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 		if e.Action != "created" || e.Issue == nil || e.Issue.PullRequest == nil || e.Comment == nil {
 			break
 		}
-		if !strings.HasPrefix(strings.TrimSpace(e.Comment.Body), "/jit") {
+		switch name, _ := commandOf(e.Comment.Body); name {
+		case "":
 			return "ignored: not a /jit command", nil // spare the API for ordinary comments
+		case "recheck":
+			if s.rechecks.wasRefused(repo, e.Issue.Number, e.Comment.User.Login) {
+				return "ignored: recheck refused to this user recently", nil
+			}
+			return h.recheck(ctx, e.Issue.Number, e.Comment.ID, e.Comment.User.Login, e.Repository.DefaultBranch, func(key string, evaluate func(context.Context) (string, error)) {
+				s.retryEvaluation(log, key, evaluate)
+			})
 		}
-		if f := strings.Fields(e.Comment.Body); len(f) >= 2 && f[1] == "recheck" && s.rechecks.wasRefused(repo, e.Issue.Number, e.Comment.User.Login) {
-			return "ignored: recheck refused to this user recently", nil
-		}
-		return h.commentCommand(ctx, e.Issue.Number, e.Comment.ID, e.Comment.Body, e.Repository.DefaultBranch)
+		return h.commentCommand(ctx, e.Issue.Number, e.Comment.ID)
 	case "check_run":
 		if e.Action != "rerequested" || e.CheckRun == nil {
 			break

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,6 +109,8 @@ type Comment struct {
 	// AuthorID is GitHub's immutable id of the author's account.
 	AuthorID int64
 	Body     string
+	// Issue is the number of the issue or pull request it is on.
+	Issue int
 }
 
 // TreeEntry is one entry of a git tree.
@@ -177,6 +180,10 @@ type Client interface {
 	AddLabels(ctx context.Context, number int, labels []string) error
 	RemoveLabel(ctx context.Context, number int, label string) error
 	Comments(ctx context.Context, number int) ([]Comment, error)
+	// Comment reads one comment of the repository's issues and pull
+	// requests by its id: one request, however many comments the pull
+	// request has.
+	Comment(ctx context.Context, id int64) (Comment, error)
 	CreateComment(ctx context.Context, number int, body string) error
 	EditComment(ctx context.Context, id int64, body string) error
 	RequestReviewers(ctx context.Context, number int, users, teams []string) error
@@ -721,9 +728,24 @@ func (g *goGitHub) Comments(ctx context.Context, number int) ([]Comment, error) 
 		opts.Page = page
 		return g.c.Issues.ListComments(ctx, r.Owner, r.Name, number, opts)
 	}, func(c *github.IssueComment) Comment {
-		return Comment{ID: c.GetID(), Author: c.GetUser().GetLogin(), AuthorID: c.GetUser().GetID(), Body: c.GetBody()}
+		return Comment{ID: c.GetID(), Author: c.GetUser().GetLogin(), AuthorID: c.GetUser().GetID(), Body: c.GetBody(), Issue: number}
 	})
 	return out, wrap(err, "listing comments of %s#%d", r, number)
+}
+
+func (g *goGitHub) Comment(ctx context.Context, id int64) (Comment, error) {
+	r := g.r
+	c, _, err := g.c.Issues.GetComment(ctx, r.Owner, r.Name, id)
+	if err != nil {
+		return Comment{}, wrap(err, "reading comment %d of %s", id, r)
+	}
+	// The issue_url ends in /issues/{number}.
+	_, num, _ := strings.Cut(c.GetIssueURL(), "/issues/")
+	n, err := strconv.Atoi(num)
+	if err != nil {
+		return Comment{}, fmt.Errorf("reading comment %d of %s: its issue_url %q names no issue", id, r, c.GetIssueURL())
+	}
+	return Comment{ID: c.GetID(), Author: c.GetUser().GetLogin(), AuthorID: c.GetUser().GetID(), Body: c.GetBody(), Issue: n}, nil
 }
 
 func (g *goGitHub) CreateComment(ctx context.Context, number int, body string) error {

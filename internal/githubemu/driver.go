@@ -552,3 +552,21 @@ func (s *Server) MainSHA(owner, name string) (string, error) {
 	}
 	return rp.git.branchTip("main")
 }
+
+// CommentUndelivered writes a comment as Comment does but delivers nothing:
+// it returns the issue_comment payload GitHub would send, for a load test
+// to deliver as it likes (Flood).
+func (s *Server) CommentUndelivered(owner, name string, number int, user, body string) ([]byte, error) {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return nil, err
+	}
+	_, evs, err := s.addComment(rp, pr, user, body)
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) != 1 {
+		return nil, fmt.Errorf("a comment caused %d events, want 1", len(evs))
+	}
+	return evs[0].body, nil
+}

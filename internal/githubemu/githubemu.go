@@ -336,7 +336,12 @@ func (s *Server) handle(pattern string, auth authKind, h handlerFunc) {
 // handleAs registers pattern and counts its requests under route.
 func (s *Server) handleAs(pattern, route string, auth authKind, h handlerFunc) {
 	method, path, _ := strings.Cut(pattern, " ")
-	s.mux.HandleFunc(method+" "+s.prefix+path, func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc(method+" "+s.prefix+path, s.served(route, auth, h))
+}
+
+// served authenticates, counts and serves the requests of one route.
+func (s *Server) served(route string, auth authKind, h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		s.count(route)
 		start := time.Now()
 		var c caller
@@ -351,7 +356,7 @@ func (s *Server) handleAs(pattern, route string, auth authKind, h handlerFunc) {
 		})
 		s.watchPushes(r)
 		s.log.Debug("github api request", "route", route, "path", r.URL.Path, "caller", c.login, "duration", time.Since(start))
-	})
+	}
 }
 
 func bearer(r *http.Request) string {

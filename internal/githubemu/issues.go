@@ -142,6 +142,28 @@ func (s *Server) createComment(w http.ResponseWriter, r *http.Request, c caller,
 	})
 }
 
+// getComment answers GET /repos/{owner}/{repo}/issues/comments/{comment_id}:
+// one comment of the repository's issues and pull requests.
+func (s *Server) getComment(w http.ResponseWriter, r *http.Request, c caller, rp *repo) {
+	id, err := strconv.ParseInt(r.PathValue("comment_id"), 10, 64)
+	if err != nil {
+		s.notFound(w)
+		return
+	}
+	s.mu.Lock()
+	cm := rp.comments[id]
+	var out *github.IssueComment
+	if cm != nil {
+		out = s.commentJSON(rp, cm)
+	}
+	s.mu.Unlock()
+	if out == nil {
+		s.notFound(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func (s *Server) patchComment(w http.ResponseWriter, r *http.Request, c caller, rp *repo) {
 	id, err := strconv.ParseInt(r.PathValue("comment_id"), 10, 64)
 	if err != nil {

@@ -63,14 +63,33 @@ func (s *Server) routes() {
 
 	s.handle("GET /repos/{owner}/{repo}/issues/{number}", authToken, s.inPull(s.getIssue))
 	s.handle("PATCH /repos/{owner}/{repo}/issues/{number}", authToken, s.inPull(s.patchIssue))
-	s.handle("GET /repos/{owner}/{repo}/issues/{number}/labels", authToken, s.inPull(s.listLabels))
 	s.handle("POST /repos/{owner}/{repo}/issues/{number}/labels", authToken, s.inPull(s.labelsAPI("add")))
 	s.handle("PUT /repos/{owner}/{repo}/issues/{number}/labels", authToken, s.inPull(s.labelsAPI("set")))
 	s.handle("DELETE /repos/{owner}/{repo}/issues/{number}/labels", authToken, s.inPull(s.labelsAPI("clear")))
 	s.handle("DELETE /repos/{owner}/{repo}/issues/{number}/labels/{name}", authToken, s.inPull(s.removeLabel))
-	s.handle("GET /repos/{owner}/{repo}/issues/{number}/comments", authToken, s.inPull(s.listComments))
-	s.handle("GET /repos/{owner}/{repo}/issues/{number}/events", authToken, s.inPull(s.listIssueEvents))
 	s.handle("POST /repos/{owner}/{repo}/issues/{number}/comments", authToken, s.inPull(s.createComment))
+	// GitHub's GET issues/comments/{comment_id} and issues/{number}/labels
+	// (comments, events) overlap as ServeMux patterns: one pattern serves
+	// them all, each counted under its own route.
+	issueGets := map[string]http.HandlerFunc{
+		"labels":   s.served("GET /repos/{owner}/{repo}/issues/{number}/labels", authToken, s.inPull(s.listLabels)),
+		"comments": s.served("GET /repos/{owner}/{repo}/issues/{number}/comments", authToken, s.inPull(s.listComments)),
+		"events":   s.served("GET /repos/{owner}/{repo}/issues/{number}/events", authToken, s.inPull(s.listIssueEvents)),
+	}
+	commentByID := s.served("GET /repos/{owner}/{repo}/issues/comments/{comment_id}", authToken, s.inRepo(s.getComment))
+	s.mux.HandleFunc("GET "+s.prefix+"/repos/{owner}/{repo}/issues/{number}/{sub}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("number") == "comments" {
+			r.SetPathValue("comment_id", r.PathValue("sub"))
+			commentByID(w, r)
+			return
+		}
+		if h := issueGets[r.PathValue("sub")]; h != nil {
+			h(w, r)
+			return
+		}
+		s.count(r.Method + " <unknown>")
+		s.notFound(w)
+	})
 	s.handle("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", authToken, s.inRepo(s.patchComment))
 
 	s.handle("POST /repos/{owner}/{repo}/check-runs", authToken, s.inRepo(s.asApp(s.createCheckRun)))
