@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"golang.org/x/time/rate"
 
 	"github.com/jit-access/jit/internal/ghrepo"
@@ -16,7 +17,7 @@ import (
 // coalescer bounds what /jit recheck costs, per pull request: at most one
 // evaluation runs and at most one more waits, however many rechecks come,
 // and the evaluations of a pull request's rechecks are rate-limited (a few
-// at once, then one a second), so that rechecks sent one after another
+// at once, then one every 10 s), so that rechecks sent one after another
 // are folded too, not only those sent at once. A recheck that finds one
 // waiting is folded into it without a single API call (it would change
 // nothing: the waiting evaluation reads everything afresh). Only a recheck
@@ -26,9 +27,9 @@ import (
 type coalescer struct {
 	mu  sync.Mutex
 	prs map[string]*prRechecks
-	// limits are the pull requests' rate limits; one unused for a minute
-	// is full again and may be forgotten.
-	limits *expirable.LRU[string, *rate.Limiter]
+	// limits are the pull requests' rate limits, the most recently used
+	// (a forgotten one is full again: no harm).
+	limits *simplelru.LRU[string, *rate.Limiter]
 	// refused remembers who was refused a recheck on which pull request.
 	refused *expirable.LRU[string, bool]
 	// queued counts the evaluations waiting or running in the background,
@@ -49,10 +50,13 @@ type prRechecks struct {
 }
 
 // The rate of a pull request's recheck evaluations: a burst for the
-// rechecks people type, then one a second for a flood.
+// rechecks people type, then one every 10 s for a flood. The interval is
+// longer than an evaluation may take (HandlerTimeout), so that rechecks
+// sent one after another, each waiting for its answer, cannot earn a new
+// evaluation in the delivery with every slow one.
 const (
 	recheckBurst = 3
-	recheckEvery = time.Second
+	recheckEvery = 10 * time.Second
 )
 
 // authorisation is one user's pending answer, shared by their concurrent
@@ -69,8 +73,10 @@ type authorisation struct {
 const recheckSpacing = time.Second
 
 func newCoalescer(base context.Context, timeout time.Duration) *coalescer {
+	// NewLRU fails only for a size below 1.
+	limits, _ := simplelru.NewLRU[string, *rate.Limiter](4096, nil)
 	return &coalescer{prs: map[string]*prRechecks{}, refused: expirable.NewLRU[string, bool](4096, nil, refusedRecheckTTL),
-		limits: expirable.NewLRU[string, *rate.Limiter](4096, nil, time.Minute), base: base, timeout: timeout}
+		limits: limits, base: base, timeout: timeout}
 }
 
 // reserveLocked takes the pull request's next evaluation slot and says how

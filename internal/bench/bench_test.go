@@ -38,6 +38,13 @@ func TestQuick(t *testing.T) {
 		"| reconcile: expiry lag, App-dispatched, no run waiting (50 grants over one hour, clock advanced) |",
 		"| reconcile: runner-minutes per month, 1,000 grants a month, five-minute schedule versus dispatch |",
 		"| audit: jit audit --format csv |", "| audit: 100,000 grants |",
+		"| jit serve (child process): approvals with 5% of GitHub's answers failing |",
+		"| jit serve (child process): review during an outage |",
+		"| jit serve (child process): calls inside a Retry-After window |",
+		"| jit serve (child process): 32 parallel 24 MiB bodies |",
+		"| jit serve (child process): pull request beyond GitHub's 250-commit listing |",
+		"| jit serve (child process): /jit recheck flood by a stranger, 50 at a time |",
+		"| jit serve (child process): /jit recheck flood by the requester, 50 at a time |",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table has no row %q", want)

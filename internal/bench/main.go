@@ -1,7 +1,9 @@
 // Command bench measures jit as a large organisation would use it and
 // prints one markdown table: request validation against ajv-cli, the App
 // under a burst of webhooks, the reconcile under Identity Center's limits,
-// the expiry lag of the lookahead and the audit export.
+// the expiry lag of the lookahead, the audit export, and the real `jit
+// serve` binary when GitHub fails, floods and oversized bodies come
+// (reliability).
 //
 //	go run ./internal/bench                      # everything at full size
 //	go run ./internal/bench -only validate,audit # some rows (see -h for the names)
@@ -17,9 +19,10 @@
 // $TMPDIR/jit-bench-cache; delete that folder to generate them again.
 //
 // The real jit binary is built once into a temporary folder and run as a
-// child process where the issue asks for the CLI (validate, audit), so that
-// start-up, file reading and output are in the figures. The App and the
-// reconcile run in-process against the emulators on loopback.
+// child process where the issue asks for the CLI (validate, audit) and for
+// the App's reliability (jit serve), so that start-up, file reading and
+// output are in the figures. The other App rows and the reconcile run
+// in-process against the emulators on loopback.
 package main
 
 import (
@@ -119,6 +122,7 @@ var benchmarks = []benchmark{
 	{"dispatch", benchDispatch},
 	{"audit", benchAudit},
 	{"audit-large", benchAuditLarge},
+	{"reliability", benchReliability},
 }
 
 func names() []string {

@@ -243,6 +243,9 @@ func benchSlowGitHub(w *sandbox.World, bodies map[string][]byte, quick bool) (ro
 		if err != nil || d.StatusCode != http.StatusOK {
 			return row{}, fmt.Errorf("delivering %s: status %d: %v", ev, d.StatusCode, err)
 		}
+		// A recheck beyond the pull request's burst is queued for its turn
+		// and evaluated after the delivery is answered.
+		w.App.Wait()
 		var end time.Time
 		for _, sp := range w.GitHub.Spans() {
 			if isCheckWrite(sp) && (end.IsZero() || sp.End.Before(end)) {
@@ -262,7 +265,7 @@ func benchSlowGitHub(w *sandbox.World, bodies map[string][]byte, quick bool) (ro
 		Result:    fmt.Sprintf("p50 %s, p99 %s", ms(p50), ms(percentile(lat, 99))),
 		Target:    "p50 ≤ 600 ms, p99 stated",
 		Met:       met(p50 <= 600*time.Millisecond),
-		Note:      "from sending the delivery to the end of the App's first check run write; the emulator adds 100 ms to every GitHub request",
+		Note:      "from sending the delivery to the end of the App's first check run write; the emulator adds 100 ms to every GitHub request; rechecks of one pull request beyond 3 at once wait for their turn, one every 10 s",
 	}, nil
 }
 
