@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // TestRecheckFlood: 1,000 /jit recheck comments on one pull request,
@@ -29,8 +30,8 @@ func TestRecheckFlood(t *testing.T) {
 		{"octocat", 50, 3000},
 	} {
 		t.Run(fmt.Sprintf("%s/%d-at-once", tc.user, tc.concurrent), func(t *testing.T) {
-			w := newWorld(t, false)
-			n := open(t, w, "octocat", "octocat/flood", map[string]string{"requests/payments-prod/x.yaml": standardRequest})
+			w := testworld.New(t, testworld.Monday, sandbox.Options{})
+			n := w.Open(t, "octocat", "octocat/flood", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 			bodies := make([][]byte, rechecks)
 			for i := range bodies {
 				var err error
@@ -54,13 +55,15 @@ func TestRecheckFlood(t *testing.T) {
 			flood(bodies[:rechecks/2])
 			// alice approves; GitHub loses the delivery.
 			w.GitHub.SetWebhook("", "")
-			review(t, w, n, "alice", "APPROVED", "fine")
+			if _, err := w.GitHub.SubmitReview(org, repo, n, "alice", "APPROVED", "fine"); err != nil {
+				t.Fatal(err)
+			}
 			w.GitHub.SetWebhook(w.AppURL, string(w.WebhookSecret))
 			flood(bodies[rechecks/2:])
 			w.App.Wait()
 			w.GitHub.WaitDeliveries() // the App's own writes cause deliveries it ignores
 			if tc.user == "octocat" {
-				waitState(t, w, n, "success", "jit:approved")
+				waitState(t, w.World, n, "success", "jit:approved")
 			}
 			calls, byRoute := 0, w.GitHub.Requests()
 			for _, c := range byRoute {
@@ -71,13 +74,13 @@ func TestRecheckFlood(t *testing.T) {
 			if calls > tc.maxCalls {
 				t.Errorf("%d rechecks by %s cost %d GitHub calls, want at most %d", rechecks, tc.user, calls, tc.maxCalls)
 			}
-			s := state(t, w, n)
-			refusals := refusalsTo(t, w, n, tc.user)
+			s := w.State(t, n)
+			refusals := refusalsTo(t, w.World, n, tc.user)
 			if tc.user == "mallory" {
 				if refusals != 1 {
 					t.Errorf("mallory was refused %d times, want once", refusals)
 				}
-				if s.approval == "success" {
+				if s.Approval == "success" {
 					t.Errorf("a stranger's recheck judged the pull request: %+v", s)
 				}
 				return
