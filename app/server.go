@@ -154,7 +154,9 @@ func New(opts Options) (*Server, error) {
 		// dial GitHub anew for most of its requests (over HTTP/1.1; HTTP/2
 		// shares one connection anyway).
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 512
+		// Both bounds: the default's 100 in all would close and dial
+		// connections beyond it on every burst.
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 512, 512
 		opts.Transport = t
 	}
 	if opts.BaseURL == "" {

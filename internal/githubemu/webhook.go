@@ -75,7 +75,7 @@ func (h *hookState) init(s *Server) {
 	// connection per delivery in flight rather than http.DefaultTransport's
 	// two idle ones, so that each does not dial the receiver anew.
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = maxIdleHookConns
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = maxIdleHookConns, maxIdleHookConns
 	h.client = &http.Client{Timeout: s.opts.WebhookTimeout, Transport: t}
 	h.cond = sync.NewCond(&h.mu)
 	h.done = make(chan struct{})
