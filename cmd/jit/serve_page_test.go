@@ -50,18 +50,12 @@ func TestServePage(t *testing.T) {
 		cancel()
 		select {
 		case <-done:
-		case <-time.After(15 * time.Second):
+		case <-time.After(time.Minute):
 			t.Error("serve did not stop")
 		}
 	}()
 
-	var resp *http.Response
-	for i := 0; i < 100; i++ {
-		if resp, err = http.Get("http://" + addr + "/"); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	resp, err := getOnceUp(t, "http://"+addr+"/")
 	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /: %v %v", resp, err)
 	}
