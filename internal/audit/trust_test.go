@@ -3,9 +3,7 @@ package audit
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,21 +17,8 @@ import (
 // allowed-signers line.
 func sshKey(t *testing.T, dir, principal string) (string, string) {
 	t.Helper()
-	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ssh-keygen is not installed; .ci/run installs it")
-		}
-		t.Skip("ssh-keygen is not installed (git signs with it); .ci/run installs it")
-	}
-	key := filepath.Join(dir, principal+"_ed25519")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", principal, "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, err := exec.Command("ssh-keygen", "-y", "-f", key).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, principal + " " + strings.TrimSpace(string(pub)) + "\n"
+	key, pub := gittest.SSHKey(t, dir, principal)
+	return key, principal + " " + pub + "\n"
 }
 
 // The audit skips the tree diff of a commit jit signed and takes the file

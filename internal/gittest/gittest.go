@@ -9,6 +9,7 @@ package gittest
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -53,4 +54,28 @@ func run(t testing.TB, dir string, env, args []string) string {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// SSHKey makes an ssh-ed25519 key for principal in dir, as git signs with,
+// and returns the private key's path and the public key ("ssh-ed25519
+// AAAA..."), from which a test writes the allowed-signers line it needs.
+// Without ssh-keygen the test is skipped, or fails under CI=true: .ci/run
+// installs it.
+func SSHKey(t testing.TB, dir, principal string) (key, public string) {
+	t.Helper()
+	if _, err := exec.LookPath("ssh-keygen"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ssh-keygen is not installed; .ci/run installs it")
+		}
+		t.Skip("ssh-keygen is not installed (git signs with it); .ci/run installs it")
+	}
+	key = filepath.Join(dir, principal+"_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", principal, "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, err := exec.Command("ssh-keygen", "-y", "-f", key).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, strings.TrimSpace(string(pub))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,24 +14,11 @@ import (
 )
 
 // signingKey makes an ssh-ed25519 key in dir and returns its path and its
-// allowed-signers line.
+// allowed-signers line, with the namespace jit init writes.
 func signingKey(t *testing.T, dir, principal string) (string, string) {
 	t.Helper()
-	if _, err := exec.LookPath("ssh-keygen"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ssh-keygen is not installed; .ci/run installs it")
-		}
-		t.Skip("ssh-keygen is not installed (git signs with it); .ci/run installs it")
-	}
-	key := filepath.Join(dir, principal+"_ed25519")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", principal, "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, err := exec.Command("ssh-keygen", "-y", "-f", key).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, principal + ` namespaces="git" ` + strings.TrimSpace(string(pub)) + "\n"
+	key, pub := gittest.SSHKey(t, dir, principal)
+	return key, principal + ` namespaces="git" ` + pub + "\n"
 }
 
 const verifyReq = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: 4h\njustification: \"INC-1 looking at x\"\n"
