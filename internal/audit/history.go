@@ -172,6 +172,25 @@ func diffPart(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
 	}, "diff-tree", "--stdin", "-r", "--root", "--no-renames", "--raw", "--no-abbrev", "-z")
 }
 
+// onEveryCore starts one worker per core, each running do on the jobs sent
+// to the returned channel; wait closes the channel and returns once every
+// job sent has been done.
+func onEveryCore[J any](do func(J)) (jobs chan<- J, wait func()) {
+	ch := make(chan J, 256)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := range ch {
+				do(j)
+			}
+		})
+	}
+	return ch, func() {
+		close(ch)
+		wg.Wait()
+	}
+}
+
 // verifier checks commit signatures against the signers at ref, each
 // commit once, on every core.
 type verifier struct {
@@ -199,24 +218,17 @@ func (v *verifier) verify(ctx context.Context, shas []string) error {
 		sha  string
 		data []byte
 	}
-	jobs := make(chan job, 256)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for j := range jobs {
-				_, err := v.signers.VerifyCommit(j.data)
-				v.mu.Lock()
-				v.results[j.sha] = err
-				v.mu.Unlock()
-			}
-		})
-	}
+	jobs, wait := onEveryCore(func(j job) {
+		_, err := v.signers.VerifyCommit(j.data)
+		v.mu.Lock()
+		v.results[j.sha] = err
+		v.mu.Unlock()
+	})
 	err := v.repo.Objects(ctx, todo, func(i int, data []byte) error {
 		jobs <- job{todo[i], data}
 		return nil
 	})
-	close(jobs)
-	wg.Wait()
+	wait()
 	if err != nil {
 		return fmt.Errorf("checking the signatures of main's commits: %w", err)
 	}
@@ -392,27 +404,21 @@ func newDecoder(ctx context.Context, repo *ledger.Repo) *decoder {
 		key  string
 		data []byte
 	}
-	jobs := make(chan job, 256)
-	var workers sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		workers.Go(func() {
-			// Decoding YAML is most of the audit's own time.
-			for j := range jobs {
-				var r Record
-				req, err := schema.DecodeRequest(j.path, j.data)
-				if err != nil {
-					// A file on main that no longer decodes is still an
-					// audit record: say so rather than drop it.
-					r = Record{Path: j.path, State: "unreadable", Why: err.Error()}
-				} else {
-					r = build(j.path, req)
-				}
-				d.mu.Lock()
-				d.results[j.key] = r
-				d.mu.Unlock()
-			}
-		})
-	}
+	// Decoding YAML is most of the audit's own time.
+	jobs, wait := onEveryCore(func(j job) {
+		var r Record
+		req, err := schema.DecodeRequest(j.path, j.data)
+		if err != nil {
+			// A file on main that no longer decodes is still an
+			// audit record: say so rather than drop it.
+			r = Record{Path: j.path, State: "unreadable", Why: err.Error()}
+		} else {
+			r = build(j.path, req)
+		}
+		d.mu.Lock()
+		d.results[j.key] = r
+		d.mu.Unlock()
+	})
 	go func() {
 		defer close(d.done)
 		err := repo.ObjectStream(ctx, d.names, func(_ int, data []byte) error {
@@ -428,8 +434,7 @@ func newDecoder(ctx context.Context, repo *ledger.Repo) *decoder {
 			jobs <- job{path, key, data}
 			return nil
 		})
-		close(jobs)
-		workers.Wait()
+		wait()
 		d.err = err
 		for range d.names {
 		}
