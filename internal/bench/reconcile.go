@@ -149,6 +149,22 @@ func (g *grantWorld) seedActive(n int, expiry func(i int) time.Time) error {
 	return g.commitAsJit(fmt.Sprintf("%d active grants", n), files)
 }
 
+// newActiveWorld is newGrantWorld with every one of its users x accounts
+// holding an active grant that expires in from the world's now, in whole
+// seconds as the reconcile records times.
+func newActiveWorld(ctx context.Context, e *env, name string, users, accounts int, in time.Duration) (*grantWorld, error) {
+	g, err := newGrantWorld(ctx, e, name, users, accounts)
+	if err != nil {
+		return nil, err
+	}
+	expires := g.Clock.Now().Add(in).Truncate(time.Second)
+	if err := g.seedActive(users*accounts, func(int) time.Time { return expires }); err != nil {
+		g.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
 // commitAsJit commits files to main signed with the reconcile's key, as
 // the reconcile records grants: only statuses jit signed count.
 func (g *grantWorld) commitAsJit(message string, files map[string][]byte) error {
@@ -277,15 +293,11 @@ func benchExpire(ctx context.Context, e *env) ([]row, error) {
 		users, accounts = 5, 4
 	}
 	n := users * accounts
-	g, err := newGrantWorld(ctx, e, "expire", users, accounts)
+	g, err := newActiveWorld(ctx, e, "expire", users, accounts, -30*time.Second)
 	if err != nil {
 		return nil, err
 	}
 	defer g.Close()
-	expired := g.Clock.Now().Add(-30 * time.Second)
-	if err := g.seedActive(n, func(int) time.Time { return expired }); err != nil {
-		return nil, err
-	}
 	r, err := g.reconciler(ctx)
 	if err != nil {
 		return nil, err
