@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -10,30 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jit-access/jit/internal/iampolicy/internal/npmpkg"
+	"github.com/jit-access/jit/internal/iampolicy/internal/npmtest"
 )
-
-// tarball builds a package tarball in the layout npm publishes.
-func tarball(t *testing.T, files map[string]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for name, body := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(body)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 func TestReadActionsAndEncode(t *testing.T) {
 	files := map[string]string{
@@ -46,7 +23,7 @@ func TestReadActionsAndEncode(t *testing.T) {
 	for i := range 100 { // the generator refuses a suspiciously small package
 		files["package/data/actions/svc"+string(rune('a'+i/26))+string(rune('a'+i%26))+".json"] = `{}`
 	}
-	services, err := readActions(tarball(t, files))
+	services, err := readActions(npmtest.Tarball(t, files))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +67,7 @@ func TestReadActionsRejectsOddData(t *testing.T) {
 		"too few services": {"package/data/actions/s3.json": `{}`},
 	}
 	for name, files := range tests {
-		if _, err := readActions(tarball(t, files)); err == nil {
+		if _, err := readActions(npmtest.Tarball(t, files)); err == nil {
 			t.Errorf("%s: readActions succeeded, want an error", name)
 		}
 	}

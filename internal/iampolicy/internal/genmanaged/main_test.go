@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"fmt"
@@ -12,26 +11,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/internal/iampolicy/internal/npmpkg"
+	"github.com/jit-access/jit/internal/iampolicy/internal/npmtest"
 )
 
+// tarball is a package tarball holding one file.
 func tarball(t *testing.T, name, body string) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body))}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tw.Write([]byte(body)); err != nil {
-		t.Fatal(err)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return npmtest.Tarball(t, map[string]string{name: body})
 }
 
 // policies is a managedPolicies.json with the two named policies and
