@@ -57,13 +57,8 @@ func TestRevokeDoesNotWaitOnTheSessionCut(t *testing.T) {
 func TestOwnSetProvisionedOnlyWhereAssigned(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fastEmulator(), fastClient())
-	e.emu.AddUser("alice@acme.example", "Alice")
+	_, g, granted := grantAlice(t, e)
 	ctx := context.Background()
-	g := customGrant(e.clk.Now().Add(time.Hour))
-	granted, err := e.client.Grant(ctx, g)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if n := e.emu.Calls()["ProvisionPermissionSet"]; n != 0 {
 		t.Errorf("ProvisionPermissionSet called %d times for a new set; CreateAccountAssignment provisions it", n)
 	}
@@ -133,13 +128,8 @@ func TestRevokeLeavesAnUndeletableSetToTheCleanUp(t *testing.T) {
 	co.MaxAttempts = 2 // the retryer does not wait the removal out
 	co.RetryMaxBackoff = 5 * time.Millisecond
 	e := newEnv(t, eo, co)
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	uid, g, granted := grantAlice(t, e)
 	ctx := context.Background()
-	g := customGrant(e.clk.Now().Add(time.Hour))
-	granted, err := e.client.Grant(ctx, g)
-	if err != nil {
-		t.Fatal(err)
-	}
 	res, err := e.client.Revoke(ctx, Revocation{Grant: g, Granted: granted})
 	if err != nil {
 		t.Fatalf("Revoke waited on the set's deletion: %v", err)
@@ -192,13 +182,8 @@ func TestRevokeDoesNotProvisionWhileTheAssignmentIsBeingDeleted(t *testing.T) {
 	co := fastClient()
 	co.MaxAttempts = 2
 	e := newEnv(t, eo, co)
-	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	uid, g, granted := grantAlice(t, e)
 	ctx := context.Background()
-	g := customGrant(e.clk.Now().Add(time.Hour))
-	granted, err := e.client.Grant(ctx, g)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The previous run's deletion, in flight for an hour.
 	e.emu.SetAsyncDelay(time.Hour)
 	raw := ssoadmin.NewFromConfig(e.cfg, func(o *ssoadmin.Options) { o.BaseEndpoint = aws.String(e.opts.Endpoint) })
@@ -224,4 +209,18 @@ func TestRevokeDoesNotProvisionWhileTheAssignmentIsBeingDeleted(t *testing.T) {
 	if _, ok := e.emu.PermissionSet(granted.PermissionSetARN); ok || res.SetLeft {
 		t.Errorf("the set is left (%q): provisioned without an assignment, AWS would never delete it", res.Notes)
 	}
+}
+
+// grantAlice adds alice to the emulator and grants her customGrant for an
+// hour, as a run does before the revocation a test is about; it returns her
+// user id, the grant and what Grant made.
+func grantAlice(t *testing.T, e *env) (string, Grant, Granted) {
+	t.Helper()
+	uid := e.emu.AddUser("alice@acme.example", "Alice")
+	g := customGrant(e.clk.Now().Add(time.Hour))
+	granted, err := e.client.Grant(context.Background(), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uid, g, granted
 }
