@@ -45,6 +45,21 @@ func openRequest(w *sandbox.World, name string) (int, error) {
 	return n, nil
 }
 
+// startWithRequest is startWorld with openRequest(name) done in it.
+func startWithRequest(ctx context.Context, e *env, name string) (*sandbox.World, *served, int, error) {
+	w, s, err := startWorld(ctx, e, name)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	pr, err := openRequest(w, name)
+	if err != nil {
+		s.stop()
+		w.Close()
+		return nil, nil, 0, err
+	}
+	return w, s, pr, nil
+}
+
 // approved reports whether a pull request shows its approval: the check
 // green, the label jit:approved and no pending label.
 func approved(st sandbox.PRStatus) bool {
@@ -129,16 +144,12 @@ func reliabilityFaults(ctx context.Context, e *env) (row, error) {
 
 // (b) A review given during a 15 s outage of GitHub.
 func reliabilityOutage(ctx context.Context, e *env) (row, error) {
-	w, s, err := startWorld(ctx, e, "outage")
+	w, s, pr, err := startWithRequest(ctx, e, "outage")
 	if err != nil {
 		return row{}, err
 	}
 	defer w.Close()
 	defer s.stop()
-	pr, err := openRequest(w, "outage")
-	if err != nil {
-		return row{}, err
-	}
 	quiet(w, time.Second, time.Minute)
 	outage := 15 * time.Second
 	if e.quick {
@@ -177,16 +188,12 @@ func reliabilityOutage(ctx context.Context, e *env) (row, error) {
 
 // (c) No call leaves while GitHub asks to wait (Retry-After).
 func reliabilityRetryAfter(ctx context.Context, e *env) (row, error) {
-	w, s, err := startWorld(ctx, e, "retry-after")
+	w, s, pr, err := startWithRequest(ctx, e, "retry-after")
 	if err != nil {
 		return row{}, err
 	}
 	defer w.Close()
 	defer s.stop()
-	pr, err := openRequest(w, "retry-after")
-	if err != nil {
-		return row{}, err
-	}
 	quiet(w, time.Second, time.Minute)
 	pause := 5 * time.Second
 	if e.quick {
@@ -297,16 +304,12 @@ func reliabilityUnsigned(ctx context.Context, e *env) (row, error) {
 
 // (f) A pull request of 251 commits, approved by an owner.
 func reliabilityCommits(ctx context.Context, e *env) (row, error) {
-	w, s, err := startWorld(ctx, e, "commits")
+	w, s, pr, err := startWithRequest(ctx, e, "commits")
 	if err != nil {
 		return row{}, err
 	}
 	defer w.Close()
 	defer s.stop()
-	pr, err := openRequest(w, "commits")
-	if err != nil {
-		return row{}, err
-	}
 	const total = 251
 	path := "requests/payments-prod/commits.yaml"
 	body := standardRequest("payments-prod", "ReadOnlyAccess", "4h", 1)

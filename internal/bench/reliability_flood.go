@@ -63,16 +63,12 @@ type floodResult struct {
 
 func floodRechecks(ctx context.Context, e *env, n int, user string, concurrent int) (floodResult, error) {
 	var r floodResult
-	w, s, err := startWorld(ctx, e, "rechecks")
+	w, s, pr, err := startWithRequest(ctx, e, "rechecks")
 	if err != nil {
 		return r, err
 	}
 	defer w.Close()
 	defer s.stop()
-	pr, err := openRequest(w, "rechecks")
-	if err != nil {
-		return r, err
-	}
 	bodies := make([][]byte, n)
 	for i := range bodies {
 		if bodies[i], err = w.GitHub.CommentUndelivered(sandbox.Org, sandbox.RepoName, pr, user, "/jit recheck"); err != nil {
