@@ -45,6 +45,8 @@ func TestQuick(t *testing.T) {
 		"| jit serve (child process): pull request beyond GitHub's 250-commit listing |",
 		"| jit serve (child process): /jit recheck flood by a stranger, 50 at a time |",
 		"| jit serve (child process): /jit recheck flood by the requester, 50 at a time |",
+		"| jit reconcile (child processes): two jit reconcile processes started together |",
+		"| jit reconcile (child processes): a killed jit reconcile, resumed |",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("the table has no row %q", want)

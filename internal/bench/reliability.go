@@ -20,7 +20,7 @@ func benchReliability(ctx context.Context, e *env) ([]row, error) {
 	var rows []row
 	for _, b := range []func(context.Context, *env) (row, error){
 		reliabilityFaults, reliabilityOutage, reliabilityRetryAfter,
-		reliabilityUnsigned, reliabilityCommits,
+		reliabilityUnsigned, reliabilityCommits, reliabilityTwoReconciles, reliabilityKilledReconcile,
 	} {
 		r, err := b(ctx, e)
 		if err != nil {
