@@ -18,8 +18,7 @@ const reqPath = "requests/payments-prod/inc-1234.yaml"
 // refuses this, but a misconfigured GitHub Enterprise or a future API change
 // must not be what stands between alice and production).
 func TestSelfApprovalNeverCounts(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: true})
+	w := newWorldWith(t, sandbox.Options{AllowSelfReview: true})
 	n := w.Open(t, "alice", "alice/self", map[string]string{reqPath: testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "lgtm")
 	refusedUntilAdmin(t, w, n, "alice")
@@ -38,7 +37,7 @@ func TestApprovalByCommitAuthorOrCommitterNeverCounts(t *testing.T) {
 		{"committer", "octocat", "alice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := testworld.New(t, testworld.Monday, sandbox.Options{})
+			w := newWorld(t)
 			n := w.Open(t, "octocat", "octocat/co", map[string]string{reqPath: testworld.StandardRequest})
 			w.Push(t, n, githubemu.Commit{Author: tc.author, Committer: tc.committer,
 				Files: map[string][]byte{reqPath: []byte(withDuration("2h"))}})
@@ -51,8 +50,7 @@ func TestApprovalByCommitAuthorOrCommitterNeverCounts(t *testing.T) {
 // Attack: get a short request approved, then push a longer duration and
 // merge on the old approval.
 func TestPushAfterApprovalRaisingDurationSendsBack(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	if err := w.GitHub.SetRequiredChecks(org, repo, "jit/approval"); err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +74,7 @@ func TestPushAfterApprovalRaisingDurationSendsBack(t *testing.T) {
 // Attack: push, then have the reviewer approve the older (harmless) commit
 // through the API with commit_id set to it.
 func TestApprovalOfAnOldCommitNeverCounts(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/old", map[string]string{reqPath: withDuration("1h")})
 	old := w.State(t, n).Head
 	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
@@ -100,8 +97,7 @@ func TestApprovalOfAnOldCommitNeverCounts(t *testing.T) {
 // Attack: one owner objects, the requester finds a friendlier owner. A
 // request for changes by an eligible reviewer blocks until withdrawn.
 func TestChangesRequestedBlocksLaterApprovalUntilWithdrawn(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	// payments-staging is owned by @acme/payments-team (carol) and
 	// @acme/payments-leads (alice).
 	path := "requests/payments-staging/load.yaml"
@@ -129,8 +125,7 @@ func TestChangesRequestedBlocksLaterApprovalUntilWithdrawn(t *testing.T) {
 // Attack: an approver (or someone editing their review) writes a longer
 // duration into the review than the request asked for.
 func TestApprovalDirectiveNeverLengthens(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/len", map[string]string{reqPath: withDuration("4h")})
 	w.Review(t, n, "alice", "APPROVED", "ok\njit: duration 1w")
 	s := w.State(t, n)
@@ -149,8 +144,7 @@ func TestApprovalDirectiveNeverLengthens(t *testing.T) {
 // Attack: the PR author is mallory, who has no Identity Center user in the
 // config; or a request names someone else as the user to grant.
 func TestRequesterCannotNameAnotherUser(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	t.Run("unknown key", func(t *testing.T) {
 		for _, key := range []string{"requester", "user", "user_name", "principal"} {
 			body := testworld.StandardRequest + key + ": alice\n"

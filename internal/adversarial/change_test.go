@@ -7,7 +7,6 @@ import (
 
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/githubemu"
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -16,8 +15,7 @@ import (
 // request" also approves the change. It is an admin change: owners never
 // pass it; rules are read from main, so the PR cannot make itself an owner.
 func TestRequestPlusRulesChangeNeedsAdmin(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	for _, extra := range []struct{ path, content string }{
 		{".github/jit.yaml", "version: 1\nadmins: [\"@octocat\"]\n"},
 		{".github/CODEOWNERS", "* @octocat\n/requests/payments-prod/ @carol\n"},
@@ -70,8 +68,7 @@ func mergedRequest(t *testing.T, w *githubemu.Server, path string) {
 // request file. The ledger is append-only: validation fails, so not even an
 // SSO admin's approval makes the PR mergeable.
 func TestRewritingAMergedRequestIsRefused(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const merged = "requests/payments-prod/granted.yaml"
 	mergedRequest(t, w.GitHub, merged)
 	old, _ := w.OnMain(t, merged)
@@ -101,8 +98,7 @@ func TestRewritingAMergedRequestIsRefused(t *testing.T) {
 // that validates (or at something outside the repository), while the
 // ledger would hold only a link.
 func TestSymlinkAsRequestFile(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const target = "requests/payments-staging/ok.yaml"
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Files: map[string][]byte{
 		target: []byte(strings.Replace(testworld.StandardRequest, "payments-prod", "payments-staging", 1)),
@@ -124,8 +120,7 @@ func TestSymlinkAsRequestFile(t *testing.T) {
 // drivers cannot write one, so the branch is force-pushed with git itself,
 // as the attacker would.
 func TestSubmoduleAsRequestFile(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/sub", map[string]string{reqPath: testworld.StandardRequest})
 	approvedBefore := w.State(t, n)
 	if approvedBefore.Validate != "success" {
@@ -182,7 +177,7 @@ func TestInvalidCodeownersFailsClosed(t *testing.T) {
 		"bracket":        "* @acme/payments-leads\n/requests/payments-[a-z]rod/ @acme/sso-admins\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			w := testworld.New(t, testworld.Monday, sandbox.Options{})
+			w := newWorld(t)
 			if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob",
 				Files: map[string][]byte{".github/CODEOWNERS": []byte(codeowners)}}); err != nil {
 				t.Fatal(err)
@@ -193,7 +188,7 @@ func TestInvalidCodeownersFailsClosed(t *testing.T) {
 		})
 	}
 	t.Run("missing", func(t *testing.T) {
-		w := testworld.New(t, testworld.Monday, sandbox.Options{})
+		w := newWorld(t)
 		if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob",
 			Files: map[string][]byte{".github/CODEOWNERS": nil}}); err != nil {
 			t.Fatal(err)

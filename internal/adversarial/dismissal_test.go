@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -14,8 +13,7 @@ import (
 // admin lifts it; who dismissed comes from GitHub (the review_dismissed
 // event's actor), never from the delivery the App was sent.
 func TestObjectionStandsUntilItsAuthorOrAnAdminLiftsIt(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	for i, tc := range []struct {
 		dismisser string
 		lifted    bool

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jit-access/jit/internal/sandbox"
-	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -31,8 +29,7 @@ justification: "INC-1300: read the payment exports for the incident review"
 // as a warning: annotated on its line in jit/validate and quoted in the
 // sticky comment.
 func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	for i, tc := range []struct {
 		name, policy string
 		line         int
@@ -107,8 +104,7 @@ func TestEscalatingManagedPolicyIsFlaggedToApprovers(t *testing.T) {
 // policy and the warnings for approvers — and a markdown heading would fake
 // the App's own verdict.
 func TestJustificationCannotRewriteTheStickyComment(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	policy := "      - Effect: Allow\n        Action: [s3:GetObject, iam:PassRole]\n        Resource: [\"arn:aws:s3:::exports/*\"]\n"
 	body := strings.Replace(customRequest(policy),
 		`justification: "INC-1300: read the payment exports for the incident review"`,

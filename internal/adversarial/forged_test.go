@@ -23,8 +23,7 @@ import (
 // jit signed the commit that wrote it: these are treated as requests that
 // were merged without approval.
 func TestForgedStatusOnMainChangesNothing(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	now := w.Clock.Now().UTC()
 	stamp := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
 	const body = "account: payments-prod\npermission_set: PowerUserAccess\nduration: 4h\njustification: \"INC-1234: investigating elevated 5xx rates\"\n"
@@ -73,8 +72,7 @@ func TestForgedStatusOnMainChangesNothing(t *testing.T) {
 // the status is marked unverified, and the reconcile keeps acting on jit's
 // signed record.
 func TestAuditReportsOnlyJitsSignedEvents(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	ctx := context.Background()
 	const path = "requests/payments-prod/carol.yaml"
 	n := w.Open(t, "carol", "carol/trailers", map[string]string{path: testworld.StandardRequest})

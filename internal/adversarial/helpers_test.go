@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jit-access/jit/internal/judgment"
+	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -13,6 +14,22 @@ const (
 	org  = testworld.Org
 	repo = testworld.Repo
 )
+
+// newWorld starts an attack in a world of its own on testworld.Monday, run
+// in parallel with the others: no attack can see another's pull requests,
+// grants or AWS state.
+func newWorld(t *testing.T) *testworld.World {
+	t.Helper()
+	return newWorldWith(t, sandbox.Options{})
+}
+
+// newWorldWith is newWorld with options other than the sandbox's defaults
+// (fast, self-review allowed).
+func newWorldWith(t *testing.T, opts sandbox.Options) *testworld.World {
+	t.Helper()
+	t.Parallel()
+	return testworld.New(t, testworld.Monday, opts)
+}
 
 // withDuration returns the standard request asking for d instead of 4h.
 func withDuration(d string) string {

@@ -57,8 +57,7 @@ func reuseLogin(t *testing.T, w *testworld.World, login string) int64 {
 // for the old ones: the approval does not count, the request is invalid,
 // and the messages name the login, the pinned id and the id GitHub reports.
 func TestReusedLoginNeitherApprovesNorRequests(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	ids := pinIDs(t, w, "octocat", "alice")
 
 	// A reused approver login.

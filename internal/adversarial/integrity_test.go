@@ -49,8 +49,7 @@ func jitSet(t *testing.T, w *testworld.World, path string) string {
 // AWS must be, statement by statement, the one rendered to the approvers,
 // plus jit's expiry guard.
 func TestProvisionedPolicyIsTheOneApproversSaw(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	const path = "requests/payments-prod/exports.yaml"
 	body := customRequest(`      - Sid: ReadExports
         Effect: Allow
@@ -113,8 +112,7 @@ func TestProvisionedPolicyIsTheOneApproversSaw(t *testing.T) {
 // silently vanish from AWS. The Sid is an error at its line, and a merge
 // that bypasses the check is not provisioned.
 func TestReservedSidIsRefused(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	for i, sid := range []string{"JitExpiry", "JitSessionCut", "jitexpiry"} {
 		t.Run(sid, func(t *testing.T) {
 			path := "requests/payments-prod/sid" + itoa(i) + ".yaml"
@@ -160,8 +158,7 @@ func TestReservedSidIsRefused(t *testing.T) {
 // Now the App refuses it at its line, and when it reaches main anyway (an
 // admin's bypass), it is reported on that grant and the others go on.
 func TestOneUnrecordableFileStopsNobodyElse(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	const flowPath = "requests/payments-prod/flow.yaml"
 	flow := `{account: payments-prod, permission_set: ReadOnlyAccess, duration: 4h, justification: "INC-1234: investigating elevated 5xx rates"}` + "\n"
 	n := w.Open(t, "octocat", "octocat/flow", map[string]string{flowPath: flow})

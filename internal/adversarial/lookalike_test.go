@@ -32,8 +32,7 @@ func jitRun(t *testing.T, w *testworld.World, sha, name string) string {
 // take them for its own verdict: it writes its own runs, and branch
 // protection pins jit/approval to the jit App.
 func TestLookAlikeCheckRunsOfAnotherApp(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const path = "requests/payments-prod/look.yaml"
 	n := w.Open(t, "octocat", "octocat/look", map[string]string{path: testworld.StandardRequest})
 	// A new head, not yet judged: the other App gets there first.

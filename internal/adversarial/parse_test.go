@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	jit "github.com/jit-access/jit"
-	"github.com/jit-access/jit/internal/sandbox"
-	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -104,8 +102,7 @@ func TestHostileRequestFilesAreErrors(t *testing.T) {
 // line, and an owner's approval (the owner of the folder the file sits in)
 // does not make any of them approved.
 func TestHostileRequestFilesThroughTheApp(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	for i, tc := range hostileFiles {
 		t.Run(tc.name, func(t *testing.T) {
 			n := w.Open(t, "octocat", "octocat/hostile-"+itoa(i), map[string]string{tc.path: tc.body})

@@ -112,8 +112,7 @@ func notProvisioned(t *testing.T, w *testworld.World, login, path string, rep ac
 // policy did not approve. The reconcile checks the approval again from the
 // API and never provisions them.
 func TestMergeWithoutApprovalIsNotProvisioned(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: true, AsyncDelay: fast.AsyncDelay, RequestsPerSecond: fast.RequestsPerSecond})
+	w := newWorldWith(t, sandbox.Options{AllowSelfReview: true, AsyncDelay: fast.AsyncDelay, RequestsPerSecond: fast.RequestsPerSecond})
 	cases := []struct {
 		name, author, path string
 		setup              func(n int)
@@ -162,8 +161,7 @@ func TestMergeWithoutApprovalIsNotProvisioned(t *testing.T) {
 // merged on the check octocat's approval turned green, the reconcile reads
 // her PR's own reviews and refuses.
 func TestSharedHeadCommitMergeIsNotProvisioned(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	n1 := w.Open(t, "octocat", "octocat/inc", map[string]string{reqPath: testworld.StandardRequest})
 	w.Review(t, n1, "alice", "APPROVED", "ok for octocat")
 	head := w.State(t, n1).Head
@@ -183,8 +181,7 @@ func TestSharedHeadCommitMergeIsNotProvisioned(t *testing.T) {
 // ago, in a commit whose subject names the old pull request, hoping the
 // reconcile borrows that approval.
 func TestDirectPushBorrowingAnOldApprovalIsNotProvisioned(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	const path = "requests/payments-prod/old.yaml"
 	n := w.Merged(t, "octocat", "octocat/old", path, testworld.StandardRequest)
 	if rep := reconcile(t, w); len(rep.Activated) != 1 {
@@ -217,8 +214,7 @@ func TestDirectPushBorrowingAnOldApprovalIsNotProvisioned(t *testing.T) {
 // reconcile runs while Identity Center throttles and fails. Main must say
 // "revoked" only once the assignment is really gone.
 func TestRevocationRecordedOnlyWhenAWSConfirms(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, fast)
+	w := newWorldWith(t, fast)
 	const path = "requests/payments-prod/rv.yaml"
 	n := w.Merged(t, "octocat", "octocat/rv", path, testworld.StandardRequest)
 	if rep := reconcile(t, w); len(rep.Activated) != 1 || !assignedTo(w, "octocat") {

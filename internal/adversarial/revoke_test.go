@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -13,8 +12,7 @@ import (
 // requester, an owner of the account nor an SSO admin — including owners of
 // other accounts and spellings the parser might treat differently.
 func TestRevokeByOutsiderIsRefused(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const path = "requests/payments-prod/rv.yaml"
 	n := w.Merged(t, "octocat", "octocat/rv", path, testworld.StandardRequest)
 	before, _ := w.OnMain(t, path)
@@ -59,8 +57,7 @@ func TestRevokeByOutsiderIsRefused(t *testing.T) {
 // Attack: /jit revoke on a request that was never merged: nothing to
 // revoke, and nothing may be written to main for it.
 func TestRevokeOfUnmergedRequestWritesNothing(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const path = "requests/payments-prod/open.yaml"
 	n := w.Open(t, "octocat", "octocat/open", map[string]string{path: testworld.StandardRequest})
 	mainBefore, err := w.GitHub.MainSHA(org, repo)

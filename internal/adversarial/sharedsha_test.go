@@ -4,7 +4,6 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -17,8 +16,7 @@ import (
 // must not make the shared check green while carol's PR is open and
 // unapproved, or carol merges a request authored by her that nobody approved.
 func TestSharedHeadCommitAcrossPullRequests(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	if err := w.GitHub.SetRequiredChecks(org, repo, "jit/approval"); err != nil {
 		t.Fatal(err)
 	}

@@ -56,8 +56,7 @@ func noAPICalls(t *testing.T, w *testworld.World, what string) {
 // request), re-sent with no, a wrong, a SHA-1-only or a mismatched
 // signature. Refused with 401 before any work.
 func TestWebhookSignatureAttacks(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	w.Open(t, "octocat", "octocat/sig", map[string]string{reqPath: testworld.StandardRequest})
 	body := w.LastDeliveryOf(t, "pull_request").Body
 	sha1mac := hmac.New(sha1.New, w.WebhookSecret)
@@ -96,8 +95,7 @@ func TestWebhookSignatureAttacks(t *testing.T) {
 // signature is even checked. Refused with 413 while reading, never buffered
 // whole; the body is generated on the fly.
 func TestWebhookOversizedBody(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	w.GitHub.ResetRequests()
 	big := io.MultiReader(strings.NewReader(`{"action":"opened","x":"`), io.LimitReader(zeros{}, app.DefaultMaxBodyBytes))
 	if got := post(t, w, "pull_request", "big-1", big, map[string]string{"X-Hub-Signature-256": "sha256=" + strings.Repeat("00", 32)}); got != http.StatusRequestEntityTooLarge {
@@ -120,8 +118,7 @@ func (zeros) Read(p []byte) (int, error) {
 // replayed after a push (to the same replica: a duplicate; to a replica that
 // never saw it: re-evaluated from the API), does not bring the approval back.
 func TestReplayedApprovalAfterPush(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/replay", map[string]string{reqPath: withDuration("1h")})
 	w.Review(t, n, "alice", "APPROVED", "1h ok")
 	approvalDelivery := w.LastDeliveryOf(t, "pull_request_review")
@@ -163,8 +160,7 @@ func TestReplayedApprovalAfterPush(t *testing.T) {
 // writes) must not feed back into it: no loop, and nothing an event "by
 // jit" says is acted upon — e.g. a /jit revoke in a comment by the bot.
 func TestAppIgnoresItsOwnEvents(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const path = "requests/payments-prod/own.yaml"
 	n := w.Merged(t, "octocat", "octocat/own", path, testworld.StandardRequest)
 	bot := w.GitHub.BotLogin()
@@ -214,8 +210,7 @@ func commentEvent(w *testworld.World, n int, sender, author, body string) *githu
 // another head commit, a review that does not exist. The App takes only the
 // event's identity from the payload and decides on the API's state.
 func TestForgedPayloadDoesNotDecide(t *testing.T) {
-	t.Parallel()
-	w := testworld.New(t, testworld.Monday, sandbox.Options{AllowSelfReview: true})
+	w := newWorldWith(t, sandbox.Options{AllowSelfReview: true})
 	// alice asks for herself; only her own (self-)approval exists.
 	n := w.Open(t, "alice", "alice/forged", map[string]string{reqPath: testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "self")
