@@ -18,8 +18,33 @@ import (
 //
 //go:generate go run ./internal/genconstraints -botocore $BOTOCORE_DATA -version 1.43.67 -out constraints_gen.go
 
+// serviceModel is the part of one botocore service model the emulator
+// validates against (constraints_gen.go): each implemented operation's
+// input shape, and the shapes it reaches.
+type serviceModel struct {
+	name       string
+	operations map[string]string // operation -> input shape
+	shapes     map[string]modelShape
+}
+
+// modelShape is one botocore shape, with only what AWS's request validator
+// checks.
+type modelShape struct {
+	kind     string // string, integer, list, structure, ...
+	min, max *int
+	pattern  string // Go syntax, anchored; "" when none Go can express
+	enum     []string
+	members  []modelMember // of a structure, by name
+	member   string        // of a list
+}
+
+type modelMember struct {
+	name, shape string
+	required    bool
+}
+
 // inputConstraint is one member constraint of an operation's input, as
-// botocore's model states it (constraints_gen.go).
+// botocore's model states it.
 type inputConstraint struct {
 	// path names the member: Name, Filter.Status, Tags[].Key.
 	path     string
@@ -32,7 +57,65 @@ type inputConstraint struct {
 
 func ptrInt(n int) *int { return &n }
 
-func mustPattern(p string) *regexp.Regexp { return regexp.MustCompile(p) }
+// inputConstraints are the constraints of each implemented operation's
+// input, in the order they are checked.
+var inputConstraints = constraintsOf(serviceModels)
+
+func constraintsOf(models []serviceModel) map[string][]inputConstraint {
+	all := map[string][]inputConstraint{}
+	for _, m := range models {
+		patterns := map[string]*regexp.Regexp{}
+		for op, input := range m.operations {
+			var cs []inputConstraint
+			m.walk(input, "", false, 0, patterns, &cs)
+			all[op] = cs
+		}
+	}
+	return all
+}
+
+// walk lists the constraints of a shape's members, depth-first in member
+// order; the members of a list of structures are walked with "[]". A
+// member with nothing to check is left out.
+func (m serviceModel) walk(name, path string, required bool, depth int, patterns map[string]*regexp.Regexp, out *[]inputConstraint) {
+	s := m.shapes[name]
+	if depth > 4 {
+		return
+	}
+	if s.kind == "structure" {
+		if path != "" {
+			*out = append(*out, inputConstraint{path: path, required: required, kind: "structure"})
+		}
+		for _, mem := range s.members {
+			p := mem.name
+			if path != "" {
+				p = path + "." + mem.name
+			}
+			m.walk(mem.shape, p, mem.required, depth+1, patterns, out)
+		}
+		return
+	}
+	c := inputConstraint{path: path, required: required, kind: s.kind, min: s.min, max: s.max, enum: s.enum}
+	if s.pattern != "" {
+		if patterns[s.pattern] == nil {
+			patterns[s.pattern] = regexp.MustCompile(s.pattern)
+		}
+		c.pattern = patterns[s.pattern]
+	}
+	switch s.kind {
+	case "string", "integer", "list", "map":
+		if c.required || c.min != nil || c.max != nil || c.pattern != nil || len(c.enum) > 0 {
+			*out = append(*out, c)
+		}
+	default:
+		if c.required {
+			*out = append(*out, c)
+		}
+	}
+	if s.kind == "list" && s.member != "" && m.shapes[s.member].kind == "structure" {
+		m.walk(s.member, path+"[]", false, depth+1, patterns, out)
+	}
+}
 
 // validateInput applies the model's constraints to a request body before
 // the operation runs, answering ValidationException in the words of AWS's

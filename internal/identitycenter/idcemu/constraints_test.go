@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+	"github.com/google/go-cmp/cmp"
 )
 
 // The emulator refuses what AWS's request validator refuses, with AWS's
@@ -64,5 +65,48 @@ func TestGeneratedInputConstraints(t *testing.T) {
 	// 75 tags are accepted.
 	if _, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"), Tags: tags[:75]}); err != nil {
 		t.Errorf("75 tags: %v", err)
+	}
+}
+
+// Each operation's constraints come from walking its input shape
+// depth-first in member order, through nested structures and lists of
+// structures; members with nothing to check are left out.
+func TestConstraintsWalkNestedStructuresAndLists(t *testing.T) {
+	m := serviceModel{
+		operations: map[string]string{"Op": "In"},
+		shapes: map[string]modelShape{
+			"In":      {kind: "structure", members: []modelMember{{"Flag", "Flag", false}, {"Kind", "Kind", false}, {"Max", "Max", false}, {"Name", "Name", true}, {"Tags", "TagList", false}}},
+			"Flag":    {kind: "boolean"},
+			"Name":    {kind: "string", min: ptrInt(1), max: ptrInt(32), pattern: `^(?:[\w]+)$`},
+			"TagList": {kind: "list", max: ptrInt(75), member: "Tag"},
+			"Tag":     {kind: "structure", members: []modelMember{{"Key", "Name", true}}},
+			"Max":     {kind: "integer", min: ptrInt(1), max: ptrInt(100)},
+			"Kind":    {kind: "string", enum: []string{"USER", "GROUP"}},
+		},
+	}
+	type row struct {
+		Path, Kind, Pattern string
+		Required            bool
+		Min, Max            *int
+		Enum                []string
+	}
+	var got []row
+	for _, c := range constraintsOf([]serviceModel{m})["Op"] {
+		r := row{Path: c.path, Kind: c.kind, Required: c.required, Min: c.min, Max: c.max, Enum: c.enum}
+		if c.pattern != nil {
+			r.Pattern = c.pattern.String()
+		}
+		got = append(got, r)
+	}
+	want := []row{
+		{Path: "Kind", Kind: "string", Enum: []string{"USER", "GROUP"}},
+		{Path: "Max", Kind: "integer", Min: ptrInt(1), Max: ptrInt(100)},
+		{Path: "Name", Required: true, Kind: "string", Min: ptrInt(1), Max: ptrInt(32), Pattern: `^(?:[\w]+)$`},
+		{Path: "Tags", Kind: "list", Max: ptrInt(75)},
+		{Path: "Tags[]", Kind: "structure"},
+		{Path: "Tags[].Key", Required: true, Kind: "string", Min: ptrInt(1), Max: ptrInt(32), Pattern: `^(?:[\w]+)$`},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("constraints (-want +got):\n%s", diff)
 	}
 }

@@ -1,9 +1,11 @@
 // Command genconstraints writes constraints_gen.go of package idcemu: the
-// input constraints AWS's request validator applies (required members,
-// string lengths and patterns, enums, integer ranges such as MaxResults,
-// list lengths) for the operations the emulator implements, read from
-// botocore's service models of sso-admin and identitystore (Debian's
-// python3-botocore, or botocore's repository: -botocore names its
+// part of botocore's service models of sso-admin and identitystore that
+// AWS's request validator applies to the operations the emulator
+// implements (each operation's input shape and the shapes it reaches, with
+// required members, string lengths and patterns, enums, integer ranges
+// such as MaxResults, list lengths), as data that one hand-written walk in
+// idcemu turns into per-operation checks. It reads Debian's
+// python3-botocore, or botocore's repository (-botocore names its
 // botocore/data directory). Run it through `go generate` in package
 // idcemu; tests and CI use the checked-in output.
 package main
@@ -17,9 +19,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // operations are the operations the emulator implements, by model.
@@ -67,17 +71,6 @@ type model struct {
 	Shapes map[string]shape `json:"shapes"`
 }
 
-// constraint is one line of the generated table.
-type constraint struct {
-	Path     string // member path: Name, Tags[].Key, Filter.Status
-	Required bool
-	Kind     string // string, integer, list, structure
-	Min, Max string // "" when unbounded
-	Pattern  string // Go syntax, anchored; "" when none or not expressible
-	Skipped  string // a pattern Go cannot express, kept for the record
-	Enum     []string
-}
-
 func main() {
 	dir := flag.String("botocore", "", "botocore's data directory (default: Debian python3-botocore's)")
 	version := flag.String("version", "", "the botocore version, for the generated file's header (dpkg -s python3-botocore)")
@@ -96,8 +89,7 @@ func run(dir, version, out string) error {
 	if version == "" {
 		return fmt.Errorf("-version is required: the botocore version the models come from")
 	}
-	all := map[string][]constraint{}
-	var models []string
+	var models []pruned
 	for _, name := range sortedKeys(operations) {
 		data, err := os.ReadFile(filepath.Join(dir, name, "service-2.json"))
 		if err != nil {
@@ -107,77 +99,63 @@ func run(dir, version, out string) error {
 		if err := json.Unmarshal(data, &m); err != nil {
 			return fmt.Errorf("decoding the %s model: %w", name, err)
 		}
-		models = append(models, name)
-		for _, op := range operations[name] {
-			o, ok := m.Operations[op]
-			if !ok {
-				return fmt.Errorf("%s has no operation %s", name, op)
-			}
-			var cs []constraint
-			if o.Input != nil {
-				walk(m, o.Input.Shape, "", false, 0, &cs)
-			}
-			all[op] = cs
+		p, err := prune(name, m, operations[name])
+		if err != nil {
+			return err
 		}
+		models = append(models, p)
 	}
-	src, err := render(all, models, version)
+	src, err := render(models, version)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(out, src, 0o644)
 }
 
-// walk lists the constraints of a shape's members, depth-first; lists of
-// structures are walked with "[]".
-func walk(m model, name, prefix string, required bool, depth int, out *[]constraint) {
-	s := m.Shapes[name]
-	if depth > 4 {
-		return
-	}
-	if s.Type == "structure" {
-		if prefix != "" {
-			*out = append(*out, constraint{Path: prefix, Required: required, Kind: "structure"})
+// pruned is the part of one service model the emulator validates against:
+// the input shape of each implemented operation and every shape it reaches.
+type pruned struct {
+	name       string
+	operations map[string]string // operation -> input shape ("" when none)
+	shapes     map[string]shape
+}
+
+func prune(name string, m model, ops []string) (pruned, error) {
+	p := pruned{name: name, operations: map[string]string{}, shapes: map[string]shape{}}
+	var reach func(string) error
+	reach = func(s string) error {
+		if _, seen := p.shapes[s]; seen {
+			return nil
 		}
-		for _, mem := range sortedKeys(s.Members) {
-			req := false
-			for _, r := range s.Required {
-				req = req || r == mem
+		sh, ok := m.Shapes[s]
+		if !ok {
+			return fmt.Errorf("%s names a shape %s it does not define", name, s)
+		}
+		p.shapes[s] = sh
+		for _, mem := range sortedKeys(sh.Members) {
+			if err := reach(sh.Members[mem].Shape); err != nil {
+				return err
 			}
-			p := mem
-			if prefix != "" {
-				p = prefix + "." + mem
+		}
+		if sh.Type == "list" && sh.Member != nil {
+			return reach(sh.Member.Shape)
+		}
+		return nil
+	}
+	for _, op := range ops {
+		o, ok := m.Operations[op]
+		if !ok {
+			return p, fmt.Errorf("%s has no operation %s", name, op)
+		}
+		p.operations[op] = ""
+		if o.Input != nil {
+			p.operations[op] = o.Input.Shape
+			if err := reach(o.Input.Shape); err != nil {
+				return p, err
 			}
-			walk(m, s.Members[mem].Shape, p, req, depth+1, out)
-		}
-		return
-	}
-	c := constraint{Path: prefix, Required: required, Kind: s.Type, Enum: s.Enum}
-	if s.Min != nil {
-		c.Min = strconv.FormatFloat(*s.Min, 'f', -1, 64)
-	}
-	if s.Max != nil {
-		c.Max = strconv.FormatFloat(*s.Max, 'f', -1, 64)
-	}
-	if s.Pattern != nil {
-		if re, ok := goPattern(*s.Pattern); ok {
-			c.Pattern = re
-		} else {
-			c.Skipped = *s.Pattern
 		}
 	}
-	switch s.Type {
-	case "string", "integer", "list", "map":
-		if c.Required || c.Min != "" || c.Max != "" || c.Pattern != "" || len(c.Enum) > 0 || c.Skipped != "" {
-			*out = append(*out, c)
-		}
-	default:
-		if c.Required {
-			*out = append(*out, c)
-		}
-	}
-	if s.Type == "list" && s.Member != nil && m.Shapes[s.Member.Shape].Type == "structure" {
-		walk(m, s.Member.Shape, prefix+"[]", false, depth+1, out)
-	}
+	return p, nil
 }
 
 var javaUnicode = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
@@ -195,38 +173,81 @@ func goPattern(p string) (string, bool) {
 	return g, true
 }
 
-func render(all map[string][]constraint, models []string, version string) ([]byte, error) {
+func render(models []pruned, version string) ([]byte, error) {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "// Code generated by genconstraints from botocore %s (%s); DO NOT EDIT.\n\n", version, strings.Join(models, ", "))
+	names := make([]string, len(models))
+	for i, m := range models {
+		names[i] = m.name
+	}
+	fmt.Fprintf(&b, "// Code generated by genconstraints from botocore %s (%s); DO NOT EDIT.\n\n", version, strings.Join(names, ", "))
 	b.WriteString("package idcemu\n\n")
-	b.WriteString("// inputConstraints are AWS's input constraints of each operation the\n// emulator implements, from botocore's service models.\n")
-	b.WriteString("var inputConstraints = map[string][]inputConstraint{\n")
-	for _, op := range sortedKeys(all) {
-		fmt.Fprintf(&b, "\t%q: {\n", op)
-		for _, c := range all[op] {
-			fmt.Fprintf(&b, "\t\t{path: %q, required: %t, kind: %q", c.Path, c.Required, c.Kind)
-			if c.Min != "" {
-				fmt.Fprintf(&b, ", min: ptrInt(%s)", c.Min)
-			}
-			if c.Max != "" {
-				fmt.Fprintf(&b, ", max: ptrInt(%s)", c.Max)
-			}
-			if c.Pattern != "" {
-				fmt.Fprintf(&b, ", pattern: mustPattern(%q)", c.Pattern)
-			}
-			if len(c.Enum) > 0 {
-				fmt.Fprintf(&b, ", enum: %#v", c.Enum)
-			}
-			b.WriteString("},")
-			if c.Skipped != "" {
-				fmt.Fprintf(&b, " // pattern %q needs lookahead, which Go's regexp lacks; the handler checks it", c.Skipped)
+	b.WriteString("// serviceModels are the parts of botocore's service models the emulator\n// validates requests against: the input shape of each operation it\n// implements and the shapes that input reaches, with their constraints.\n")
+	b.WriteString("var serviceModels = []serviceModel{\n")
+	for _, m := range models {
+		fmt.Fprintf(&b, "\t{\n\t\tname: %q,\n\t\toperations: map[string]string{\n", m.name)
+		for _, op := range sortedKeys(m.operations) {
+			fmt.Fprintf(&b, "\t\t\t%q: %q,\n", op, m.operations[op])
+		}
+		b.WriteString("\t\t},\n\t\tshapes: map[string]modelShape{\n")
+		for _, name := range sortedKeys(m.shapes) {
+			fmt.Fprintf(&b, "\t\t\t%q: %s,", name, shapeLiteral(m.shapes[name]))
+			if p := m.shapes[name].Pattern; p != nil {
+				if _, ok := goPattern(*p); !ok {
+					fmt.Fprintf(&b, " // pattern %q needs lookahead, which Go's regexp lacks; the handler checks it", *p)
+				}
 			}
 			b.WriteString("\n")
 		}
-		b.WriteString("\t},\n")
+		b.WriteString("\t\t},\n\t},\n")
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
+}
+
+// shapeLiteral writes one shape as a modelShape literal: only what the
+// request validator checks (members and their required flags, list
+// members, lengths and ranges, patterns Go can express, enums).
+func shapeLiteral(s shape) string {
+	fields := []string{fmt.Sprintf("kind: %q", s.Type)}
+	if s.Min != nil {
+		fields = append(fields, "min: ptrInt("+strconv.FormatFloat(*s.Min, 'f', -1, 64)+")")
+	}
+	if s.Max != nil {
+		fields = append(fields, "max: ptrInt("+strconv.FormatFloat(*s.Max, 'f', -1, 64)+")")
+	}
+	if s.Pattern != nil {
+		if re, ok := goPattern(*s.Pattern); ok {
+			fields = append(fields, "pattern: "+goString(re))
+		}
+	}
+	if len(s.Enum) > 0 {
+		fields = append(fields, fmt.Sprintf("enum: %#v", s.Enum))
+	}
+	if s.Type == "structure" && len(s.Members) > 0 {
+		var ms []string
+		for _, name := range sortedKeys(s.Members) {
+			ms = append(ms, fmt.Sprintf("{%q, %q, %t}", name, s.Members[name].Shape, slices.Contains(s.Required, name)))
+		}
+		fields = append(fields, "members: []modelMember{"+strings.Join(ms, ", ")+"}")
+	}
+	if s.Type == "list" && s.Member != nil {
+		fields = append(fields, fmt.Sprintf("member: %q", s.Member.Shape))
+	}
+	return "{" + strings.Join(fields, ", ") + "}"
+}
+
+// goString quotes s for Go source: a raw string when that keeps it
+// readable (ASCII, no backquote), else an escaped one.
+func goString(s string) string {
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			return strconv.Quote(s)
+		}
+	}
+	if strconv.CanBackquote(s) {
+		return "`" + s + "`"
+	}
+	return strconv.Quote(s)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
