@@ -32,7 +32,7 @@ func signJWT(t *testing.T, key *rsa.PrivateKey, alg string, claims map[string]an
 }
 
 func TestInstallationTokenFlow(t *testing.T) {
-	e := newEnv(t, Options{})
+	e, ctx := setup(t)
 	app, _, err := e.jwt.Apps.Get(ctx, "")
 	if err != nil {
 		t.Fatalf("GET /app with the App's JWT: %v", err)
@@ -62,7 +62,7 @@ func TestInstallationTokenFlow(t *testing.T) {
 }
 
 func TestAuthenticationFailures(t *testing.T) {
-	e := newEnv(t, Options{})
+	e, ctx := setup(t)
 	_, other := testKeys(t)
 	now := time.Now().Unix()
 	good := map[string]any{"iss": fmt.Sprint(testAppID), "iat": now - 30, "exp": now + 90}
@@ -145,7 +145,7 @@ func TestAuthenticationFailures(t *testing.T) {
 }
 
 func TestNotFoundShape(t *testing.T) {
-	e := newEnv(t, Options{})
+	e, ctx := setup(t)
 	for _, path := range []string{"repos/acme/nope", "repos/acme/access/pulls/99", "no/such/route"} {
 		req, _ := e.app.NewRequest("GET", path, nil)
 		_, err := e.app.Do(ctx, req, nil)

@@ -1,30 +1,25 @@
 package githubemu
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/go-github/v62/github"
 )
 
-// benchEnv reuses newEnv's setup with a benchmark's testing.TB.
-func benchEnv(b *testing.B) (*env, int, string) {
+// benchEnv is setup for a benchmark, with a request pull request open: its
+// number and head commit.
+func benchEnv(b *testing.B) (*env, context.Context, int, string) {
 	b.Helper()
-	e := newEnvTB(b, Options{})
-	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/bench", "Bench", map[string][]byte{"requests/payments-prod/b.yaml": []byte("b: 1\n")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	pr, err := e.emu.PullRequest(org, repoName, n)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return e, n, pr.GetHead().GetSHA()
+	e := newEnv(b, Options{})
+	n, head := e.openRequest(b, "bench")
+	return e, b.Context(), n, head
 }
 
 // BenchmarkAppReads is what the App reads per event: the pull request, its
 // files, its reviews and one file at the head, through go-github.
 func BenchmarkAppReads(b *testing.B) {
-	e, n, head := benchEnv(b)
+	e, ctx, n, head := benchEnv(b)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -37,7 +32,7 @@ func BenchmarkAppReads(b *testing.B) {
 			if _, _, err := e.app.PullRequests.ListReviews(ctx, org, repoName, n, nil); err != nil {
 				b.Error(err)
 			}
-			if _, _, _, err := e.app.Repositories.GetContents(ctx, org, repoName, "requests/payments-prod/b.yaml", &github.RepositoryContentGetOptions{Ref: head}); err != nil {
+			if _, _, _, err := e.app.Repositories.GetContents(ctx, org, repoName, "requests/payments-prod/bench.yaml", &github.RepositoryContentGetOptions{Ref: head}); err != nil {
 				b.Error(err)
 			}
 		}
@@ -47,7 +42,7 @@ func BenchmarkAppReads(b *testing.B) {
 // BenchmarkDriverComment is a driver action with its synchronous, signed
 // webhook delivery.
 func BenchmarkDriverComment(b *testing.B) {
-	e, n, _ := benchEnv(b)
+	e, _, n, _ := benchEnv(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := e.emu.Comment(org, repoName, n, "bob", "/jit recheck"); err != nil {
@@ -58,7 +53,7 @@ func BenchmarkDriverComment(b *testing.B) {
 
 // BenchmarkContentsWrite is one contents API commit on main.
 func BenchmarkContentsWrite(b *testing.B) {
-	e, _, _ := benchEnv(b)
+	e, ctx, _, _ := benchEnv(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, _, err := e.app.Repositories.CreateFile(ctx, org, repoName, "bench/"+randomHex(6), &github.RepositoryContentFileOptions{Message: github.String("w"), Content: []byte("w\n")}); err != nil {

@@ -120,6 +120,19 @@ func (s *Server) UserToken(login string) (string, error) {
 	return tok, nil
 }
 
+// UserClient is go-github acting as login with a token from UserToken, on
+// the API at the URL given to SetURL: what a person does through the API.
+func (s *Server) UserClient(login string) (*github.Client, error) {
+	tok, err := s.UserToken(login)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	base := s.baseURL
+	s.mu.Unlock()
+	return github.NewClient(nil).WithAuthToken(tok).WithEnterpriseURLs(base, base)
+}
+
 // CreateRepo creates owner/name as a bare git repository whose main branch
 // has one commit with files. An owner that is not a user becomes an
 // organisation.

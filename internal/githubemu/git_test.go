@@ -13,7 +13,7 @@ import (
 )
 
 func TestContentsReadWrite(t *testing.T) {
-	e := newEnv(t, Options{})
+	e, ctx := setup(t)
 	fc, _, _, err := e.app.Repositories.GetContents(ctx, org, repoName, ".github/jit.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -82,99 +82,11 @@ func TestContentsReadWrite(t *testing.T) {
 	}
 }
 
-func TestMerge(t *testing.T) {
-	e := newEnv(t, Options{})
-	if err := e.emu.SetRequiredChecks(org, repoName, "jit/approval"); err != nil {
-		t.Fatal(err)
-	}
-	n, _ := e.emu.OpenPullRequest(org, repoName, "alice", "req/m", "Request m", map[string][]byte{"requests/payments-prod/m.yaml": []byte("m: 1\n")})
-	head := mustPull(t, e, n).GetHead().GetSHA()
-	bob := e.userClient(t, "bob")
-	if _, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", nil); statusOf(err) != http.StatusMethodNotAllowed {
-		t.Errorf("merge without the required check: %v, want 405", err)
-	}
-	if pr := mustPull(t, e, n); pr.GetMergeableState() != "blocked" {
-		t.Errorf("mergeable_state = %s, want blocked", pr.GetMergeableState())
-	}
-	cr, _, err := e.app.Checks.CreateCheckRun(ctx, org, repoName, github.CreateCheckRunOptions{Name: "jit/approval", HeadSHA: head, Conclusion: github.String("success")})
-	if err != nil || cr.GetStatus() != "completed" || cr.CompletedAt == nil {
-		t.Fatalf("check run = %v, %v", cr, err)
-	}
-	if _, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", &github.PullRequestOptions{SHA: strings.Repeat("a", 40)}); statusOf(err) != http.StatusConflict {
-		t.Errorf("merge with a stale sha: %v, want 409", err)
-	}
-	if _, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", &github.PullRequestOptions{MergeMethod: "rebase"}); statusOf(err) != http.StatusMethodNotAllowed {
-		t.Errorf("rebase merge: %v, want 405", err)
-	}
-	before, _ := e.emu.MainSHA(org, repoName)
-	res, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", &github.PullRequestOptions{SHA: head})
-	if err != nil || !res.GetMerged() {
-		t.Fatalf("merge: %v, %v", res, err)
-	}
-	after, _ := e.emu.MainSHA(org, repoName)
-	if res.GetSHA() != after {
-		t.Errorf("merge sha %s, main %s", res.GetSHA(), after)
-	}
-	parents := gittest.Run(t, e.emu.RepoDir(org, repoName), "rev-list", "--parents", "-n1", after)
-	if parents != after+" "+before+" "+head {
-		t.Errorf("merge commit parents = %q, want main's old tip and the head", parents)
-	}
-	pr := mustPull(t, e, n)
-	if !pr.GetMerged() || pr.GetMergeCommitSHA() != after || pr.GetMergedBy().GetLogin() != "bob" || pr.MergedAt == nil || pr.GetState() != "closed" || pr.GetHead().GetSHA() != head {
-		t.Errorf("merged pull = merged %v sha %s by %s state %s head %s", pr.GetMerged(), pr.GetMergeCommitSHA(), pr.GetMergedBy().GetLogin(), pr.GetState(), pr.GetHead().GetSHA())
-	}
-	// The merged PR keeps its files and commits.
-	files, _, err := e.app.PullRequests.ListFiles(ctx, org, repoName, n, nil)
-	if err != nil || len(files) != 1 || files[0].GetFilename() != "requests/payments-prod/m.yaml" {
-		t.Errorf("files after merge = %v, %v", files, err)
-	}
-	if merged, _, _ := e.app.PullRequests.IsMerged(ctx, org, repoName, n); !merged {
-		t.Errorf("IsMerged = false")
-	}
-	if _, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", nil); statusOf(err) != http.StatusMethodNotAllowed {
-		t.Errorf("merging twice: %v, want 405", err)
-	}
-
-	// Two PRs editing the same line: the second is not mergeable.
-	a, _ := e.emu.OpenPullRequest(org, repoName, "alice", "edit/a", "A", map[string][]byte{"README.md": []byte("A\n")})
-	b, _ := e.emu.OpenPullRequest(org, repoName, "alice", "edit/b", "B", map[string][]byte{"README.md": []byte("B\n")})
-	if _, err := e.emu.Merge(org, repoName, a, "carol"); err != nil {
-		t.Fatalf("admin merge without checks: %v", err)
-	}
-	if pr := mustPull(t, e, b); pr.GetMergeable() || pr.GetMergeableState() != "dirty" {
-		t.Errorf("conflicting pull: mergeable %v %s", pr.GetMergeable(), pr.GetMergeableState())
-	}
-	if _, err := e.emu.Merge(org, repoName, b, "carol"); statusOf2(err) != http.StatusMethodNotAllowed {
-		t.Errorf("merging a conflict: %v, want 405", err)
-	}
-	// The merge sends pull_request "closed" and, as it moves main, a push.
-	e.emu.WaitDeliveries()
-	var d, push Delivery
-	for _, x := range e.emu.Deliveries() {
-		switch x.Event {
-		case "pull_request":
-			d = x
-		case "push":
-			push = x
-		}
-	}
-	var ev github.PullRequestEvent
-	_ = jsonUnmarshal(d.Body, &ev)
-	if d.Event != "pull_request" || ev.GetAction() != "closed" || !ev.GetPullRequest().GetMerged() || ev.GetNumber() != a {
-		t.Errorf("last pull_request delivery = %s %s merged %v #%d", d.Event, ev.GetAction(), ev.GetPullRequest().GetMerged(), ev.GetNumber())
-	}
-	var pe github.PushEvent
-	_ = jsonUnmarshal(push.Body, &pe)
-	if pe.GetRef() != "refs/heads/main" || pe.GetAfter() != ev.GetPullRequest().GetMergeCommitSHA() || pe.GetBefore() == "" {
-		t.Errorf("push delivery: ref %q, before %q, after %q; want main moved to the merge commit %s", pe.GetRef(), pe.GetBefore(), pe.GetAfter(), ev.GetPullRequest().GetMergeCommitSHA())
-	}
-}
-
 // The reconcile clones the bare repository, commits and pushes; the API
 // and later merges see the push.
 func TestGitCloneAndPush(t *testing.T) {
-	e := newEnv(t, Options{})
-	n, _ := e.emu.OpenPullRequest(org, repoName, "alice", "req/p", "Request p", map[string][]byte{"requests/payments-prod/p.yaml": []byte("p: 1\n")})
+	e, ctx := setup(t)
+	n, _ := e.openRequest(t, "p")
 	work := filepath.Join(t.TempDir(), "work")
 	gittest.Run(t, filepath.Dir(work), "clone", "--quiet", e.emu.RepoDir(org, repoName), work)
 	if err := os.WriteFile(filepath.Join(work, "status.txt"), []byte("active\n"), 0o644); err != nil {

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -103,9 +102,7 @@ type env struct {
 // newEnv starts an emulator with an org "acme", users alice (requester),
 // bob (payments lead), carol (SSO admin), the App installed, repository
 // acme/access with a config and a CODEOWNERS file, and a webhook receiver.
-func newEnv(t *testing.T, opts Options) *env { return newEnvTB(t, opts) }
-
-func newEnvTB(t testing.TB, opts Options) *env {
+func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	key, _ := testKeys(t)
 	opts.Dir = t.TempDir()
@@ -143,30 +140,40 @@ func newEnvTB(t testing.TB, opts Options) *env {
 		t.Fatal(err)
 	}
 	itr.BaseURL = strings.TrimSuffix(base, "/")
-	app, err := github.NewClient(&http.Client{Transport: itr}).WithEnterpriseURLs(base, base)
-	if err != nil {
-		t.Fatal(err)
-	}
 	atr, err := ghinstallation.NewAppsTransport(http.DefaultTransport, testAppID, pemOf(key))
 	if err != nil {
 		t.Fatal(err)
 	}
 	atr.BaseURL = strings.TrimSuffix(base, "/")
-	jwtc, err := github.NewClient(&http.Client{Transport: atr}).WithEnterpriseURLs(base, base)
+	return &env{emu: emu, ts: ts, hooks: rc, instID: instID, key: key, base: base,
+		app: clientFor(t, base, &http.Client{Transport: itr}),
+		jwt: clientFor(t, base, &http.Client{Transport: atr}),
+	}
+}
+
+// setup is newEnv with the default options, and the test's context for the
+// calls the test makes: the start of most tests here, as go-github's setup
+// is of its own.
+func setup(t *testing.T) (*env, context.Context) {
+	t.Helper()
+	return newEnv(t, Options{}), t.Context()
+}
+
+// clientFor is go-github on the emulator's API at base, sending requests
+// through hc (nil: http.DefaultClient, no credentials).
+func clientFor(t testing.TB, base string, hc *http.Client) *github.Client {
+	t.Helper()
+	c, err := github.NewClient(hc).WithEnterpriseURLs(base, base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{emu: emu, ts: ts, hooks: rc, app: app, jwt: jwtc, base: base, instID: instID, key: key}
+	return c
 }
 
 // userClient is go-github acting as a person with a static token.
 func (e *env) userClient(t *testing.T, login string) *github.Client {
 	t.Helper()
-	tok, err := e.emu.UserToken(login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := github.NewClient(nil).WithAuthToken(tok).WithEnterpriseURLs(e.base, e.base)
+	c, err := e.emu.UserClient(login)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,25 +183,46 @@ func (e *env) userClient(t *testing.T, login string) *github.Client {
 // plainClient sends no credentials at all.
 func (e *env) plainClient(t *testing.T) *github.Client {
 	t.Helper()
-	c, err := github.NewClient(nil).WithEnterpriseURLs(e.base, e.base)
+	return clientFor(t, e.base, nil)
+}
+
+// openRequest has alice open the pull request req/NAME, titled "Request
+// NAME", adding requests/payments-prod/NAME.yaml; it returns the pull
+// request's number and head commit.
+func (e *env) openRequest(t testing.TB, name string) (int, string) {
+	t.Helper()
+	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/"+name, "Request "+name,
+		map[string][]byte{"requests/payments-prod/" + name + ".yaml": []byte(name + ": 1\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return n, mustPull(t, e, n).GetHead().GetSHA()
 }
 
+// mustPull is pull request n as the emulator holds it.
+func mustPull(t testing.TB, e *env, n int) *github.PullRequest {
+	t.Helper()
+	pr, err := e.emu.PullRequest(org, repoName, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pr
+}
+
+// statusOf is the HTTP status an error stands for: go-github's error for an
+// answer of the API, or the emulator's StatusError for a driver call; 0 for
+// any other error.
 func statusOf(err error) int {
 	var er *github.ErrorResponse
-	if errors.As(err, &er) && er.Response != nil {
-		return er.Response.StatusCode
-	}
 	var ae *github.AcceptedError
-	if errors.As(err, &ae) {
+	var se *StatusError
+	switch {
+	case errors.As(err, &er) && er.Response != nil:
+		return er.Response.StatusCode
+	case errors.As(err, &ae):
 		return http.StatusAccepted
+	case errors.As(err, &se):
+		return se.Status
 	}
 	return 0
 }
-
-var ctx = context.Background()
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -15,9 +16,8 @@ import (
 )
 
 func TestCheckRuns(t *testing.T) {
-	e := newEnv(t, Options{})
-	n, _ := e.emu.OpenPullRequest(org, repoName, "alice", "req/c", "Request c", map[string][]byte{"requests/payments-prod/c.yaml": []byte("c: 1\n")})
-	head := mustPull(t, e, n).GetHead().GetSHA()
+	e, ctx := setup(t)
+	n, head := e.openRequest(t, "c")
 	ann := func(line int) *github.CheckRunAnnotation {
 		return &github.CheckRunAnnotation{Path: github.String("requests/payments-prod/c.yaml"), StartLine: github.Int(line), EndLine: github.Int(line),
 			AnnotationLevel: github.String("failure"), Message: github.String(fmt.Sprintf("bad line %d", line))}
@@ -92,69 +92,15 @@ func TestCheckRuns(t *testing.T) {
 	}
 	d, _ := e.emu.LastDelivery()
 	var ev github.CheckRunEvent
-	_ = jsonUnmarshal(d.Body, &ev)
+	_ = json.Unmarshal(d.Body, &ev)
 	if d.Event != "check_run" || ev.GetAction() != "rerequested" || ev.GetCheckRun().GetID() != cr.GetID() || ev.GetCheckRun().GetHeadSHA() != head || ev.GetSender().GetLogin() != "alice" || ev.GetInstallation().GetID() != e.instID {
 		t.Errorf("rerequest delivery = %s %s", d.Event, d.Body)
 	}
 }
 
-func TestPaging(t *testing.T) {
-	e := newEnv(t, Options{})
-	e.emu.SetWebhook("", "")
-	n, _ := e.emu.OpenPullRequest(org, repoName, "alice", "req/pg", "Paging", map[string][]byte{"a.txt": []byte("a\n")})
-	for i := 0; i < 75; i++ {
-		if _, err := e.emu.Comment(org, repoName, n, "bob", fmt.Sprintf("comment %d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	page1, resp, err := e.app.Issues.ListComments(ctx, org, repoName, n, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(page1) != 30 || resp.NextPage != 2 || resp.LastPage != 3 {
-		t.Errorf("default page: %d items, next %d last %d; want 30, 2, 3", len(page1), resp.NextPage, resp.LastPage)
-	}
-	var all []*github.IssueComment
-	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 40}}
-	for pages := 0; ; pages++ {
-		cs, resp, err := e.app.Issues.ListComments(ctx, org, repoName, n, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, cs...)
-		if resp.NextPage == 0 {
-			if pages != 1 {
-				t.Errorf("per_page 40 took %d pages, want 2", pages+1)
-			}
-			break
-		}
-		opts.Page = resp.NextPage
-	}
-	if len(all) != 75 || all[74].GetBody() != "comment 74" {
-		t.Errorf("walked %d comments, last %q", len(all), all[len(all)-1].GetBody())
-	}
-	big, resp, _ := e.app.Issues.ListComments(ctx, org, repoName, n, &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 500}})
-	if len(big) != 75 || resp.NextPage != 0 {
-		t.Errorf("per_page 500 (capped at 100): %d items next %d", len(big), resp.NextPage)
-	}
-	// Pull request lists page too, newest first by default.
-	for i := 0; i < 4; i++ {
-		if _, err := e.emu.OpenPullRequest(org, repoName, "alice", fmt.Sprintf("more/%d", i), "more", map[string][]byte{"b.txt": []byte("b\n")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	prs, resp, err := e.app.PullRequests.List(ctx, org, repoName, &github.PullRequestListOptions{State: "all", ListOptions: github.ListOptions{PerPage: 2}})
-	if err != nil || len(prs) != 2 || resp.LastPage != 3 || prs[0].GetNumber() != 5 {
-		t.Errorf("pull list page 1: %d items first #%d last page %d, %v", len(prs), prs[0].GetNumber(), resp.LastPage, err)
-	}
-}
-
 func TestWebhookDelivery(t *testing.T) {
 	e := newEnv(t, Options{})
-	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/w", "Request w", map[string][]byte{"requests/payments-prod/w.yaml": []byte("w: 1\n")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, _ := e.openRequest(t, "w")
 	d, ok := e.emu.LastDelivery()
 	if !ok || d.StatusCode != http.StatusAccepted || d.Err != nil || d.Duration <= 0 {
 		t.Fatalf("delivery = %+v", d)
@@ -227,7 +173,7 @@ func TestWebhookDelivery(t *testing.T) {
 // The App comments while handling a delivery; the comment's own event comes
 // back to it asynchronously, with the bot as sender.
 func TestAppOwnEventsComeBack(t *testing.T) {
-	e := newEnv(t, Options{})
+	e, ctx := setup(t)
 	var mu sync.Mutex
 	var senders []string
 	e.hooks.onEvent = func(event string, body []byte) {

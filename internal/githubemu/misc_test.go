@@ -13,6 +13,7 @@ import (
 
 func TestTeamsAndPermissions(t *testing.T) {
 	e := newEnv(t, Options{PageSize: 1})
+	ctx := t.Context()
 	e.emu.AddTeam(org, "payments-leads", "alice")
 	members, resp, err := e.app.Teams.ListTeamMembersBySlug(ctx, org, "payments-leads", nil)
 	if err != nil || len(members) != 1 || members[0].GetLogin() != "bob" || resp.NextPage != 2 {
@@ -43,6 +44,7 @@ func TestTeamsAndPermissions(t *testing.T) {
 func TestClockAndEditEvents(t *testing.T) {
 	start := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	e := newEnv(t, Options{Clock: clock.At(start)})
+	ctx := t.Context()
 	n, _ := e.emu.OpenPullRequest(org, repoName, "alice", "req/t", "Old title", map[string][]byte{"t.txt": []byte("t\n")})
 	pr := mustPull(t, e, n)
 	if d := pr.GetCreatedAt().Sub(start); d < -time.Minute || d > time.Minute {
@@ -75,7 +77,7 @@ func TestClockAndEditEvents(t *testing.T) {
 	if re.GetAction() != "edited" || re.Changes.GetBody().GetFrom() != "ok" || re.GetReview().GetBody() != "jit: duration 1h" {
 		t.Errorf("review edited event = %s", d.Body)
 	}
-	if err := e.emu.EditReview(org, repoName, n, id, "carol", "x"); statusOf2(err) != http.StatusForbidden {
+	if err := e.emu.EditReview(org, repoName, n, id, "carol", "x"); statusOf(err) != http.StatusForbidden {
 		t.Errorf("editing another's review: %v, want 403", err)
 	}
 	if err := e.emu.ClosePullRequest(org, repoName, n, "alice"); err != nil {
@@ -87,10 +89,10 @@ func TestClockAndEditEvents(t *testing.T) {
 	if d, _ := e.emu.LastDelivery(); d.Action != "reopened" {
 		t.Errorf("last action %q, want reopened", d.Action)
 	}
-	if _, err := e.emu.Push(org, repoName, 99, "alice", map[string][]byte{"x": []byte("x")}); statusOf2(err) != http.StatusNotFound {
+	if _, err := e.emu.Push(org, repoName, 99, "alice", map[string][]byte{"x": []byte("x")}); statusOf(err) != http.StatusNotFound {
 		t.Errorf("push to a missing pull: %v, want 404", err)
 	}
-	if _, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/t", "dup", map[string][]byte{"y": []byte("y")}); statusOf2(err) != http.StatusUnprocessableEntity {
+	if _, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/t", "dup", map[string][]byte{"y": []byte("y")}); statusOf(err) != http.StatusUnprocessableEntity {
 		t.Errorf("reusing a branch: %v, want 422", err)
 	}
 	if _, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/../x", "bad", map[string][]byte{"y": []byte("y")}); err == nil {

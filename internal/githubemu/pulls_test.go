@@ -9,10 +9,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v62/github"
+	"github.com/jit-access/jit/internal/gittest"
 )
 
 func TestPullRequestFilesAndCommits(t *testing.T) {
-	e := newEnv(t, Options{})
+	e, ctx := setup(t)
 	e.emu.AddUser("dave", "dave@acme.example")
 	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/alice", "Request access", map[string][]byte{
 		"requests/payments-prod/alice.yaml": []byte("account: payments-prod\n"),
@@ -114,12 +115,201 @@ func TestPullRequestFilesAndCommits(t *testing.T) {
 	}
 }
 
-func TestReviewsAndReviewers(t *testing.T) {
-	e := newEnv(t, Options{})
-	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/a", "Request", map[string][]byte{"requests/payments-prod/a.yaml": []byte("a: 1\n")})
+func TestListPullRequestsWithCommit(t *testing.T) {
+	e, ctx := setup(t)
+	merged, branchCommit := e.openRequest(t, "a")
+	mergeSHA, err := e.emu.Merge(org, repoName, merged, "carol")
 	if err != nil {
 		t.Fatal(err)
 	}
+	open, openHead := e.openRequest(t, "b")
+	mainBefore, err := e.emu.MainSHA(org, repoName)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	numbers := func(sha string) []int {
+		t.Helper()
+		prs, _, err := e.app.PullRequests.ListPullRequestsWithCommit(ctx, org, repoName, sha, nil)
+		if err != nil {
+			t.Fatalf("ListPullRequestsWithCommit(%s): %v", sha, err)
+		}
+		var ns []int
+		for _, p := range prs {
+			ns = append(ns, p.GetNumber())
+		}
+		return ns
+	}
+	for _, tc := range []struct {
+		name string
+		sha  string
+		want []int
+	}{
+		{"merge commit", mergeSHA, []int{merged}},
+		{"commit of the merged branch", branchCommit, []int{merged}},
+		{"head of an open pull request", openHead, []int{open}},
+		{"initial commit on main", firstParentRoot(t, e, mainBefore), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, numbers(tc.sha)); diff != "" {
+				t.Errorf("pull requests of %s (-want +got):\n%s", tc.sha, diff)
+			}
+		})
+	}
+	_, _, err = e.app.PullRequests.ListPullRequestsWithCommit(ctx, org, repoName, "0123456789012345678901234567890123456789", nil)
+	if got := statusOf(err); got != 422 {
+		t.Errorf("unknown commit: status %d (%v), want 422", got, err)
+	}
+	if n := e.emu.Requests()["GET /repos/{owner}/{repo}/commits/{sha}/pulls"]; n != 5 {
+		t.Errorf("route counted %d requests, want 5", n)
+	}
+}
+
+// firstParentRoot returns the root commit reached from sha by first parents.
+func firstParentRoot(t *testing.T, e *env, sha string) string {
+	t.Helper()
+	return gittest.Run(t, e.emu.RepoDir(org, repoName), "rev-list", "--max-parents=0", sha)
+}
+
+// TestCreateBranchAndPull opens a pull request the way a client does
+// without the driver: a branch, a commit on it, then POST /pulls.
+func TestCreateBranchAndPull(t *testing.T) {
+	e, ctx := setup(t)
+	c := e.userClient(t, "alice")
+	main, _, err := c.Git.GetRef(ctx, org, repoName, "heads/main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	newRef := func(branch, sha string) error {
+		_, _, err := c.Git.CreateRef(ctx, org, repoName, &github.Reference{Ref: github.String("refs/heads/" + branch), Object: &github.GitObject{SHA: github.String(sha)}})
+		return err
+	}
+	if err := newRef("alice/req", main.GetObject().GetSHA()); err != nil {
+		t.Fatal(err)
+	}
+	if err := newRef("alice/req", main.GetObject().GetSHA()); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("creating an existing branch: %v, want 422", err)
+	}
+	if err := newRef("alice/other", "0123456789012345678901234567890123456789"); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("a branch at a missing commit: %v, want 422", err)
+	}
+	newPR := func() (*github.PullRequest, error) {
+		pr, _, err := c.PullRequests.Create(ctx, org, repoName, &github.NewPullRequest{Title: github.String("req"), Head: github.String("alice/req"), Base: github.String("main")})
+		return pr, err
+	}
+	if _, err := newPR(); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("a pull request with no commits: %v, want 422", err)
+	}
+	if _, _, err := c.Repositories.CreateFile(ctx, org, repoName, "requests/payments-prod/a.yaml", &github.RepositoryContentFileOptions{
+		Message: github.String("req"), Content: []byte("account: payments-prod\n"), Branch: github.String("alice/req")}); err != nil {
+		t.Fatal(err)
+	}
+	pr, err := newPR()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.GetUser().GetLogin() != "alice" || pr.GetHead().GetRef() != "alice/req" || pr.GetState() != "open" {
+		t.Errorf("pull request: %s %s %s", pr.GetUser().GetLogin(), pr.GetHead().GetRef(), pr.GetState())
+	}
+	if _, err := newPR(); statusOf(err) != http.StatusUnprocessableEntity {
+		t.Errorf("a second pull request of the same branch: %v, want 422", err)
+	}
+	files, _, err := c.PullRequests.ListFiles(ctx, org, repoName, pr.GetNumber(), nil)
+	if err != nil || len(files) != 1 || files[0].GetFilename() != "requests/payments-prod/a.yaml" {
+		t.Errorf("files: %v %v", files, err)
+	}
+}
+
+func TestMerge(t *testing.T) {
+	e, ctx := setup(t)
+	if err := e.emu.SetRequiredChecks(org, repoName, "jit/approval"); err != nil {
+		t.Fatal(err)
+	}
+	n, head := e.openRequest(t, "m")
+	bob := e.userClient(t, "bob")
+	if _, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", nil); statusOf(err) != http.StatusMethodNotAllowed {
+		t.Errorf("merge without the required check: %v, want 405", err)
+	}
+	if pr := mustPull(t, e, n); pr.GetMergeableState() != "blocked" {
+		t.Errorf("mergeable_state = %s, want blocked", pr.GetMergeableState())
+	}
+	cr, _, err := e.app.Checks.CreateCheckRun(ctx, org, repoName, github.CreateCheckRunOptions{Name: "jit/approval", HeadSHA: head, Conclusion: github.String("success")})
+	if err != nil || cr.GetStatus() != "completed" || cr.CompletedAt == nil {
+		t.Fatalf("check run = %v, %v", cr, err)
+	}
+	if _, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", &github.PullRequestOptions{SHA: strings.Repeat("a", 40)}); statusOf(err) != http.StatusConflict {
+		t.Errorf("merge with a stale sha: %v, want 409", err)
+	}
+	if _, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", &github.PullRequestOptions{MergeMethod: "rebase"}); statusOf(err) != http.StatusMethodNotAllowed {
+		t.Errorf("rebase merge: %v, want 405", err)
+	}
+	before, _ := e.emu.MainSHA(org, repoName)
+	res, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", &github.PullRequestOptions{SHA: head})
+	if err != nil || !res.GetMerged() {
+		t.Fatalf("merge: %v, %v", res, err)
+	}
+	after, _ := e.emu.MainSHA(org, repoName)
+	if res.GetSHA() != after {
+		t.Errorf("merge sha %s, main %s", res.GetSHA(), after)
+	}
+	parents := gittest.Run(t, e.emu.RepoDir(org, repoName), "rev-list", "--parents", "-n1", after)
+	if parents != after+" "+before+" "+head {
+		t.Errorf("merge commit parents = %q, want main's old tip and the head", parents)
+	}
+	pr := mustPull(t, e, n)
+	if !pr.GetMerged() || pr.GetMergeCommitSHA() != after || pr.GetMergedBy().GetLogin() != "bob" || pr.MergedAt == nil || pr.GetState() != "closed" || pr.GetHead().GetSHA() != head {
+		t.Errorf("merged pull = merged %v sha %s by %s state %s head %s", pr.GetMerged(), pr.GetMergeCommitSHA(), pr.GetMergedBy().GetLogin(), pr.GetState(), pr.GetHead().GetSHA())
+	}
+	// The merged PR keeps its files and commits.
+	files, _, err := e.app.PullRequests.ListFiles(ctx, org, repoName, n, nil)
+	if err != nil || len(files) != 1 || files[0].GetFilename() != "requests/payments-prod/m.yaml" {
+		t.Errorf("files after merge = %v, %v", files, err)
+	}
+	if merged, _, _ := e.app.PullRequests.IsMerged(ctx, org, repoName, n); !merged {
+		t.Errorf("IsMerged = false")
+	}
+	if _, _, err := bob.PullRequests.Merge(ctx, org, repoName, n, "", nil); statusOf(err) != http.StatusMethodNotAllowed {
+		t.Errorf("merging twice: %v, want 405", err)
+	}
+
+	// Two PRs editing the same line: the second is not mergeable.
+	a, _ := e.emu.OpenPullRequest(org, repoName, "alice", "edit/a", "A", map[string][]byte{"README.md": []byte("A\n")})
+	b, _ := e.emu.OpenPullRequest(org, repoName, "alice", "edit/b", "B", map[string][]byte{"README.md": []byte("B\n")})
+	if _, err := e.emu.Merge(org, repoName, a, "carol"); err != nil {
+		t.Fatalf("admin merge without checks: %v", err)
+	}
+	if pr := mustPull(t, e, b); pr.GetMergeable() || pr.GetMergeableState() != "dirty" {
+		t.Errorf("conflicting pull: mergeable %v %s", pr.GetMergeable(), pr.GetMergeableState())
+	}
+	if _, err := e.emu.Merge(org, repoName, b, "carol"); statusOf(err) != http.StatusMethodNotAllowed {
+		t.Errorf("merging a conflict: %v, want 405", err)
+	}
+	// The merge sends pull_request "closed" and, as it moves main, a push.
+	e.emu.WaitDeliveries()
+	var d, push Delivery
+	for _, x := range e.emu.Deliveries() {
+		switch x.Event {
+		case "pull_request":
+			d = x
+		case "push":
+			push = x
+		}
+	}
+	var ev github.PullRequestEvent
+	_ = json.Unmarshal(d.Body, &ev)
+	if d.Event != "pull_request" || ev.GetAction() != "closed" || !ev.GetPullRequest().GetMerged() || ev.GetNumber() != a {
+		t.Errorf("last pull_request delivery = %s %s merged %v #%d", d.Event, ev.GetAction(), ev.GetPullRequest().GetMerged(), ev.GetNumber())
+	}
+	var pe github.PushEvent
+	_ = json.Unmarshal(push.Body, &pe)
+	if pe.GetRef() != "refs/heads/main" || pe.GetAfter() != ev.GetPullRequest().GetMergeCommitSHA() || pe.GetBefore() == "" {
+		t.Errorf("push delivery: ref %q, before %q, after %q; want main moved to the merge commit %s", pe.GetRef(), pe.GetBefore(), pe.GetAfter(), ev.GetPullRequest().GetMergeCommitSHA())
+	}
+}
+
+func TestReviewsAndReviewers(t *testing.T) {
+	e, ctx := setup(t)
+	n, head := e.openRequest(t, "a")
 	// The App requests bob and the payments-leads team.
 	pr, _, err := e.app.PullRequests.RequestReviewers(ctx, org, repoName, n, github.ReviewersRequest{Reviewers: []string{"bob"}, TeamReviewers: []string{"payments-leads"}})
 	if err != nil {
@@ -139,10 +329,10 @@ func TestReviewsAndReviewers(t *testing.T) {
 		t.Errorf("ListReviewers = %+v, %v", rv, err)
 	}
 
-	if _, err := e.emu.SubmitReview(org, repoName, n, "alice", "APPROVED", ""); statusOf2(err) != http.StatusUnprocessableEntity {
+	if _, err := e.emu.SubmitReview(org, repoName, n, "alice", "APPROVED", ""); statusOf(err) != http.StatusUnprocessableEntity {
 		t.Errorf("self-approval: %v, want 422", err)
 	}
-	if _, err := e.emu.SubmitReview(org, repoName, n, "carol", "CHANGES_REQUESTED", ""); statusOf2(err) != http.StatusUnprocessableEntity {
+	if _, err := e.emu.SubmitReview(org, repoName, n, "carol", "CHANGES_REQUESTED", ""); statusOf(err) != http.StatusUnprocessableEntity {
 		t.Errorf("changes requested without a body: %v, want 422", err)
 	}
 	id, err := e.emu.SubmitReview(org, repoName, n, "bob", "APPROVED", "jit: duration 2h")
@@ -154,7 +344,6 @@ func TestReviewsAndReviewers(t *testing.T) {
 	if len(users)+len(teams) != 0 {
 		t.Errorf("after bob's review still requested: %v %v", users, teams)
 	}
-	head := mustPull(t, e, n).GetHead().GetSHA()
 	reviews, _, err := e.app.PullRequests.ListReviews(ctx, org, repoName, n, nil)
 	if err != nil || len(reviews) != 1 {
 		t.Fatalf("ListReviews = %v, %v", reviews, err)
@@ -180,7 +369,7 @@ func TestReviewsAndReviewers(t *testing.T) {
 	}
 	e.emu.WaitDeliveries() // the dismissal's event, so the order below is fixed
 	cid, _ := e.emu.SubmitReview(org, repoName, n, "carol", "COMMENTED", "looks fine")
-	if err := e.emu.DismissReview(org, repoName, n, cid, "carol", "x"); statusOf2(err) != http.StatusUnprocessableEntity {
+	if err := e.emu.DismissReview(org, repoName, n, cid, "carol", "x"); statusOf(err) != http.StatusUnprocessableEntity {
 		t.Errorf("dismissing a comment: %v, want 422", err)
 	}
 	// Create a review through the API and remove a request.
@@ -215,39 +404,9 @@ func TestReviewsAndReviewers(t *testing.T) {
 	}
 }
 
-func statusOf2(err error) int {
-	if se, ok := asStatus(err); ok {
-		return se.Status
-	}
-	return 0
-}
-
-func asStatus(err error) (*StatusError, bool) {
-	for err != nil {
-		if se, ok := err.(*StatusError); ok {
-			return se, true
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return nil, false
-		}
-		err = u.Unwrap()
-	}
-	return nil, false
-}
-
-func mustPull(t *testing.T, e *env, n int) *github.PullRequest {
-	t.Helper()
-	pr, err := e.emu.PullRequest(org, repoName, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pr
-}
-
 func TestLabelsCommentsAndState(t *testing.T) {
-	e := newEnv(t, Options{})
-	n, _ := e.emu.OpenPullRequest(org, repoName, "alice", "req/l", "Request", map[string][]byte{"requests/payments-prod/l.yaml": []byte("l: 1\n")})
+	e, ctx := setup(t)
+	n, _ := e.openRequest(t, "l")
 	if _, _, err := e.app.Issues.AddLabelsToIssue(ctx, org, repoName, n, []string{"jit:pending-owner", "extra"}); err != nil {
 		t.Fatal(err)
 	}

@@ -133,11 +133,7 @@ func (w *World) Status(t testing.TB, path string) *schema.Status {
 // personal access tokens, for what a person does through the API.
 func (w *World) UserClient(t testing.TB, login string) *github.Client {
 	t.Helper()
-	tok, err := w.GitHub.UserToken(login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := github.NewClient(nil).WithAuthToken(tok).WithEnterpriseURLs(w.GitHubURL, w.GitHubURL)
+	c, err := w.GitHub.UserClient(login)
 	if err != nil {
 		t.Fatal(err)
 	}
