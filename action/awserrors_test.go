@@ -16,11 +16,7 @@ import (
 // role may do it again.
 func TestAccessDeniedIsASetupErrorOnEveryRun(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{})
-	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
-	if rep := e.run(t, 0); len(rep.Activated) != 1 {
-		t.Fatalf("not activated:\n%s", rep)
-	}
+	e, _, path := aliceActive(t, "1h")
 	e.idc.Deny("DeleteAccountAssignment", true)
 	e.clk.Set(e.clk.Now().Add(2 * time.Hour))
 	for run := 1; run <= 2; run++ {

@@ -90,7 +90,7 @@ status:
 		before := e.idc.Calls()
 		b.StartTimer()
 		start := time.Now()
-		rep, err := r.Run(context.Background(), action.RunOptions{})
+		rep, err := r.Run(b.Context(), action.RunOptions{})
 		wall := time.Since(start)
 		b.StopTimer()
 		if err != nil {

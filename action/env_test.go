@@ -1,7 +1,6 @@
 package action_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -21,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/action"
@@ -229,7 +229,7 @@ func (e *env) reconciler(t testing.TB, dir string, mods ...recOption) *action.Re
 // run reconciles from a fresh clone, as one Action run does.
 func (e *env) run(t testing.TB, lookahead time.Duration, mods ...recOption) action.Report {
 	t.Helper()
-	rep, err := e.reconciler(t, e.clone(t), mods...).Run(context.Background(), action.RunOptions{Lookahead: lookahead})
+	rep, err := e.reconciler(t, e.clone(t), mods...).Run(t.Context(), action.RunOptions{Lookahead: lookahead})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -247,6 +247,31 @@ justification: "INC-1234: investigating elevated 5xx rates"
 
 // merge opens a request pull request by author, lets approver approve it
 // (none: an admin bypass) and merges it. It returns the PR number and path.
+// aliceActive starts an env in which bob approved alice's request for
+// ReadOnlyAccess for d, merged as pull request n at path, and a first run
+// activated it: the start of every test of what happens to a live grant.
+func aliceActive(t testing.TB, d string) (e *env, n int, path string) {
+	t.Helper()
+	e = newEnv(t, envOptions{})
+	n, path = e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", d), "bob", "")
+	if rep := e.run(t, 0); len(rep.Activated) != 1 {
+		t.Fatalf("not activated:\n%s", rep)
+	}
+	return e, n, path
+}
+
+// expireAfter moves the clock on by d, runs once, and checks that the run
+// expired exactly the grant at path.
+func (e *env) expireAfter(t testing.TB, d time.Duration, path string) action.Report {
+	t.Helper()
+	e.clk.Advance(d)
+	rep := e.run(t, 0)
+	if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
+		t.Fatalf("expired (-want +got):\n%s\n%s", diff, rep)
+	}
+	return rep
+}
+
 func (e *env) merge(t testing.TB, author, name string, body []byte, approver, note string) (int, string) {
 	t.Helper()
 	path := "requests/payments-prod/" + name + ".yaml"

@@ -1,7 +1,6 @@
 package action_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,11 +49,7 @@ func guardOf(t *testing.T, policy string) string {
 }
 
 func TestExtendMovesTheEndWithoutASecondAssignment(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	_, orig := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "4h"), "bob", "")
-	if rep := e.run(t, 0); len(rep.Activated) != 1 {
-		t.Fatalf("not activated:\n%s", rep)
-	}
+	e, _, orig := aliceActive(t, "4h")
 	oldEnd := *e.status(t, orig).ExpiresAt
 	e.clk.Advance(3 * time.Hour)
 
@@ -115,7 +110,7 @@ func TestExtendMovesTheEndWithoutASecondAssignment(t *testing.T) {
 	}
 
 	// The audit links the two records both ways.
-	records, err := audit.Collect(context.Background(), e.clone(t), audit.Filter{})
+	records, err := audit.Collect(t.Context(), e.clone(t), audit.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,9 +173,7 @@ func TestExtendMovesTheGuardOfACustomSet(t *testing.T) {
 }
 
 func TestExtendRefusedAtTheReconcile(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	_, orig := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "8h"), "bob", "")
-	e.run(t, 0)
+	e, _, orig := aliceActive(t, "8h")
 	end := *e.status(t, orig).ExpiresAt
 	// Admin bypasses: merged without the App's check.
 	_, hers := e.merge(t, "dave", "dave-ro-more", extension(request("ReadOnlyAccess", "4h"), orig, "12h"), "bob", "")
@@ -242,9 +235,7 @@ func TestExtendResumedAfterACrash(t *testing.T) {
 // A run that stopped right after committing an extension's intent, before
 // the grant's end moved, is finished by the next run.
 func TestExtendResumedFromItsIntent(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	_, orig := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "4h"), "bob", "")
-	e.run(t, 0)
+	e, _, orig := aliceActive(t, "4h")
 	oldEnd := *e.status(t, orig).ExpiresAt
 	e.clk.Advance(time.Hour)
 	n, ext := e.merge(t, "alice", "alice-ro-more", extension(request("ReadOnlyAccess", "4h"), orig, "8h"), "bob", "")

@@ -86,7 +86,7 @@ func (e *env) runAt(t testing.TB, at time.Time, lookahead time.Duration, mods ..
 	h := &waitLog{clk: clk}
 	mods = append(mods, func(o *action.Options) { o.Clock, o.Logger = clk, slog.New(h) })
 	r := e.reconciler(t, e.clone(t), mods...)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	rep, err := r.Run(ctx, action.RunOptions{Lookahead: lookahead})
 	if err != nil {

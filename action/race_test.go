@@ -129,7 +129,7 @@ func raceWorld(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	st := e.status(t, pu)
-	if _, err := e.idcClient().Revoke(context.Background(), identitycenter.Revocation{
+	if _, err := e.idcClient().Revoke(t.Context(), identitycenter.Revocation{
 		Grant: identitycenter.Grant{AccountID: account, UserName: "dave@acme.example", PermissionSetARN: st.PermissionSetARN}}); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestRevokeDuringAReconcileAlwaysEnds(t *testing.T) {
 	// The undisturbed run, to learn its writes.
 	e := raceWorld(t)
 	probe := &revokeDuring{e: e, t: t, clone: e.clone(t)}
-	rep, err := e.reconciler(t, e.clone(t), func(o *action.Options) { probe.Ledger = o.Ledger; o.Ledger = probe }).Run(context.Background(), action.RunOptions{})
+	rep, err := e.reconciler(t, e.clone(t), func(o *action.Options) { probe.Ledger = o.Ledger; o.Ledger = probe }).Run(t.Context(), action.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestRevokeDuringAReconcileAlwaysEnds(t *testing.T) {
 			t.Parallel()
 			e := raceWorld(t)
 			rd := &revokeDuring{e: e, t: t, clone: e.clone(t), atCommit: tr.commit, atPush: tr.push}
-			rep, err := e.reconciler(t, e.clone(t), func(o *action.Options) { rd.Ledger = o.Ledger; o.Ledger = rd }).Run(context.Background(), action.RunOptions{})
+			rep, err := e.reconciler(t, e.clone(t), func(o *action.Options) { rd.Ledger = o.Ledger; o.Ledger = rd }).Run(t.Context(), action.RunOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -97,18 +97,12 @@ func TestExpiryOnTimeAndLate(t *testing.T) {
 		{"a run delayed by an hour", 3 * time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{})
-			_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "2h"), "bob", "")
-			e.run(t, 0)
+			e, _, path := aliceActive(t, "2h")
 			e.clk.Advance(time.Hour)
 			if rep := e.run(t, 0); len(rep.Expired) != 0 {
 				t.Fatalf("expired early:\n%s", rep)
 			}
-			e.clk.Advance(tc.after - time.Hour)
-			rep := e.run(t, 0)
-			if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
-				t.Fatalf("expired (-want +got):\n%s\n%s", diff, rep)
-			}
+			rep := e.expireAfter(t, tc.after-time.Hour, path)
 			if got := e.assignments(e.readOnly, "alice"); got != 0 {
 				t.Errorf("alice still has %d assignments", got)
 			}
@@ -127,9 +121,7 @@ func TestExpiryOnTimeAndLate(t *testing.T) {
 }
 
 func TestLookaheadRevokesAtTheExactTime(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
-	e.run(t, 0)
+	e, _, path := aliceActive(t, "1h")
 	exp := *e.status(t, path).ExpiresAt
 	// On a clock held at the run's start that moves only to what the run
 	// waits for: the run waits for expires_at and revokes exactly then,
@@ -150,9 +142,7 @@ func TestLookaheadRevokesAtTheExactTime(t *testing.T) {
 }
 
 func TestRevokeRequestedIsCarriedOutAtOnce(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	n, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "8h"), "bob", "")
-	e.run(t, 0)
+	e, n, path := aliceActive(t, "8h")
 	// What the App's /jit revoke writes through the contents API.
 	dir := e.clone(t)
 	st := e.status(t, path)
@@ -197,9 +187,7 @@ func TestAdminBypassIsNotProvisioned(t *testing.T) {
 }
 
 func TestWithoutGitHubActivationsAreRefusedButExpiriesRun(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	_, first := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
-	e.run(t, 0)
+	e, _, first := aliceActive(t, "1h")
 	_, second := e.merge(t, "dave", "dave-ro", request("ReadOnlyAccess", "1h"), "bob", "")
 	e.clk.Advance(2 * time.Hour)
 	rep := e.run(t, 0, withoutGitHub())
@@ -226,22 +214,24 @@ type crashAfterAWS struct {
 	once   sync.Once
 }
 
+// crashed is what the run sees of a change of this kind that AWS made
+// (err nil): the crash, if the change is the one to crash after.
+func (c *crashAfterAWS) crashed(kind string, err error) error {
+	if err == nil && c.on == kind {
+		c.once.Do(c.cancel)
+		return context.Canceled
+	}
+	return err
+}
+
 func (c *crashAfterAWS) Grant(ctx context.Context, g identitycenter.Grant) (identitycenter.Granted, error) {
 	out, err := c.IdentityCenter.Grant(ctx, g)
-	if err == nil && c.on == "grant" {
-		c.once.Do(c.cancel)
-		return out, context.Canceled
-	}
-	return out, err
+	return out, c.crashed("grant", err)
 }
 
 func (c *crashAfterAWS) Revoke(ctx context.Context, r identitycenter.Revocation) (identitycenter.Revoked, error) {
 	out, err := c.IdentityCenter.Revoke(ctx, r)
-	if err == nil && c.on == "revoke" {
-		c.once.Do(c.cancel)
-		return out, context.Canceled
-	}
-	return out, err
+	return out, c.crashed("revoke", err)
 }
 
 func TestCrashBetweenAWSAndCommitConverges(t *testing.T) {
@@ -249,7 +239,7 @@ func TestCrashBetweenAWSAndCommitConverges(t *testing.T) {
 		t.Run(set, func(t *testing.T) {
 			e := newEnv(t, envOptions{})
 			_, path := e.merge(t, "alice", "alice-x", request(set, "2h"), "bob", "")
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			crash := &crashAfterAWS{IdentityCenter: e.idcClient(), cancel: cancel, on: "grant"}
 			if _, err := e.reconciler(t, e.clone(t), withIDC(crash)).Run(ctx, action.RunOptions{}); err == nil {
 				t.Fatal("the crashed run reported no error")
@@ -280,7 +270,7 @@ func TestCrashBetweenAWSAndCommitConverges(t *testing.T) {
 			}
 			// The resumed grant keeps the expiry fixed at the first attempt.
 			e.clk.Advance(2 * time.Hour)
-			ctx, cancel = context.WithCancel(context.Background())
+			ctx, cancel = context.WithCancel(t.Context())
 			crash = &crashAfterAWS{IdentityCenter: e.idcClient(), cancel: cancel, on: "revoke"}
 			if _, err := e.reconciler(t, e.clone(t), withIDC(crash)).Run(ctx, action.RunOptions{}); err == nil {
 				t.Fatal("the crashed run reported no error")
@@ -312,7 +302,7 @@ func killedLease(t testing.TB, e *env, owner string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := repo.AcquireLease(context.Background(), ledger.LeaseOptions{Remote: "origin", Owner: owner, TTL: action.DefaultLeaseTTL, Clock: e.clk}); err != nil {
+	if _, err := repo.AcquireLease(t.Context(), ledger.LeaseOptions{Remote: "origin", Owner: owner, TTL: action.DefaultLeaseTTL, Clock: e.clk}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -341,7 +331,7 @@ func TestTwoRunsAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reps[i], errs[i] = r.Run(context.Background(), action.RunOptions{})
+			reps[i], errs[i] = r.Run(t.Context(), action.RunOptions{})
 		}()
 	}
 	wg.Wait()
@@ -420,7 +410,7 @@ func TestPushConflictWithAConcurrentMerge(t *testing.T) {
 			_, p2 = e.merge(t, "dave", "dave-ro", request("ReadOnlyAccess", "1h"), "bob", "")
 		}}
 	})
-	rep, err := r.Run(context.Background(), action.RunOptions{})
+	rep, err := r.Run(t.Context(), action.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,19 +438,11 @@ func TestOverlappingGrantsShareOneAssignment(t *testing.T) {
 	if st := e.status(t, p2); st.State != schema.StateActive || st.Preexisting {
 		t.Fatalf("second grant: %+v (an assignment held by jit is not preexisting)", st)
 	}
-	e.clk.Advance(31 * time.Minute)
-	rep := e.run(t, 0)
-	if diff := cmp.Diff([]string{p1}, paths(rep.Expired)); diff != "" {
-		t.Fatalf("first expiry (-want +got):\n%s", diff)
-	}
+	e.expireAfter(t, 31*time.Minute, p1)
 	if got := e.assignments(e.readOnly, "alice"); got != 1 {
 		t.Fatalf("after the first expiry alice has %d assignments, want 1 (the second grant holds it)", got)
 	}
-	e.clk.Advance(30 * time.Minute)
-	rep = e.run(t, 0)
-	if diff := cmp.Diff([]string{p2}, paths(rep.Expired)); diff != "" {
-		t.Fatalf("second expiry (-want +got):\n%s", diff)
-	}
+	e.expireAfter(t, 30*time.Minute, p2)
 	if got := e.assignments(e.readOnly, "alice"); got != 0 {
 		t.Errorf("after the second expiry alice has %d assignments, want 0", got)
 	}
@@ -474,23 +456,17 @@ func TestPreexistingAssignmentIsKept(t *testing.T) {
 	if st := e.status(t, path); st.State != schema.StateActive || !st.Preexisting {
 		t.Fatalf("status = %+v, want active and preexisting", st)
 	}
-	e.clk.Advance(2 * time.Hour)
-	rep := e.run(t, 0)
-	if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
-		t.Fatalf("expired (-want +got):\n%s", diff)
-	}
+	e.expireAfter(t, 2*time.Hour, path)
 	if got := e.assignments(e.readOnly, "alice"); got != 1 {
 		t.Errorf("the permanent assignment is gone (%d)", got)
 	}
 }
 
 func TestDriftAndOrphans(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "4h"), "bob", "")
-	e.run(t, 0)
+	e, _, path := aliceActive(t, "4h")
 	// An administrator removes the assignment by hand.
 	ic := e.idcClient()
-	if _, err := ic.Revoke(context.Background(), identitycenter.Revocation{
+	if _, err := ic.Revoke(t.Context(), identitycenter.Revocation{
 		Grant: identitycenter.Grant{AccountID: account, UserName: "alice@acme.example", PermissionSetARN: e.readOnly}}); err != nil {
 		t.Fatal(err)
 	}
@@ -504,7 +480,7 @@ func TestDriftAndOrphans(t *testing.T) {
 	if rep := e.run(t, 0); len(rep.Expired) != 1 {
 		t.Fatalf("isolated grant not expired:\n%s", rep)
 	}
-	orphan, err := ic.Grant(context.Background(), identitycenter.Grant{Request: pu, AccountID: account,
+	orphan, err := ic.Grant(t.Context(), identitycenter.Grant{Request: pu, AccountID: account,
 		UserName: "dave@acme.example", PermissionSetARN: e.isolated, Isolate: true, ExpiresAt: e.clk.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -528,7 +504,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
 	head := gittest.Output(t, e.gh.RepoDir(org, repoName), "rev-parse", "main")
-	rep, err := e.reconciler(t, e.clone(t)).Run(context.Background(), action.RunOptions{DryRun: true})
+	rep, err := e.reconciler(t, e.clone(t)).Run(t.Context(), action.RunOptions{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -602,11 +578,7 @@ func TestExpiryWhileAWSRefusesToDeleteTheSet(t *testing.T) {
 		t.Fatalf("isolated grant not activated:\n%s", rep)
 	}
 	set := e.status(t, path).PermissionSetARN
-	e.clk.Advance(time.Hour + time.Second)
-	rep := e.run(t, 0)
-	if diff := cmp.Diff([]string{path}, paths(rep.Expired)); diff != "" {
-		t.Fatalf("expired (-want +got):\n%s\n%s", diff, rep)
-	}
+	rep := e.expireAfter(t, time.Hour+time.Second, path)
 	st := e.status(t, path)
 	if st.State != schema.StateExpired || e.assignments(set, "dave") != 0 {
 		t.Fatalf("status %s with %d assignments, want expired with none", st.State, e.assignments(set, "dave"))
