@@ -59,6 +59,7 @@
 package action
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -228,37 +229,33 @@ func New(opts Options) (*Reconciler, error) {
 	if opts.IdentityCenter == nil {
 		return nil, errors.New("action: Options.IdentityCenter is required")
 	}
-	if opts.Remote == "" {
-		opts.Remote = DefaultRemote
-	}
-	if opts.Branch == "" {
-		opts.Branch = DefaultBranch
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = DefaultWorkers
-	}
+	opts.Remote = cmp.Or(opts.Remote, DefaultRemote)
+	opts.Branch = cmp.Or(opts.Branch, DefaultBranch)
+	opts.Workers = positiveOr(opts.Workers, DefaultWorkers)
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.ExpiringNotice <= 0 {
-		opts.ExpiringNotice = DefaultExpiringNotice
-	}
-	if opts.NotifyWait <= 0 {
-		opts.NotifyWait = DefaultNotifyWait
-	}
-	if opts.LeaseTTL <= 0 {
-		opts.LeaseTTL = DefaultLeaseTTL
-	}
-	if opts.LeaseWait == 0 {
-		opts.LeaseWait = DefaultLeaseWait
-	}
+	opts.ExpiringNotice = positiveOr(opts.ExpiringNotice, DefaultExpiringNotice)
+	opts.NotifyWait = positiveOr(opts.NotifyWait, DefaultNotifyWait)
+	opts.LeaseTTL = positiveOr(opts.LeaseTTL, DefaultLeaseTTL)
+	// A negative LeaseWait means do not wait; only zero takes the default.
+	opts.LeaseWait = cmp.Or(opts.LeaseWait, DefaultLeaseWait)
 	opts.LeaseWait = max(opts.LeaseWait, 0)
 	if opts.Owner == "" {
 		opts.Owner = defaultOwner()
 	}
 	opts.RepoURL = strings.TrimSuffix(opts.RepoURL, "/")
 	return &Reconciler{opts: opts, log: opts.Logger}, nil
+}
+
+// positiveOr is v, or def when v is zero or negative: a count or a
+// duration that only makes sense above zero.
+func positiveOr[T ~int | ~int64](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

@@ -161,22 +161,11 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 		u.principals[t.grant.UserName] = claim.PrincipalID
 		u.principalMu.Unlock()
 	}
-	merged := m.mergedAt.UTC()
-	st := schema.Status{
-		State:            schema.StateActivating,
-		PullRequest:      m.number,
-		Requester:        m.requester,
-		Duration:         schema.FormatDuration(m.duration),
-		Approvals:        m.approvals,
-		PostHocReviews:   m.postHoc,
-		ExpiresAt:        &expires,
-		PermissionSetARN: claim.PermissionSetARN,
-		PrincipalID:      claim.PrincipalID,
-		Preexisting:      claim.Preexisting || preexisting,
-	}
-	if !merged.IsZero() {
-		st.MergedAt = &merged
-	}
+	st := m.activating(expires)
+	st.PostHocReviews = m.postHoc
+	st.PermissionSetARN = claim.PermissionSetARN
+	st.PrincipalID = claim.PrincipalID
+	st.Preexisting = claim.Preexisting || preexisting
 	if t.own {
 		st.PermissionSetARN = ""
 	}
@@ -186,6 +175,24 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 	}
 	it.Request.Status = &st
 	return activation{it: it, status: st, target: t}, true, nil
+}
+
+// activating is the intent jit commits for an approved pull request before
+// Identity Center is changed, for a new grant and an extension alike: who
+// asked, who approved, for how long, and the end fixed now.
+func (m merged) activating(expires time.Time) schema.Status {
+	st := schema.Status{
+		State:       schema.StateActivating,
+		PullRequest: m.number,
+		Requester:   m.requester,
+		Duration:    schema.FormatDuration(m.duration),
+		Approvals:   m.approvals,
+		ExpiresAt:   &expires,
+	}
+	if merged := m.mergedAt.UTC(); !merged.IsZero() {
+		st.MergedAt = &merged
+	}
+	return st
 }
 
 func approvers(as []schema.Approval) string {

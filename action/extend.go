@@ -39,17 +39,7 @@ func (u *run) claimExtension(ctx context.Context, it lifecycle.Item, m merged, n
 	if bad != nil {
 		return activation{}, false, u.fail(ctx, it, m.number, m.requester, "not extended: "+bad.Message, now)
 	}
-	st := schema.Status{
-		State:       schema.StateActivating,
-		PullRequest: m.number,
-		Requester:   m.requester,
-		Duration:    schema.FormatDuration(m.duration),
-		Approvals:   m.approvals,
-		ExpiresAt:   &newEnd,
-	}
-	if merged := m.mergedAt.UTC(); !merged.IsZero() {
-		st.MergedAt = &merged
-	}
+	st := m.activating(newEnd)
 	body := fmt.Sprintf("Approved on %s by %s. The end of %s moves next, from %s to %s.", short(m.headSHA), approvers(m.approvals),
 		p.Path, p.CurrentEnd.UTC().Format(time.RFC3339), newEnd.Format(time.RFC3339))
 	if err := u.record(ctx, it.Path, "start extension of", ledger.EventActivating, &st, it.Request, body); err != nil {

@@ -105,15 +105,7 @@ func (r Report) Markdown() string {
 	}
 	fmt.Fprintf(&b, "## %s\n\n", title)
 	fmt.Fprintf(&b, "Run from %s to %s.\n\n", r.Start.UTC().Format(time.RFC3339), r.End.UTC().Format(time.RFC3339))
-	if r.Unverified != "" {
-		fmt.Fprintf(&b, "> [!WARNING]\n> %s\n\n", r.Unverified)
-	}
-	if r.Skipped != "" {
-		fmt.Fprintf(&b, "Nothing was done: %s. That run carries out the plan.\n", r.Skipped)
-		return b.String()
-	}
-	if r.Plan != nil {
-		b.WriteString(planTable(*r.Plan))
+	if r.head(&b, "> [!WARNING]\n> %s\n\n", "Nothing was done: %s. That run carries out the plan.\n", planTable) {
 		return b.String()
 	}
 	type row struct {
@@ -198,36 +190,7 @@ func planTable(p lifecycle.Plan) string {
 // String is the plain-text report for a terminal.
 func (r Report) String() string {
 	var b strings.Builder
-	if r.Unverified != "" {
-		fmt.Fprintf(&b, "WARNING: %s\n", r.Unverified)
-	}
-	if r.Skipped != "" {
-		fmt.Fprintf(&b, "nothing done: %s; that run carries out the plan\n", r.Skipped)
-		return b.String()
-	}
-	if r.Plan != nil {
-		p := r.Plan
-		fmt.Fprintf(&b, "dry run: would activate %d, expire %d, revoke %d, wait for %d; %d active, %d scheduled, %d failed, %d invalid\n",
-			len(p.Activate), len(p.Expire), len(p.Revoke), len(p.Wait)+len(p.Starting), len(p.Active), len(p.Starting)+len(p.Scheduled), len(p.Failed), len(p.Invalid))
-		for _, l := range []struct {
-			what  string
-			items []lifecycle.Item
-		}{{"activate", p.Activate}, {"start", p.Starting}, {"expire", p.Expire}, {"revoke", p.Revoke}, {"wait", p.Wait},
-			{"active", p.Active}, {"schedule", p.Scheduled}, {"invalid", p.Invalid}} {
-			for _, it := range l.items {
-				fmt.Fprintf(&b, "  %-8s %s %s", l.what, it.Path, grantName(it.Request))
-				if !it.At.IsZero() {
-					fmt.Fprintf(&b, " at %s", it.At.UTC().Format(time.RFC3339))
-				}
-				if it.KeepAssignment {
-					b.WriteString(" (assignment kept)")
-				}
-				if it.Reason != "" {
-					b.WriteString(": " + it.Reason)
-				}
-				b.WriteString("\n")
-			}
-		}
+	if r.head(&b, "WARNING: %s\n", "nothing done: %s; that run carries out the plan\n", planText) {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "activated %d, expired %d, revoked %d, failed %d, drift %d, errors %d, refused %d, pending %d, scheduled %d, active %d\n",
@@ -253,6 +216,52 @@ func (r Report) String() string {
 		fmt.Fprintf(&b, "  orphan    %s %s (%s) deleted\n", o.Path, o.Grant, o.Reason)
 	}
 	return b.String()
+}
+
+// planText renders a dry run's plan for a terminal: the counts, then a line
+// for each grant.
+func planText(p lifecycle.Plan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "dry run: would activate %d, expire %d, revoke %d, wait for %d; %d active, %d scheduled, %d failed, %d invalid\n",
+		len(p.Activate), len(p.Expire), len(p.Revoke), len(p.Wait)+len(p.Starting), len(p.Active), len(p.Starting)+len(p.Scheduled), len(p.Failed), len(p.Invalid))
+	for _, l := range []struct {
+		what  string
+		items []lifecycle.Item
+	}{{"activate", p.Activate}, {"start", p.Starting}, {"expire", p.Expire}, {"revoke", p.Revoke}, {"wait", p.Wait},
+		{"active", p.Active}, {"schedule", p.Scheduled}, {"invalid", p.Invalid}} {
+		for _, it := range l.items {
+			fmt.Fprintf(&b, "  %-8s %s %s", l.what, it.Path, grantName(it.Request))
+			if !it.At.IsZero() {
+				fmt.Fprintf(&b, " at %s", it.At.UTC().Format(time.RFC3339))
+			}
+			if it.KeepAssignment {
+				b.WriteString(" (assignment kept)")
+			}
+			if it.Reason != "" {
+				b.WriteString(": " + it.Reason)
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// head writes the opening the two renderings share, in their own words: the
+// warning of an unverified run, then all there is to say of a run that did
+// nothing or only planned; done says nothing more follows.
+func (r Report) head(b *strings.Builder, warning, skipped string, plan func(lifecycle.Plan) string) (done bool) {
+	if r.Unverified != "" {
+		fmt.Fprintf(b, warning, r.Unverified)
+	}
+	if r.Skipped != "" {
+		fmt.Fprintf(b, skipped, r.Skipped)
+		return true
+	}
+	if r.Plan != nil {
+		b.WriteString(plan(*r.Plan))
+		return true
+	}
+	return false
 }
 
 func (r *Report) sort() {
