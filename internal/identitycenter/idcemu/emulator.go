@@ -54,6 +54,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -256,13 +257,17 @@ func (e *Emulator) SetAsyncDelay(d time.Duration) {
 // Deny makes op (an operation name such as "DeleteAccountAssignment")
 // answer AccessDeniedException, as AWS does when the caller's IAM policy
 // lacks the action; Deny(op, false) allows it again.
-func (e *Emulator) Deny(op string, deny bool) {
+func (e *Emulator) Deny(op string, deny bool) { e.setDenied(&e.denied, op, deny) }
+
+// setDenied records under the lock whether the caller's policy lacks key
+// in one of the denial sets (operations, IAM actions).
+func (e *Emulator) setDenied(set *map[string]bool, key string, deny bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.denied == nil {
-		e.denied = map[string]bool{}
+	if *set == nil {
+		*set = map[string]bool{}
 	}
-	e.denied[op] = deny
+	(*set)[key] = deny
 }
 
 // SetRequestsPerSecond changes the shared request rate: 0 restores the
@@ -293,11 +298,7 @@ func (e *Emulator) setRate(rps float64) {
 func (e *Emulator) Calls() map[string]int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make(map[string]int, len(e.calls))
-	for k, v := range e.calls {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(e.calls)
 }
 
 // Target prefixes of the two services, from the services' Smithy models.
@@ -484,6 +485,12 @@ type permissionSetInput struct {
 }
 
 func (in permissionSetInput) permissionSetARN() *string { return in.PermissionSetArn }
+
+// setPageInput is the input of a list operation on one permission set.
+type setPageInput struct {
+	permissionSetInput
+	pageInput
+}
 
 // setOp is op for an operation on one permission set, which it looks up.
 func setOp[In interface{ permissionSetARN() *string }](f func(e *Emulator, now time.Time, ps *permissionSet, in In) (any, *apiError)) handlerFunc {

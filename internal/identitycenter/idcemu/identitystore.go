@@ -1,12 +1,9 @@
 package idcemu
 
 import (
-	"cmp"
 	"encoding/json"
-	"maps"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 )
@@ -181,8 +178,7 @@ func (e *Emulator) listUsers(_ time.Time, in struct {
 		}
 		nameFilter = f.AttributeValue
 	}
-	users := slices.Collect(maps.Values(e.st.users))
-	slices.SortFunc(users, func(a, b *user) int { return cmp.Compare(a.id, b.id) })
+	users := sortedBy(e.st.users, func(u *user) string { return u.id })
 	var matching []*user
 	for _, u := range users {
 		if nameFilter == nil || u.userName == *nameFilter {

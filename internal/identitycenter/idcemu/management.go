@@ -38,14 +38,7 @@ type IAMCall struct {
 
 // DenyIAM makes the caller's IAM policy lack action (e.g. "iam:CreateRole")
 // in the management account; DenyIAM(action, false) allows it again.
-func (e *Emulator) DenyIAM(action string, deny bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.deniedIAM == nil {
-		e.deniedIAM = map[string]bool{}
-	}
-	e.deniedIAM[action] = deny
-}
+func (e *Emulator) DenyIAM(action string, deny bool) { e.setDenied(&e.deniedIAM, action, deny) }
 
 // ManagementAccountIAM lists every IAM call an assignment change of the set
 // psARN in the management account can make with the caller's permissions,
@@ -110,20 +103,26 @@ func (e *Emulator) managementIAMFailure(a Assignment, del bool) string {
 	}
 	ps := e.st.permissionSets[a.PermissionSetARN]
 	role, saml := e.reservedRoleARN(ps), e.samlProviderARN()
-	policies := len(ps.managed) > 0 || len(ps.customer) > 0
 	_, roleExists := ps.provisioned[a.AccountID]
+	// The parts of the role beyond itself, each with the action that
+	// writes it when the role is created and the one that removes it when
+	// the role goes.
+	parts := []struct {
+		present     bool
+		put, remove string
+	}{
+		{ps.inline != "", "iam:PutRolePolicy", "iam:DeleteRolePolicy"},
+		{len(ps.managed) > 0 || len(ps.customer) > 0, "iam:AttachRolePolicy", "iam:DetachRolePolicy"},
+		{ps.boundary != nil, "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"},
+	}
 	var calls []IAMCall
 	switch {
 	case del && e.st.assignmentsIn(a.PermissionSetARN, a.AccountID) == 1:
 		// The last assignment: the role goes.
-		if ps.inline != "" {
-			calls = append(calls, IAMCall{"iam:DeleteRolePolicy", role})
-		}
-		if policies {
-			calls = append(calls, IAMCall{"iam:DetachRolePolicy", role})
-		}
-		if ps.boundary != nil {
-			calls = append(calls, IAMCall{"iam:DeleteRolePermissionsBoundary", role})
+		for _, p := range parts {
+			if p.present {
+				calls = append(calls, IAMCall{p.remove, role})
+			}
 		}
 		calls = append(calls, IAMCall{"iam:DeleteRole", role})
 	case del:
@@ -131,14 +130,10 @@ func (e *Emulator) managementIAMFailure(a Assignment, del bool) string {
 		calls = append(calls, IAMCall{"iam:UpdateSAMLProvider", saml}, IAMCall{"iam:GetRole", role})
 	default:
 		calls = append(calls, IAMCall{"iam:UpdateSAMLProvider", saml}, IAMCall{"iam:CreateRole", role})
-		if ps.inline != "" {
-			calls = append(calls, IAMCall{"iam:PutRolePolicy", role})
-		}
-		if policies {
-			calls = append(calls, IAMCall{"iam:AttachRolePolicy", role})
-		}
-		if ps.boundary != nil {
-			calls = append(calls, IAMCall{"iam:PutRolePermissionsBoundary", role})
+		for _, p := range parts {
+			if p.present {
+				calls = append(calls, IAMCall{p.put, role})
+			}
 		}
 	}
 	i := slices.IndexFunc(calls, func(c IAMCall) bool { return e.deniedIAM[c.Action] })

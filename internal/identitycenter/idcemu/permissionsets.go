@@ -37,12 +37,9 @@ func (e *Emulator) createPermissionSet(now time.Time, in struct {
 	SessionDuration *string
 	Tags            []wireTag
 }) (any, *apiError) {
-	name, aerr := requireString("Name", in.Name)
+	name, aerr := requireLength("Name", in.Name, 1, permissionSetNameMaxLength)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if len(name) < 1 || len(name) > permissionSetNameMaxLength {
-		return nil, errLength("Name", name, 1, permissionSetNameMaxLength)
 	}
 	if !permissionSetNameRE.MatchString(name) {
 		return nil, errPattern("Name", name, `[\w+=,.@-]+`)

@@ -16,12 +16,9 @@ type managedPolicyInput struct {
 }
 
 func (e *Emulator) attachManagedPolicy(_ time.Time, ps *permissionSet, in managedPolicyInput) (any, *apiError) {
-	arn, aerr := requireString("ManagedPolicyArn", in.ManagedPolicyArn)
+	arn, aerr := requireLength("ManagedPolicyArn", in.ManagedPolicyArn, 20, 2048)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if len(arn) < 20 || len(arn) > 2048 {
-		return nil, errLength("ManagedPolicyArn", arn, 20, 2048)
 	}
 	if !managedPolicyARNPattern.MatchString(arn) {
 		return nil, errValidation("The managed policy ARN %s is not valid: attach AWS managed policies by ARN, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess.", arn)
@@ -33,8 +30,7 @@ func (e *Emulator) attachManagedPolicy(_ time.Time, ps *permissionSet, in manage
 		return nil, errQuota("Permission set %s already has %d managed policies attached, the most allowed.", ps.arn, maxManagedPolicies)
 	}
 	ps.managed = append(ps.managed, arn)
-	ps.version++
-	return struct{}{}, nil
+	return ps.changed()
 }
 
 func (e *Emulator) detachManagedPolicy(_ time.Time, ps *permissionSet, in managedPolicyInput) (any, *apiError) {
@@ -47,14 +43,10 @@ func (e *Emulator) detachManagedPolicy(_ time.Time, ps *permissionSet, in manage
 		return nil, errNotFound("Could not find managed policy %s attached to permission set %s.", arn, ps.arn)
 	}
 	ps.managed = slices.Delete(ps.managed, i, i+1)
-	ps.version++
-	return struct{}{}, nil
+	return ps.changed()
 }
 
-func (e *Emulator) listManagedPolicies(_ time.Time, ps *permissionSet, in struct {
-	permissionSetInput
-	pageInput
-}) (any, *apiError) {
+func (e *Emulator) listManagedPolicies(_ time.Time, ps *permissionSet, in setPageInput) (any, *apiError) {
 	arns := slices.Sorted(slices.Values(ps.managed))
 	return listed("AttachedManagedPolicies", arns, same, in.pageInput, maxResultsLimit, func(arn string) wireManagedPolicy {
 		return wireManagedPolicy{Arn: arn, Name: arn[strings.LastIndex(arn, "/")+1:]}
@@ -65,12 +57,9 @@ func (e *Emulator) putInlinePolicy(_ time.Time, ps *permissionSet, in struct {
 	permissionSetInput
 	InlinePolicy *string
 }) (any, *apiError) {
-	policy, aerr := requireString("InlinePolicy", in.InlinePolicy)
+	policy, aerr := requireLength("InlinePolicy", in.InlinePolicy, 1, maxInlinePolicyBytes)
 	if aerr != nil {
 		return nil, aerr
-	}
-	if len(policy) < 1 || len(policy) > maxInlinePolicyBytes {
-		return nil, errLength("InlinePolicy", policy, 1, maxInlinePolicyBytes)
 	}
 	var doc struct {
 		Version   *string

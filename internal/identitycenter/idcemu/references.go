@@ -64,15 +64,27 @@ func checkReference(member string, r *PolicyReference) *apiError {
 	return nil
 }
 
-func (e *Emulator) attachCustomerManagedPolicyReference(_ time.Time, ps *permissionSet, in struct {
+type referenceInput struct {
 	permissionSetInput
 	CustomerManagedPolicyReference *PolicyReference
-}) (any, *apiError) {
+}
+
+// reference is the checked reference the input names, with AWS's default
+// path.
+func (in referenceInput) reference() (PolicyReference, *apiError) {
 	if aerr := checkReference("CustomerManagedPolicyReference", in.CustomerManagedPolicyReference); aerr != nil {
-		return nil, aerr
+		return PolicyReference{}, aerr
 	}
 	r := *in.CustomerManagedPolicyReference
 	r.Path = r.path()
+	return r, nil
+}
+
+func (e *Emulator) attachCustomerManagedPolicyReference(_ time.Time, ps *permissionSet, in referenceInput) (any, *apiError) {
+	r, aerr := in.reference()
+	if aerr != nil {
+		return nil, aerr
+	}
 	if slices.ContainsFunc(ps.customer, func(o PolicyReference) bool { return o.key() == r.key() }) {
 		return nil, errConflict("Permission set %s already references the customer managed policy %s.", ps.arn, r.key())
 	}
@@ -80,31 +92,24 @@ func (e *Emulator) attachCustomerManagedPolicyReference(_ time.Time, ps *permiss
 		return nil, errQuota("Permission set %s already has %d managed policies attached, the most allowed.", ps.arn, maxManagedPolicies)
 	}
 	ps.customer = append(ps.customer, r)
-	ps.version++
-	return struct{}{}, nil
+	return ps.changed()
 }
 
-func (e *Emulator) detachCustomerManagedPolicyReference(_ time.Time, ps *permissionSet, in struct {
-	permissionSetInput
-	CustomerManagedPolicyReference *PolicyReference
-}) (any, *apiError) {
-	if aerr := checkReference("CustomerManagedPolicyReference", in.CustomerManagedPolicyReference); aerr != nil {
+func (e *Emulator) detachCustomerManagedPolicyReference(_ time.Time, ps *permissionSet, in referenceInput) (any, *apiError) {
+	r, aerr := in.reference()
+	if aerr != nil {
 		return nil, aerr
 	}
-	key := in.CustomerManagedPolicyReference.key()
+	key := r.key()
 	i := slices.IndexFunc(ps.customer, func(o PolicyReference) bool { return o.key() == key })
 	if i < 0 {
 		return nil, errNotFound("Could not find customer managed policy reference %s in permission set %s.", key, ps.arn)
 	}
 	ps.customer = slices.Delete(ps.customer, i, i+1)
-	ps.version++
-	return struct{}{}, nil
+	return ps.changed()
 }
 
-func (e *Emulator) listCustomerManagedPolicyReferences(_ time.Time, ps *permissionSet, in struct {
-	permissionSetInput
-	pageInput
-}) (any, *apiError) {
+func (e *Emulator) listCustomerManagedPolicyReferences(_ time.Time, ps *permissionSet, in setPageInput) (any, *apiError) {
 	refs := slices.SortedFunc(slices.Values(ps.customer), func(a, b PolicyReference) int { return strings.Compare(a.key(), b.key()) })
 	return listed("CustomerManagedPolicyReferences", refs, PolicyReference.key, in.pageInput, maxResultsLimit, func(r PolicyReference) PolicyReference { return r })
 }
@@ -133,8 +138,7 @@ func (e *Emulator) putPermissionsBoundary(_ time.Time, ps *permissionSet, in str
 		b = &Boundary{CustomerManagedPolicyReference: &r}
 	}
 	ps.boundary = b
-	ps.version++
-	return struct{}{}, nil
+	return ps.changed()
 }
 
 func (e *Emulator) getPermissionsBoundary(_ time.Time, ps *permissionSet, in permissionSetInput) (any, *apiError) {
@@ -151,8 +155,7 @@ func (e *Emulator) deletePermissionsBoundary(_ time.Time, ps *permissionSet, in 
 		return nil, errNotFound("Could not find a permissions boundary for permission set %s.", ps.arn)
 	}
 	ps.boundary = nil
-	ps.version++
-	return struct{}{}, nil
+	return ps.changed()
 }
 
 // SetCustomerManagedPolicies makes the set reference these customer managed

@@ -70,6 +70,13 @@ type user struct {
 	created     time.Time
 }
 
+// changed records a change to the set, which makes the copies provisioned
+// to accounts outdated, and answers the operation's empty body.
+func (ps *permissionSet) changed() (any, *apiError) {
+	ps.version++
+	return struct{}{}, nil
+}
+
 type permissionSet struct {
 	arn             string
 	name            string
@@ -465,21 +472,15 @@ func (e *Emulator) Snapshot() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "IAM Identity Center %s (identity store %s)\n", e.instanceARN, e.identityStoreID)
 
-	users := slices.Collect(maps.Values(st.users))
-	slices.SortFunc(users, func(a, b *user) int { return cmp.Compare(a.userName, b.userName) })
-	names := map[string]string{}
+	users := sortedBy(st.users, func(u *user) string { return u.userName })
 	fmt.Fprintf(&b, "users (%d):\n", len(users))
 	for _, u := range users {
-		names[u.id] = u.userName
 		fmt.Fprintf(&b, "  %s  %q  %s\n", u.userName, u.displayName, u.id)
 	}
 
-	sets := slices.Collect(maps.Values(st.permissionSets))
-	slices.SortFunc(sets, func(a, b *permissionSet) int { return cmp.Compare(a.name, b.name) })
-	psNames := map[string]string{}
+	sets := sortedBy(st.permissionSets, func(ps *permissionSet) string { return ps.name })
 	fmt.Fprintf(&b, "permission sets (%d):\n", len(sets))
 	for _, ps := range sets {
-		psNames[ps.arn] = ps.name
 		fmt.Fprintf(&b, "  %s  %s  session %s  v%d\n", ps.name, ps.arn, ps.sessionDuration, ps.version)
 		if len(ps.managed) > 0 {
 			fmt.Fprintf(&b, "    managed: %s\n", strings.Join(slices.Sorted(slices.Values(ps.managed)), ", "))
@@ -510,7 +511,7 @@ func (e *Emulator) Snapshot() string {
 	assignments := st.sortedAssignments()
 	fmt.Fprintf(&b, "assignments (%d):\n", len(assignments))
 	for _, a := range assignments {
-		fmt.Fprintf(&b, "  %s  %s  %s\n", a.AccountID, orID(psNames, a.PermissionSetARN), orID(names, a.PrincipalID))
+		fmt.Fprintf(&b, "  %s  %s  %s\n", a.AccountID, st.setName(a.PermissionSetARN), st.userName(a.PrincipalID))
 	}
 
 	if len(st.pending) > 0 {
@@ -522,18 +523,32 @@ func (e *Emulator) Snapshot() string {
 				if op.delete {
 					verb = "delete"
 				}
-				fmt.Fprintf(&b, "  %s assignment %s  %s  %s\n", verb, op.a.AccountID, orID(psNames, op.a.PermissionSetARN), orID(names, op.a.PrincipalID))
+				fmt.Fprintf(&b, "  %s assignment %s  %s  %s\n", verb, op.a.AccountID, st.setName(op.a.PermissionSetARN), st.userName(op.a.PrincipalID))
 			case *provisionOp:
-				fmt.Fprintf(&b, "  provision %s to %s\n", orID(psNames, op.psARN), strings.Join(op.accounts, ", "))
+				fmt.Fprintf(&b, "  provision %s to %s\n", st.setName(op.psARN), strings.Join(op.accounts, ", "))
 			}
 		}
 	}
 	return b.String()
 }
 
-func orID(names map[string]string, id string) string {
-	if n, ok := names[id]; ok {
-		return n
+// userName and setName name a principal and a permission set for the
+// snapshot, or give the id back when it names none.
+func (st *state) userName(id string) string {
+	if u := st.users[id]; u != nil {
+		return u.userName
 	}
 	return id
+}
+
+func (st *state) setName(arn string) string {
+	if ps := st.permissionSets[arn]; ps != nil {
+		return ps.name
+	}
+	return arn
+}
+
+// sortedBy returns the map's values ordered by key.
+func sortedBy[V any, K cmp.Ordered](m map[string]V, key func(V) K) []V {
+	return slices.SortedFunc(maps.Values(m), func(a, b V) int { return cmp.Compare(key(a), key(b)) })
 }

@@ -45,11 +45,8 @@ func taggedOp[In interface{ resourceARN() *string }](f func(e *Emulator, ps *per
 
 func (e *Emulator) tagResource(ps *permissionSet, in struct {
 	tagResourceInput
-	Tags []wireTag
+	Tags []wireTag // required: validateInput refused null
 }) (any, *apiError) {
-	if in.Tags == nil {
-		return nil, errNull("Tags")
-	}
 	tags, aerr := validateTags(in.Tags)
 	if aerr != nil {
 		return nil, aerr
@@ -65,11 +62,8 @@ func (e *Emulator) tagResource(ps *permissionSet, in struct {
 
 func (e *Emulator) untagResource(ps *permissionSet, in struct {
 	tagResourceInput
-	TagKeys []string
+	TagKeys []string // required: validateInput refused null
 }) (any, *apiError) {
-	if in.TagKeys == nil {
-		return nil, errNull("TagKeys")
-	}
 	for _, k := range in.TagKeys {
 		delete(ps.tags, k)
 	}

@@ -49,6 +49,18 @@ func requireString(member string, v *string) (string, *apiError) {
 	return *v, nil
 }
 
+// requireLength is requireString with a length between lo and hi bytes.
+func requireLength(member string, v *string, lo, hi int) (string, *apiError) {
+	s, aerr := requireString(member, v)
+	if aerr != nil {
+		return "", aerr
+	}
+	if len(s) < lo || len(s) > hi {
+		return "", errLength(member, s, lo, hi)
+	}
+	return s, nil
+}
+
 func requirePattern(member string, v *string, re *regexp.Regexp) (string, *apiError) {
 	s, aerr := requireString(member, v)
 	if aerr != nil {
