@@ -40,7 +40,7 @@ func aliceEnv(t *testing.T) (*env, string) {
 
 func claimAndGrant(t *testing.T, c *Client, g Grant) Granted {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	claim, err := c.Claim(ctx, g)
 	if err != nil {
 		t.Fatalf("Claim: %v", err)
@@ -63,7 +63,7 @@ func TestGrantRevokeStandard(t *testing.T) {
 	t.Parallel()
 	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", 4*time.Hour, []string{"ReadOnlyAccess"}, "")
-	ctx := context.Background()
+	ctx := t.Context()
 	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, ExpiresAt: e.clk.Now().Add(time.Hour)}
 
 	got := claimAndGrant(t, e.client, g)
@@ -101,7 +101,7 @@ func TestGrantStandardNeedsClaim(t *testing.T) {
 	t.Parallel()
 	e, _ := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
-	_, err := e.client.Grant(context.Background(), Grant{AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps})
+	_, err := e.client.Grant(t.Context(), Grant{AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps})
 	if !errors.Is(err, ErrNotClaimed) {
 		t.Fatalf("Grant without claim: err = %v, want ErrNotClaimed", err)
 	}
@@ -113,7 +113,7 @@ func TestPreexistingAssignmentSurvivesRevoke(t *testing.T) {
 	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	e.emu.AddAssignment(testAccount, ps, uid)
-	ctx := context.Background()
+	ctx := t.Context()
 	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
 
 	claim, err := e.client.Claim(ctx, g)
@@ -143,7 +143,7 @@ func TestOverlappingGrantsOnOneAssignment(t *testing.T) {
 	t.Parallel()
 	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("PowerUserAccess", time.Hour, []string{"PowerUserAccess"}, "")
-	ctx := context.Background()
+	ctx := t.Context()
 	first := Grant{Request: "requests/p/one.yaml", AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
 	second := first
 	second.Request = "requests/p/two.yaml"
@@ -194,7 +194,7 @@ func customGrant(expires time.Time) Grant {
 func TestGrantRevokeCustom(t *testing.T) {
 	t.Parallel()
 	e, uid := aliceEnv(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	expires := time.Date(2031, 11, 23, 14, 5, 40, 0, time.UTC)
 	g := customGrant(expires)
 
@@ -289,7 +289,7 @@ func TestGrantRevokeIsolated(t *testing.T) {
 	e, uid := aliceEnv(t)
 	srcInline := `{"Version":"2012-10-17","Statement":[{"Sid":"Logs","Effect":"Allow","Action":"logs:Get*","Resource":"*"}]}`
 	src := e.emu.AddPermissionSet("ReadOnlyAccess", 2*time.Hour, []string{"ReadOnlyAccess"}, srcInline)
-	ctx := context.Background()
+	ctx := t.Context()
 	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: src, Isolate: true, ExpiresAt: e.clk.Now().Add(time.Hour)}
 
 	got, err := e.client.Grant(ctx, g)
@@ -335,7 +335,7 @@ func TestCustomSetNames(t *testing.T) {
 	e, _ := aliceEnv(t)
 	// An admin's set already has the name, without jit's tags.
 	admins := e.emu.AddPermissionSet("JIT-S3ReadAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
-	ctx := context.Background()
+	ctx := t.Context()
 	expires := e.clk.Now().Add(time.Hour)
 
 	g1 := customGrant(expires)
@@ -385,7 +385,7 @@ func TestCustomSetNames(t *testing.T) {
 // checks that the next Grant converges to one set and one assignment.
 func TestGrantAfterCrash(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
+	ctx := t.Context()
 
 	t.Run("standard after create", func(t *testing.T) {
 		t.Parallel()
@@ -500,7 +500,7 @@ func TestGrantAfterCrash(t *testing.T) {
 // createDirect starts an assignment creation and does not wait for it.
 func createDirect(t *testing.T, c *Client, account, psARN, principal string) {
 	t.Helper()
-	_, err := c.admin.CreateAccountAssignment(context.Background(), &ssoadmin.CreateAccountAssignmentInput{
+	_, err := c.admin.CreateAccountAssignment(t.Context(), &ssoadmin.CreateAccountAssignmentInput{
 		InstanceArn:      aws.String(c.instanceARN),
 		PermissionSetArn: aws.String(psARN),
 		PrincipalId:      aws.String(principal),
@@ -520,7 +520,7 @@ func TestAssignmentFailedCarriesReason(t *testing.T) {
 	reason := "Received a 409 status error: Number of roles in account 111122223333 reached the quota"
 	e.emu.FailNextAssignment(testAccount, ps, uid, reason)
 	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, Claimed: true}
-	_, err := e.client.Grant(context.Background(), g)
+	_, err := e.client.Grant(t.Context(), g)
 	var failed *FailedError
 	if !errors.As(err, &failed) {
 		t.Fatalf("Grant err = %v, want a FailedError", err)
@@ -539,7 +539,7 @@ func TestAssignmentFailedCarriesReason(t *testing.T) {
 func TestUnknownUser(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fastEmulator(), fastClient())
-	_, err := e.client.UserID(context.Background(), "mallory@acme.example")
+	_, err := e.client.UserID(t.Context(), "mallory@acme.example")
 	if !errors.Is(err, ErrUserNotFound) || !strings.Contains(err.Error(), "mallory@acme.example") {
 		t.Errorf("UserID err = %v, want ErrUserNotFound naming the user", err)
 	}
@@ -561,7 +561,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 	e := newEnv(t, eo, co)
 	e.emu.AddUser("alice@acme.example", "Alice")
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
-	ctx := context.Background()
+	ctx := t.Context()
 
 	std := Grant{Request: "requests/p/std.yaml", AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, Claimed: true}
 	custom := customGrant(e.clk.Now().Add(time.Hour))
@@ -605,7 +605,7 @@ func TestLimitsKeepUnderQuota(t *testing.T) {
 	co.PollInterval = 50 * time.Millisecond
 	e := newEnv(t, eo, co)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
-	ctx := context.Background()
+	ctx := t.Context()
 	var grants []Grant
 	for i := range 12 {
 		name := fmt.Sprintf("user%d@acme.example", i)
@@ -635,7 +635,7 @@ func TestRevokeRefusesForeignSet(t *testing.T) {
 	ps := e.emu.AddPermissionSet("JIT-Lookalike", time.Hour, []string{"ReadOnlyAccess"}, "")
 	e.emu.AddAssignment(testAccount, ps, uid)
 	g := customGrant(e.clk.Now())
-	_, err := e.client.Revoke(context.Background(), Revocation{Grant: g, Granted: Granted{PermissionSetARN: ps, PrincipalID: uid}})
+	_, err := e.client.Revoke(t.Context(), Revocation{Grant: g, Granted: Granted{PermissionSetARN: ps, PrincipalID: uid}})
 	if !errors.Is(err, ErrNotManaged) {
 		t.Fatalf("Revoke of an untagged set: err = %v, want ErrNotManaged", err)
 	}
@@ -655,7 +655,7 @@ func TestRevokeSharedAlreadyGone(t *testing.T) {
 	e, uid := aliceEnv(t)
 	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
 	g := Grant{AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
-	res, err := e.client.Revoke(context.Background(), Revocation{Grant: g, Granted: Granted{PermissionSetARN: ps, PrincipalID: uid}})
+	res, err := e.client.Revoke(t.Context(), Revocation{Grant: g, Granted: Granted{PermissionSetARN: ps, PrincipalID: uid}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func TestEnsureAssignmentEdgeCases(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewFromAPIs(tc.admin, fakeStore{}, Options{PollInterval: time.Millisecond, PollTimeout: 20 * time.Millisecond})
-			_, err := c.Grant(context.Background(), g)
+			_, err := c.Grant(t.Context(), g)
 			if tc.wantErr == "" {
 				if err != nil {
 					t.Fatalf("Grant: %v", err)
@@ -101,12 +101,12 @@ func TestEnsureAssignmentEdgeCases(t *testing.T) {
 func TestAssignmentSlotsBoundInFlight(t *testing.T) {
 	admin := &fakeAdmin{createStatus: types.StatusValuesInProgress, pollStatus: types.StatusValuesInProgress}
 	c := NewFromAPIs(admin, fakeStore{}, Options{MaxInFlightAssignments: 1, PollInterval: time.Hour})
-	release, err := c.acquire(context.Background())
+	release, err := c.acquire(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	_, err = c.Grant(ctx, Grant{AccountID: testAccount, UserName: "alice", PermissionSetARN: "arn:ps", Claimed: true})
 	if !errors.Is(err, context.DeadlineExceeded) {

@@ -1,7 +1,6 @@
 package identitycenter
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ func TestRevokeDoesNotWaitOnTheSessionCut(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fastEmulator(), fastClient())
 	uid := e.emu.AddUser("alice@acme.example", "Alice")
-	ctx := context.Background()
+	ctx := t.Context()
 	g := customGrant(e.clk.Now().Add(time.Hour))
 	// Fill the policy so that it fits with the expiry guard but not with
 	// the session cut as well.
@@ -58,7 +57,7 @@ func TestOwnSetProvisionedOnlyWhereAssigned(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fastEmulator(), fastClient())
 	_, g, granted := grantAlice(t, e)
-	ctx := context.Background()
+	ctx := t.Context()
 	if n := e.emu.Calls()["ProvisionPermissionSet"]; n != 0 {
 		t.Errorf("ProvisionPermissionSet called %d times for a new set; CreateAccountAssignment provisions it", n)
 	}
@@ -85,7 +84,7 @@ func TestIsolatedCopyIsNeverBroader(t *testing.T) {
 	e.emu.SetCustomerManagedPolicies(src, idcemu.PolicyReference{Name: "OpsTools"}, idcemu.PolicyReference{Name: "Deny-Prod", Path: "/guards/"})
 	e.emu.SetPermissionsBoundary(src, idcemu.Boundary{CustomerManagedPolicyReference: &idcemu.PolicyReference{Name: "OperatorBoundary"}})
 	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: src, Isolate: true, ExpiresAt: e.clk.Now().Add(time.Hour)}
-	got, err := e.client.Grant(context.Background(), g)
+	got, err := e.client.Grant(t.Context(), g)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +105,7 @@ func TestIsolatedCopyIsNeverBroader(t *testing.T) {
 	e.emu.Deny("GetPermissionsBoundaryForPermissionSet", true)
 	g2 := g
 	g2.Request = "requests/payments-prod/other.yaml"
-	if _, err := e.client.Grant(context.Background(), g2); err == nil {
+	if _, err := e.client.Grant(t.Context(), g2); err == nil {
 		t.Fatal("an isolated grant went ahead without its original's permissions boundary")
 	}
 	for _, a := range e.emu.Assignments() {
@@ -129,7 +128,7 @@ func TestRevokeLeavesAnUndeletableSetToTheCleanUp(t *testing.T) {
 	co.RetryMaxBackoff = 5 * time.Millisecond
 	e := newEnv(t, eo, co)
 	uid, g, granted := grantAlice(t, e)
-	ctx := context.Background()
+	ctx := t.Context()
 	res, err := e.client.Revoke(ctx, Revocation{Grant: g, Granted: granted})
 	if err != nil {
 		t.Fatalf("Revoke waited on the set's deletion: %v", err)
@@ -183,7 +182,7 @@ func TestRevokeDoesNotProvisionWhileTheAssignmentIsBeingDeleted(t *testing.T) {
 	co.MaxAttempts = 2
 	e := newEnv(t, eo, co)
 	uid, g, granted := grantAlice(t, e)
-	ctx := context.Background()
+	ctx := t.Context()
 	// The previous run's deletion, in flight for an hour.
 	e.emu.SetAsyncDelay(time.Hour)
 	raw := ssoadmin.NewFromConfig(e.cfg, func(o *ssoadmin.Options) { o.BaseEndpoint = aws.String(e.opts.Endpoint) })
@@ -218,7 +217,7 @@ func grantAlice(t *testing.T, e *env) (string, Grant, Granted) {
 	t.Helper()
 	uid := e.emu.AddUser("alice@acme.example", "Alice")
 	g := customGrant(e.clk.Now().Add(time.Hour))
-	granted, err := e.client.Grant(context.Background(), g)
+	granted, err := e.client.Grant(t.Context(), g)
 	if err != nil {
 		t.Fatal(err)
 	}

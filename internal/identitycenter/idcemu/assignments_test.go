@@ -29,15 +29,10 @@ func createInput(psARN, principal string) *ssoadmin.CreateAccountAssignmentInput
 	}
 }
 
+// deleteInput names the same assignment as createInput: the two inputs
+// have the same members.
 func deleteInput(psARN, principal string) *ssoadmin.DeleteAccountAssignmentInput {
-	return &ssoadmin.DeleteAccountAssignmentInput{
-		InstanceArn:      aws.String(DefaultInstanceARN),
-		PermissionSetArn: aws.String(psARN),
-		PrincipalId:      aws.String(principal),
-		PrincipalType:    types.PrincipalTypeUser,
-		TargetId:         aws.String(account),
-		TargetType:       types.TargetTypeAwsAccount,
-	}
+	return (*ssoadmin.DeleteAccountAssignmentInput)(createInput(psARN, principal))
 }
 
 func (h *harness) creationStatus(t *testing.T, id string) *types.AccountAssignmentOperationStatus {

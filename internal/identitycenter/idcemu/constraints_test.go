@@ -1,7 +1,6 @@
 package idcemu
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -19,7 +18,7 @@ import (
 // models.
 func TestGeneratedInputConstraints(t *testing.T) {
 	h := newHarness(t, Options{}, 1)
-	ctx := context.Background()
+	ctx := t.Context()
 	inst := aws.String(h.emu.InstanceARN())
 	ps := h.emu.AddPermissionSet("Ops", time.Hour, nil, "")
 	uid := h.emu.AddUser("alice@acme.example", "Alice")
@@ -51,6 +50,11 @@ func TestGeneratedInputConstraints(t *testing.T) {
 				Tags: []types.Tag{{Key: aws.String("bad*key"), Value: aws.String("v")}}})
 			return err
 		}, "Value 'bad*key' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern"},
+		{"a provisioning status outside the enum", func() error {
+			_, err := h.sso.ListPermissionSetsProvisionedToAccount(ctx, &ssoadmin.ListPermissionSetsProvisionedToAccountInput{InstanceArn: inst,
+				AccountId: aws.String("111122223333"), ProvisioningStatus: "OUTDATED"})
+			return err
+		}, "Value 'OUTDATED' at 'provisioningStatus' failed to satisfy constraint: Member must satisfy enum value set: [LATEST_PERMISSION_SET_PROVISIONED, LATEST_PERMISSION_SET_NOT_PROVISIONED]"},
 		{"a name longer than 32", func() error {
 			_, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String(strings.Repeat("n", 33))})
 			return err

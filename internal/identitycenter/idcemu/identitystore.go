@@ -142,13 +142,11 @@ func (e *Emulator) describeUser(_ time.Time, in struct {
 	storeInput
 	UserId *string
 }) (any, *apiError) {
-	id, aerr := requirePattern("UserId", in.UserId, principalIDPattern)
+	u, aerr := find(e.st.users, "UserId", in.UserId, principalIDPattern, func(id string) *apiError {
+		return identityNotFound("USER", id, "USER not found.")
+	})
 	if aerr != nil {
 		return nil, aerr
-	}
-	u := e.st.users[id]
-	if u == nil {
-		return nil, identityNotFound("USER", id, "USER not found.")
 	}
 	return e.wireUser(u), nil
 }

@@ -197,13 +197,11 @@ func (e *Emulator) listParents(_ time.Time, in struct {
 func (e *Emulator) describeOrganizationalUnit(_ time.Time, in struct {
 	OrganizationalUnitId *string
 }) (any, *apiError) {
-	id, aerr := requirePattern("OrganizationalUnitId", in.OrganizationalUnitId, ouIDPattern)
+	u, aerr := find(e.st.org.units, "OrganizationalUnitId", in.OrganizationalUnitId, ouIDPattern, func(string) *apiError {
+		return errOrg("OrganizationalUnitNotFoundException", "We can't find an OU with the OrganizationalUnitId that you specified.")
+	})
 	if aerr != nil {
 		return nil, aerr
-	}
-	u, ok := e.st.org.units[id]
-	if !ok {
-		return nil, errOrg("OrganizationalUnitNotFoundException", "We can't find an OU with the OrganizationalUnitId that you specified.")
 	}
 	return map[string]any{"OrganizationalUnit": map[string]string{
 		"Id": u.id, "Arn": e.orgARN("ou", u.id), "Name": u.name,

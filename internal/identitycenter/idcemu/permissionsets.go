@@ -140,19 +140,13 @@ func (e *Emulator) listPermissionSets(_ time.Time, in struct {
 	return listed("PermissionSets", arns, same, in.pageInput, maxResultsLimit, same)
 }
 
-func provisioningFilter(v *string) (string, *apiError) {
-	if v == nil {
-		return "", nil
+// matchesProvisioning applies a ProvisioningStatus filter; validateInput
+// has refused values outside the model's enum.
+func matchesProvisioning(filter *string, upToDate bool) bool {
+	if filter == nil {
+		return true
 	}
-	switch *v {
-	case "LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION_SET_NOT_PROVISIONED":
-		return *v, nil
-	}
-	return "", errValidation("1 validation error detected: Value '%s' at 'provisioningStatus' failed to satisfy constraint: Member must satisfy enum value set: [LATEST_PERMISSION_SET_PROVISIONED, LATEST_PERMISSION_SET_NOT_PROVISIONED]", *v)
-}
-
-func matchesProvisioning(filter string, upToDate bool) bool {
-	switch filter {
+	switch *filter {
 	case "LATEST_PERMISSION_SET_PROVISIONED":
 		return upToDate
 	case "LATEST_PERMISSION_SET_NOT_PROVISIONED":
@@ -171,14 +165,10 @@ func (e *Emulator) listPermissionSetsProvisionedToAccount(_ time.Time, in struct
 	if aerr != nil {
 		return nil, aerr
 	}
-	filter, aerr := provisioningFilter(in.ProvisioningStatus)
-	if aerr != nil {
-		return nil, aerr
-	}
 	var arns []string
 	for _, arn := range slices.Sorted(maps.Keys(e.st.permissionSets)) {
 		ps := e.st.permissionSets[arn]
-		if v, ok := ps.provisioned[account]; ok && matchesProvisioning(filter, v == ps.version) {
+		if v, ok := ps.provisioned[account]; ok && matchesProvisioning(in.ProvisioningStatus, v == ps.version) {
 			arns = append(arns, arn)
 		}
 	}
@@ -190,13 +180,9 @@ func (e *Emulator) listAccountsForProvisionedPermissionSet(_ time.Time, ps *perm
 	ProvisioningStatus *string
 	pageInput
 }) (any, *apiError) {
-	filter, aerr := provisioningFilter(in.ProvisioningStatus)
-	if aerr != nil {
-		return nil, aerr
-	}
 	var accounts []string
 	for _, acct := range slices.Sorted(maps.Keys(ps.provisioned)) {
-		if matchesProvisioning(filter, ps.provisioned[acct] == ps.version) {
+		if matchesProvisioning(in.ProvisioningStatus, ps.provisioned[acct] == ps.version) {
 			accounts = append(accounts, acct)
 		}
 	}

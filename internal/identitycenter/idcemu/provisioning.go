@@ -88,13 +88,11 @@ func (e *Emulator) describePermissionSetProvisioningStatus(_ time.Time, in struc
 	instanceInput
 	ProvisionPermissionSetRequestId *string
 }) (any, *apiError) {
-	id, aerr := requirePattern("ProvisionPermissionSetRequestId", in.ProvisionPermissionSetRequestId, requestIDPattern)
+	op, aerr := find(e.st.provisionOps, "ProvisionPermissionSetRequestId", in.ProvisionPermissionSetRequestId, requestIDPattern, func(id string) *apiError {
+		return errNotFound("Could not find the provisioning request with id %s.", id)
+	})
 	if aerr != nil {
 		return nil, aerr
-	}
-	op := e.st.provisionOps[id]
-	if op == nil {
-		return nil, errNotFound("Could not find the provisioning request with id %s.", id)
 	}
 	return map[string]any{"PermissionSetProvisioningStatus": op.wire()}, nil
 }

@@ -1,7 +1,6 @@
 package idcemu
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -13,10 +12,9 @@ import (
 
 func TestCustomerManagedReferencesAndBoundary(t *testing.T) {
 	h := newHarness(t, Options{}, 1)
-	ctx := context.Background()
+	ctx := t.Context()
 	ps := h.emu.AddPermissionSet("Ops", time.Hour, nil, "")
-	in := func() (*string, *string) { return aws.String(h.emu.InstanceARN()), aws.String(ps) }
-	inst, set := in()
+	inst, set := aws.String(h.emu.InstanceARN()), aws.String(ps)
 
 	ref := &types.CustomerManagedPolicyReference{Name: aws.String("OpsTools")}
 	if _, err := h.sso.AttachCustomerManagedPolicyReferenceToPermissionSet(ctx, &ssoadmin.AttachCustomerManagedPolicyReferenceToPermissionSetInput{

@@ -57,15 +57,9 @@ func (e *Emulator) checkInstance(v *string) *apiError {
 // permissionSetOf validates PermissionSetArn and returns the set; op has
 // checked the instance.
 func (e *Emulator) permissionSetOf(psARN *string) (*permissionSet, *apiError) {
-	arn, aerr := requirePattern("PermissionSetArn", psARN, permissionSetARNPattern)
-	if aerr != nil {
-		return nil, aerr
-	}
-	ps := e.st.permissionSets[arn]
-	if ps == nil {
-		return nil, errNotFound("Could not find PermissionSet with PermissionSetArn %s.", arn)
-	}
-	return ps, nil
+	return find(e.st.permissionSets, "PermissionSetArn", psARN, permissionSetARNPattern, func(arn string) *apiError {
+		return errNotFound("Could not find PermissionSet with PermissionSetArn %s.", arn)
+	})
 }
 
 func (e *Emulator) listInstances(_ time.Time, in pageInput) (any, *apiError) {

@@ -72,6 +72,19 @@ func requirePattern(member string, v *string, re *regexp.Regexp) (string, *apiEr
 	return s, nil
 }
 
+// find looks up the record a required id member names: a null or
+// malformed id is a ValidationException, an unknown one notFound's error.
+func find[T any](records map[string]*T, member string, id *string, re *regexp.Regexp, notFound func(id string) *apiError) (*T, *apiError) {
+	s, aerr := requirePattern(member, id, re)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if r := records[s]; r != nil {
+		return r, nil
+	}
+	return nil, notFound(s)
+}
+
 // parseISODuration reads the ISO 8601 durations Identity Center uses for
 // session durations (PT4H, PT1H30M, P1D ...).
 func parseISODuration(s string) (time.Duration, bool) {
