@@ -215,20 +215,7 @@ func (c *Client) ensureAssignment(ctx context.Context, accountID, psARN, princip
 		return false, errors.New("CreateAccountAssignment returned no status")
 	}
 	c.log.InfoContext(ctx, "assignment requested", "account", accountID, "permission_set", psARN, "principal", principalID, "request_id", aws.ToString(st.RequestId))
-	return true, c.await(ctx, "CreateAccountAssignment", aws.ToString(st.RequestId), st.Status, aws.ToString(st.FailureReason),
-		func(ctx context.Context, id string) (types.StatusValues, string, error) {
-			o, err := c.admin.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
-				InstanceArn:                        aws.String(c.instanceARN),
-				AccountAssignmentCreationRequestId: aws.String(id),
-			})
-			if err != nil {
-				return "", "", err
-			}
-			if o.AccountAssignmentCreationStatus == nil {
-				return "", "", errNoStatus
-			}
-			return o.AccountAssignmentCreationStatus.Status, aws.ToString(o.AccountAssignmentCreationStatus.FailureReason), nil
-		})
+	return true, c.await(ctx, "CreateAccountAssignment", aws.ToString(st.RequestId), st.Status, aws.ToString(st.FailureReason), c.describeAssignment(false))
 }
 
 // deleteAssignment removes the assignment and returns once AWS reports the
@@ -259,20 +246,42 @@ func (c *Client) deleteAssignment(ctx context.Context, accountID, psARN, princip
 		return errors.New("DeleteAccountAssignment returned no status")
 	}
 	c.log.InfoContext(ctx, "assignment deletion requested", "account", accountID, "permission_set", psARN, "principal", principalID, "request_id", aws.ToString(st.RequestId))
-	return c.await(ctx, "DeleteAccountAssignment", aws.ToString(st.RequestId), st.Status, aws.ToString(st.FailureReason),
-		func(ctx context.Context, id string) (types.StatusValues, string, error) {
-			o, err := c.admin.DescribeAccountAssignmentDeletionStatus(ctx, &ssoadmin.DescribeAccountAssignmentDeletionStatusInput{
-				InstanceArn:                        aws.String(c.instanceARN),
-				AccountAssignmentDeletionRequestId: aws.String(id),
-			})
-			if err != nil {
-				return "", "", err
-			}
-			if o.AccountAssignmentDeletionStatus == nil {
-				return "", "", errNoStatus
-			}
-			return o.AccountAssignmentDeletionStatus.Status, aws.ToString(o.AccountAssignmentDeletionStatus.FailureReason), nil
+	return c.await(ctx, "DeleteAccountAssignment", aws.ToString(st.RequestId), st.Status, aws.ToString(st.FailureReason), c.describeAssignment(true))
+}
+
+// assignmentStatus describes an assignment creation (deletion false) or
+// deletion request.
+func (c *Client) assignmentStatus(ctx context.Context, deletion bool, id string) (*types.AccountAssignmentOperationStatus, error) {
+	if deletion {
+		out, err := c.admin.DescribeAccountAssignmentDeletionStatus(ctx, &ssoadmin.DescribeAccountAssignmentDeletionStatusInput{
+			InstanceArn: aws.String(c.instanceARN), AccountAssignmentDeletionRequestId: aws.String(id),
 		})
+		if err != nil {
+			return nil, fmt.Errorf("DescribeAccountAssignmentDeletionStatus: %w", err)
+		}
+		return out.AccountAssignmentDeletionStatus, nil
+	}
+	out, err := c.admin.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
+		InstanceArn: aws.String(c.instanceARN), AccountAssignmentCreationRequestId: aws.String(id),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("DescribeAccountAssignmentCreationStatus: %w", err)
+	}
+	return out.AccountAssignmentCreationStatus, nil
+}
+
+// describeAssignment is await's describe for an assignment request.
+func (c *Client) describeAssignment(deletion bool) func(context.Context, string) (types.StatusValues, string, error) {
+	return func(ctx context.Context, id string) (types.StatusValues, string, error) {
+		st, err := c.assignmentStatus(ctx, deletion, id)
+		if err != nil {
+			return "", "", err
+		}
+		if st == nil {
+			return "", "", errNoStatus
+		}
+		return st.Status, aws.ToString(st.FailureReason), nil
+	}
 }
 
 // provision pushes the permission set's current policies to the account and

@@ -346,19 +346,23 @@ func (c *Client) findOrCreateSet(ctx context.Context, request string, spec setSp
 }
 
 func (c *Client) managedPolicies(ctx context.Context, arn string) ([]string, error) {
-	var out []string
 	p := ssoadmin.NewListManagedPoliciesInPermissionSetPaginator(c.admin, &ssoadmin.ListManagedPoliciesInPermissionSetInput{
 		InstanceArn:      aws.String(c.instanceARN),
 		PermissionSetArn: aws.String(arn),
 		MaxResults:       aws.Int32(maxPage),
 	})
-	err := eachPage(ctx, p, "ListManagedPoliciesInPermissionSet "+arn, func(page *ssoadmin.ListManagedPoliciesInPermissionSetOutput) bool {
-		for _, m := range page.AttachedManagedPolicies {
-			out = append(out, aws.ToString(m.Arn))
+	return allPages(ctx, p, "ListManagedPoliciesInPermissionSet "+arn, func(page *ssoadmin.ListManagedPoliciesInPermissionSetOutput) []string {
+		arns := make([]string, len(page.AttachedManagedPolicies))
+		for i, m := range page.AttachedManagedPolicies {
+			arns[i] = aws.ToString(m.Arn)
 		}
-		return true
+		return arns
 	})
-	return out, err
+}
+
+// without returns the items of a that b lacks, in a's order.
+func without(a, b []string) []string {
+	return slices.DeleteFunc(slices.Clone(a), func(s string) bool { return slices.Contains(b, s) })
 }
 
 // syncManaged attaches the wanted managed policies and detaches any other,
@@ -368,10 +372,7 @@ func (c *Client) syncManaged(ctx context.Context, arn string, want []string) err
 	if err != nil {
 		return err
 	}
-	for _, p := range want {
-		if slices.Contains(have, p) {
-			continue
-		}
+	for _, p := range without(want, have) {
 		_, err := c.admin.AttachManagedPolicyToPermissionSet(ctx, &ssoadmin.AttachManagedPolicyToPermissionSetInput{
 			InstanceArn:      aws.String(c.instanceARN),
 			PermissionSetArn: aws.String(arn),
@@ -387,10 +388,7 @@ func (c *Client) syncManaged(ctx context.Context, arn string, want []string) err
 			return fmt.Errorf("AttachManagedPolicyToPermissionSet %s to %s: %w", p, arn, err)
 		}
 	}
-	for _, p := range have {
-		if slices.Contains(want, p) {
-			continue
-		}
+	for _, p := range without(have, want) {
 		_, err := c.admin.DetachManagedPolicyFromPermissionSet(ctx, &ssoadmin.DetachManagedPolicyFromPermissionSetInput{
 			InstanceArn:      aws.String(c.instanceARN),
 			PermissionSetArn: aws.String(arn),

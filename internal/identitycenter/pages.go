@@ -28,3 +28,13 @@ func eachPage[P any](ctx context.Context, p pager[P], call string, fn func(P) bo
 	}
 	return nil
 }
+
+// allPages collects what items takes from every page.
+func allPages[P, T any](ctx context.Context, p pager[P], call string, items func(P) []T) ([]T, error) {
+	var out []T
+	err := eachPage(ctx, p, call, func(page P) bool {
+		out = append(out, items(page)...)
+		return true
+	})
+	return out, err
+}

@@ -281,50 +281,30 @@ func (c *Client) listedOrCreating(ctx context.Context, accountID, psARN, princip
 // assignment is still IN_PROGRESS in AWS.
 func (c *Client) inFlight(ctx context.Context, deletion bool, accountID, psARN, principalID string) (bool, error) {
 	filter := &types.OperationStatusFilter{Status: types.StatusValuesInProgress}
-	var ids []*string
+	var ops []types.AccountAssignmentOperationStatusMetadata
 	var err error
 	if deletion {
 		p := ssoadmin.NewListAccountAssignmentDeletionStatusPaginator(c.admin, &ssoadmin.ListAccountAssignmentDeletionStatusInput{
 			InstanceArn: aws.String(c.instanceARN), Filter: filter, MaxResults: aws.Int32(maxPage),
 		})
-		err = eachPage(ctx, p, "ListAccountAssignmentDeletionStatus", func(page *ssoadmin.ListAccountAssignmentDeletionStatusOutput) bool {
-			for _, op := range page.AccountAssignmentsDeletionStatus {
-				ids = append(ids, op.RequestId)
-			}
-			return true
+		ops, err = allPages(ctx, p, "ListAccountAssignmentDeletionStatus", func(page *ssoadmin.ListAccountAssignmentDeletionStatusOutput) []types.AccountAssignmentOperationStatusMetadata {
+			return page.AccountAssignmentsDeletionStatus
 		})
 	} else {
 		p := ssoadmin.NewListAccountAssignmentCreationStatusPaginator(c.admin, &ssoadmin.ListAccountAssignmentCreationStatusInput{
 			InstanceArn: aws.String(c.instanceARN), Filter: filter, MaxResults: aws.Int32(maxPage),
 		})
-		err = eachPage(ctx, p, "ListAccountAssignmentCreationStatus", func(page *ssoadmin.ListAccountAssignmentCreationStatusOutput) bool {
-			for _, op := range page.AccountAssignmentsCreationStatus {
-				ids = append(ids, op.RequestId)
-			}
-			return true
+		ops, err = allPages(ctx, p, "ListAccountAssignmentCreationStatus", func(page *ssoadmin.ListAccountAssignmentCreationStatusOutput) []types.AccountAssignmentOperationStatusMetadata {
+			return page.AccountAssignmentsCreationStatus
 		})
 	}
 	if err != nil {
 		return false, err
 	}
-	for _, id := range ids {
-		var st *types.AccountAssignmentOperationStatus
-		if deletion {
-			out, err := c.admin.DescribeAccountAssignmentDeletionStatus(ctx, &ssoadmin.DescribeAccountAssignmentDeletionStatusInput{
-				InstanceArn: aws.String(c.instanceARN), AccountAssignmentDeletionRequestId: id,
-			})
-			if err != nil {
-				return false, fmt.Errorf("DescribeAccountAssignmentDeletionStatus: %w", err)
-			}
-			st = out.AccountAssignmentDeletionStatus
-		} else {
-			out, err := c.admin.DescribeAccountAssignmentCreationStatus(ctx, &ssoadmin.DescribeAccountAssignmentCreationStatusInput{
-				InstanceArn: aws.String(c.instanceARN), AccountAssignmentCreationRequestId: id,
-			})
-			if err != nil {
-				return false, fmt.Errorf("DescribeAccountAssignmentCreationStatus: %w", err)
-			}
-			st = out.AccountAssignmentCreationStatus
+	for _, op := range ops {
+		st, err := c.assignmentStatus(ctx, deletion, aws.ToString(op.RequestId))
+		if err != nil {
+			return false, err
 		}
 		if st != nil && st.Status == types.StatusValuesInProgress && aws.ToString(st.TargetId) == accountID &&
 			aws.ToString(st.PermissionSetArn) == psARN && aws.ToString(st.PrincipalId) == principalID {

@@ -209,15 +209,13 @@ func (c *Client) deleteManagedSet(ctx context.Context, arn string) ([]string, er
 // deleteAllAssignments removes every assignment of the set in every account
 // it is provisioned to.
 func (c *Client) deleteAllAssignments(ctx context.Context, arn string) ([]string, error) {
-	var accounts []string
 	p := ssoadmin.NewListAccountsForProvisionedPermissionSetPaginator(c.admin, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{
 		InstanceArn:      aws.String(c.instanceARN),
 		PermissionSetArn: aws.String(arn),
 		MaxResults:       aws.Int32(maxPage),
 	})
-	err := eachPage(ctx, p, "ListAccountsForProvisionedPermissionSet", func(page *ssoadmin.ListAccountsForProvisionedPermissionSetOutput) bool {
-		accounts = append(accounts, page.AccountIds...)
-		return true
+	accounts, err := allPages(ctx, p, "ListAccountsForProvisionedPermissionSet", func(page *ssoadmin.ListAccountsForProvisionedPermissionSetOutput) []string {
+		return page.AccountIds
 	})
 	if isNotFound(err) {
 		return nil, nil
