@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,12 +20,8 @@ const (
 // offered permission set defined, ...). The config is nil when there is any
 // error; warnings may come with a config.
 func ParseConfig(path string, data []byte) (*Config, []Finding) {
-	d, fs := parseYAML(path, data, MaxConfigBytes, "config")
+	d, fs := parseValid(path, data, MaxConfigBytes, "config", configSchema)
 	if d == nil {
-		return nil, fs
-	}
-	if fs := validateSchema(d, configSchema); len(fs) > 0 {
-		SortFindings(fs)
 		return nil, fs
 	}
 	var c Config
@@ -98,7 +95,7 @@ func checkConfig(d *document, c *Config) []Finding {
 				"copy the ARN from aws sso-admin list-permission-sets for this instance")
 		}
 	}
-	setNames := sortedSet(sets)
+	setNames := slices.Sorted(maps.Keys(sets))
 	for i, a := range c.Accounts {
 		for j, name := range a.PermissionSets {
 			if _, ok := sets[name]; ok {
@@ -137,7 +134,7 @@ func checkConfig(d *document, c *Config) []Finding {
 	}
 
 	logins := map[string]string{}
-	for _, login := range sortedSet(c.Users) {
+	for _, login := range slices.Sorted(maps.Keys(c.Users)) {
 		low := strings.ToLower(login)
 		if other, dup := logins[low]; dup {
 			errAt("/users/"+escapePointer(login), fmt.Sprintf("users lists %q and %q, which are the same GitHub login (logins ignore case)", other, login), "keep one of them")
@@ -190,15 +187,6 @@ func fieldAt(ptr string) string {
 func line(d *document, ptr string) int {
 	l, _ := d.pos(ptr)
 	return l
-}
-
-func sortedSet[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // parseWait parses request_ttl and escalate_after: a whole number of

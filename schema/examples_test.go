@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jit-access/jit/internal/teamstest"
 )
 
 // TestExamplesValidate keeps the repository's own config and example
@@ -58,8 +60,8 @@ func TestExamplesValidate(t *testing.T) {
 
 // exampleTeams are the teams of the example organisation, as the sandbox
 // sets them up for the template's CODEOWNERS and config.
-func exampleTeams() *fakeTeams {
-	return &fakeTeams{members: map[string][]string{
+func exampleTeams() *teamstest.Teams {
+	return &teamstest.Teams{Members: map[string][]string{
 		"acme/sso-admins":     {"bob", "dave"},
 		"acme/payments-leads": {"alice"},
 		"acme/payments-team":  {"carol"},

@@ -16,6 +16,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/jit-access/jit/internal/editdistance"
 )
 
 // The schemas editors use are the schemas jit validates against: there is
@@ -61,6 +63,21 @@ func compile(data []byte) (*compiledSchema, error) {
 		return nil, fmt.Errorf("compiling embedded schema %s: %w", id, err)
 	}
 	return &compiledSchema{schema: sch, raw: raw}, nil
+}
+
+// parseValid applies the safe-parsing rules (parseYAML), then the file's
+// JSON Schema: the document, or nil and the sorted findings when either
+// refuses the file.
+func parseValid(path string, data []byte, limit int, what string, schema func() (*compiledSchema, error)) (*document, []Finding) {
+	d, fs := parseYAML(path, data, limit, what)
+	if d == nil {
+		return nil, fs
+	}
+	if fs := validateSchema(d, schema); len(fs) > 0 {
+		SortFindings(fs)
+		return nil, fs
+	}
+	return d, nil
 }
 
 // validateSchema validates the document against a compiled schema and
@@ -448,7 +465,7 @@ func closest(s string, candidates []string) string {
 	best, bestDist := "", -1
 	ls := strings.ToLower(s)
 	for _, c := range candidates {
-		d := levenshtein(ls, strings.ToLower(c))
+		d := editdistance.Strings(ls, strings.ToLower(c), -1)
 		if bestDist < 0 || d < bestDist {
 			best, bestDist = c, d
 		}
@@ -459,25 +476,4 @@ func closest(s string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

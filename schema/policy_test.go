@@ -4,12 +4,13 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/jit-access/jit/internal/teamstest"
 )
 
 // policyConfigYAML is testConfigYAML with every request policy set.
@@ -17,14 +18,7 @@ import (
 //go:embed testdata/policy-config.yaml
 var policyConfigYAML string
 
-func policyConfig(t testing.TB) *Config {
-	t.Helper()
-	cfg, fs := ParseConfig(".github/jit.yaml", []byte(policyConfigYAML))
-	if cfg == nil || len(fs) > 0 {
-		t.Fatalf("policy config: %v", fs)
-	}
-	return cfg
-}
+func policyConfig(t testing.TB) *Config { return mustConfig(t, policyConfigYAML) }
 
 func TestParseConfigPolicies(t *testing.T) {
 	edit := func(old, new string) string { return edited(t, policyConfigYAML, old, new) }
@@ -120,28 +114,8 @@ func TestParseConfigPolicies(t *testing.T) {
 	})
 }
 
-// fakeTeams resolves membership from "org/slug" -> logins and counts calls.
-type fakeTeams struct {
-	members map[string][]string
-	err     error
-	calls   int
-}
-
-func (f *fakeTeams) IsMember(team, user string) (bool, error) {
-	f.calls++
-	if f.err != nil {
-		return false, f.err
-	}
-	for _, m := range f.members[strings.ToLower(team)] {
-		if strings.EqualFold(m, user) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-func acme() *fakeTeams {
-	return &fakeTeams{members: map[string][]string{
+func acme() *teamstest.Teams {
+	return &teamstest.Teams{Members: map[string][]string{
 		"acme/payments": {"rita"},
 		"acme/oncall":   {"rita"},
 		"acme/sre":      {"alice"},
@@ -171,8 +145,8 @@ func TestRequestPolicies(t *testing.T) {
 		path  string
 		data  string
 		opts  CheckOptions
-		teams *fakeTeams // acme() when nil and opts.Teams is not disabled
-		none  bool       // no Teams resolver
+		teams *teamstest.Teams // acme() when nil and opts.Teams is not disabled
+		none  bool             // no Teams resolver
 		want  []Finding
 	}{
 		// requesters of an account and of a permission set
@@ -235,7 +209,7 @@ func TestRequestPolicies(t *testing.T) {
 			name:  "a failing team lookup: fail closed",
 			data:  req("payments-prod", "ReadOnlyAccess", "4h"),
 			opts:  CheckOptions{Requester: "rita", Offline: true},
-			teams: &fakeTeams{err: errors.New("GET /orgs/acme/teams/payments/memberships/rita: 502 Bad Gateway")},
+			teams: &teamstest.Teams{Err: errors.New("GET /orgs/acme/teams/payments/memberships/rita: 502 Bad Gateway")},
 			want: []Finding{e(1, 10, "could not check whether rita is in @acme/payments (GET /orgs/acme/teams/payments/memberships/rita: 502 Bad Gateway), so the request is refused: "+onlyRO,
 				"this is checked again on the next push or review")},
 		},
@@ -374,8 +348,8 @@ func TestTeamLookupsAreCached(t *testing.T) {
 	if _, fs := ValidateRequest(testPath, []byte(data), cfg, CheckOptions{Requester: "rita", Teams: teams, Now: now}); len(fs) > 0 {
 		t.Fatalf("findings: %v", fs)
 	}
-	if teams.calls != 1 {
-		t.Errorf("IsMember calls = %d, want 1", teams.calls)
+	if teams.Calls != 1 {
+		t.Errorf("IsMember calls = %d, want 1", teams.Calls)
 	}
 }
 

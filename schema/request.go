@@ -151,12 +151,8 @@ func (c *CustomPermissionSet) AWSName() string { return CustomSetPrefix + c.Name
 // is nil when any of that fails. Rules that need the config, and the policy
 // lint's findings, come from CheckRequest.
 func ParseRequest(path string, data []byte) (*RequestFile, []Finding) {
-	d, fs := parseYAML(path, data, MaxRequestBytes, "request file")
+	d, fs := parseValid(path, data, MaxRequestBytes, "request file", requestSchema)
 	if d == nil {
-		return nil, fs
-	}
-	if fs := validateSchema(d, requestSchema); len(fs) > 0 {
-		SortFindings(fs)
 		return nil, fs
 	}
 	f := &RequestFile{Path: path, doc: d}

@@ -13,9 +13,13 @@ import (
 //go:embed testdata/config.yaml
 var testConfigYAML string
 
-func testConfig(t testing.TB) *Config {
+func testConfig(t testing.TB) *Config { return mustConfig(t, testConfigYAML) }
+
+// mustConfig parses a config the test relies on being valid, warnings
+// included.
+func mustConfig(t testing.TB, yaml string) *Config {
 	t.Helper()
-	cfg, fs := ParseConfig(".github/jit.yaml", []byte(testConfigYAML))
+	cfg, fs := ParseConfig(".github/jit.yaml", []byte(yaml))
 	if cfg == nil || len(fs) > 0 {
 		t.Fatalf("test config: %v", fs)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/internal/teamstest"
 )
 
 const (
@@ -567,7 +569,7 @@ func TestErrorsPropagate(t *testing.T) {
 			want: "approval: listing the pull request's commits: boom", is: boom},
 		{name: "reviews", pr: &fakePR{AuthorValue: "rita", HeadSHAValue: head, ReviewsError: boom}, teams: org(),
 			want: "approval: listing the pull request's reviews: boom", is: boom},
-		{name: "team lookup", pr: pr(approve(1, "olivia", 1)), teams: &fakeTeams{IsMemberError: boom},
+		{name: "team lookup", pr: pr(approve(1, "olivia", 1)), teams: &teamstest.Teams{Err: boom},
 			want: "approval: checking whether olivia is in @acme/payments-leads: boom", is: boom},
 		{name: "no team resolver", pr: pr(approve(1, "olivia", 1)), teams: nil,
 			want: "approval: checking whether olivia is in @acme/payments-leads: no team resolver"},

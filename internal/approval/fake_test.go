@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jit-access/jit/internal/teamstest"
 )
 
 // fakePR is a hand-written PullRequest.
@@ -20,27 +22,6 @@ func (p *fakePR) Author() string             { return p.AuthorValue }
 func (p *fakePR) HeadSHA() string            { return p.HeadSHAValue }
 func (p *fakePR) Commits() ([]Commit, error) { return p.CommitsValue, p.CommitsError }
 func (p *fakePR) Reviews() ([]Review, error) { return p.ReviewsValue, p.ReviewsError }
-
-// fakeTeams resolves membership from a map of "org/slug" to logins and
-// counts the lookups.
-type fakeTeams struct {
-	MembersValue  map[string][]string
-	IsMemberError error
-	Calls         int
-}
-
-func (f *fakeTeams) IsMember(team, user string) (bool, error) {
-	f.Calls++
-	if f.IsMemberError != nil {
-		return false, f.IsMemberError
-	}
-	for _, m := range f.MembersValue[strings.ToLower(team)] {
-		if strings.EqualFold(m, user) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
 
 const (
 	head = "1111111111111111111111111111111111111111"
@@ -71,8 +52,8 @@ func approve(id int64, user string, minute int, body ...string) Review {
 
 // org is the team setup most tests use: payments leads own the account, the
 // sso-admins team holds the admins.
-func org() *fakeTeams {
-	return &fakeTeams{MembersValue: map[string][]string{
+func org() *teamstest.Teams {
+	return &teamstest.Teams{Members: map[string][]string{
 		"acme/payments-leads": {"olivia", "oscar", "both"},
 		"acme/sso-admins":     {"ada", "adam", "both"},
 		"acme/oncall":         {"rita"},

@@ -10,6 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/jit-access/jit/schema"
+
+	"github.com/jit-access/jit/internal/teamstest"
 )
 
 var berlinOffice = &schema.WorkingHours{TimeZone: "Europe/Berlin", Days: []string{"mon", "tue", "wed", "thu", "fri"}, From: "09:00", To: "18:00"}
@@ -235,7 +237,7 @@ func TestRuleTeamLookupErrorsFailClosed(t *testing.T) {
 			in := baseInput(KindStandard)
 			in.Now = at(0)
 			in.Policy = policy
-			_, err := Evaluate(in, pr(), &fakeTeams{IsMemberError: boom})
+			_, err := Evaluate(in, pr(), &teamstest.Teams{Err: boom})
 			if !errors.Is(err, boom) || err.Error() != "approval: checking whether rita is in @acme/oncall: boom" {
 				t.Errorf("Evaluate error = %v", err)
 			}

@@ -90,22 +90,3 @@ func TestGlobMatch(t *testing.T) {
 		}
 	}
 }
-
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b  string
-		limit int
-		want  int
-	}{
-		{"getobject", "getobjekt", 5, 1},
-		{"kitten", "sitting", 5, 3},
-		{"", "abc", 5, 3},
-		{"abcdefgh", "zzzzzzzz", 2, 3}, // gives up past the limit
-		{"a", "abcdef", 2, 3},
-	}
-	for _, tc := range tests {
-		if got := editDistance(tc.a, tc.b, tc.limit); got != tc.want {
-			t.Errorf("editDistance(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
-		}
-	}
-}

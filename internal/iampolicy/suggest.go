@@ -6,38 +6,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
-)
 
-// editDistance is the Levenshtein distance between a and b, giving up
-// (returning limit+1) once it exceeds limit, which keeps suggestions over
-// thousands of candidates cheap.
-func editDistance(a, b string, limit int) int {
-	if d := len(a) - len(b); d > limit || -d > limit {
-		return limit + 1
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin > limit {
-			return limit + 1
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+	"github.com/jit-access/jit/internal/editdistance"
+)
 
 // maxTypos is how far a name may be from a candidate to be suggested:
 // enough for a slip or two, not so much that unrelated names come up.
@@ -56,7 +27,8 @@ func closest(s string, candidates []string, foldCase bool) string {
 		if foldCase {
 			ck = strings.ToLower(c)
 		}
-		d := editDistance(key, ck, bestD)
+		// Bytes, not runes: IAM names are ASCII.
+		d := editdistance.Levenshtein([]byte(key), []byte(ck), bestD)
 		if d < bestD || d == bestD && best != "" && c < best {
 			if d <= maxTypos(s) {
 				best, bestD = c, d
