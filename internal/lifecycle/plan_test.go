@@ -1,11 +1,12 @@
 package lifecycle
 
 import (
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/internal/wanterr"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -441,14 +442,8 @@ func TestExpiryOf(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ExpiryOf(tt.req)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-				}
+			if !wanterr.Check(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !got.Equal(tt.want) {
 				t.Errorf("expiry = %v, want %v", got, tt.want)

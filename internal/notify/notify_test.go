@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jit-access/jit/internal/syncbuf"
 )
 
 // The secret parts of the webhook URLs; they must never reach a log line
@@ -75,24 +76,6 @@ func (r *receiver) count() int {
 	return len(r.bodies)
 }
 
-// logBuffer collects a Notifier's log output.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 func testNotifier(slackURL, teamsURL string, attempts int, logs io.Writer) *Notifier {
 	return New(Options{
 		SlackURL:   slackURL,
@@ -121,7 +104,7 @@ func waitingEvent() Event {
 
 func TestSlackMessage(t *testing.T) {
 	r := newReceiver(t)
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	n := testNotifier(r.URL+slackPath, "", 3, &logs)
 	if err := n.Notify(context.Background(), waitingEvent()); err != nil {
 		t.Fatalf("Notify: %v", err)
@@ -158,7 +141,7 @@ func TestSlackMessage(t *testing.T) {
 
 func TestTeamsMessage(t *testing.T) {
 	r := newReceiver(t, http.StatusAccepted) // Workflows answer 202
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	n := testNotifier("", r.URL+teamsPath+"?"+teamsSecret, 3, &logs)
 	ev := Event{
 		Kind: KindActivated, Request: "requests/payments-prod/inc-1234.yaml", Account: "payments-prod", PermissionSet: "ReadOnlyAccess",
@@ -286,7 +269,7 @@ func TestRetriesThenSucceeds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newReceiver(t, tt.statuses...)
 			r.headers = tt.headers
-			var logs logBuffer
+			var logs syncbuf.Buffer
 			n := testNotifier(r.URL+slackPath, "", 4, &logs)
 			start := time.Now()
 			if err := n.Notify(context.Background(), waitingEvent()); err != nil {
@@ -307,7 +290,7 @@ func TestRetriesThenSucceeds(t *testing.T) {
 
 func TestGivesUpAfterAttempts(t *testing.T) {
 	r := newReceiver(t, 500, 500, 500, 500, 500)
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	n := testNotifier(r.URL+slackPath, "", 3, &logs)
 	err := n.Notify(context.Background(), waitingEvent())
 	if err == nil {
@@ -327,7 +310,7 @@ func TestGivesUpAfterAttempts(t *testing.T) {
 
 func TestClientErrorsAreNotRetried(t *testing.T) {
 	r := newReceiver(t, http.StatusBadRequest, http.StatusBadRequest)
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	n := testNotifier(r.URL+slackPath, "", 4, &logs)
 	err := n.Notify(context.Background(), waitingEvent())
 	if err == nil || !strings.HasSuffix(err.Error(), "not sent after 1 attempt(s): HTTP 400 Bad Request (not retried)") {
@@ -360,7 +343,7 @@ func TestNetworkErrorsAreRetriedWithoutLeakingTheURL(t *testing.T) {
 		}
 	}()
 	t.Cleanup(func() { ln.Close() })
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	url := "http://" + ln.Addr().String() + slackPath
 	n := testNotifier(url, "http://"+ln.Addr().String()+teamsPath+"?"+teamsSecret, 3, &logs)
 	err = n.Notify(context.Background(), waitingEvent())
@@ -391,7 +374,7 @@ func TestNetworkErrorsAreRetriedWithoutLeakingTheURL(t *testing.T) {
 func TestOneSinkFailingDoesNotStopTheOther(t *testing.T) {
 	bad := newReceiver(t, 500, 500)
 	good := newReceiver(t)
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	n := testNotifier(bad.URL+slackPath, good.URL+teamsPath, 2, &logs)
 	err := n.Notify(context.Background(), waitingEvent())
 	if err == nil || !strings.HasPrefix(err.Error(), "notify: slack:") || strings.Contains(err.Error(), "teams") {
@@ -404,7 +387,7 @@ func TestOneSinkFailingDoesNotStopTheOther(t *testing.T) {
 
 func TestCancelledContextStopsRetrying(t *testing.T) {
 	r := newReceiver(t, 500, 500, 500, 500, 500, 500)
-	var logs logBuffer
+	var logs syncbuf.Buffer
 	n := New(Options{SlackURL: r.URL + slackPath, Attempts: 6, Backoff: time.Hour, MaxBackoff: time.Hour,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -466,7 +449,7 @@ func TestUnusableURLsAreLeftOutWithoutLoggingThem(t *testing.T) {
 		{"https://[::1" + slackPath, "not an absolute URL"},
 	}
 	for _, tt := range tests {
-		var logs logBuffer
+		var logs syncbuf.Buffer
 		n := testNotifier(tt.url, "", 1, &logs)
 		if n.Enabled() {
 			t.Errorf("%s: accepted", tt.why)
