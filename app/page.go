@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jit-access/jit/internal/catalog"
+	"github.com/jit-access/jit/internal/ghauth"
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/owners"
@@ -47,7 +48,7 @@ func (s *Server) PageSource(repo ghrepo.Repo) catalog.Source {
 		if err != nil {
 			return nil, nil, err
 		}
-		p, err := catalog.NewPage(cfg, catalog.Options{Owners: rules}, repo.String(), branch, catalog.WebURL(s.opts.BaseURL))
+		p, err := catalog.NewPage(cfg, catalog.Options{Owners: rules}, repo.String(), branch, ghauth.WebURL(s.opts.BaseURL))
 		return p, cfg, err
 	}
 }

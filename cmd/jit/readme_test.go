@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,20 +63,7 @@ func TestREADMECommands(t *testing.T) {
 // with one commit by a test identity.
 func writeTemplate(t *testing.T, dir string) {
 	t.Helper()
-	err := fs.WalkDir(jit.Template, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(jit.Template, p)
-		if err != nil {
-			return err
-		}
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(full, b, 0o644)
-	})
+	err := os.CopyFS(dir, jit.Template)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -256,20 +256,7 @@ func packageVersion(path string) string {
 // policies, inline policies as YAML and as a JSON string. It returns the mix
 // for the table and the first file's path, relative to dir.
 func writeRequestRepo(dir string, n int) (mix, first string, err error) {
-	err = fs.WalkDir(jit.Template, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(jit.Template, p)
-		if err != nil {
-			return err
-		}
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(full, data, 0o644)
-	})
+	err = os.CopyFS(dir, jit.Template)
 	if err != nil {
 		return "", "", fmt.Errorf("writing the template: %w", err)
 	}

@@ -69,19 +69,6 @@ func NewPage(cfg *schema.Config, o Options, repo, branch, webURL string) (*Page,
 	return &Page{Catalog: c, Repo: repo, Branch: branch, WebURL: strings.TrimSuffix(webURL, "/"), ManagedPolicies: ManagedPolicies()}, nil
 }
 
-// WebURL is GitHub's web root for its REST API root: api.github.com is
-// github.com, an Enterprise server's /api/v3/ is its host.
-func WebURL(apiURL string) string {
-	u := strings.TrimSuffix(apiURL, "/")
-	switch {
-	case u == "" || u == "https://api.github.com":
-		return "https://github.com"
-	case strings.HasSuffix(u, "/api/v3"):
-		return strings.TrimSuffix(u, "/api/v3")
-	}
-	return u
-}
-
 // WriteStatic writes the page as static files for GitHub Pages: the page's
 // HTML, script and style, and catalog.json. Each file is written to a
 // temporary name and renamed, so a crash leaves the old file or the new

@@ -135,19 +135,6 @@ func TestWriteStatic(t *testing.T) {
 	}
 }
 
-func TestWebURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://api.github.com/":         "https://github.com",
-		"":                                "https://github.com",
-		"https://ghe.example.com/api/v3/": "https://ghe.example.com",
-		"http://127.0.0.1:9/api/v3":       "http://127.0.0.1:9",
-	} {
-		if got := WebURL(in); got != want {
-			t.Errorf("WebURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestManagedPolicies(t *testing.T) {
 	ps := ManagedPolicies()
 	if len(ps) < 900 || !slices.Contains(ps, "AmazonS3ReadOnlyAccess") || !slices.Contains(ps, "job-function/ViewOnlyAccess") {

@@ -71,18 +71,23 @@ func Find(getenv func(string) string, host string) (Login, error) {
 	return Login{Token: token, User: h.User, From: "gh (" + path + ")"}, nil
 }
 
-// Host is the host name of a GitHub API or web URL; "github.com" for ""
-// and for api.github.com.
-func Host(githubURL string) (string, error) {
-	if githubURL == "" {
-		return "github.com", nil
+// WebURL is GitHub's web root for its REST API root (or a web URL): ""
+// and api.github.com are https://github.com; GitHub Enterprise Server and
+// the emulator serve the API under /api/v3 on the web host.
+func WebURL(apiURL string) string {
+	u := strings.TrimSuffix(apiURL, "/")
+	if p, err := url.Parse(u); u == "" || err == nil && p.Hostname() == "api.github.com" {
+		return "https://github.com"
 	}
-	u, err := url.Parse(githubURL)
+	return strings.TrimSuffix(u, "/api/v3")
+}
+
+// Host is the host name of a GitHub API or web URL, the key of gh's
+// hosts.yml: "github.com" for "" and for api.github.com.
+func Host(githubURL string) (string, error) {
+	u, err := url.Parse(WebURL(githubURL))
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("--github-url %q is not a URL like https://github.example.com", githubURL)
-	}
-	if u.Hostname() == "api.github.com" {
-		return "github.com", nil
 	}
 	return u.Host, nil
 }

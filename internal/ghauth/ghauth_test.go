@@ -58,15 +58,20 @@ keyring.example.com:
 	}
 }
 
-func TestHost(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                                "github.com",
-		"https://api.github.com/":         "github.com",
-		"https://ghe.example.com/api/v3/": "ghe.example.com",
-		"http://127.0.0.1:8080/api/v3/":   "127.0.0.1:8080",
+func TestWebURLAndHost(t *testing.T) {
+	for _, tc := range []struct{ in, web, host string }{
+		{in: "", web: "https://github.com", host: "github.com"},
+		{in: "https://api.github.com/", web: "https://github.com", host: "github.com"},
+		{in: "https://ghe.example.com/api/v3/", web: "https://ghe.example.com", host: "ghe.example.com"},
+		{in: "http://127.0.0.1:9/api/v3", web: "http://127.0.0.1:9", host: "127.0.0.1:9"},
+		{in: "http://127.0.0.1:8080/api/v3/", web: "http://127.0.0.1:8080", host: "127.0.0.1:8080"},
+		{in: "https://github.example.com", web: "https://github.example.com", host: "github.example.com"},
 	} {
-		if got, err := Host(in); err != nil || got != want {
-			t.Errorf("Host(%q) = %q, %v; want %q", in, got, err, want)
+		if got := WebURL(tc.in); got != tc.web {
+			t.Errorf("WebURL(%q) = %q, want %q", tc.in, got, tc.web)
+		}
+		if got, err := Host(tc.in); err != nil || got != tc.host {
+			t.Errorf("Host(%q) = %q, %v; want %q", tc.in, got, err, tc.host)
 		}
 	}
 	if _, err := Host("not a url"); err == nil {
