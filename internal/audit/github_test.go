@@ -3,16 +3,14 @@ package audit_test
 import (
 	"bytes"
 	"context"
-	"net/http"
+	_ "embed"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/audit"
 	"github.com/jit-access/jit/internal/ghrepo"
@@ -20,21 +18,10 @@ import (
 	"github.com/jit-access/jit/internal/testworld"
 )
 
-// installationClient is the App's installation client, as `jit audit
-// --github` builds it, on the API at root.
-func installationClient(t *testing.T, w *testworld.World, root string) *github.Client {
-	t.Helper()
-	tr, err := ghinstallation.New(http.DefaultTransport, sandbox.AppID, w.InstallationID, w.PrivateKeyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.BaseURL = strings.TrimSuffix(root, "/")
-	c, err := github.NewClient(&http.Client{Transport: tr}).WithEnterpriseURLs(root, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+// filePending is a custom permission set's request: an inline policy.
+//
+//go:embed testdata/dave-exports.yaml
+var filePending string
 
 const (
 	pathMerged    = "requests/payments-prod/octocat-inc-1.yaml"
@@ -44,21 +31,8 @@ const (
 	pathWithdrawn = "requests/payments-staging/octocat-oops.yaml"
 	pathClosed    = "requests/payments-prod/mallory-admin.yaml"
 
-	fileMerged  = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: 4h\njustification: \"INC-1: elevated 5xx in the payment API\"\n"
-	fileExpired = "account: data-prod\npermission_set: ReadOnlyAccess\nduration: 2h\njustification: rerun the nightly export job\n"
-	filePending = `account: payments-prod
-custom_permission_set:
-  name: ExportsRead
-  session_duration: 1h
-  inline_policy:
-    Version: "2012-10-17"
-    Statement:
-      - Effect: Allow
-        Action: [s3:GetObject]
-        Resource: [arn:aws:s3:::payments-exports/*]
-duration: 8h
-justification: "INC-2: read last night's payment exports"
-`
+	fileMerged    = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: 4h\njustification: \"INC-1: elevated 5xx in the payment API\"\n"
+	fileExpired   = "account: data-prod\npermission_set: ReadOnlyAccess\nduration: 2h\njustification: rerun the nightly export job\n"
 	fileRejected  = "account: payments-prod\npermission_set: PowerUserAccess\nduration: 8h\njustification: debugging something in prod\n"
 	fileWithdrawn = "account: payments-staging\npermission_set: ReadOnlyAccess\nduration: 1h\njustification: opened by mistake, sorry\n"
 	fileClosed    = "account: payments-prod\npermission_set: PowerUserAccess\nduration: 1d\njustification: I would like admin please\nrole: admin\n"
@@ -138,7 +112,10 @@ func TestExportWithGitHub(t *testing.T) {
 	must(err)
 	records, err := audit.Collect(ctx, dir, audit.Filter{})
 	must(err)
-	g := ghrepo.New(installationClient(t, w, w.GitHubURL), ghrepo.Repo{Owner: owner, Name: name})
+	// The App's installation client, as `jit audit --github` builds it.
+	client, err := w.Client()
+	must(err)
+	g := ghrepo.New(client, ghrepo.Repo{Owner: owner, Name: name})
 	gh.ResetRequests()
 	unmerged, err := audit.CollectPullRequests(ctx, g, "", audit.Filter{})
 	must(err)

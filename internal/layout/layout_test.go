@@ -9,25 +9,28 @@ func TestPaths(t *testing.T) {
 	if got := PermissionSetName("db-read"); got != "JIT-db-read" {
 		t.Errorf("PermissionSetName = %q", got)
 	}
-	for path, want := range map[string]bool{
-		"requests/payments-prod/a.yaml": true,
-		"requests":                      false,
-		"requestsx/a.yaml":              false,
-		"docs/requests/a.yaml":          false,
+	// Every path against both classifiers: a request is never CODEOWNERS
+	// and CODEOWNERS is never a request.
+	for _, tc := range []struct {
+		path                     string
+		inRequests, isCodeowners bool
+	}{
+		{path: "requests/payments-prod/a.yaml", inRequests: true},
+		{path: "requests/CODEOWNERS", inRequests: true},
+		{path: "requests"},
+		{path: "requestsx/a.yaml"},
+		{path: "docs/requests/a.yaml"},
+		{path: ".github/CODEOWNERS", isCodeowners: true},
+		{path: "CODEOWNERS", isCodeowners: true},
+		{path: "docs/CODEOWNERS", isCodeowners: true},
+		{path: "src/CODEOWNERS"},
+		{path: ".github/codeowners"},
 	} {
-		if got := InRequests(path); got != want {
-			t.Errorf("InRequests(%q) = %v, want %v", path, got, want)
+		if got := InRequests(tc.path); got != tc.inRequests {
+			t.Errorf("InRequests(%q) = %v, want %v", tc.path, got, tc.inRequests)
 		}
-	}
-	for path, want := range map[string]bool{
-		".github/CODEOWNERS": true,
-		"CODEOWNERS":         true,
-		"docs/CODEOWNERS":    true,
-		"src/CODEOWNERS":     false,
-		".github/codeowners": false,
-	} {
-		if got := IsCodeowners(path); got != want {
-			t.Errorf("IsCodeowners(%q) = %v, want %v", path, got, want)
+		if got := IsCodeowners(tc.path); got != tc.isCodeowners {
+			t.Errorf("IsCodeowners(%q) = %v, want %v", tc.path, got, tc.isCodeowners)
 		}
 	}
 }
