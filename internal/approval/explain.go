@@ -56,70 +56,64 @@ func Explain(d Decision) string {
 		}
 	}
 
-	if len(d.Approvals) > 0 {
-		b.WriteString("\n#### Approvals that count\n\n")
-		for _, a := range d.Approvals {
-			fmt.Fprintf(&b, "- %s, %s stage", markdown.Code(approverName(a)), a.Stage)
-			if a.As != "" && !strings.EqualFold(a.As, "@"+a.By) {
-				fmt.Fprintf(&b, " (as %s)", markdown.Code(a.As))
-			}
-			fmt.Fprintf(&b, ", %s", when(a.At))
-			if a.Duration > 0 {
-				fmt.Fprintf(&b, ", shortened to %s", markdown.Code(schema.FormatDuration(a.Duration)))
-			}
-			if a.Note != "" {
-				fmt.Fprintf(&b, ": %s", markdown.Code(a.Note))
-			}
-			b.WriteString("\n")
+	section(&b, "Approvals that count", d.Approvals, func(a Approval) string {
+		item := fmt.Sprintf("%s, %s stage%s, %s", markdown.Code(approverName(a)), a.Stage, asRole(a.As, a.By), when(a.At))
+		if a.Duration > 0 {
+			item += fmt.Sprintf(", shortened to %s", markdown.Code(schema.FormatDuration(a.Duration)))
 		}
-	}
-	if len(d.AutoApproveMisses) > 0 {
-		b.WriteString("\n#### Auto-approval rules that did not match\n\n")
-		for _, m := range d.AutoApproveMisses {
-			fmt.Fprintf(&b, "- %s: %s\n", markdown.Code(m.Rule), markdown.Text(m.Reason))
+		return item + note(a.Note)
+	})
+	section(&b, "Auto-approval rules that did not match", d.AutoApproveMisses, func(m RuleMiss) string {
+		return fmt.Sprintf("%s: %s", markdown.Code(m.Rule), markdown.Text(m.Reason))
+	})
+	section(&b, "Changes requested", d.Rejections, func(r Rejection) string {
+		return fmt.Sprintf("%s%s, %s on %s", markdown.Code("@"+r.By), asRole(r.As, r.By), when(r.At), markdown.Code(short(r.CommitID))) + note(r.Note)
+	})
+	section(&b, "Reviews that do not count", d.Ignored, func(ig Ignored) string {
+		who := "(deleted account)"
+		if ig.Review.User != "" {
+			who = "@" + ig.Review.User
 		}
-	}
-	if len(d.Rejections) > 0 {
-		b.WriteString("\n#### Changes requested\n\n")
-		for _, r := range d.Rejections {
-			fmt.Fprintf(&b, "- %s", markdown.Code("@"+r.By))
-			if r.As != "" && !strings.EqualFold(r.As, "@"+r.By) {
-				fmt.Fprintf(&b, " (as %s)", markdown.Code(r.As))
-			}
-			fmt.Fprintf(&b, ", %s on %s", when(r.At), markdown.Code(short(r.CommitID)))
-			if r.Note != "" {
-				fmt.Fprintf(&b, ": %s", markdown.Code(r.Note))
-			}
-			b.WriteString("\n")
+		item := fmt.Sprintf("%s, %s", markdown.Code(who), strings.ToLower(strings.ReplaceAll(ig.Review.State, "_", " ")))
+		if !ig.Review.SubmittedAt.IsZero() {
+			item += " " + when(ig.Review.SubmittedAt)
 		}
-	}
-	if len(d.Ignored) > 0 {
-		b.WriteString("\n#### Reviews that do not count\n\n")
-		for _, ig := range d.Ignored {
-			who := "(deleted account)"
-			if ig.Review.User != "" {
-				who = "@" + ig.Review.User
-			}
-			fmt.Fprintf(&b, "- %s, %s", markdown.Code(who), strings.ToLower(strings.ReplaceAll(ig.Review.State, "_", " ")))
-			if !ig.Review.SubmittedAt.IsZero() {
-				fmt.Fprintf(&b, " %s", when(ig.Review.SubmittedAt))
-			}
-			fmt.Fprintf(&b, ": %s\n", markdown.Text(ig.Reason))
-		}
-	}
-	if len(d.IgnoredDirectives) > 0 {
-		b.WriteString("\n#### Directives that had no effect\n\n")
-		for _, ig := range d.IgnoredDirectives {
-			fmt.Fprintf(&b, "- %s wrote %s: %s\n", markdown.Code("@"+ig.By), markdown.Code(ig.Line), markdown.Text(ig.Reason))
-		}
-	}
-	if len(d.Warnings) > 0 {
-		b.WriteString("\n#### Warnings\n\n")
-		for _, w := range d.Warnings {
-			fmt.Fprintf(&b, "- %s\n", markdown.Text(w))
-		}
-	}
+		return item + ": " + markdown.Text(ig.Reason)
+	})
+	section(&b, "Directives that had no effect", d.IgnoredDirectives, func(ig IgnoredDirective) string {
+		return fmt.Sprintf("%s wrote %s: %s", markdown.Code("@"+ig.By), markdown.Code(ig.Line), markdown.Text(ig.Reason))
+	})
+	section(&b, "Warnings", d.Warnings, markdown.Text)
 	return b.String()
+}
+
+// section writes a "####" section with one list item per element of items,
+// and nothing when there are none.
+func section[T any](b *strings.Builder, title string, items []T, item func(T) string) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n#### %s\n\n", title)
+	for _, it := range items {
+		fmt.Fprintf(b, "- %s\n", item(it))
+	}
+}
+
+// asRole is " (as @org/team)" when a reviewer counted through a team or
+// role other than their own login.
+func asRole(as, by string) string {
+	if as == "" || strings.EqualFold(as, "@"+by) {
+		return ""
+	}
+	return " (as " + markdown.Code(as) + ")"
+}
+
+// note is a review's note as the end of a list item, "" without one.
+func note(n string) string {
+	if n == "" {
+		return ""
+	}
+	return ": " + markdown.Code(n)
 }
 
 // approverName is how an approver is shown: @login for a reviewer, the

@@ -221,36 +221,45 @@ func (d *discovery) path(ctx context.Context, account string) (string, error) {
 }
 
 func (d *discovery) parent(ctx context.Context, child string) (string, error) {
-	if p, ok := d.parents[child]; ok {
-		return p, nil
-	}
-	out, err := d.org.ListParents(ctx, &organizations.ListParentsInput{ChildId: &child})
-	if err != nil {
-		return "", fmt.Errorf("finding the parent of %s (organizations:ListParents): %w", child, err)
-	}
-	if len(out.Parents) != 1 {
-		return "", fmt.Errorf("%s has %d parents, want 1", child, len(out.Parents))
-	}
-	p := out.Parents[0]
-	if p.Type == orgtypes.ParentTypeRoot {
-		d.rootID = aws.ToString(p.Id)
-	}
-	d.parents[child] = aws.ToString(p.Id)
-	return aws.ToString(p.Id), nil
+	return cached(d.parents, child, func() (string, error) {
+		out, err := d.org.ListParents(ctx, &organizations.ListParentsInput{ChildId: &child})
+		if err != nil {
+			return "", fmt.Errorf("finding the parent of %s (organizations:ListParents): %w", child, err)
+		}
+		if len(out.Parents) != 1 {
+			return "", fmt.Errorf("%s has %d parents, want 1", child, len(out.Parents))
+		}
+		p := out.Parents[0]
+		if p.Type == orgtypes.ParentTypeRoot {
+			d.rootID = aws.ToString(p.Id)
+		}
+		return aws.ToString(p.Id), nil
+	})
 }
 
 func (d *discovery) ouName(ctx context.Context, id string) (string, error) {
-	if n, ok := d.ouNames[id]; ok {
-		return n, nil
+	return cached(d.ouNames, id, func() (string, error) {
+		out, err := d.org.DescribeOrganizationalUnit(ctx, &organizations.DescribeOrganizationalUnitInput{OrganizationalUnitId: &id})
+		if err != nil {
+			return "", fmt.Errorf("describing OU %s (organizations:DescribeOrganizationalUnit): %w", id, err)
+		}
+		// A slash in an OU's name would make the path ambiguous.
+		return strings.ReplaceAll(aws.ToString(out.OrganizationalUnit.Name), "/", "-"), nil
+	})
+}
+
+// cached returns m[key]; on a miss it asks fetch once and remembers the
+// answer, so that each parent and OU name costs one Organizations call.
+func cached(m map[string]string, key string, fetch func() (string, error)) (string, error) {
+	if v, ok := m[key]; ok {
+		return v, nil
 	}
-	out, err := d.org.DescribeOrganizationalUnit(ctx, &organizations.DescribeOrganizationalUnitInput{OrganizationalUnitId: &id})
+	v, err := fetch()
 	if err != nil {
-		return "", fmt.Errorf("describing OU %s (organizations:DescribeOrganizationalUnit): %w", id, err)
+		return "", err
 	}
-	// A slash in an OU's name would make the path ambiguous.
-	name := strings.ReplaceAll(aws.ToString(out.OrganizationalUnit.Name), "/", "-")
-	d.ouNames[id] = name
-	return name, nil
+	m[key] = v
+	return v, nil
 }
 
 // managementAccount reads the management account's id from an
