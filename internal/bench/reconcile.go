@@ -25,6 +25,7 @@ import (
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/sandbox"
+	"github.com/jit-access/jit/schema"
 )
 
 // reconcileTarget is the issue's bound on a reconcile's wall time.
@@ -111,26 +112,25 @@ users:
 }
 
 // activeGrant is a request file as the reconcile left it after activating
-// it, for a grant that ends at expires: with the permission set's ARN and
-// the user's principal id, which the activation records.
-func (g *grantWorld) activeGrant(account, user string, pr int, expires time.Time) []byte {
+// it, for a grant that ends at expires: its status written by the
+// reconcile's own writer (schema.SetStatus), with the permission set's ARN
+// and the user's principal id, which the activation records.
+func (g *grantWorld) activeGrant(account, user string, pr int, expires time.Time) ([]byte, error) {
 	activated := expires.Add(-time.Hour).UTC()
-	return fmt.Appendf(nil, `%saccount: %s
-permission_set: ReadOnlyAccess
-duration: 1h
-justification: "generated grant for the benchmark"
-status:
-  state: active
-  pull_request: %d
-  requester: %s
-  duration: 1h
-  approvals: [{by: bob, stage: owner, at: %s}]
-  activated_at: %s
-  expires_at: %s
-  permission_set_arn: %s
-  principal_id: %s
-`, header, account, pr, user, activated.Add(-time.Minute).Format(time.RFC3339), activated.Format(time.RFC3339),
-		expires.UTC().Format(time.RFC3339Nano), g.PermissionSetARNs["ReadOnlyAccess"], g.UserIDs[user])
+	approved := activated.Add(-time.Minute)
+	expires = expires.UTC()
+	request := fmt.Appendf(nil, "%saccount: %s\npermission_set: ReadOnlyAccess\nduration: 1h\njustification: \"generated grant for the benchmark\"\n", header, account)
+	return schema.SetStatus(request, &schema.Status{
+		State:            schema.StateActive,
+		PullRequest:      pr,
+		Requester:        user,
+		Duration:         "1h",
+		Approvals:        []schema.Approval{{By: "bob", Stage: "owner", At: approved}},
+		ActivatedAt:      &activated,
+		ExpiresAt:        &expires,
+		PermissionSetARN: g.PermissionSetARNs["ReadOnlyAccess"],
+		PrincipalID:      g.UserIDs[user],
+	})
 }
 
 // seedActive writes n active grants, one per (user, account) tuple, with
@@ -144,7 +144,11 @@ func (g *grantWorld) seedActive(n int, expiry func(i int) time.Time) error {
 	for i := range n {
 		u, a := g.users[i%len(g.users)], i/len(g.users)
 		g.IDC.AddAssignment(accountID(a), g.PermissionSetARNs["ReadOnlyAccess"], g.UserIDs[u])
-		files[fmt.Sprintf("requests/%s/%s.yaml", g.accounts[a], u)] = g.activeGrant(g.accounts[a], u, 1000+i, expiry(i))
+		grant, err := g.activeGrant(g.accounts[a], u, 1000+i, expiry(i))
+		if err != nil {
+			return fmt.Errorf("writing the status of grant %d: %w", i, err)
+		}
+		files[fmt.Sprintf("requests/%s/%s.yaml", g.accounts[a], u)] = grant
 	}
 	return g.commitAsJit(fmt.Sprintf("%d active grants", n), files)
 }
@@ -245,6 +249,8 @@ type floor struct {
 	rate, inFlight   time.Duration
 	wall             time.Duration
 	throttled, other int
+	// breakdown is the run's calls by operation, for the note.
+	breakdown string
 }
 
 func newFloor(before, after map[string]int, ops int, wall time.Duration) floor {
@@ -253,10 +259,26 @@ func newFloor(before, after map[string]int, ops int, wall time.Duration) floor {
 		throttled: after[idcemu.CallsThrottled] - before[idcemu.CallsThrottled],
 		ops:       ops,
 		wall:      wall,
+		breakdown: opsBreakdown(before, after),
 	}
 	f.rate = time.Duration(float64(f.calls) / idcemu.DefaultRequestsPerSecond * float64(time.Second))
 	f.inFlight = time.Duration(math.Ceil(float64(ops)/idcemu.DefaultMaxInFlightAssignments)) * idcemu.DefaultAsyncDelay
 	return f
+}
+
+// timedRun is one reconcile run of r, timed on the wall clock, and the
+// floor of its n assignment operations with the Identity Center calls it
+// made. The GitHub emulator's request counts start from zero.
+func (g *grantWorld) timedRun(ctx context.Context, r *action.Reconciler, n int) (action.Report, floor, error) {
+	before := g.IDC.Calls()
+	g.GitHub.ResetRequests()
+	start := time.Now()
+	rep, err := r.Run(ctx, action.RunOptions{})
+	wall := time.Since(start)
+	if err != nil {
+		return rep, floor{}, fmt.Errorf("reconcile: %w", err)
+	}
+	return rep, newFloor(before, g.IDC.Calls(), n, wall), nil
 }
 
 func (f floor) bound() time.Duration { return max(f.rate, f.inFlight) }
@@ -302,23 +324,18 @@ func benchExpire(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	before := g.IDC.Calls()
-	start := time.Now()
-	rep, err := r.Run(ctx, action.RunOptions{})
-	wall := time.Since(start)
+	rep, f, err := g.timedRun(ctx, r, n)
 	if err != nil {
-		return nil, fmt.Errorf("reconcile: %w", err)
+		return nil, err
 	}
-	after := g.IDC.Calls()
 	if len(rep.Expired) != n || !rep.OK() {
 		return nil, fmt.Errorf("expired %d of %d grants:\n%s", len(rep.Expired), n, rep)
 	}
 	if left := len(g.IDC.Assignments()); left != 0 {
 		return nil, fmt.Errorf("%d assignments left after expiring every grant", left)
 	}
-	f := newFloor(before, after, n, wall)
 	return f.rows("reconcile: expire", fmt.Sprintf("%d grants expired at the same minute (%d users x %d accounts)", n, users, accounts),
-		"one run, revocation confirmed then one commit per grant; calls: "+opsBreakdown(before, after)), nil
+		"one run, revocation confirmed then one commit per grant; calls: "+f.breakdown), nil
 }
 
 // benchActivate merges approved request pull requests and times the one
@@ -353,25 +370,19 @@ func benchActivate(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	before := g.IDC.Calls()
-	g.GitHub.ResetRequests()
-	start := time.Now()
-	rep, err := r.Run(ctx, action.RunOptions{})
-	wall := time.Since(start)
+	rep, f, err := g.timedRun(ctx, r, n)
 	if err != nil {
-		return nil, fmt.Errorf("reconcile: %w", err)
+		return nil, err
 	}
-	after := g.IDC.Calls()
 	if len(rep.Activated) != n || !rep.OK() {
 		return nil, fmt.Errorf("activated %d of %d grants:\n%s", len(rep.Activated), n, rep)
 	}
 	if got := len(g.IDC.Assignments()); got != n {
 		return nil, fmt.Errorf("%d assignments after activating %d grants", got, n)
 	}
-	f := newFloor(before, after, n, wall)
 	return f.rows("reconcile: activate", fmt.Sprintf("%d merged, approved requests (%d users x %d accounts)", n, users, accounts),
 		fmt.Sprintf("one run: approval re-checked on GitHub (%d API requests), intent commit, assignment confirmed, commit; calls: %s",
-			sum(g.GitHub.Requests()), opsBreakdown(before, after))), nil
+			sum(g.GitHub.Requests()), f.breakdown)), nil
 }
 
 // benchLag runs the reconcile with a lookahead over grants that expire
