@@ -19,6 +19,7 @@ import (
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/syncbuf"
 )
 
 // countingBody counts the bytes the server read of a request body.
@@ -33,31 +34,13 @@ func (c *countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// lockedBuffer is a log sink safe for concurrent handlers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func refusingServer(t *testing.T, o app.Options) (*app.Server, *lockedBuffer) {
+func refusingServer(t *testing.T, o app.Options) (*app.Server, *syncbuf.Buffer) {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	o.AppID, o.WebhookSecret, o.BotLogin = 1, []byte("s3cret"), "jit[bot]"
 	o.PrivateKey = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	// Nothing listens there: refused deliveries never reach GitHub.

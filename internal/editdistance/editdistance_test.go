@@ -2,24 +2,30 @@ package editdistance
 
 import "testing"
 
+// Each pair's exact distance is checked both ways round: without a limit
+// (-1), at a limit equal to it (still exact), and at a limit one below,
+// where the distance gives up and is limit+1, the distance again.
 func TestStrings(t *testing.T) {
-	tests := []struct {
-		a, b  string
-		limit int
-		want  int
+	for _, tc := range []struct {
+		a, b string
+		want int
 	}{
-		{"getobject", "getobjekt", 5, 1},
-		{"kitten", "sitting", 5, 3},
-		{"", "abc", 5, 3},
-		{"abcdefgh", "zzzzzzzz", 2, 3}, // gives up past the limit
-		{"a", "abcdef", 2, 3},
-		{"acount", "account", -1, 1},
-		{"café", "cafe", -1, 1}, // one rune, not two bytes
-		{"abcdefgh", "zzzzzzzz", -1, 8},
-	}
-	for _, tc := range tests {
-		if got := Strings(tc.a, tc.b, tc.limit); got != tc.want {
-			t.Errorf("Strings(%q, %q, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		{"getobject", "getobjekt", 1},
+		{"kitten", "sitting", 3},
+		{"", "abc", 3},
+		{"abcdefgh", "zzzzzzzz", 8},
+		{"a", "abcdef", 5},
+		{"acount", "account", 1},
+		{"café", "cafe", 1}, // one rune, not two bytes
+		{"same", "same", 0},
+	} {
+		calls := [][2]string{{tc.a, tc.b}, {tc.b, tc.a}}
+		for _, limit := range []int{-1, tc.want, tc.want - 1} {
+			for _, ab := range calls {
+				if got := Strings(ab[0], ab[1], limit); got != tc.want {
+					t.Errorf("Strings(%q, %q, %d) = %d, want %d", ab[0], ab[1], limit, got, tc.want)
+				}
+			}
 		}
 	}
 }
