@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,7 +47,7 @@ func (h *handler) decide(ctx context.Context, f *facts, revalidate bool) (string
 	if err != nil {
 		return "", err
 	}
-	if err := h.apply(ctx, a, f.comments, revalidate); err != nil {
+	if err := h.apply(ctx, a, revalidate); err != nil {
 		return "", err
 	}
 	log.Info("evaluated", "state", a.decision.State, "request", a.change.Request)
@@ -55,10 +56,13 @@ func (h *handler) decide(ctx context.Context, f *facts, revalidate bool) (string
 
 // apply carries out the effects of an assessment: decision -> effects. The
 // effects are independent of each other, so they are made at once: the
-// delivery waits for one round trip, not one per effect. A green
-// jit/approval check run comes last, after the others succeeded. comments
-// are the pull request's comments as read for the assessment.
-func (h *handler) apply(ctx context.Context, a *assessment, comments []ghrepo.Comment, revalidate bool) error {
+// delivery waits for one round trip, not one per effect. The jit/approval
+// check run comes last, after the others succeeded: a failure part-way
+// leaves it as it was, never green beside a label or comment that disagree,
+// and the record it carries (see record) is true of what was written. Only
+// what changed is written: a check run, comment or label that already says
+// what the decision says is left alone.
+func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) error {
 	pr := a.pr
 	// Only the App's own runs: another App may create a run with the same
 	// name on the head commit, which jit can neither update nor take for
@@ -73,7 +77,7 @@ func (h *handler) apply(ctx context.Context, a *assessment, comments []ghrepo.Co
 	}
 	upsert := func(c ghrepo.CheckRun, always bool) error {
 		if old, ok := existing(c.Name); ok {
-			if !always && old.Conclusion == c.Conclusion && old.Summary == c.Summary {
+			if !always && old.Conclusion == c.Conclusion && old.Summary == c.Summary && old.Title == c.Title && old.ExternalID == c.ExternalID {
 				return nil
 			}
 			c.ID = old.ID
@@ -81,29 +85,37 @@ func (h *handler) apply(ctx context.Context, a *assessment, comments []ghrepo.Co
 		}
 		return h.gh.CreateCheckRun(ctx, c)
 	}
-	effects := []func() error{
-		func() error { return upsert(validateCheck(a), revalidate) },
-		func() error { return h.upsertSticky(ctx, pr.Number, comments, stickyBody(a)) },
-	}
-	approved := approvalCheck(a).Conclusion == "success"
-	if !approved {
-		effects = append(effects, func() error { return upsert(approvalCheck(a), false) })
-	}
-
+	rec, recorded := recordOf(a.runs, h.appID)
+	body := stickyBody(a)
 	want := a.decision.Labels()
+	prior := priorLabels(a, rec, recorded)
 	changed := false
 	for _, l := range want {
-		if !slices.Contains(pr.Labels, l) {
+		if !slices.Contains(prior, l) {
 			changed = true
 		}
 	}
-	for _, l := range pr.Labels {
-		if !slices.Contains(want, l) && slices.Contains(managedLabels, l) {
-			effects = append(effects, func() error { return h.gh.RemoveLabel(ctx, pr.Number, l) })
+
+	// comment is the status comment's id once written.
+	var comment int64
+	writeComment := func() (err error) {
+		switch {
+		case a.commentsListed:
+			comment, err = h.upsertSticky(ctx, pr.Number, a.comments, body)
+		case recorded:
+			comment, err = h.editSticky(ctx, pr.Number, rec, body)
+		default:
+			// A first evaluation: there is none yet.
+			comment, err = h.gh.AddComment(ctx, pr.Number, body)
 		}
+		return err
 	}
+	effects := []func() error{func() error { return upsert(validateCheck(a), revalidate) }}
+	if !a.first {
+		effects = append(effects, writeComment)
+	}
+	effects = append(effects, h.labelWrites(ctx, a, prior, want, recorded && !a.labelsListed)...)
 	if changed {
-		effects = append(effects, func() error { return h.gh.AddLabels(ctx, pr.Number, want) })
 		// Ask the next reviewers only when the state moves, so that the
 		// same people are not notified again on every event.
 		users, teams := splitReviewers(a.decision.NextReviewers, h.repo.Owner, pr.Author)
@@ -119,30 +131,135 @@ func (h *handler) apply(ctx context.Context, a *assessment, comments []ghrepo.Co
 	if err := parallel(effects...); err != nil {
 		return err
 	}
+	if a.first {
+		// Only after a check run exists on the head: a later first
+		// evaluation of the same head (a retry) then lists the comments
+		// instead of adding a second one.
+		if err := writeComment(); err != nil {
+			return err
+		}
+	}
 	if changed {
 		h.notifyTransition(ctx, a)
 	}
-	if approved {
-		// The check that gates the merge turns green last: a failure
-		// part-way leaves it as it was, never green beside a label or
-		// comment that disagree, and the retry brings the rest into line
-		// first. A check that stays red or pending is written with the rest.
-		return upsert(approvalCheck(a), false)
-	}
-	return nil
+	c := approvalCheck(a)
+	c.ExternalID = newRecord(comment, want, body).String()
+	return upsert(c, false)
 }
 
-// upsertSticky keeps one comment by the App, marked with stickyMarker.
-func (h *handler) upsertSticky(ctx context.Context, number int, comments []ghrepo.Comment, body string) error {
+// priorLabels are the labels apply takes the pull request to have: those
+// read now, else the managed ones the App's record says it set, else (a
+// first evaluation) the payload's.
+func priorLabels(a *assessment, rec record, recorded bool) []string {
+	if recorded && !a.labelsListed {
+		return rec.labels
+	}
+	return a.pr.Labels
+}
+
+// labelWrites are the requests planLabels asks for.
+func (h *handler) labelWrites(ctx context.Context, a *assessment, prior, want []string, fromRecord bool) []func() error {
+	n := a.pr.Number
+	p := planLabels(a.pr.Labels, prior, want, fromRecord)
+	var out []func() error
+	if p.set != nil {
+		out = append(out, func() error { return h.gh.SetLabels(ctx, n, p.set) })
+	}
+	if len(p.add) > 0 {
+		out = append(out, func() error { return h.gh.AddLabels(ctx, n, p.add) })
+	}
+	for _, l := range p.remove {
+		out = append(out, func() error { return h.gh.RemoveLabel(ctx, n, l) })
+	}
+	return out
+}
+
+// labelPlan is how labels are brought in line: set replaces them all (nil:
+// not used), add and remove change some.
+type labelPlan struct {
+	set, add, remove []string
+}
+
+// planLabels brings the managed labels from prior to want: added with one
+// request and removed with one each, or, when both are needed and the pull
+// request's whole set of labels (labels) is known, set with one request.
+// fromRecord says prior is the App's record and labels the payload's: they
+// are used only if they agree, that is if the payload was sent after the
+// App's last labels were written. Nothing is written when prior already
+// has the wanted labels and no other managed one.
+func planLabels(labels, prior, want []string, fromRecord bool) labelPlan {
+	var add, remove []string
+	for _, l := range want {
+		if !slices.Contains(prior, l) {
+			add = append(add, l)
+		}
+	}
+	for _, l := range prior {
+		if slices.Contains(managedLabels, l) && !slices.Contains(want, l) {
+			remove = append(remove, l)
+		}
+	}
+	if len(add) > 0 && len(remove) > 0 && (!fromRecord || sameSet(managedOf(labels), prior)) {
+		set := slices.DeleteFunc(slices.Clone(labels), func(l string) bool { return slices.Contains(managedLabels, l) })
+		return labelPlan{set: append(set, want...)}
+	}
+	if len(add) > 0 {
+		// All the wanted ones, as before: adding one already there is
+		// harmless.
+		add = slices.Clone(want)
+	}
+	return labelPlan{add: add, remove: remove}
+}
+
+// managedOf are the labels among labels that jit manages.
+func managedOf(labels []string) []string {
+	var out []string
+	for _, l := range labels {
+		if slices.Contains(managedLabels, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// sameSet reports whether a and b hold the same strings.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// upsertSticky keeps one comment by the App, marked with stickyMarker,
+// among comments as listed, and returns its id.
+func (h *handler) upsertSticky(ctx context.Context, number int, comments []ghrepo.Comment, body string) (int64, error) {
 	for _, c := range comments {
 		if strings.EqualFold(c.Author, h.bot) && strings.Contains(c.Body, stickyMarker) {
 			if c.Body == body {
-				return nil
+				return c.ID, nil
 			}
-			return h.gh.EditComment(ctx, c.ID, body)
+			return c.ID, h.gh.EditComment(ctx, c.ID, body)
 		}
 	}
-	return h.gh.CreateComment(ctx, number, body)
+	return h.gh.AddComment(ctx, number, body)
+}
+
+// editSticky brings the comment the App's record names to body, unless
+// the record says it already has it. A comment deleted since is written
+// again, after listing the comments.
+func (h *handler) editSticky(ctx context.Context, number int, rec record, body string) (int64, error) {
+	if rec.digest == bodyDigest(body) {
+		return rec.comment, nil
+	}
+	err := h.gh.EditComment(ctx, rec.comment, body)
+	if !errors.Is(err, ghrepo.ErrNotFound) {
+		return rec.comment, err
+	}
+	comments, err := h.gh.Comments(ctx, number)
+	if err != nil {
+		return 0, err
+	}
+	return h.upsertSticky(ctx, number, comments, body)
 }
 
 func validateCheck(a *assessment) ghrepo.CheckRun {

@@ -67,6 +67,11 @@ type assessment struct {
 	decision approval.Decision
 	// runs are the check runs on the head commit before this evaluation.
 	runs []ghrepo.CheckRun
+	// comments, and what was read of the pull request's comments and
+	// labels: see facts.
+	comments                     []ghrepo.Comment
+	commentsListed, labelsListed bool
+	first                        bool
 	// extension is what an extends: request changes, for the approvers:
 	// the grant's current end and the new one. Nil for other requests and
 	// for an extension that is refused (the findings say why).
@@ -81,7 +86,7 @@ type assessment struct {
 // no effects; apply carries them out.
 func (h *handler) assess(ctx context.Context, f *facts) (*assessment, error) {
 	pr := f.pr
-	a := &assessment{pr: pr, runs: f.runs}
+	a := &assessment{pr: pr, runs: f.runs, comments: f.comments, commentsListed: f.commentsListed, labelsListed: f.labelsListed, first: f.first}
 	files := f.files
 	a.change = change.Classify(files)
 	contents := f.contents
@@ -133,6 +138,16 @@ func (h *handler) assess(ctx context.Context, f *facts) (*assessment, error) {
 	}
 	var err error
 	a.decision, err = approval.Evaluate(in, &prFacts{pr: pr, commits: f.commits, reviews: f.reviews}, teams)
+	if err == nil && a.decision.Approved() && f.reviewsUnread {
+		// Approved without its reviews (a rule that needs no reviewer):
+		// an objection among them must stand, so read them and decide
+		// again.
+		if f.reviews, err = h.gh.Reviews(ctx, pr.Number); err != nil {
+			return nil, err
+		}
+		f.reviewsUnread = false
+		a.decision, err = approval.Evaluate(in, &prFacts{pr: pr, commits: f.commits, reviews: f.reviews}, teams)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluating approvals of %s#%d: %w", h.repo, pr.Number, err)
 	}

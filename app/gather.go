@@ -43,7 +43,20 @@ type facts struct {
 	reviews  []approval.Review
 	commits  []approval.Commit
 	comments []ghrepo.Comment
-	runs     []ghrepo.CheckRun
+	// commentsListed says comments were listed (or given by the caller);
+	// labelsListed that pr.Labels were read from the API, not the payload.
+	// Neither is read when the App's record on the head, or a first
+	// evaluation, makes them unnecessary (see record).
+	commentsListed, labelsListed bool
+	// first is set for the first evaluation of a pull request just opened:
+	// the App has no check run on its head, so it never wrote a status
+	// comment for it (apply writes one only after a check run) and only
+	// the payload's labels are there.
+	first bool
+	// reviewsUnread is set when the reviews were not read: a first
+	// evaluation, until it would approve.
+	reviewsUnread bool
+	runs          []ghrepo.CheckRun
 	// contents are the added request files' contents at the head, for the
 	// files whose mode (in files) is regular.
 	contents map[string][]byte
@@ -111,11 +124,13 @@ type seed struct {
 	// comments are the pull request's comments as a command has just
 	// listed them.
 	comments []ghrepo.Comment
+	// opened is set for the event of a pull request being opened.
+	opened bool
 }
 
 // gather reads the facts of pull request number.
 func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error) {
-	f := &facts{contents: map[string][]byte{}, teams: ghrepo.NewTeams(ctx, h.gh), comments: s.comments, main: s.main}
+	f := &facts{contents: map[string][]byte{}, teams: ghrepo.NewTeams(ctx, h.gh), comments: s.comments, commentsListed: s.comments != nil, main: s.main}
 	hint := s.hint
 	switch {
 	case s.pr != nil:
@@ -126,31 +141,53 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 	var (
 		cfgData, coData []byte
 		cfgErr, coErr   error
-		labels          []string
 		// reqDir is the requests/ folder at the hint.
 		reqDir             []ghrepo.TreeEntry
 		reqDirErr, runsErr error
 	)
-	readPR := func() (err error) { f.pr, err = h.gh.PullRequest(ctx, number); return err }
+	readPR := func() (err error) {
+		f.pr, err = h.gh.PullRequest(ctx, number)
+		f.labelsListed = err == nil
+		return err
+	}
+	readComments := func() (err error) {
+		f.comments, err = h.gh.Comments(ctx, number)
+		f.commentsListed = err == nil
+		return err
+	}
+	readLabels := func() (err error) {
+		f.pr.Labels, err = h.gh.Labels(ctx, number)
+		f.labelsListed = err == nil
+		return err
+	}
 	readPRFiles := func() (err error) { f.files, err = h.gh.PullRequestFiles(ctx, number); return err }
 	readCommits := func() (err error) { f.commits, err = h.gh.PullRequestCommits(ctx, number); return err }
 	round1 := []func() error{readPRFiles, readCommits,
 		// No ref: the default branch's, never the pull request's.
 		func() error { cfgData, _, _, cfgErr = h.gh.File(ctx, layout.ConfigPath, ""); return nil },
 		func() error { coData, _, _, coErr = h.gh.File(ctx, layout.CodeownersPath, ""); return nil },
-		func() (err error) { f.reviews, err = h.gh.Reviews(ctx, number); return err },
 	}
-	if f.comments == nil {
-		round1 = append(round1, func() (err error) { f.comments, err = h.gh.Comments(ctx, number); return err })
+	readReviews := func() (err error) { f.reviews, err = h.gh.Reviews(ctx, number); return err }
+	// A pull request just opened has no reviews unless one came within
+	// moments, and that review's own event judges again: its first
+	// evaluation reads them only if it would approve without them (see
+	// assess), so that none it missed can count, or an objection be passed
+	// over. Which evaluation is the first is known from the head's runs.
+	if !s.opened || hint == "" {
+		round1 = append(round1, readReviews)
+	}
+	if !f.commentsListed && hint == "" {
+		// Without a head commit to read the App's record from, the
+		// comments are read at once rather than a round later.
+		round1 = append(round1, readComments)
 	}
 	if f.main == "" {
 		round1 = append(round1, func() (err error) { f.main, err = h.gh.DefaultBranch(ctx); return err })
 	}
 	switch {
 	case s.pr != nil:
-		f.pr = s.pr
+		f.pr, f.labelsListed = s.pr, true
 	case s.payload != nil:
-		round1 = append(round1, func() (err error) { labels, err = h.gh.Labels(ctx, number); return err })
 	default:
 		round1 = append(round1, readPR)
 	}
@@ -165,7 +202,7 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 		return nil, err
 	}
 	if s.pr == nil && s.payload != nil {
-		f.pr = payloadCurrent(s.payload, s.payloadTotals, labels, f.commits, f.files)
+		f.pr = payloadCurrent(s.payload, s.payloadTotals, f.commits, f.files)
 	}
 	for attempt := 1; f.pr == nil || !headListed(f.commits, f.pr.HeadSHA); attempt++ {
 		// A push landed between the reads, or the payload is not the
@@ -198,6 +235,23 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 	var round2 []func() error
 	if hint != head {
 		round2 = append(round2, func() (err error) { f.runs, err = h.gh.CheckRuns(ctx, head); return err })
+	}
+	// The comments and labels are read only when neither the App's record
+	// on the head nor a first evaluation tells what apply needs of them;
+	// with the head's runs not yet read, they are read with them.
+	_, recorded := recordOf(f.runs, h.appID)
+	f.first = s.opened && hint == head && !ownRun(f.runs, h.appID)
+	f.reviewsUnread = f.first
+	if s.opened && hint != "" && !f.first {
+		round2 = append(round2, readReviews)
+	}
+	if hint != head || !recorded && !f.first {
+		if !f.commentsListed {
+			round2 = append(round2, readComments)
+		}
+		if !f.labelsListed {
+			round2 = append(round2, readLabels)
+		}
 	}
 	requestsDir := sync.OnceValues(func() ([]ghrepo.TreeEntry, error) {
 		if reqDir != nil || reqDirErr != nil {
@@ -265,12 +319,12 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 	return f, nil
 }
 
-// payloadCurrent returns the payload's pull request with the labels read
-// now, when the commits and files read now are those of its head: its head
-// is the tip of the listed commits, and both lists are whole and as long
-// as the payload's totals, when it has them. It returns nil otherwise, and
-// the pull request is read.
-func payloadCurrent(p *ghrepo.PR, totals bool, labels []string, commits []approval.Commit, files []change.File) *ghrepo.PR {
+// payloadCurrent returns the payload's pull request, with the payload's
+// labels, when the commits and files read now are those of its head: its
+// head is the tip of the listed commits, and both lists are whole and as
+// long as the payload's totals, when it has them. It returns nil
+// otherwise, and the pull request is read.
+func payloadCurrent(p *ghrepo.PR, totals bool, commits []approval.Commit, files []change.File) *ghrepo.PR {
 	if !isTip(commits, p.HeadSHA) || len(commits) >= ghrepo.MaxListedCommits || len(files) >= ghrepo.MaxListedFiles {
 		return nil
 	}
@@ -279,7 +333,7 @@ func payloadCurrent(p *ghrepo.PR, totals bool, labels []string, commits []approv
 	}
 	pr := *p
 	// Below GitHub's caps the lists are whole: their lengths are the totals.
-	pr.Commits, pr.ChangedFiles, pr.Labels = len(commits), len(files), labels
+	pr.Commits, pr.ChangedFiles, pr.Labels = len(commits), len(files), slices.Clone(p.Labels)
 	return &pr
 }
 
@@ -374,31 +428,15 @@ func (h *handler) walk(ctx context.Context, root func() ([]ghrepo.TreeEntry, err
 	return "", fmt.Errorf("%w: empty path", ghrepo.ErrNotFound)
 }
 
-// approvable reports whether the evaluation could end approved, so that the
-// pull requests sharing the head are worth reading at once: that needs an
-// approving review on the head or a rule that approves without a reviewer.
-// When it is wrong, assess reads them after deciding, one round trip later.
+// approvable reports whether the evaluation is likely to end approved, so
+// that the pull requests sharing the head are worth reading at once: an
+// approving review on the head. A rule that approves without a reviewer
+// (auto-approval, emergency access) approves only some requests, so for
+// them, and whenever this guess is wrong, assess reads them after
+// deciding, one round trip later, rather than on every event.
 func approvable(f *facts, head string) bool {
 	for _, r := range f.reviews {
 		if r.State == "APPROVED" && r.CommitID == head {
-			return true
-		}
-	}
-	cfg := f.rules.Config
-	if cfg == nil {
-		return false
-	}
-	return cfg.Emergency != nil || anyAutoApprove(cfg)
-}
-
-func anyAutoApprove(cfg *schema.Config) bool {
-	for _, a := range cfg.Accounts {
-		if len(a.AutoApprove) > 0 {
-			return true
-		}
-	}
-	for _, p := range cfg.PermissionSets {
-		if len(p.AutoApprove) > 0 {
 			return true
 		}
 	}

@@ -42,8 +42,8 @@ func TestPayloadCurrent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &ghrepo.PR{Number: 1, HeadSHA: tt.head, Commits: tt.commits, ChangedFiles: len(tt.files), Labels: []string{"stale"}}
-			got := payloadCurrent(p, tt.totals, []string{"jit:pending-owner"}, tt.listed, tt.files)
+			p := &ghrepo.PR{Number: 1, HeadSHA: tt.head, Commits: tt.commits, ChangedFiles: len(tt.files), Labels: []string{"jit:pending-owner"}}
+			got := payloadCurrent(p, tt.totals, tt.listed, tt.files)
 			if (got != nil) != tt.want {
 				t.Fatalf("payloadCurrent = %+v, want used: %v", got, tt.want)
 			}
@@ -51,10 +51,11 @@ func TestPayloadCurrent(t *testing.T) {
 				return
 			}
 			if got.Commits != len(tt.listed) || got.ChangedFiles != len(tt.files) || !slices.Equal(got.Labels, []string{"jit:pending-owner"}) {
-				t.Errorf("payloadCurrent = %+v, want the listed totals and the labels read now", got)
+				t.Errorf("payloadCurrent = %+v, want the listed totals and the payload's labels", got)
 			}
-			if p.Labels[0] != "stale" {
-				t.Error("the payload was changed in place")
+			got.Labels[0] = "changed"
+			if p.Labels[0] != "jit:pending-owner" {
+				t.Error("the payload shares its labels with the result")
 			}
 		})
 	}

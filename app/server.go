@@ -510,7 +510,9 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 			if e.PullRequest == nil {
 				return "", errors.New("pull_request event without pull_request")
 			}
-			return h.evaluate(ctx, e.PullRequest.GetNumber(), true, fromPayload())
+			s := fromPayload()
+			s.opened = e.Action == "opened"
+			return h.evaluate(ctx, e.PullRequest.GetNumber(), true, s)
 		}
 	case "pull_request_review":
 		switch e.Action {

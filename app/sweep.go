@@ -93,7 +93,7 @@ func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool,
 		return false, "", err
 	}
 	if a.change.Request && !shown(a) {
-		if err := h.apply(ctx, a, f.comments, false); err != nil {
+		if err := h.apply(ctx, a, false); err != nil {
 			return false, "", fmt.Errorf("judging again: %w", err)
 		}
 		h.log.Info("judged again by the sweep", "pr", pr.Number, "state", a.decision.State)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"slices"
@@ -103,7 +104,7 @@ func benchWebhooks(ctx context.Context, e *env) ([]row, error) {
 	perEventLimited := float64(limited) / float64(total)
 	size := fmt.Sprintf("%d deliveries, %d concurrent", total, concurrency)
 	p99 := percentile(lat, 99)
-	life, newLimited, err := benchLifecycle(w)
+	life, newLimited, err := benchLifecycle(w, e.log)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ const githubLatency = 100 * time.Millisecond
 // new to the App, with GitHub's round trip on every request, and counts the
 // round trips the App waited for one after the other up to its check update
 // and the requests counted against the rate limit.
-func benchLifecycle(w *sandbox.World) (row, newEvents, error) {
+func benchLifecycle(w *sandbox.World, log *slog.Logger) (row, newEvents, error) {
 	w.GitHub.SetLatency(githubLatency)
 	defer w.GitHub.SetLatency(0)
 	var n int
@@ -192,12 +193,15 @@ func benchLifecycle(w *sandbox.World) (row, newEvents, error) {
 		if s.name != "/jit recheck" {
 			worstPR = max(worstPR, t)
 		}
-		c := 0
+		var counted []string
 		for _, sp := range spans {
 			if sp.RateLimited() {
-				c++
+				counted = append(counted, sp.Route)
 			}
 		}
+		c := len(counted)
+		// -v lists them: what an event costs, to see what can be cut.
+		log.Info("requests counted against the rate limit", "event", s.name, "count", c, "routes", strings.Join(counted, "; "))
 		trips = append(trips, fmt.Sprintf("%s %d", s.name, t))
 		limited.each = append(limited.each, fmt.Sprintf("%s %d", s.name, c))
 		limited.worst = max(limited.worst, c)

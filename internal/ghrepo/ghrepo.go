@@ -91,6 +91,9 @@ type CheckRun struct {
 	Summary     string
 	Text        string
 	Annotations []Annotation
+	// ExternalID is the integrator's own reference on the run, set only
+	// by the App that created it; "" leaves it as it is on an update.
+	ExternalID string
 }
 
 // Annotation is a line annotation on a check run.
@@ -178,6 +181,9 @@ type Client interface {
 	CreateCheckRun(ctx context.Context, c CheckRun) error
 	UpdateCheckRun(ctx context.Context, c CheckRun) error
 	AddLabels(ctx context.Context, number int, labels []string) error
+	// SetLabels replaces all the labels of an issue or pull request with
+	// labels, in one request.
+	SetLabels(ctx context.Context, number int, labels []string) error
 	RemoveLabel(ctx context.Context, number int, label string) error
 	Comments(ctx context.Context, number int) ([]Comment, error)
 	// Comment reads one comment of the repository's issues and pull
@@ -185,6 +191,8 @@ type Client interface {
 	// request has.
 	Comment(ctx context.Context, id int64) (Comment, error)
 	CreateComment(ctx context.Context, number int, body string) error
+	// AddComment is CreateComment returning the new comment's id.
+	AddComment(ctx context.Context, number int, body string) (int64, error)
 	EditComment(ctx context.Context, id int64, body string) error
 	RequestReviewers(ctx context.Context, number int, users, teams []string) error
 	ClosePullRequest(ctx context.Context, number int) error
@@ -640,6 +648,7 @@ func (g *goGitHub) CheckRuns(ctx context.Context, sha string) ([]CheckRun, error
 			Title:      c.GetOutput().GetTitle(),
 			Summary:    c.GetOutput().GetSummary(),
 			Text:       c.GetOutput().GetText(),
+			ExternalID: c.GetExternalID(),
 		}
 	})
 	return out, wrap(err, "listing check runs of %s in %s", sha, r)
@@ -689,6 +698,7 @@ func (g *goGitHub) CreateCheckRun(ctx context.Context, c CheckRun) error {
 		Conclusion:  github.String(c.Conclusion),
 		CompletedAt: &now,
 		Output:      checkOutput(c),
+		ExternalID:  optional(c.ExternalID),
 	})
 	return wrap(err, "creating check run %s on %s in %s", c.Name, c.HeadSHA, r)
 }
@@ -702,6 +712,7 @@ func (g *goGitHub) UpdateCheckRun(ctx context.Context, c CheckRun) error {
 		Conclusion:  github.String(c.Conclusion),
 		CompletedAt: &now,
 		Output:      checkOutput(c),
+		ExternalID:  optional(c.ExternalID),
 	})
 	return wrap(err, "updating check run %s on %s in %s", c.Name, c.HeadSHA, r)
 }
@@ -710,6 +721,20 @@ func (g *goGitHub) AddLabels(ctx context.Context, number int, labels []string) e
 	r := g.r
 	_, _, err := g.c.Issues.AddLabelsToIssue(ctx, r.Owner, r.Name, number, labels)
 	return wrap(err, "labelling %s#%d", r, number)
+}
+
+// optional is nil for "": a field left out of the request.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (g *goGitHub) SetLabels(ctx context.Context, number int, labels []string) error {
+	r := g.r
+	_, _, err := g.c.Issues.ReplaceLabelsForIssue(ctx, r.Owner, r.Name, number, labels)
+	return wrap(err, "setting the labels of %s#%d", r, number)
 }
 
 func (g *goGitHub) RemoveLabel(ctx context.Context, number int, label string) error {
@@ -749,9 +774,17 @@ func (g *goGitHub) Comment(ctx context.Context, id int64) (Comment, error) {
 }
 
 func (g *goGitHub) CreateComment(ctx context.Context, number int, body string) error {
+	_, err := g.AddComment(ctx, number, body)
+	return err
+}
+
+func (g *goGitHub) AddComment(ctx context.Context, number int, body string) (int64, error) {
 	r := g.r
-	_, _, err := g.c.Issues.CreateComment(ctx, r.Owner, r.Name, number, &github.IssueComment{Body: github.String(body)})
-	return wrap(err, "commenting on %s#%d", r, number)
+	c, _, err := g.c.Issues.CreateComment(ctx, r.Owner, r.Name, number, &github.IssueComment{Body: github.String(body)})
+	if err != nil {
+		return 0, wrap(err, "commenting on %s#%d", r, number)
+	}
+	return c.GetID(), nil
 }
 
 func (g *goGitHub) EditComment(ctx context.Context, id int64, body string) error {
