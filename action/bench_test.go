@@ -115,16 +115,6 @@ status:
 		b.ReportMetric(tl.spent.Seconds(), "commit-s")
 		b.Logf("500 expiries: wall %s, %d AWS calls (%d throttled), floor %s, ratio %.2f; %d commits took %s (%s each); per operation %v",
 			wall.Round(time.Millisecond), calls, throttled, floor, wall.Seconds()/floor.Seconds(), tl.commits, tl.spent.Round(time.Millisecond),
-			(tl.spent / time.Duration(max(1, tl.commits))).Round(time.Microsecond), opsOf(before, after))
+			(tl.spent / time.Duration(max(1, tl.commits))).Round(time.Microsecond), idcemu.CallsBetween(before, after))
 	}
-}
-
-func opsOf(before, after map[string]int) map[string]int {
-	out := map[string]int{}
-	for k, v := range after {
-		if d := v - before[k]; d > 0 && k != idcemu.CallsTotal {
-			out[k] = d
-		}
-	}
-	return out
 }

@@ -9,33 +9,8 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/internal/clock"
 )
-
-// heldClock is the reconciler's clock in the tests of what a run waits for.
-// It stands still at the instant the test chose, so the run's window starts
-// exactly there however slowly the machine runs; it moves only when the
-// run says it is waiting, and then straight to the instant it waits for.
-// A run on the shared, real-speed clock instead starts whenever the clone
-// before it is done: under load, seconds late, past what it was meant to
-// wait for.
-type heldClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *heldClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *heldClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-}
 
 // wait is one "waiting for the next ..." the run logged.
 type wait struct {
@@ -44,9 +19,15 @@ type wait struct {
 }
 
 // waitLog is the run's logger: on each wait it logs, it moves the held
-// clock to the instant waited for, and records the wait.
+// clock to the instant waited for, and records the wait. The held clock is
+// the reconciler's in the tests of what a run waits for: it stands still at
+// the instant the test chose, so the run's window starts exactly there
+// however slowly the machine runs, and moves only when the run says it is
+// waiting, straight to the instant it waits for. A run on the shared,
+// real-speed clock instead starts whenever the clone before it is done:
+// under load, seconds late, past what it was meant to wait for.
 type waitLog struct {
-	clk   *heldClock
+	clk   *clock.Held
 	mu    sync.Mutex
 	waits []wait
 }
@@ -70,7 +51,7 @@ func (h *waitLog) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	h.waits = append(h.waits, w)
 	h.mu.Unlock()
-	h.clk.set(w.At)
+	h.clk.Set(w.At)
 	return nil
 }
 
@@ -82,7 +63,7 @@ func (h *waitLog) Handle(_ context.Context, r slog.Record) error {
 func (e *env) runAt(t testing.TB, at time.Time, lookahead time.Duration, mods ...recOption) (action.Report, []wait) {
 	t.Helper()
 	e.clk.Set(at)
-	clk := &heldClock{now: at}
+	clk := clock.Hold(at)
 	h := &waitLog{clk: clk}
 	mods = append(mods, func(o *action.Options) { o.Clock, o.Logger = clk, slog.New(h) })
 	r := e.reconciler(t, e.clone(t), mods...)

@@ -47,3 +47,24 @@ func TestAtStartsAtTheChosenInstant(t *testing.T) {
 		}
 	}
 }
+
+func TestHeldMovesOnlyForward(t *testing.T) {
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	c := Hold(start)
+	if got := c.Now(); !got.Equal(start) {
+		t.Fatalf("a new held clock reads %v, want %v", got, start)
+	}
+	c.Advance(90 * time.Minute)
+	if got, want := c.Now(), start.Add(90*time.Minute); !got.Equal(want) {
+		t.Fatalf("after Advance(90m) the clock reads %v, want %v", got, want)
+	}
+	c.Advance(-time.Hour)
+	c.Set(start)
+	if got, want := c.Now(), start.Add(90*time.Minute); !got.Equal(want) {
+		t.Fatalf("a negative Advance or an earlier Set moved the clock back: %v, want %v", got, want)
+	}
+	c.Set(start.Add(3 * time.Hour))
+	if got, want := c.Now(), start.Add(3*time.Hour); !got.Equal(want) {
+		t.Fatalf("after Set the clock reads %v, want %v", got, want)
+	}
+}

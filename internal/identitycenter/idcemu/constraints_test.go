@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
@@ -17,10 +16,7 @@ import (
 // error code and wording, from the constraints generated out of botocore's
 // models.
 func TestGeneratedInputConstraints(t *testing.T) {
-	h := newHarness(t, Options{}, 1)
-	ctx := t.Context()
-	inst := aws.String(h.emu.InstanceARN())
-	ps := h.emu.AddPermissionSet("Ops", time.Hour, nil, "")
+	h, inst, ps := withOpsSet(t)
 	uid := h.emu.AddUser("alice@acme.example", "Alice")
 
 	tags := make([]types.Tag, 76)
@@ -33,30 +29,30 @@ func TestGeneratedInputConstraints(t *testing.T) {
 		want string
 	}{
 		{"76 tags", func() error {
-			_, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"), Tags: tags})
+			_, err := h.sso.CreatePermissionSet(t.Context(), &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"), Tags: tags})
 			return err
 		}, "Value '76 items' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 75"},
 		{"MaxResults above the model's range", func() error {
-			_, err := h.sso.ListPermissionSets(ctx, &ssoadmin.ListPermissionSetsInput{InstanceArn: inst, MaxResults: aws.Int32(101)})
+			_, err := h.sso.ListPermissionSets(t.Context(), &ssoadmin.ListPermissionSetsInput{InstanceArn: inst, MaxResults: aws.Int32(101)})
 			return err
 		}, "Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"},
 		{"principal type outside the enum", func() error {
-			_, err := h.sso.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: inst, PermissionSetArn: aws.String(ps),
+			_, err := h.sso.CreateAccountAssignment(t.Context(), &ssoadmin.CreateAccountAssignmentInput{InstanceArn: inst, PermissionSetArn: ps,
 				PrincipalId: aws.String(uid), PrincipalType: "ROBOT", TargetId: aws.String("111122223333"), TargetType: types.TargetTypeAwsAccount})
 			return err
 		}, "Value 'ROBOT' at 'principalType' failed to satisfy constraint: Member must satisfy enum value set: [USER, GROUP]"},
 		{"a tag key outside the pattern", func() error {
-			_, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"),
+			_, err := h.sso.CreatePermissionSet(t.Context(), &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"),
 				Tags: []types.Tag{{Key: aws.String("bad*key"), Value: aws.String("v")}}})
 			return err
 		}, "Value 'bad*key' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern"},
 		{"a provisioning status outside the enum", func() error {
-			_, err := h.sso.ListPermissionSetsProvisionedToAccount(ctx, &ssoadmin.ListPermissionSetsProvisionedToAccountInput{InstanceArn: inst,
+			_, err := h.sso.ListPermissionSetsProvisionedToAccount(t.Context(), &ssoadmin.ListPermissionSetsProvisionedToAccountInput{InstanceArn: inst,
 				AccountId: aws.String("111122223333"), ProvisioningStatus: "OUTDATED"})
 			return err
 		}, "Value 'OUTDATED' at 'provisioningStatus' failed to satisfy constraint: Member must satisfy enum value set: [LATEST_PERMISSION_SET_PROVISIONED, LATEST_PERMISSION_SET_NOT_PROVISIONED]"},
 		{"a name longer than 32", func() error {
-			_, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String(strings.Repeat("n", 33))})
+			_, err := h.sso.CreatePermissionSet(t.Context(), &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String(strings.Repeat("n", 33))})
 			return err
 		}, "at 'name' failed to satisfy constraint: Member must have length between 1 and 32, inclusive"},
 	} {
@@ -67,7 +63,7 @@ func TestGeneratedInputConstraints(t *testing.T) {
 		}
 	}
 	// 75 tags are accepted.
-	if _, err := h.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"), Tags: tags[:75]}); err != nil {
+	if _, err := h.sso.CreatePermissionSet(t.Context(), &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String("Tagged"), Tags: tags[:75]}); err != nil {
 		t.Errorf("75 tags: %v", err)
 	}
 }

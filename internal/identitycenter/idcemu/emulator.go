@@ -170,8 +170,8 @@ type Emulator struct {
 func New(opts Options) *Emulator {
 	e := &Emulator{
 		clock:           opts.Clock,
-		instanceARN:     opts.InstanceARN,
-		identityStoreID: opts.IdentityStoreID,
+		instanceARN:     cmp.Or(opts.InstanceARN, DefaultInstanceARN),
+		identityStoreID: cmp.Or(opts.IdentityStoreID, DefaultIdentityStoreID),
 		asyncDelay:      opts.AsyncDelay,
 		maxInFlight:     opts.MaxInFlightAssignments,
 		log:             opts.Logger,
@@ -183,13 +183,7 @@ func New(opts Options) *Emulator {
 	if e.clock == nil {
 		e.clock = clock.Real{}
 	}
-	if e.instanceARN == "" {
-		e.instanceARN = DefaultInstanceARN
-	}
 	e.instanceID = e.instanceARN[strings.LastIndex(e.instanceARN, "/")+1:]
-	if e.identityStoreID == "" {
-		e.identityStoreID = DefaultIdentityStoreID
-	}
 	switch {
 	case e.asyncDelay == 0:
 		e.asyncDelay = DefaultAsyncDelay
@@ -290,6 +284,19 @@ func (e *Emulator) setRate(rps float64) {
 	// A bucket as deep as one second of requests: a client that keeps to the
 	// rate never sees a throttle, a burst above it does.
 	e.limiter = rate.NewLimiter(rate.Limit(rps), max(1, int(math.Ceil(rps))))
+}
+
+// CallsBetween is what the operations received between two Calls
+// snapshots: the operations called, with how many calls each, and the
+// throttled, faulted and unauthenticated counts; the total is left out.
+func CallsBetween(before, after map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range after {
+		if d := v - before[k]; d > 0 && k != CallsTotal {
+			out[k] = d
+		}
+	}
+	return out
 }
 
 // Calls returns how many requests each operation received (including the

@@ -3,7 +3,6 @@ package idcemu
 import (
 	"errors"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,30 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/smithy-go"
+
+	"github.com/jit-access/jit/internal/clock"
 )
-
-// manualClock is a clock that moves only when the test says so, which makes
-// asynchronous status and the rate limiter deterministic.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newManualClock() *manualClock {
-	return &manualClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // fastBackoff keeps SDK retries from sleeping the 1 s the standard retryer
 // uses after a throttle, so tests stay fast.
@@ -48,7 +26,7 @@ func (fastBackoff) BackoffDelay(int, error) (time.Duration, error) { return time
 
 type harness struct {
 	emu   *Emulator
-	clock *manualClock
+	clock *clock.Held // moves only when the test says so, which makes asynchronous status and the rate limiter deterministic
 	sso   *ssoadmin.Client
 	ids   *identitystore.Client
 	url   string
@@ -57,7 +35,7 @@ type harness struct {
 // attempts is the SDK's RetryMaxAttempts: 1 shows the emulator's raw errors.
 func newHarness(t *testing.T, opts Options, attempts int) *harness {
 	t.Helper()
-	clk := newManualClock()
+	clk := clock.Hold(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	if opts.Clock == nil {
 		opts.Clock = clk
 	}
@@ -97,6 +75,14 @@ func newHarness(t *testing.T, opts Options, attempts int) *harness {
 			Retryer:      retryer(),
 		}),
 	}
+}
+
+// withOpsSet is a harness whose instance has one permission set, Ops. It
+// returns the instance's and the set's ARNs as the SDK's inputs take them.
+func withOpsSet(t *testing.T) (h *harness, instanceARN, setARN *string) {
+	t.Helper()
+	h = newHarness(t, Options{}, 1)
+	return h, aws.String(h.emu.InstanceARN()), aws.String(h.emu.AddPermissionSet("Ops", time.Hour, nil, ""))
 }
 
 // wantAPIError checks that err is the modelled AWS error code with the HTTP
