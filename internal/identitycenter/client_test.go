@@ -18,9 +18,6 @@ import (
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 )
 
-// claimAndGrant runs the caller's protocol for a shared standard set:
-// Claim, (record), Grant with Claimed.
-
 // noAssignments checks that the emulator holds no assignment at all, when
 // (for example "left") is said.
 func (e *env) noAssignments(t *testing.T, when string) {
@@ -38,6 +35,14 @@ func aliceEnv(t *testing.T) (*env, string) {
 	return e, e.emu.AddUser("alice@acme.example", "Alice")
 }
 
+// readOnlySet adds a standard set as an administrator would have made it:
+// ReadOnlyAccess, one hour, the AWS managed policy of that name.
+func (e *env) readOnlySet() string {
+	return e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+}
+
+// claimAndGrant runs the caller's protocol for a shared standard set:
+// Claim, (record), Grant with Claimed.
 func claimAndGrant(t *testing.T, c *Client, g Grant) Granted {
 	t.Helper()
 	ctx := t.Context()
@@ -100,7 +105,7 @@ func TestGrantRevokeStandard(t *testing.T) {
 func TestGrantStandardNeedsClaim(t *testing.T) {
 	t.Parallel()
 	e, _ := aliceEnv(t)
-	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	ps := e.readOnlySet()
 	_, err := e.client.Grant(t.Context(), Grant{AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps})
 	if !errors.Is(err, ErrNotClaimed) {
 		t.Fatalf("Grant without claim: err = %v, want ErrNotClaimed", err)
@@ -111,7 +116,7 @@ func TestGrantStandardNeedsClaim(t *testing.T) {
 func TestPreexistingAssignmentSurvivesRevoke(t *testing.T) {
 	t.Parallel()
 	e, uid := aliceEnv(t)
-	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	ps := e.readOnlySet()
 	e.emu.AddAssignment(testAccount, ps, uid)
 	ctx := t.Context()
 	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
@@ -390,7 +395,7 @@ func TestGrantAfterCrash(t *testing.T) {
 	t.Run("standard after create", func(t *testing.T) {
 		t.Parallel()
 		e, uid := aliceEnv(t)
-		ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+		ps := e.readOnlySet()
 		g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
 		claim, err := e.client.Claim(ctx, g)
 		if err != nil || claim.Preexisting {
@@ -516,7 +521,7 @@ func createDirect(t *testing.T, c *Client, account, psARN, principal string) {
 func TestAssignmentFailedCarriesReason(t *testing.T) {
 	t.Parallel()
 	e, uid := aliceEnv(t)
-	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	ps := e.readOnlySet()
 	reason := "Received a 409 status error: Number of roles in account 111122223333 reached the quota"
 	e.emu.FailNextAssignment(testAccount, ps, uid, reason)
 	g := Grant{Request: testRequest, AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, Claimed: true}
@@ -560,7 +565,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 	co.RetryMaxBackoff = 400 * time.Millisecond
 	e := newEnv(t, eo, co)
 	e.emu.AddUser("alice@acme.example", "Alice")
-	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	ps := e.readOnlySet()
 	ctx := t.Context()
 
 	std := Grant{Request: "requests/p/std.yaml", AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps, Claimed: true}
@@ -604,7 +609,7 @@ func TestLimitsKeepUnderQuota(t *testing.T) {
 	co.MaxInFlightAssignments = 3
 	co.PollInterval = 50 * time.Millisecond
 	e := newEnv(t, eo, co)
-	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	ps := e.readOnlySet()
 	ctx := t.Context()
 	var grants []Grant
 	for i := range 12 {
@@ -653,7 +658,7 @@ func TestRevokeRefusesForeignSet(t *testing.T) {
 func TestRevokeSharedAlreadyGone(t *testing.T) {
 	t.Parallel()
 	e, uid := aliceEnv(t)
-	ps := e.emu.AddPermissionSet("ReadOnlyAccess", time.Hour, []string{"ReadOnlyAccess"}, "")
+	ps := e.readOnlySet()
 	g := Grant{AccountID: testAccount, UserName: "alice@acme.example", PermissionSetARN: ps}
 	res, err := e.client.Revoke(t.Context(), Revocation{Grant: g, Granted: Granted{PermissionSetARN: ps, PrincipalID: uid}})
 	if err != nil {
