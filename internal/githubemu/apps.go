@@ -2,7 +2,9 @@ package githubemu
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -25,7 +27,7 @@ func (s *Server) installationFullJSON() *github.Installation {
 	in.AccessTokensURL = ptr(fmt.Sprintf("%s/app/installations/%d/access_tokens", s.baseURL, s.app.installationID))
 	in.Permissions = s.appJSON().Permissions
 	in.Events = s.appJSON().Events
-	for _, o := range sortedKeys(s.orgs) {
+	for _, o := range slices.Sorted(maps.Keys(s.orgs)) {
 		in.Account = s.ownerJSON(s.userLocked(o).login)
 		in.TargetID = in.Account.ID
 		break

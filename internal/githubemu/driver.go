@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -127,10 +129,7 @@ func (s *Server) UserClient(login string) (*github.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	base := s.baseURL
-	s.mu.Unlock()
-	return github.NewClient(nil).WithAuthToken(tok).WithEnterpriseURLs(base, base)
+	return github.NewClient(nil).WithAuthToken(tok).WithEnterpriseURLs(s.base(), s.base())
 }
 
 // CreateRepo creates owner/name as a bare git repository whose main branch
@@ -226,7 +225,7 @@ func (s *Server) CommitToBranch(owner, name, branch string, c Commit) (string, e
 		return "", err
 	}
 	if c.Message == "" {
-		c.Message = "Update " + strings.Join(sortedKeys(c.Files), ", ")
+		c.Message = "Update " + strings.Join(slices.Sorted(maps.Keys(c.Files)), ", ")
 	}
 	sha, err := s.commitTo(rp, branch, c)
 	if err == nil {
@@ -260,15 +259,14 @@ func (s *Server) OpenPullRequest(owner, name, author, branch, title string, file
 // OpenPullRequestWith is OpenPullRequest with a body and full control of
 // the first commit (committer, message, modes).
 func (s *Server) OpenPullRequestWith(owner, name, author, branch, title, body string, c Commit) (int, error) {
-	rp, err := s.driverRepo(owner, name)
-	if err != nil {
-		return 0, err
-	}
-	n, evs, err := s.openPull(context.Background(), rp, author, branch, title, body, c)
+	var n int
+	err := s.drive(owner, name, func(rp *repo) (evs []pendingEvent, err error) {
+		n, evs, err = s.openPull(context.Background(), rp, author, branch, title, body, c)
+		return evs, err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("opening a pull request on %s/%s: %w", owner, name, err)
 	}
-	s.hooks.deliverNow(evs)
 	return n, nil
 }
 
@@ -280,30 +278,22 @@ func (s *Server) Push(owner, name string, number int, author string, files map[s
 
 // PushCommit is Push with full control of the commit.
 func (s *Server) PushCommit(owner, name string, number int, c Commit) (string, error) {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return "", err
-	}
-	sha, evs, err := s.push(context.Background(), rp, pr, c)
+	var sha string
+	err := s.drivePull(owner, name, number, func(rp *repo, pr *pull) (evs []pendingEvent, err error) {
+		sha, evs, err = s.push(context.Background(), rp, pr, c)
+		return evs, err
+	})
 	if err != nil {
 		return "", fmt.Errorf("pushing to %s/%s#%d: %w", owner, name, number, err)
 	}
-	s.hooks.deliverNow(evs)
 	return sha, nil
 }
 
 // EditPullRequest changes the title and body and delivers "edited".
 func (s *Server) EditPullRequest(owner, name string, number int, user, title, body string) error {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return err
-	}
-	evs, err := s.editPull(context.Background(), rp, pr, user, &title, &body, nil)
-	if err != nil {
-		return err
-	}
-	s.hooks.deliverNow(evs)
-	return nil
+	return s.drivePull(owner, name, number, func(rp *repo, pr *pull) ([]pendingEvent, error) {
+		return s.editPull(context.Background(), rp, pr, user, &title, &body, nil)
+	})
 }
 
 // RetargetPullRequest makes the pull request report base as the branch it
@@ -312,22 +302,19 @@ func (s *Server) EditPullRequest(owner, name string, number int, user, title, bo
 // still against main. Tests use it to check that jit refuses to judge a pull
 // request into another branch.
 func (s *Server) RetargetPullRequest(owner, name string, number int, user, base string) error {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return err
-	}
-	if err := validBranch(base); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	from := pr.base()
-	pr.baseRef, pr.updated = base, s.now()
-	s.mu.Unlock()
-	ev := s.pullEvent(context.Background(), rp, pr, "edited", user, func(e *github.PullRequestEvent) {
-		e.Changes = &github.EditChange{Base: &github.EditBase{Ref: &github.EditRef{From: ptr(from)}}}
+	return s.drivePull(owner, name, number, func(rp *repo, pr *pull) ([]pendingEvent, error) {
+		if err := validBranch(base); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		from := pr.base()
+		pr.baseRef, pr.updated = base, s.now()
+		s.mu.Unlock()
+		ev := s.pullEvent(context.Background(), rp, pr, "edited", user, func(e *github.PullRequestEvent) {
+			e.Changes = &github.EditChange{Base: &github.EditBase{Ref: &github.EditRef{From: ptr(from)}}}
+		})
+		return []pendingEvent{ev}, nil
 	})
-	s.hooks.deliverNow([]pendingEvent{ev})
-	return nil
 }
 
 // ClosePullRequest closes without merging and delivers "closed".
@@ -341,92 +328,66 @@ func (s *Server) ReopenPullRequest(owner, name string, number int, user string) 
 }
 
 func (s *Server) setState(owner, name string, number int, user, state string) error {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return err
-	}
-	evs, err := s.editPull(context.Background(), rp, pr, user, nil, nil, &state)
-	if err != nil {
-		return err
-	}
-	s.hooks.deliverNow(evs)
-	return nil
+	return s.drivePull(owner, name, number, func(rp *repo, pr *pull) ([]pendingEvent, error) {
+		return s.editPull(context.Background(), rp, pr, user, nil, nil, &state)
+	})
 }
 
 // SubmitReview submits a review on the current head commit and delivers
 // pull_request_review "submitted". state is APPROVED, CHANGES_REQUESTED or
 // COMMENTED (or the REST event names APPROVE, REQUEST_CHANGES, COMMENT).
 func (s *Server) SubmitReview(owner, name string, number int, user, state, body string) (int64, error) {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return 0, err
-	}
-	if state == "" || strings.EqualFold(state, "PENDING") {
-		return 0, fmt.Errorf("submitting a review: state must be APPROVED, CHANGES_REQUESTED or COMMENTED")
-	}
-	id, evs, err := s.submitReview(context.Background(), rp, pr, user, state, body, "")
+	var id int64
+	err := s.drivePull(owner, name, number, func(rp *repo, pr *pull) (evs []pendingEvent, err error) {
+		if state == "" || strings.EqualFold(state, "PENDING") {
+			return nil, fmt.Errorf("submitting a review: state must be APPROVED, CHANGES_REQUESTED or COMMENTED")
+		}
+		id, evs, err = s.submitReview(context.Background(), rp, pr, user, state, body, "")
+		return evs, err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("reviewing %s/%s#%d as %s: %w", owner, name, number, user, err)
 	}
-	s.hooks.deliverNow(evs)
 	return id, nil
 }
 
 // EditReview changes a review's body and delivers "edited".
 func (s *Server) EditReview(owner, name string, number int, reviewID int64, user, body string) error {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return err
-	}
-	_, evs, err := s.editReview(context.Background(), rp, pr, reviewID, user, body)
-	if err != nil {
-		return err
-	}
-	s.hooks.deliverNow(evs)
-	return nil
+	return s.drivePull(owner, name, number, func(rp *repo, pr *pull) ([]pendingEvent, error) {
+		_, evs, err := s.editReview(context.Background(), rp, pr, reviewID, user, body)
+		return evs, err
+	})
 }
 
 // DismissReview dismisses an approval or change request and delivers
 // pull_request_review "dismissed".
 func (s *Server) DismissReview(owner, name string, number int, reviewID int64, user, message string) error {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return err
-	}
-	_, evs, err := s.dismissReview(context.Background(), rp, pr, reviewID, user, message)
-	if err != nil {
-		return err
-	}
-	s.hooks.deliverNow(evs)
-	return nil
+	return s.drivePull(owner, name, number, func(rp *repo, pr *pull) ([]pendingEvent, error) {
+		_, evs, err := s.dismissReview(context.Background(), rp, pr, reviewID, user, message)
+		return evs, err
+	})
 }
 
 // Comment adds an issue comment and delivers issue_comment "created".
 func (s *Server) Comment(owner, name string, number int, user, body string) (int64, error) {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return 0, err
-	}
-	c, evs, err := s.addComment(rp, pr, user, body)
-	if err != nil {
-		return 0, err
-	}
-	s.hooks.deliverNow(evs)
-	return c.id, nil
+	var id int64
+	err := s.drivePull(owner, name, number, func(rp *repo, pr *pull) ([]pendingEvent, error) {
+		c, evs, err := s.addComment(rp, pr, user, body)
+		if err != nil {
+			return nil, err
+		}
+		id = c.id
+		return evs, nil
+	})
+	return id, err
 }
 
 // EditComment changes a comment's body and delivers issue_comment "edited".
 func (s *Server) EditComment(owner, name string, commentID int64, user, body string) error {
-	rp, err := s.driverRepo(owner, name)
-	if err != nil {
-		return err
-	}
-	_, evs, err := s.editComment(rp, commentID, user, body)
-	if err != nil {
-		return err
-	}
-	s.hooks.deliverNow(evs)
-	return nil
+	return s.drive(owner, name, func(rp *repo) ([]pendingEvent, error) {
+		_, evs, err := s.editComment(rp, commentID, user, body)
+		return evs, err
+	})
 }
 
 // Merge merges the pull request with a merge commit on main, whatever its
@@ -443,27 +404,50 @@ func (s *Server) MergeProtected(owner, name string, number int, user string) (st
 }
 
 func (s *Server) mergeDriver(owner, name string, number int, user string, protected bool) (string, error) {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return "", err
-	}
-	sha, evs, err := s.merge(context.Background(), rp, pr, user, mergeOptions{protected: protected})
+	var sha string
+	var merged *repo
+	err := s.drivePull(owner, name, number, func(rp *repo, pr *pull) (evs []pendingEvent, err error) {
+		merged = rp
+		sha, evs, err = s.merge(context.Background(), rp, pr, user, mergeOptions{protected: protected})
+		return evs, err
+	})
 	if err != nil {
 		return "", fmt.Errorf("merging %s/%s#%d: %w", owner, name, number, err)
 	}
-	s.hooks.deliverNow(evs)
-	s.notePush(rp)
+	s.notePush(merged) // main moved: its push event follows "closed"
 	return sha, nil
 }
 
 // RequestCheckRerun is a user pressing "Re-run" on a check run: it delivers
 // check_run "rerequested".
 func (s *Server) RequestCheckRerun(owner, name string, checkRunID int64, user string) error {
+	return s.drive(owner, name, func(rp *repo) ([]pendingEvent, error) {
+		return s.rerequestCheckRun(rp, checkRunID, user)
+	})
+}
+
+// drive runs act, a person's action on repository owner/name, and delivers
+// the webhooks it caused before returning, as github.com has by the time
+// the person sees the page again.
+func (s *Server) drive(owner, name string, act func(*repo) ([]pendingEvent, error)) error {
 	rp, err := s.driverRepo(owner, name)
 	if err != nil {
 		return err
 	}
-	evs, err := s.rerequestCheckRun(rp, checkRunID, user)
+	return s.deliverAfter(act(rp))
+}
+
+// drivePull is drive for an action on pull request owner/name#number.
+func (s *Server) drivePull(owner, name string, number int, act func(*repo, *pull) ([]pendingEvent, error)) error {
+	rp, pr, err := s.lookup(owner, name, number)
+	if err != nil {
+		return err
+	}
+	return s.deliverAfter(act(rp, pr))
+}
+
+// deliverAfter delivers evs, the webhooks of an action that succeeded.
+func (s *Server) deliverAfter(evs []pendingEvent, err error) error {
 	if err != nil {
 		return err
 	}
@@ -487,43 +471,44 @@ func (s *Server) PullRequest(owner, name string, number int) (*github.PullReques
 
 // Reviews returns every review, including dismissed and pending ones.
 func (s *Server) Reviews(owner, name string, number int) ([]*github.PullRequestReview, error) {
-	rp, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*github.PullRequestReview, 0, len(pr.reviews))
-	for _, rv := range pr.reviews {
-		out = append(out, s.reviewJSON(rp, pr, rv))
-	}
-	return out, nil
+	return readPull(s, owner, name, number, func(rp *repo, pr *pull) []*github.PullRequestReview {
+		out := make([]*github.PullRequestReview, 0, len(pr.reviews))
+		for _, rv := range pr.reviews {
+			out = append(out, s.reviewJSON(rp, pr, rv))
+		}
+		return out
+	})
 }
 
 // Labels returns the pull request's label names, in the order they were added.
 func (s *Server) Labels(owner, name string, number int) ([]string, error) {
-	_, pr, err := s.lookup(owner, name, number)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string{}, pr.labels...), nil
+	return readPull(s, owner, name, number, func(_ *repo, pr *pull) []string {
+		return append([]string{}, pr.labels...)
+	})
 }
 
 // Comments returns the pull request's issue comments, oldest first.
 func (s *Server) Comments(owner, name string, number int) ([]*github.IssueComment, error) {
+	return readPull(s, owner, name, number, func(rp *repo, pr *pull) []*github.IssueComment {
+		out := make([]*github.IssueComment, 0, len(pr.comments))
+		for _, id := range pr.comments {
+			out = append(out, s.commentJSON(rp, rp.comments[id]))
+		}
+		return out
+	})
+}
+
+// readPull is read(rp, pr) for pull request owner/name#number, under the
+// server's lock: what a reader returns.
+func readPull[T any](s *Server, owner, name string, number int, read func(*repo, *pull) T) (T, error) {
 	rp, pr, err := s.lookup(owner, name, number)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*github.IssueComment, 0, len(pr.comments))
-	for _, id := range pr.comments {
-		out = append(out, s.commentJSON(rp, rp.comments[id]))
-	}
-	return out, nil
+	return read(rp, pr), nil
 }
 
 // RequestedReviewers returns the pending review requests: user logins and

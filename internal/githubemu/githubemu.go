@@ -18,10 +18,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -269,11 +269,7 @@ func key(parts ...string) string { return strings.ToLower(strings.Join(parts, "/
 func (s *Server) Requests() map[string]int {
 	s.reqMu.Lock()
 	defer s.reqMu.Unlock()
-	out := make(map[string]int, len(s.requests))
-	for k, v := range s.requests {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.requests)
 }
 
 // ResetRequests zeroes the request counters and forgets the spans.
@@ -568,15 +564,6 @@ func (pr *pull) headSHA(rp *repo) string {
 	}
 	sha, _ := rp.git.branchTip(pr.branch)
 	return sha
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // RepoDir returns the bare git repository behind owner/name, for `git clone`.

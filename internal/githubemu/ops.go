@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -179,7 +180,7 @@ func (s *Server) writeCommit(ctx context.Context, rp *repo, branch, parent, expe
 		committer = c.Author
 	}
 	changes := make([]fileChange, 0, len(c.Files))
-	for _, p := range sortedKeys(c.Files) {
+	for _, p := range slices.Sorted(maps.Keys(c.Files)) {
 		content := c.Files[p]
 		ch := fileChange{path: p, content: content, mode: c.Modes[p], delete: content == nil}
 		switch ch.mode {
@@ -200,7 +201,7 @@ func (s *Server) push(ctx context.Context, rp *repo, pr *pull, c Commit) (string
 		return "", nil, statusErr(http.StatusUnprocessableEntity, "pull request #%d is not open", pr.number)
 	}
 	if c.Message == "" {
-		c.Message = "Update " + strings.Join(sortedKeys(c.Files), ", ")
+		c.Message = "Update " + strings.Join(slices.Sorted(maps.Keys(c.Files)), ", ")
 	}
 	rp.git.mu.Lock()
 	before, err := rp.git.branchTip(branch)

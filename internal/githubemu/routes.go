@@ -28,10 +28,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST "+s.prefix+"/app-manifests/{code}/conversions", s.createFromManifest)
 
 	s.handle("GET /users/{username}", authToken, s.getUser)
-	s.handle("GET /orgs/{org}/teams", authToken, s.listTeams)
-	s.handle("GET /orgs/{org}/teams/{team_slug}/members", authToken, s.listTeamMembers)
-	s.handle("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", authToken, s.getTeamMembership)
-	s.handle("GET /orgs/{org}/members/{username}", authToken, s.checkOrgMember)
+	s.handle("GET /orgs/{org}/teams", authToken, s.inOrg(s.listTeams))
+	s.handle("GET /orgs/{org}/teams/{team_slug}/members", authToken, s.inTeam(s.listTeamMembers))
+	s.handle("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", authToken, s.inTeam(s.getTeamMembership))
+	s.handle("GET /orgs/{org}/members/{username}", authToken, s.inOrg(s.checkOrgMember))
 
 	s.handle("GET /repos/{owner}/{repo}", authToken, s.inRepo(s.getRepo))
 	s.handle("GET /repos/{owner}/{repo}/collaborators/{username}/permission", authToken, s.inRepo(s.getPermission))

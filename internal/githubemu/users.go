@@ -3,7 +3,9 @@ package githubemu
 import (
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/go-github/v62/github"
@@ -22,16 +24,26 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, c caller) {
 	s.notFound(w)
 }
 
-func (s *Server) listTeams(w http.ResponseWriter, r *http.Request, c caller) {
+// inOrg resolves {org}, answering 404 when there is no such organization.
+func (s *Server) inOrg(h func(w http.ResponseWriter, r *http.Request, c caller, org string)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, c caller) {
+		org := r.PathValue("org")
+		s.mu.Lock()
+		known := s.orgs[strings.ToLower(org)]
+		s.mu.Unlock()
+		if !known {
+			s.notFound(w)
+			return
+		}
+		h(w, r, c, org)
+	}
+}
+
+func (s *Server) listTeams(w http.ResponseWriter, r *http.Request, c caller, org string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	org := r.PathValue("org")
-	if !s.orgs[strings.ToLower(org)] {
-		s.notFound(w)
-		return
-	}
 	var out []*github.Team
-	for _, k := range sortedKeys(s.teams) {
+	for _, k := range slices.Sorted(maps.Keys(s.teams)) {
 		if t := s.teams[k]; strings.EqualFold(t.org, org) {
 			out = append(out, s.teamJSON(t))
 		}
@@ -39,44 +51,53 @@ func (s *Server) listTeams(w http.ResponseWriter, r *http.Request, c caller) {
 	writePage(s, w, r, out)
 }
 
-// pathTeamLocked is the team {org}/{team_slug}, or nil.
-func (s *Server) pathTeamLocked(r *http.Request) *team {
-	return s.teams[key(r.PathValue("org"), r.PathValue("team_slug"))]
+// teamHandler serves an endpoint of one team.
+type teamHandler func(w http.ResponseWriter, r *http.Request, c caller, t *team)
+
+// inTeam resolves {org}/{team_slug}, answering 404 when there is no such
+// team.
+func (s *Server) inTeam(h teamHandler) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, c caller) {
+		s.mu.Lock()
+		t := s.teams[key(r.PathValue("org"), r.PathValue("team_slug"))]
+		s.mu.Unlock()
+		if t == nil {
+			s.notFound(w)
+			return
+		}
+		h(w, r, c, t)
+	}
 }
 
-func (s *Server) listTeamMembers(w http.ResponseWriter, r *http.Request, c caller) {
+func (s *Server) listTeamMembers(w http.ResponseWriter, r *http.Request, c caller, t *team) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t := s.pathTeamLocked(r); t != nil {
-		out := make([]*github.User, 0, len(t.members))
-		for _, m := range t.members {
-			out = append(out, s.userJSON(m))
-		}
-		writePage(s, w, r, out)
-		return
+	out := make([]*github.User, 0, len(t.members))
+	for _, m := range t.members {
+		out = append(out, s.userJSON(m))
 	}
-	s.notFound(w)
+	writePage(s, w, r, out)
 }
 
-func (s *Server) getTeamMembership(w http.ResponseWriter, r *http.Request, c caller) {
+func (s *Server) getTeamMembership(w http.ResponseWriter, r *http.Request, c caller, t *team) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	login := r.PathValue("username")
-	if t := s.pathTeamLocked(r); t != nil && t.memberSet[strings.ToLower(login)] {
-		writeJSON(w, http.StatusOK, &github.Membership{
-			URL:   ptr(fmt.Sprintf("%s/teams/%d/memberships/%s", s.baseURL, t.id, login)),
-			State: ptr("active"),
-			Role:  ptr("member"),
-		})
+	if !t.memberSet[strings.ToLower(login)] {
+		s.notFound(w)
 		return
 	}
-	s.notFound(w)
+	writeJSON(w, http.StatusOK, &github.Membership{
+		URL:   ptr(fmt.Sprintf("%s/teams/%d/memberships/%s", s.baseURL, t.id, login)),
+		State: ptr("active"),
+		Role:  ptr("member"),
+	})
 }
 
-func (s *Server) checkOrgMember(w http.ResponseWriter, r *http.Request, c caller) {
+func (s *Server) checkOrgMember(w http.ResponseWriter, r *http.Request, c caller, org string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	org, login := r.PathValue("org"), strings.ToLower(r.PathValue("username"))
+	login := strings.ToLower(r.PathValue("username"))
 	for _, t := range s.teams {
 		if strings.EqualFold(t.org, org) && t.memberSet[login] {
 			w.WriteHeader(http.StatusNoContent)

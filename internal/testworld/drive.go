@@ -15,22 +15,14 @@ func (w *World) Open(t testing.TB, author, branch string, files map[string]strin
 	for p, c := range files {
 		fs[p] = []byte(c)
 	}
-	n, err := w.GitHub.OpenPullRequest(Org, Repo, author, branch, "request access", fs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.AssertDelivered(t)
-	return n
+	return w.OpenWith(t, author, branch, githubemu.Commit{Author: author, Files: fs})
 }
 
 // OpenWith opens a pull request with full control of its first commit.
 func (w *World) OpenWith(t testing.TB, author, branch string, c githubemu.Commit) int {
 	t.Helper()
 	n, err := w.GitHub.OpenPullRequestWith(Org, Repo, author, branch, "request access", "", c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.AssertDelivered(t)
+	w.mustDeliver(t, err)
 	return n
 }
 
@@ -39,10 +31,7 @@ func (w *World) OpenWith(t testing.TB, author, branch string, c githubemu.Commit
 func (w *World) Review(t testing.TB, n int, user, state, body string) int64 {
 	t.Helper()
 	id, err := w.GitHub.SubmitReview(Org, Repo, n, user, state, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.AssertDelivered(t)
+	w.mustDeliver(t, err)
 	return id
 }
 
@@ -50,20 +39,15 @@ func (w *World) Review(t testing.TB, n int, user, state, body string) int64 {
 func (w *World) Push(t testing.TB, n int, c githubemu.Commit) string {
 	t.Helper()
 	sha, err := w.GitHub.PushCommit(Org, Repo, n, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.AssertDelivered(t)
+	w.mustDeliver(t, err)
 	return sha
 }
 
 // Comment has user comment body on pull request n.
 func (w *World) Comment(t testing.TB, n int, user, body string) {
 	t.Helper()
-	if _, err := w.GitHub.Comment(Org, Repo, n, user, body); err != nil {
-		t.Fatal(err)
-	}
-	w.AssertDelivered(t)
+	_, err := w.GitHub.Comment(Org, Repo, n, user, body)
+	w.mustDeliver(t, err)
 }
 
 // Merge merges pull request n as user, as an admin may without the
@@ -71,11 +55,18 @@ func (w *World) Comment(t testing.TB, n int, user, body string) {
 func (w *World) Merge(t testing.TB, n int, user string) string {
 	t.Helper()
 	sha, err := w.GitHub.Merge(Org, Repo, n, user)
+	w.mustDeliver(t, err)
+	return sha
+}
+
+// mustDeliver fails the test with err, the error of a driver call, or else
+// checks that the App took every delivery the call caused.
+func (w *World) mustDeliver(t testing.TB, err error) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.AssertDelivered(t)
-	return sha
 }
 
 // AssertDelivered waits for the deliveries caused so far (the driver's
