@@ -226,3 +226,13 @@ func statusOf(err error) int {
 	}
 	return 0
 }
+
+// mapped is f of each item, in order: the rows a test compares (nil for no
+// items).
+func mapped[T, R any](items []T, f func(T) R) []R {
+	var out []R
+	for _, it := range items {
+		out = append(out, f(it))
+	}
+	return out
+}

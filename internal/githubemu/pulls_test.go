@@ -43,10 +43,9 @@ func TestPullRequestFilesAndCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 	type fileRow struct{ Name, Status, Prev string }
-	var got []fileRow
-	for _, f := range files {
-		got = append(got, fileRow{f.GetFilename(), f.GetStatus(), f.GetPreviousFilename()})
-	}
+	got := mapped(files, func(f *github.CommitFile) fileRow {
+		return fileRow{f.GetFilename(), f.GetStatus(), f.GetPreviousFilename()}
+	})
 	sort.Slice(got, func(i, j int) bool { return got[i].Name < got[j].Name })
 	want := []fileRow{
 		{".github/CODEOWNERS", "removed", ""},
@@ -69,10 +68,9 @@ func TestPullRequestFilesAndCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 	type commitRow struct{ Author, Committer, Email string }
-	var gotC []commitRow
-	for _, c := range commits {
-		gotC = append(gotC, commitRow{c.GetAuthor().GetLogin(), c.GetCommitter().GetLogin(), c.GetCommit().GetAuthor().GetEmail()})
-	}
+	gotC := mapped(commits, func(c *github.RepositoryCommit) commitRow {
+		return commitRow{c.GetAuthor().GetLogin(), c.GetCommitter().GetLogin(), c.GetCommit().GetAuthor().GetEmail()}
+	})
 	wantC := []commitRow{{"alice", "alice", "alice@acme.example"}, {"alice", "dave", "alice@acme.example"}, {"mallory", "mallory", "mallory@evil.example"}}
 	if diff := cmp.Diff(wantC, gotC); diff != "" {
 		t.Errorf("commits (-want +got):\n%s", diff)
@@ -134,11 +132,7 @@ func TestListPullRequestsWithCommit(t *testing.T) {
 		if err != nil {
 			t.Fatalf("ListPullRequestsWithCommit(%s): %v", sha, err)
 		}
-		var ns []int
-		for _, p := range prs {
-			ns = append(ns, p.GetNumber())
-		}
-		return ns
+		return mapped(prs, (*github.PullRequest).GetNumber)
 	}
 	for _, tc := range []struct {
 		name string
@@ -414,14 +408,7 @@ func TestLabelsCommentsAndState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := func(ls []*github.Label) []string {
-		var out []string
-		for _, l := range ls {
-			out = append(out, l.GetName())
-		}
-		return out
-	}
-	if diff := cmp.Diff([]string{"extra", "jit:approved"}, names(ls)); diff != "" {
+	if diff := cmp.Diff([]string{"extra", "jit:approved"}, mapped(ls, (*github.Label).GetName)); diff != "" {
 		t.Errorf("after replace (-want +got):\n%s", diff)
 	}
 	if _, err := e.app.Issues.RemoveLabelForIssue(ctx, org, repoName, n, "extra"); err != nil {
