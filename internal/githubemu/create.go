@@ -72,12 +72,7 @@ func (s *Server) newBranch(ctx context.Context, rp *repo, branch, sha string) er
 // createPull is POST /repos/{owner}/{repo}/pulls from a branch that exists,
 // into main, by the caller; it delivers pull_request "opened".
 func (s *Server) createPull(w http.ResponseWriter, r *http.Request, c caller, rp *repo) {
-	req, ok := decodeInto[struct {
-		Title *string `json:"title"`
-		Head  *string `json:"head"`
-		Base  *string `json:"base"`
-		Body  *string `json:"body"`
-	}](s, w, r)
+	req, ok := decodeInto[github.NewPullRequest](s, w, r)
 	if !ok {
 		return
 	}
@@ -100,12 +95,8 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request, c caller, rp
 		}
 		head = branch
 	}
-	body := ""
-	if req.Body != nil {
-		body = *req.Body
-	}
 	ctx := r.Context()
-	pr, evs, err := s.openPullFromBranch(ctx, rp, c.login, head, *req.Title, body)
+	pr, evs, err := s.openPullFromBranch(ctx, rp, c.login, head, *req.Title, req.GetBody())
 	if !s.applied(w, evs, err) {
 		return
 	}

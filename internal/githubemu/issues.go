@@ -3,25 +3,23 @@ package githubemu
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/google/go-github/v62/github"
 )
 
-// A pull request's issue: its state, labels and comments.
+// A pull request's issue: its state, labels, comments and events.
 
 func (s *Server) getIssue(w http.ResponseWriter, r *http.Request, c caller, rp *repo, pr *pull) {
 	s.respond(w, http.StatusOK, func() any { return s.issueJSON(rp, pr) })
 }
 
 func (s *Server) patchIssue(w http.ResponseWriter, r *http.Request, c caller, rp *repo, pr *pull) {
-	req, ok := decodeInto[struct {
-		Title  *string   `json:"title"`
-		Body   *string   `json:"body"`
-		State  *string   `json:"state"`
-		Labels *[]string `json:"labels"`
-	}](s, w, r)
+	req, ok := decodeInto[github.IssueRequest](s, w, r)
 	if !ok {
 		return
 	}
@@ -174,4 +172,37 @@ func (s *Server) patchComment(w http.ResponseWriter, r *http.Request, c caller, 
 		cm, evs, err := s.editComment(rp, id, c.login, body)
 		return func() any { return s.commentJSON(rp, cm) }, evs, err
 	})
+}
+
+// listIssueEvents answers GET /repos/{owner}/{repo}/issues/{number}/events
+// with the events the emulator models: review_dismissed, whose actor is who
+// dismissed the review and whose dismissed_review says what it was (its
+// state in lower case, as GitHub writes it), oldest first.
+func (s *Server) listIssueEvents(w http.ResponseWriter, r *http.Request, c caller, rp *repo, pr *pull) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var dismissed []*review
+	for _, rv := range pr.reviews {
+		if rv.dismissedBy != "" {
+			dismissed = append(dismissed, rv)
+		}
+	}
+	sort.SliceStable(dismissed, func(i, j int) bool { return dismissed[i].dismissedAt.Before(dismissed[j].dismissedAt) })
+	out := make([]*github.IssueEvent, 0, len(dismissed))
+	for _, rv := range dismissed {
+		id := rv.id + 1<<40 // an event id apart from the review's own
+		out = append(out, &github.IssueEvent{
+			ID:        ptr(id),
+			URL:       ptr(fmt.Sprintf("%s/repos/%s/%s/issues/events/%d", s.baseURL, rp.owner, rp.name, id)),
+			Actor:     s.userJSON(rv.dismissedBy),
+			Event:     ptr("review_dismissed"),
+			CreatedAt: &github.Timestamp{Time: rv.dismissedAt},
+			DismissedReview: &github.DismissedReview{
+				State:            ptr(strings.ToLower(rv.dismissedFrom)),
+				ReviewID:         ptr(rv.id),
+				DismissalMessage: ptr(rv.dismissalMessage),
+			},
+		})
+	}
+	writePage(s, w, r, out)
 }

@@ -352,6 +352,35 @@ func (s *Server) submitReview(ctx context.Context, rp *repo, pr *pull, login, st
 	return rv.id, []pendingEvent{s.reviewEvent(rp, pr, rv, "submitted", rv.user, x, nil)}, nil
 }
 
+// mayEdit is GitHub's answer to actor editing what author wrote (author ""
+// when there is no such review or comment): 404 for a missing one, 403 with
+// refusal for someone else's, nil when the edit may go ahead.
+func mayEdit(author, actor, refusal string) error {
+	switch {
+	case author == "":
+		return statusErr(http.StatusNotFound, "Not Found")
+	case !strings.EqualFold(author, actor):
+		return statusErr(http.StatusForbidden, "%s", refusal)
+	}
+	return nil
+}
+
+// author is who wrote the review, "" for none.
+func (rv *review) author() string {
+	if rv == nil {
+		return ""
+	}
+	return rv.user
+}
+
+// author is who wrote the comment, "" for none.
+func (c *comment) author() string {
+	if c == nil {
+		return ""
+	}
+	return c.user
+}
+
 func (s *Server) findReviewLocked(pr *pull, id int64) *review {
 	for _, rv := range pr.reviews {
 		if rv.id == id {
@@ -386,13 +415,9 @@ func (s *Server) dismissReview(ctx context.Context, rp *repo, pr *pull, id int64
 func (s *Server) editReview(ctx context.Context, rp *repo, pr *pull, id int64, actor, body string) (*review, []pendingEvent, error) {
 	s.mu.Lock()
 	rv := s.findReviewLocked(pr, id)
-	if rv == nil {
+	if err := mayEdit(rv.author(), actor, "Only the reviewer can edit a review"); err != nil {
 		s.mu.Unlock()
-		return nil, nil, statusErr(http.StatusNotFound, "Not Found")
-	}
-	if !strings.EqualFold(rv.user, actor) {
-		s.mu.Unlock()
-		return nil, nil, statusErr(http.StatusForbidden, "Only the reviewer can edit a review")
+		return nil, nil, err
 	}
 	from := rv.body
 	rv.body = body
@@ -592,13 +617,9 @@ func (s *Server) editComment(rp *repo, id int64, login, body string) (*comment, 
 	}
 	s.mu.Lock()
 	c := rp.comments[id]
-	if c == nil {
+	if err := mayEdit(c.author(), login, "Only the author of a comment can edit it"); err != nil {
 		s.mu.Unlock()
-		return nil, nil, statusErr(http.StatusNotFound, "Not Found")
-	}
-	if !strings.EqualFold(c.user, login) {
-		s.mu.Unlock()
-		return nil, nil, statusErr(http.StatusForbidden, "Only the author of a comment can edit it")
+		return nil, nil, err
 	}
 	from := c.body
 	c.body, c.updated = body, s.now()
