@@ -85,7 +85,7 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 		}
 		return h.gh.CreateCheckRun(ctx, c)
 	}
-	rec, recorded := recordOf(a.runs, h.appID)
+	rec, recorded := recordOf(a.runs, h.appID, pr.Number)
 	body := stickyBody(a)
 	want := a.decision.Labels()
 	prior := priorLabels(a, rec, recorded)
@@ -143,7 +143,7 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 		h.notifyTransition(ctx, a)
 	}
 	c := approvalCheck(a)
-	c.ExternalID = newRecord(comment, want, body).String()
+	c.ExternalID = newRecord(pr.Number, comment, want, body).String()
 	return upsert(c, false)
 }
 

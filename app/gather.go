@@ -239,7 +239,7 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 	// The comments and labels are read only when neither the App's record
 	// on the head nor a first evaluation tells what apply needs of them;
 	// with the head's runs not yet read, they are read with them.
-	_, recorded := recordOf(f.runs, h.appID)
+	_, recorded := recordOf(f.runs, h.appID, number)
 	f.first = s.opened && hint == head && !ownRun(f.runs, h.appID)
 	f.reviewsUnread = f.first
 	if s.opened && hint != "" && !f.first {

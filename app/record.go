@@ -23,6 +23,10 @@ import (
 // person who edits the labels or the comment by hand is not corrected
 // until the state changes, or by the sweep, which reads the labels.
 type record struct {
+	// pr is the pull request the record is of: a commit's runs are shared
+	// by every pull request with that head, and the record of another
+	// one says nothing of this one's comment or labels.
+	pr      int
 	comment int64
 	labels  []string // the managed labels set, sorted
 	digest  string   // of the status comment's body
@@ -33,23 +37,25 @@ type record struct {
 const recordVersion = "jit1"
 
 func (r record) String() string {
-	return strings.Join([]string{recordVersion, "c=" + strconv.FormatInt(r.comment, 10), "l=" + strings.Join(r.labels, ","), "d=" + r.digest}, ";")
+	return strings.Join([]string{recordVersion, "n=" + strconv.Itoa(r.pr), "c=" + strconv.FormatInt(r.comment, 10), "l=" + strings.Join(r.labels, ","), "d=" + r.digest}, ";")
 }
 
 // parseRecord reads a record back; ok is false for anything else.
 func parseRecord(s string) (r record, ok bool) {
 	parts := strings.Split(s, ";")
-	if len(parts) != 4 || parts[0] != recordVersion {
+	if len(parts) != 5 || parts[0] != recordVersion {
 		return record{}, false
 	}
-	id, ok1 := strings.CutPrefix(parts[1], "c=")
-	labels, ok2 := strings.CutPrefix(parts[2], "l=")
-	digest, ok3 := strings.CutPrefix(parts[3], "d=")
-	n, err := strconv.ParseInt(id, 10, 64)
-	if !ok1 || !ok2 || !ok3 || err != nil || n <= 0 || digest == "" {
+	num, ok0 := strings.CutPrefix(parts[1], "n=")
+	id, ok1 := strings.CutPrefix(parts[2], "c=")
+	labels, ok2 := strings.CutPrefix(parts[3], "l=")
+	digest, ok3 := strings.CutPrefix(parts[4], "d=")
+	pr, err1 := strconv.Atoi(num)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if !ok0 || !ok1 || !ok2 || !ok3 || err1 != nil || err2 != nil || pr <= 0 || n <= 0 || digest == "" {
 		return record{}, false
 	}
-	r = record{comment: n, digest: digest}
+	r = record{pr: pr, comment: n, digest: digest}
 	if labels != "" {
 		r.labels = strings.Split(labels, ",")
 	}
@@ -61,11 +67,12 @@ func parseRecord(s string) (r record, ok bool) {
 	return r, true
 }
 
-// newRecord is the record of a comment with body and the labels.
-func newRecord(comment int64, labels []string, body string) record {
+// newRecord is the record of pull request pr's status comment, with body,
+// and its labels.
+func newRecord(pr int, comment int64, labels []string, body string) record {
 	l := slices.Clone(labels)
 	slices.Sort(l)
-	return record{comment: comment, labels: l, digest: bodyDigest(body)}
+	return record{pr: pr, comment: comment, labels: l, digest: bodyDigest(body)}
 }
 
 // bodyDigest identifies a comment body: equal digests, equal bodies.
@@ -74,12 +81,13 @@ func bodyDigest(body string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// recordOf returns the record on the App's own jit/approval run among runs
-// (the run apply updates), if it carries one.
-func recordOf(runs []ghrepo.CheckRun, appID int64) (record, bool) {
+// recordOf returns the record of pull request pr on the App's own
+// jit/approval run among runs (the run apply updates), if it carries one.
+func recordOf(runs []ghrepo.CheckRun, appID int64, pr int) (record, bool) {
 	for _, r := range runs {
 		if r.Name == judgment.CheckApproval && r.AppID == appID {
-			return parseRecord(r.ExternalID)
+			rec, ok := parseRecord(r.ExternalID)
+			return rec, ok && rec.pr == pr
 		}
 	}
 	return record{}, false

@@ -1,10 +1,14 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
@@ -93,5 +97,65 @@ func TestUnchangedEventWritesNothing(t *testing.T) {
 	}
 	if after := w.State(t, n); after.Sticky != before.Sticky || after.Approval != before.Approval {
 		t.Errorf("state changed: %+v, was %+v", after, before)
+	}
+}
+
+// TestSharedHeadKeepsEachStatusComment: check runs belong to a commit, so
+// a pull request pointed at another's head finds that one's record on the
+// runs; it keeps its own status comment and leaves the other's alone.
+func TestSharedHeadKeepsEachStatusComment(t *testing.T) {
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	n1 := w.Open(t, "octocat", "octocat/inc", map[string]string{"requests/payments-prod/inc.yaml": testworld.StandardRequest})
+	w.Review(t, n1, "alice", "APPROVED", "ok")
+	s1 := w.State(t, n1)
+	n2 := w.Open(t, "carol", "carol/inc", map[string]string{"requests/payments-prod/carol.yaml": testworld.StandardRequest})
+	cmd := exec.Command("git", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", s1.Head)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git update-ref: %v\n%s", err, out)
+	}
+	w.Comment(t, n2, "carol", "/jit recheck")
+	s2 := w.State(t, n2)
+	if s2.Head != s1.Head {
+		t.Fatalf("setup: #%d's head %s, want #%d's %s", n2, s2.Head, n1, s1.Head)
+	}
+	if !strings.Contains(s2.Sticky, "Evaluated at "+s1.Head) {
+		t.Errorf("#%d's status comment is not about the shared head:\n%s", n2, s2.Sticky)
+	}
+	if got := w.State(t, n1).Sticky; got != s1.Sticky {
+		t.Errorf("#%d's evaluation rewrote #%d's status comment:\n%s", n2, n1, got)
+	}
+}
+
+// TestSweepRestoresTheStatusComment: the App's record says what it wrote,
+// not what the pull request shows; the sweep reads the comments, so a
+// status comment changed since (here as if through the App's own token) is
+// put right.
+func TestSweepRestoresTheStatusComment(t *testing.T) {
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
+	before := w.State(t, n)
+	comments, err := w.GitHub.Comments(org, repo, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range comments {
+		if c.GetBody() == before.Sticky {
+			if err := w.GitHub.EditComment(org, repo, c.GetID(), w.GitHub.BotLogin(), "<!-- jit:status -->\nsomething else"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if w.State(t, n).Sticky == before.Sticky {
+		t.Fatal("setup: the status comment was not changed")
+	}
+	res, err := w.App.Sweep(context.Background(), 0, ghrepo.Repo{Owner: org, Name: repo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(res.Judged, n) {
+		t.Errorf("the sweep judged %v, want #%d, whose status comment was changed", res.Judged, n)
+	}
+	if got := w.State(t, n).Sticky; got != before.Sticky {
+		t.Errorf("the status comment after the sweep:\n%s\nwant:\n%s", got, before.Sticky)
 	}
 }

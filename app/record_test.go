@@ -11,12 +11,12 @@ import (
 // TestRecord: a record reads back as written, and anything else is no
 // record, so that the comments and labels are read instead.
 func TestRecord(t *testing.T) {
-	r := newRecord(42, []string{"jit:pending-owner", "jit:emergency"}, "body")
+	r := newRecord(3, 42, []string{"jit:pending-owner", "jit:emergency"}, "body")
 	got, ok := parseRecord(r.String())
-	if !ok || got.comment != 42 || !slices.Equal(got.labels, []string{"jit:emergency", "jit:pending-owner"}) || got.digest != bodyDigest("body") {
+	if !ok || got.pr != 3 || got.comment != 42 || !slices.Equal(got.labels, []string{"jit:emergency", "jit:pending-owner"}) || got.digest != bodyDigest("body") {
 		t.Fatalf("parseRecord(%q) = %+v, %v", r.String(), got, ok)
 	}
-	if got, ok := parseRecord(newRecord(7, nil, "x").String()); !ok || got.labels != nil {
+	if got, ok := parseRecord(newRecord(1, 7, nil, "x").String()); !ok || got.labels != nil {
 		t.Errorf("a record without labels reads back as %+v, %v", got, ok)
 	}
 	if bodyDigest("a") == bodyDigest("b") {
@@ -24,13 +24,15 @@ func TestRecord(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"",
-		"jit0;c=1;l=;d=ab",
-		"jit1;c=0;l=;d=ab",
-		"jit1;c=x;l=;d=ab",
-		"jit1;c=1;l=;d=",
-		"jit1;c=1;l=bug;d=ab", // not a label jit manages
-		"jit1;c=1;d=ab",
-		"jit1;c=1;l=;d=ab;more",
+		"jit0;n=1;c=1;l=;d=ab",
+		"jit1;n=1;c=0;l=;d=ab",
+		"jit1;n=1;c=x;l=;d=ab",
+		"jit1;n=0;c=1;l=;d=ab",
+		"jit1;n=1;c=1;l=;d=",
+		"jit1;n=1;c=1;l=bug;d=ab", // not a label jit manages
+		"jit1;n=1;c=1;d=ab",
+		"jit1;c=1;l=;d=ab",
+		"jit1;n=1;c=1;l=;d=ab;more",
 	} {
 		if r, ok := parseRecord(bad); ok {
 			t.Errorf("parseRecord(%q) = %+v, want none", bad, r)
@@ -39,19 +41,23 @@ func TestRecord(t *testing.T) {
 }
 
 // TestRecordOnlyFromTheAppsApprovalRun: the record is read from the App's
-// own jit/approval run, never from another App's run of the same name.
+// own jit/approval run, never from another App's run of the same name, and
+// only for the pull request it is of.
 func TestRecordOnlyFromTheAppsApprovalRun(t *testing.T) {
-	ext := newRecord(1, []string{"jit:approved"}, "b").String()
+	ext := newRecord(5, 1, []string{"jit:approved"}, "b").String()
 	runs := []ghrepo.CheckRun{
 		{Name: judgment.CheckApproval, AppID: 666, ExternalID: ext},
 		{Name: judgment.CheckValidate, AppID: 1, ExternalID: ext},
 	}
-	if _, ok := recordOf(runs, 1); ok {
+	if _, ok := recordOf(runs, 1, 5); ok {
 		t.Error("a record was read from another App's run or from jit/validate")
 	}
 	runs = append(runs, ghrepo.CheckRun{Name: judgment.CheckApproval, AppID: 1, ExternalID: ext})
-	if r, ok := recordOf(runs, 1); !ok || r.comment != 1 {
+	if r, ok := recordOf(runs, 1, 5); !ok || r.comment != 1 {
 		t.Errorf("recordOf = %+v, %v; want the App's record", r, ok)
+	}
+	if _, ok := recordOf(runs, 1, 6); ok {
+		t.Error("the record of #5 was taken for #6's, which shares its head commit")
 	}
 	if !ownRun(runs[1:2], 1) || ownRun(runs[:1], 1) {
 		t.Error("ownRun does not tell the App's runs from another App's")

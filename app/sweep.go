@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/google/go-github/v62/github"
 
@@ -15,8 +16,8 @@ import (
 
 // SweepResult says what one sweep did, for logs and the job summary.
 type SweepResult struct {
-	// Judged lists request pull requests whose jit/approval check or state
-	// label did not show their current decision (a lost delivery, an
+	// Judged lists request pull requests whose jit/approval check, state
+	// label or status comment did not show their current decision (a lost delivery, an
 	// evaluation that failed for good, a restart) and were judged again.
 	Judged    []int
 	Escalated []int
@@ -26,8 +27,8 @@ type SweepResult struct {
 }
 
 // Sweep runs the scheduled duties of the App on one repository: a request
-// whose jit/approval check or label does not show its decision now is
-// judged again (the safety net under webhooks); a request
+// whose jit/approval check, label or status comment does not show its
+// decision now is judged again (the safety net under webhooks); a request
 // with no decision after escalate_after is shown to the SSO admins too, and an
 // unapproved request older than request_ttl is closed as expired. It is
 // idempotent (labels record what was done), so the schedule may run it as
@@ -83,7 +84,13 @@ func (s *Server) findInstallation(ctx context.Context, repo ghrepo.Repo) (int64,
 func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool, did string, err error) {
 	// The list leaves out the commit and file totals that decide whether
 	// the pull request can be checked whole: read it as the webhook does.
-	f, err := h.gather(ctx, listed.Number, seed{hint: listed.HeadSHA})
+	// The comments are listed too: the sweep checks what the pull request
+	// shows, not the App's record of what it wrote.
+	comments, err := h.gh.Comments(ctx, listed.Number)
+	if err != nil {
+		return false, "", err
+	}
+	f, err := h.gather(ctx, listed.Number, seed{hint: listed.HeadSHA, comments: comments})
 	if err != nil {
 		return false, "", err
 	}
@@ -92,7 +99,7 @@ func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool,
 	if err != nil {
 		return false, "", err
 	}
-	if a.change.Request && !shown(a) {
+	if a.change.Request && !shown(a, h.bot) {
 		if err := h.apply(ctx, a, false); err != nil {
 			return false, "", fmt.Errorf("judging again: %w", err)
 		}
@@ -105,8 +112,13 @@ func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool,
 
 // shown reports whether a pull request already shows its decision: the
 // jit App's jit/approval check on the head commit with this conclusion and
-// summary, and exactly the state labels of the decision.
-func shown(a *assessment) bool {
+// summary, exactly the state labels of the decision, and the App's status
+// comment saying it.
+func shown(a *assessment, bot string) bool {
+	body := stickyBody(a)
+	if !slices.ContainsFunc(a.comments, func(c ghrepo.Comment) bool { return strings.EqualFold(c.Author, bot) && c.Body == body }) {
+		return false
+	}
 	want := approvalCheck(a)
 	found := false
 	for _, r := range a.runs {
