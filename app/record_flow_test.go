@@ -3,13 +3,13 @@ package app_test
 import (
 	"context"
 	"net/http"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
@@ -109,10 +109,7 @@ func TestSharedHeadKeepsEachStatusComment(t *testing.T) {
 	w.Review(t, n1, "alice", "APPROVED", "ok")
 	s1 := w.State(t, n1)
 	n2 := w.Open(t, "carol", "carol/inc", map[string]string{"requests/payments-prod/carol.yaml": testworld.StandardRequest})
-	cmd := exec.Command("git", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", s1.Head)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git update-ref: %v\n%s", err, out)
-	}
+	gittest.Output(t, "", "-C", w.GitHub.RepoDir(org, repo), "update-ref", "refs/heads/carol/inc", s1.Head)
 	w.Comment(t, n2, "carol", "/jit recheck")
 	s2 := w.State(t, n2)
 	if s2.Head != s1.Head {
