@@ -23,15 +23,6 @@ func ce(line, col int, msg, fix string) Finding {
 	return Finding{Path: ".github/jit.yaml", Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
 }
 
-// edited returns base with its one occurrence of old replaced by new.
-func edited(t *testing.T, base, old, new string) string {
-	t.Helper()
-	if strings.Count(base, old) != 1 {
-		t.Fatalf("%q is not unique in the test config", old)
-	}
-	return strings.Replace(base, old, new, 1)
-}
-
 // testParseConfig checks each case: the findings are the wanted ones, and
 // a config comes back exactly when there are no errors.
 func testParseConfig(t *testing.T, tests []configCase) {

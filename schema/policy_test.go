@@ -1,7 +1,6 @@
 package schema
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"testing"
@@ -12,13 +11,6 @@ import (
 
 	"github.com/jit-access/jit/internal/teamstest"
 )
-
-// policyConfigYAML is testConfigYAML with every request policy set.
-//
-//go:embed testdata/policy-config.yaml
-var policyConfigYAML string
-
-func policyConfig(t testing.TB) *Config { return mustConfig(t, policyConfigYAML) }
 
 func TestParseConfigPolicies(t *testing.T) {
 	edit := func(old, new string) string { return edited(t, policyConfigYAML, old, new) }

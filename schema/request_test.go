@@ -1,7 +1,6 @@
 package schema
 
 import (
-	_ "embed"
 	"strings"
 	"testing"
 	"time"
@@ -9,24 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
-
-//go:embed testdata/config.yaml
-var testConfigYAML string
-
-func testConfig(t testing.TB) *Config { return mustConfig(t, testConfigYAML) }
-
-// mustConfig parses a config the test relies on being valid, warnings
-// included.
-func mustConfig(t testing.TB, yaml string) *Config {
-	t.Helper()
-	cfg, fs := ParseConfig(".github/jit.yaml", []byte(yaml))
-	if cfg == nil || len(fs) > 0 {
-		t.Fatalf("test config: %v", fs)
-	}
-	return cfg
-}
-
-func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
 
 const testPath = "requests/payments-prod/x.yaml"
 

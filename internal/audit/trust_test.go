@@ -13,14 +13,6 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-// sshKey makes an ssh-ed25519 key in dir and returns its path and its
-// allowed-signers line.
-func sshKey(t *testing.T, dir, principal string) (string, string) {
-	t.Helper()
-	key, pub := gittest.SSHKey(t, dir, principal)
-	return key, principal + " " + pub + "\n"
-}
-
 // The audit skips the tree diff of a commit jit signed and takes the file
 // it changed from its Jit-Request trailer. On a history with every kind of
 // commit around that (unsigned merges, a deletion and a re-add, a trailer
@@ -31,8 +23,8 @@ func sshKey(t *testing.T, dir, principal string) (string, string) {
 // diffing every commit.
 func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 	keys := t.TempDir()
-	jitKey, jitLine := sshKey(t, keys, "jit")
-	malloryKey, _ := sshKey(t, keys, "mallory")
+	jitKey, jitLine := gittest.SSHKey(t, keys, "jit", "")
+	malloryKey, _ := gittest.SSHKey(t, keys, "mallory", "")
 	dir := t.TempDir()
 	gittest.At(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
 	write(t, dir, ledger.SignersPath, []byte(jitLine))

@@ -57,11 +57,12 @@ func run(t testing.TB, dir string, env, args []string) string {
 }
 
 // SSHKey makes an ssh-ed25519 key for principal in dir, as git signs with,
-// and returns the private key's path and the public key ("ssh-ed25519
-// AAAA..."), from which a test writes the allowed-signers line it needs.
+// and returns the private key's path and principal's line of an
+// allowed-signers file, "principal [options ]ssh-ed25519 AAAA...\n"
+// (options such as namespaces="git", as jit init writes it, or "").
 // Without ssh-keygen the test is skipped, or fails under CI=true: .ci/run
 // installs it.
-func SSHKey(t testing.TB, dir, principal string) (key, public string) {
+func SSHKey(t testing.TB, dir, principal, options string) (key, signersLine string) {
 	t.Helper()
 	if _, err := exec.LookPath("ssh-keygen"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -77,5 +78,8 @@ func SSHKey(t testing.TB, dir, principal string) (key, public string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key, strings.TrimSpace(string(pub))
+	if options != "" {
+		options += " "
+	}
+	return key, principal + " " + options + strings.TrimSpace(string(pub)) + "\n"
 }

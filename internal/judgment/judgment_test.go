@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	jit "github.com/jit-access/jit"
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
@@ -121,15 +123,15 @@ func TestChangeFindings(t *testing.T) {
 	}
 	edit := change.File{Path: "requests/payments-prod/old.yaml", Status: change.Modified, Mode: change.ModeRegular}
 	got := judgment.ChangeFindings([]change.File{edit}, "this change (main...HEAD)")
-	var lines []string
-	for _, f := range got {
-		lines = append(lines, f.String())
+	want := []schema.Finding{
+		{Severity: schema.SeverityWarning,
+			Message: "this change (main...HEAD) needs SSO admin review: edits requests/payments-prod/old.yaml",
+			Fix:     "a request adds exactly one new file requests/<account>/<name>.yaml and changes nothing else"},
+		{Path: "requests/payments-prod/old.yaml", Severity: schema.SeverityError,
+			Message: "this change edits requests/payments-prod/old.yaml, which no pull request may do: merged request files are the audit record and only jit writes them",
+			Fix:     "to extend or renew access, add a new request file; leave existing ones as they are"},
 	}
-	want := []string{
-		":0:0: warning: this change (main...HEAD) needs SSO admin review: edits requests/payments-prod/old.yaml (fix: a request adds exactly one new file requests/<account>/<name>.yaml and changes nothing else)",
-		"requests/payments-prod/old.yaml:0:0: error: this change edits requests/payments-prod/old.yaml, which no pull request may do: merged request files are the audit record and only jit writes them (fix: to extend or renew access, add a new request file; leave existing ones as they are)",
-	}
-	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
-		t.Errorf("ChangeFindings:\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ChangeFindings (-want +got):\n%s", diff)
 	}
 }

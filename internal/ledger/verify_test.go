@@ -13,14 +13,6 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-// signingKey makes an ssh-ed25519 key in dir and returns its path and its
-// allowed-signers line, with the namespace jit init writes.
-func signingKey(t *testing.T, dir, principal string) (string, string) {
-	t.Helper()
-	key, pub := gittest.SSHKey(t, dir, principal)
-	return key, principal + ` namespaces="git" ` + pub + "\n"
-}
-
 const verifyReq = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: 4h\njustification: \"INC-1 looking at x\"\n"
 
 // Only statuses jit signed count: a status typed into main by anyone else
@@ -29,8 +21,8 @@ const verifyReq = "account: payments-prod\npermission_set: ReadOnlyAccess\ndurat
 // with the verdicts, so an auditor can check them with git alone.
 func TestRequestsTrustOnlySignedStatuses(t *testing.T) {
 	keys := t.TempDir()
-	jitKey, jitLine := signingKey(t, keys, "jit")
-	otherKey, _ := signingKey(t, keys, "mallory")
+	jitKey, jitLine := gittest.SSHKey(t, keys, "jit", `namespaces="git"`)
+	otherKey, _ := gittest.SSHKey(t, keys, "mallory", `namespaces="git"`)
 	const forged, removed, fresh, signed = "requests/payments-prod/forged.yaml", "requests/payments-prod/removed.yaml",
 		"requests/payments-prod/fresh.yaml", "requests/payments-prod/signed.yaml"
 	origin, clones := setup(t, map[string]string{SignersPath: "# jit's reconcile\n" + jitLine,
