@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jit-access/jit/internal/yamldoc"
 )
 
 // SetStatus returns data with its top-level `status:` block replaced by st,
@@ -21,14 +23,10 @@ import (
 // exactly as before and the status as st, or SetStatus returns an error
 // rather than a file that says something else.
 func SetStatus(data []byte, st *Status) ([]byte, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("reading the request file: %w", err)
+	_, root, err := yamldoc.Mapping(data, "the request file")
+	if err != nil {
+		return nil, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, errors.New("the request file is not a YAML mapping")
-	}
-	root := doc.Content[0]
 	if root.Style&yaml.FlowStyle != 0 {
 		return nil, fmt.Errorf("line %d: the request file is a flow mapping ({...}); write it as block YAML (one key per line)", root.Line)
 	}

@@ -6,19 +6,17 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/jit-access/jit/internal/yamldoc"
 )
 
 // Apply edits the config's YAML (src) by d through yaml.v3's node tree, so
 // the admins' comments and every setting sync does not own stay as they are.
 func Apply(src []byte, d Diff) ([]byte, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, fmt.Errorf("reading the config: %w", err)
+	doc, root, err := yamldoc.Mapping(src, "the config")
+	if err != nil {
+		return nil, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("the config is not a YAML mapping")
-	}
-	root := doc.Content[0]
 	accounts := field(root, "accounts")
 	if accounts == nil || accounts.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("the config has no accounts: list")
@@ -78,7 +76,7 @@ func Apply(src []byte, d Diff) ([]byte, error) {
 	var out bytes.Buffer
 	enc := yaml.NewEncoder(&out)
 	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("writing the config: %w", err)
 	}
 	if err := enc.Close(); err != nil {
