@@ -47,28 +47,39 @@ type Rules struct {
 func LoadRules(ctx context.Context, files Files) (Rules, error) {
 	var r Rules
 	where := files.Describe()
-	data, err := files.ReadFile(ctx, layout.ConfigPath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		r.ConfigErr = missing(fmt.Sprintf("no %s in %s: jit needs the access repository's configuration (see README.md)", layout.ConfigPath, where))
-	case err != nil:
-		return r, fmt.Errorf("reading %s on %s: %w", layout.ConfigPath, where, err)
-	default:
-		r.Config, r.ConfigFindings = schema.ParseConfig(layout.ConfigPath, data)
-		if r.Config == nil || schema.HasErrors(r.ConfigFindings) {
-			r.ConfigErr = fmt.Errorf("%s on %s is invalid: %s", layout.ConfigPath, where, errorMessages(r.ConfigFindings))
-		}
+	config, found, err := read(ctx, files, layout.ConfigPath, where)
+	if err != nil {
+		return r, err
 	}
-	data, err = files.ReadFile(ctx, layout.CodeownersPath)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	if !found {
+		r.ConfigErr = missing(fmt.Sprintf("no %s in %s: jit needs the access repository's configuration (see README.md)", layout.ConfigPath, where))
+	} else if r.Config, r.ConfigFindings = schema.ParseConfig(layout.ConfigPath, config); r.Config == nil || schema.HasErrors(r.ConfigFindings) {
+		r.ConfigErr = fmt.Errorf("%s on %s is invalid: %s", layout.ConfigPath, where, errorMessages(r.ConfigFindings))
+	}
+	codeowners, found, err := read(ctx, files, layout.CodeownersPath, where)
+	if err != nil {
+		return r, err
+	}
+	if !found {
 		r.OwnersErr = missing(fmt.Sprintf("%s is missing on %s: only SSO admins may approve", layout.CodeownersPath, where))
-	case err != nil:
-		return r, fmt.Errorf("reading %s on %s: %w", layout.CodeownersPath, where, err)
-	default:
-		r.Owners, r.OwnersErr = owners.Parse(layout.CodeownersPath, data)
+	} else {
+		r.Owners, r.OwnersErr = owners.Parse(layout.CodeownersPath, codeowners)
 	}
 	return r, nil
+}
+
+// read reads one rule file. A missing file is not an error (found is
+// false); the error is for a file that could not be read for another
+// reason.
+func read(ctx context.Context, files Files, path, where string) (data []byte, found bool, err error) {
+	data, err = files.ReadFile(ctx, path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("reading %s on %s: %w", path, where, err)
+	}
+	return data, true, nil
 }
 
 // OwnersOf returns the owners of path, none when CODEOWNERS is unusable.
