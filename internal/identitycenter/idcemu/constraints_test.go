@@ -51,6 +51,11 @@ func TestGeneratedInputConstraints(t *testing.T) {
 				AccountId: aws.String("111122223333"), ProvisioningStatus: "OUTDATED"})
 			return err
 		}, "Value 'OUTDATED' at 'provisioningStatus' failed to satisfy constraint: Member must satisfy enum value set: [LATEST_PERMISSION_SET_PROVISIONED, LATEST_PERMISSION_SET_NOT_PROVISIONED]"},
+		{"an account filter outside the pattern", func() error {
+			_, err := h.sso.ListAccountAssignmentsForPrincipal(t.Context(), &ssoadmin.ListAccountAssignmentsForPrincipalInput{InstanceArn: inst,
+				PrincipalId: aws.String(uid), PrincipalType: types.PrincipalTypeUser, Filter: &types.ListAccountAssignmentsFilter{AccountId: aws.String("1234")}})
+			return err
+		}, "Value '1234' at 'filter.accountId' failed to satisfy constraint: Member must have length between 12 and 12, inclusive"},
 		{"a name longer than 32", func() error {
 			_, err := h.sso.CreatePermissionSet(t.Context(), &ssoadmin.CreatePermissionSetInput{InstanceArn: inst, Name: aws.String(strings.Repeat("n", 33))})
 			return err

@@ -32,7 +32,7 @@ var operations = map[string][]string{
 		"ListInstances", "CreateAccountAssignment", "DeleteAccountAssignment",
 		"DescribeAccountAssignmentCreationStatus", "DescribeAccountAssignmentDeletionStatus",
 		"ListAccountAssignmentCreationStatus", "ListAccountAssignmentDeletionStatus",
-		"ListAccountAssignments", "CreatePermissionSet",
+		"ListAccountAssignments", "ListAccountAssignmentsForPrincipal", "CreatePermissionSet",
 		"DescribePermissionSet", "UpdatePermissionSet", "DeletePermissionSet", "ListPermissionSets",
 		"ListPermissionSetsProvisionedToAccount", "ListAccountsForProvisionedPermissionSet",
 		"ProvisionPermissionSet", "DescribePermissionSetProvisioningStatus", "ListPermissionSetProvisioningStatus",
