@@ -30,6 +30,7 @@ import (
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
@@ -121,7 +122,7 @@ func newEnv(t testing.TB, eo envOptions) *env {
 	gh.AddTeam(org, "payments-leads", "bob")
 	gh.AddTeam(org, "sso-admins", "carol")
 	if err := gh.CreateRepo(org, repoName, map[string][]byte{
-		".github/jit.yaml":   []byte(e.config(t)),
+		layout.ConfigPath:    []byte(e.config(t)),
 		".github/CODEOWNERS": []byte("*  @acme/sso-admins\n/requests/payments-prod/ @acme/payments-leads\n"),
 		"README.md":          []byte("# access\n"),
 	}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -51,7 +52,7 @@ func TestManagementAccountFromADelegatedAdministratorFails(t *testing.T) {
 				t.Errorf("the next run tried again (%d more calls) or reported errors:\n%s", got-calls, rep)
 			}
 			for _, s := range e.idc.PermissionSets() {
-				if strings.HasPrefix(s.Name, "JIT-") {
+				if strings.HasPrefix(s.Name, layout.PermissionSetPrefix) {
 					t.Errorf("the failed grant left its set %s", s.Name)
 				}
 			}

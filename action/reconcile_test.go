@@ -16,6 +16,7 @@ import (
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
 )
@@ -286,7 +287,7 @@ func TestCrashBetweenAWSAndCommitConverges(t *testing.T) {
 				t.Errorf("%d assignments left", n)
 			}
 			for _, ps := range e.idc.PermissionSets() {
-				if strings.HasPrefix(ps.Name, "JIT-") {
+				if strings.HasPrefix(ps.Name, layout.PermissionSetPrefix) {
 					t.Errorf("permission set %s left behind", ps.Name)
 				}
 			}
@@ -361,7 +362,7 @@ func TestTwoRunsAtOnce(t *testing.T) {
 	}
 	jitSets := 0
 	for _, ps := range e.idc.PermissionSets() {
-		if strings.HasPrefix(ps.Name, "JIT-") {
+		if strings.HasPrefix(ps.Name, layout.PermissionSetPrefix) {
 			jitSets++
 		}
 	}
@@ -557,7 +558,7 @@ func TestRevocationAfterTheRequesterLeftTheConfig(t *testing.T) {
 		}
 	}
 	if _, err := e.gh.CommitToBranch(org, repoName, "main", githubemu.Commit{Author: "carol", Message: "alice left",
-		Files: map[string][]byte{".github/jit.yaml": []byte(strings.Join(kept, "\n"))}}); err != nil {
+		Files: map[string][]byte{layout.ConfigPath: []byte(strings.Join(kept, "\n"))}}); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.Advance(time.Hour + time.Minute)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
@@ -199,7 +200,7 @@ func TestExecutableRequestFileIsRefused(t *testing.T) {
 }
 
 func TestPRThatAlsoEditsConfigNeedsAdmin(t *testing.T) {
-	for _, extra := range []string{".github/jit.yaml", ".github/workflows/reconcile.yml"} {
+	for _, extra := range []string{layout.ConfigPath, ".github/workflows/reconcile.yml"} {
 		t.Run(extra, func(t *testing.T) {
 			w := testworld.New(t, testworld.Monday, sandbox.Options{})
 			n := w.Open(t, "octocat", "octocat/sneaky", map[string]string{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
@@ -122,10 +123,10 @@ func TestBreakGlass(t *testing.T) {
 
 func TestRequireReviewNote(t *testing.T) {
 	w := testworld.New(t, testworld.Monday, sandbox.Options{})
-	cfg := w.MustOnMain(t, ".github/jit.yaml")
+	cfg := w.MustOnMain(t, layout.ConfigPath)
 	cfg = strings.Replace(cfg, "require_review_note: false", "require_review_note: true", 1)
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Message: "require notes",
-		Files: map[string][]byte{".github/jit.yaml": []byte(cfg)}}); err != nil {
+		Files: map[string][]byte{layout.ConfigPath: []byte(cfg)}}); err != nil {
 		t.Fatal(err)
 	}
 	n := w.Open(t, "octocat", "octocat/note", map[string]string{"requests/payments-prod/n.yaml": testworld.StandardRequest})

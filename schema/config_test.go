@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // configCase is a config file and the findings ParseConfig must give.
@@ -20,7 +21,7 @@ type configCase struct {
 
 // ce is an error finding in .github/jit.yaml.
 func ce(line, col int, msg, fix string) Finding {
-	return Finding{Path: ".github/jit.yaml", Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
+	return Finding{Path: layout.ConfigPath, Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
 }
 
 // testParseConfig checks each case: the findings are the wanted ones, and
@@ -29,7 +30,7 @@ func testParseConfig(t *testing.T, tests []configCase) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, got := ParseConfig(".github/jit.yaml", []byte(tt.data))
+			cfg, got := ParseConfig(layout.ConfigPath, []byte(tt.data))
 			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("ParseConfig findings (-want +got):\n%s", diff)
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/teamstest"
 )
 
@@ -18,7 +19,7 @@ func TestExamplesValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, findings := ParseConfig(".github/jit.yaml", data)
+	cfg, findings := ParseConfig(layout.ConfigPath, data)
 	for _, f := range findings {
 		t.Errorf("config: %s", f)
 	}

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/jit-access/jit/internal/layout"
 )
 
 func seedExamples(f *testing.F, glob string) {
@@ -56,7 +58,7 @@ func FuzzParseConfig(f *testing.F) {
 	seedExamples(f, "../.github/jit.yaml")
 	f.Add([]byte(testConfigYAML))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, fs := ParseConfig(".github/jit.yaml", data)
+		cfg, fs := ParseConfig(layout.ConfigPath, data)
 		checkFindings(t, cfg != nil, fs)
 		if cfg != nil {
 			cfg.MaxDuration("payments-prod", "ReadOnlyAccess")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // managementConfig marks data-prod as the organisation's management
@@ -30,7 +31,7 @@ func TestManagementAccountRequests(t *testing.T) {
 			Fix:     "ask for another account; the SSO admins can set allow_management_account: true when jit's role lives in the management account itself"}}},
 		{"allowed", managementConfig("allow_management_account: true\n"), nil},
 	} {
-		cfg, fs := ParseConfig(".github/jit.yaml", []byte(c.config))
+		cfg, fs := ParseConfig(layout.ConfigPath, []byte(c.config))
 		if cfg == nil {
 			t.Fatalf("%s: config: %v", c.name, fs)
 		}
@@ -43,7 +44,7 @@ func TestManagementAccountRequests(t *testing.T) {
 
 func TestManagementAccountConfig(t *testing.T) {
 	ce := func(line, col int, msg, fix string) Finding {
-		return Finding{Path: ".github/jit.yaml", Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
+		return Finding{Path: layout.ConfigPath, Line: line, Col: col, Severity: SeverityError, Message: msg, Fix: fix}
 	}
 	twice := strings.Replace(managementConfig(""), "    max_duration: 1d\n", "    max_duration: 1d\n    management_account: true\n", 1)
 	for _, c := range []struct {
@@ -57,7 +58,7 @@ func TestManagementAccountConfig(t *testing.T) {
 			"allow_management_account is true, but no account is marked management_account: true",
 			"mark the management account under accounts:, or remove allow_management_account")}},
 	} {
-		_, got := ParseConfig(".github/jit.yaml", []byte(c.config))
+		_, got := ParseConfig(layout.ConfigPath, []byte(c.config))
 		if diff := cmp.Diff(c.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", c.name, diff)
 		}

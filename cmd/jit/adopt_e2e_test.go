@@ -26,6 +26,7 @@ import (
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 )
 
@@ -107,7 +108,7 @@ func TestAdoptionEndToEnd(t *testing.T) {
 		}
 		return err
 	})
-	files[".github/jit.yaml"] = []byte(strings.Replace(string(files[".github/jit.yaml"]), "users: {}", "users:\n  octocat: octocat@acme.example", 1))
+	files[layout.ConfigPath] = []byte(strings.Replace(string(files[layout.ConfigPath]), "users: {}", "users:\n  octocat: octocat@acme.example", 1))
 	files[".github/CODEOWNERS"] = []byte(strings.Replace(string(files[".github/CODEOWNERS"]), "# /requests/payments-prod/    @OWNERS", "/requests/payments-prod/    @acme/payments-leads", 1))
 	if err := gh.CreateRepo("acme", "access", files); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -69,11 +70,11 @@ func TestInitFromAWS(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, ".github/jit.yaml"))
+	b, err := os.ReadFile(filepath.Join(dir, layout.ConfigPath))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, findings := schema.ParseConfig(".github/jit.yaml", b)
+	cfg, findings := schema.ParseConfig(layout.ConfigPath, b)
 	if len(findings) > 0 || cfg == nil {
 		t.Fatalf("findings %v in\n%s", findings, b)
 	}

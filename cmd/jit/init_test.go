@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jit-access/jit/internal/initrepo"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/version"
 )
 
@@ -41,7 +42,7 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 		}
 		return err
 	})
-	want := []string{".github/CODEOWNERS", ".github/jit.yaml", ".github/workflows/jit-reconcile.yml", ".github/workflows/jit-sync.yml", ".github/workflows/jit-validate.yml",
+	want := []string{".github/CODEOWNERS", layout.ConfigPath, ".github/workflows/jit-reconcile.yml", ".github/workflows/jit-sync.yml", ".github/workflows/jit-validate.yml",
 		"aws/jit-role.template.json", "aws/provisioner-policy.json", "requests/README.md"}
 	if strings.Join(files, " ") != strings.Join(want, " ") {
 		t.Fatalf("jit init wrote %v, want %v", files, want)
@@ -104,10 +105,10 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 	if again := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, initArgs(dir)...); again.code != 0 || again.stdout != "" {
 		t.Errorf("init over its own files: exit %d, wrote %q", again.code, again.stdout)
 	}
-	os.WriteFile(filepath.Join(dir, ".github/jit.yaml"), []byte("version: 1\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, layout.ConfigPath), []byte("version: 1\n"), 0o644)
 	os.Remove(filepath.Join(dir, "requests/README.md"))
 	refused := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, initArgs(dir)...)
-	if refused.code != 2 || !strings.Contains(refused.err.Error(), filepath.Join(dir, ".github/jit.yaml")) {
+	if refused.code != 2 || !strings.Contains(refused.err.Error(), filepath.Join(dir, layout.ConfigPath)) {
 		t.Errorf("init over a changed config: exit %d, %v", refused.code, refused.err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "requests/README.md")); err == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/jit-access/jit/internal/audit"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/gittest"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 	"github.com/jit-access/jit/schema"
@@ -137,7 +138,7 @@ func TestLifecycleAtHardInstants(t *testing.T) {
 func scheduledAndHours(t *testing.T, w *testworld.World, berlin *time.Location, start time.Time, days, from, to string, checks []hoursCheck) {
 	ctx := t.Context()
 	gh := w.GitHub
-	cfg, err := w.MainFile(ctx, ".github/jit.yaml")
+	cfg, err := w.MainFile(ctx, layout.ConfigPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func scheduledAndHours(t *testing.T, w *testworld.World, berlin *time.Location, 
 	}
 	cfg = strings.Replace(cfg, hours, fmt.Sprintf("days: %s\n          from: %q\n          to: %q", days, from, to), 1)
 	if _, err := gh.CommitToBranch(sandbox.Org, sandbox.RepoName, "main", githubemu.Commit{Author: "bob", Message: "working hours for the test",
-		Files: map[string][]byte{".github/jit.yaml": []byte(cfg)}}); err != nil {
+		Files: map[string][]byte{layout.ConfigPath: []byte(cfg)}}); err != nil {
 		t.Fatal(err)
 	}
 

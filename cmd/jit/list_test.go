@@ -7,6 +7,7 @@ import (
 
 	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -44,7 +45,7 @@ func TestListResolvesTeamsWithAToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := newTestRepo(t, false, map[string]string{".github/jit.yaml": listConfig})
+	dir := newTestRepo(t, false, map[string]string{layout.ConfigPath: listConfig})
 	env := map[string]string{"GITHUB_TOKEN": token}
 
 	for _, tc := range []struct {

@@ -9,13 +9,14 @@ import (
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/gittest"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
 func TestNewPR(t *testing.T) {
 	clk := clock.At(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	gh, api := testworld.GitHub(t, clk, "octocat")
-	if err := gh.CreateRepo("acme", "access", map[string][]byte{".github/jit.yaml": []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
+	if err := gh.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
 		t.Fatal(err)
 	}
 	token, err := gh.UserToken("octocat")

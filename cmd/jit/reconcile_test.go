@@ -24,6 +24,7 @@ import (
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -60,7 +61,7 @@ permission_sets:
   - {name: ReadOnlyAccess, arn: %s}
 `, idc.InstanceARN(), idc.IdentityStoreID(), ro)
 	if err := gh.CreateRepo("acme", "access", map[string][]byte{
-		".github/jit.yaml": []byte(cfg), ".github/CODEOWNERS": []byte("/requests/payments-prod/ @acme/payments-leads\n")}); err != nil {
+		layout.ConfigPath: []byte(cfg), ".github/CODEOWNERS": []byte("/requests/payments-prod/ @acme/payments-leads\n")}); err != nil {
 		t.Fatal(err)
 	}
 	merge := func(author, name, approver string) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/gittest"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/ledger"
 )
 
@@ -35,7 +36,7 @@ justification: "INC-1234: investigating elevated 5xx rates"
 func newTestRepo(t *testing.T, withGit bool, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	all := map[string]string{".github/jit.yaml": testConfig, ".github/CODEOWNERS": testCodeowners}
+	all := map[string]string{layout.ConfigPath: testConfig, ".github/CODEOWNERS": testCodeowners}
 	for k, v := range files {
 		all[k] = v
 	}

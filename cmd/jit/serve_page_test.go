@@ -16,6 +16,7 @@ import (
 
 	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -30,7 +31,7 @@ func TestServePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	gh.RegisterApp(7, "jit", &key.PublicKey)
-	if err := gh.CreateRepo("acme", "access", map[string][]byte{".github/jit.yaml": []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
+	if err := gh.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -25,13 +26,13 @@ func TestSync(t *testing.T) {
 	if r := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", dir); r.code != 0 {
 		t.Fatalf("jit init: exit %d: %v\n%s", r.code, r.err, r.stderr)
 	}
-	original, err := os.ReadFile(filepath.Join(dir, ".github/jit.yaml"))
+	original, err := os.ReadFile(filepath.Join(dir, layout.ConfigPath))
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	gh, api := testworld.GitHub(t, clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), "sync-bot")
-	if err := gh.CreateRepo("acme", "access", map[string][]byte{".github/jit.yaml": original}); err != nil {
+	if err := gh.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: original}); err != nil {
 		t.Fatal(err)
 	}
 	token, err := gh.UserToken("sync-bot")
@@ -90,12 +91,12 @@ func TestSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 1 || files[0].GetFilename() != ".github/jit.yaml" {
+	if len(files) != 1 || files[0].GetFilename() != layout.ConfigPath {
 		t.Errorf("the pull request changes %d files, want only .github/jit.yaml", len(files))
 	}
 	proposed := func() string {
 		t.Helper()
-		fc, _, _, err := client.Repositories.GetContents(ctx, "acme", "access", ".github/jit.yaml", &github.RepositoryContentGetOptions{Ref: "jit/sync"})
+		fc, _, _, err := client.Repositories.GetContents(ctx, "acme", "access", layout.ConfigPath, &github.RepositoryContentGetOptions{Ref: "jit/sync"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +123,7 @@ func TestSync(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(check, ".github"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(check, ".github/jit.yaml"), []byte(got), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(check, layout.ConfigPath), []byte(got), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if v := run(t, newValidateCmdWith(func(string) string { return "" }), nil, "--repo", check); v.code != 0 {

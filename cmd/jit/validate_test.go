@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/internal/gittest"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // noEnv is an environment with nothing set, so tests behave the same inside
@@ -178,7 +179,7 @@ func TestValidateCannotRun(t *testing.T) {
 		{name: "missing config", noConfig: true, wantErr: "no .github/jit.yaml in the working tree: jit needs the access repository's configuration (see README.md)"},
 		{
 			name:       "invalid config is reported with lines",
-			files:      map[string]string{".github/jit.yaml": strings.Replace(testConfig, "version: 1", "version: 2", 1)},
+			files:      map[string]string{layout.ConfigPath: strings.Replace(testConfig, "version: 1", "version: 2", 1)},
 			wantErr:    ".github/jit.yaml in the working tree has errors; fix them before validating requests",
 			wantStdout: []string{".github/jit.yaml:1:10: error: …"},
 		},
@@ -199,7 +200,7 @@ func TestValidateCannotRun(t *testing.T) {
 			}
 			dir := newTestRepo(t, true, files)
 			if tt.noConfig {
-				if err := os.Remove(filepath.Join(dir, ".github/jit.yaml")); err != nil {
+				if err := os.Remove(filepath.Join(dir, layout.ConfigPath)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -338,7 +339,7 @@ func TestValidateBase(t *testing.T) {
 		{
 			name: "config edit needs admin review",
 			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{".github/jit.yaml": testConfig + "request_ttl: 48h\n"})
+				writeFiles(t, dir, map[string]string{layout.ConfigPath: testConfig + "request_ttl: 48h\n"})
 			},
 			wantStdout: []string{
 				"warning: this change (main...HEAD) needs SSO admin review: edits .github/jit.yaml (the jit configuration)" + reviewFix,
@@ -349,7 +350,7 @@ func TestValidateBase(t *testing.T) {
 			name: "the change's own config does not apply",
 			change: func(t *testing.T, dir string) {
 				writeFiles(t, dir, map[string]string{
-					".github/jit.yaml":                 strings.Replace(testConfig, "max_duration: 1d", "max_duration: 1w", 1),
+					layout.ConfigPath:                  strings.Replace(testConfig, "max_duration: 1d", "max_duration: 1w", 1),
 					"requests/payments-prod/long.yaml": strings.Replace(goodRequest, "4h", "1w", 1),
 				})
 			},
@@ -443,7 +444,7 @@ func TestValidateBase(t *testing.T) {
 // base branch does.
 func TestValidateBaseReadsRulesFromBase(t *testing.T) {
 	dir := baseRepo(t)
-	if err := os.Remove(filepath.Join(dir, ".github/jit.yaml")); err != nil {
+	if err := os.Remove(filepath.Join(dir, layout.ConfigPath)); err != nil {
 		t.Fatal(err)
 	}
 	commitAll(t, dir, "drop the config")
@@ -482,7 +483,7 @@ func TestValidateManagementAccount(t *testing.T) {
 		{"allowed", marked + "allow_management_account: true\n", 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := newTestRepo(t, false, map[string]string{".github/jit.yaml": tc.config, "requests/payments-prod/a.yaml": goodRequest})
+			dir := newTestRepo(t, false, map[string]string{layout.ConfigPath: tc.config, "requests/payments-prod/a.yaml": goodRequest})
 			r := validate(t, "--repo", dir)
 			if r.code != tc.wantCode {
 				t.Errorf("exit status %d, want %d (err %v)\n%s", r.code, tc.wantCode, r.err, r.stdout)

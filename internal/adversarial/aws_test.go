@@ -20,6 +20,7 @@ import (
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -251,7 +252,7 @@ func TestRevocationUnderAWSFaultsNeverLies(t *testing.T) {
 func (e *awsEnv) jitSets() []string {
 	var out []string
 	for _, s := range e.emu.PermissionSets() {
-		if strings.HasPrefix(s.Name, "JIT-") {
+		if strings.HasPrefix(s.Name, layout.PermissionSetPrefix) {
 			out = append(out, s.Name)
 		}
 	}

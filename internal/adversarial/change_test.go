@@ -7,6 +7,7 @@ import (
 
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -17,7 +18,7 @@ import (
 func TestRequestPlusRulesChangeNeedsAdmin(t *testing.T) {
 	w := newWorld(t)
 	for _, extra := range []struct{ path, content string }{
-		{".github/jit.yaml", "version: 1\nadmins: [\"@octocat\"]\n"},
+		{layout.ConfigPath, "version: 1\nadmins: [\"@octocat\"]\n"},
 		{".github/CODEOWNERS", "* @octocat\n/requests/payments-prod/ @carol\n"},
 		{"CODEOWNERS", "* @carol\n"},
 		{".github/workflows/reconcile.yml", "on: push\njobs: {}\n"},

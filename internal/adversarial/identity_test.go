@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -14,7 +15,7 @@ import (
 // of payments-prod in CODEOWNERS, as many organisations write it.
 func pinIDs(t *testing.T, w *testworld.World, logins ...string) map[string]int64 {
 	t.Helper()
-	cfg, ok := w.OnMain(t, ".github/jit.yaml")
+	cfg, ok := w.OnMain(t, layout.ConfigPath)
 	if !ok {
 		t.Fatal("no config on main")
 	}
@@ -30,7 +31,7 @@ func pinIDs(t *testing.T, w *testworld.World, logins ...string) map[string]int64
 	owners, _ := w.OnMain(t, ".github/CODEOWNERS")
 	owners = strings.Replace(owners, "/requests/payments-prod/     @acme/payments-leads", "/requests/payments-prod/     @alice", 1)
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Message: "pin GitHub ids",
-		Files: map[string][]byte{".github/jit.yaml": []byte(cfg), ".github/CODEOWNERS": []byte(owners)}}); err != nil {
+		Files: map[string][]byte{layout.ConfigPath: []byte(cfg), ".github/CODEOWNERS": []byte(owners)}}); err != nil {
 		t.Fatal(err)
 	}
 	w.GitHub.WaitDeliveries()

@@ -6,17 +6,18 @@ import (
 	"testing"
 
 	jit "github.com/jit-access/jit"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
 
 // templateConfig is the template's .github/jit.yaml, as on main.
 func templateConfig(t *testing.T) *schema.Config {
 	t.Helper()
-	b, err := fs.ReadFile(jit.Template, ".github/jit.yaml")
+	b, err := fs.ReadFile(jit.Template, layout.ConfigPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, findings := schema.ParseConfig(".github/jit.yaml", b)
+	cfg, findings := schema.ParseConfig(layout.ConfigPath, b)
 	if schema.HasErrors(findings) {
 		t.Fatalf("template config: %v", findings)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 
 	"github.com/jit-access/jit/internal/teamstest"
@@ -514,7 +515,7 @@ func TestRequireReviewNote(t *testing.T) {
 var policyConfig string
 
 func TestPolicyFor(t *testing.T) {
-	cfg, fs := schema.ParseConfig(".github/jit.yaml", []byte(policyConfig))
+	cfg, fs := schema.ParseConfig(layout.ConfigPath, []byte(policyConfig))
 	if cfg == nil {
 		t.Fatal(fs)
 	}

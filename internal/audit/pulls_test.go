@@ -13,6 +13,7 @@ import (
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/change"
 	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // fakeGitHub serves pull requests from memory and counts the calls made
@@ -148,7 +149,7 @@ func world() *fakeGitHub {
 	g.closedBy[10] = "octocat"
 	// 11: not a request: no request file added.
 	add(11, "bob", "open", 0, nil, "", "")
-	g.files[11] = []change.File{{Path: ".github/jit.yaml", Status: change.Modified}, {Path: "requests/README.md", Status: change.Added}}
+	g.files[11] = []change.File{{Path: layout.ConfigPath, Status: change.Modified}, {Path: "requests/README.md", Status: change.Added}}
 	// 12: a request file with other changes, and a status block it may not write.
 	add(12, "octocat", "open", 0, nil, "requests/payments-prod/y.yaml", reqStd+"status:\n  state: active\n  requester: alice\n")
 	g.files[12] = append(g.files[12], change.File{Path: ".github/CODEOWNERS", Status: change.Modified})

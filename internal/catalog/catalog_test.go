@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -27,7 +28,7 @@ func (f fakeTeams) IsMember(team, user string) (bool, error) {
 
 func load(t *testing.T) (*schema.Config, *owners.Rules) {
 	t.Helper()
-	cfg, findings := schema.ParseConfig(".github/jit.yaml", []byte(testConfig))
+	cfg, findings := schema.ParseConfig(layout.ConfigPath, []byte(testConfig))
 	if schema.HasErrors(findings) {
 		t.Fatalf("test config: %v", findings)
 	}

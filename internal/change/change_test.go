@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // forbidden is the result of a change that nobody may approve: its one
@@ -25,7 +26,7 @@ func TestClassify(t *testing.T) {
 		{"account folder by id", []File{add("requests/111122223333/x.yaml")}, Result{Request: true, RequestPath: "requests/111122223333/x.yaml"}},
 		{"copy of an old request counts as adding its destination", []File{{Path: "requests/a/new.yaml", PreviousPath: "requests/a/old.yaml", Status: Copied, Mode: ModeRegular}}, Result{Request: true, RequestPath: "requests/a/new.yaml"}},
 		{"no files", nil, Result{Reasons: []string{"changes no files"}}},
-		{"config edit", []File{{Path: ".github/jit.yaml", Status: Modified, Mode: ModeRegular}}, Result{Reasons: []string{"edits .github/jit.yaml (the jit configuration)"}}},
+		{"config edit", []File{{Path: layout.ConfigPath, Status: Modified, Mode: ModeRegular}}, Result{Reasons: []string{"edits .github/jit.yaml (the jit configuration)"}}},
 		{"codeowners edit", []File{{Path: ".github/CODEOWNERS", Status: Modified, Mode: ModeRegular}}, Result{Reasons: []string{"edits .github/CODEOWNERS (the code owners, who approve requests)"}}},
 		{"new workflow", []File{add(".github/workflows/evil.yml")}, Result{Reasons: []string{"adds .github/workflows/evil.yml (a GitHub Actions workflow)"}}},
 		{"file outside requests", []File{add("README.md")}, Result{Reasons: []string{"adds README.md"}}},
@@ -33,7 +34,7 @@ func TestClassify(t *testing.T) {
 			name: "request plus config edit",
 			files: []File{
 				add("requests/a/x.yaml"),
-				{Path: ".github/jit.yaml", Status: Modified, Mode: ModeRegular},
+				{Path: layout.ConfigPath, Status: Modified, Mode: ModeRegular},
 			},
 			want: Result{Reasons: []string{
 				"adds the request file requests/a/x.yaml together with other changes",

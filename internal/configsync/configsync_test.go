@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jit-access/jit/internal/discover"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -24,7 +25,7 @@ var config string
 
 func parse(t *testing.T, b []byte) *schema.Config {
 	t.Helper()
-	cfg, findings := schema.ParseConfig(".github/jit.yaml", b)
+	cfg, findings := schema.ParseConfig(layout.ConfigPath, b)
 	if schema.HasErrors(findings) || cfg == nil {
 		t.Fatalf("findings %v in\n%s", findings, b)
 	}

@@ -10,11 +10,12 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/gittest"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 func TestContentsReadWrite(t *testing.T) {
 	e, ctx := setup(t)
-	fc, _, _, err := e.app.Repositories.GetContents(ctx, org, repoName, ".github/jit.yaml", nil)
+	fc, _, _, err := e.app.Repositories.GetContents(ctx, org, repoName, layout.ConfigPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

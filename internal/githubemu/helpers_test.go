@@ -17,6 +17,7 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 const (
@@ -124,7 +125,7 @@ func newEnv(t testing.TB, opts Options) *env {
 	emu.AddTeam(org, "payments-leads", "bob")
 	emu.AddTeam(org, "sso-admins", "carol")
 	if err := emu.CreateRepo(org, repoName, map[string][]byte{
-		".github/jit.yaml":   []byte("version: 1\n"),
+		layout.ConfigPath:    []byte("version: 1\n"),
 		".github/CODEOWNERS": []byte("/requests/payments-prod/ @acme/payments-leads\n"),
 		"README.md":          []byte("# access\n"),
 	}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"testing"
 
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/owners"
 	"github.com/jit-access/jit/schema"
 )
@@ -27,7 +28,7 @@ func TestRuleFindings(t *testing.T) {
 	}{
 		{"missing", Rules{OwnersErr: fmt.Errorf("gone: %w", fs.ErrNotExist)}, []string{".github/CODEOWNERS:0:0: warning"}},
 		{"a line it cannot parse", Rules{Owners: broken, OwnersErr: brokenErr}, []string{".github/CODEOWNERS:2:14: error"}},
-		{"good", Rules{Owners: good, ConfigFindings: []schema.Finding{{Path: ".github/jit.yaml", Line: 3, Col: 1, Severity: schema.SeverityWarning}}},
+		{"good", Rules{Owners: good, ConfigFindings: []schema.Finding{{Path: layout.ConfigPath, Line: 3, Col: 1, Severity: schema.SeverityWarning}}},
 			[]string{".github/jit.yaml:3:1: warning"}},
 	}
 	for _, tt := range tests {

@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/layout"
 )
 
 func TestParseRawDiff(t *testing.T) {
@@ -23,7 +24,7 @@ func TestParseRawDiff(t *testing.T) {
 	}
 	want := []change.File{
 		{Path: "requests/a/x.yaml", Status: change.Added, Mode: change.ModeRegular},
-		{Path: ".github/jit.yaml", Status: change.Modified, Mode: change.ModeRegular},
+		{Path: layout.ConfigPath, Status: change.Modified, Mode: change.ModeRegular},
 		{Path: "requests/a/old.yaml", Status: change.Removed, Mode: change.ModeRegular},
 		{Path: "requests/b/y.yaml", PreviousPath: "requests/a/y.yaml", Status: change.Renamed, Mode: change.ModeRegular},
 		{Path: "requests/a/w.yaml", PreviousPath: "requests/a/z.yaml", Status: change.Copied, Mode: change.ModeRegular},

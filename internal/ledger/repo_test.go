@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/internal/gittest"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/lifecycle"
 	"github.com/jit-access/jit/schema"
 )
@@ -178,7 +179,7 @@ func TestCommitRefusesBadInput(t *testing.T) {
 		change func(c *Change)
 		want   string
 	}{
-		{"path outside requests", func(c *Change) { c.Path = ".github/jit.yaml" }, "must be a clean relative path under requests/"},
+		{"path outside requests", func(c *Change) { c.Path = layout.ConfigPath }, "must be a clean relative path under requests/"},
 		{"path escaping", func(c *Change) { c.Path = "requests/../../x.yaml" }, "must be a clean relative path"},
 		{"absolute path", func(c *Change) { c.Path = "/requests/x.yaml" }, "must be a clean relative path"},
 		{"into .git", func(c *Change) { c.Path = "requests/.git/config" }, "must be a clean relative path"},

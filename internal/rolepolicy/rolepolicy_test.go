@@ -10,6 +10,7 @@ import (
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -18,7 +19,7 @@ var baseConfig string
 
 func config(t *testing.T, yaml string) *schema.Config {
 	t.Helper()
-	cfg, fs := schema.ParseConfig(".github/jit.yaml", []byte(yaml))
+	cfg, fs := schema.ParseConfig(layout.ConfigPath, []byte(yaml))
 	if cfg == nil {
 		t.Fatalf("config: %v", fs)
 	}
