@@ -18,7 +18,7 @@ import (
 // errors is an error; CODEOWNERS that cannot be used gives nil owners,
 // as then only SSO admins approve.
 func (s *Server) RepoRules(ctx context.Context, repo ghrepo.Repo) (*schema.Config, *owners.Rules, string, error) {
-	id, err := s.findInstallation(ctx, repo)
+	id, err := s.gh.FindInstallation(ctx, repo)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -60,7 +60,7 @@ func (s *Server) Schedule(ctx context.Context, installationID int64, repo ghrepo
 func (s *Server) startSchedule(ctx, readCtx context.Context, installationID int64, repo ghrepo.Repo) error {
 	if installationID == 0 {
 		var err error
-		if installationID, err = s.findInstallation(readCtx, repo); err != nil {
+		if installationID, err = s.gh.FindInstallation(readCtx, repo); err != nil {
 			return err
 		}
 	}

@@ -17,13 +17,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
-	"github.com/jit-access/jit/internal/ghretry"
 	"github.com/jit-access/jit/internal/notify"
 	"golang.org/x/time/rate"
 )
@@ -105,9 +103,11 @@ type Server struct {
 	opts  Options
 	log   *slog.Logger
 	clock clock.Clock
-	apps  *ghinstallation.AppsTransport
-	seen  *deliveries
-	mu    sync.Mutex
+	// gh is the App's access to GitHub: its own calls and its
+	// installations' clients.
+	gh   *ghrepo.App
+	seen *deliveries
+	mu   sync.Mutex
 	// byInst caches the API client of each installation (its token is
 	// renewed by ghinstallation): bounded in size and age, so an App
 	// installed on many organisations does not keep every client forever.
@@ -195,18 +195,18 @@ func New(opts Options) (*Server, error) {
 	// Every API call of the App, its installation tokens included, goes
 	// through the retrying transport: 5xx, 429 and rate limits are waited
 	// out as GitHub asks, never hammered.
-	apps, err := ghinstallation.NewAppsTransport(ghretry.New(opts.Transport, ghretry.Options{Logger: opts.Logger}), opts.AppID, opts.PrivateKey)
+	gh, err := ghrepo.NewApp(ghrepo.Credentials{BaseURL: opts.BaseURL, AppID: opts.AppID, PrivateKey: opts.PrivateKey,
+		Transport: opts.Transport, Logger: opts.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("reading the App's private key: %w", err)
+		return nil, err
 	}
-	apps.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	base, cancel := context.WithCancel(context.Background())
 	return &Server{
 		rechecks:  newCoalescer(base, opts.HandlerTimeout),
 		opts:      opts,
 		log:       opts.Logger,
 		clock:     opts.Clock,
-		apps:      apps,
+		gh:        gh,
 		seen:      newDeliveries(10000),
 		byInst:    expirable.NewLRU[int64, *github.Client](installationCacheSize, nil, installationCacheTTL),
 		schedules: map[string]*schedule{},
@@ -231,23 +231,15 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// installation returns the API client of one installation; ghinstallation
-// caches and renews its token.
+// installation returns the API client of one installation, above the
+// revalidating cache; ghinstallation caches and renews its token.
 func (s *Server) installation(id int64) *github.Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g, ok := s.byInst.Get(id); ok {
 		return g
 	}
-	tr := ghinstallation.NewFromAppsTransport(s.apps, id)
-	tr.BaseURL = strings.TrimSuffix(s.opts.BaseURL, "/")
-	hc := &http.Client{Transport: cachingTransport(tr, s.opts.CacheBytes)}
-	c, err := github.NewClient(hc).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
-	if err != nil {
-		// BaseURL was validated in New, so this cannot fail; fall back to
-		// the public API rather than panic.
-		c = github.NewClient(hc)
-	}
+	c := s.gh.Installation(id, func(rt http.RoundTripper) http.RoundTripper { return cachingTransport(rt, s.opts.CacheBytes) })
 	s.byInst.Add(id, c)
 	return c
 }
@@ -266,15 +258,10 @@ func (s *Server) botLogin(ctx context.Context) (string, error) {
 	if bot != "" {
 		return bot, nil
 	}
-	c, err := github.NewClient(&http.Client{Transport: s.apps}).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
+	bot, err := s.gh.Login(ctx)
 	if err != nil {
-		return "", fmt.Errorf("building the App client: %w", err)
+		return "", err
 	}
-	a, _, err := c.Apps.Get(ctx, "")
-	if err != nil {
-		return "", fmt.Errorf("looking up the App's own login (GET /app): %w", err)
-	}
-	bot = a.GetSlug() + "[bot]"
 	s.mu.Lock()
 	s.bot = bot
 	s.mu.Unlock()

@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
-
-	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/ghrepo"
@@ -40,7 +37,7 @@ func (s *Server) Sweep(ctx context.Context, installationID int64, repo ghrepo.Re
 		return res, err
 	}
 	if installationID == 0 {
-		if installationID, err = s.findInstallation(ctx, repo); err != nil {
+		if installationID, err = s.gh.FindInstallation(ctx, repo); err != nil {
 			return res, err
 		}
 	}
@@ -67,18 +64,6 @@ func (s *Server) Sweep(ctx context.Context, installationID int64, repo ghrepo.Re
 		}
 	}
 	return res, errors.Join(errs...)
-}
-
-func (s *Server) findInstallation(ctx context.Context, repo ghrepo.Repo) (int64, error) {
-	c, err := github.NewClient(&http.Client{Transport: s.apps}).WithEnterpriseURLs(s.opts.BaseURL, s.opts.BaseURL)
-	if err != nil {
-		return 0, err
-	}
-	inst, _, err := c.Apps.FindRepositoryInstallation(ctx, repo.Owner, repo.Name)
-	if err != nil {
-		return 0, fmt.Errorf("finding the App's installation on %s (is the App installed there?): %w", repo, err)
-	}
-	return inst.GetID(), nil
 }
 
 func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool, did string, err error) {

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jit-access/jit/internal/audit"
-	"github.com/jit-access/jit/internal/ghrepo"
 )
 
 func newAuditCmd() *cobra.Command {
@@ -100,23 +99,18 @@ a shallow clone).`,
 	return cmd
 }
 
-// auditGitHub gives `jit audit --github` its GitHub access. The credentials
-// are resolved and checked as the reconcile does it (newGitHubAccess: the App
-// with its installation looked up, else GITHUB_TOKEN), with the App's flags
-// of serve and sweep. newGitHubAccess keeps its client behind action.GitHub,
-// which cannot list closed pull requests, so the client is made here from
-// what it resolved.
+// auditGitHub gives `jit audit --github` its GitHub access, resolved as
+// the reconcile's (the App with its installation looked up, else
+// GITHUB_TOKEN) with the App's flags of serve and sweep.
 func auditGitHub(ctx context.Context, af appFlags, repo string, installationID int64, log *slog.Logger) (audit.GitHub, error) {
-	access, err := newGitHubAccess(ctx, reconcileEnv{getenv: os.Getenv},
-		reconcileFlags{appID: af.appID, privateKeyFile: af.privateKeyFile, githubURL: af.githubURL,
-			githubRepo: repo, installationID: installationID}, log)
+	gh, err := connectGitHub(ctx, os.Getenv, af.appID, af.privateKeyFile, af.githubURL, repo, installationID, log)
 	if err != nil {
 		return nil, err
 	}
-	if access == nil {
+	if gh == nil {
 		return nil, errors.New("--github needs GitHub credentials: the App's (--app-id or JIT_APP_ID, and JIT_PRIVATE_KEY or --private-key-file) or GITHUB_TOKEN")
 	}
-	return ghrepo.New(access.client, access.repo), nil
+	return gh, nil
 }
 
 // parseWhen reads a time flag: RFC 3339, or a date in UTC; a date that

@@ -109,13 +109,7 @@ func userClient(getenv func(string) string, githubURL string) (*github.Client, e
 	if err != nil {
 		return nil, nil
 	}
-	c := github.NewClient(nil).WithAuthToken(login.Token)
-	if githubURL != "" {
-		if c, err = c.WithEnterpriseURLs(githubURL, githubURL); err != nil {
-			return nil, fmt.Errorf("--github-url %q: %w", githubURL, err)
-		}
-	}
-	return c, nil
+	return ghrepo.TokenClient(ghrepo.Credentials{BaseURL: githubURL, Token: login.Token})
 }
 
 // loadRules reads the config and CODEOWNERS of the working tree; a config

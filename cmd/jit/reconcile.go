@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/bradleyfalzon/ghinstallation/v2"
-	"github.com/google/go-github/v62/github"
 	"github.com/sethvargo/go-githubactions"
 	"github.com/spf13/cobra"
 
@@ -25,7 +22,6 @@ import (
 	"github.com/jit-access/jit/app"
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/ghrepo"
-	"github.com/jit-access/jit/internal/ghretry"
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/ledger"
@@ -210,7 +206,7 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 		Clock:           clk,
 		Logger:          log,
 	})
-	gh, err := newGitHubAccess(ctx, env, f, log)
+	gh, err := connectGitHub(ctx, env.getenv, f.appID, f.privateKeyFile, f.githubURL, f.githubRepo, f.installationID, log)
 	if err != nil {
 		return err
 	}
@@ -223,7 +219,7 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 		opts.Notifier = n
 	}
 	if gh != nil {
-		opts.GitHub, opts.Bot, opts.AppID = gh.facts, gh.bot, f.appID
+		opts.GitHub, opts.Bot, opts.AppID = gh, gh.Bot, f.appID
 	} else {
 		log.Warn("no GitHub credentials (App or GITHUB_TOKEN): merged requests are not provisioned in this run")
 	}
@@ -234,13 +230,8 @@ func runReconcile(ctx context.Context, env reconcileEnv, f reconcileFlags, stdou
 	rep, runErr := rec.Run(ctx, action.RunOptions{Lookahead: f.lookahead, DryRun: f.dryRun})
 
 	var sweepErr error
-	if gh != nil && gh.app != nil && !f.dryRun {
-		res, err := gh.app.Sweep(ctx, gh.installationID, gh.repo)
-		if err != nil {
-			sweepErr = fmt.Errorf("the App's sweep: %w", err)
-		} else {
-			log.Info("sweep done", "judged", res.Judged, "escalated", res.Escalated, "reminded", res.Reminded, "closed", res.Closed)
-		}
+	if gh != nil && gh.InstallationID != 0 && !f.dryRun {
+		sweepErr = sweep(ctx, env.getenv, f, gh, log)
 	}
 
 	if format == "github" {
@@ -325,83 +316,70 @@ func repoWebURL(serverURL, apiURL, repo string) string {
 	return base + "/" + owner + "/" + name
 }
 
-// githubAccess is how the run talks to GitHub.
-type githubAccess struct {
-	// client is the installation's (or the token's) REST client.
-	client         *github.Client
-	facts          action.GitHub
-	bot            string
-	app            *app.Server // nil with GITHUB_TOKEN
-	installationID int64
-	repo           ghrepo.Repo
+// connectGitHub gives the run its GitHub access: the App's (with its
+// installation looked up unless --installation-id) or GITHUB_TOKEN's; nil
+// when there are no credentials.
+func connectGitHub(ctx context.Context, getenv func(string) string, appID int64, keyFile, githubURL, githubRepo string, installationID int64, log *slog.Logger) (*ghrepo.Session, error) {
+	creds, ok, err := githubCredentials(getenv, appID, keyFile, githubURL, log)
+	if err != nil || !ok {
+		return nil, err
+	}
+	repo, err := ghrepo.Parse(githubRepo)
+	if err != nil {
+		return nil, fmt.Errorf("--github-repo %w (GITHUB_REPOSITORY in Actions)", err)
+	}
+	return ghrepo.Connect(ctx, creds, repo, installationID)
 }
 
-// newGitHubAccess builds the GitHub client from App credentials, else from
-// GITHUB_TOKEN; nil when there are none.
-func newGitHubAccess(ctx context.Context, env reconcileEnv, f reconcileFlags, log *slog.Logger) (*githubAccess, error) {
-	key := []byte(env.getenv("JIT_PRIVATE_KEY"))
-	if f.privateKeyFile != "" {
-		var err error
-		if key, err = os.ReadFile(f.privateKeyFile); err != nil {
-			return nil, fmt.Errorf("reading the App's private key: %w", err)
-		}
+// githubCredentials reads the GitHub credentials of a command: the App's
+// (its id, and its private key from keyFile or JIT_PRIVATE_KEY), else
+// GITHUB_TOKEN. ok is false when there are none.
+func githubCredentials(getenv func(string) string, appID int64, keyFile, githubURL string, log *slog.Logger) (creds ghrepo.Credentials, ok bool, err error) {
+	key, err := privateKey(getenv, keyFile)
+	if err != nil {
+		return creds, false, err
 	}
-	token := env.getenv("GITHUB_TOKEN")
-	if f.appID == 0 && len(key) == 0 && token == "" {
-		return nil, nil
+	token := getenv("GITHUB_TOKEN")
+	if appID == 0 && len(key) == 0 && token == "" {
+		return creds, false, nil
 	}
-	owner, name, ok := strings.Cut(f.githubRepo, "/")
-	if !ok || owner == "" || name == "" {
-		return nil, fmt.Errorf("--github-repo %q must be OWNER/NAME (GITHUB_REPOSITORY in Actions)", f.githubRepo)
+	if (appID == 0) != (len(key) == 0) {
+		return creds, false, errors.New("App credentials need both --app-id (JIT_APP_ID) and the private key (JIT_PRIVATE_KEY or JIT_PRIVATE_KEY_FILE)")
 	}
-	repo := ghrepo.Repo{Owner: owner, Name: name}
-	base := f.githubURL
-	if !strings.HasSuffix(base, "/") {
-		base += "/"
+	return ghrepo.Credentials{BaseURL: githubURL, AppID: appID, PrivateKey: key, Token: token, Logger: log}, true, nil
+}
+
+// privateKey reads the App's private key from file, else from
+// JIT_PRIVATE_KEY; nil when neither is set.
+func privateKey(getenv func(string) string, file string) ([]byte, error) {
+	if file == "" {
+		return []byte(getenv("JIT_PRIVATE_KEY")), nil
 	}
-	if f.appID == 0 || len(key) == 0 {
-		if f.appID != 0 || len(key) != 0 {
-			return nil, errors.New("App credentials need both --app-id (JIT_APP_ID) and the private key (JIT_PRIVATE_KEY or JIT_PRIVATE_KEY_FILE)")
-		}
-		c, err := github.NewClient(&http.Client{Transport: ghretry.New(nil, ghretry.Options{Logger: log})}).WithAuthToken(token).WithEnterpriseURLs(base, base)
-		if err != nil {
-			return nil, fmt.Errorf("--github-url %q: %w", f.githubURL, err)
-		}
-		return &githubAccess{client: c, facts: ghrepo.New(c, repo), repo: repo}, nil
-	}
-	apps, err := ghinstallation.NewAppsTransport(ghretry.New(nil, ghretry.Options{Logger: log}), f.appID, key)
+	key, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("reading the App's private key: %w", err)
 	}
-	apps.BaseURL = strings.TrimSuffix(base, "/")
-	jc, err := github.NewClient(&http.Client{Transport: apps}).WithEnterpriseURLs(base, base)
+	return key, nil
+}
+
+// sweep runs the App's sweep on the repository after the reconcile, as the
+// App authenticated for it.
+func sweep(ctx context.Context, getenv func(string) string, f reconcileFlags, gh *ghrepo.Session, log *slog.Logger) error {
+	key, err := privateKey(getenv, f.privateKeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("--github-url %q: %w", f.githubURL, err)
+		return err
 	}
-	a, _, err := jc.Apps.Get(ctx, "")
-	if err != nil {
-		return nil, fmt.Errorf("authenticating as the App (GET /app): %w", err)
-	}
-	instID := f.installationID
-	if instID == 0 {
-		inst, _, err := jc.Apps.FindRepositoryInstallation(ctx, owner, name)
-		if err != nil {
-			return nil, fmt.Errorf("finding the App's installation on %s (is the App installed there?): %w", f.githubRepo, err)
-		}
-		instID = inst.GetID()
-	}
-	itr := ghinstallation.NewFromAppsTransport(apps, instID)
-	itr.BaseURL = apps.BaseURL
-	c, err := github.NewClient(&http.Client{Transport: itr}).WithEnterpriseURLs(base, base)
-	if err != nil {
-		return nil, err
-	}
-	bot := a.GetSlug() + "[bot]"
-	srv, err := app.New(app.Options{AppID: f.appID, PrivateKey: key, BaseURL: base, BotLogin: bot, Logger: log,
+	srv, err := app.New(app.Options{AppID: f.appID, PrivateKey: key, BaseURL: f.githubURL, BotLogin: gh.Bot, Logger: log,
 		// The sweep receives no webhooks; the constructor wants a secret.
 		WebhookSecret: []byte("reconcile-receives-no-webhooks")})
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("the App's sweep: %w", err)
 	}
-	return &githubAccess{client: c, facts: ghrepo.New(c, repo), bot: bot, app: srv, installationID: instID, repo: repo}, nil
+	defer srv.Close()
+	res, err := srv.Sweep(ctx, gh.InstallationID, gh.Repo())
+	if err != nil {
+		return fmt.Errorf("the App's sweep: %w", err)
+	}
+	log.Info("sweep done", "judged", res.Judged, "escalated", res.Escalated, "reminded", res.Reminded, "closed", res.Closed)
+	return nil
 }

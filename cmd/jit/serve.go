@@ -39,12 +39,9 @@ func (f *appFlags) register(cmd *cobra.Command) {
 }
 
 func (f *appFlags) options(log *slog.Logger) (app.Options, error) {
-	key := []byte(os.Getenv("JIT_PRIVATE_KEY"))
-	if f.privateKeyFile != "" {
-		var err error
-		if key, err = os.ReadFile(f.privateKeyFile); err != nil {
-			return app.Options{}, fmt.Errorf("reading the App's private key: %w", err)
-		}
+	key, err := privateKey(os.Getenv, f.privateKeyFile)
+	if err != nil {
+		return app.Options{}, err
 	}
 	if len(key) == 0 {
 		return app.Options{}, errors.New("the App's private key is missing: set --private-key-file, JIT_PRIVATE_KEY_FILE or JIT_PRIVATE_KEY")
