@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/githubemu"
 	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 const appID = 4242
@@ -24,27 +24,17 @@ const appID = 4242
 // API root, the App's PEM key and its installation id.
 func emulator(t *testing.T) (emu *githubemu.Server, api string, key []byte, inst int64) {
 	t.Helper()
-	emu, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Clock: clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(emu)
-	t.Cleanup(func() {
-		emu.Close()
-		ts.Close()
-	})
-	emu.SetURL(ts.URL + "/api/v3")
+	emu, api = testworld.GitHub(t, clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), "octocat")
 	rk, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
 	inst = emu.RegisterApp(appID, "jit-test", &rk.PublicKey)
-	emu.AddUser("octocat", "octocat@acme.example")
 	if err := emu.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: []byte("version: 1\n")}); err != nil {
 		t.Fatal(err)
 	}
 	key = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rk)})
-	return emu, ts.URL + "/api/v3/", key, inst
+	return emu, api, key, inst
 }
 
 // TestConnect authenticates through the real clients (go-github,
