@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"strings"
 	"testing"
+
+	"github.com/jit-access/jit/internal/layout"
 )
 
 // The configs and request text the schema's tests build on.
@@ -17,7 +19,7 @@ func testConfig(t testing.TB) *Config { return mustConfig(t, testConfigYAML) }
 // included.
 func mustConfig(t testing.TB, yaml string) *Config {
 	t.Helper()
-	cfg, fs := ParseConfig(".github/jit.yaml", []byte(yaml))
+	cfg, fs := ParseConfig(layout.ConfigPath, []byte(yaml))
 	if cfg == nil || len(fs) > 0 {
 		t.Fatalf("test config: %v", fs)
 	}
