@@ -119,6 +119,7 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 		// Ask the next reviewers only when the state moves, so that the
 		// same people are not notified again on every event.
 		users, teams := splitReviewers(a.decision.NextReviewers, h.repo.Owner, pr.Author)
+		users, teams = notRequested(users, pr.RequestedUsers), notRequested(teams, pr.RequestedTeams)
 		if len(users)+len(teams) > 0 {
 			effects = append(effects, func() error {
 				if err := h.gh.RequestReviewers(ctx, pr.Number, users, teams); err != nil {
@@ -209,6 +210,19 @@ func planLabels(labels, prior, want []string, fromRecord bool) labelPlan {
 		add = slices.Clone(want)
 	}
 	return labelPlan{add: add, remove: remove}
+}
+
+// notRequested are those of who that the pull request does not already
+// ask to review (requested, as the payload or the API tells): GitHub asked
+// them when the pull request was opened (code owners) or jit did earlier.
+func notRequested(who, requested []string) []string {
+	var out []string
+	for _, w := range who {
+		if !slices.ContainsFunc(requested, func(r string) bool { return strings.EqualFold(r, w) }) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // managedOf are the labels among labels that jit manages.

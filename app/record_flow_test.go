@@ -156,3 +156,28 @@ func TestSweepRestoresTheStatusComment(t *testing.T) {
 		t.Errorf("the status comment after the sweep:\n%s\nwant:\n%s", got, before.Sticky)
 	}
 }
+
+// TestReviewersAlreadyAskedAreNotAskedAgain: when a pull request comes
+// back to waiting for its owners, the owners GitHub still lists as asked
+// are not asked again.
+func TestReviewersAlreadyAskedAreNotAskedAgain(t *testing.T) {
+	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	const path = "requests/payments-prod/x.yaml"
+	n := w.Open(t, "octocat", "octocat/x", map[string]string{path: testworld.StandardRequest})
+	users, teams, err := w.GitHub.RequestedReviewers(org, repo, n)
+	if err != nil || len(users)+len(teams) == 0 {
+		t.Fatalf("setup: no owner asked to review (%v, %v, %v)", users, teams, err)
+	}
+	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{path: []byte("account: payments-prod\n")}})
+	if st := w.State(t, n); st.Approval != "failure" || !st.HasLabel("jit:invalid") {
+		t.Fatalf("setup: the broken request is not invalid: %+v", st)
+	}
+	w.GitHub.ResetRequests()
+	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{path: []byte(testworld.StandardRequest + "# fixed\n")}})
+	if st := w.State(t, n); !st.HasLabel("jit:pending-owner") {
+		t.Fatalf("the fixed request does not wait for its owners: %+v", st)
+	}
+	if got := w.GitHub.Requests()["POST /repos/{owner}/{repo}/pulls/{number}/requested_reviewers"]; got != 0 {
+		t.Errorf("reviewers asked %d times, want none: GitHub still lists them as asked", got)
+	}
+}

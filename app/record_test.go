@@ -98,3 +98,14 @@ func TestPlanLabels(t *testing.T) {
 		})
 	}
 }
+
+// TestNotRequested: reviewers already asked are not asked again.
+func TestNotRequested(t *testing.T) {
+	got := notRequested([]string{"alice", "Bob", "carol"}, []string{"bob", "dave"})
+	if !slices.Equal(got, []string{"alice", "carol"}) {
+		t.Errorf("notRequested = %v, want [alice carol]", got)
+	}
+	if got := notRequested([]string{"owners"}, []string{"owners"}); got != nil {
+		t.Errorf("notRequested = %v, want none", got)
+	}
+}

@@ -16,10 +16,6 @@ import (
 	"github.com/jit-access/jit/internal/sandbox"
 )
 
-// maxAPIRequestsPerEvent is the App's own guard (app.TestAPIRequestsPerEvent):
-// one delivery in the steady state costs at most this many GitHub calls.
-const maxAPIRequestsPerEvent = 16
-
 // webhookEvents are the event types the App handles, delivered in turn.
 var webhookEvents = []string{"pull_request", "pull_request_review", "issue_comment"}
 

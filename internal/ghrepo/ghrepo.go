@@ -61,7 +61,10 @@ type PR struct {
 	ClosedAt       time.Time
 	Draft          bool
 	Labels         []string
-	HTMLURL        string
+	// RequestedUsers and RequestedTeams (slugs) are asked to review and
+	// have not yet.
+	RequestedUsers, RequestedTeams []string
+	HTMLURL                        string
 	// Commits and ChangedFiles are the pull request's true totals; GitHub
 	// lists at most MaxListedCommits and MaxListedFiles of them.
 	Commits, ChangedFiles int
@@ -343,6 +346,12 @@ func toPR(p *github.PullRequest) *PR {
 	}
 	for _, l := range p.Labels {
 		out.Labels = append(out.Labels, l.GetName())
+	}
+	for _, u := range p.RequestedReviewers {
+		out.RequestedUsers = append(out.RequestedUsers, u.GetLogin())
+	}
+	for _, t := range p.RequestedTeams {
+		out.RequestedTeams = append(out.RequestedTeams, t.GetSlug())
 	}
 	return out
 }
