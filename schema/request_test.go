@@ -21,13 +21,27 @@ func w(line, col int, msg, fix string) Finding {
 
 func TestValidateRequest(t *testing.T) {
 	cfg := testConfig(t)
-	std := func(extra ...string) string {
-		return lines(append([]string{
+	// std is a valid standard request; each of set replaces the line with
+	// its key, or is added at the end.
+	std := func(set ...string) string {
+		req := []string{
 			"account: payments-prod",
 			"permission_set: ReadOnlyAccess",
 			"duration: 4h",
 			`justification: "INC-1234: investigating 5xx errors"`,
-		}, extra...)...)
+		}
+	next:
+		for _, l := range set {
+			key, _, _ := strings.Cut(l, ":")
+			for i, r := range req {
+				if strings.HasPrefix(r, key+":") {
+					req[i] = l
+					continue next
+				}
+			}
+			req = append(req, l)
+		}
+		return lines(req...)
 	}
 	custom := func(session, duration string, policy ...string) string {
 		return lines(append([]string{
@@ -51,7 +65,7 @@ func TestValidateRequest(t *testing.T) {
 		{name: "requester matched ignoring case", data: std(), opts: CheckOptions{Requester: "OctoCat"}},
 		{
 			name: "unknown key suggests the closest",
-			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`, "justifcation: x"),
+			data: std("justifcation: x"),
 			want: []Finding{e(5, 1, `unknown key "justifcation"`, `did you mean "justification"?`)},
 		},
 		{
@@ -71,22 +85,22 @@ func TestValidateRequest(t *testing.T) {
 		},
 		{
 			name: "account id written as a number",
-			data: lines("account: 111122223333", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			data: std("account: 111122223333"),
 			want: []Finding{e(1, 10, "account is written as a YAML number (111122223333) but must be a string; quote it", `write account: "111122223333"`)},
 		},
 		{
 			name: "wrong type",
-			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: [4h]", `justification: "INC-1234: investigating"`),
+			data: std("duration: [4h]"),
 			want: []Finding{e(3, 11, "duration must be a string, not a list", "for example duration: 4h")},
 		},
 		{
 			name: "empty value",
-			data: lines("account:", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			data: std("account:"),
 			want: []Finding{e(1, 9, "account is empty, but must be a string", "give it a value")},
 		},
 		{
 			name: "duration not in the list",
-			data: std()[:0] + lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 3h", `justification: "INC-1234: investigating"`),
+			data: std("duration: 3h"),
 			want: []Finding{e(3, 11, `duration "3h" is not allowed`, "use one of 1h, 2h, 4h, 8h, 12h, 1d, 2d, 3d, 1w, 2w, 1mo")},
 		},
 		{
@@ -101,7 +115,7 @@ func TestValidateRequest(t *testing.T) {
 		},
 		{
 			name: "unknown account",
-			data: lines("account: payments-prd", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			data: std("account: payments-prd"),
 			want: []Finding{e(1, 10, `account "payments-prd" is not in .github/jit.yaml`, `did you mean "payments-prod"?`)},
 		},
 		{
@@ -131,55 +145,55 @@ func TestValidateRequest(t *testing.T) {
 		},
 		{
 			name: "permission set not offered for the account",
-			data: lines("account: payments-prod", "permission_set: ReadOnlyAcess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			data: std("permission_set: ReadOnlyAcess"),
 			want: []Finding{e(2, 17, `permission set "ReadOnlyAcess" is not offered for account payments-prod`, `did you mean "ReadOnlyAccess"?`)},
 		},
 		{
 			name: "permission set of another account",
 			path: "requests/data-prod/x.yaml",
-			data: lines("account: data-prod", "permission_set: PowerUserAccess", "duration: 4h", `justification: "INC-1234: investigating"`),
+			data: std("account: data-prod", "permission_set: PowerUserAccess"),
 			want: []Finding{{Path: "requests/data-prod/x.yaml", Line: 2, Col: 17, Severity: SeverityError,
 				Message: `permission set "PowerUserAccess" is not offered for account data-prod`,
 				Fix:     "use one of ReadOnlyAccess, or define a custom_permission_set"}},
 		},
 		{
 			name: "duration over the account's cap",
-			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 2d", `justification: "INC-1234: investigating"`),
+			data: std("duration: 2d"),
 			want: []Finding{e(3, 11, "duration 2d is longer than the 1d allowed for account payments-prod", "ask for 1d or less")},
 		},
 		{
 			name: "duration over the permission set's cap",
-			data: lines("account: payments-prod", "permission_set: PowerUserAccess", "duration: 12h", `justification: "INC-1234: investigating"`),
+			data: std("permission_set: PowerUserAccess", "duration: 12h"),
 			want: []Finding{e(3, 11, "duration 12h is longer than the 8h allowed for permission set PowerUserAccess", "ask for 8h or less")},
 		},
 		{
 			name: "uncapped account, capped set",
 			path: "requests/data-prod/x.yaml",
-			data: lines("account: data-prod", "permission_set: ReadOnlyAccess", "duration: 2w", `justification: "INC-1234: investigating"`),
+			data: std("account: data-prod", "duration: 2w"),
 			want: []Finding{{Path: "requests/data-prod/x.yaml", Line: 3, Col: 11, Severity: SeverityError,
 				Message: "duration 2w is longer than the 1w allowed for permission set ReadOnlyAccess", Fix: "ask for 1w or less"}},
 		},
 		{
 			name: "justification too short after trimming",
-			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "   debug     "`),
+			data: std(`justification: "   debug     "`),
 			want: []Finding{e(4, 16, "justification is 5 characters long without surrounding spaces; at least 10 are needed",
 				`say why you need the access, e.g. "INC-1234: investigating 5xx errors in the payment API"`)},
 		},
 		{
 			name: "zero-width characters do not count towards the justification",
-			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "debug\u200b\u200b\u200b\u200b\u200b\u200b"`),
+			data: std(`justification: "debug\u200b\u200b\u200b\u200b\u200b\u200b"`),
 			want: []Finding{e(4, 16, "justification contains the invisible or control character U+200B, which can hide or reorder what approvers and auditors read",
 				"write the justification as plain text")},
 		},
 		{
 			name: "terminal escape in the justification",
-			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234 \e[8mhidden text"`),
+			data: std(`justification: "INC-1234 \e[8mhidden text"`),
 			want: []Finding{e(4, 16, "justification contains the invisible or control character U+001B, which can hide or reorder what approvers and auditors read",
 				"write the justification as plain text")},
 		},
 		{
 			name: "right-to-left override in the justification",
-			data: lines("account: payments-prod", "permission_set: ReadOnlyAccess", "duration: 4h", `justification: "INC-1234 \u202eecnedicni"`),
+			data: std(`justification: "INC-1234 \u202eecnedicni"`),
 			want: []Finding{e(4, 16, "justification contains the invisible or control character U+202E, which can hide or reorder what approvers and auditors read",
 				"write the justification as plain text")},
 		},

@@ -266,10 +266,15 @@ func newFloor(before, after map[string]int, ops int, wall time.Duration) floor {
 	return f
 }
 
-// timedRun is one reconcile run of r, timed on the wall clock, and the
-// floor of its n assignment operations with the Identity Center calls it
-// made. The GitHub emulator's request counts start from zero.
-func (g *grantWorld) timedRun(ctx context.Context, r *action.Reconciler, n int) (action.Report, floor, error) {
+// timedRun is one reconcile run on a fresh clone, timed on the wall clock
+// from after the clone, and the floor of its n assignment operations with
+// the Identity Center calls it made. The GitHub emulator's request counts
+// start from zero.
+func (g *grantWorld) timedRun(ctx context.Context, n int) (action.Report, floor, error) {
+	r, err := g.reconciler(ctx)
+	if err != nil {
+		return action.Report{}, floor{}, err
+	}
 	before := g.IDC.Calls()
 	g.GitHub.ResetRequests()
 	start := time.Now()
@@ -320,11 +325,7 @@ func benchExpire(ctx context.Context, e *env) ([]row, error) {
 		return nil, err
 	}
 	defer g.Close()
-	r, err := g.reconciler(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rep, f, err := g.timedRun(ctx, r, n)
+	rep, f, err := g.timedRun(ctx, n)
 	if err != nil {
 		return nil, err
 	}
@@ -366,11 +367,7 @@ func benchActivate(ctx context.Context, e *env) ([]row, error) {
 			return nil, fmt.Errorf("merging #%d: %w", pr, err)
 		}
 	}
-	r, err := g.reconciler(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rep, f, err := g.timedRun(ctx, r, n)
+	rep, f, err := g.timedRun(ctx, n)
 	if err != nil {
 		return nil, err
 	}
