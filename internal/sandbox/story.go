@@ -160,11 +160,11 @@ func (s *Story) expect(n int, validate, approvalConclusion, label string) (PRSta
 
 func (s *Story) mistake(ctx context.Context) error {
 	w := s.w
-	n, err := s.open("standard", "octocat", "octocat/inc-1234", "Read-only access to payments-prod for INC-1234", octocatPath, octocatMistake)
+	n, err := s.open("standard", "octocat", "octocat/inc-1234", "Read-only access to payments-prod for INC-1234", octocatPath, octocatMistake,
+		"opens PR #%d adding "+octocatPath+" (asking for 5h)")
 	if err != nil {
 		return err
 	}
-	s.say("octocat", "opens PR #%d adding %s (asking for 5h)", n, octocatPath)
 	st, err := s.expect(n, "failure", "failure", "jit:invalid")
 	if err != nil {
 		return err
@@ -183,11 +183,10 @@ func (s *Story) mistake(ctx context.Context) error {
 	if _, err := s.expect(n, "success", "failure", "jit:pending-owner"); err != nil {
 		return err
 	}
-	users, teams, err := w.GitHub.RequestedReviewers(Org, RepoName, n)
+	users, teams, err := s.askedReviewers(n, "asks the account's owners to review")
 	if err != nil {
 		return err
 	}
-	s.say("jit App", "asks the account's owners to review: %s", reviewers(users, teams))
 	if !slices.Contains(teams, "payments-leads") {
 		return fmt.Errorf("the owners of payments-prod were not asked to review: users %v teams %v", users, teams)
 	}
@@ -232,11 +231,11 @@ func (s *Story) standard(ctx context.Context) error {
 
 func (s *Story) custom(ctx context.Context) error {
 	w := s.w
-	n, err := s.open("custom", "carol", "carol/exports", "Custom S3 read on payments-prod for INC-1300", carolPath, carolCustom)
+	n, err := s.open("custom", "carol", "carol/exports", "Custom S3 read on payments-prod for INC-1300", carolPath, carolCustom,
+		"opens PR #%d: a custom permission set ExportsRead (s3:GetObject, s3:ListBucket)")
 	if err != nil {
 		return err
 	}
-	s.say("carol", "opens PR #%d: a custom permission set ExportsRead (s3:GetObject, s3:ListBucket)", n)
 	if _, err := s.expect(n, "success", "failure", "jit:pending-owner"); err != nil {
 		return err
 	}
@@ -246,11 +245,9 @@ func (s *Story) custom(ctx context.Context) error {
 	if _, err := s.expect(n, "success", "failure", "jit:pending-admin"); err != nil {
 		return err
 	}
-	_, teams, err := w.GitHub.RequestedReviewers(Org, RepoName, n)
-	if err != nil {
+	if _, _, err := s.askedReviewers(n, "owner stage done; asks the SSO admins"); err != nil {
 		return err
 	}
-	s.say("jit App", "owner stage done; asks the SSO admins: %s", reviewers(nil, teams))
 	if err := s.approve(n, "bob", "policy is read-only, ok", "SSO admin (@acme/sso-admins), approves"); err != nil {
 		return err
 	}
@@ -283,11 +280,11 @@ func (s *Story) autoApproved(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := s.open("auto", "bob", "bob/ops-77", "Read-only on payments-staging for 1h", path, body)
+	n, err := s.open("auto", "bob", "bob/ops-77", "Read-only on payments-staging for 1h", path, body,
+		"SSO admin, opens PR #%d: ReadOnlyAccess on payments-staging for 1h")
 	if err != nil {
 		return err
 	}
-	s.say("bob", "SSO admin, opens PR #%d: ReadOnlyAccess on payments-staging for 1h", n)
 	st, err := s.expect(n, "success", "success", "jit:approved")
 	if err != nil {
 		return err
@@ -307,20 +304,19 @@ func (s *Story) autoApproved(ctx context.Context) error {
 
 func (s *Story) breakGlass(ctx context.Context) error {
 	w := s.w
-	n, err := s.open("emergency", "alice", "alice/sev1", "SEV1: PowerUserAccess on payments-prod", alicePath, aliceEmergency)
+	n, err := s.open("emergency", "alice", "alice/sev1", "SEV1: PowerUserAccess on payments-prod", alicePath, aliceEmergency,
+		"on call, opens PR #%d: emergency: true, PowerUserAccess on payments-prod for 2h")
 	if err != nil {
 		return err
 	}
-	s.say("alice", "on call, opens PR #%d: emergency: true, PowerUserAccess on payments-prod for 2h", n)
 	st, err := s.expect(n, "success", "success", "jit:emergency")
 	if err != nil {
 		return err
 	}
-	_, teams, err := w.GitHub.RequestedReviewers(Org, RepoName, n)
+	_, teams, err := s.askedReviewers(n, "approved at once as emergency access; asks for a review after the fact")
 	if err != nil {
 		return err
 	}
-	s.say("jit App", "approved at once as emergency access; asks for a review after the fact: %s", reviewers(nil, teams))
 	if !slices.Contains(st.Labels, "jit:approved") || !slices.Contains(teams, "sso-admins") {
 		return fmt.Errorf("emergency PR: labels %v, review requested from %v", st.Labels, teams)
 	}
@@ -376,11 +372,11 @@ func (s *Story) extend(ctx context.Context) error {
 	calls := w.IDC.Calls()
 	body := strings.Replace(carolCustom, "duration: 8h\n", "extends: "+carolPath+"\nduration: 8h\n", 1)
 	body = strings.Replace(body, "INC-1300: read last night's payment exports for the incident review", "INC-1300: the incident review needs another day of the exports", 1)
-	n, err := s.open("extend", "carol", "carol/exports-more", "More time on the exports for INC-1300", carolMore, body)
+	n, err := s.open("extend", "carol", "carol/exports-more", "More time on the exports for INC-1300", carolMore, body,
+		"opens PR #%d: the same custom set, extends: "+carolPath+", duration 8h")
 	if err != nil {
 		return err
 	}
-	s.say("carol", "opens PR #%d: the same custom set, extends: %s, duration 8h", n, carolPath)
 	st, err := s.expect(n, "success", "failure", "jit:pending-owner")
 	if err != nil {
 		return err
@@ -394,19 +390,14 @@ func (s *Story) extend(ctx context.Context) error {
 		}
 	}
 	for _, r := range []struct{ who, note, role string }{{"alice", "owner ok", "owner"}, {"bob", "same read-only policy, ok", "SSO admin"}} {
-		if _, err := w.GitHub.SubmitReview(Org, RepoName, n, r.who, "APPROVED", r.note); err != nil {
+		if err := s.approve(n, r.who, r.note, r.role+", approves"); err != nil {
 			return err
 		}
-		s.say(r.who, "%s, approves", r.role)
 	}
 	if _, err := s.expect(n, "success", "success", "jit:approved"); err != nil {
 		return err
 	}
-	if _, err := w.GitHub.MergeProtected(Org, RepoName, n, "carol"); err != nil {
-		return fmt.Errorf("merging the extension: %w", err)
-	}
-	s.say("carol", "merges PR #%d", n)
-	rep, err := s.reconcile(ctx)
+	rep, err := s.merge(ctx, n, "carol", "the extension")
 	if err != nil {
 		return err
 	}
@@ -499,16 +490,28 @@ func (s *Story) auditLog(ctx context.Context) error {
 	return nil
 }
 
-// reconcile runs the Action once and prints what it did.
 // open has who open a pull request from branch adding the file path with
-// body, and keeps its number in s.PRs under key.
-func (s *Story) open(key, who, branch, title, path, body string) (int, error) {
+// body, keeps its number in s.PRs under key, and tells it as who: tell
+// has a %d for the number.
+func (s *Story) open(key, who, branch, title, path, body, tell string) (int, error) {
 	n, err := s.w.GitHub.OpenPullRequest(Org, RepoName, who, branch, title, map[string][]byte{path: []byte(body)})
 	if err != nil {
 		return 0, err
 	}
 	s.PRs[key] = n
+	s.say(who, tell, n)
 	return n, nil
+}
+
+// askedReviewers returns whom the App asked to review PR n, and tells it
+// after what the App did.
+func (s *Story) askedReviewers(n int, did string) (users, teams []string, err error) {
+	users, teams, err = s.w.GitHub.RequestedReviewers(Org, RepoName, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.say("jit App", "%s: %s", did, reviewers(users, teams))
+	return users, teams, nil
 }
 
 // approve submits who's approving review of PR n, and tells it as line.
@@ -523,11 +526,7 @@ func (s *Story) approve(n int, who, body, line string) error {
 // mergeAndActivate merges the approved PR n as who, runs the reconcile and
 // wants it to activate that one grant; what names the request in errors.
 func (s *Story) mergeAndActivate(ctx context.Context, n int, who, what string) error {
-	if _, err := s.w.GitHub.MergeProtected(Org, RepoName, n, who); err != nil {
-		return fmt.Errorf("merging %s: %w", what, err)
-	}
-	s.say(who, "merges PR #%d", n)
-	rep, err := s.reconcile(ctx)
+	rep, err := s.merge(ctx, n, who, what)
 	if err != nil {
 		return err
 	}
@@ -537,6 +536,17 @@ func (s *Story) mergeAndActivate(ctx context.Context, n int, who, what string) e
 	return nil
 }
 
+// merge merges the approved PR n as who through branch protection and runs
+// the reconcile; what names the request in errors.
+func (s *Story) merge(ctx context.Context, n int, who, what string) (action.Report, error) {
+	if _, err := s.w.GitHub.MergeProtected(Org, RepoName, n, who); err != nil {
+		return action.Report{}, fmt.Errorf("merging %s: %w", what, err)
+	}
+	s.say(who, "merges PR #%d", n)
+	return s.reconcile(ctx)
+}
+
+// reconcile runs the Action once and prints what it did.
 func (s *Story) reconcile(ctx context.Context) (action.Report, error) {
 	rep, err := s.w.Reconcile(ctx, 0)
 	s.Reports = append(s.Reports, rep)
