@@ -180,14 +180,11 @@ func collect(ctx context.Context, repoDir string, f Filter, trustSigned bool) ([
 		}
 		refErr <- err
 	}()
-	commits, err := readLog(ctx, repo, ref)
-	if err == nil {
-		trust := v
-		if !trustSigned {
-			trust = nil
-		}
-		err = readChanges(ctx, repo, commits, trust)
+	trust := v
+	if !trustSigned {
+		trust = nil
 	}
+	commits, err := readHistory(ctx, repo, ref, trust)
 	if err = errors.Join(err, <-refErr); err != nil {
 		cancel()
 		dec.close()
@@ -289,16 +286,6 @@ func markUnverified(r *Record, h *history, verified map[string]error) {
 		r.Unverified = fmt.Sprintf("the file was last written by commit %.12s, which jit did not sign (%v): its state, approvals and times are as written, not jit's record", h.last, err)
 		r.Why = joinWhy("UNVERIFIED: "+r.Unverified, r.Why)
 	}
-}
-
-func splitValues(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, "\x1d") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // build fills a record from the file's last content.

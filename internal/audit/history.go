@@ -9,7 +9,6 @@ import (
 	"io"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,61 +37,87 @@ type fileChange struct {
 	path, mode, blob, status string
 }
 
-// logFormat is one record per commit, NUL-terminated by -z, fields
-// separated by 0x1f; trailer values are separated by 0x1d.
-const logFormat = "%x1e%H%x1f%P%x1f%cI%x1f" +
-	"%(trailers:key=Jit-Event,valueonly,separator=%x1d)%x1f" +
-	"%(trailers:key=Jit-Pull-Request,valueonly,separator=%x1d)%x1f" +
-	"%(trailers:key=Jit-Request,valueonly,separator=%x1d)%x1f%s"
-
-// readLog lists main's first-parent line, newest first, with each
-// commit's trailers but without its changes: git's tree diffs are most of
-// the cost of a long history, and the commits jit signed do not need one.
-func readLog(ctx context.Context, repo *ledger.Repo, ref string) ([]*commit, error) {
-	var commits []*commit
-	err := repo.GitStream(ctx, func(out io.Reader) error {
-		r := bufio.NewReaderSize(out, 1<<16)
-		for {
-			rec, err := r.ReadString(0)
-			if err == io.EOF && rec == "" {
-				return nil
+// readHistory lists main's first-parent line, newest first, with each
+// commit's changes under requests/. `git rev-list --first-parent` names
+// the commits and one `git cat-file --batch` reads them, each once, parsed
+// here (parseCommit).
+//
+// With v, a commit jit signed that names one request file in its
+// Jit-Request trailer changed that file and nothing else: jit writes one
+// file per commit (ledger.Repo.Commit), and the signature makes the
+// trailer jit's word, so its tree diff is skipped. Those signatures are
+// checked on every core from the bytes already read, while git diffs the
+// other commits. Every other commit is diffed, including one whose
+// trailer is not backed by a valid signature.
+func readHistory(ctx context.Context, repo *ledger.Repo, ref string, v *verifier) ([]*commit, error) {
+	var (
+		mu      sync.Mutex
+		commits []*commit
+	)
+	names := make(chan string, 4096)
+	listed := make(chan error, 1)
+	go func() {
+		defer close(names)
+		listed <- repo.GitStream(ctx, func(out io.Reader) error {
+			r := bufio.NewReaderSize(out, 1<<16)
+			for {
+				line, err := r.ReadString('\n')
+				if err == io.EOF && line == "" {
+					return nil
+				}
+				if err != nil && err != io.EOF {
+					return err
+				}
+				sha := strings.TrimSuffix(line, "\n")
+				if !isSHA(sha) {
+					return fmt.Errorf("unexpected git rev-list output %q", line)
+				}
+				mu.Lock()
+				commits = append(commits, &commit{sha: sha})
+				mu.Unlock()
+				names <- sha
 			}
-			if err != nil && err != io.EOF {
-				return err
-			}
-			rec = strings.TrimPrefix(strings.TrimSuffix(rec, "\x00"), "\n")
-			if !strings.HasPrefix(rec, "\x1e") {
-				return fmt.Errorf("unexpected git log output %q", rec)
-			}
-			fields := strings.SplitN(rec[1:], "\x1f", 7)
-			if len(fields) != 7 || !isSHA(fields[0]) {
-				return fmt.Errorf("unexpected git log record %q", fields)
-			}
-			c := &commit{sha: fields[0], subject: fields[6]}
-			if parents := strings.Fields(fields[1]); len(parents) > 0 {
-				c.parent = parents[0]
-			}
-			at, perr := time.Parse(time.RFC3339, fields[2])
-			if perr != nil {
-				return fmt.Errorf("commit %s: date %q: %w", c.sha, fields[2], perr)
-			}
-			c.at = at.UTC()
-			c.events = splitValues(fields[3])
-			if prs := splitValues(fields[4]); len(prs) > 0 {
-				c.pr, _ = strconv.Atoi(prs[len(prs)-1])
-			}
-			// Only a commit with one parent, as jit makes them, can be
-			// taken from its trailer: a merge's diff is a whole branch.
-			if reqs := splitValues(fields[5]); len(reqs) == 1 && isRequestPath(reqs[0]) && len(strings.Fields(fields[1])) == 1 {
-				c.request = reqs[0]
-			}
-			commits = append(commits, c)
-			if err == io.EOF {
-				return nil
-			}
+		}, "rev-list", "--first-parent", ref)
+	}()
+	var check func(sha string, raw []byte)
+	checked := func() {}
+	if v != nil {
+		check, checked = v.start()
+	}
+	var others []*commit
+	err := repo.ObjectStream(ctx, names, func(i int, raw []byte) error {
+		mu.Lock()
+		c := commits[i]
+		mu.Unlock()
+		if err := parseCommit(c, raw); err != nil {
+			return fmt.Errorf("commit %s: %w", c.sha, err)
 		}
-	}, "log", "--first-parent", "-z", "--format="+logFormat, ref)
+		if v != nil && c.request != "" && v.claim(c.sha) {
+			check(c.sha, raw)
+		} else {
+			others = append(others, c)
+		}
+		return nil
+	})
+	if err = errors.Join(<-listed, err); err == nil {
+		err = diffCommits(ctx, repo, others)
+	}
+	checked()
 	if err != nil {
+		return nil, err
+	}
+	var unsigned []*commit
+	for _, c := range commits {
+		if v == nil || c.request == "" {
+			continue
+		}
+		if v.result(c.sha) != nil {
+			unsigned = append(unsigned, c)
+			continue
+		}
+		c.changes = []fileChange{{path: c.request, mode: "100644", status: "M"}}
+	}
+	if err := diffCommits(ctx, repo, unsigned); err != nil {
 		return nil, err
 	}
 	return commits, nil
@@ -173,10 +198,10 @@ func diffPart(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
 }
 
 // onEveryCore starts one worker per core, each running do on the jobs sent
-// to the returned channel; wait closes the channel and returns once every
-// job sent has been done.
-func onEveryCore[J any](do func(J)) (jobs chan<- J, wait func()) {
-	ch := make(chan J, 256)
+// to the returned channel, which holds up to queue jobs not started yet;
+// wait closes the channel and returns once every job sent has been done.
+func onEveryCore[J any](queue int, do func(J)) (jobs chan<- J, wait func()) {
+	ch := make(chan J, queue)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
@@ -200,32 +225,56 @@ type verifier struct {
 	results map[string]error
 }
 
-// verify checks the signatures of shas not checked yet.
-func (v *verifier) verify(ctx context.Context, shas []string) error {
-	var todo []string
+// errNotChecked is the result of a commit whose check has not finished:
+// it fails closed should it ever be read too early.
+var errNotChecked = errors.New("its signature was not checked")
+
+// signedQueue is how many read commits may wait for their signature check
+// without holding up git: most of a long history, so that the commits are
+// read (and the others diffed) while their signatures are checked.
+const signedQueue = 1 << 16
+
+// claim reports whether sha still has to be checked, and marks it taken.
+func (v *verifier) claim(sha string) bool {
 	v.mu.Lock()
-	for _, s := range shas {
-		if _, ok := v.results[s]; !ok {
-			v.results[s] = nil
-			todo = append(todo, s)
-		}
+	defer v.mu.Unlock()
+	if _, ok := v.results[sha]; ok {
+		return false
 	}
-	v.mu.Unlock()
-	if len(todo) == 0 {
-		return nil
-	}
+	v.results[sha] = errNotChecked
+	return true
+}
+
+// start checks on every core the commits handed to check (claimed
+// first); wait returns once all of them are checked.
+func (v *verifier) start() (check func(sha string, raw []byte), wait func()) {
 	type job struct {
-		sha  string
-		data []byte
+		sha string
+		raw []byte
 	}
-	jobs, wait := onEveryCore(func(j job) {
-		_, err := v.signers.VerifyCommit(j.data)
+	jobs, wait := onEveryCore(signedQueue, func(j job) {
+		_, err := v.signers.VerifyCommit(j.raw)
 		v.mu.Lock()
 		v.results[j.sha] = err
 		v.mu.Unlock()
 	})
+	return func(sha string, raw []byte) { jobs <- job{sha, raw} }, wait
+}
+
+// verify checks the signatures of shas not checked yet.
+func (v *verifier) verify(ctx context.Context, shas []string) error {
+	var todo []string
+	for _, s := range shas {
+		if v.claim(s) {
+			todo = append(todo, s)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	check, wait := v.start()
 	err := v.repo.Objects(ctx, todo, func(i int, data []byte) error {
-		jobs <- job{todo[i], data}
+		check(todo[i], data)
 		return nil
 	})
 	wait()
@@ -239,46 +288,6 @@ func (v *verifier) result(sha string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.results[sha]
-}
-
-// readChanges gives every commit its changes under requests/. With
-// signers, a commit jit signed that names one request file in its
-// Jit-Request trailer changed that file and nothing else: jit writes one
-// file per commit (ledger.Repo.Commit), and the signature makes the
-// trailer jit's word, so its tree diff is skipped. Every other commit is
-// diffed, including one whose trailer is not backed by a valid signature.
-func readChanges(ctx context.Context, repo *ledger.Repo, commits []*commit, v *verifier) error {
-	var candidates []string
-	var others []*commit
-	for _, c := range commits {
-		if v != nil && c.request != "" {
-			candidates = append(candidates, c.sha)
-		} else {
-			others = append(others, c)
-		}
-	}
-	var verifyErr, diffErr error
-	var wg sync.WaitGroup
-	if len(candidates) > 0 {
-		wg.Go(func() { verifyErr = v.verify(ctx, candidates) })
-	}
-	diffErr = diffCommits(ctx, repo, others)
-	wg.Wait()
-	if err := errors.Join(diffErr, verifyErr); err != nil {
-		return err
-	}
-	var unsigned []*commit
-	for _, c := range commits {
-		if v == nil || c.request == "" {
-			continue
-		}
-		if v.result(c.sha) != nil {
-			unsigned = append(unsigned, c)
-			continue
-		}
-		c.changes = []fileChange{{path: c.request, mode: "100644", status: "M"}}
-	}
-	return diffCommits(ctx, repo, unsigned)
 }
 
 // walk follows the commits, newest first, and returns one history per life
@@ -405,7 +414,7 @@ func newDecoder(ctx context.Context, repo *ledger.Repo) *decoder {
 		data []byte
 	}
 	// Decoding YAML is most of the audit's own time.
-	jobs, wait := onEveryCore(func(j job) {
+	jobs, wait := onEveryCore(256, func(j job) {
 		var r Record
 		req, err := schema.DecodeRequest(j.path, j.data)
 		if err != nil {

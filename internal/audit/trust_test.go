@@ -118,15 +118,12 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commits, err := readLog(ctx, repo, "HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
 	v, err := signersAt(ctx, repo, "HEAD")
 	if err != nil || v == nil {
 		t.Fatalf("signers: %v, %v", v, err)
 	}
-	if err := readChanges(ctx, repo, commits, v); err != nil {
+	commits, err := readHistory(ctx, repo, "HEAD", v)
+	if err != nil {
 		t.Fatal(err)
 	}
 	taken := 0
