@@ -32,6 +32,10 @@ func parseCommit(c *commit, raw []byte) error {
 		inParents = inParents && (i == 0 || bytes.HasPrefix(line, []byte("parent ")))
 		switch {
 		case i == 0:
+			if !bytes.HasPrefix(line, []byte("tree ")) {
+				return errors.New("the commit has no tree")
+			}
+			c.tree = string(line[len("tree "):])
 		case inParents:
 			if parents == 0 {
 				c.parent = string(line[len("parent "):])

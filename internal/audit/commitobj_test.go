@@ -105,7 +105,7 @@ func TestParseCommitMatchesGitLog(t *testing.T) {
 // itself: git log's formatting of each.
 func gitLogCommits(t *testing.T, dir string) []*commit {
 	t.Helper()
-	const format = "%x1e%H%x1f%P%x1f%cI%x1f" +
+	const format = "%x1e%H %T%x1f%P%x1f%cI%x1f" +
 		"%(trailers:key=Jit-Event,valueonly,separator=%x1d)%x1f" +
 		"%(trailers:key=Jit-Pull-Request,valueonly,separator=%x1d)%x1f" +
 		"%(trailers:key=Jit-Request,valueonly,separator=%x1d)%x1f%s"
@@ -125,7 +125,8 @@ func gitLogCommits(t *testing.T, dir string) []*commit {
 		if len(f) != 7 {
 			t.Fatalf("git log record %q", rec)
 		}
-		c := &commit{sha: f[0], subject: f[6], events: values(f[3])}
+		c := &commit{subject: f[6], events: values(f[3])}
+		c.sha, c.tree, _ = strings.Cut(f[0], " ")
 		parents := strings.Fields(f[1])
 		if len(parents) > 0 {
 			c.parent = parents[0]
@@ -142,6 +143,11 @@ func gitLogCommits(t *testing.T, dir string) []*commit {
 			c.request = reqs[0]
 		}
 		commits = append(commits, c)
+	}
+	for i, c := range commits {
+		if c.parentTree = emptyTree(c.sha); i+1 < len(commits) {
+			c.parentTree = commits[i+1].tree
+		}
 	}
 	return commits
 }

@@ -20,10 +20,13 @@ import (
 // commit is one commit of main's first-parent line.
 type commit struct {
 	sha, parent string
-	at          time.Time
-	subject     string
-	events      []string
-	pr          int
+	// tree is the commit's tree, parentTree its first parent's (the empty
+	// tree for the root).
+	tree, parentTree string
+	at               time.Time
+	subject          string
+	events           []string
+	pr               int
 	// request is the single Jit-Request trailer's path, empty when the
 	// commit has none or several, or is not a commit with one parent.
 	request string
@@ -100,6 +103,9 @@ func readHistory(ctx context.Context, repo *ledger.Repo, ref string, v *verifier
 		return nil
 	})
 	if err = errors.Join(<-listed, err); err == nil {
+		err = parentTrees(commits)
+	}
+	if err == nil {
 		err = diffCommits(ctx, repo, others)
 	}
 	checked()
@@ -121,6 +127,31 @@ func readHistory(ctx context.Context, repo *ledger.Repo, ref string, v *verifier
 		return nil, err
 	}
 	return commits, nil
+}
+
+// parentTrees gives each commit its first parent's tree: the next commit
+// of the first-parent line.
+func parentTrees(commits []*commit) error {
+	for i, c := range commits {
+		switch {
+		case c.parent == "":
+			c.parentTree = emptyTree(c.sha)
+		case i+1 < len(commits) && commits[i+1].sha == c.parent:
+			c.parentTree = commits[i+1].tree
+		default:
+			return fmt.Errorf("commit %s: its first parent %s is not the next commit of the first-parent line", c.sha, c.parent)
+		}
+	}
+	return nil
+}
+
+// emptyTree is the empty tree's name in a repository whose object names
+// are as long as sha.
+func emptyTree(sha string) string {
+	if len(sha) == 64 {
+		return "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
+	}
+	return "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 }
 
 func isRequestPath(p string) bool {
@@ -150,37 +181,46 @@ func diffCommits(ctx context.Context, repo *ledger.Repo, commits []*commit) erro
 	return errors.Join(errs...)
 }
 
-// diffPart is diffCommits in one `git diff-tree --stdin`.
+// diffPart is diffCommits in one `git diff-tree --stdin`, given the pairs
+// of trees rather than the commits, so that git does not parse the
+// commits again (and a pair two commits share is diffed once). The pairs
+// go oldest first: git stores a tree as a delta of its previous version,
+// and in that order the bases of the next trees are still in its cache.
 func diffPart(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
 	if len(commits) == 0 {
 		return nil
 	}
-	bySHA := make(map[string]*commit, len(commits))
+	byPair := make(map[string][]*commit, len(commits))
 	var in bytes.Buffer
-	for _, c := range commits {
-		bySHA[c.sha] = c
-		in.WriteString(c.sha)
-		if c.parent != "" {
-			in.WriteString(" " + c.parent)
+	for i := len(commits) - 1; i >= 0; i-- {
+		c := commits[i]
+		pair := c.parentTree + " " + c.tree
+		if _, ok := byPair[pair]; !ok {
+			in.WriteString(pair + "\n")
 		}
-		in.WriteByte('\n')
+		byPair[pair] = append(byPair[pair], c)
 	}
 	return repo.GitPipe(ctx, &in, func(out io.Reader) error {
 		r := bufio.NewReaderSize(out, 1<<16)
-		var cur *commit
+		var cur []*commit
 		for {
 			tok, err := r.ReadString(0)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
+			if err != nil && err != io.EOF {
 				return err
 			}
 			tok = strings.TrimSuffix(tok, "\x00")
-			if !strings.HasPrefix(tok, ":") {
-				tok = strings.TrimSpace(tok)
-				if cur = bySHA[tok]; cur == nil {
+			// Each pair is announced by a line "OLD NEW\n", right before
+			// the first of its NUL-terminated entries, if any.
+			for tok != "" && !strings.HasPrefix(tok, ":") {
+				pair, rest, ok := strings.Cut(tok, "\n")
+				if cur = byPair[pair]; !ok || cur == nil {
 					return fmt.Errorf("unexpected git diff-tree output %q", tok)
+				}
+				tok = rest
+			}
+			if tok == "" {
+				if err == io.EOF {
+					return nil
 				}
 				continue
 			}
@@ -190,11 +230,14 @@ func diffPart(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
 			}
 			fm := strings.Fields(tok[1:])
 			if len(fm) != 5 {
-				return fmt.Errorf("commit %s: unexpected diff entry %q", cur.sha, tok)
+				return fmt.Errorf("commit %s: unexpected diff entry %q", cur[0].sha, tok)
 			}
-			cur.changes = append(cur.changes, fileChange{path: strings.TrimSuffix(path, "\x00"), mode: fm[1], blob: fm[3], status: fm[4]})
+			ch := fileChange{path: strings.TrimSuffix(path, "\x00"), mode: fm[1], blob: fm[3], status: fm[4]}
+			for _, c := range cur {
+				c.changes = append(c.changes, ch)
+			}
 		}
-	}, "diff-tree", "--stdin", "-r", "--root", "--no-renames", "--raw", "--no-abbrev", "-z")
+	}, "diff-tree", "--stdin", "-r", "--no-renames", "--raw", "--no-abbrev", "-z")
 }
 
 // onEveryCore starts one worker per core, each running do on the jobs sent
