@@ -1,14 +1,109 @@
 package audit
 
 import (
+	"bufio"
 	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"hash"
+	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jit-access/jit/internal/ledger"
 )
+
+// readCommits reads main's first-parent line, newest first, and hands
+// each commit with its raw object (the bytes git hashed and jit signed) to
+// each, in order. One `git rev-list --first-parent --header` lists and
+// prints them: it gives the header verbatim and the message indented, from
+// which the object is rebuilt here; only a rebuilt object whose hash is
+// the commit's name is used (the message had no trailing spaces, no
+// leading blank line, no other encoding), and the others are read as
+// they are with `git cat-file --batch`. That is a third of the git time of
+// listing the commits and reading each with cat-file.
+func readCommits(ctx context.Context, repo *ledger.Repo, ref string, each func(c *commit, raw []byte) error) ([]*commit, error) {
+	var commits, exact []*commit
+	var rebuilt hashCheck
+	err := repo.GitStream(ctx, func(out io.Reader) error {
+		r := bufio.NewReaderSize(out, 1<<16)
+		for {
+			rec, err := r.ReadBytes(0)
+			if err == io.EOF && len(rec) == 0 {
+				return nil
+			}
+			if err != nil && err != io.EOF {
+				return err
+			}
+			name, shown, _ := bytes.Cut(bytes.TrimSuffix(rec, []byte{0}), []byte("\n"))
+			if !isSHA(string(name)) {
+				return fmt.Errorf("unexpected git rev-list output %.80q", rec)
+			}
+			c := &commit{sha: string(name)}
+			commits = append(commits, c)
+			if raw := unindent(shown); rebuilt.is(c.sha, raw) {
+				if err := each(c, raw); err != nil {
+					return err
+				}
+			} else {
+				exact = append(exact, c)
+			}
+		}
+	}, "rev-list", "--first-parent", "--header", ref)
+	if err != nil || len(exact) == 0 {
+		return commits, err
+	}
+	names := make([]string, len(exact))
+	for i, c := range exact {
+		names[i] = c.sha
+	}
+	return commits, repo.Objects(ctx, names, func(i int, raw []byte) error { return each(exact[i], raw) })
+}
+
+// unindent rebuilds a commit object from git's raw format: the header as
+// it is, a blank line, and the message with the four spaces git indents
+// each line with taken off. It works in place.
+func unindent(shown []byte) []byte {
+	end := bytes.Index(shown, []byte("\n\n"))
+	if end < 0 {
+		return shown
+	}
+	raw := shown[:end+2]
+	for i := end + 2; i < len(shown); {
+		l, next := line(shown, i)
+		raw = append(raw, bytes.TrimPrefix(l, []byte("    "))...)
+		if next > i+len(l) {
+			raw = append(raw, '\n')
+		}
+		i = next
+	}
+	return raw
+}
+
+// hashCheck tells whether bytes are the commit object a name names.
+type hashCheck struct {
+	h        hash.Hash
+	sum, hex []byte
+}
+
+func (hc *hashCheck) is(name string, raw []byte) bool {
+	if hc.h == nil || hc.h.Size()*2 != len(name) {
+		if hc.h = sha1.New(); len(name) == 64 {
+			hc.h = sha256.New()
+		}
+	}
+	hc.h.Reset()
+	fmt.Fprintf(hc.h, "commit %d\x00", len(raw))
+	hc.h.Write(raw)
+	hc.sum = hc.h.Sum(hc.sum[:0])
+	hc.hex = hex.AppendEncode(hc.hex[:0], hc.sum)
+	return string(hc.hex) == name
+}
 
 // parseCommit fills c from its raw object, as `git cat-file` prints it:
 // the first parent, the committer date, the subject and the Jit-*

@@ -85,6 +85,16 @@ func TestParseCommitMatchesGitLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each commit comes with its object exactly as git stores it, whether
+	// rebuilt from rev-list's output or read with cat-file.
+	if _, err := readCommits(context.Background(), repo, "HEAD", func(c *commit, raw []byte) error {
+		if want := gittest.Output(t, dir, "cat-file", "commit", c.sha); string(raw) != want {
+			t.Errorf("commit %s: object %q, want %q", c.sha, raw, want)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := readHistory(context.Background(), repo, "HEAD", nil)
 	if err != nil {
 		t.Fatal(err)

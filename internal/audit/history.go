@@ -41,9 +41,8 @@ type fileChange struct {
 }
 
 // readHistory lists main's first-parent line, newest first, with each
-// commit's changes under requests/. `git rev-list --first-parent` names
-// the commits and one `git cat-file --batch` reads them, each once, parsed
-// here (parseCommit).
+// commit's changes under requests/. Every commit object is read once
+// (readCommits) and parsed here (parseCommit).
 //
 // With v, a commit jit signed that names one request file in its
 // Jit-Request trailer changed that file and nothing else: jit writes one
@@ -53,59 +52,30 @@ type fileChange struct {
 // other commits. Every other commit is diffed, including one whose
 // trailer is not backed by a valid signature.
 func readHistory(ctx context.Context, repo *ledger.Repo, ref string, v *verifier) ([]*commit, error) {
-	var (
-		mu      sync.Mutex
-		commits []*commit
-	)
-	names := make(chan string, 4096)
-	listed := make(chan error, 1)
-	go func() {
-		defer close(names)
-		listed <- repo.GitStream(ctx, func(out io.Reader) error {
-			r := bufio.NewReaderSize(out, 1<<16)
-			for {
-				line, err := r.ReadString('\n')
-				if err == io.EOF && line == "" {
-					return nil
-				}
-				if err != nil && err != io.EOF {
-					return err
-				}
-				sha := strings.TrimSuffix(line, "\n")
-				if !isSHA(sha) {
-					return fmt.Errorf("unexpected git rev-list output %q", line)
-				}
-				mu.Lock()
-				commits = append(commits, &commit{sha: sha})
-				mu.Unlock()
-				names <- sha
-			}
-		}, "rev-list", "--first-parent", ref)
-	}()
 	var check func(sha string, raw []byte)
 	checked := func() {}
 	if v != nil {
 		check, checked = v.start()
 	}
-	var others []*commit
-	err := repo.ObjectStream(ctx, names, func(i int, raw []byte) error {
-		mu.Lock()
-		c := commits[i]
-		mu.Unlock()
+	commits, err := readCommits(ctx, repo, ref, func(c *commit, raw []byte) error {
 		if err := parseCommit(c, raw); err != nil {
 			return fmt.Errorf("commit %s: %w", c.sha, err)
 		}
 		if v != nil && c.request != "" && v.claim(c.sha) {
 			check(c.sha, raw)
-		} else {
-			others = append(others, c)
 		}
 		return nil
 	})
-	if err = errors.Join(<-listed, err); err == nil {
+	if err == nil {
 		err = parentTrees(commits)
 	}
 	if err == nil {
+		var others []*commit
+		for _, c := range commits {
+			if v == nil || c.request == "" {
+				others = append(others, c)
+			}
+		}
 		err = diffCommits(ctx, repo, others)
 	}
 	checked()
