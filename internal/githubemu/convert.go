@@ -311,38 +311,36 @@ func (s *Server) association(rp *repo, login string) string {
 	return "NONE"
 }
 
+// issueJSON is the pull request's issue, which GitHub answers with the
+// pull request's own id, number, text, people, labels and times.
 func (s *Server) issueJSON(rp *repo, pr *pull) *github.Issue {
-	full := rp.owner + "/" + rp.name
-	api := fmt.Sprintf("%s/repos/%s/issues/%d", s.baseURL, full, pr.number)
+	p := s.pullJSON(rp, pr, pullExtra{})
 	var closedBy *github.User
 	if pr.closedBy != "" {
 		closedBy = s.userJSON(pr.closedBy)
 	}
 	return &github.Issue{
 		ClosedBy:          closedBy,
-		ID:                ptr(pr.id),
-		NodeID:            ptr(fmt.Sprintf("PR_%d", pr.id)),
-		Number:            ptr(pr.number),
-		State:             ptr(pr.state),
-		Locked:            ptr(false),
-		Title:             ptr(pr.title),
-		Body:              ptr(pr.body),
-		User:              s.userJSON(pr.author),
-		Labels:            s.labelsJSON(rp, pr),
+		ID:                p.ID,
+		NodeID:            p.NodeID,
+		Number:            p.Number,
+		State:             p.State,
+		Locked:            p.Locked,
+		Title:             p.Title,
+		Body:              p.Body,
+		User:              p.User,
+		Labels:            p.Labels,
 		Comments:          ptr(len(pr.comments)),
-		CreatedAt:         ts(pr.created),
-		UpdatedAt:         ts(pr.updated),
-		ClosedAt:          ts(pr.closedAt),
-		AuthorAssociation: ptr(s.association(rp, pr.author)),
-		URL:               ptr(api),
-		HTMLURL:           ptr(fmt.Sprintf("%s/%s/pull/%d", htmlBase(s.baseURL), full, pr.number)),
-		CommentsURL:       ptr(api + "/comments"),
-		LabelsURL:         ptr(api + "/labels{/name}"),
-		RepositoryURL:     ptr(s.baseURL + "/repos/" + full),
-		PullRequestLinks: &github.PullRequestLinks{
-			URL:     ptr(fmt.Sprintf("%s/repos/%s/pulls/%d", s.baseURL, full, pr.number)),
-			HTMLURL: ptr(fmt.Sprintf("%s/%s/pull/%d", htmlBase(s.baseURL), full, pr.number)),
-		},
+		CreatedAt:         p.CreatedAt,
+		UpdatedAt:         p.UpdatedAt,
+		ClosedAt:          p.ClosedAt,
+		AuthorAssociation: p.AuthorAssociation,
+		URL:               p.IssueURL,
+		HTMLURL:           p.HTMLURL,
+		CommentsURL:       p.CommentsURL,
+		LabelsURL:         ptr(p.GetIssueURL() + "/labels{/name}"),
+		RepositoryURL:     p.Base.Repo.URL,
+		PullRequestLinks:  &github.PullRequestLinks{URL: p.URL, HTMLURL: p.HTMLURL},
 	}
 }
 

@@ -100,17 +100,16 @@ func (g *gitRepo) run(ctx context.Context, env []string, stdin []byte, args ...s
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			return stdout.Bytes(), &gitError{args: args, code: exitErr.ExitCode(), stderr: stderr.String()}
-		}
+	// Output keeps git's stderr in the ExitError.
+	out, err := cmd.Output()
+	var exitErr *exec.ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		return out, &gitError{args: args, code: exitErr.ExitCode(), stderr: string(exitErr.Stderr)}
+	case err != nil:
 		return nil, fmt.Errorf("running git %s: %w", strings.Join(args, " "), err)
 	}
-	return stdout.Bytes(), nil
+	return out, nil
 }
 
 func initBare(ctx context.Context, dir string) (*gitRepo, error) {
@@ -264,6 +263,8 @@ func (g *gitRepo) isAncestor(ctx context.Context, a, b string) bool {
 	return err == nil && v.(bool)
 }
 
+// randomHex is n random bytes in hex: the random part of tokens, codes,
+// delivery and request ids.
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)

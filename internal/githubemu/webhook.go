@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"sync"
@@ -166,9 +167,7 @@ func (h *hookState) send(ev pendingEvent, id string, redelivery bool) (Delivery,
 		h.s.mu.Unlock()
 		if secret != "" {
 			req.Header.Set("X-Hub-Signature-256", Sign256([]byte(secret), ev.body))
-			mac := hmac.New(sha1.New, []byte(secret))
-			mac.Write(ev.body)
-			req.Header.Set("X-Hub-Signature", "sha1="+hex.EncodeToString(mac.Sum(nil)))
+			req.Header.Set("X-Hub-Signature", signature("sha1", sha1.New, []byte(secret), ev.body))
 		}
 		start := time.Now()
 		resp, err := h.client.Do(req)
@@ -190,9 +189,16 @@ func (h *hookState) send(ev pendingEvent, id string, redelivery bool) (Delivery,
 
 // Sign256 returns the X-Hub-Signature-256 value GitHub sends for body.
 func Sign256(secret, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
+	return signature("sha256", sha256.New, secret, body)
+}
+
+// signature is a signature header's value: the HMAC of body under secret
+// with h, in hex after the hash's name (GitHub still sends the SHA-1 one
+// beside the SHA-256 one).
+func signature(name string, h func() hash.Hash, secret, body []byte) string {
+	mac := hmac.New(h, secret)
 	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return name + "=" + hex.EncodeToString(mac.Sum(nil))
 }
 
 func newGUID() string {
