@@ -43,8 +43,7 @@ func BenchmarkAppReads(b *testing.B) {
 // webhook delivery.
 func BenchmarkDriverComment(b *testing.B) {
 	e, _, n, _ := benchEnv(b)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for b.Loop() {
 		if _, err := e.emu.Comment(org, repoName, n, "bob", "/jit recheck"); err != nil {
 			b.Fatal(err)
 		}
@@ -54,8 +53,7 @@ func BenchmarkDriverComment(b *testing.B) {
 // BenchmarkContentsWrite is one contents API commit on main.
 func BenchmarkContentsWrite(b *testing.B) {
 	e, ctx, _, _ := benchEnv(b)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for b.Loop() {
 		if _, _, err := e.app.Repositories.CreateFile(ctx, org, repoName, "bench/"+randomHex(6), &github.RepositoryContentFileOptions{Message: github.String("w"), Content: []byte("w\n")}); err != nil {
 			b.Fatal(err)
 		}
