@@ -174,12 +174,16 @@ func benchLifecycle(w *sandbox.World, log *slog.Logger) (row, newEvents, error) 
 	var limited newEvents
 	worst, worstPR := 0, 0
 	for _, s := range steps {
+		// Rechecks the concurrent deliveries queued for the other pull
+		// request run first: their requests are not this event's.
 		w.GitHub.WaitDeliveries()
+		w.App.Wait()
 		w.GitHub.ResetRequests()
 		if err := s.act(); err != nil {
 			return row{}, newEvents{}, fmt.Errorf("%s: %w", s.name, err)
 		}
 		w.GitHub.WaitDeliveries()
+		w.App.Wait()
 		spans := w.GitHub.Spans()
 		t := githubemu.SequentialRoundTrips(spans, isCheckWrite)
 		if t == 0 {
