@@ -12,6 +12,7 @@ import (
 	"github.com/jit-access/jit/internal/identitycenter"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/internal/lifecycle/window"
 	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/schema"
 )
@@ -118,11 +119,13 @@ func (u *run) claim(ctx context.Context, it lifecycle.Item, now time.Time) (acti
 	if it.Request.Extends != "" {
 		return u.claimExtension(ctx, it, m, now)
 	}
-	expires := now.Add(m.duration)
-	if start, ok, err := it.Request.StartAt(); err == nil && ok {
-		// The approved window is start_at plus the duration, however late
-		// the grant is activated.
-		expires = start.Add(m.duration)
+	// The approved window is start_at plus the duration, however late the
+	// grant is activated.
+	// (StartAt gives the zero time when there is none, or none readable.)
+	start, scheduled, err := it.Request.StartAt()
+	scheduled = scheduled && err == nil
+	expires := window.End(start, now, m.duration)
+	if scheduled {
 		if !expires.After(now) {
 			when := "provisioned"
 			if !m.mergedAt.IsZero() && !m.mergedAt.Before(expires) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/internal/lifecycle"
+	"github.com/jit-access/jit/internal/lifecycle/window"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -29,7 +30,7 @@ func (g runGrants) Grant(path string) (schema.Request, bool, error) {
 // set, not ended yet, and ending earlier than the new end. The end itself
 // moves in extend, after the intent is on main.
 func (u *run) claimExtension(ctx context.Context, it lifecycle.Item, m merged, now time.Time) (activation, bool, error) {
-	newEnd := now.Add(m.duration)
+	newEnd := window.End(time.Time{}, now, m.duration)
 	target, ok, _ := runGrants{u}.Grant(it.Request.Extends)
 	var tp *schema.Request
 	if ok {

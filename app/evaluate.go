@@ -17,6 +17,7 @@ import (
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/lifecycle/window"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -265,7 +266,7 @@ func extensionOf(cfg *schema.Config, req *schema.Request, author string, grants 
 	if err != nil {
 		return nil
 	}
-	p, bad := schema.CheckExtension(cfg, req, author, &target, now, now.Add(d))
+	p, bad := schema.CheckExtension(cfg, req, author, &target, now, window.End(time.Time{}, now, d))
 	if bad != nil {
 		return nil
 	}

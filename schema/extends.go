@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jit-access/jit/internal/lifecycle/window"
 )
 
 // Grants looks up the grants on the base branch that a request's extends:
@@ -48,10 +50,8 @@ func (r Request) Expiry() (time.Time, error) {
 				return time.Time{}, fmt.Errorf("%s: %w", field, err)
 			}
 		} else {
-			exp = st.ActivatedAt.Add(d)
-			if start, ok, err := r.StartAt(); err == nil && ok && start.Add(d).Before(exp) {
-				exp = start.Add(d)
-			}
+			start, _, _ := r.StartAt() // the zero time when there is none, or none readable
+			exp = window.End(start, *st.ActivatedAt, d)
 		}
 	}
 	if st.ExpiresAt != nil && (exp.IsZero() || st.ExpiresAt.Before(exp)) {
@@ -272,7 +272,7 @@ func (c *checker) checkExtends(access time.Duration) {
 		// judged from now, it must already be later. The reconcile decides
 		// again with the time it moves the end.
 		now = c.now()
-		newEnd = now.Add(access)
+		newEnd = window.End(time.Time{}, now, access)
 	}
 	if _, bad := CheckExtension(c.cfg, r, c.opts.Requester, t, now, newEnd); bad != nil {
 		c.add(bad.Field, SeverityError, bad.Message, bad.Fix)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
 	// The App and the Action may run where the system has no zoneinfo
 	// (distroless images, minimal runners); working hours must not fail
 	// there, so the time zone database is compiled in.
@@ -156,7 +157,8 @@ func (e *Emergency) ReviewWithinDuration() time.Duration {
 // whether the request has one. The reconcile activates a scheduled grant
 // when start_at comes (the lookahead that also finds expiries) and lets it
 // expire at start_at plus the effective duration; a request merged after
-// its start_at is activated at once and still expires then.
+// its start_at is activated at once and still expires then (the rule is
+// window.End's). The time is zero when there is none or it cannot be read.
 func (r *Request) StartAt() (time.Time, bool, error) {
 	if r.Start == "" {
 		return time.Time{}, false, nil

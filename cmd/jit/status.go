@@ -141,10 +141,7 @@ func (o statusOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 	}
 	for _, it := range append(append([]lifecycle.Item{}, plan.Starting...), plan.Scheduled...) {
 		start, _, _ := it.Request.StartAt()
-		it.At = time.Time{}
-		if d, err := it.Request.AccessDuration(); err == nil {
-			it.At = start.Add(d) // a scheduled grant ends duration after its start
-		}
+		it.At, _ = lifecycle.ScheduledEnd(it.Request)
 		add(3, "scheduled", it, "starts in "+timeLeft(start.Sub(o.now)))
 	}
 	for _, it := range plan.Invalid {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jit-access/jit/internal/lifecycle/window"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -174,6 +175,21 @@ func (p Planner) TupleOf(g Grant) Tuple {
 // ExpiryOf returns when an activated grant ends: see schema.Request.Expiry,
 // which validation shares (an extension must end later than its grant).
 func ExpiryOf(r schema.Request) (time.Time, error) { return r.Expiry() }
+
+// ScheduledEnd returns when a merged grant with start_at ends if it is
+// activated on time (see window.End); ok is false when start_at or the
+// duration cannot be read.
+func ScheduledEnd(r schema.Request) (end time.Time, ok bool) {
+	start, scheduled, err := r.StartAt()
+	if err != nil || !scheduled {
+		return time.Time{}, false
+	}
+	d, err := r.AccessDuration()
+	if err != nil {
+		return time.Time{}, false
+	}
+	return window.Scheduled(start, d), true
+}
 
 // PlanAt sorts grants into a Plan at time now. Grants expiring within
 // lookahead of now (inclusive) are Wait items; a non-positive lookahead
