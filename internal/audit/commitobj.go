@@ -147,6 +147,10 @@ func parseCommit(c *commit, raw []byte) error {
 	if !committer {
 		return errors.New("the commit has no committer")
 	}
+	// git reads a message as a C string: nothing after a NUL byte counts.
+	if nul := bytes.IndexByte(msg, 0); nul >= 0 {
+		msg = msg[:nul]
+	}
 	msg = skipBlankLines(msg)
 	c.subject = subject(msg)
 	var requests []string

@@ -79,6 +79,17 @@ func TestParseCommitMatchesGitLog(t *testing.T) {
 		}
 		side, parent = parent, strings.TrimSpace(string(out))
 	}
+	// git makes no commit with a NUL byte in its message, but one can be
+	// written by hand.
+	obj := "tree " + tree + "\nparent " + parent + "\nauthor a <a@example.com> 1 +0000\ncommitter c <c@example.com> 2 +0000\n\n" +
+		"with a nul\n\nJit-Event: before\x00\nJit-Event: after\n"
+	cmd := exec.Command("git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin")
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, gittest.Env(), strings.NewReader(obj)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git hash-object: %v", err)
+	}
+	parent = strings.TrimSpace(string(out))
 	gittest.At(t, dir, "2026-11-01T00:00:00Z", "update-ref", "refs/heads/main", parent)
 
 	repo, err := ledger.Open(dir, ledger.Options{})
@@ -103,7 +114,7 @@ func TestParseCommitMatchesGitLog(t *testing.T) {
 	for _, c := range got {
 		c.changes = nil
 	}
-	if len(want) != len(trailerMessages) {
+	if len(want) != len(trailerMessages)+1 {
 		t.Fatalf("git log listed %d commits, want %d", len(want), len(trailerMessages))
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(commit{})); diff != "" {
