@@ -33,11 +33,13 @@ func TestOneJudgment(t *testing.T) {
 		duration string
 		// approve has alice, an owner of payments-prod, approve the head.
 		approve bool
-		// approved is the decision all three must reach.
-		approved bool
+		// valid is what the App's findings and validate's exit say;
+		// approved is the decision the App and the reconcile must reach.
+		valid, approved bool
 	}{
-		{name: "too long, so invalid", duration: "5h", approve: true, approved: false},
-		{name: "valid and approved by an owner", duration: "2h", approve: true, approved: true},
+		{name: "too long, so invalid", duration: "5h", approve: true},
+		{name: "valid and approved by an owner", duration: "2h", approve: true, valid: true, approved: true},
+		{name: "valid but approved by nobody", duration: "2h", valid: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := fmt.Sprintf("requests/payments-prod/octocat-%d.yaml", i)
@@ -82,8 +84,8 @@ func TestOneJudgment(t *testing.T) {
 			for _, f := range found {
 				cli = append(cli, findingKey(f.Path, f.Line, f.Col, f.Severity, f.Message, f.Fix))
 			}
-			if !tc.approved && !hasError(app) {
-				t.Fatalf("the App found no error in an invalid request: %v", app)
+			if hasError(app) == tc.valid {
+				t.Fatalf("the App's findings %v; want errors exactly when the request is invalid (valid: %v)", app, tc.valid)
 			}
 			if diff := cmp.Diff(app, cli); diff != "" {
 				t.Errorf("findings of the App (-) and of jit validate --base (+):\n%s", diff)
@@ -104,6 +106,22 @@ func TestOneJudgment(t *testing.T) {
 			provisioned := slices.ContainsFunc(rep.Activated, func(e action.Entry) bool { return e.Path == path })
 			if appApproved != tc.approved || provisioned != tc.approved {
 				t.Errorf("decision: App approved %v, reconcile provisioned %v; want both %v\n%s", appApproved, provisioned, tc.approved, rep)
+			}
+			// A refusal says why, with the App's own error findings,
+			// worded alike.
+			var refused []string
+			for _, e := range rep.Failed {
+				if e.Path == path {
+					refused = append(refused, e.Reason)
+				}
+			}
+			if len(refused) == 0 != tc.approved {
+				t.Errorf("the reconcile recorded refusals %q; want one exactly when not approved", refused)
+			}
+			for _, f := range app {
+				if strings.Contains(f, ": error: ") && !strings.Contains(strings.Join(refused, "\n"), f) {
+					t.Errorf("the reconcile's refusal %q lacks the App's finding %q", refused, f)
+				}
 			}
 		})
 	}
