@@ -2,6 +2,9 @@ package ledger
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/binary"
 	"io"
 	"log/slog"
 	"os/exec"
@@ -10,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/jit-access/jit/internal/gittest"
+	"github.com/jit-access/jit/internal/wanterr"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -119,16 +123,36 @@ func TestRequestsTrustOnlySignedStatuses(t *testing.T) {
 	_ = origin
 }
 
-func TestParseSignersErrors(t *testing.T) {
-	for in, want := range map[string]string{
-		"# only a comment\n":               "has no key",
-		"jit ssh-rsa AAAAB3NzaC1yc2E\n":    "only ssh-ed25519",
-		"jit cert-authority ssh-ed25519 x": "option cert-authority",
-		"jit ssh-ed25519 !!!\n":            "not base64",
-		"jit\n":                            "want",
+func TestParseSigners(t *testing.T) {
+	// An ssh-ed25519 public key in the SSH wire format: the type and the
+	// key, each a length-prefixed string.
+	pub := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public().(ed25519.PublicKey)
+	blob := binary.BigEndian.AppendUint32(nil, uint32(len("ssh-ed25519")))
+	blob = append(blob, "ssh-ed25519"...)
+	blob = binary.BigEndian.AppendUint32(blob, uint32(len(pub)))
+	key := "ssh-ed25519 " + base64.StdEncoding.EncodeToString(append(blob, pub...))
+	notEd25519 := "ssh-ed25519 " + base64.StdEncoding.EncodeToString(blob[:15])
+	for _, tc := range []struct {
+		name, in, wantErr string
+	}{
+		{name: "a key", in: "jit " + key + "\n"},
+		{name: "git's namespace and a comment", in: "# the reconcile\njit namespaces=\"git\" " + key + " jit@ci\n"},
+		{name: "only a comment", in: "# only a comment\n", wantErr: "has no key"},
+		{name: "an RSA key", in: "jit ssh-rsa AAAAB3NzaC1yc2E\n", wantErr: "only ssh-ed25519"},
+		{name: "another option", in: "jit cert-authority ssh-ed25519 x", wantErr: "option cert-authority"},
+		{name: "not base64", in: "jit ssh-ed25519 !!!\n", wantErr: "not base64"},
+		{name: "not an ed25519 blob", in: "jit " + notEd25519 + "\n", wantErr: ":1: not an ssh-ed25519 public key"},
+		{name: "a principal alone", in: "jit\n", wantErr: ":1: want"},
+		{name: "a principal alone after a key", in: "jit " + key + "\njit\n", wantErr: ":2: want"},
 	} {
-		if _, err := ParseSigners([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("ParseSigners(%q) = %v, want an error containing %q", in, err, want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseSigners([]byte(tc.in))
+			if !wanterr.Check(t, err, tc.wantErr) {
+				return
+			}
+			if !s.Has(key + " a comment") {
+				t.Errorf("the signers lack the key of %q", tc.in)
+			}
+		})
 	}
 }
