@@ -3,7 +3,6 @@ package schema
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -74,16 +73,10 @@ func canonicalPolicy(d *document, req *Request) *Finding {
 // findingsError joins error findings into one error, each as
 // PATH:LINE:COL: error: MESSAGE.
 func findingsError(fs []Finding) error {
-	var msgs []string
-	for _, f := range fs {
-		if f.Severity == SeverityError {
-			msgs = append(msgs, f.String())
-		}
+	if text := ErrorText(fs); text != "" {
+		return errors.New(text)
 	}
-	if len(msgs) == 0 {
-		return errors.New("the request file could not be read")
-	}
-	return errors.New(strings.Join(msgs, "; "))
+	return errors.New("the request file could not be read")
 }
 
 // checkWritable makes sure the reconcile will be able to record the grant's

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Severity says whether a finding blocks a request.
@@ -73,4 +74,17 @@ func HasErrors(fs []Finding) bool {
 		}
 	}
 	return false
+}
+
+// ErrorText joins the errors among findings into one line, each as
+// PATH:LINE:COL: error: MESSAGE (fix: FIX), separated by "; ". It is ""
+// when there are none.
+func ErrorText(fs []Finding) string {
+	var msgs []string
+	for _, f := range fs {
+		if f.Severity == SeverityError {
+			msgs = append(msgs, f.String())
+		}
+	}
+	return strings.Join(msgs, "; ")
 }

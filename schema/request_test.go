@@ -423,6 +423,12 @@ func TestFindingStringAndSort(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("sorted findings (-want +got):\n%s", diff)
 	}
+	if got, want := ErrorText(fs), "a.yaml:2:1: error: z; b.yaml:1:1: error: m"; got != want {
+		t.Errorf("ErrorText = %q, want %q", got, want)
+	}
+	if got := ErrorText(fs[2:3]); got != "" {
+		t.Errorf("ErrorText of a warning = %q, want none", got)
+	}
 	if !HasErrors(fs) || HasErrors(fs[2:3]) || HasErrors(nil) {
 		t.Errorf("HasErrors wrong")
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/owners"
@@ -54,7 +53,7 @@ func LoadRules(ctx context.Context, files Files) (Rules, error) {
 	if !found {
 		r.ConfigErr = missing(fmt.Sprintf("no %s in %s: jit needs the access repository's configuration (see README.md)", layout.ConfigPath, where))
 	} else if r.Config, r.ConfigFindings = schema.ParseConfig(layout.ConfigPath, config); r.Config == nil || schema.HasErrors(r.ConfigFindings) {
-		r.ConfigErr = fmt.Errorf("%s on %s is invalid: %s", layout.ConfigPath, where, errorMessages(r.ConfigFindings))
+		r.ConfigErr = fmt.Errorf("%s on %s is invalid: %s", layout.ConfigPath, where, schema.ErrorText(r.ConfigFindings))
 	}
 	codeowners, found, err := read(ctx, files, layout.CodeownersPath, where)
 	if err != nil {
@@ -96,14 +95,3 @@ type missing string
 
 func (m missing) Error() string        { return string(m) }
 func (m missing) Is(target error) bool { return target == fs.ErrNotExist }
-
-// errorMessages joins the errors among findings into one line.
-func errorMessages(findings []schema.Finding) string {
-	var msgs []string
-	for _, f := range findings {
-		if f.Severity == schema.SeverityError {
-			msgs = append(msgs, f.String())
-		}
-	}
-	return strings.Join(msgs, "; ")
-}

@@ -283,17 +283,24 @@ func (r *Repo) Requests(ctx context.Context) ([]lifecycle.Grant, error) {
 	return grants, nil
 }
 
+// signersAtHead reads SignersPath at HEAD; found is false when main has
+// none (or it cannot be read), and the error is a file that does not parse.
+func (r *Repo) signersAtHead(ctx context.Context) (signers *Signers, found bool, err error) {
+	raw, err := r.git.run(ctx, nil, "cat-file", "blob", "HEAD:"+SignersPath)
+	if err != nil {
+		return nil, false, nil
+	}
+	signers, err = ParseSigners(raw)
+	return signers, true, err
+}
+
 // CheckSigning tells whether main asks for signed records (it has
 // SignersPath) and, when it does, that this clone signs its commits with a
 // key listed there: records nobody can verify would not count.
 func (r *Repo) CheckSigning(ctx context.Context) (bool, error) {
-	raw, err := r.git.run(ctx, nil, "cat-file", "blob", "HEAD:"+SignersPath)
-	if err != nil {
-		return false, nil
-	}
-	signers, err := ParseSigners(raw)
-	if err != nil {
-		return true, err
+	signers, found, err := r.signersAtHead(ctx)
+	if !found || err != nil {
+		return found, err
 	}
 	if r.opts.SigningKey == "" {
 		return true, fmt.Errorf("main has %s, so jit's records must be signed, but no signing key was given (JIT_SIGNING_KEY)", SignersPath)

@@ -40,12 +40,11 @@ type touch struct {
 // change is not jit's has had its status, or its removal, typed by someone
 // else: an admin's bypass, a mixed pull request, a forged commit.
 func (r *Repo) verify(ctx context.Context, grants []lifecycle.Grant) (Verification, error) {
-	raw, err := r.git.run(ctx, nil, "cat-file", "blob", "HEAD:"+SignersPath)
-	if err != nil {
+	signers, found, err := r.signersAtHead(ctx)
+	if !found {
 		// No signers file: statuses are taken as written (see README).
 		return Verification{}, nil
 	}
-	signers, err := ParseSigners(raw)
 	if err != nil {
 		return Verification{}, err
 	}
