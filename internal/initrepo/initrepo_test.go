@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/jit-access/jit/internal/owners"
+	"github.com/jit-access/jit/internal/wanttext"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -74,11 +75,7 @@ func TestFilesAreAValidAccessRepository(t *testing.T) {
 		t.Errorf("CODEOWNERS with an account's rule uncommented does not parse: %v", err)
 	}
 	co := string(files[CodeownersPath])
-	for _, want := range []string{"/.github/    @acme/sso-admins", "# payments-prod: 111122223333, Root/Workloads/Prod\n# /requests/payments-prod/    @OWNERS\n"} {
-		if !strings.Contains(co, want) {
-			t.Errorf("CODEOWNERS lacks %q:\n%s", want, co)
-		}
-	}
+	wanttext.All(t, "CODEOWNERS", co, "/.github/    @acme/sso-admins", "# payments-prod: 111122223333, Root/Workloads/Prod\n# /requests/payments-prod/    @OWNERS\n")
 
 	const schemaLine = "# yaml-language-server: $schema=https://raw.githubusercontent.com/jit-access/jit/v1.2.3/schema/config.schema.json\n"
 	if !strings.HasPrefix(string(files[ConfigPath]), schemaLine) {
