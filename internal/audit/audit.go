@@ -118,18 +118,18 @@ const StatePending = "pending"
 // Collect reads the history of requests/ on main and returns one record per
 // request file, oldest merge first.
 //
-// It lists main's first-parent line once without diffs, then finds what
-// each commit changed: a commit jit signed says so in its Jit-Request
-// trailer (checked against .github/jit-signers at ref, on every core), and
-// the others are diffed in one `git diff-tree --stdin`. Without a signers
+// It reads every commit of main's first-parent line once (readCommits),
+// then finds what each commit changed: a commit jit signed says so in its
+// Jit-Request trailer (its signature checked against .github/jit-signers
+// at ref, on every core, from the bytes already read), and the others are
+// diffed with `git diff-tree --stdin`, one per core. Without a signers
 // file nothing can be trusted and every commit is diffed. The files' last
 // versions are read in one `git cat-file --batch` and decoded on every
 // core while that goes on.
 //
-// The log has no pathspec on purpose: limiting it to requests/ makes git
-// simplify history as well as diff each commit, which more than doubles its
-// time on a long history; the few commits outside requests/ are skipped
-// here instead.
+// The history is read without a pathspec on purpose: limiting it to
+// requests/ makes git simplify history as well as diff each commit; the
+// few commits outside requests/ are skipped here instead.
 func Collect(ctx context.Context, repoDir string, f Filter) ([]Record, error) {
 	return collect(ctx, repoDir, f, true)
 }
