@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"strings"
@@ -30,7 +29,7 @@ func run(t testing.TB, cmd *cobra.Command, stdin io.Reader, args ...string) resu
 		cmd.SetIn(stdin)
 	}
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
+	err := cmd.ExecuteContext(t.Context())
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: exitCode(err), err: err}
 }
 

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
@@ -44,10 +39,7 @@ func TestReconcileCommandInActions(t *testing.T) {
 
 	gh, api := testworld.GitHub(t, clk, "alice", "bob", "carol")
 	web := strings.TrimSuffix(api, "/api/v3/")
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, pemKey := appKey(t)
 	gh.RegisterApp(77, "jit", &key.PublicKey)
 	gh.AddTeam("acme", "payments-leads", "bob")
 	gh.AddTeam("acme", "sso-admins", "carol")
@@ -83,9 +75,7 @@ permission_sets:
 	merge("alice", "bypass", "")
 
 	dir := t.TempDir()
-	if out, err := exec.Command("git", "clone", "--quiet", gh.RepoDir("acme", "access"), dir).CombinedOutput(); err != nil {
-		t.Fatalf("git clone: %v\n%s", err, out)
-	}
+	gittest.Run(t, "", "clone", "--quiet", gh.RepoDir("acme", "access"), dir)
 	// A loopback Slack webhook: the notifications of the run arrive there.
 	var hookMu sync.Mutex
 	var hooks []string
@@ -105,7 +95,7 @@ permission_sets:
 	vars := map[string]string{
 		"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": outputs, "GITHUB_STEP_SUMMARY": summary,
 		"GITHUB_REPOSITORY": "acme/access", "JIT_APP_ID": "77", "JIT_GITHUB_URL": api,
-		"JIT_PRIVATE_KEY":       string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+		"JIT_PRIVATE_KEY":       string(pemKey),
 		"JIT_AWS_ENDPOINT":      its.URL,
 		"JIT_SLACK_WEBHOOK_URL": hook.URL + "/services/T0/B0/secret",
 	}
@@ -115,70 +105,48 @@ permission_sets:
 			return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "not-a-secret", "")}, nil
 		},
 	}
-	var stdout, stderr bytes.Buffer
-	cmd := newReconcileCmdEnv(env)
-	cmd.SetArgs([]string{"--repo", dir, "--now", clk.Now().UTC().Format(time.RFC3339)})
-	cmd.SetOut(&stdout)
-	cmd.SetErr(&stderr)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err = cmd.ExecuteContext(context.Background())
+	res := run(t, newReconcileCmdEnv(env), nil, "--repo", dir, "--now", clk.Now().UTC().Format(time.RFC3339))
 	// Recording the bypass as failed is the run doing its job: exit 0, with
 	// an error annotation on the file.
-	if code := exitCode(err); code != 0 {
-		t.Fatalf("exit %d (%v)\nstdout:\n%s\nstderr:\n%s", code, err, stdout.String(), stderr.String())
+	if res.code != 0 {
+		t.Fatalf("exit %d (%v)\nstdout:\n%s\nstderr:\n%s", res.code, res.err, res.stdout, res.stderr)
 	}
 	if n := len(idc.Assignments()); n != 1 || idc.Assignments()[0].PrincipalID != alice {
 		t.Errorf("assignments = %+v, want alice's one", idc.Assignments())
 	}
 	out, _ := os.ReadFile(outputs)
-	for _, want := range []string{"activated<<", "\n1\n", "failed<<", "expired<<"} {
-		if !strings.Contains(string(out), want) {
-			t.Errorf("outputs lack %q:\n%s", want, out)
-		}
-	}
-	if !strings.Contains(stdout.String(), "::error file=requests/payments-prod/bypass.yaml,title=jit%3A grant failed (not provisioned)::") {
-		t.Errorf("no error annotation for the bypass:\n%s", stdout.String())
+	wantContains(t, "outputs", string(out), "activated<<", "\n1\n", "failed<<", "expired<<")
+	if !strings.Contains(res.stdout, "::error file=requests/payments-prod/bypass.yaml,title=jit%3A grant failed (not provisioned)::") {
+		t.Errorf("no error annotation for the bypass:\n%s", res.stdout)
 	}
 	// This repository has no .github/jit-signers: every run says that its
 	// records cannot be verified.
-	if !strings.Contains(stdout.String(), "::warning title=jit%3A records on main are not verified::main has no .github/jit-signers") {
-		t.Errorf("no warning that main's records are unverified:\n%s", stdout.String())
+	if !strings.Contains(res.stdout, "::warning title=jit%3A records on main are not verified::main has no .github/jit-signers") {
+		t.Errorf("no warning that main's records are unverified:\n%s", res.stdout)
 	}
 	sum, _ := os.ReadFile(summary)
-	for _, want := range []string{"> [!WARNING]\n> main has no .github/jit-signers", "| activated | `payments-prod/ReadOnlyAccess` | alice | #1 |", "| failed | `payments-prod/ReadOnlyAccess` | alice | #2 |", "| active |"} {
-		if !strings.Contains(string(sum), want) {
-			t.Errorf("summary lacks %q:\n%s", want, sum)
-		}
-	}
+	wantContains(t, "summary", string(sum), "> [!WARNING]\n> main has no .github/jit-signers", "| activated | `payments-prod/ReadOnlyAccess` | alice | #1 |", "| failed | `payments-prod/ReadOnlyAccess` | alice | #2 |", "| active |")
 
 	hookMu.Lock()
 	got := strings.Join(hooks, "\n")
 	n := len(hooks)
 	hookMu.Unlock()
-	for _, want := range []string{"Access granted", web + "/acme/access/pull/1", "Access could not be granted", web + "/acme/access/pull/2"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("slack messages lack %q:\n%s", want, got)
-		}
-	}
+	wantContains(t, "slack messages", got, "Access granted", web+"/acme/access/pull/1", "Access could not be granted", web+"/acme/access/pull/2")
 	if n != 2 {
 		t.Errorf("%d slack messages, want 2 (activated, failed)", n)
 	}
-	if strings.Contains(stderr.String(), "secret") {
-		t.Errorf("the webhook URL leaked into the log:\n%s", stderr.String())
+	if strings.Contains(res.stderr, "secret") {
+		t.Errorf("the webhook URL leaked into the log:\n%s", res.stderr)
 	}
 
 	// A dry run afterwards plans nothing and prints text.
-	stdout.Reset()
 	vars["GITHUB_ACTIONS"] = ""
-	cmd = newReconcileCmdEnv(env)
-	cmd.SetArgs([]string{"--repo", dir, "--dry-run", "--now", start.Add(2 * time.Hour).Format(time.RFC3339)})
-	cmd.SetOut(&stdout)
-	cmd.SetErr(&stderr)
-	if err := cmd.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("dry run: %v\n%s", err, stderr.String())
+	dry := run(t, newReconcileCmdEnv(env), nil, "--repo", dir, "--dry-run", "--now", start.Add(2*time.Hour).Format(time.RFC3339))
+	if dry.err != nil {
+		t.Fatalf("dry run: %v\n%s", dry.err, dry.stderr)
 	}
-	if !strings.Contains(stdout.String(), "dry run: would activate 0, expire 1") {
-		t.Errorf("dry run output:\n%s", stdout.String())
+	if !strings.Contains(dry.stdout, "dry run: would activate 0, expire 1") {
+		t.Errorf("dry run output:\n%s", dry.stdout)
 	}
 }
 

@@ -1,45 +1,18 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
-	"net"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/jit-access/jit/internal/catalog"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/testworld"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// getOnceUp gets url, retrying while the server is not listening yet. A
-// start under -race on a loaded machine can take seconds: the minute is a
-// hang guard, not a timing bound.
-func getOnceUp(t *testing.T, url string) (*http.Response, error) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		resp, err := http.Get(url)
-		if err == nil || time.Now().After(deadline) {
-			return resp, err
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 func TestServeRefusesWithoutSecret(t *testing.T) {
 	t.Setenv("JIT_APP_ID", "7")
@@ -55,48 +28,76 @@ func TestServeRefusesWithoutSecret(t *testing.T) {
 // environment: it listens, answers /healthz, refuses an unsigned delivery
 // and stops cleanly when its context ends.
 func TestServeAnswersHealthAndStops(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, pemKey := appKey(t)
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "app.pem")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	secretFile := filepath.Join(dir, "secret")
 	if err := os.WriteFile(secretFile, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	cmd := newServeCmd()
-	cmd.SetArgs([]string{"--app-id", "7", "--private-key-file", keyFile, "--webhook-secret-file", secretFile, "--listen", addr})
 	var logs strings.Builder
-	cmd.SetErr(&logs)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- cmd.ExecuteContext(ctx) }()
-
-	resp, err := getOnceUp(t, "http://"+addr+"/healthz")
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("healthz: %v %v", resp, err)
-	}
-	resp.Body.Close()
-	resp, err = http.Post("http://"+addr+"/webhook", "application/json", strings.NewReader(`{}`))
+	addr, stop := serveInBackground(t, &logs, "--app-id", "7", "--private-key-file", keyFile, "--webhook-secret-file", secretFile)
+	resp, err := http.Post("http://"+addr+"/webhook", "application/json", strings.NewReader(`{}`))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("an unsigned delivery: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve stopped with %v", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("serve did not stop when its context ended")
+	if err := stop(); err != nil {
+		t.Fatalf("serve stopped with %v", err)
 	}
 	if strings.Contains(logs.String(), "s3cret") || strings.Contains(logs.String(), "PRIVATE KEY") {
 		t.Fatalf("a secret reached the logs:\n%s", logs.String())
+	}
+}
+
+// TestServePage: jit serve --page-repo serves the request page from the
+// access repository's default branch, read through the App, beside the
+// webhook.
+func TestServePage(t *testing.T) {
+	gh, api := testworld.GitHub(t, clock.At(testworld.Monday))
+	web := strings.TrimSuffix(api, "/api/v3/")
+	key, pemKey := appKey(t)
+	gh.RegisterApp(7, "jit", &key.PublicKey)
+	if err := gh.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("JIT_WEBHOOK_SECRET", "s3cret")
+	addr, _ := serveInBackground(t, &strings.Builder{}, "--app-id", "7", "--private-key-file", keyFile, "--github-url", api, "--page-repo", "acme/access")
+
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("GET /: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get("http://" + addr + "/catalog.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p catalog.Page
+	err = json.NewDecoder(resp.Body).Decode(&p)
+	resp.Body.Close()
+	if err != nil || p.Repo != "acme/access" || p.Branch != "main" || p.WebURL != web || len(p.Catalog.Accounts) != 2 || p.Catalog.Accounts[0].Owners[0] != "@acme/payments-leads" {
+		t.Fatalf("catalog.json: %v %+v", err, p)
+	}
+	if resp, err := http.Post("http://"+addr+"/webhook", "application/json", strings.NewReader(`{}`)); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("an unsigned delivery beside the page: %v %v", resp, err)
+	}
+}
+
+func TestServePageRepoMustBeOwnerName(t *testing.T) {
+	_, pemKey := appKey(t)
+	t.Setenv("JIT_APP_ID", "7")
+	t.Setenv("JIT_PRIVATE_KEY", string(pemKey))
+	t.Setenv("JIT_WEBHOOK_SECRET", "s")
+	res := run(t, newServeCmd(), nil, "--listen", freeAddr(t), "--page-repo", "access")
+	if res.code != 2 || !strings.Contains(res.err.Error(), `--page-repo "access" must be OWNER/NAME`) {
+		t.Errorf("serve --page-repo access: exit %d, %v", res.code, res.err)
 	}
 }

@@ -107,11 +107,7 @@ func TestSync(t *testing.T) {
 		return s
 	}
 	got := proposed()
-	for _, want := range []string{"- name: data-lake\n    id: \"300000000001\"\n    # Root/Data\n", "permission_sets: []\n", "# The standard permission sets, which already exist in IAM Identity Center.\n"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("the proposed config lacks %q:\n%s", want, got)
-		}
-	}
+	wantContains(t, "the proposed config", got, "- name: data-lake\n    id: \"300000000001\"\n    # Root/Data\n", "permission_sets: []\n", "# The standard permission sets, which already exist in IAM Identity Center.\n")
 	// The edit adds the account and nothing else: comments and blank lines
 	// stay (only the spaces before an inline comment are yaml.v3's).
 	block := "  - name: data-lake\n    id: \"300000000001\"\n    # Root/Data\n    # An SSO admin decides which permission sets this account offers.\n    permission_sets: []\n"
