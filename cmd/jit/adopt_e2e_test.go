@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -39,7 +38,7 @@ import (
 // reconcile. (The CloudFormation stack has no emulator; the role's policy
 // is the one TestInitWritesAValidAccessRepository checks.)
 func TestAdoptionEndToEnd(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	clk := clock.At(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 
 	// AWS: an organisation with IAM Identity Center.

@@ -43,7 +43,7 @@ func startAppCreate(t *testing.T, gh *httptest.Server, out string) (string, chan
 	o := &appCreateOptions{Org: "acme", WebhookURL: "https://jit.acme.example/webhook", GitHubURL: gh.URL + "/api/v3/", WebURL: gh.URL,
 		Out: out, Timeout: time.Minute, Listener: ln}
 	done := make(chan result, 1)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
 	go func() {
 		var stdout, stderr bytes.Buffer
@@ -135,7 +135,7 @@ func TestAppCreate(t *testing.T) {
 	}
 	tr.BaseURL = gh.URL + "/api/v3"
 	client, _ := github.NewClient(&http.Client{Transport: tr}).WithEnterpriseURLs(gh.URL+"/api/v3/", gh.URL+"/api/v3/")
-	got, _, err := client.Apps.Get(context.Background(), "")
+	got, _, err := client.Apps.Get(t.Context(), "")
 	if err != nil || got.GetID() != appID || got.GetSlug() != "jit-access-requests" {
 		t.Fatalf("GET /app with the written key: %+v, %v", got, err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -108,7 +107,7 @@ func noGitHubEnv(t *testing.T) {
 // emulator, with the App's credentials and with a token.
 func TestAuditCommandGitHub(t *testing.T) {
 	noGitHubEnv(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	w := testworld.New(t, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), sandbox.Options{AsyncDelay: 10 * time.Millisecond})
 	gh, owner, name := w.GitHub, sandbox.Org, sandbox.RepoName
 	open := func(author, path, body string) int {

@@ -14,6 +14,11 @@ import (
 	"time"
 )
 
+// The commands ask whether stdin is a terminal before they prompt: these
+// answer for a test.
+func noTerminalReader(io.Reader) bool { return false }
+func alwaysTerminal(io.Reader) bool   { return true }
+
 // appKey is a fresh GitHub App private key, with its PEM as GitHub hands it
 // out (what JIT_PRIVATE_KEY and --private-key-file hold).
 func appKey(t testing.TB) (*rsa.PrivateKey, []byte) {

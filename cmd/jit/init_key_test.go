@@ -23,8 +23,6 @@ func needSSHKeygen(t *testing.T) {
 	}
 }
 
-func alwaysTerminal(io.Reader) bool { return true }
-
 // TestInitGeneratesTheSigningKey: with --signing-key, or on a terminal when
 // the offer is accepted, jit init writes .github/jit-signers with the public
 // half of a new key the ledger accepts, and the private key, readable by

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,8 +115,6 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 	}
 }
 
-func noTerminalReader(io.Reader) bool { return false }
-
 func TestInitNamesMissingFlags(t *testing.T) {
 	res := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, "--repo", "acme/access", t.TempDir())
 	if res.code != 2 || !strings.Contains(res.err.Error(), "--admins, --region, --instance-arn, --identity-store-id, --account, --permission-set") {
@@ -132,7 +129,7 @@ func TestInitAsksOnATerminal(t *testing.T) {
 		"payments-prod=111122223333", "ReadOnlyAccess=arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
 		"n", // no signing key now
 	}, "\n") + "\n"
-	res := run(t, newInitCmdWith(func(io.Reader) bool { return true }, testBuild), strings.NewReader(answers), "--org", "acme", dir)
+	res := run(t, newInitCmdWith(alwaysTerminal, testBuild), strings.NewReader(answers), "--org", "acme", dir)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %v\n%s", res.code, res.err, res.stderr)
 	}

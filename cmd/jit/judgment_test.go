@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -24,7 +23,7 @@ import (
 // refusing). They load the rules and word the findings through one package,
 // internal/judgment; this test keeps them from drifting apart.
 func TestOneJudgment(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	w := testworld.New(t, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC), sandbox.Options{AsyncDelay: 20 * time.Millisecond})
 
 	const request = "account: payments-prod\npermission_set: ReadOnlyAccess\nduration: %s\njustification: \"INC-%d: read the settlement logs\"\n"

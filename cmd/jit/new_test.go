@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +15,11 @@ import (
 
 func newCmd(t *testing.T, dir string, terminal bool, stdin string, args ...string) result {
 	t.Helper()
-	cmd := newNewCmdWith(func(io.Reader) bool { return terminal })
+	isTerminal := noTerminalReader
+	if terminal {
+		isTerminal = alwaysTerminal
+	}
+	cmd := newNewCmdWith(isTerminal)
 	return run(t, cmd, strings.NewReader(stdin), append([]string{"--repo", dir}, args...)...)
 }
 

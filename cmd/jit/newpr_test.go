@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/gittest"
@@ -14,8 +13,7 @@ import (
 )
 
 func TestNewPR(t *testing.T) {
-	clk := clock.At(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
-	gh, api := testworld.GitHub(t, clk, "octocat")
+	gh, api := testworld.GitHub(t, clock.At(testworld.Monday), "octocat")
 	if err := gh.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.NoSandbox, // CI runs as root
 		chromedp.WindowSize(1200, 1800),
 	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancel(); cancelCtx(); cancelAlloc() })
@@ -135,7 +135,7 @@ func TestRequestPageInABrowser(t *testing.T) {
 	filename, value := newFileLink(t, link)
 	// The script's link is the one catalog.Page.NewFileURL makes (the
 	// sandbox story follows that one).
-	page, _, err := src(context.Background())
+	page, _, err := src(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	_ "embed"
 	"os"
 	"path/filepath"
@@ -87,7 +86,7 @@ func TestChangedFilesFromGit(t *testing.T) {
 	}
 	commitAll(t, dir, "change")
 
-	got, err := ledger.OpenCheckout(dir).ChangedFiles(context.Background(), "base")
+	got, err := ledger.OpenCheckout(dir).ChangedFiles(t.Context(), "base")
 	if err != nil {
 		t.Fatal(err)
 	}

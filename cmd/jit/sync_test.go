@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +19,7 @@ import (
 // nothing, a new account in AWS opens one pull request that changes only
 // .github/jit.yaml, and the next run updates that pull request.
 func TestSync(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	emu := awsOrganisation(t, 4, 2, 0)
 	dir := t.TempDir()
 	if r := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", dir); r.code != 0 {

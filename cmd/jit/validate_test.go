@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -218,7 +217,7 @@ func TestValidateCannotRun(t *testing.T) {
 
 // TestValidateThroughMain checks the wiring in the binary's root command.
 func TestValidateThroughMain(t *testing.T) {
-	err := realMain(context.Background(), []string{"validate", "--format", "xml"})
+	err := realMain(t.Context(), []string{"validate", "--format", "xml"})
 	if err == nil || exitCode(err) != 2 {
 		t.Fatalf("realMain = %v, want exit status 2", err)
 	}
