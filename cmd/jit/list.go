@@ -42,11 +42,11 @@ Exit status: 0 listed, 2 jit could not run.`,
 		Args: cobra.NoArgs,
 		RunE: runs(o.run),
 	}
+	checkoutFlag(cmd, &o.repo)
 	f := cmd.Flags()
-	f.StringVar(&o.repo, "repo", ".", "top folder of the access repository")
 	f.StringVar(&o.requester, "requester", "", "GitHub login to apply the requesters rules to (default: show the rules)")
 	f.StringVar(&o.format, "format", "text", "output format: text or json")
-	f.StringVar(&o.githubURL, "github-url", "", "GitHub Enterprise API URL, e.g. https://github.example.com/api/v3/ (default: github.com)")
+	githubURLFlag(cmd, &o.githubURL, "")
 	return cmd
 }
 

@@ -51,8 +51,8 @@ could not run (missing flags, no configuration, the file exists).`,
 			return o.run(cmd.Context(), promptsOf(cmd, isTerminal), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+	checkoutFlag(cmd, &o.repo)
 	f := cmd.Flags()
-	f.StringVar(&o.repo, "repo", ".", "top folder of the access repository")
 	f.StringVar(&o.account, "account", "", "account name or 12-digit id from .github/jit.yaml")
 	f.StringVar(&o.permissionSet, "permission-set", "", "a standard permission set the account offers")
 	f.StringVar(&o.duration, "duration", "", "access duration: "+strings.Join(schema.DurationNames(), " "))
@@ -67,8 +67,8 @@ could not run (missing flags, no configuration, the file exists).`,
 	f.StringVar(&o.extends, "extends", "", "extend your active grant whose request file is at this path (requests/<account>/<name>.yaml) instead of asking for new access")
 	f.BoolVar(&o.pr, "pr", false, "also open the pull request: branch, commit and pull request through the GitHub API with your token (GITHUB_TOKEN, GH_TOKEN or gh's login)")
 	f.StringVar(&o.githubRepo, "github-repo", "", "with --pr: the access repository on GitHub, OWNER/NAME (default: from the origin remote)")
-	f.StringVar(&o.githubURL, "github-url", "", "with --pr: GitHub Enterprise API URL, e.g. https://github.example.com/api/v3/ (default: github.com)")
-	f.Var(&o.now, "now", "check --start-at against this RFC 3339 time instead of the clock, for a rehearsal")
+	githubURLFlag(cmd, &o.githubURL, "with --pr: ")
+	rehearsalFlag(cmd, &o.now, "judge --start-at")
 	return cmd
 }
 

@@ -35,8 +35,8 @@ Exit status: 0 written, 2 jit could not run.`,
 		Args: cobra.NoArgs,
 		RunE: runs(o.run),
 	}
+	checkoutFlag(cmd, &o.repo)
 	f := cmd.Flags()
-	f.StringVar(&o.repo, "repo", ".", "top folder of the access repository")
 	f.StringVar(&o.html, "html", "", "folder to write the page to (required)")
 	f.StringVar(&o.githubRepo, "github-repo", os.Getenv("GITHUB_REPOSITORY"), "the access repository on GitHub, OWNER/NAME (env GITHUB_REPOSITORY)")
 	f.StringVar(&o.branch, "branch", "main", "the branch request pull requests go to")

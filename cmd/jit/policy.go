@@ -31,7 +31,7 @@ permissions for the management account when the config allows requests for it.`,
 		Args: cobra.NoArgs,
 		RunE: runs(prov.provisioner),
 	}
-	provisioner.Flags().StringVar(&prov.dir, "repo", ".", "the access repository's clone")
+	checkoutFlag(provisioner, &prov.dir)
 
 	var tr policyOptions
 	trust := &cobra.Command{

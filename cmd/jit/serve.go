@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -68,14 +69,17 @@ func envOr(key, def string) string {
 	return def
 }
 
+// serveOptions is one run of jit serve.
+type serveOptions struct {
+	app      appFlags
+	listen   string
+	pageRepo string
+	dispatch bool
+	repos    []string
+}
+
 func newServeCmd() *cobra.Command {
-	var (
-		af       appFlags
-		listen   string
-		pageRepo string
-		dispatch bool
-		repos    []string
-	)
+	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the GitHub App's webhook server",
@@ -95,60 +99,63 @@ from main at start-up (for the --github-repo repositories) and again on every pu
 to main, so grants end on time without a runner waiting; the workflow's
 hourly schedule is the safety net.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
-			opts, err := af.options(log)
-			if err != nil {
-				return err
-			}
-			if opts.WebhookSecret, err = webhookSecret(af.secretFile); err != nil {
-				return err
-			}
-			// Chat webhook URLs are secrets: they come from the environment
-			// only, never from the repository or the command line.
-			opts.Notifier = notify.FromEnv(os.Getenv)
-			opts.Dispatch = dispatch
-			srv, err := app.New(opts)
-			if err != nil {
-				return err
-			}
-			defer srv.Close()
-			if dispatch {
-				for _, r := range repos {
-					repo, err := ghrepo.Parse(r)
-					if err != nil {
-						return fmt.Errorf("--github-repo %w", err)
-					}
-					// A failure is logged, not fatal: the next push to main
-					// reads the schedule again, and the hourly run is there.
-					if err := srv.Schedule(cmd.Context(), 0, repo); err != nil {
-						log.Error("reading the reconcile schedule at start-up failed", "repo", r, "err", err)
-					}
-				}
-			}
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return fmt.Errorf("listening on %s: %w", listen, err)
-			}
-			h := srv.Handler()
-			if pageRepo != "" {
-				repo, err := ghrepo.Parse(pageRepo)
-				if err != nil {
-					return fmt.Errorf("--page-repo %w", err)
-				}
-				h = catalog.WithApp(h, catalog.Handler(srv.PageSource(repo), pageNow))
-			}
-			log.Info("jit serve listening", "addr", ln.Addr().String(), "github", opts.BaseURL, "app_id", opts.AppID, "page_repo", pageRepo)
-			return serveUntilDone(cmd.Context(), ln, h)
-		},
+		RunE: runs(o.run),
 	}
-	af.register(cmd)
-	cmd.Flags().StringVar(&af.secretFile, "webhook-secret-file", os.Getenv("JIT_WEBHOOK_SECRET_FILE"), "file holding the webhook secret (env JIT_WEBHOOK_SECRET_FILE; or the secret itself in JIT_WEBHOOK_SECRET)")
-	cmd.Flags().StringVar(&listen, "listen", envOr("JIT_LISTEN", ":8080"), "address to listen on (env JIT_LISTEN)")
-	cmd.Flags().BoolVar(&dispatch, "dispatch", os.Getenv("JIT_DISPATCH") != "false", "dispatch the reconcile workflow at each expiry and scheduled start on main (env JIT_DISPATCH=false turns it off)")
-	cmd.Flags().StringSliceVar(&repos, "github-repo", splitList(os.Getenv("JIT_GITHUB_REPOS")), "access repositories, OWNER/NAME, whose reconcile schedule is read at start-up (env JIT_GITHUB_REPOS, comma-separated); others are read at their first push to main")
-	cmd.Flags().StringVar(&pageRepo, "page-repo", os.Getenv("JIT_PAGE_REPO"), "serve the request page (GET /, POST /lint) for this access repository, OWNER/NAME (env JIT_PAGE_REPO)")
+	o.app.register(cmd)
+	cmd.Flags().StringVar(&o.app.secretFile, "webhook-secret-file", os.Getenv("JIT_WEBHOOK_SECRET_FILE"), "file holding the webhook secret (env JIT_WEBHOOK_SECRET_FILE; or the secret itself in JIT_WEBHOOK_SECRET)")
+	cmd.Flags().StringVar(&o.listen, "listen", envOr("JIT_LISTEN", ":8080"), "address to listen on (env JIT_LISTEN)")
+	cmd.Flags().BoolVar(&o.dispatch, "dispatch", os.Getenv("JIT_DISPATCH") != "false", "dispatch the reconcile workflow at each expiry and scheduled start on main (env JIT_DISPATCH=false turns it off)")
+	cmd.Flags().StringSliceVar(&o.repos, "github-repo", splitList(os.Getenv("JIT_GITHUB_REPOS")), "access repositories, OWNER/NAME, whose reconcile schedule is read at start-up (env JIT_GITHUB_REPOS, comma-separated); others are read at their first push to main")
+	cmd.Flags().StringVar(&o.pageRepo, "page-repo", os.Getenv("JIT_PAGE_REPO"), "serve the request page (GET /, POST /lint) for this access repository, OWNER/NAME (env JIT_PAGE_REPO)")
 	return cmd
+}
+
+// run serves until ctx ends, logging JSON lines to stderr.
+func (o *serveOptions) run(ctx context.Context, _, stderr io.Writer) error {
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	opts, err := o.app.options(log)
+	if err != nil {
+		return err
+	}
+	if opts.WebhookSecret, err = webhookSecret(o.app.secretFile); err != nil {
+		return err
+	}
+	// Chat webhook URLs are secrets: they come from the environment
+	// only, never from the repository or the command line.
+	opts.Notifier = notify.FromEnv(os.Getenv)
+	opts.Dispatch = o.dispatch
+	srv, err := app.New(opts)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if o.dispatch {
+		for _, r := range o.repos {
+			repo, err := ghrepo.Parse(r)
+			if err != nil {
+				return fmt.Errorf("--github-repo %w", err)
+			}
+			// A failure is logged, not fatal: the next push to main
+			// reads the schedule again, and the hourly run is there.
+			if err := srv.Schedule(ctx, 0, repo); err != nil {
+				log.Error("reading the reconcile schedule at start-up failed", "repo", r, "err", err)
+			}
+		}
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", o.listen, err)
+	}
+	h := srv.Handler()
+	if o.pageRepo != "" {
+		repo, err := ghrepo.Parse(o.pageRepo)
+		if err != nil {
+			return fmt.Errorf("--page-repo %w", err)
+		}
+		h = catalog.WithApp(h, catalog.Handler(srv.PageSource(repo), pageNow))
+	}
+	log.Info("jit serve listening", "addr", ln.Addr().String(), "github", opts.BaseURL, "app_id", opts.AppID, "page_repo", o.pageRepo)
+	return serveUntilDone(ctx, ln, h)
 }
 
 // Limits of jit serve's HTTP server.
@@ -179,44 +186,49 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error 
 	}
 }
 
+// sweepOptions is one run of jit sweep.
+type sweepOptions struct {
+	app    appFlags
+	repo   string
+	instID int64
+}
+
 func newSweepCmd() *cobra.Command {
-	var (
-		af     appFlags
-		repo   string
-		instID int64
-	)
+	var o sweepOptions
 	cmd := &cobra.Command{
 		Use:   "sweep",
 		Short: "Escalate undecided requests to the SSO admins and close expired ones",
 		Long: `Run the App's scheduled duties on one repository: a request with no
 decision after escalate_after also asks the SSO admins; an unapproved request
-older than request_ttl is closed with the label jit:expired. Idempotent.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			opts, err := af.options(log)
-			if err != nil {
-				return err
-			}
-			// The sweep receives no webhooks; a placeholder secret satisfies
-			// the constructor without weakening anything.
-			opts.WebhookSecret = []byte("sweep-receives-no-webhooks")
-			r, err := ghrepo.Parse(repo)
-			if err != nil {
-				return fmt.Errorf("--github-repo %w (GITHUB_REPOSITORY in Actions)", err)
-			}
-			srv, err := app.New(opts)
-			if err != nil {
-				return err
-			}
-			res, err := srv.Sweep(cmd.Context(), instID, r)
-			fmt.Fprintf(cmd.OutOrStdout(), "judged again %v, escalated %v, reminded %v, closed %v\n", res.Judged, res.Escalated, res.Reminded, res.Closed)
-			return err
-		},
+older than request_ttl is closed with the label jit:expired. Idempotent.`, Args: cobra.NoArgs,
+		RunE: runs(o.run),
 	}
-	af.register(cmd)
+	o.app.register(cmd)
 	// --github-repo, as in reconcile and audit: --repo is a folder everywhere.
-	cmd.Flags().StringVar(&repo, "github-repo", os.Getenv("GITHUB_REPOSITORY"), "the access repository on GitHub, OWNER/NAME (env GITHUB_REPOSITORY)")
-	cmd.Flags().Int64Var(&instID, "installation-id", 0, "the App's installation id on the repository (looked up when 0)")
+	cmd.Flags().StringVar(&o.repo, "github-repo", os.Getenv("GITHUB_REPOSITORY"), "the access repository on GitHub, OWNER/NAME (env GITHUB_REPOSITORY)")
+	cmd.Flags().Int64Var(&o.instID, "installation-id", 0, "the App's installation id on the repository (looked up when 0)")
 	return cmd
+}
+
+// run sweeps the repository once, logging text to stderr, and prints what
+// it did.
+func (o *sweepOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
+	opts, err := o.app.options(slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
+	// The sweep receives no webhooks; a placeholder secret satisfies
+	// the constructor without weakening anything.
+	opts.WebhookSecret = []byte("sweep-receives-no-webhooks")
+	r, err := ghrepo.Parse(o.repo)
+	if err != nil {
+		return fmt.Errorf("--github-repo %w (GITHUB_REPOSITORY in Actions)", err)
+	}
+	srv, err := app.New(opts)
+	if err != nil {
+		return err
+	}
+	res, err := srv.Sweep(ctx, o.instID, r)
+	fmt.Fprintf(stdout, "judged again %v, escalated %v, reminded %v, closed %v\n", res.Judged, res.Escalated, res.Reminded, res.Closed)
+	return err
 }

@@ -57,10 +57,10 @@ GH_TOKEN (or gh's login), allowed to push branches and open pull requests.`,
 		Args: cobra.NoArgs,
 		RunE: runs(o.run),
 	}
+	checkoutFlag(cmd, &o.Repo)
 	f := cmd.Flags()
-	f.StringVar(&o.Repo, "repo", ".", "the access repository's checkout")
 	f.StringVar(&o.GithubRepo, "github-repo", getenv("GITHUB_REPOSITORY"), "the access repository on GitHub, OWNER/NAME (default: GITHUB_REPOSITORY, else the origin remote)")
-	f.StringVar(&o.GithubURL, "github-url", "", "GitHub Enterprise Server's API URL (https://HOST/api/v3/)")
+	githubURLFlag(cmd, &o.GithubURL, "")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the differences, open or change no pull request")
 	return cmd
 }

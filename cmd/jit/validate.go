@@ -69,12 +69,12 @@ run (bad flags, missing or invalid configuration).`,
 			return v.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+	checkoutFlag(cmd, &v.repo)
 	f := cmd.Flags()
-	f.StringVar(&v.repo, "repo", ".", "top folder of the access repository")
 	f.StringVar(&v.format, "format", formatText, "output format: text, json or github (default github when GITHUB_ACTIONS=true)")
 	f.StringVar(&v.base, "base", "", "git revision of the base branch: check the change REF...HEAD and read the rules from REF")
 	f.StringVar(&v.requester, "requester", "", "GitHub login of the requester (the pull request's author), checked against the config's users")
-	f.Var(&v.now, "now", "judge start_at and an extension's new end at this RFC 3339 time instead of the clock, for a rehearsal")
+	rehearsalFlag(cmd, &v.now, "judge start_at and an extension's new end")
 	return cmd
 }
 
