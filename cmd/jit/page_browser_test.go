@@ -55,6 +55,18 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// pickReadOnly opens the page at url, finds an account by typing search
+// into the account search and picks its ReadOnlyAccess.
+func pickReadOnly(url, search string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(`#account option`, chromedp.ByQuery),
+		chromedp.SendKeys(`#account-search`, search, chromedp.ByQuery),
+		chromedp.WaitVisible(`#set-ReadOnlyAccess`, chromedp.ByQuery),
+		chromedp.Click(`#set-ReadOnlyAccess`, chromedp.ByQuery),
+	}
+}
+
 // pageRepo is an access repository for the page: listConfig (PowerUserAccess
 // limited to a team) and the test CODEOWNERS.
 func pageRepo(t *testing.T) (string, catalog.Source) {
@@ -112,11 +124,7 @@ func TestRequestPageInABrowser(t *testing.T) {
 	var link, preview string
 	var shot []byte
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(srv.URL+"/"),
-		chromedp.WaitVisible(`#account option`, chromedp.ByQuery),
-		chromedp.SendKeys(`#account-search`, "4444", chromedp.ByQuery),
-		chromedp.WaitVisible(`#set-ReadOnlyAccess`, chromedp.ByQuery),
-		chromedp.Click(`#set-ReadOnlyAccess`, chromedp.ByQuery),
+		pickReadOnly(srv.URL+"/", "4444"),
 		chromedp.SetValue(`#duration`, "4h", chromedp.ByQuery),
 		chromedp.Evaluate(`document.getElementById("duration").dispatchEvent(new Event("change"))`, nil),
 		chromedp.SendKeys(`#justification`, "INC-1234: load test of the checkout", chromedp.ByQuery),
@@ -197,11 +205,7 @@ func TestStaticRequestPage(t *testing.T) {
 	defer srv.Close()
 	var link, findings string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(srv.URL+"/index.html"),
-		chromedp.WaitVisible(`#account option`, chromedp.ByQuery),
-		chromedp.SendKeys(`#account-search`, "payments", chromedp.ByQuery),
-		chromedp.WaitVisible(`#set-ReadOnlyAccess`, chromedp.ByQuery),
-		chromedp.Click(`#set-ReadOnlyAccess`, chromedp.ByQuery),
+		pickReadOnly(srv.URL+"/index.html", "payments"),
 		chromedp.SendKeys(`#justification`, "INC-77: read the payment logs", chromedp.ByQuery),
 		chromedp.SendKeys(`#name`, "inc-77", chromedp.ByQuery),
 		chromedp.WaitVisible(`#open[data-state="ready"]`, chromedp.ByQuery),

@@ -30,37 +30,41 @@ func TestValidateExtends(t *testing.T) {
 			"\njustification: \"INC-1234: still investigating, need more time\"\n"
 	}
 	const now = "2026-11-23T10:00:00Z"
+	// Every refusal is one finding on ext.yaml: wantError is what follows
+	// "requests/payments-prod/ext.yaml:", and "" is an extension accepted.
 	for _, tt := range []struct {
-		name, file string
-		wantCode   int
-		wantStdout []string
+		name, target, duration, wantError string
 	}{
-		{name: "own active grant, later end", file: ext("requests/payments-prod/mine.yaml", "4h")},
-		{name: "someone else's grant", file: ext("requests/payments-prod/hers.yaml", "4h"), wantCode: 1, wantStdout: []string{
-			"requests/payments-prod/ext.yaml:3:10: error: requests/payments-prod/hers.yaml is alice's grant: only its requester can extend it (fix: remove extends: to ask for access of your own, or ask alice to extend it)"}},
-		{name: "another permission set", file: ext("requests/payments-prod/power.yaml", "4h"), wantCode: 1, wantStdout: []string{
-			"requests/payments-prod/ext.yaml:3:10: error: requests/payments-prod/power.yaml is for permission set PowerUserAccess, and this request asks for ReadOnlyAccess (fix: …"}},
-		{name: "another account", file: ext("requests/sandbox/box.yaml", "4h"), wantCode: 1, wantStdout: []string{
-			"requests/payments-prod/ext.yaml:3:10: error: requests/sandbox/box.yaml is for account sandbox, and this request is for payments-prod (fix: …"}},
-		{name: "a grant that is not active", file: ext("requests/payments-prod/gone.yaml", "4h"), wantCode: 1, wantStdout: []string{
-			"requests/payments-prod/ext.yaml:3:10: error: requests/payments-prod/gone.yaml is expired: only an active grant can be extended (fix: remove extends: to ask for access of your own)"}},
-		{name: "a grant that is not on main", file: ext("requests/payments-prod/nope.yaml", "4h"), wantCode: 1, wantStdout: []string{
-			"requests/payments-prod/ext.yaml:3:10: error: extends: requests/payments-prod/nope.yaml is not a request file on main (fix: …"}},
-		{name: "an end that is not later", file: ext("requests/payments-prod/mine.yaml", "1h"), wantCode: 1, wantStdout: []string{
-			"requests/payments-prod/ext.yaml:4:11: error: requests/payments-prod/mine.yaml ends at 2026-11-23T12:00:00Z; duration 1h from now ends at 2026-11-23T11:00:00Z, which is not later (fix: ask for more than the 2h it has left, e.g. 4h)"}},
+		{"own active grant, later end", "requests/payments-prod/mine.yaml", "4h", ""},
+		{"someone else's grant", "requests/payments-prod/hers.yaml", "4h",
+			"3:10: error: requests/payments-prod/hers.yaml is alice's grant: only its requester can extend it (fix: remove extends: to ask for access of your own, or ask alice to extend it)"},
+		{"another permission set", "requests/payments-prod/power.yaml", "4h",
+			"3:10: error: requests/payments-prod/power.yaml is for permission set PowerUserAccess, and this request asks for ReadOnlyAccess (fix: …"},
+		{"another account", "requests/sandbox/box.yaml", "4h",
+			"3:10: error: requests/sandbox/box.yaml is for account sandbox, and this request is for payments-prod (fix: …"},
+		{"a grant that is not active", "requests/payments-prod/gone.yaml", "4h",
+			"3:10: error: requests/payments-prod/gone.yaml is expired: only an active grant can be extended (fix: remove extends: to ask for access of your own)"},
+		{"a grant that is not on main", "requests/payments-prod/nope.yaml", "4h",
+			"3:10: error: extends: requests/payments-prod/nope.yaml is not a request file on main (fix: …"},
+		{"an end that is not later", "requests/payments-prod/mine.yaml", "1h",
+			"4:11: error: requests/payments-prod/mine.yaml ends at 2026-11-23T12:00:00Z; duration 1h from now ends at 2026-11-23T11:00:00Z, which is not later (fix: ask for more than the 2h it has left, e.g. 4h)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := newTestRepo(t, true, onMain)
 			gittest.Output(t, dir, "checkout", "-q", "-b", "pr")
-			writeFiles(t, dir, map[string]string{"requests/payments-prod/ext.yaml": tt.file})
+			writeFiles(t, dir, map[string]string{"requests/payments-prod/ext.yaml": ext(tt.target, tt.duration)})
 			commitAll(t, dir, "extend")
 			r := validate(t, "--repo", dir, "--base", "main", "--requester", "octocat", "--now", now)
-			if r.code != tt.wantCode {
-				t.Errorf("exit status %d, want %d (err %v)\n%s", r.code, tt.wantCode, r.err, r.stdout)
+			wantCode, wantStdout := 0, []string(nil)
+			if tt.wantError != "" {
+				wantCode, wantStdout = 1, []string{"requests/payments-prod/ext.yaml:" + tt.wantError}
 			}
-			matchLines(t, "stdout", lines(r.stdout), tt.wantStdout)
-			if tt.wantCode == 0 && !strings.Contains(r.stderr, "1 request file checked, 0 errors, 0 warnings") {
+			if r.code != wantCode {
+				t.Errorf("exit status %d, want %d (err %v)\n%s", r.code, wantCode, r.err, r.stdout)
+			}
+			matchLines(t, "stdout", lines(r.stdout), wantStdout)
+			if wantCode == 0 && !strings.Contains(r.stderr, "1 request file checked, 0 errors, 0 warnings") {
 				t.Errorf("stderr: %s", r.stderr)
 			}
 		})

@@ -298,6 +298,11 @@ func baseRepo(t *testing.T) string {
 	return dir
 }
 
+// writing is a change that writes files (path: content) into the checkout.
+func writing(files map[string]string) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) { writeFiles(t, dir, files) }
+}
+
 func TestValidateBase(t *testing.T) {
 	newRequest := strings.Replace(goodRequest, "4h", "2h", 1)
 	tests := []struct {
@@ -309,37 +314,29 @@ func TestValidateBase(t *testing.T) {
 		wantStderr string
 	}{
 		{
-			name: "one new request",
-			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{"requests/payments-prod/new.yaml": newRequest})
-			},
+			name:       "one new request",
+			change:     writing(map[string]string{"requests/payments-prod/new.yaml": newRequest}),
 			args:       []string{"--requester", "octocat"},
 			wantStderr: "jit validate: 1 request file checked, 0 errors, 0 warnings",
 		},
 		{
-			name: "new request by a requester without a user",
-			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{"requests/payments-prod/new.yaml": newRequest})
-			},
+			name:       "new request by a requester without a user",
+			change:     writing(map[string]string{"requests/payments-prod/new.yaml": newRequest}),
 			args:       []string{"--requester", "mallory"},
 			wantCode:   1,
 			wantStdout: []string{"requests/payments-prod/new.yaml:1:1: error: GitHub user mallory …"},
 			wantStderr: "jit validate: 1 request file checked, 1 error, 0 warnings",
 		},
 		{
-			name: "new request must not carry a status block",
-			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{"requests/payments-prod/new.yaml": newRequest + "status:\n  state: active\n"})
-			},
+			name:       "new request must not carry a status block",
+			change:     writing(map[string]string{"requests/payments-prod/new.yaml": newRequest + "status:\n  state: active\n"}),
 			wantCode:   1,
 			wantStdout: []string{"requests/payments-prod/new.yaml:5:1: error: …"},
 			wantStderr: "jit validate: 1 request file checked, 1 error, 0 warnings",
 		},
 		{
-			name: "config edit needs admin review",
-			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{layout.ConfigPath: testConfig + "request_ttl: 48h\n"})
-			},
+			name:   "config edit needs admin review",
+			change: writing(map[string]string{layout.ConfigPath: testConfig + "request_ttl: 48h\n"}),
 			wantStdout: []string{
 				"warning: this change (main...HEAD) needs SSO admin review: edits .github/jit.yaml (the jit configuration)" + reviewFix,
 			},
@@ -347,12 +344,10 @@ func TestValidateBase(t *testing.T) {
 		},
 		{
 			name: "the change's own config does not apply",
-			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{
-					layout.ConfigPath:                  strings.Replace(testConfig, "max_duration: 1d", "max_duration: 1w", 1),
-					"requests/payments-prod/long.yaml": strings.Replace(goodRequest, "4h", "1w", 1),
-				})
-			},
+			change: writing(map[string]string{
+				layout.ConfigPath:                  strings.Replace(testConfig, "max_duration: 1d", "max_duration: 1w", 1),
+				"requests/payments-prod/long.yaml": strings.Replace(goodRequest, "4h", "1w", 1),
+			}),
 			wantCode: 1,
 			wantStdout: []string{
 				"warning: this change (main...HEAD) needs SSO admin review: adds the request file requests/payments-prod/long.yaml together with other changes; edits .github/jit.yaml (the jit configuration)" + reviewFix,
@@ -361,10 +356,8 @@ func TestValidateBase(t *testing.T) {
 			wantStderr: "jit validate: 1 request file checked, 1 error, 1 warning",
 		},
 		{
-			name: "edit of a merged request is an error",
-			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{"requests/payments-prod/merged.yaml": strings.Replace(goodRequest, "4h", "8h", 1) + "status:\n  state: active\n  pull_request: 1\n"})
-			},
+			name:     "edit of a merged request is an error",
+			change:   writing(map[string]string{"requests/payments-prod/merged.yaml": strings.Replace(goodRequest, "4h", "8h", 1) + "status:\n  state: active\n  pull_request: 1\n"}),
 			wantCode: 1,
 			wantStdout: []string{
 				"warning: this change (main...HEAD) needs SSO admin review: edits requests/payments-prod/merged.yaml" + reviewFix,
@@ -400,12 +393,10 @@ func TestValidateBase(t *testing.T) {
 		},
 		{
 			name: "two new requests need admin review and are both validated",
-			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{
-					"requests/payments-prod/one.yaml": newRequest,
-					"requests/payments-prod/two.yaml": strings.Replace(newRequest, "2h", "3h", 1),
-				})
-			},
+			change: writing(map[string]string{
+				"requests/payments-prod/one.yaml": newRequest,
+				"requests/payments-prod/two.yaml": strings.Replace(newRequest, "2h", "3h", 1),
+			}),
 			wantCode: 1,
 			wantStdout: []string{
 				"warning: this change (main...HEAD) needs SSO admin review: adds 2 request files (requests/payments-prod/one.yaml, requests/payments-prod/two.yaml); a request adds exactly one" + reviewFix,
@@ -414,10 +405,8 @@ func TestValidateBase(t *testing.T) {
 			wantStderr: "jit validate: 2 request files checked, 1 error, 1 warning",
 		},
 		{
-			name: "explicit paths: merged files may keep their status block",
-			change: func(t *testing.T, dir string) {
-				writeFiles(t, dir, map[string]string{"requests/payments-prod/new.yaml": newRequest})
-			},
+			name:       "explicit paths: merged files may keep their status block",
+			change:     writing(map[string]string{"requests/payments-prod/new.yaml": newRequest}),
 			args:       []string{"requests/"},
 			wantStderr: "jit validate: 2 request files checked, 0 errors, 0 warnings",
 		},
