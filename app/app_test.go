@@ -25,6 +25,13 @@ const (
 	repo = testworld.Repo
 )
 
+// newWorld is a world of the sandbox's defaults, started on
+// testworld.Monday, for one test.
+func newWorld(t *testing.T) *testworld.World {
+	t.Helper()
+	return testworld.New(t, testworld.Monday, sandbox.Options{})
+}
+
 func wantState(t *testing.T, got testworld.PRState, validate, approval, label string) {
 	t.Helper()
 	if got.Validate != validate || got.Approval != approval || len(got.Labels) != 1 || got.Labels[0] != label {
@@ -49,7 +56,7 @@ func wantSaying(t *testing.T, w *testworld.World, n int, validate, approval, lab
 }
 
 func TestValidStandardRequestAsksOwners(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/inc-1234", map[string]string{"requests/payments-prod/inc-1234.yaml": testworld.StandardRequest})
 	s := w.State(t, n)
 	wantState(t, s, "success", "failure", "jit:pending-owner")
@@ -71,7 +78,7 @@ func TestValidStandardRequestAsksOwners(t *testing.T) {
 }
 
 func TestInvalidRequestGetsLineAnnotation(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	bad := strings.Replace(testworld.StandardRequest, "duration: 4h", "duration: 5h", 1)
 	n := w.Open(t, "octocat", "octocat/bad", map[string]string{"requests/payments-prod/bad.yaml": bad})
 	s := w.State(t, n)
@@ -91,7 +98,7 @@ func TestInvalidRequestGetsLineAnnotation(t *testing.T) {
 }
 
 func TestCustomRequestTwoStages(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/custom", map[string]string{"requests/payments-prod/s3.yaml": testworld.CustomRequest})
 	wantSaying(t, w, n, "success", "failure", "jit:pending-owner", "iam:PassRole")
 	// An admin alone does not complete a custom request.
@@ -104,7 +111,7 @@ func TestCustomRequestTwoStages(t *testing.T) {
 }
 
 func TestCustomRequestOwnerThenAdminRequestsAdmins(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/custom", map[string]string{"requests/payments-prod/s3.yaml": testworld.CustomRequest})
 	w.Review(t, n, "alice", "APPROVED", "owner ok")
 	wantState(t, w.State(t, n), "success", "failure", "jit:pending-admin")
@@ -140,7 +147,7 @@ func TestApprovalsThatDoNotCount(t *testing.T) {
 }
 
 func TestApprovalThenPushSendsBack(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/push", map[string]string{"requests/payments-prod/p.yaml": testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "")
 	wantState(t, w.State(t, n), "success", "success", "jit:approved")
@@ -157,7 +164,7 @@ func TestApprovalThenPushSendsBack(t *testing.T) {
 // event delivered again after a push (a late redelivery, or an in-process
 // retry) must judge the new head, where the approval does not count.
 func TestStalePayloadIsNotBelieved(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const path = "requests/payments-prod/s.yaml"
 	n := w.Open(t, "octocat", "octocat/stale", map[string]string{path: testworld.StandardRequest})
 	w.GitHub.WaitDeliveries()
@@ -186,7 +193,7 @@ func TestStalePayloadIsNotBelieved(t *testing.T) {
 // its folder's tree, so an executable one is told apart from a regular one,
 // as `jit validate` does from git.
 func TestExecutableRequestFileIsRefused(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const path = "requests/payments-prod/x.yaml"
 	n := w.OpenWith(t, "octocat", "octocat/x", githubemu.Commit{
 		Files: map[string][]byte{path: []byte(testworld.StandardRequest)},
@@ -202,7 +209,7 @@ func TestExecutableRequestFileIsRefused(t *testing.T) {
 func TestPRThatAlsoEditsConfigNeedsAdmin(t *testing.T) {
 	for _, extra := range []string{layout.ConfigPath, ".github/workflows/reconcile.yml"} {
 		t.Run(extra, func(t *testing.T) {
-			w := testworld.New(t, testworld.Monday, sandbox.Options{})
+			w := newWorld(t)
 			n := w.Open(t, "octocat", "octocat/sneaky", map[string]string{
 				"requests/payments-prod/p.yaml": testworld.StandardRequest,
 				extra:                           "# changed\n",
@@ -224,7 +231,7 @@ func TestPRThatAlsoEditsConfigNeedsAdmin(t *testing.T) {
 }
 
 func TestWebhookSignatures(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	body := []byte(`{"action":"opened","installation":{"id":1}}`)
 	post := func(h map[string]string, body []byte) int {
 		req, _ := http.NewRequest(http.MethodPost, w.AppURL, bytes.NewReader(body))
@@ -266,7 +273,7 @@ func TestWebhookSignatures(t *testing.T) {
 }
 
 func TestReplayedDeliveryIsHarmless(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/r", map[string]string{"requests/payments-prod/r.yaml": testworld.StandardRequest})
 	first, _ := w.GitHub.LastDelivery()
 	before := w.State(t, n)
@@ -288,7 +295,7 @@ func TestReplayedDeliveryIsHarmless(t *testing.T) {
 }
 
 func TestRevokeByComment(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	path := "requests/payments-prod/rv.yaml"
 	n := w.Merged(t, "octocat", "octocat/rv", path, testworld.StandardRequest)
 
@@ -328,7 +335,7 @@ func TestRevokeByComment(t *testing.T) {
 // rules are whatever its pusher made them, and the check it earned could be
 // reused by a pull request into main with the same head.
 func TestPullRequestIntoAnotherBranchIsNotApprovable(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/elsewhere", map[string]string{"requests/payments-prod/e.yaml": testworld.StandardRequest})
 	if err := w.GitHub.RetargetPullRequest(org, repo, n, "octocat", "release"); err != nil {
 		t.Fatal(err)
@@ -345,7 +352,7 @@ func TestPullRequestIntoAnotherBranchIsNotApprovable(t *testing.T) {
 // effects of an approval, jit/approval is not green beside a label or
 // comment that still say otherwise; the redelivery brings all in line.
 func TestApprovalCheckIsWrittenLast(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	// Editing the sticky comment fails (a refusal the transport does not
 	// retry), after the label was already changed.
@@ -376,15 +383,23 @@ func TestApprovalCheckIsWrittenLast(t *testing.T) {
 // TestFailedEvaluationIsRetriedInProcess: GitHub refuses every call while
 // a review arrives; once it answers again, the App's own retry judges the
 // pull request, with no redelivery.
-func TestFailedEvaluationIsRetriedInProcess(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
-	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
-	// A refusal the transport does not retry, on every route: the
-	// delivery fails at once.
-	remove := w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusForbidden})
+// approvedDuringOutage opens octocat's standard request, then bob approves
+// it while GitHub refuses every call of the App with a 403, a refusal the
+// transport does not retry: the approval's delivery fails at once. remove
+// ends the outage.
+func approvedDuringOutage(t *testing.T, w *testworld.World) (n int, remove func()) {
+	t.Helper()
+	n = w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
+	remove = w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusForbidden})
 	if _, err := w.GitHub.SubmitReview(org, repo, n, "bob", "APPROVED", "ok"); err != nil {
 		t.Fatal(err)
 	}
+	return n, remove
+}
+
+func TestFailedEvaluationIsRetriedInProcess(t *testing.T) {
+	w := newWorld(t)
+	n, remove := approvedDuringOutage(t, w)
 	if d, _ := w.GitHub.LastDelivery(); d.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("the delivery during the outage answered %d", d.StatusCode)
 	}
@@ -407,7 +422,7 @@ func TestFailedEvaluationIsRetriedInProcess(t *testing.T) {
 // TestSweepJudgesWhatWasLost: a review whose delivery failed, and whose
 // retries were stopped (a restart), is judged by the next sweep.
 func TestSweepJudgesWhatWasLost(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	other := w.Open(t, "octocat", "octocat/y", map[string]string{"requests/payments-prod/y.yaml": testworld.StandardRequest})
 	remove := w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusForbidden})
@@ -432,13 +447,9 @@ func TestSweepJudgesWhatWasLost(t *testing.T) {
 // TestRerunFromTheChecksTab: "Re-run" can arrive without pull_requests;
 // the App judges the open pull request whose head is the check's commit.
 func TestRerunFromTheChecksTab(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
-	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
+	w := newWorld(t)
 	// The approval's delivery is lost: the check still asks for owners.
-	remove := w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusForbidden})
-	if _, err := w.GitHub.SubmitReview(org, repo, n, "bob", "APPROVED", "ok"); err != nil {
-		t.Fatal(err)
-	}
+	n, remove := approvedDuringOutage(t, w)
 	w.App.Close()
 	remove()
 	pr, err := w.GitHub.PullRequest(org, repo, n)
@@ -458,7 +469,7 @@ func TestRerunFromTheChecksTab(t *testing.T) {
 // once, for the command and the status comment together; none when the
 // App's record on the head names its status comment.
 func TestRecheckListsCommentsOnce(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	w.GitHub.ResetRequests()
 	if _, err := w.GitHub.Comment(org, repo, n, "octocat", "/jit recheck"); err != nil {
@@ -474,7 +485,7 @@ func TestRecheckListsCommentsOnce(t *testing.T) {
 // commits of a pull request; with 252 an approver's commit could hide
 // beyond them, so the owner's approval does not make it approvable.
 func TestPullRequestBeyondGitHubsListingIsNotApprovable(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	for i := range 250 {
 		if _, err := w.GitHub.CommitToBranch(org, repo, "octocat/x", githubemu.Commit{Author: "octocat",
@@ -508,7 +519,7 @@ func TestPullRequestBeyondGitHubsListingIsNotApprovable(t *testing.T) {
 // SSO admins may recheck; a stranger is told once, and a flood of their
 // rechecks costs no further API call.
 func TestRecheckByAStrangerIsRefusedCheaply(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	if _, err := w.GitHub.Comment(org, repo, n, "mallory", "/jit recheck"); err != nil {
 		t.Fatal(err)

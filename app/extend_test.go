@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -14,7 +13,7 @@ import (
 // one, and one for another requester's grant is refused at its extends:
 // line.
 func TestExtensionShowsBothEnds(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const orig = "requests/payments-prod/octo.yaml"
 	n := w.Open(t, "octocat", "octocat/inc", map[string]string{orig: testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "ok")

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jit-access/jit/internal/githubemu"
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -17,7 +16,7 @@ import (
 // transport retries, a failed evaluation is retried in-process, and the
 // check that gates the merge is written last.
 func TestNoDecisionLostWhenGitHubFailsFivePercent(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	const n = 20
 	prs := make([]int, n)
 	for i := range prs {

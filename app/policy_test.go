@@ -48,21 +48,38 @@ func wantOpened(t *testing.T, w *testworld.World, prs ...opened) {
 	}
 }
 
-func TestAutoApprovalRuleApproves(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
-	wantOpened(t, w,
-		// bob is an SSO admin; ReadOnlyAccess auto-approves SSO admins for
-		// 1h, and the sticky comment names the rule as the approver.
-		opened{"bob", "requests/payments-prod/bob.yaml", requestFor("payments-prod", "ReadOnlyAccess", "1h", ""),
-			"success", "success", "jit:approved", "permission_sets/ReadOnlyAccess/auto_approve[0]"},
-		// Longer than the rule's 1h: an owner must approve.
-		opened{"bob", "requests/payments-prod/bob4.yaml", requestFor("payments-prod", "ReadOnlyAccess", "4h", ""),
-			"success", "failure", "jit:pending-owner", ""},
-	)
+// TestVerdictOnOpening opens pull requests, each case in a world of its
+// own, and checks the App's verdict on each.
+func TestVerdictOnOpening(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		prs  []opened
+	}{
+		{"auto-approval rule approves", []opened{
+			// bob is an SSO admin; ReadOnlyAccess auto-approves SSO admins for
+			// 1h, and the sticky comment names the rule as the approver.
+			{"bob", "requests/payments-prod/bob.yaml", requestFor("payments-prod", "ReadOnlyAccess", "1h", ""),
+				"success", "success", "jit:approved", "permission_sets/ReadOnlyAccess/auto_approve[0]"},
+			// Longer than the rule's 1h: an owner must approve.
+			{"bob", "requests/payments-prod/bob4.yaml", requestFor("payments-prod", "ReadOnlyAccess", "4h", ""),
+				"success", "failure", "jit:pending-owner", ""},
+		}},
+		{"request catalog", []opened{
+			// data-prod may be requested only by @acme/data-platform and the
+			// admins.
+			{"octocat", "requests/data-prod/o.yaml", requestFor("data-prod", "ReadOnlyAccess", "2h", ""),
+				"failure", "failure", "jit:invalid", "may request data-prod"},
+			// erin is in @acme/data-platform.
+			{"erin", "requests/data-prod/e.yaml", requestFor("data-prod", "ReadOnlyAccess", "2h", ""),
+				"success", "failure", "jit:pending-owner", ""},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { wantOpened(t, newWorld(t), tc.prs...) })
+	}
 }
 
 func TestAutoApprovalWorkingHours(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	// payments-staging auto-approves @acme/payments-team (carol) for
 	// ReadOnlyAccess up to 4h, Monday to Friday 09:00-18:00 Berlin.
 	next := nextWeekday(w.Clock.Now(), time.Tuesday, 10) // 10:00 Berlin on a Tuesday
@@ -88,21 +105,8 @@ func nextWeekday(t time.Time, day time.Weekday, hour int) time.Time {
 	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, loc)
 }
 
-func TestRequestCatalog(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
-	wantOpened(t, w,
-		// data-prod may be requested only by @acme/data-platform and the
-		// admins.
-		opened{"octocat", "requests/data-prod/o.yaml", requestFor("data-prod", "ReadOnlyAccess", "2h", ""),
-			"failure", "failure", "jit:invalid", "may request data-prod"},
-		// erin is in @acme/data-platform.
-		opened{"erin", "requests/data-prod/e.yaml", requestFor("data-prod", "ReadOnlyAccess", "2h", ""),
-			"success", "failure", "jit:pending-owner", ""},
-	)
-}
-
 func TestBreakGlass(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	// alice (payments-leads) is an emergency requester, up to 4h.
 	n := w.Open(t, "alice", "alice/sev1", map[string]string{"requests/payments-prod/sev1.yaml": requestFor("payments-prod", "ReadOnlyAccess", "2h", "emergency: true\n")})
 	s := w.State(t, n)
@@ -122,7 +126,7 @@ func TestBreakGlass(t *testing.T) {
 }
 
 func TestRequireReviewNote(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	cfg := w.MustOnMain(t, layout.ConfigPath)
 	cfg = strings.Replace(cfg, "require_review_note: false", "require_review_note: true", 1)
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Message: "require notes",
@@ -182,7 +186,7 @@ func TestNotificationsOnTransitions(t *testing.T) {
 }
 
 func TestScheduledStart(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	now := w.Clock.Now().UTC()
 	soon := now.Add(48 * time.Hour).Format(time.RFC3339)
 	tooFar := now.Add(40 * 24 * time.Hour).Format(time.RFC3339)
@@ -195,7 +199,7 @@ func TestScheduledStart(t *testing.T) {
 }
 
 func TestSweepEscalatesThenClosesStaleRequests(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := newWorld(t)
 	ctx := context.Background()
 	stale := w.Open(t, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/stale.yaml": testworld.StandardRequest})
 	approved := w.Open(t, "carol", "carol/ok", map[string]string{"requests/payments-prod/ok.yaml": strings.Replace(testworld.StandardRequest, "INC-1234", "INC-1235", 1)})
