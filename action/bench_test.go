@@ -13,6 +13,7 @@ import (
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/ledger"
+	"github.com/jit-access/jit/schema"
 )
 
 // timedLedger measures the time spent committing.
@@ -61,20 +62,15 @@ func BenchmarkExpire500(b *testing.B) {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					b.Fatal(err)
 				}
-				body := fmt.Sprintf(`account: %s
-permission_set: ReadOnlyAccess
-duration: 1h
-justification: "generated grant for the benchmark"
-status:
-  state: active
-  pull_request: %d
-  requester: %s
-  duration: 1h
-  activated_at: %s
-  expires_at: %s
-  permission_set_arn: %s
-`, as[a], 100+u*accounts+a, us[u], activated.Format(time.RFC3339), activated.Add(time.Hour).Format(time.RFC3339), e.readOnly)
-				if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				// The file as the reconcile leaves an activated grant.
+				expires := activated.Add(time.Hour)
+				body, err := schema.SetStatus(schema.RenderRequest(schema.Draft{Account: as[a], PermissionSet: "ReadOnlyAccess", Duration: "1h",
+					Justification: "generated grant for the benchmark"}, ""), &schema.Status{State: schema.StateActive, PullRequest: 100 + u*accounts + a,
+					Requester: us[u], Duration: "1h", ActivatedAt: &activated, ExpiresAt: &expires, PermissionSetARN: e.readOnly})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := os.WriteFile(path, body, 0o644); err != nil {
 					b.Fatal(err)
 				}
 			}
