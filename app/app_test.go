@@ -25,13 +25,6 @@ const (
 	repo = testworld.Repo
 )
 
-// newWorld is a world of the sandbox's defaults, started on
-// testworld.Monday, for one test.
-func newWorld(t *testing.T) *testworld.World {
-	t.Helper()
-	return testworld.New(t, testworld.Monday, sandbox.Options{})
-}
-
 func wantState(t *testing.T, got testworld.PRState, validate, approval, label string) {
 	t.Helper()
 	if got.Validate != validate || got.Approval != approval || len(got.Labels) != 1 || got.Labels[0] != label {
@@ -56,7 +49,7 @@ func wantSaying(t *testing.T, w *testworld.World, n int, validate, approval, lab
 }
 
 func TestValidStandardRequestAsksOwners(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/inc-1234", map[string]string{"requests/payments-prod/inc-1234.yaml": testworld.StandardRequest})
 	s := w.State(t, n)
 	wantState(t, s, "success", "failure", "jit:pending-owner")
@@ -78,7 +71,7 @@ func TestValidStandardRequestAsksOwners(t *testing.T) {
 }
 
 func TestInvalidRequestGetsLineAnnotation(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	bad := strings.Replace(testworld.StandardRequest, "duration: 4h", "duration: 5h", 1)
 	n := w.Open(t, "octocat", "octocat/bad", map[string]string{"requests/payments-prod/bad.yaml": bad})
 	s := w.State(t, n)
@@ -98,7 +91,7 @@ func TestInvalidRequestGetsLineAnnotation(t *testing.T) {
 }
 
 func TestCustomRequestTwoStages(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/custom", map[string]string{"requests/payments-prod/s3.yaml": testworld.CustomRequest})
 	wantSaying(t, w, n, "success", "failure", "jit:pending-owner", "iam:PassRole")
 	// An admin alone does not complete a custom request.
@@ -111,7 +104,7 @@ func TestCustomRequestTwoStages(t *testing.T) {
 }
 
 func TestCustomRequestOwnerThenAdminRequestsAdmins(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/custom", map[string]string{"requests/payments-prod/s3.yaml": testworld.CustomRequest})
 	w.Review(t, n, "alice", "APPROVED", "owner ok")
 	wantState(t, w.State(t, n), "success", "failure", "jit:pending-admin")
@@ -147,7 +140,7 @@ func TestApprovalsThatDoNotCount(t *testing.T) {
 }
 
 func TestApprovalThenPushSendsBack(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/push", map[string]string{"requests/payments-prod/p.yaml": testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "")
 	wantState(t, w.State(t, n), "success", "success", "jit:approved")
@@ -164,7 +157,7 @@ func TestApprovalThenPushSendsBack(t *testing.T) {
 // event delivered again after a push (a late redelivery, or an in-process
 // retry) must judge the new head, where the approval does not count.
 func TestStalePayloadIsNotBelieved(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	const path = "requests/payments-prod/s.yaml"
 	n := w.Open(t, "octocat", "octocat/stale", map[string]string{path: testworld.StandardRequest})
 	w.GitHub.WaitDeliveries()
@@ -193,7 +186,7 @@ func TestStalePayloadIsNotBelieved(t *testing.T) {
 // its folder's tree, so an executable one is told apart from a regular one,
 // as `jit validate` does from git.
 func TestExecutableRequestFileIsRefused(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	const path = "requests/payments-prod/x.yaml"
 	n := w.OpenWith(t, "octocat", "octocat/x", githubemu.Commit{
 		Files: map[string][]byte{path: []byte(testworld.StandardRequest)},
@@ -209,7 +202,7 @@ func TestExecutableRequestFileIsRefused(t *testing.T) {
 func TestPRThatAlsoEditsConfigNeedsAdmin(t *testing.T) {
 	for _, extra := range []string{layout.ConfigPath, ".github/workflows/reconcile.yml"} {
 		t.Run(extra, func(t *testing.T) {
-			w := newWorld(t)
+			w := testworld.Standard(t)
 			n := w.Open(t, "octocat", "octocat/sneaky", map[string]string{
 				"requests/payments-prod/p.yaml": testworld.StandardRequest,
 				extra:                           "# changed\n",
@@ -231,7 +224,7 @@ func TestPRThatAlsoEditsConfigNeedsAdmin(t *testing.T) {
 }
 
 func TestWebhookSignatures(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	body := []byte(`{"action":"opened","installation":{"id":1}}`)
 	post := func(h map[string]string, body []byte) int {
 		req, _ := http.NewRequest(http.MethodPost, w.AppURL, bytes.NewReader(body))
@@ -273,7 +266,7 @@ func TestWebhookSignatures(t *testing.T) {
 }
 
 func TestReplayedDeliveryIsHarmless(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/r", map[string]string{"requests/payments-prod/r.yaml": testworld.StandardRequest})
 	first, _ := w.GitHub.LastDelivery()
 	before := w.State(t, n)
@@ -295,7 +288,7 @@ func TestReplayedDeliveryIsHarmless(t *testing.T) {
 }
 
 func TestRevokeByComment(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	path := "requests/payments-prod/rv.yaml"
 	n := w.Merged(t, "octocat", "octocat/rv", path, testworld.StandardRequest)
 
@@ -335,7 +328,7 @@ func TestRevokeByComment(t *testing.T) {
 // rules are whatever its pusher made them, and the check it earned could be
 // reused by a pull request into main with the same head.
 func TestPullRequestIntoAnotherBranchIsNotApprovable(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/elsewhere", map[string]string{"requests/payments-prod/e.yaml": testworld.StandardRequest})
 	if err := w.GitHub.RetargetPullRequest(org, repo, n, "octocat", "release"); err != nil {
 		t.Fatal(err)
@@ -352,7 +345,7 @@ func TestPullRequestIntoAnotherBranchIsNotApprovable(t *testing.T) {
 // effects of an approval, jit/approval is not green beside a label or
 // comment that still say otherwise; the redelivery brings all in line.
 func TestApprovalCheckIsWrittenLast(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	// Editing the sticky comment fails (a refusal the transport does not
 	// retry), after the label was already changed.
@@ -398,7 +391,7 @@ func approvedDuringOutage(t *testing.T, w *testworld.World) (n int, remove func(
 }
 
 func TestFailedEvaluationIsRetriedInProcess(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n, remove := approvedDuringOutage(t, w)
 	if d, _ := w.GitHub.LastDelivery(); d.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("the delivery during the outage answered %d", d.StatusCode)
@@ -422,7 +415,7 @@ func TestFailedEvaluationIsRetriedInProcess(t *testing.T) {
 // TestSweepJudgesWhatWasLost: a review whose delivery failed, and whose
 // retries were stopped (a restart), is judged by the next sweep.
 func TestSweepJudgesWhatWasLost(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	other := w.Open(t, "octocat", "octocat/y", map[string]string{"requests/payments-prod/y.yaml": testworld.StandardRequest})
 	remove := w.GitHub.InjectFault(githubemu.Fault{Status: http.StatusForbidden})
@@ -447,7 +440,7 @@ func TestSweepJudgesWhatWasLost(t *testing.T) {
 // TestRerunFromTheChecksTab: "Re-run" can arrive without pull_requests;
 // the App judges the open pull request whose head is the check's commit.
 func TestRerunFromTheChecksTab(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	// The approval's delivery is lost: the check still asks for owners.
 	n, remove := approvedDuringOutage(t, w)
 	w.App.Close()
@@ -469,7 +462,7 @@ func TestRerunFromTheChecksTab(t *testing.T) {
 // once, for the command and the status comment together; none when the
 // App's record on the head names its status comment.
 func TestRecheckListsCommentsOnce(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	w.GitHub.ResetRequests()
 	if _, err := w.GitHub.Comment(org, repo, n, "octocat", "/jit recheck"); err != nil {
@@ -485,7 +478,7 @@ func TestRecheckListsCommentsOnce(t *testing.T) {
 // commits of a pull request; with 252 an approver's commit could hide
 // beyond them, so the owner's approval does not make it approvable.
 func TestPullRequestBeyondGitHubsListingIsNotApprovable(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	for i := range 250 {
 		if _, err := w.GitHub.CommitToBranch(org, repo, "octocat/x", githubemu.Commit{Author: "octocat",
@@ -519,7 +512,7 @@ func TestPullRequestBeyondGitHubsListingIsNotApprovable(t *testing.T) {
 // SSO admins may recheck; a stranger is told once, and a flood of their
 // rechecks costs no further API call.
 func TestRecheckByAStrangerIsRefusedCheaply(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	n := w.Open(t, "octocat", "octocat/x", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 	if _, err := w.GitHub.Comment(org, repo, n, "mallory", "/jit recheck"); err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ func isCheckWrite(sp githubemu.Span) bool {
 // costs few requests; one that changes nothing writes nothing. The counts
 // are logged for the closing note.
 func TestRoundTripsPerEvent(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	// A first request warms the cache of the rules, as in the steady state.
 	w.Open(t, "carol", "carol/warm", map[string]string{"requests/payments-prod/warm.yaml": testworld.StandardRequest})
 	w.GitHub.WaitDeliveries()

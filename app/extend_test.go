@@ -13,7 +13,7 @@ import (
 // one, and one for another requester's grant is refused at its extends:
 // line.
 func TestExtensionShowsBothEnds(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	const orig = "requests/payments-prod/octo.yaml"
 	n := w.Open(t, "octocat", "octocat/inc", map[string]string{orig: testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "ok")

@@ -16,7 +16,7 @@ import (
 // transport retries, a failed evaluation is retried in-process, and the
 // check that gates the merge is written last.
 func TestNoDecisionLostWhenGitHubFailsFivePercent(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	const n = 20
 	prs := make([]int, n)
 	for i := range prs {

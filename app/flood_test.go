@@ -30,7 +30,7 @@ func TestRecheckFlood(t *testing.T) {
 		{"octocat", 50, 3000},
 	} {
 		t.Run(fmt.Sprintf("%s/%d-at-once", tc.user, tc.concurrent), func(t *testing.T) {
-			w := newWorld(t)
+			w := testworld.Standard(t)
 			n := w.Open(t, "octocat", "octocat/flood", map[string]string{"requests/payments-prod/x.yaml": testworld.StandardRequest})
 			bodies := make([][]byte, rechecks)
 			for i := range bodies {

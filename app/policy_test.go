@@ -74,12 +74,12 @@ func TestVerdictOnOpening(t *testing.T) {
 				"success", "failure", "jit:pending-owner", ""},
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) { wantOpened(t, newWorld(t), tc.prs...) })
+		t.Run(tc.name, func(t *testing.T) { wantOpened(t, testworld.Standard(t), tc.prs...) })
 	}
 }
 
 func TestAutoApprovalWorkingHours(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	// payments-staging auto-approves @acme/payments-team (carol) for
 	// ReadOnlyAccess up to 4h, Monday to Friday 09:00-18:00 Berlin.
 	next := nextWeekday(w.Clock.Now(), time.Tuesday, 10) // 10:00 Berlin on a Tuesday
@@ -106,7 +106,7 @@ func nextWeekday(t time.Time, day time.Weekday, hour int) time.Time {
 }
 
 func TestBreakGlass(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	// alice (payments-leads) is an emergency requester, up to 4h.
 	n := w.Open(t, "alice", "alice/sev1", map[string]string{"requests/payments-prod/sev1.yaml": requestFor("payments-prod", "ReadOnlyAccess", "2h", "emergency: true\n")})
 	s := w.State(t, n)
@@ -126,7 +126,7 @@ func TestBreakGlass(t *testing.T) {
 }
 
 func TestRequireReviewNote(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	cfg := w.MustOnMain(t, layout.ConfigPath)
 	cfg = strings.Replace(cfg, "require_review_note: false", "require_review_note: true", 1)
 	if _, err := w.GitHub.CommitToBranch(org, repo, "main", githubemu.Commit{Author: "bob", Message: "require notes",
@@ -186,7 +186,7 @@ func TestNotificationsOnTransitions(t *testing.T) {
 }
 
 func TestScheduledStart(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	now := w.Clock.Now().UTC()
 	soon := now.Add(48 * time.Hour).Format(time.RFC3339)
 	tooFar := now.Add(40 * 24 * time.Hour).Format(time.RFC3339)
@@ -199,7 +199,7 @@ func TestScheduledStart(t *testing.T) {
 }
 
 func TestSweepEscalatesThenClosesStaleRequests(t *testing.T) {
-	w := newWorld(t)
+	w := testworld.Standard(t)
 	ctx := context.Background()
 	stale := w.Open(t, "octocat", "octocat/stale", map[string]string{"requests/payments-prod/stale.yaml": testworld.StandardRequest})
 	approved := w.Open(t, "carol", "carol/ok", map[string]string{"requests/payments-prod/ok.yaml": strings.Replace(testworld.StandardRequest, "INC-1234", "INC-1235", 1)})

@@ -20,7 +20,8 @@ const (
 // grants or AWS state.
 func newWorld(t *testing.T) *testworld.World {
 	t.Helper()
-	return newWorldWith(t, sandbox.Options{})
+	t.Parallel()
+	return testworld.Standard(t)
 }
 
 // newWorldWith is newWorld with options other than the sandbox's defaults

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -30,7 +29,7 @@ func TestOnlyTestsImportIt(t *testing.T) {
 
 // A new world opens a request, and State reads back what the App wrote.
 func TestWorldDrivesTheApp(t *testing.T) {
-	w := testworld.New(t, testworld.Monday, sandbox.Options{})
+	w := testworld.Standard(t)
 	if now := w.Clock.Now(); now.Before(testworld.Monday) || now.Sub(testworld.Monday) > time.Minute {
 		t.Fatalf("the world's clock reads %s, want about %s", now, testworld.Monday)
 	}

@@ -68,6 +68,13 @@ func New(t testing.TB, start time.Time, opts sandbox.Options) *World {
 	return &World{World: w}
 }
 
+// Standard starts a World with the sandbox's defaults at Monday, the world
+// most tests need.
+func Standard(t testing.TB) *World {
+	t.Helper()
+	return New(t, Monday, sandbox.Options{})
+}
+
 // testLogger logs warnings and errors to t until the test's clean-up
 // begins: a server goroutine that logs after the test ended must not panic
 // the test binary.
