@@ -93,7 +93,7 @@ func TestAdoptionEndToEnd(t *testing.T) {
 
 	// 3. jit init --from-aws.
 	dir := filepath.Join(t.TempDir(), "access")
-	if res := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", dir); res.code != 0 {
+	if res := run(t, newInitCmd(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", dir); res.code != 0 {
 		t.Fatalf("jit init: exit %d: %v\n%s", res.code, res.err, res.stderr)
 	}
 

@@ -12,12 +12,33 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/githubemu"
+	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/testworld"
 )
 
 // The commands ask whether stdin is a terminal before they prompt: these
 // answer for a test.
 func noTerminalReader(io.Reader) bool { return false }
 func alwaysTerminal(io.Reader) bool   { return true }
+
+// gitHubOnMonday is the GitHub emulator with users, on a clock started at
+// testworld.Monday, and its API URL.
+func gitHubOnMonday(t *testing.T, users ...string) (*githubemu.Server, string) {
+	t.Helper()
+	return testworld.GitHub(t, clock.At(testworld.Monday), users...)
+}
+
+// createAccessRepo creates acme/access on gh with the tests' config and
+// CODEOWNERS on main.
+func createAccessRepo(t *testing.T, gh *githubemu.Server) {
+	t.Helper()
+	if err := gh.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // appKey is a fresh GitHub App private key, with its PEM as GitHub hands it
 // out (what JIT_PRIVATE_KEY and --private-key-file hold).

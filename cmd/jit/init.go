@@ -48,11 +48,9 @@ type initOptions struct {
 	SigningKey string
 }
 
-func newInitCmd() *cobra.Command { return newInitCmdWith(stdinIsTerminal, version.Read()) }
-
-// newInitCmdWith builds jit init; isTerminal decides whether missing values
+// newInitCmd builds jit init; isTerminal decides whether missing values
 // are asked for, build is the binary the workflows get pinned to.
-func newInitCmdWith(isTerminal func(io.Reader) bool, build version.Info) *cobra.Command {
+func newInitCmd(isTerminal func(io.Reader) bool, build version.Info) *cobra.Command {
 	o := initOptions{Build: build}
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",

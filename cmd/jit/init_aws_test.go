@@ -61,7 +61,7 @@ func TestInitFromAWS(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	res := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", dir)
+	res := run(t, newInitCmd(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", dir)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %v\n%s", res.code, res.err, res.stderr)
 	}
@@ -92,12 +92,12 @@ func TestInitFromAWS(t *testing.T) {
 	if !strings.Contains(string(co), "# team-1-prod: 200000000001, Root/Workloads/Prod\n# /requests/team-1-prod/    @OWNERS\n") {
 		t.Errorf("CODEOWNERS:\n%s", co)
 	}
-	if v := run(t, newValidateCmdWith(func(string) string { return "" }), nil, "--repo", dir); v.code != 0 {
+	if v := run(t, newValidateCmd(func(string) string { return "" }), nil, "--repo", dir); v.code != 0 {
 		t.Errorf("jit validate: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 
 	// The flags that --from-aws replaces are refused with it.
-	res = run(t, newInitCmdWith(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", "--account", "x=111122223333", t.TempDir())
+	res = run(t, newInitCmd(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", "--account", "x=111122223333", t.TempDir())
 	if res.code != 2 || !strings.Contains(res.err.Error(), "drop --account") {
 		t.Errorf("exit %d, %v", res.code, res.err)
 	}
@@ -109,7 +109,7 @@ func TestInitFromAWS(t *testing.T) {
 func BenchmarkInitFromAWS(b *testing.B) {
 	awsOrganisation(b, 500, 50, 0)
 	for b.Loop() {
-		res := run(b, newInitCmdWith(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", b.TempDir())
+		res := run(b, newInitCmd(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", b.TempDir())
 		if res.code != 0 {
 			b.Fatalf("exit %d: %v\n%s", res.code, res.err, res.stderr)
 		}

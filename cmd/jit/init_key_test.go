@@ -38,9 +38,9 @@ func TestInitGeneratesTheSigningKey(t *testing.T) {
 			dir := filepath.Join(base, "access")
 			keyPath := filepath.Join(base, "access-jit-signing-key")
 			args := initArgs(dir)
-			cmd, stdin := newInitCmdWith(noTerminalReader, testBuild), io.Reader(nil)
+			cmd, stdin := newInitCmd(noTerminalReader, testBuild), io.Reader(nil)
 			if tc.terminal {
-				cmd, stdin = newInitCmdWith(alwaysTerminal, testBuild), strings.NewReader("y\n")
+				cmd, stdin = newInitCmd(alwaysTerminal, testBuild), strings.NewReader("y\n")
 			} else {
 				args = append([]string{"--signing-key", keyPath}, args...)
 			}
@@ -73,7 +73,7 @@ func TestInitGeneratesTheSigningKey(t *testing.T) {
 			if want := "gh secret set JIT_SIGNING_KEY --env jit --repo acme/access < " + keyPath; !strings.Contains(res.stderr, want) {
 				t.Errorf("jit init does not say where the private key goes (%q):\n%s", want, res.stderr)
 			}
-			if v := run(t, newValidateCmdWith(func(string) string { return "" }), nil, "--repo", dir); v.code != 0 {
+			if v := run(t, newValidateCmd(func(string) string { return "" }), nil, "--repo", dir); v.code != 0 {
 				t.Errorf("jit validate of the new repository exited %d: %v\n%s%s", v.code, v.err, v.stdout, v.stderr)
 			}
 		})
@@ -94,7 +94,7 @@ func TestInitRefusesASigningKeyInsideTheRepository(t *testing.T) {
 		filepath.Join(dir, "jit-signing-key"): "inside the repository",
 		existing:                              "never overwrites",
 	} {
-		res := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, append([]string{"--signing-key", path}, initArgs(dir)...)...)
+		res := run(t, newInitCmd(noTerminalReader, testBuild), nil, append([]string{"--signing-key", path}, initArgs(dir)...)...)
 		if res.code == 0 || res.err == nil || !strings.Contains(res.err.Error(), want) {
 			t.Errorf("--signing-key %s: exit %d, want a refusal saying %q: %v", path, res.code, want, res.err)
 		}

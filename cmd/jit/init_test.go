@@ -29,7 +29,7 @@ func initArgs(dir string) []string {
 // repository that jit validate and jit policy accept, with no Go source.
 func TestInitWritesAValidAccessRepository(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "access")
-	res := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, initArgs(dir)...)
+	res := run(t, newInitCmd(noTerminalReader, testBuild), nil, initArgs(dir)...)
 	if res.code != 0 {
 		t.Fatalf("jit init exited %d: %v\n%s", res.code, res.err, res.stderr)
 	}
@@ -47,7 +47,7 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 		t.Fatalf("jit init wrote %v, want %v", files, want)
 	}
 
-	if v := run(t, newValidateCmdWith(func(string) string { return "" }), nil, "--repo", dir); v.code != 0 {
+	if v := run(t, newValidateCmd(func(string) string { return "" }), nil, "--repo", dir); v.code != 0 {
 		t.Errorf("jit validate of the new repository exited %d: %v\n%s%s", v.code, v.err, v.stdout, v.stderr)
 	}
 	// The policy file is exactly jit policy provisioner's output, and the
@@ -88,7 +88,7 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 
 	// jit new in the new repository points the request at the released
 	// request schema, since the repository carries no schemas.
-	nw := run(t, newNewCmdWith(noTerminalReader), nil, "--repo", dir, "--account", "sandbox", "--permission-set", "ReadOnlyAccess",
+	nw := run(t, newNewCmd(noTerminalReader), nil, "--repo", dir, "--account", "sandbox", "--permission-set", "ReadOnlyAccess",
 		"--duration", "4h", "--name", "first", "--justification", "INC-1: the first request")
 	if nw.code != 0 {
 		t.Fatalf("jit new in the new repository: exit %d: %v\n%s", nw.code, nw.err, nw.stderr)
@@ -101,12 +101,12 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 	os.Remove(filepath.Join(dir, "requests/sandbox"))
 
 	// A second init refuses nothing it wrote itself; a changed file stops it.
-	if again := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, initArgs(dir)...); again.code != 0 || again.stdout != "" {
+	if again := run(t, newInitCmd(noTerminalReader, testBuild), nil, initArgs(dir)...); again.code != 0 || again.stdout != "" {
 		t.Errorf("init over its own files: exit %d, wrote %q", again.code, again.stdout)
 	}
 	os.WriteFile(filepath.Join(dir, layout.ConfigPath), []byte("version: 1\n"), 0o644)
 	os.Remove(filepath.Join(dir, "requests/README.md"))
-	refused := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, initArgs(dir)...)
+	refused := run(t, newInitCmd(noTerminalReader, testBuild), nil, initArgs(dir)...)
 	if refused.code != 2 || !strings.Contains(refused.err.Error(), filepath.Join(dir, layout.ConfigPath)) {
 		t.Errorf("init over a changed config: exit %d, %v", refused.code, refused.err)
 	}
@@ -116,7 +116,7 @@ func TestInitWritesAValidAccessRepository(t *testing.T) {
 }
 
 func TestInitNamesMissingFlags(t *testing.T) {
-	res := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, "--repo", "acme/access", t.TempDir())
+	res := run(t, newInitCmd(noTerminalReader, testBuild), nil, "--repo", "acme/access", t.TempDir())
 	if res.code != 2 || !strings.Contains(res.err.Error(), "--admins, --region, --instance-arn, --identity-store-id, --account, --permission-set") {
 		t.Fatalf("exit %d, %v", res.code, res.err)
 	}
@@ -129,7 +129,7 @@ func TestInitAsksOnATerminal(t *testing.T) {
 		"payments-prod=111122223333", "ReadOnlyAccess=arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef",
 		"n", // no signing key now
 	}, "\n") + "\n"
-	res := run(t, newInitCmdWith(alwaysTerminal, testBuild), strings.NewReader(answers), "--org", "acme", dir)
+	res := run(t, newInitCmd(alwaysTerminal, testBuild), strings.NewReader(answers), "--org", "acme", dir)
 	if res.code != 0 {
 		t.Fatalf("exit %d: %v\n%s", res.code, res.err, res.stderr)
 	}
@@ -139,12 +139,12 @@ func TestInitAsksOnATerminal(t *testing.T) {
 }
 
 func TestInitNeedsAPublishedBuild(t *testing.T) {
-	res := run(t, newInitCmdWith(noTerminalReader, version.Info{Version: "(devel)"}), nil, initArgs(t.TempDir())...)
+	res := run(t, newInitCmd(noTerminalReader, version.Info{Version: "(devel)"}), nil, initArgs(t.TempDir())...)
 	if res.code != 2 || !strings.Contains(res.err.Error(), "--action-ref") {
 		t.Fatalf("exit %d, %v", res.code, res.err)
 	}
 	args := append([]string{"--action-ref", "main"}, initArgs(t.TempDir())...)
-	if res := run(t, newInitCmdWith(noTerminalReader, version.Info{Version: "(devel)"}), nil, args...); res.code != 0 {
+	if res := run(t, newInitCmd(noTerminalReader, version.Info{Version: "(devel)"}), nil, args...); res.code != 0 {
 		t.Fatalf("with --action-ref: exit %d, %v", res.code, res.err)
 	}
 }

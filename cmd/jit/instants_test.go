@@ -304,7 +304,7 @@ func checkMain(t *testing.T, w *testworld.World, states map[string]bool) []audit
 	for _, c := range commits {
 		gittest.Output(t, dir, "checkout", "--quiet", "--detach", c)
 		var stdout, stderr bytes.Buffer
-		cmd := newValidateCmdWith(func(string) string { return "" })
+		cmd := newValidateCmd(func(string) string { return "" })
 		cmd.SetArgs([]string{"--repo", dir})
 		cmd.SetOut(&stdout)
 		cmd.SetErr(&stderr)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/google/go-github/v62/github"
 	"github.com/spf13/cobra"
@@ -17,11 +16,9 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-func newListCmd() *cobra.Command { return newListCmdWith(os.Getenv) }
-
-// newListCmdWith builds jit list reading the environment (the GitHub
+// newListCmd builds jit list reading the environment (the GitHub
 // token) through getenv.
-func newListCmdWith(getenv func(string) string) *cobra.Command {
+func newListCmd(getenv func(string) string) *cobra.Command {
 	o := listOptions{getenv: getenv}
 	cmd := &cobra.Command{
 		Use:   "list",

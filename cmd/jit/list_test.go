@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/jit-access/jit/internal/catalog"
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/layout"
-	"github.com/jit-access/jit/internal/testworld"
 )
 
 // listConfig limits PowerUserAccess to a team, for jit list.
@@ -18,7 +16,7 @@ var listConfig = strings.Replace(testConfig, "    max_duration: 8h\n", "    max_
 // machine's GITHUB_TOKEN or gh login never leaks in.
 func listCmd(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
-	return run(t, newListCmdWith(func(k string) string { return env[k] }), nil, args...)
+	return run(t, newListCmd(func(k string) string { return env[k] }), nil, args...)
 }
 
 // sets are the account/set pairs of a jit list --format json output, with
@@ -39,7 +37,7 @@ func sets(t *testing.T, out string) []string {
 }
 
 func TestListResolvesTeamsWithAToken(t *testing.T) {
-	gh, api := testworld.GitHub(t, clock.At(testworld.Monday), "octocat", "bob", "reader")
+	gh, api := gitHubOnMonday(t, "octocat", "bob", "reader")
 	gh.AddTeam("acme", "oncall", "bob")
 	token, err := gh.UserToken("reader")
 	if err != nil {

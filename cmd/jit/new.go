@@ -19,12 +19,9 @@ import (
 	"github.com/jit-access/jit/schema"
 )
 
-// newNewCmd is jit new wired to the process's stdin.
-func newNewCmd() *cobra.Command { return newNewCmdWith(stdinIsTerminal) }
-
-// newNewCmdWith builds jit new; isTerminal decides whether missing flags
+// newNewCmd builds jit new; isTerminal decides whether missing flags
 // are asked for on the command's input or reported as an error.
-func newNewCmdWith(isTerminal func(io.Reader) bool) *cobra.Command {
+func newNewCmd(isTerminal func(io.Reader) bool) *cobra.Command {
 	var o newOptions
 	cmd := &cobra.Command{
 		Use:   "new",

@@ -87,7 +87,7 @@ func TestStdinThatIsNoTerminal(t *testing.T) {
 		t.Errorf("a closed file is taken for a terminal")
 	}
 	dir := newTestRepo(t, false, nil)
-	cmd := newNewCmd()
+	cmd := newNewCmd(stdinIsTerminal)
 	res := run(t, cmd, rd, "--repo", dir, "--account", "payments-prod")
 	if res.code != 2 || !strings.Contains(res.err.Error(), "missing --permission-set (or --custom), --duration, --justification (stdin is not a terminal, so jit new cannot ask)") {
 		t.Errorf("jit new with a closed stdin: exit %d, %v", res.code, res.err)

@@ -19,7 +19,7 @@ func newCmd(t *testing.T, dir string, terminal bool, stdin string, args ...strin
 	if terminal {
 		isTerminal = alwaysTerminal
 	}
-	cmd := newNewCmdWith(isTerminal)
+	cmd := newNewCmd(isTerminal)
 	return run(t, cmd, strings.NewReader(stdin), append([]string{"--repo", dir}, args...)...)
 }
 

@@ -6,17 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/gittest"
-	"github.com/jit-access/jit/internal/layout"
-	"github.com/jit-access/jit/internal/testworld"
 )
 
 func TestNewPR(t *testing.T) {
-	gh, api := testworld.GitHub(t, clock.At(testworld.Monday), "octocat")
-	if err := gh.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
-		t.Fatal(err)
-	}
+	gh, api := gitHubOnMonday(t, "octocat")
+	createAccessRepo(t, gh)
 	token, err := gh.UserToken("octocat")
 	if err != nil {
 		t.Fatal(err)

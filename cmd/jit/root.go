@@ -9,8 +9,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// newRootCmd builds the command tree. Every subcommand is constructed here so
-// that the whole surface of the binary can be read in one place.
+// newRootCmd builds the command tree. Every subcommand is constructed here,
+// given the process's environment and terminal where it reads them (tests
+// give their own), so that the whole surface of the binary can be read in
+// one place.
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "jit",
@@ -26,20 +28,20 @@ func newRootCmd() *cobra.Command {
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(
 		// subcommands are registered here, one line each.
-		newValidateCmd(),
-		newNewCmd(),
+		newValidateCmd(os.Getenv),
+		newNewCmd(stdinIsTerminal),
 		newServeCmd(),
 		newSweepCmd(),
 		newReconcileCmd(),
 		newStatusCmd(),
-		newListCmd(),
+		newListCmd(os.Getenv),
 		newCatalogCmd(),
 		newAuditCmd(),
 		newSandboxCmd(),
 		newPolicyCmd(),
 		newVersionCmd(),
-		newInitCmd(),
-		newSyncCmd(),
+		newInitCmd(stdinIsTerminal, version.Read()),
+		newSyncCmd(os.Getenv),
 		newAppCmd(),
 	)
 	// Accounts, permission sets and durations complete from the config.

@@ -9,9 +9,6 @@ import (
 	"testing"
 
 	"github.com/jit-access/jit/internal/catalog"
-	"github.com/jit-access/jit/internal/clock"
-	"github.com/jit-access/jit/internal/layout"
-	"github.com/jit-access/jit/internal/testworld"
 )
 
 func TestServeRefusesWithoutSecret(t *testing.T) {
@@ -57,13 +54,11 @@ func TestServeAnswersHealthAndStops(t *testing.T) {
 // access repository's default branch, read through the App, beside the
 // webhook.
 func TestServePage(t *testing.T) {
-	gh, api := testworld.GitHub(t, clock.At(testworld.Monday))
+	gh, api := gitHubOnMonday(t)
 	web := strings.TrimSuffix(api, "/api/v3/")
 	key, pemKey := appKey(t)
 	gh.RegisterApp(7, "jit", &key.PublicKey)
-	if err := gh.CreateRepo("acme", "access", map[string][]byte{layout.ConfigPath: []byte(testConfig), ".github/CODEOWNERS": []byte(testCodeowners)}); err != nil {
-		t.Fatal(err)
-	}
+	createAccessRepo(t, gh)
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
 	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -29,9 +28,7 @@ type syncOptions struct {
 	getenv     func(string) string
 }
 
-func newSyncCmd() *cobra.Command { return newSyncCmdWith(os.Getenv) }
-
-func newSyncCmdWith(getenv func(string) string) *cobra.Command {
+func newSyncCmd(getenv func(string) string) *cobra.Command {
 	o := syncOptions{getenv: getenv}
 	cmd := &cobra.Command{
 		Use:   "sync",

@@ -22,7 +22,7 @@ func TestSync(t *testing.T) {
 	ctx := t.Context()
 	emu := awsOrganisation(t, 4, 2, 0)
 	dir := t.TempDir()
-	if r := run(t, newInitCmdWith(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", dir); r.code != 0 {
+	if r := run(t, newInitCmd(noTerminalReader, testBuild), nil, "--from-aws", "--repo", "acme/access", "--admins", "@acme/sso-admins", dir); r.code != 0 {
 		t.Fatalf("jit init: exit %d: %v\n%s", r.code, r.err, r.stderr)
 	}
 	original, err := os.ReadFile(filepath.Join(dir, layout.ConfigPath))
@@ -42,7 +42,7 @@ func TestSync(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 	sync := func() result {
 		t.Helper()
-		return run(t, newSyncCmdWith(getenv), nil, "--repo", dir, "--github-repo", "acme/access", "--github-url", api)
+		return run(t, newSyncCmd(getenv), nil, "--repo", dir, "--github-repo", "acme/access", "--github-url", api)
 	}
 	client, err := github.NewClient(nil).WithAuthToken(token).WithEnterpriseURLs(api, api)
 	if err != nil {
@@ -121,7 +121,7 @@ func TestSync(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(check, layout.ConfigPath), []byte(got), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if v := run(t, newValidateCmdWith(func(string) string { return "" }), nil, "--repo", check); v.code != 0 {
+	if v := run(t, newValidateCmd(func(string) string { return "" }), nil, "--repo", check); v.code != 0 {
 		t.Errorf("jit validate of the proposed config: exit %d\n%s%s", v.code, v.stdout, v.stderr)
 	}
 
@@ -172,7 +172,7 @@ func TestSync(t *testing.T) {
 	}
 
 	// --dry-run shows the differences and touches no pull request.
-	r = run(t, newSyncCmdWith(func(string) string { return "" }), nil, "--repo", dir, "--dry-run")
+	r = run(t, newSyncCmd(func(string) string { return "" }), nil, "--repo", dir, "--dry-run")
 	if r.code != 0 || !strings.Contains(r.stdout, "1 new and 1 removed accounts") || !strings.Contains(r.stdout, "--dry-run: no pull request") {
 		t.Errorf("jit sync --dry-run: exit %d %v\n%s%s", r.code, r.err, r.stdout, r.stderr)
 	}

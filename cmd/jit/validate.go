@@ -24,12 +24,9 @@ const (
 	formatGitHub = "github"
 )
 
-// newValidateCmd is jit validate wired to the process environment.
-func newValidateCmd() *cobra.Command { return newValidateCmdWith(os.Getenv) }
-
-// newValidateCmdWith builds jit validate; getenv decides the automatic
+// newValidateCmd builds jit validate; getenv decides the automatic
 // GitHub format and where the job summary goes, so tests need no real env.
-func newValidateCmdWith(getenv func(string) string) *cobra.Command {
+func newValidateCmd(getenv func(string) string) *cobra.Command {
 	v := &validator{getenv: getenv}
 	cmd := &cobra.Command{
 		Use:   "validate [flags] [PATH...]",

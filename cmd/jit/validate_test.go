@@ -36,7 +36,7 @@ func matchLines(t *testing.T, what string, got, want []string) {
 
 func validate(t *testing.T, args ...string) result {
 	t.Helper()
-	return run(t, newValidateCmdWith(noEnv), nil, args...)
+	return run(t, newValidateCmd(noEnv), nil, args...)
 }
 
 const (
@@ -257,7 +257,7 @@ func TestValidateGitHubFormat(t *testing.T) {
 	dir := newTestRepo(t, false, map[string]string{"requests/sandbox/s.yaml": request})
 	summary := filepath.Join(t.TempDir(), "summary.md")
 	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}
-	r := run(t, newValidateCmdWith(func(k string) string { return env[k] }), nil, "--repo", dir)
+	r := run(t, newValidateCmd(func(k string) string { return env[k] }), nil, "--repo", dir)
 	if r.code != 1 {
 		t.Fatalf("exit status %d, want 1 (%v)", r.code, r.err)
 	}
@@ -281,7 +281,7 @@ func TestValidateGitHubFormat(t *testing.T) {
 	})
 
 	// An explicit --format wins over GITHUB_ACTIONS.
-	r = run(t, newValidateCmdWith(func(k string) string { return env[k] }), nil, "--repo", dir, "--format", "text")
+	r = run(t, newValidateCmd(func(k string) string { return env[k] }), nil, "--repo", dir, "--format", "text")
 	if strings.HasPrefix(r.stdout, "::") {
 		t.Errorf("--format text wrote annotations:\n%s", r.stdout)
 	}
