@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -116,16 +115,5 @@ func getOnceUp(t *testing.T, url string) (*http.Response, error) {
 			return resp, err
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// wantContains checks that got, what the test names what, holds each of
-// wants.
-func wantContains(t testing.TB, what, got string, wants ...string) {
-	t.Helper()
-	for _, want := range wants {
-		if !strings.Contains(got, want) {
-			t.Errorf("%s lacks %q:\n%s", what, want, got)
-		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/wanttext"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -65,7 +66,7 @@ func TestInitFromAWS(t *testing.T) {
 	if res.code != 0 {
 		t.Fatalf("exit %d: %v\n%s", res.code, res.err, res.stderr)
 	}
-	wantContains(t, "stderr", res.stderr, "read 6 accounts and 2 permission sets of "+emu.InstanceARN(), "left out account 200000000005 (Team 5 Prod): SUSPENDED")
+	wanttext.All(t, "stderr", res.stderr, "read 6 accounts and 2 permission sets of "+emu.InstanceARN(), "left out account 200000000005 (Team 5 Prod): SUSPENDED")
 	b, err := os.ReadFile(filepath.Join(dir, layout.ConfigPath))
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func TestInitFromAWS(t *testing.T) {
 	if a, ok := cfg.Account("200000000001"); !ok || a.Name != "team-1-prod" {
 		t.Errorf("account 200000000001 = %+v", a)
 	}
-	wantContains(t, "the config", string(b), "# Root/Workloads/Prod\n", "# AWS session duration 2h:")
+	wanttext.All(t, "the config", string(b), "# Root/Workloads/Prod\n", "# AWS session duration 2h:")
 	co, _ := os.ReadFile(filepath.Join(dir, ".github/CODEOWNERS"))
 	if !strings.Contains(string(co), "# team-1-prod: 200000000001, Root/Workloads/Prod\n# /requests/team-1-prod/    @OWNERS\n") {
 		t.Errorf("CODEOWNERS:\n%s", co)

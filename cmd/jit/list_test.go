@@ -7,6 +7,7 @@ import (
 
 	"github.com/jit-access/jit/internal/catalog"
 	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/wanttext"
 )
 
 // listConfig limits PowerUserAccess to a team, for jit list.
@@ -68,7 +69,7 @@ func TestListResolvesTeamsWithAToken(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("jit list without a token: exit %d: %v\n%s", r.code, r.err, r.stderr)
 	}
-	wantContains(t, "jit list", r.stdout,
+	wanttext.All(t, "jit list", r.stdout,
 		"What @octocat may request (team memberships not checked: set GITHUB_TOKEN or log in with gh)",
 		"  PowerUserAccess  max 8h   approved by an SSO admin (@acme/sso-admins)",
 		"    only if in @acme/oncall (the requesters of permission set PowerUserAccess; team membership not checked)",

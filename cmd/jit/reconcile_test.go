@@ -21,6 +21,7 @@ import (
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
+	"github.com/jit-access/jit/internal/wanttext"
 )
 
 // TestReconcileCommandInActions runs `jit reconcile` as the Action does,
@@ -115,7 +116,7 @@ permission_sets:
 		t.Errorf("assignments = %+v, want alice's one", idc.Assignments())
 	}
 	out, _ := os.ReadFile(outputs)
-	wantContains(t, "outputs", string(out), "activated<<", "\n1\n", "failed<<", "expired<<")
+	wanttext.All(t, "outputs", string(out), "activated<<", "\n1\n", "failed<<", "expired<<")
 	if !strings.Contains(res.stdout, "::error file=requests/payments-prod/bypass.yaml,title=jit%3A grant failed (not provisioned)::") {
 		t.Errorf("no error annotation for the bypass:\n%s", res.stdout)
 	}
@@ -125,13 +126,13 @@ permission_sets:
 		t.Errorf("no warning that main's records are unverified:\n%s", res.stdout)
 	}
 	sum, _ := os.ReadFile(summary)
-	wantContains(t, "summary", string(sum), "> [!WARNING]\n> main has no .github/jit-signers", "| activated | `payments-prod/ReadOnlyAccess` | alice | #1 |", "| failed | `payments-prod/ReadOnlyAccess` | alice | #2 |", "| active |")
+	wanttext.All(t, "summary", string(sum), "> [!WARNING]\n> main has no .github/jit-signers", "| activated | `payments-prod/ReadOnlyAccess` | alice | #1 |", "| failed | `payments-prod/ReadOnlyAccess` | alice | #2 |", "| active |")
 
 	hookMu.Lock()
 	got := strings.Join(hooks, "\n")
 	n := len(hooks)
 	hookMu.Unlock()
-	wantContains(t, "slack messages", got, "Access granted", web+"/acme/access/pull/1", "Access could not be granted", web+"/acme/access/pull/2")
+	wanttext.All(t, "slack messages", got, "Access granted", web+"/acme/access/pull/1", "Access could not be granted", web+"/acme/access/pull/2")
 	if n != 2 {
 		t.Errorf("%d slack messages, want 2 (activated, failed)", n)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
 	"github.com/jit-access/jit/internal/layout"
 	"github.com/jit-access/jit/internal/testworld"
+	"github.com/jit-access/jit/internal/wanttext"
 )
 
 // TestSync runs jit sync against both emulators: no difference opens
@@ -106,7 +107,7 @@ func TestSync(t *testing.T) {
 		return s
 	}
 	got := proposed()
-	wantContains(t, "the proposed config", got, "- name: data-lake\n    id: \"300000000001\"\n    # Root/Data\n", "permission_sets: []\n", "# The standard permission sets, which already exist in IAM Identity Center.\n")
+	wanttext.All(t, "the proposed config", got, "- name: data-lake\n    id: \"300000000001\"\n    # Root/Data\n", "permission_sets: []\n", "# The standard permission sets, which already exist in IAM Identity Center.\n")
 	// The edit adds the account and nothing else: comments and blank lines
 	// stay (only the spaces before an inline comment are yaml.v3's).
 	block := "  - name: data-lake\n    id: \"300000000001\"\n    # Root/Data\n    # An SSO admin decides which permission sets this account offers.\n    permission_sets: []\n"
