@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/githubemu"
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -18,7 +17,7 @@ const reqPath = "requests/payments-prod/inc-1234.yaml"
 // refuses this, but a misconfigured GitHub Enterprise or a future API change
 // must not be what stands between alice and production).
 func TestSelfApprovalNeverCounts(t *testing.T) {
-	w := newWorldWith(t, sandbox.Options{AllowSelfReview: true})
+	w := newWorldWith(t, selfReview)
 	n := w.Open(t, "alice", "alice/self", map[string]string{reqPath: testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "lgtm")
 	refusedUntilAdmin(t, w, n, "alice")

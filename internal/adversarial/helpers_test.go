@@ -32,6 +32,11 @@ func newWorldWith(t *testing.T, opts sandbox.Options) *testworld.World {
 	return testworld.New(t, testworld.Monday, opts)
 }
 
+// selfReview is a world where GitHub accepts an author's approving review of
+// their own pull request, as a repository without that protection does: the
+// attacks that approve their own request start there.
+var selfReview = sandbox.Options{AllowSelfReview: true}
+
 // withDuration returns the standard request asking for d instead of 4h.
 func withDuration(d string) string {
 	return strings.Replace(testworld.StandardRequest, "duration: 4h", "duration: "+d, 1)

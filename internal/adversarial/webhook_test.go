@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/jit-access/jit/internal/githubemu"
-	"github.com/jit-access/jit/internal/sandbox"
 	"github.com/jit-access/jit/internal/testworld"
 )
 
@@ -209,7 +208,7 @@ func commentEvent(w *testworld.World, n int, sender, author, body string) *githu
 // another head commit, a review that does not exist. The App takes only the
 // event's identity from the payload and decides on the API's state.
 func TestForgedPayloadDoesNotDecide(t *testing.T) {
-	w := newWorldWith(t, sandbox.Options{AllowSelfReview: true})
+	w := newWorldWith(t, selfReview)
 	// alice asks for herself; only her own (self-)approval exists.
 	n := w.Open(t, "alice", "alice/forged", map[string]string{reqPath: testworld.StandardRequest})
 	w.Review(t, n, "alice", "APPROVED", "self")
