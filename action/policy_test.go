@@ -2,19 +2,16 @@ package action_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jit-access/jit/action"
+	"github.com/jit-access/jit/internal/chattest"
 	"github.com/jit-access/jit/internal/notify"
 	"github.com/jit-access/jit/schema"
 )
@@ -232,41 +229,11 @@ func TestMergedAfterStartAt(t *testing.T) {
 	}
 }
 
-// receiver is a loopback Slack and Teams webhook.
-type receiver struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies []string // "slack: {...}" / "teams: {...}"
-	fail   bool
-}
-
-func newReceiver(t *testing.T, fail bool) *receiver {
-	r := &receiver{fail: fail}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		r.bodies = append(r.bodies, strings.TrimPrefix(req.URL.Path, "/")+": "+string(body))
-		r.mu.Unlock()
-		if r.fail {
-			http.Error(w, "down", http.StatusServiceUnavailable)
-		}
-	}))
-	t.Cleanup(r.Close)
-	return r
-}
-
-func (r *receiver) notifier() *notify.Notifier {
+// notifierTo sends the run's notices to r's /slack and /teams, retrying
+// once at once.
+func notifierTo(r *chattest.Receiver) *notify.Notifier {
 	return notify.New(notify.Options{SlackURL: r.URL + "/slack", TeamsURL: r.URL + "/teams", Attempts: 2,
 		Backoff: time.Millisecond, MaxBackoff: time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-}
-
-// take returns the messages received so far and forgets them.
-func (r *receiver) take() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.bodies
-	r.bodies = nil
-	return out
 }
 
 // count is how many messages on sink contain all of want.
@@ -289,9 +256,9 @@ next:
 
 func TestNotificationsReachTheChannels(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	rcv := newReceiver(t, false)
+	rcv := chattest.New(t, false)
 	web := strings.TrimSuffix(e.ghURL, "/api/v3/") + "/" + org + "/" + repoName
-	notifier := withNotifier(rcv.notifier(), web)
+	notifier := withNotifier(notifierTo(rcv), web)
 	a, short := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
 	b, revoked := e.merge(t, "dave", "dave-ro", request("ReadOnlyAccess", "8h"), "bob", "")
 	c, _ := e.merge(t, "carol", "carol-bypass", request("ReadOnlyAccess", "1h"), "", "")
@@ -301,7 +268,7 @@ func TestNotificationsReachTheChannels(t *testing.T) {
 	if len(rep.Activated) != 2 || len(rep.Failed) != 1 {
 		t.Fatalf("first run:\n%s", rep)
 	}
-	msgs := rcv.take()
+	msgs := rcv.Take()
 	for _, sink := range []string{"slack", "teams"} {
 		if got := count(msgs, sink, "Access granted", link(a)); got != 1 {
 			t.Errorf("%s: %d activated messages for #%d, want 1:\n%s", sink, got, a, strings.Join(msgs, "\n"))
@@ -331,7 +298,7 @@ func TestNotificationsReachTheChannels(t *testing.T) {
 	if _, waits := e.runAt(t, warn.Add(time.Second), 2*time.Second, notifier); len(waits) != 0 {
 		t.Errorf("second run waited for %v", waits)
 	}
-	msgs = rcv.take()
+	msgs = rcv.Take()
 	if got := count(msgs, "slack", "Access expiring soon", link(a)); got != 1 || len(msgs) != 2 {
 		t.Errorf("%d expiring messages for #%d on slack, want 1 (and 2 in all):\n%s", got, a, strings.Join(msgs, "\n"))
 	}
@@ -347,7 +314,7 @@ func TestNotificationsReachTheChannels(t *testing.T) {
 	if len(rep.Expired) != 1 || len(rep.Revoked) != 1 {
 		t.Fatalf("ending run:\n%s", rep)
 	}
-	msgs = rcv.take()
+	msgs = rcv.Take()
 	for _, sink := range []string{"slack", "teams"} {
 		if got := count(msgs, sink, "Access expired", link(a)); got != 1 {
 			t.Errorf("%s: %d expired messages for #%d, want 1:\n%s", sink, got, a, strings.Join(msgs, "\n"))
@@ -361,14 +328,14 @@ func TestNotificationsReachTheChannels(t *testing.T) {
 func TestFailingChannelDoesNotFailTheRun(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
-	rcv := newReceiver(t, true)
+	rcv := chattest.New(t, true)
 	_, path := e.merge(t, "alice", "alice-ro", request("ReadOnlyAccess", "1h"), "bob", "")
-	rep := e.run(t, 0, withNotifier(rcv.notifier(), ""))
+	rep := e.run(t, 0, withNotifier(notifierTo(rcv), ""))
 	if diff := cmp.Diff([]string{path}, paths(rep.Activated)); diff != "" || !rep.OK() {
 		t.Fatalf("activated (-want +got):\n%s\n%s", diff, rep)
 	}
 	// Both channels were tried twice (Attempts: 2) before the run ended.
-	if got := len(rcv.take()); got != 4 {
+	if got := len(rcv.Take()); got != 4 {
 		t.Errorf("%d delivery attempts, want 4", got)
 	}
 	if st := e.status(t, path); st.State != schema.StateActive {

@@ -3,19 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/jit-access/jit/internal/chattest"
 	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
@@ -78,15 +76,7 @@ permission_sets:
 	dir := t.TempDir()
 	gittest.Run(t, "", "clone", "--quiet", gh.RepoDir("acme", "access"), dir)
 	// A loopback Slack webhook: the notifications of the run arrive there.
-	var hookMu sync.Mutex
-	var hooks []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		hookMu.Lock()
-		hooks = append(hooks, string(body))
-		hookMu.Unlock()
-	}))
-	defer hook.Close()
+	hook := chattest.New(t, false)
 	outputs, summary := filepath.Join(t.TempDir(), "output"), filepath.Join(t.TempDir(), "summary")
 	for _, f := range []string{outputs, summary} {
 		if err := os.WriteFile(f, nil, 0o644); err != nil {
@@ -128,10 +118,8 @@ permission_sets:
 	sum, _ := os.ReadFile(summary)
 	wanttext.All(t, "summary", string(sum), "> [!WARNING]\n> main has no .github/jit-signers", "| activated | `payments-prod/ReadOnlyAccess` | alice | #1 |", "| failed | `payments-prod/ReadOnlyAccess` | alice | #2 |", "| active |")
 
-	hookMu.Lock()
-	got := strings.Join(hooks, "\n")
-	n := len(hooks)
-	hookMu.Unlock()
+	hooks := hook.Take()
+	got, n := strings.Join(hooks, "\n"), len(hooks)
 	wanttext.All(t, "slack messages", got, "Access granted", web+"/acme/access/pull/1", "Access could not be granted", web+"/acme/access/pull/2")
 	if n != 2 {
 		t.Errorf("%d slack messages, want 2 (activated, failed)", n)
