@@ -7,26 +7,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/wanterr"
 	"github.com/jit-access/jit/schema"
 )
-
-func tp(s string) *time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return &t
-}
 
 var activeStatus = &schema.Status{
 	State:       schema.StateActive,
 	PullRequest: 42,
 	Requester:   "octocat",
-	Approvals: []schema.Approval{{By: "alice", Stage: "owner", At: *tp("2026-11-23T10:02:11Z"),
+	Approvals: []schema.Approval{{By: "alice", Stage: "owner", At: *clock.MustParse("2026-11-23T10:02:11Z"),
 		Note: "ok for INC-1234: see #ops"}},
-	ActivatedAt: tp("2026-11-23T11:05:40+01:00"),
-	ExpiresAt:   tp("2026-11-23T14:05:40Z"),
+	ActivatedAt: clock.MustParse("2026-11-23T11:05:40+01:00"),
+	ExpiresAt:   clock.MustParse("2026-11-23T14:05:40Z"),
 }
 
 const activeBlock = `status:
@@ -167,8 +160,8 @@ func TestSetStatusRoundTrip(t *testing.T) {
 	for _, st := range []*schema.Status{
 		{State: lifecycleActivating},
 		activeStatus,
-		{State: schema.StateRevoking, RevokedBy: "alice", RevokeRequestedAt: tp("2026-11-23T12:00:00Z")},
-		{State: schema.StateRevoked, EndedAt: tp("2026-11-23T12:00:05Z"), Notes: []string{"live sessions may last up to 1h"}},
+		{State: schema.StateRevoking, RevokedBy: "alice", RevokeRequestedAt: clock.MustParse("2026-11-23T12:00:00Z")},
+		{State: schema.StateRevoked, EndedAt: clock.MustParse("2026-11-23T12:00:05Z"), Notes: []string{"live sessions may last up to 1h"}},
 		nil,
 	} {
 		data, err = schema.SetStatus(data, st)

@@ -9,17 +9,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/schema"
 )
-
-func at(s string) *time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return &t
-}
 
 // grantsRepo commits request files in every state the status table knows.
 func grantsRepo(t *testing.T) string {
@@ -35,21 +28,21 @@ func grantsRepo(t *testing.T) string {
 		st         *schema.Status
 	}{
 		{"requests/payments-prod/a.yaml", std("payments-prod", "ReadOnlyAccess", "4h"), &schema.Status{
-			State: schema.StateActive, PullRequest: 42, Requester: "octocat", ActivatedAt: at("2026-11-23T10:05:40Z")}},
+			State: schema.StateActive, PullRequest: 42, Requester: "octocat", ActivatedAt: clock.MustParse("2026-11-23T10:05:40Z")}},
 		{"requests/payments-prod/b.yaml", std("payments-prod", "PowerUserAccess", "1d"), &schema.Status{
-			State: schema.StateActive, PullRequest: 43, Requester: "alice", Duration: "2h", ActivatedAt: at("2026-11-23T11:00:00Z")}},
+			State: schema.StateActive, PullRequest: 43, Requester: "alice", Duration: "2h", ActivatedAt: clock.MustParse("2026-11-23T11:00:00Z")}},
 		{"requests/sandbox/c.yaml", custom, &schema.Status{
-			State: schema.StateActive, PullRequest: 44, Requester: "octocat", ActivatedAt: at("2026-11-21T12:00:00Z")}},
+			State: schema.StateActive, PullRequest: 44, Requester: "octocat", ActivatedAt: clock.MustParse("2026-11-21T12:00:00Z")}},
 		{"requests/payments-prod/late.yaml", std("payments-prod", "ReadOnlyAccess", "1h"), &schema.Status{
-			State: schema.StateActive, PullRequest: 40, Requester: "bob", ActivatedAt: at("2026-11-23T10:00:00Z")}},
+			State: schema.StateActive, PullRequest: 40, Requester: "bob", ActivatedAt: clock.MustParse("2026-11-23T10:00:00Z")}},
 		{"requests/payments-prod/r.yaml", std("payments-prod", "ReadOnlyAccess", "1w"), &schema.Status{
-			State: schema.StateRevoking, PullRequest: 41, Requester: "bob", ActivatedAt: at("2026-11-20T10:00:00Z")}},
+			State: schema.StateRevoking, PullRequest: 41, Requester: "bob", ActivatedAt: clock.MustParse("2026-11-20T10:00:00Z")}},
 		{"requests/payments-prod/new.yaml", std("payments-prod", "ReadOnlyAccess", "8h"), nil},
 		{"requests/payments-prod/later.yaml", std("payments-prod", "ReadOnlyAccess", "2h") + "start_at: 2026-11-24T09:00:00Z\n", nil},
 		{"requests/payments-prod/crash.yaml", std("payments-prod", "ReadOnlyAccess", "1h"), &schema.Status{
 			State: "activating", PullRequest: 45, Requester: "carol"}},
 		{"requests/payments-prod/old.yaml", std("payments-prod", "ReadOnlyAccess", "1h"), &schema.Status{
-			State: schema.StateExpired, PullRequest: 30, Requester: "octocat", ActivatedAt: at("2026-11-22T10:00:00Z")}},
+			State: schema.StateExpired, PullRequest: 30, Requester: "octocat", ActivatedAt: clock.MustParse("2026-11-22T10:00:00Z")}},
 		{"requests/payments-prod/f.yaml", std("payments-prod", "ReadOnlyAccess", "1h"), &schema.Status{
 			State: schema.StateFailed, PullRequest: 31, Requester: "octocat", Reason: "no approval"}},
 		{"requests/payments-prod/odd.yaml", std("payments-prod", "ReadOnlyAccess", "1h"), &schema.Status{

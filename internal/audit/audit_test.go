@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
@@ -28,14 +29,6 @@ func write(t testing.TB, dir, name string, data []byte) {
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func tp(s string) *time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return &t
 }
 
 // transition rewrites path's status and commits it the way the reconcile
@@ -85,10 +78,10 @@ func buildHistory(t *testing.T) string {
 	transition(t, dir, "2026-11-23T10:05:41Z", x, "activated", 42, &schema.Status{
 		State: schema.StateActive, PullRequest: 42, Requester: "octocat", Duration: "2h",
 		Approvals: []schema.Approval{
-			{By: "alice", Stage: "owner", At: *tp("2026-11-23T10:02:11Z"), Note: "ok, INC-1234"},
-			{By: "bob", Stage: "admin", At: *tp("2026-11-23T10:02:50Z")},
+			{By: "alice", Stage: "owner", At: *clock.MustParse("2026-11-23T10:02:11Z"), Note: "ok, INC-1234"},
+			{By: "bob", Stage: "admin", At: *clock.MustParse("2026-11-23T10:02:50Z")},
 		},
-		ActivatedAt: tp("2026-11-23T10:05:40Z"), ExpiresAt: tp("2026-11-23T12:05:40Z"),
+		ActivatedAt: clock.MustParse("2026-11-23T10:05:40Z"), ExpiresAt: clock.MustParse("2026-11-23T12:05:40Z"),
 		PermissionSetARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-1",
 	})
 
@@ -101,15 +94,15 @@ func buildHistory(t *testing.T) string {
 	gittest.At(t, dir, "2026-11-23T11:30:00Z", "merge", "-q", "--no-ff", "-m", "Merge pull request #43 from octocat/y", "octocat/y")
 	transition(t, dir, "2026-11-23T11:31:00Z", y, "failed", 43, &schema.Status{
 		State: schema.StateFailed, PullRequest: 43, Requester: "octocat",
-		EndedAt: tp("2026-11-23T11:31:00Z"), Reason: "merged without the admin approval the policy needs",
+		EndedAt: clock.MustParse("2026-11-23T11:31:00Z"), Reason: "merged without the admin approval the policy needs",
 	})
 	transition(t, dir, "2026-11-23T12:05:45Z", x, "expired", 42, &schema.Status{
 		State: schema.StateExpired, PullRequest: 42, Requester: "octocat", Duration: "2h",
 		Approvals: []schema.Approval{
-			{By: "alice", Stage: "owner", At: *tp("2026-11-23T10:02:11Z"), Note: "ok, INC-1234"},
-			{By: "bob", Stage: "admin", At: *tp("2026-11-23T10:02:50Z")},
+			{By: "alice", Stage: "owner", At: *clock.MustParse("2026-11-23T10:02:11Z"), Note: "ok, INC-1234"},
+			{By: "bob", Stage: "admin", At: *clock.MustParse("2026-11-23T10:02:50Z")},
 		},
-		ActivatedAt: tp("2026-11-23T10:05:40Z"), ExpiresAt: tp("2026-11-23T12:05:40Z"), EndedAt: tp("2026-11-23T12:05:44Z"),
+		ActivatedAt: clock.MustParse("2026-11-23T10:05:40Z"), ExpiresAt: clock.MustParse("2026-11-23T12:05:40Z"), EndedAt: clock.MustParse("2026-11-23T12:05:44Z"),
 	})
 
 	w := "requests/sandbox/w.yaml"
@@ -117,11 +110,11 @@ func buildHistory(t *testing.T) string {
 	gittest.At(t, dir, "2026-11-24T09:00:00Z", "add", w)
 	gittest.At(t, dir, "2026-11-24T09:00:00Z", "commit", "-q", "-m", "Break glass (#45)")
 	transition(t, dir, "2026-11-24T09:01:00Z", w, "activated", 45, &schema.Status{
-		State: schema.StateActive, PullRequest: 45, Requester: "Carol", ActivatedAt: tp("2026-11-24T09:01:00Z"),
+		State: schema.StateActive, PullRequest: 45, Requester: "Carol", ActivatedAt: clock.MustParse("2026-11-24T09:01:00Z"),
 	})
 	// Older writers left ended_at out; the transition commit dates it.
 	transition(t, dir, "2026-11-24T09:20:00Z", w, "revoked", 45, &schema.Status{
-		State: schema.StateRevoked, PullRequest: 45, Requester: "Carol", ActivatedAt: tp("2026-11-24T09:01:00Z"),
+		State: schema.StateRevoked, PullRequest: 45, Requester: "Carol", ActivatedAt: clock.MustParse("2026-11-24T09:01:00Z"),
 		RevokedBy: "alice",
 	})
 	gittest.At(t, dir, "2026-11-30T00:00:00Z", "rm", "-q", w)
@@ -200,9 +193,9 @@ func TestCollectFilter(t *testing.T) {
 		{"all", Filter{}, []string{"x", "y", "w", "z"}},
 		{"account", Filter{Account: "sandbox"}, []string{"y", "w"}},
 		{"user, any case", Filter{User: "carol"}, []string{"w"}},
-		{"until: merged after is out", Filter{Until: *tp("2026-11-23T11:00:00Z")}, []string{"x"}},
-		{"since: ended before is out, still open is in", Filter{Since: *tp("2026-11-23T12:00:00Z")}, []string{"x", "w", "z"}},
-		{"window", Filter{Since: *tp("2026-11-24T09:10:00Z"), Until: *tp("2026-11-24T09:30:00Z")}, []string{"w"}},
+		{"until: merged after is out", Filter{Until: *clock.MustParse("2026-11-23T11:00:00Z")}, []string{"x"}},
+		{"since: ended before is out, still open is in", Filter{Since: *clock.MustParse("2026-11-23T12:00:00Z")}, []string{"x", "w", "z"}},
+		{"window", Filter{Since: *clock.MustParse("2026-11-24T09:10:00Z"), Until: *clock.MustParse("2026-11-24T09:30:00Z")}, []string{"w"}},
 		{"nobody", Filter{User: "mallory"}, nil},
 	}
 	for _, tt := range tests {

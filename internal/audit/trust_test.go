@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jit-access/jit/internal/clock"
 	"github.com/jit-access/jit/internal/gittest"
 	"github.com/jit-access/jit/internal/ledger"
 	"github.com/jit-access/jit/schema"
@@ -66,8 +67,8 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 		}
 		return msg + "Jit-Event: " + event + "\nJit-Pull-Request: 7\n"
 	}
-	active := &schema.Status{State: schema.StateActive, PullRequest: 7, Requester: "octocat", ActivatedAt: tp("2026-11-02T10:00:00Z"), ExpiresAt: tp("2026-11-02T11:00:00Z")}
-	expired := &schema.Status{State: schema.StateExpired, PullRequest: 7, Requester: "octocat", ActivatedAt: tp("2026-11-02T10:00:00Z"), ExpiresAt: tp("2026-11-02T11:00:00Z"), EndedAt: tp("2026-11-02T11:00:01Z")}
+	active := &schema.Status{State: schema.StateActive, PullRequest: 7, Requester: "octocat", ActivatedAt: clock.MustParse("2026-11-02T10:00:00Z"), ExpiresAt: clock.MustParse("2026-11-02T11:00:00Z")}
+	expired := &schema.Status{State: schema.StateExpired, PullRequest: 7, Requester: "octocat", ActivatedAt: clock.MustParse("2026-11-02T10:00:00Z"), ExpiresAt: clock.MustParse("2026-11-02T11:00:00Z"), EndedAt: clock.MustParse("2026-11-02T11:00:01Z")}
 	a, b, c, d, e, f, g := "requests/p/a.yaml", "requests/p/b.yaml", "requests/q/c.yaml", "requests/q/d.yaml", "requests/p/e.yaml", "requests/q/f.yaml", "requests/p/g.yaml"
 
 	merge("2026-11-02T09:00:00Z", a, reqX, "Request a (#1)")

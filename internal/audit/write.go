@@ -41,19 +41,11 @@ func WriteCSV(w io.Writer, records []Record) error {
 		}
 		approvals := make([]string, len(r.Approvals))
 		for i, a := range r.Approvals {
-			parts := []string{a.Stage, stamp(&a.At)}
-			if a.Note != "" {
-				parts = append(parts, a.Note)
-			}
-			approvals[i] = a.By + "(" + strings.Join(parts, ",") + ")"
+			approvals[i] = reviewCell(a.By, a.Stage, a.At, a.Note)
 		}
 		reviews := make([]string, len(r.Reviews))
 		for i, rv := range r.Reviews {
-			parts := []string{rv.State, stamp(&rv.At)}
-			if rv.Note != "" {
-				parts = append(parts, rv.Note)
-			}
-			reviews[i] = rv.By + "(" + strings.Join(parts, ",") + ")"
+			reviews[i] = reviewCell(rv.By, rv.State, rv.At, rv.Note)
 		}
 		pr := ""
 		if r.PullRequest != 0 {
@@ -105,4 +97,14 @@ func defuse(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// reviewCell is one approval or review in a CSV cell: "alice(owner,
+// 2026-11-23T10:02:11Z,note)", the note left out when there is none.
+func reviewCell(by, what string, at time.Time, note string) string {
+	parts := []string{what, stamp(&at)}
+	if note != "" {
+		parts = append(parts, note)
+	}
+	return by + "(" + strings.Join(parts, ",") + ")"
 }

@@ -65,3 +65,15 @@ func (o *Offset) current() time.Duration {
 	defer o.mu.RUnlock()
 	return o.offset
 }
+
+// MustParse reads an RFC 3339 instant written literally in a test or a
+// fixture, as a pointer for the optional times of a grant's status. A
+// malformed literal is a mistake in code, not input, so it panics, as
+// regexp.MustCompile does.
+func MustParse(s string) *time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}

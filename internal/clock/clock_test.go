@@ -68,3 +68,15 @@ func TestHeldMovesOnlyForward(t *testing.T) {
 		t.Fatalf("after Set the clock reads %v, want %v", got, want)
 	}
 }
+
+func TestMustParse(t *testing.T) {
+	if got := MustParse("2026-11-23T09:00:00+01:00"); !got.Equal(time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("MustParse = %v", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("MustParse of a malformed literal did not panic")
+		}
+	}()
+	MustParse("2026-11-23 09:00")
+}

@@ -206,13 +206,17 @@ func (p Planner) PlanAt(grants []Grant, now time.Time, lookahead time.Duration) 
 			// A start_at that cannot be read is not waited for: the
 			// check before provisioning refuses the request with why.
 			start, ok, err := g.Request.StartAt()
-			switch {
-			case err != nil || !ok || !start.After(now):
+			if err != nil || !ok {
 				plan.Activate = append(plan.Activate, it)
-			case lookahead > 0 && !start.After(now.Add(lookahead)):
+				continue
+			}
+			switch timingOf(start, now, lookahead) {
+			case due:
+				plan.Activate = append(plan.Activate, it)
+			case soon:
 				it.At = start
 				plan.Starting = append(plan.Starting, it)
-			default:
+			case later:
 				it.At = start
 				plan.Scheduled = append(plan.Scheduled, it)
 			}
@@ -227,21 +231,21 @@ func (p Planner) PlanAt(grants []Grant, now time.Time, lookahead time.Duration) 
 			plan.Activate = append(plan.Activate, it)
 		case schema.StateActive:
 			exp, err := ExpiryOf(g.Request)
-			switch {
-			case err != nil:
+			if err != nil {
 				// An active grant with no knowable end must not stay
 				// forever: failing closed means revoking it now.
 				it.At = now
 				it.Reason = "expiry cannot be computed (" + err.Error() + "); revoking now"
 				plan.Expire = append(plan.Expire, it)
-			case !exp.After(now):
-				it.At = exp
+				break
+			}
+			it.At = exp
+			switch timingOf(exp, now, lookahead) {
+			case due:
 				plan.Expire = append(plan.Expire, it)
-			case lookahead > 0 && !exp.After(now.Add(lookahead)):
-				it.At = exp
+			case soon:
 				plan.Wait = append(plan.Wait, it)
-			default:
-				it.At = exp
+			case later:
 				plan.Active = append(plan.Active, it)
 			}
 		case schema.StateRevoking:
@@ -419,4 +423,27 @@ func needsReview(r schema.Request) bool {
 
 func isPreexisting(it Item) bool {
 	return it.Request.Status != nil && it.Request.Status.Preexisting
+}
+
+// timing places an instant a grant waits for (its start or its end)
+// against now and the run's lookahead.
+type timing int
+
+const (
+	due   timing = iota // at or before now: act in this run
+	soon                // within the lookahead: this run waits for it
+	later               // beyond it: a later run acts
+)
+
+// timingOf is the one rule for both starts and ends, so a scheduled start
+// and an expiry at the same instant are treated alike.
+func timingOf(at, now time.Time, lookahead time.Duration) timing {
+	switch {
+	case !at.After(now):
+		return due
+	case lookahead > 0 && !at.After(now.Add(lookahead)):
+		return soon
+	default:
+		return later
+	}
 }
