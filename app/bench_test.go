@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -183,33 +182,10 @@ func BenchmarkWebhookDeliveries(b *testing.B) {
 	events := []string{"pull_request", "pull_request_review", "issue_comment"}
 	for b.Loop() {
 		w.GitHub.ResetRequests()
-		lat := make([]time.Duration, total)
-		var wg sync.WaitGroup
-		next := make(chan int)
-		var failed sync.Map
-		for range concurrency {
-			wg.Go(func() {
-				for i := range next {
-					ev := events[i%len(events)]
-					d, err := w.GitHub.Deliver(ev, bodies[ev])
-					if err != nil || d.StatusCode != http.StatusOK {
-						failed.Store(i, d.StatusCode)
-					}
-					lat[i] = d.Duration
-				}
-			})
+		lat, err := w.GitHub.Burst(events, bodies, total, concurrency)
+		if err != nil {
+			b.Fatal(err)
 		}
-		for i := range total {
-			next <- i
-		}
-		close(next)
-		wg.Wait()
-		n := 0
-		failed.Range(func(_, _ any) bool { n++; return true })
-		if n > 0 {
-			b.Fatalf("%d of %d deliveries failed", n, total)
-		}
-		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		reqs := 0
 		for _, c := range w.GitHub.Requests() {
 			reqs += c

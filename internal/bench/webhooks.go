@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jit-access/jit/internal/clock"
@@ -55,40 +54,13 @@ func benchWebhooks(ctx context.Context, e *env) ([]row, error) {
 
 	w.GitHub.WaitDeliveries()
 	w.GitHub.ResetRequests()
-	lat := make([]time.Duration, total)
-	failures := make([]string, total)
-	next := make(chan int)
-	var wg sync.WaitGroup
 	start, cpu0 := time.Now(), selfCPU()
-	for range concurrency {
-		wg.Go(func() {
-			for i := range next {
-				ev := webhookEvents[i%len(webhookEvents)]
-				d, err := w.GitHub.Deliver(ev, bodies[ev])
-				if err != nil || d.StatusCode != http.StatusOK {
-					failures[i] = fmt.Sprintf("%s: status %d: %v", ev, d.StatusCode, err)
-				}
-				lat[i] = d.Duration
-			}
-		})
+	lat, err := w.GitHub.Burst(webhookEvents, bodies, total, concurrency)
+	if err != nil {
+		return nil, err
 	}
-	for i := range total {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	wall, cpu := time.Since(start), selfCPU()-cpu0
 	w.GitHub.WaitDeliveries()
-	var failed []string
-	for _, f := range failures {
-		if f != "" {
-			failed = append(failed, f)
-		}
-	}
-	if len(failed) > 0 {
-		return nil, fmt.Errorf("%d of %d deliveries failed, e.g. %s", len(failed), total, failed[0])
-	}
-	slices.Sort(lat)
 	spans := w.GitHub.Spans()
 	limited := 0
 	for _, sp := range spans {
