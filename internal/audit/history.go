@@ -1,12 +1,10 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -170,44 +168,41 @@ func diffPart(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
 		}
 		byPair[pair] = append(byPair[pair], c)
 	}
-	return repo.GitPipe(ctx, &in, func(out io.Reader) error {
-		r := bufio.NewReaderSize(out, 1<<16)
-		var cur []*commit
-		for {
-			tok, err := r.ReadString(0)
-			if err != nil && err != io.EOF {
-				return err
-			}
-			tok = strings.TrimSuffix(tok, "\x00")
-			// Each pair is announced by a line "OLD NEW\n", right before
-			// the first of its NUL-terminated entries, if any.
-			for tok != "" && !strings.HasPrefix(tok, ":") {
-				pair, rest, ok := strings.Cut(tok, "\n")
-				if cur = byPair[pair]; !ok || cur == nil {
-					return fmt.Errorf("unexpected git diff-tree output %q", tok)
-				}
-				tok = rest
-			}
-			if tok == "" {
-				if err == io.EOF {
-					return nil
-				}
-				continue
-			}
-			path, err := r.ReadString(0)
-			if err != nil || cur == nil {
-				return fmt.Errorf("truncated git diff-tree output after %q", tok)
-			}
-			fm := strings.Fields(tok[1:])
-			if len(fm) != 5 {
-				return fmt.Errorf("commit %s: unexpected diff entry %q", cur[0].sha, tok)
-			}
-			ch := fileChange{path: strings.TrimSuffix(path, "\x00"), mode: fm[1], blob: fm[3], status: fm[4]}
+	var cur []*commit
+	var entry []string // an entry's modes, blobs and status, waiting for its path
+	err := repo.GitFields(ctx, &in, func(tok string) error {
+		if entry != nil {
+			ch := fileChange{path: tok, mode: entry[1], blob: entry[3], status: entry[4]}
 			for _, c := range cur {
 				c.changes = append(c.changes, ch)
 			}
+			entry = nil
+			return nil
 		}
+		// Each pair is announced by a line "OLD NEW\n", right before the
+		// first of its NUL-terminated entries, if any.
+		for tok != "" && !strings.HasPrefix(tok, ":") {
+			pair, rest, ok := strings.Cut(tok, "\n")
+			if cur = byPair[pair]; !ok || cur == nil {
+				return fmt.Errorf("unexpected git diff-tree output %q", tok)
+			}
+			tok = rest
+		}
+		if tok == "" {
+			return nil
+		}
+		if cur == nil {
+			return fmt.Errorf("unexpected git diff-tree entry %q before any pair of trees", tok)
+		}
+		if entry = strings.Fields(tok[1:]); len(entry) != 5 {
+			return fmt.Errorf("commit %s: unexpected diff entry %q", cur[0].sha, tok)
+		}
+		return nil
 	}, "diff-tree", "--stdin", "-r", "--no-renames", "--raw", "--no-abbrev", "-z")
+	if err == nil && entry != nil {
+		err = fmt.Errorf("truncated git diff-tree output: an entry of commit %s has no path", cur[0].sha)
+	}
+	return err
 }
 
 // onEveryCore starts one worker per core, each running do on the jobs sent
@@ -382,25 +377,16 @@ func walk(commits []*commit, atRef map[string]string, read func(i int, path, blo
 // filesAt returns the blob of every regular request file at ref.
 func filesAt(ctx context.Context, repo *ledger.Repo, ref string) (map[string]string, error) {
 	out := map[string]string{}
-	err := repo.GitStream(ctx, func(rd io.Reader) error {
-		r := bufio.NewReaderSize(rd, 1<<16)
-		for {
-			line, err := r.ReadString(0)
-			if err == io.EOF {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			meta, path, ok := strings.Cut(strings.TrimSuffix(line, "\x00"), "\t")
-			f := strings.Fields(meta)
-			if !ok || len(f) != 3 {
-				return fmt.Errorf("unexpected git ls-tree output %q", line)
-			}
-			if f[1] == "blob" && (f[0] == "100644" || f[0] == "100755") {
-				out[path] = f[2]
-			}
+	err := repo.GitFields(ctx, nil, func(line string) error {
+		meta, path, ok := strings.Cut(line, "\t")
+		f := strings.Fields(meta)
+		if !ok || len(f) != 3 {
+			return fmt.Errorf("unexpected git ls-tree output %q", line)
 		}
+		if f[1] == "blob" && (f[0] == "100644" || f[0] == "100755") {
+			out[path] = f[2]
+		}
+		return nil
 	}, "ls-tree", "-r", "-z", "--full-tree", ref, "--", ledger.RequestsDir+"/")
 	return out, err
 }

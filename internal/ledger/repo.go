@@ -5,6 +5,7 @@
 package ledger
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -160,6 +161,30 @@ func (r *Repo) ObjectStream(ctx context.Context, names <-chan string, fn func(i 
 // it is produced; a long `git log` is then parsed while git still walks.
 func (r *Repo) GitStream(ctx context.Context, read func(io.Reader) error, args ...string) error {
 	return r.GitPipe(ctx, nil, read, args...)
+}
+
+// GitFields runs git with args and calls each with every field of its
+// output, split at the NUL bytes git's -z formats end them with, while git
+// still runs; a last field without its NUL is given too. in, when not nil,
+// is git's standard input. An error from each stops git and is returned.
+func (r *Repo) GitFields(ctx context.Context, in io.Reader, each func(field string) error, args ...string) error {
+	return r.GitPipe(ctx, in, func(out io.Reader) error {
+		br := bufio.NewReaderSize(out, 1<<16)
+		for {
+			f, err := br.ReadString(0)
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			if f != "" {
+				if err := each(strings.TrimSuffix(f, "\x00")); err != nil {
+					return err
+				}
+			}
+			if err != nil {
+				return nil
+			}
+		}
+	}, args...)
 }
 
 // GitPipe is GitStream with in as git's standard input (none when nil),

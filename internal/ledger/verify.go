@@ -1,12 +1,10 @@
 package ledger
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/jit-access/jit/internal/lifecycle"
@@ -209,40 +207,30 @@ func (r *Repo) touches(ctx context.Context, grants []lifecycle.Grant) (map[strin
 	}
 	open := len(want)
 	out := make(map[string][]touch, len(want))
-	err := r.GitStream(ctx, func(rd io.Reader) error {
-		br := bufio.NewReaderSize(rd, 1<<16)
-		sha, status := "", ""
-		for {
-			tok, err := br.ReadString(0)
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			tok = strings.TrimSuffix(tok, "\x00")
-			switch {
-			case strings.HasPrefix(tok, "\x01"):
-				sha, status = tok[1:], ""
-			case status == "":
-				status = strings.TrimLeft(tok, "\n")
-			default:
-				path := tok
-				if want[path] && sha != "" {
-					added := strings.HasPrefix(status, "A")
-					if h := out[path]; len(h) == 0 || !h[len(h)-1].added {
-						out[path] = append(h, touch{sha: sha, added: added})
-						if added {
-							open--
-						}
+	sha, status := "", ""
+	err := r.GitFields(ctx, nil, func(tok string) error {
+		switch {
+		case strings.HasPrefix(tok, "\x01"):
+			sha, status = tok[1:], ""
+		case status == "":
+			status = strings.TrimLeft(tok, "\n")
+		default:
+			path := tok
+			if want[path] && sha != "" {
+				added := strings.HasPrefix(status, "A")
+				if h := out[path]; len(h) == 0 || !h[len(h)-1].added {
+					out[path] = append(h, touch{sha: sha, added: added})
+					if added {
+						open--
 					}
 				}
-				status = ""
-				if open == 0 {
-					return errWalkDone
-				}
+			}
+			status = ""
+			if open == 0 {
+				return errWalkDone
 			}
 		}
+		return nil
 	}, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "--format=%x01%H", "-z", "--name-status", "HEAD", "--", RequestsDir+"/")
 	if err != nil && !errors.Is(err, errWalkDone) {
 		return nil, fmt.Errorf("reading the history of %s/ on main: %w", RequestsDir, err)
