@@ -153,7 +153,7 @@ func parseCommit(c *commit, raw []byte) error {
 	}
 	msg = skipBlankLines(msg)
 	c.subject = subject(msg)
-	var requests []string
+	var requests, previous []string
 	for _, t := range parseTrailers(msg) {
 		v := strings.TrimSpace(t.value)
 		if v == "" {
@@ -166,7 +166,13 @@ func parseCommit(c *commit, raw []byte) error {
 			c.pr, _ = strconv.Atoi(v) // the last one counts
 		case strings.EqualFold(t.key, ledger.TrailerRequest):
 			requests = append(requests, v)
+		case strings.EqualFold(t.key, ledger.TrailerPrevious):
+			previous = append(previous, v)
 		}
+	}
+	// A commit names at most one previous record, by its full name.
+	if len(previous) == 1 && len(previous[0]) == len(c.sha) && isSHA(previous[0]) {
+		c.previous = previous[0]
 	}
 	// Only a commit with one parent, as jit makes them, can be taken from
 	// its trailer: a merge's diff is a whole branch.

@@ -28,6 +28,9 @@ type commit struct {
 	// request is the single Jit-Request trailer's path, empty when the
 	// commit has none or several, or is not a commit with one parent.
 	request string
+	// previous is the single Jit-Previous trailer's commit (see
+	// ledger.TrailerPrevious), empty when the commit has none or several.
+	previous string
 	// changes are the commit's changes under requests/, in git's order:
 	// from `git diff-tree`, or for a commit jit signed, its Jit-Request.
 	changes []fileChange
@@ -53,13 +56,21 @@ func readHistory(ctx context.Context, repo *ledger.Repo, ref string, v *verifier
 	var check func(sha string, raw []byte)
 	checked := func() {}
 	if v != nil {
-		check, checked = v.start()
+		check, checked = v.start(true)
 	}
 	commits, err := readCommits(ctx, repo, ref, func(c *commit, raw []byte) error {
 		if err := parseCommit(c, raw); err != nil {
 			return fmt.Errorf("commit %s: %w", c.sha, err)
 		}
-		if v != nil && c.request != "" && v.claim(c.sha) {
+		if v == nil {
+			return nil
+		}
+		// Newest first: a commit's vouchers are all known by the time it
+		// is read.
+		if c.previous != "" {
+			v.vouchers[c.previous] = append(v.vouchers[c.previous], c.sha)
+		}
+		if c.request != "" && v.claim(c.sha) {
 			check(c.sha, raw)
 		}
 		return nil
@@ -77,6 +88,9 @@ func readHistory(ctx context.Context, repo *ledger.Repo, ref string, v *verifier
 		err = diffCommits(ctx, repo, others)
 	}
 	checked()
+	if err == nil && v != nil {
+		err = v.resolve(ctx, commits)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -226,11 +240,25 @@ func onEveryCore[J any](queue int, do func(J)) (jobs chan<- J, wait func()) {
 
 // verifier checks commit signatures against the signers at ref, each
 // commit once, on every core.
+//
+// A commit that a newer commit of the line names in its Jit-Previous
+// trailer (ledger.TrailerPrevious) is checked only for its signer at
+// first: if one of the commits naming it turns out to be jit's (checked,
+// or vouched for in turn), jit checked this commit's signature before
+// naming it, and the name is its hash; otherwise it is checked in full
+// after all. A history jit wrote is then one chain, and its audit checks
+// one signature instead of two per grant.
 type verifier struct {
 	repo    *ledger.Repo
 	signers *ledger.Signers
 	mu      sync.Mutex
 	results map[string]error
+	// vouchers are, for a commit, the newer commits of the line that name
+	// it in their Jit-Previous trailer. Only readHistory writes it.
+	vouchers map[string][]string
+	// vouched are the commits whose signer was found but whose signature
+	// awaits resolve: their result is not final until then.
+	vouched map[string]bool
 }
 
 // errNotChecked is the result of a commit whose check has not finished:
@@ -254,19 +282,55 @@ func (v *verifier) claim(sha string) bool {
 }
 
 // start checks on every core the commits handed to check (claimed
-// first); wait returns once all of them are checked.
-func (v *verifier) start() (check func(sha string, raw []byte), wait func()) {
+// first); wait returns once all of them are checked. With vouch, a commit
+// that has vouchers already is checked for its signer only, and resolve
+// finishes it.
+func (v *verifier) start(vouch bool) (check func(sha string, raw []byte), wait func()) {
 	type job struct {
-		sha string
-		raw []byte
+		sha     string
+		raw     []byte
+		vouched bool
 	}
 	jobs, wait := onEveryCore(signedQueue, func(j job) {
-		_, err := v.signers.VerifyCommit(j.raw)
+		var err error
+		if j.vouched {
+			_, err = v.signers.VouchedCommit(j.raw)
+		} else {
+			_, err = v.signers.VerifyCommit(j.raw)
+		}
 		v.mu.Lock()
 		v.results[j.sha] = err
+		if j.vouched && err == nil {
+			v.vouched[j.sha] = true
+		}
 		v.mu.Unlock()
 	})
-	return func(sha string, raw []byte) { jobs <- job{sha, raw} }, wait
+	return func(sha string, raw []byte) { jobs <- job{sha, raw, vouch && len(v.vouchers[sha]) > 0} }, wait
+}
+
+// resolve finishes the vouched commits, newest first, once every check
+// is done: one stands when a commit naming it is jit's (its result is
+// final by then, being newer), and is checked in full otherwise.
+func (v *verifier) resolve(ctx context.Context, commits []*commit) error {
+	var again []string
+	for _, c := range commits {
+		if !v.vouched[c.sha] {
+			continue
+		}
+		delete(v.vouched, c.sha)
+		ok := false
+		for _, by := range v.vouchers[c.sha] {
+			if err, checked := v.results[by]; checked && err == nil && !v.vouched[by] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			v.results[c.sha] = errNotChecked
+			again = append(again, c.sha)
+		}
+	}
+	return v.check(ctx, again)
 }
 
 // verify checks the signatures of shas not checked yet.
@@ -277,12 +341,17 @@ func (v *verifier) verify(ctx context.Context, shas []string) error {
 			todo = append(todo, s)
 		}
 	}
-	if len(todo) == 0 {
+	return v.check(ctx, todo)
+}
+
+// check checks the signatures of shas, claimed already, in full.
+func (v *verifier) check(ctx context.Context, shas []string) error {
+	if len(shas) == 0 {
 		return nil
 	}
-	check, wait := v.start()
-	err := v.repo.Objects(ctx, todo, func(i int, data []byte) error {
-		check(todo[i], data)
+	check, wait := v.start(false)
+	err := v.repo.Objects(ctx, shas, func(i int, data []byte) error {
+		check(shas[i], data)
 		return nil
 	})
 	wait()
@@ -485,5 +554,6 @@ func signersAt(ctx context.Context, repo *ledger.Repo, ref string) (*verifier, e
 	if err != nil {
 		return nil, err
 	}
-	return &verifier{repo: repo, signers: signers, results: map[string]error{}}, nil
+	return &verifier{repo: repo, signers: signers, results: map[string]error{},
+		vouchers: map[string][]string{}, vouched: map[string]bool{}}, nil
 }

@@ -90,6 +90,6 @@ func auditRow(ctx context.Context, e *env, name string, n, accounts, rounds int,
 		Result:    fmt.Sprintf("%s wall, peak RSS %s, %s CPU (jit and git)", secs(res.Wall), mib(res.MaxRSS), secs(res.CPU)),
 		Target:    "< " + secs(target),
 		Met:       met(res.Wall < target),
-		Note:      fmt.Sprintf("the real binary on a generated history signed as jit signs (%d signatures checked, none trusted unverified); %s; load average %s", 2*n, how, loadAverage()),
+		Note:      fmt.Sprintf("the real binary on a generated history signed and chained as jit signs (%d records: the newest signature checked, the signers of the others checked and their signatures vouched for by the Jit-Previous chain; nothing trusted unverified); %s; load average %s", 2*n, how, loadAverage()),
 	}, res, nil
 }

@@ -167,7 +167,8 @@ func TestGeneratedRequestsMix(t *testing.T) {
 
 // TestSignedHistory checks that the generated audit history is signed as
 // git signs: git itself verifies its last commit with the signers file the
-// history carries, and the audit counts every event of every grant.
+// history carries, each record names the one before in Jit-Previous as the
+// ledger does, and the audit counts every event of every grant.
 func TestSignedHistory(t *testing.T) {
 	dir := t.TempDir()
 	if err := writeHistory(context.Background(), dir, 20, 3); err != nil {
@@ -177,6 +178,28 @@ func TestSignedHistory(t *testing.T) {
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git verify-commit HEAD: %v\n%s", err, out)
+	}
+	cmd = exec.Command("git", "log", "--first-parent", "--reverse",
+		"--format=%H %(trailers:key="+ledger.TrailerEvent+",valueonly,separator=) %(trailers:key="+ledger.TrailerPrevious+",valueonly,separator=)")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	previous, signed := "", 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, " ")
+		if f[1] == "" {
+			continue // a merge or the signers file: not jit's
+		}
+		if f[2] != previous {
+			t.Fatalf("commit %s names %q, want the previous record %q", f[0], f[2], previous)
+		}
+		previous = f[0]
+		signed++
+	}
+	if signed != 40 {
+		t.Fatalf("%d records, want 40", signed)
 	}
 	records, err := audit.Collect(context.Background(), dir, audit.Filter{})
 	if err != nil {

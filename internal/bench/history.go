@@ -27,7 +27,7 @@ import (
 // historyVersion names the layout of generated audit histories in the
 // cache: change it whenever writeHistory writes something different, so
 // that an old cached history is not measured by mistake.
-const historyVersion = "signed-v1"
+const historyVersion = "signed-v2"
 
 // auditHistory returns a repository whose main branch has n grants spread
 // over the given number of account folders (see writeHistory). Full-size
@@ -79,8 +79,10 @@ func seed() []byte {
 // over the given number of account folders, as jit leaves it: a first
 // commit adds .github/jit-signers; then each grant is merged (a squash
 // commit, not signed by jit, like GitHub's), activated and expired, each in
-// its own commit signed by jit's key with its trailers. The audit therefore
-// checks 2n signatures, as it would on a real history.
+// its own commit signed by jit's key with its trailers, each naming the
+// one before in Jit-Previous as the ledger does. The audit therefore checks
+// the newest signature in full and the signer of the other 2n-1, as it
+// would on a real history.
 //
 // git fast-import writes the files and trees quickly but cannot sign, so
 // the commits are written twice: fast-import makes unsigned commits on a
@@ -222,7 +224,7 @@ func packSigned(ctx context.Context, dir string, commits []genCommit) (string, e
 	w.Write(hdr[:])
 	_, pubBlob := sshPublicKey(benchSigner.Public().(ed25519.PublicKey))
 	zw, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
-	parent := ""
+	parent, previous := "", ""
 	var obj bytes.Buffer
 	for _, c := range commits {
 		obj.Reset()
@@ -237,6 +239,10 @@ func packSigned(ctx context.Context, dir string, commits []genCommit) (string, e
 		fmt.Fprintf(&obj, "author %s %d +0000\ncommitter %s %d +0000\n", ident, c.at.Unix(), ident, c.at.Unix())
 		headers := obj.Len()
 		fmt.Fprintf(&obj, "\n%s", c.message)
+		if c.signed && previous != "" {
+			// As ledger.Repo.Commit chains jit's records.
+			fmt.Fprintf(&obj, "%s: %s\n", ledger.TrailerPrevious, previous)
+		}
 		data := obj.Bytes()
 		if c.signed {
 			sig := sshSign(pubBlob, data)
@@ -251,6 +257,9 @@ func packSigned(ctx context.Context, dir string, commits []genCommit) (string, e
 		fmt.Fprintf(h, "commit %d\x00", len(data))
 		h.Write(data)
 		parent = fmt.Sprintf("%x", h.Sum(nil))
+		if c.signed {
+			previous = parent
+		}
 		// The pack entry: type 1 (commit) and size in the varint header,
 		// then the zlib stream.
 		size := len(data)

@@ -138,6 +138,9 @@ func (r *Repo) Sync(ctx context.Context, remote, branch string) (dropped []strin
 	if err != nil {
 		return nil, err
 	}
+	// HEAD moves: the next Commit looks for main's newest signed record
+	// again rather than name a commit the reset leaves behind.
+	r.signedTip("")
 	// The clone holds nothing but committed transitions (Commit writes and
 	// commits one file at a time), so a hard reset loses nothing.
 	if _, err := r.git.run(ctx, nil, "reset", "--quiet", "--hard", onto); err != nil {

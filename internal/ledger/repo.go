@@ -18,8 +18,10 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jit-access/jit/internal/clock"
@@ -83,6 +85,10 @@ type Repo struct {
 	opts Options
 	// lease, once AcquireLease took it, is renewed by every Push.
 	lease *Lease
+	// chainTip is the commit Commit signed last, which the next one names
+	// in TrailerPrevious; Sync forgets it.
+	chainMu  sync.Mutex
+	chainTip string
 }
 
 // Open opens the clone at dir (its top level or any directory in it).
@@ -446,6 +452,13 @@ func (r *Repo) Commit(ctx context.Context, c Change) (string, error) {
 	if err := checkPath(c.Path); err != nil {
 		return "", err
 	}
+	prev, err := r.previousSigned(ctx)
+	if err != nil {
+		return "", fmt.Errorf("committing %s: %w", c.Path, err)
+	}
+	if prev != "" {
+		c.Trailers = append(slices.Clone(c.Trailers), Trailer{Key: TrailerPrevious, Value: prev})
+	}
 	msg, err := c.Message()
 	if err != nil {
 		return "", fmt.Errorf("committing %s: %w", c.Path, err)
@@ -472,7 +485,11 @@ func (r *Repo) Commit(ctx context.Context, c Change) (string, error) {
 	if _, err := r.git.run(ctx, []byte(msg), "commit", "--no-verify", "--cleanup=verbatim", "-F", "-", "--only", "--", c.Path); err != nil {
 		return "", fmt.Errorf("committing %s: %w", c.Path, err)
 	}
-	return r.Head(ctx)
+	sha, err := r.Head(ctx)
+	if err == nil && r.opts.SigningKey != "" {
+		r.signedTip(sha)
+	}
+	return sha, err
 }
 
 // checkPath refuses paths that would write outside the repository or outside

@@ -114,60 +114,93 @@ func parseEd25519(b64 string) (ed25519.PublicKey, error) {
 // `git verify-commit` checks with the same allowed-signers file; it is done
 // here so that a run checks many commits in one git process.
 func (s *Signers) VerifyCommit(raw []byte) (string, error) {
-	payload, armored, ok := splitSignature(raw)
-	if !ok {
-		return "", errors.New("the commit is not signed")
-	}
-	blob, err := unarmor(armored)
+	sig, err := s.readSignature(raw)
 	if err != nil {
 		return "", err
 	}
+	var h hash.Hash = sha256.New()
+	if string(sig.hashAlg) == "sha512" {
+		h = sha512.New()
+	}
+	h.Write(sig.payload)
+	var signed bytes.Buffer
+	signed.WriteString("SSHSIG")
+	for _, f := range [][]byte{sig.namespace, sig.reserved, sig.hashAlg, h.Sum(nil)} {
+		writeStr(&signed, f)
+	}
+	if !ed25519.Verify(sig.key, signed.Bytes(), sig.sig) {
+		return "", errors.New("the signature does not match the commit")
+	}
+	return sig.principal, nil
+}
+
+// VouchedCommit is VerifyCommit for a commit whose signature jit already
+// checked and found valid: one named in the TrailerPrevious trailer of a
+// commit whose own signature was checked (or vouched for in turn). It
+// checks everything VerifyCommit does but the signature's arithmetic,
+// which the vouching commit's signature stands for: the commit is signed,
+// in the git namespace, by a key that is one of the signers now.
+func (s *Signers) VouchedCommit(raw []byte) (string, error) {
+	sig, err := s.readSignature(raw)
+	return sig.principal, err
+}
+
+// commitSignature is a commit's SSH signature, read and matched with its
+// signer but not checked.
+type commitSignature struct {
+	payload                      []byte // the commit without its gpgsig header
+	namespace, reserved, hashAlg []byte
+	sig                          []byte // the raw ed25519 signature
+	key                          ed25519.PublicKey
+	principal                    string
+}
+
+// readSignature reads the signature of a raw commit object and finds its
+// signer; the errors are VerifyCommit's.
+func (s *Signers) readSignature(raw []byte) (commitSignature, error) {
+	var cs commitSignature
+	payload, armored, ok := splitSignature(raw)
+	if !ok {
+		return cs, errors.New("the commit is not signed")
+	}
+	blob, err := unarmor(armored)
+	if err != nil {
+		return cs, err
+	}
 	if !bytes.HasPrefix(blob, []byte("SSHSIG")) {
-		return "", errors.New("the signature is not an SSH signature")
+		return cs, errors.New("the signature is not an SSH signature")
 	}
 	r := wire(blob[6:])
 	version := r.u32()
 	pub, ns, reserved, hashAlg, sig := r.str(), r.str(), r.str(), r.str(), r.str()
 	if r.err != nil || version != 1 {
-		return "", errors.New("the SSH signature is malformed")
+		return cs, errors.New("the SSH signature is malformed")
 	}
 	if string(ns) != sigNamespace {
-		return "", fmt.Errorf("the signature is for namespace %q, not %q", ns, sigNamespace)
+		return cs, fmt.Errorf("the signature is for namespace %q, not %q", ns, sigNamespace)
 	}
 	pr := wire(pub)
 	typ, key := pr.str(), pr.str()
 	if pr.err != nil || string(typ) != "ssh-ed25519" || len(key) != ed25519.PublicKeySize {
-		return "", errors.New("the commit is not signed with an ssh-ed25519 key")
+		return cs, errors.New("the commit is not signed with an ssh-ed25519 key")
 	}
-	var h hash.Hash
 	switch string(hashAlg) {
-	case "sha512":
-		h = sha512.New()
-	case "sha256":
-		h = sha256.New()
+	case "sha512", "sha256":
 	default:
-		return "", fmt.Errorf("unsupported signature hash %q", hashAlg)
-	}
-	h.Write(payload)
-	var signed bytes.Buffer
-	signed.WriteString("SSHSIG")
-	for _, f := range [][]byte{ns, reserved, hashAlg, h.Sum(nil)} {
-		writeStr(&signed, f)
+		return cs, fmt.Errorf("unsupported signature hash %q", hashAlg)
 	}
 	sr := wire(sig)
 	format, sigBytes := sr.str(), sr.str()
 	if sr.err != nil || string(format) != "ssh-ed25519" {
-		return "", errors.New("the SSH signature is not an ssh-ed25519 signature")
+		return cs, errors.New("the SSH signature is not an ssh-ed25519 signature")
 	}
 	for _, k := range s.keys {
 		if k.key.Equal(ed25519.PublicKey(key)) {
-			if !ed25519.Verify(k.key, signed.Bytes(), sigBytes) {
-				return "", errors.New("the signature does not match the commit")
-			}
-			return k.principal, nil
+			return commitSignature{payload: payload, namespace: ns, reserved: reserved, hashAlg: hashAlg,
+				sig: sigBytes, key: k.key, principal: k.principal}, nil
 		}
 	}
-	return "", fmt.Errorf("the commit is signed by a key that is not in %s", SignersPath)
+	return cs, fmt.Errorf("the commit is signed by a key that is not in %s", SignersPath)
 }
 
 // splitSignature separates a commit object into what was signed (the object
