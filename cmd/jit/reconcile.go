@@ -69,7 +69,9 @@ the GitHub API) and provisioned, every grant whose expiry has passed is
 revoked however late the run is, grants expiring within --lookahead are
 revoked at their exact time, and revocations asked for with /jit revoke are
 carried out. Each transition is its own commit with Jit-Request, Jit-Event
-and Jit-Pull-Request trailers, pushed without force.
+and Jit-Pull-Request trailers (and, when it is signed, Jit-Previous: the
+newest signed record before it, whose signature it checked), pushed
+without force.
 
 AWS credentials come from the default chain (in the Action: the role assumed
 through GitHub's OIDC token). GitHub credentials: the App (--app-id and
