@@ -21,11 +21,7 @@ import (
 func TestAuditThroughTheChainOfRecords(t *testing.T) {
 	keys := t.TempDir()
 	jitKey, jitLine := gittest.SSHKey(t, keys, "jit", "")
-	dir := t.TempDir()
-	gittest.At(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
-	write(t, dir, ledger.SignersPath, []byte(jitLine))
-	gittest.At(t, dir, "2026-11-01T00:00:00Z", "add", "-A")
-	gittest.At(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "-m", "init")
+	dir := signedRepo(t, jitLine, nil)
 	ctx := context.Background()
 	clk := clock.At(clock.MustParse("2026-11-02T09:00:00Z").UTC())
 	repo, err := ledger.Open(dir, ledger.Options{SigningKey: jitKey, Clock: clk})
@@ -103,14 +99,8 @@ func TestOnlyJitsRecordsVouch(t *testing.T) {
 		{"named by mallory's commit", jitKey, true, malloryKey, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			gittest.At(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
-			write(t, dir, ledger.SignersPath, []byte(jitLine))
 			a, b := "requests/p/a.yaml", "requests/p/b.yaml"
-			write(t, dir, a, []byte(reqX))
-			write(t, dir, b, []byte(reqX))
-			gittest.At(t, dir, "2026-11-01T00:00:00Z", "add", "-A")
-			gittest.At(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "-m", "init")
+			dir := signedRepo(t, jitLine, []string{a, b})
 			record := func(key, date, path, previous string) string {
 				t.Helper()
 				data, err := schema.SetStatus([]byte(reqX), active)
@@ -152,6 +142,21 @@ func TestOnlyJitsRecordsVouch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// signedRepo makes a repository whose first commit, on 2026-11-01, has
+// the signers file and the files given, each holding reqX.
+func signedRepo(t *testing.T, signersLine string, files []string) string {
+	t.Helper()
+	dir := t.TempDir()
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
+	write(t, dir, ledger.SignersPath, []byte(signersLine))
+	for _, f := range files {
+		write(t, dir, f, []byte(reqX))
+	}
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "add", "-A")
+	gittest.At(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "-m", "init")
+	return dir
 }
 
 // breakSignature rewrites commit sha (HEAD) with one character of its

@@ -26,11 +26,7 @@ func TestTrustingSignedTrailersChangesNothing(t *testing.T) {
 	keys := t.TempDir()
 	jitKey, jitLine := gittest.SSHKey(t, keys, "jit", "")
 	malloryKey, _ := gittest.SSHKey(t, keys, "mallory", "")
-	dir := t.TempDir()
-	gittest.At(t, dir, "2026-11-01T00:00:00Z", "init", "-q", "-b", "main")
-	write(t, dir, ledger.SignersPath, []byte(jitLine))
-	gittest.At(t, dir, "2026-11-01T00:00:00Z", "add", "-A")
-	gittest.At(t, dir, "2026-11-01T00:00:00Z", "commit", "-q", "-m", "init")
+	dir := signedRepo(t, jitLine, nil)
 
 	merge := func(date, path, req, subject string) {
 		write(t, dir, path, []byte(req))
