@@ -153,6 +153,12 @@ type Client interface {
 	PullRequestsWithCommit(ctx context.Context, sha string) ([]*PR, error)
 	PullRequestFiles(ctx context.Context, number int) ([]change.File, error)
 	PullRequestCommits(ctx context.Context, number int) ([]approval.Commit, error)
+	// Compare reads base...head: the commits from the merge base of base
+	// and head to head, and the files they change, with their blobs.
+	Compare(ctx context.Context, base, head string) (*Comparison, error)
+	// CompareDiff reads base...head as git's unified diff (the diff media
+	// type); GitHub refuses one too large.
+	CompareDiff(ctx context.Context, base, head string) ([]byte, error)
 	Reviews(ctx context.Context, number int) ([]approval.Review, error)
 	// File returns a file's content and blob SHA at ref; kind is GitHub's
 	// content type ("file", "symlink", "submodule", "dir").
@@ -388,17 +394,19 @@ func (g *goGitHub) PullRequestFiles(ctx context.Context, number int) ([]change.F
 	r := g.r
 	out, err := listAll(func(page int) ([]*github.CommitFile, *github.Response, error) {
 		return g.c.PullRequests.ListFiles(ctx, r.Owner, r.Name, number, &github.ListOptions{PerPage: perPage, Page: page})
-	}, func(f *github.CommitFile) change.File {
-		return change.File{
-			Path:         f.GetFilename(),
-			PreviousPath: f.GetPreviousFilename(),
-			Status:       changeStatus(f.GetStatus()),
-			// The files API does not report modes; the App asks the
-			// contents API for the one file that matters.
-			Mode: change.ModeUnknown,
-		}
-	})
+	}, fileOf)
 	return out, wrap(err, "listing files of %s#%d", r, number)
+}
+
+func fileOf(f *github.CommitFile) change.File {
+	return change.File{
+		Path:         f.GetFilename(),
+		PreviousPath: f.GetPreviousFilename(),
+		Status:       changeStatus(f.GetStatus()),
+		// The files API does not report modes; the App reads the one
+		// file's that matters.
+		Mode: change.ModeUnknown,
+	}
 }
 
 func changeStatus(s string) change.Status {
@@ -422,14 +430,16 @@ func (g *goGitHub) PullRequestCommits(ctx context.Context, number int) ([]approv
 	r := g.r
 	out, err := listAll(func(page int) ([]*github.RepositoryCommit, *github.Response, error) {
 		return g.c.PullRequests.ListCommits(ctx, r.Owner, r.Name, number, &github.ListOptions{PerPage: perPage, Page: page})
-	}, func(c *github.RepositoryCommit) approval.Commit {
-		var parents []string
-		for _, p := range c.Parents {
-			parents = append(parents, p.GetSHA())
-		}
-		return approval.Commit{SHA: c.GetSHA(), Author: c.GetAuthor().GetLogin(), Committer: c.GetCommitter().GetLogin(), Parents: parents}
-	})
+	}, commitOf)
 	return out, wrap(err, "listing commits of %s#%d", r, number)
+}
+
+func commitOf(c *github.RepositoryCommit) approval.Commit {
+	var parents []string
+	for _, p := range c.Parents {
+		parents = append(parents, p.GetSHA())
+	}
+	return approval.Commit{SHA: c.GetSHA(), Author: c.GetAuthor().GetLogin(), Committer: c.GetCommitter().GetLogin(), Parents: parents}
 }
 
 func (g *goGitHub) Reviews(ctx context.Context, number int) ([]approval.Review, error) {

@@ -549,9 +549,9 @@ func (g *gitRepo) computeDiff(ctx context.Context, base, head string) ([]diffFil
 		}
 		idx++
 	}
-	patch, err := g.run(ctx, nil, nil, "diff", "-M", "--no-color", "--no-ext-diff", base, head)
+	patch, err := g.unifiedDiff(ctx, base, head)
 	if err != nil {
-		return nil, fmt.Errorf("diffing %s..%s: %w", base, head, err)
+		return nil, err
 	}
 	for i, p := range splitPatch(string(patch)) {
 		if i < len(files) && !files[i].binary {
@@ -612,29 +612,71 @@ func (g *gitRepo) log(ctx context.Context, base, head string) ([]logEntry, error
 		if base != "" {
 			rng = base + ".." + head
 		}
-		out, err := g.run(ctx, nil, nil, "log", "--reverse", "-z", "--format=%H%x1f%T%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%cn%x1f%ce%x1f%ct%x1f%B", rng)
+		out, err := g.run(ctx, nil, nil, "log", "--reverse", "-z", logFormat, rng)
 		if err != nil {
 			return nil, fmt.Errorf("listing commits %s: %w", rng, err)
 		}
-		var entries []logEntry
-		for _, rec := range strings.Split(string(out), "\x00") {
-			f := strings.Split(rec, "\x1f")
-			if len(f) < 10 {
-				continue
-			}
-			at, _ := strconv.ParseInt(f[5], 10, 64)
-			ct, _ := strconv.ParseInt(f[8], 10, 64)
-			entries = append(entries, logEntry{
-				sha: f[0], tree: f[1], parents: strings.Fields(f[2]),
-				authorName: f[3], authorEmail: f[4], authorDate: time.Unix(at, 0).UTC(),
-				committerName: f[6], committerE: f[7], committerDate: time.Unix(ct, 0).UTC(),
-				message: strings.TrimRight(f[9], "\n"),
-			})
-		}
-		return entries, nil
+		return parseLog(out), nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.([]logEntry), nil
+}
+
+// logFormat is the --format of the commits parseLog reads.
+const logFormat = "--format=%H%x1f%T%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%cn%x1f%ce%x1f%ct%x1f%B"
+
+func parseLog(out []byte) []logEntry {
+	var entries []logEntry
+	for _, rec := range strings.Split(string(out), "\x00") {
+		f := strings.Split(rec, "\x1f")
+		if len(f) < 10 {
+			continue
+		}
+		at, _ := strconv.ParseInt(f[5], 10, 64)
+		ct, _ := strconv.ParseInt(f[8], 10, 64)
+		entries = append(entries, logEntry{
+			sha: f[0], tree: f[1], parents: strings.Fields(f[2]),
+			authorName: f[3], authorEmail: f[4], authorDate: time.Unix(at, 0).UTC(),
+			committerName: f[6], committerE: f[7], committerDate: time.Unix(ct, 0).UTC(),
+			message: strings.TrimRight(f[9], "\n"),
+		})
+	}
+	return entries
+}
+
+// show reads one commit.
+func (g *gitRepo) show(ctx context.Context, sha string) (logEntry, error) {
+	v, err := g.cached("show:"+sha, func() (any, error) {
+		out, err := g.run(ctx, nil, nil, "log", "-1", "-z", logFormat, sha)
+		if err != nil {
+			return nil, fmt.Errorf("reading commit %s: %w", sha, errNotFound)
+		}
+		entries := parseLog(out)
+		if len(entries) != 1 {
+			return nil, fmt.Errorf("reading commit %s: %w", sha, errNotFound)
+		}
+		return entries[0], nil
+	})
+	if err != nil {
+		return logEntry{}, err
+	}
+	return v.(logEntry), nil
+}
+
+// unifiedDiff is git's own diff of base..head, with renames detected as in
+// diff: what GitHub serves as the diff media type.
+func (g *gitRepo) unifiedDiff(ctx context.Context, base, head string) ([]byte, error) {
+	v, err := g.cached("udiff:"+base+":"+head, func() (any, error) {
+		out, err := g.run(ctx, nil, nil, "diff", "-M", "--no-color", "--no-ext-diff", base, head)
+		if err != nil {
+			return nil, fmt.Errorf("diffing %s..%s: %w", base, head, err)
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]byte), nil
 }

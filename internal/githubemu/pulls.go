@@ -133,33 +133,39 @@ func (s *Server) listPullFiles(w http.ResponseWriter, r *http.Request, c caller,
 	// itself reports the true changed_files.
 	files = files[:min(len(files), maxListedPullFiles)]
 	base := s.base()
-	full := rp.owner + "/" + rp.name
 	out := make([]*github.CommitFile, 0, len(files))
 	for _, f := range files {
-		oid := f.newOID
-		if f.status == "removed" {
-			oid = f.oldOID
-		}
-		cf := &github.CommitFile{
-			SHA:         ptr(oid),
-			Filename:    ptr(f.path),
-			Status:      ptr(f.status),
-			Additions:   ptr(f.additions),
-			Deletions:   ptr(f.deletions),
-			Changes:     ptr(f.additions + f.deletions),
-			BlobURL:     ptr(fmt.Sprintf("%s/%s/blob/%s/%s", htmlBase(base), full, head, f.path)),
-			RawURL:      ptr(fmt.Sprintf("%s/%s/raw/%s/%s", htmlBase(base), full, head, f.path)),
-			ContentsURL: ptr(fmt.Sprintf("%s/repos/%s/contents/%s?ref=%s", base, full, f.path, head)),
-		}
-		if f.patch != "" {
-			cf.Patch = ptr(f.patch)
-		}
-		if f.previous != "" {
-			cf.PreviousFilename = ptr(f.previous)
-		}
-		out = append(out, cf)
+		out = append(out, commitFileJSON(base, rp, f, head))
 	}
 	writePage(s, w, r, out)
+}
+
+// commitFileJSON renders a changed file as the pull request files and the
+// comparison list it.
+func commitFileJSON(base string, rp *repo, f diffFile, head string) *github.CommitFile {
+	full := rp.owner + "/" + rp.name
+	oid := f.newOID
+	if f.status == "removed" {
+		oid = f.oldOID
+	}
+	cf := &github.CommitFile{
+		SHA:         ptr(oid),
+		Filename:    ptr(f.path),
+		Status:      ptr(f.status),
+		Additions:   ptr(f.additions),
+		Deletions:   ptr(f.deletions),
+		Changes:     ptr(f.additions + f.deletions),
+		BlobURL:     ptr(fmt.Sprintf("%s/%s/blob/%s/%s", htmlBase(base), full, head, f.path)),
+		RawURL:      ptr(fmt.Sprintf("%s/%s/raw/%s/%s", htmlBase(base), full, head, f.path)),
+		ContentsURL: ptr(fmt.Sprintf("%s/repos/%s/contents/%s?ref=%s", base, full, f.path, head)),
+	}
+	if f.patch != "" {
+		cf.Patch = ptr(f.patch)
+	}
+	if f.previous != "" {
+		cf.PreviousFilename = ptr(f.previous)
+	}
+	return cf
 }
 
 func (s *Server) listPullCommits(w http.ResponseWriter, r *http.Request, c caller, rp *repo, pr *pull) {

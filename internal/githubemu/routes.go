@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	s.handle("DELETE /repos/{owner}/{repo}/contents/{path...}", authToken, s.inRepo(s.deleteContents))
 
 	s.handle("GET /repos/{owner}/{repo}/commits", authToken, s.inRepo(s.listCommits))
+	s.handle("GET /repos/{owner}/{repo}/compare/{basehead...}", authToken, s.inRepo(s.compare))
 	s.handle("GET /repos/{owner}/{repo}/commits/{sha}/pulls", authToken, s.inRepo(s.listCommitPulls))
 	s.handle("GET /repos/{owner}/{repo}/pulls", authToken, s.inRepo(s.listPulls))
 	s.handle("POST /repos/{owner}/{repo}/pulls", authToken, s.inRepo(s.createPull))
