@@ -10,6 +10,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/organizations v1.63.0
 	github.com/aws/aws-sdk-go-v2/service/ssoadmin v1.52.5
 	github.com/aws/smithy-go v1.28.9
+	github.com/bluekeyes/go-gitdiff v0.9.0
 	github.com/bradleyfalzon/ghinstallation/v2 v2.11.0
 	github.com/chromedp/chromedp v0.14.2
 	github.com/gofri/go-github-ratelimit/v2 v2.0.2
