@@ -14,6 +14,7 @@ import (
 	"github.com/jit-access/jit/internal/ghrepo"
 	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
+	"github.com/jit-access/jit/internal/newfiles"
 	"github.com/jit-access/jit/schema"
 )
 
@@ -23,12 +24,18 @@ import (
 //
 //  1. the pull request's files, reviews, commits, comments and labels, the
 //     config and CODEOWNERS of the default branch, and, when the event
-//     names the head commit, that commit's check runs and its requests/
-//     folder (the tree of every account folder);
-//  2. for each added file under requests/, its content at the head and
-//     the tree of its folder (its mode: a symlink, a submodule or an
-//     executable file is never a request), the team rosters the rules may
-//     ask about, and the other pull requests with the same head.
+//     names the head commit, that commit's check runs; when the event also
+//     names the base and head branches, the commits and files come from
+//     the comparison of the two (repos/compare-commits) and, with it,
+//     git's diff of the base branch and the head commit, whose sections
+//     give each added file's mode and content (see newfiles); otherwise
+//     they are the pull request's lists, and the head's requests/ folder
+//     (the tree of every account folder) is read with them;
+//  2. for each added file under requests/ the diff did not settle, its
+//     content at the head and the tree of its folder (its mode: a
+//     symlink, a submodule or an executable file is never a request), the
+//     team rosters the rules may ask about, and the other pull requests
+//     with the same head.
 //
 // The pull request itself comes from the event's payload when it has one
 // and the commits GitHub lists show that its head is still the head; it
@@ -144,7 +151,14 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 		// reqDir is the requests/ folder at the hint.
 		reqDir             []ghrepo.TreeEntry
 		reqDirErr, runsErr error
+		// cmp is the comparison of the base branch with the head branch,
+		// and diff git's diff of the base branch and the hint.
+		cmp             *ghrepo.Comparison
+		diff            []byte
+		cmpErr, diffErr error
 	)
+	cmpBase, cmpHead := comparedRefs(s, h.repo)
+	compare := hint != "" && cmpBase != "" && cmpHead != ""
 	readPR := func() (err error) {
 		f.pr, err = h.gh.PullRequest(ctx, number)
 		f.labelsListed = err == nil
@@ -162,10 +176,20 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 	}
 	readPRFiles := func() (err error) { f.files, err = h.gh.PullRequestFiles(ctx, number); return err }
 	readCommits := func() (err error) { f.commits, err = h.gh.PullRequestCommits(ctx, number); return err }
-	round1 := []func() error{readPRFiles, readCommits,
+	round1 := []func() error{
 		// No ref: the default branch's, never the pull request's.
 		func() error { cfgData, _, _, cfgErr = h.gh.File(ctx, layout.ConfigPath, ""); return nil },
 		func() error { coData, _, _, coErr = h.gh.File(ctx, layout.CodeownersPath, ""); return nil },
+	}
+	if compare {
+		// The comparison names the head branch, not the hint, so that its
+		// newest commit tells whether the hint is still the head, as the
+		// pull request's own list would; the diff is the hint's.
+		round1 = append(round1,
+			func() error { cmp, cmpErr = h.gh.Compare(ctx, cmpBase, cmpHead); return nil },
+			func() error { diff, diffErr = h.gh.CompareDiff(ctx, cmpBase, hint); return nil })
+	} else {
+		round1 = append(round1, readPRFiles, readCommits)
 	}
 	readReviews := func() (err error) { f.reviews, err = h.gh.Reviews(ctx, number); return err }
 	// A pull request just opened has no reviews unless one came within
@@ -194,17 +218,35 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 	if hint != "" {
 		// Failures here are not final: the event's head may be stale,
 		// and then these are read again at the real head.
-		round1 = append(round1,
-			func() error { f.runs, runsErr = h.gh.CheckRuns(ctx, hint); return nil },
-			func() error { reqDir, reqDirErr = h.gh.Dir(ctx, layout.RequestsDir, hint); return nil })
+		round1 = append(round1, func() error { f.runs, runsErr = h.gh.CheckRuns(ctx, hint); return nil })
+		if !compare {
+			round1 = append(round1, func() error { reqDir, reqDirErr = h.gh.Dir(ctx, layout.RequestsDir, hint); return nil })
+		}
 	}
 	if err := parallel(round1...); err != nil {
 		return nil, err
 	}
+	// compared is set while the commits and files are the comparison's.
+	compared := false
+	if compare {
+		if cmpErr == nil && !cmp.Capped() {
+			f.commits, f.files, compared = cmp.Commits, comparedFiles(cmp), true
+		} else {
+			// GitHub may have left commits or files out, or failed: never
+			// decide on part of them. The pull request's lists, a round
+			// later.
+			h.log.Debug("reading the pull request's lists instead of the comparison", "pr", number, "err", cmpErr)
+			if err := parallel(readPRFiles, readCommits); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if s.pr == nil && s.payload != nil {
 		f.pr = payloadCurrent(s.payload, s.payloadTotals, f.commits, f.files)
 	}
-	for attempt := 1; f.pr == nil || !headListed(f.commits, f.pr.HeadSHA); attempt++ {
+	// The comparison's newest commit must be the head itself, not one
+	// pushed since.
+	for attempt := 1; f.pr == nil || !headListed(f.commits, f.pr.HeadSHA) || compared && !isTip(f.commits, f.pr.HeadSHA); attempt++ {
 		// A push landed between the reads, or the payload is not the
 		// pull request as it is now: the commits (whose authors may not
 		// approve) and the files must be the head's, so read again.
@@ -213,7 +255,7 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 		}
 		again := []func() error{readPR}
 		if f.pr != nil {
-			again = append(again, readPRFiles, readCommits)
+			again, compared = append(again, readPRFiles, readCommits), false
 		}
 		if err := parallel(again...); err != nil {
 			return nil, err
@@ -262,9 +304,28 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 	rootTree := sync.OnceValues(func() ([]ghrepo.TreeEntry, error) { return h.gh.Tree(ctx, head) })
 	var mu sync.Mutex
 	modes := make([]change.Mode, len(f.files))
+	var added map[string]newfiles.File
+	if compared && hint == head && diffErr == nil {
+		added = h.addedFiles(cmp, diff)
+	}
 	lookups := 0
 	for i, file := range f.files {
-		if file.Status != change.Added || file.Mode != change.ModeUnknown || !change.InRequests(file.Path) || lookups == maxModeLookups {
+		if file.Status != change.Added || file.Mode != change.ModeUnknown || !change.InRequests(file.Path) {
+			continue
+		}
+		if nf, ok := added[file.Path]; ok {
+			// The file's own section of the diff settles it: a mode other
+			// than a regular file's (never a request), or a content that
+			// hashes to the blob the comparison lists.
+			if mode := change.ParseMode(nf.Mode); mode != change.ModeUnknown && (mode != change.ModeRegular || nf.Verified) {
+				modes[i] = mode
+				if mode == change.ModeRegular {
+					f.contents[file.Path] = nf.Content
+				}
+				continue
+			}
+		}
+		if lookups == maxModeLookups {
 			continue
 		}
 		lookups++
@@ -317,6 +378,55 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 		}
 	}
 	return f, nil
+}
+
+// comparedRefs are the base and head branches of the pull request the
+// seed describes, for GitHub's comparison: the head as OWNER:BRANCH when
+// it is in a fork. Both are "" when the seed has no pull request, or its
+// head's repository was deleted.
+func comparedRefs(s seed, repo ghrepo.Repo) (base, head string) {
+	p := s.pr
+	if p == nil {
+		p = s.payload
+	}
+	if p == nil || p.BaseRef == "" || p.HeadRef == "" || p.HeadRepo == "" {
+		return "", ""
+	}
+	if strings.EqualFold(p.HeadRepo, repo.String()) {
+		return p.BaseRef, p.HeadRef
+	}
+	owner, _, _ := strings.Cut(p.HeadRepo, "/")
+	return p.BaseRef, owner + ":" + p.HeadRef
+}
+
+// comparedFiles are the comparison's files as the pull request lists them.
+func comparedFiles(c *ghrepo.Comparison) []change.File {
+	out := make([]change.File, len(c.Files))
+	for i, f := range c.Files {
+		out[i] = f.File
+	}
+	return out
+}
+
+// addedFiles reads, from the comparison's diff, the added request files'
+// modes and the contents that hash to the blobs the comparison lists; nil
+// when the diff cannot be read.
+func (h *handler) addedFiles(c *ghrepo.Comparison, diff []byte) map[string]newfiles.File {
+	want := map[string]string{}
+	for _, f := range c.Files {
+		if f.Status == change.Added && change.InRequests(f.Path) {
+			want[f.Path] = f.SHA
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	added, err := newfiles.Read(diff, want)
+	if err != nil {
+		h.log.Warn("reading the added files through the trees and contents APIs instead", "err", err)
+		return nil
+	}
+	return added
 }
 
 // payloadCurrent returns the payload's pull request, with the payload's

@@ -47,6 +47,9 @@ type PR struct {
 	AuthorID int64
 	HeadSHA  string
 	HeadRef  string
+	// HeadRepo is the "OWNER/NAME" of the repository HeadRef is in (a
+	// fork's for a pull request from one); "" when it was deleted.
+	HeadRepo string
 	BaseRef  string
 	State    string // "open" or "closed"
 	Merged   bool
@@ -336,6 +339,7 @@ func toPR(p *github.PullRequest) *PR {
 		AuthorID:       p.GetUser().GetID(),
 		HeadSHA:        p.GetHead().GetSHA(),
 		HeadRef:        p.GetHead().GetRef(),
+		HeadRepo:       p.GetHead().GetRepo().GetFullName(),
 		BaseRef:        p.GetBase().GetRef(),
 		State:          p.GetState(),
 		Merged:         p.GetMerged() || p.MergedAt != nil,

@@ -30,6 +30,17 @@ func (s *Server) compare(w http.ResponseWriter, r *http.Request, c caller, rp *r
 		s.notFound(w)
 		return
 	}
+	// A branch may be named OWNER:BRANCH, as for a fork; the emulator has
+	// none, so OWNER is the repository's own.
+	for _, ref := range []*string{&baseRef, &headRef} {
+		if owner, branch, ok := strings.Cut(*ref, ":"); ok {
+			if !strings.EqualFold(owner, rp.owner) {
+				s.notFound(w)
+				return
+			}
+			*ref = branch
+		}
+	}
 	ctx := r.Context()
 	base, err := rp.git.resolve(ctx, baseRef)
 	if err != nil {

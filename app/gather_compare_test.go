@@ -1,0 +1,212 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jit-access/jit/internal/change"
+	"github.com/jit-access/jit/internal/clock"
+	"github.com/jit-access/jit/internal/ghrepo"
+	"github.com/jit-access/jit/internal/githubemu"
+)
+
+// tampered is the repository's client with its comparison changed as a
+// test says: GitHub answering something the App must not believe.
+type tampered struct {
+	ghrepo.Client
+	compare func(*ghrepo.Comparison)
+	diffErr error
+}
+
+func (c *tampered) Compare(ctx context.Context, base, head string) (*ghrepo.Comparison, error) {
+	cmp, err := c.Client.Compare(ctx, base, head)
+	if err == nil && c.compare != nil {
+		c.compare(cmp)
+	}
+	return cmp, err
+}
+
+func (c *tampered) CompareDiff(ctx context.Context, base, head string) ([]byte, error) {
+	if c.diffErr != nil {
+		return nil, c.diffErr
+	}
+	return c.Client.CompareDiff(ctx, base, head)
+}
+
+const (
+	gatherOrg  = "acme"
+	gatherRepo = "access"
+	gatherPath = "requests/payments-prod/x.yaml"
+	gatherReq  = "account: payments-prod\npermission_set: ReadOnly\n"
+)
+
+// TestGatherFromTheComparison: for a pull request just opened, the added
+// request file's mode and content come from the comparison's diff, with no
+// tree or contents read, unless the diff cannot be believed for it; then
+// they are read as before. A symlink, a submodule or an executable file is
+// never taken for a regular file either way.
+func TestGatherFromTheComparison(t *testing.T) {
+	zeros := strings.Repeat("0", 40)
+	tests := []struct {
+		name string
+		// mode is the request file's git mode (160000: a submodule).
+		mode     string
+		client   tampered
+		wantMode change.Mode
+		// fromDiff is set when no tree, contents or pull request list may
+		// be read for the file: the comparison settled it.
+		fromDiff bool
+	}{
+		{name: "a regular file", mode: "100644", wantMode: change.ModeRegular, fromDiff: true},
+		{name: "a symlink", mode: "120000", wantMode: change.ModeSymlink, fromDiff: true},
+		{name: "an executable", mode: "100755", wantMode: change.ModeExecutable, fromDiff: true},
+		{name: "a submodule", mode: "160000", wantMode: change.ModeSubmodule, fromDiff: true},
+		{name: "a blob id the content does not hash to", mode: "100644", wantMode: change.ModeRegular,
+			client: tampered{compare: func(c *ghrepo.Comparison) { setBlobs(c, zeros) }}},
+		{name: "a symlink whose blob id does not match", mode: "120000", wantMode: change.ModeSymlink, fromDiff: true,
+			client: tampered{compare: func(c *ghrepo.Comparison) { setBlobs(c, zeros) }}},
+		{name: "capped commits", mode: "100644", wantMode: change.ModeRegular,
+			client: tampered{compare: func(c *ghrepo.Comparison) { c.TotalCommits = ghrepo.MaxComparedCommits + 1 }}},
+		{name: "capped commits, a symlink", mode: "120000", wantMode: change.ModeSymlink,
+			client: tampered{compare: func(c *ghrepo.Comparison) { c.TotalCommits = ghrepo.MaxComparedCommits + 1 }}},
+		{name: "capped files", mode: "100755", wantMode: change.ModeExecutable,
+			client: tampered{compare: func(c *ghrepo.Comparison) {
+				for len(c.Files) < ghrepo.MaxComparedFiles {
+					c.Files = append(c.Files, ghrepo.ComparedFile{File: change.File{Path: "README.md", Status: change.Modified}})
+				}
+			}}},
+		{name: "no diff", mode: "100644", wantMode: change.ModeRegular,
+			client: tampered{diffErr: errors.New("406 diff too large")}},
+		{name: "no diff, a submodule", mode: "160000", wantMode: change.ModeSubmodule,
+			client: tampered{diffErr: errors.New("406 diff too large")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			emu, gh := gatherWorld(t)
+			n := openWithMode(t, emu, tt.mode)
+			pr, err := emu.PullRequest(gatherOrg, gatherRepo, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := tt.client
+			c.Client = gh
+			h := &handler{gh: &c, repo: ghrepo.Repo{Owner: gatherOrg, Name: gatherRepo}, log: slog.New(slog.DiscardHandler), rules: newParsedRules(), appID: 1}
+			payload := ghrepo.PRFromPayload(pr)
+			emu.ResetRequests()
+			f, err := h.gather(t.Context(), n, seed{payload: payload, payloadTotals: true, hint: payload.HeadSHA, main: "main", opened: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got change.Mode
+			for _, file := range f.files {
+				if file.Path == gatherPath {
+					got = file.Mode
+				}
+			}
+			if got != tt.wantMode {
+				t.Errorf("mode %v, want %v", got, tt.wantMode)
+			}
+			content, read := f.contents[gatherPath]
+			if tt.wantMode == change.ModeRegular {
+				if string(content) != gatherReq {
+					t.Errorf("content %q, want the request's", content)
+				}
+			} else if read {
+				t.Errorf("a %v has a content %q: only a regular file's is read", tt.wantMode, content)
+			}
+			reqs := emu.Requests()
+			others := reqs["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"] + reqs["GET /repos/{owner}/{repo}/pulls/{number}/files"] + reqs["GET /repos/{owner}/{repo}/pulls/{number}/commits"]
+			// The contents API reads the config and CODEOWNERS on main.
+			others += reqs["GET /repos/{owner}/{repo}/contents/{path}"] - 2
+			if tt.fromDiff && others != 0 {
+				t.Errorf("the comparison settled the file, yet %d more reads were made: %v", others, reqs)
+			}
+			if !tt.fromDiff && others == 0 {
+				t.Errorf("the file was taken from a comparison that cannot be believed: %v", reqs)
+			}
+		})
+	}
+}
+
+func setBlobs(c *ghrepo.Comparison, sha string) {
+	for i := range c.Files {
+		c.Files[i].SHA = sha
+	}
+}
+
+// gatherWorld is a GitHub emulator with acme/access and a client of it.
+func gatherWorld(t *testing.T) (*githubemu.Server, ghrepo.Client) {
+	t.Helper()
+	emu, err := githubemu.New(githubemu.Options{Dir: t.TempDir(), Clock: clock.At(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(emu)
+	t.Cleanup(func() {
+		emu.Close()
+		ts.Close()
+	})
+	emu.SetURL(ts.URL + "/api/v3")
+	emu.AddUser("octocat", "octocat@acme.example")
+	if err := emu.CreateRepo(gatherOrg, gatherRepo, map[string][]byte{"README.md": []byte("# access\n")}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := emu.UserClient("octocat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return emu, ghrepo.New(c, ghrepo.Repo{Owner: gatherOrg, Name: gatherRepo})
+}
+
+// openWithMode opens a pull request adding gatherPath with mode; a
+// submodule is committed with git itself, as the emulator's drivers write
+// no gitlink.
+func openWithMode(t *testing.T, emu *githubemu.Server, mode string) int {
+	t.Helper()
+	c := githubemu.Commit{Author: "octocat", Files: map[string][]byte{gatherPath: []byte(gatherReq)}}
+	if mode == "120000" {
+		c.Files[gatherPath] = []byte("../../README.md")
+	}
+	if mode != "160000" {
+		c.Modes = map[string]string{gatherPath: mode}
+	}
+	n, err := emu.OpenPullRequestWith(gatherOrg, gatherRepo, "octocat", "octocat/x", "x", "", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode != "160000" {
+		return n
+	}
+	dir := emu.RepoDir(gatherOrg, gatherRepo)
+	mainSHA, err := emu.MainSHA(gatherOrg, gatherRepo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	git := func(env []string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(cmd.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+			"GIT_AUTHOR_NAME=octocat", "GIT_AUTHOR_EMAIL=octocat@acme.example",
+			"GIT_COMMITTER_NAME=octocat", "GIT_COMMITTER_EMAIL=octocat@acme.example")
+		cmd.Env = append(cmd.Env, env...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out.String())
+		}
+		return strings.TrimSpace(out.String())
+	}
+	idx := []string{"GIT_INDEX_FILE=" + t.TempDir() + "/index"}
+	git(idx, "read-tree", mainSHA)
+	git(idx, "update-index", "--add", "--cacheinfo", "160000,"+mainSHA+","+gatherPath)
+	commit := git(nil, "commit-tree", git(idx, "write-tree"), "-p", mainSHA, "-m", "request access")
+	git(nil, "update-ref", "refs/heads/octocat/x", commit)
+	return n
+}
