@@ -245,8 +245,9 @@ func (h *handler) gather(ctx context.Context, number int, s seed) (*facts, error
 		f.pr = payloadCurrent(s.payload, s.payloadTotals, f.commits, f.files)
 	}
 	// The comparison's newest commit must be the head itself, not one
-	// pushed since.
-	for attempt := 1; f.pr == nil || !headListed(f.commits, f.pr.HeadSHA) || compared && !isTip(f.commits, f.pr.HeadSHA); attempt++ {
+	// pushed since, and its base the pull request's base (an event from
+	// before the base was changed names the old one).
+	for attempt := 1; f.pr == nil || !headListed(f.commits, f.pr.HeadSHA) || compared && (!isTip(f.commits, f.pr.HeadSHA) || f.pr.BaseRef != cmpBase); attempt++ {
 		// A push landed between the reads, or the payload is not the
 		// pull request as it is now: the commits (whose authors may not
 		// approve) and the files must be the head's, so read again.

@@ -210,3 +210,39 @@ func openWithMode(t *testing.T, emu *githubemu.Server, mode string) int {
 	git(nil, "update-ref", "refs/heads/octocat/x", commit)
 	return n
 }
+
+// TestGatherComparisonOfAnOldBase: an event from before the pull request's
+// base was changed names the old base; once the pull request read from
+// the API shows another, the comparison with the old base is not used.
+func TestGatherComparisonOfAnOldBase(t *testing.T) {
+	emu, gh := gatherWorld(t)
+	n := openWithMode(t, emu, "100644")
+	pr, err := emu.PullRequest(gatherOrg, gatherRepo, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mainSHA, err := emu.MainSHA(gatherOrg, gatherRepo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("git", "-C", emu.RepoDir(gatherOrg, gatherRepo), "update-ref", "refs/heads/release", mainSHA)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git update-ref: %v\n%s", err, out)
+	}
+	payload := ghrepo.PRFromPayload(pr)
+	// The old base, and totals that no longer agree: the pull request is
+	// read again.
+	payload.BaseRef, payload.Commits = "release", payload.Commits+1
+	h := &handler{gh: gh, repo: ghrepo.Repo{Owner: gatherOrg, Name: gatherRepo}, log: slog.New(slog.DiscardHandler), rules: newParsedRules(), appID: 1}
+	emu.ResetRequests()
+	f, err := h.gather(t.Context(), n, seed{payload: payload, payloadTotals: true, hint: payload.HeadSHA, main: "main", opened: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.pr.BaseRef != "main" {
+		t.Fatalf("base %q, want main as the pull request now says", f.pr.BaseRef)
+	}
+	if reqs := emu.Requests(); reqs["GET /repos/{owner}/{repo}/pulls/{number}/files"] == 0 || reqs["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"] == 0 {
+		t.Errorf("the comparison with the old base was used: %v", reqs)
+	}
+}

@@ -2,7 +2,10 @@ package githubemu
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,13 +154,24 @@ func TestCompare(t *testing.T) {
 // and says how many there are; with them it pages oldest first.
 func TestCompareCaps(t *testing.T) {
 	e, ctx := setup(t)
-	n, head := e.openRequest(t, "many")
+	_, head := e.openRequest(t, "many")
+	// 250 more commits on the branch, written by git in one process: the
+	// emulator's drivers would take one push (and its events) each.
+	var stream strings.Builder
 	for i := range maxComparedCommits {
-		var err error
-		if head, err = e.emu.Push(org, repoName, n, "alice", map[string][]byte{"x.txt": {byte('a' + i%26)}}); err != nil {
-			t.Fatal(err)
+		fmt.Fprintf(&stream, "commit refs/heads/req/many\ncommitter alice <alice@acme.example> %d +0000\ndata 2\n%d\n", 1700000000+i, i%10)
+		if i == 0 {
+			fmt.Fprintf(&stream, "from %s\n", head)
 		}
+		fmt.Fprintf(&stream, "M 100644 inline x.txt\ndata 2\n%c\n\n", 'a'+i%26)
 	}
+	cmd := exec.Command("git", "-C", e.emu.RepoDir(org, repoName), "fast-import", "--quiet", "--force")
+	cmd.Env = append(gittest.Env(), "GIT_CONFIG_NOSYSTEM=1")
+	cmd.Stdin = strings.NewReader(stream.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+	head = gittest.Run(t, e.emu.RepoDir(org, repoName), "rev-parse", "refs/heads/req/many")
 	c, _, err := e.app.Repositories.CompareCommits(ctx, org, repoName, "main", head, nil)
 	if err != nil {
 		t.Fatal(err)
