@@ -41,7 +41,7 @@ func wantSaying(t *testing.T, w *testworld.World, n int, validate, approval, lab
 	wantState(t, s, validate, approval, label)
 	text := s.Sticky
 	if validate == "failure" {
-		text = s.ValidateSummary
+		text = s.ApprovalSummary
 	}
 	if !strings.Contains(text, says) {
 		t.Fatalf("PR #%d does not say %q:\n%s", n, says, text)
@@ -61,8 +61,8 @@ func TestValidStandardRequestAsksOwners(t *testing.T) {
 		t.Fatalf("requested reviewers users=%v teams=%v, want the payments-leads team", users, teams)
 	}
 	for _, want := range []string{"payments-prod", "ReadOnlyAccess", "4h", "INC-1234"} {
-		if !strings.Contains(s.ValidateSummary, want) {
-			t.Errorf("validate summary lacks %q:\n%s", want, s.ValidateSummary)
+		if !strings.Contains(s.ApprovalSummary, want) {
+			t.Errorf("validate summary lacks %q:\n%s", want, s.ApprovalSummary)
 		}
 	}
 
@@ -85,9 +85,19 @@ func TestInvalidRequestGetsLineAnnotation(t *testing.T) {
 	if !found {
 		t.Fatalf("no failure annotation on line 4 of the request; got %v", s.Annotations)
 	}
+	// The one check run says first that the request is invalid.
+	if want := "Invalid: 1 error in requests/payments-prod/bad.yaml"; s.ApprovalTitle != want {
+		t.Errorf("jit/approval is titled %q, want %q", s.ApprovalTitle, want)
+	}
 	// An approval of an invalid request never counts.
 	w.Review(t, n, "alice", "APPROVED", "")
 	wantState(t, w.State(t, n), "failure", "failure", "jit:invalid")
+	// GitHub adds the annotations of each update of a run to those it
+	// has: a recheck, which writes the run again, annotates nothing twice.
+	w.Comment(t, n, "octocat", "/jit recheck")
+	if again := w.State(t, n); len(again.Annotations) != len(s.Annotations) {
+		t.Errorf("after a recheck jit/approval has %d annotations, want the %d it had", len(again.Annotations), len(s.Annotations))
+	}
 }
 
 func TestCustomRequestTwoStages(t *testing.T) {
@@ -194,8 +204,8 @@ func TestExecutableRequestFileIsRefused(t *testing.T) {
 	})
 	w.Review(t, n, "alice", "APPROVED", "ok")
 	s := w.State(t, n)
-	if s.Validate != "failure" || s.Approval == "success" || !strings.Contains(s.ValidateSummary, "executable") {
-		t.Errorf("an executable request file: validate %q, approval %q, want failure naming it:\n%s", s.Validate, s.Approval, s.ValidateSummary)
+	if s.Validate != "failure" || s.Approval == "success" || !strings.Contains(s.ApprovalSummary, "executable") {
+		t.Errorf("an executable request file: validate %q, approval %q, want failure naming it:\n%s", s.Validate, s.Approval, s.ApprovalSummary)
 	}
 }
 
@@ -211,8 +221,8 @@ func TestPRThatAlsoEditsConfigNeedsAdmin(t *testing.T) {
 			if s.Approval != "failure" {
 				t.Fatalf("approval = %q", s.Approval)
 			}
-			if !strings.Contains(s.ValidateSummary, "not a plain access request") {
-				t.Fatalf("validate summary does not say it is not a request:\n%s", s.ValidateSummary)
+			if !strings.Contains(s.ApprovalSummary, "not a plain access request") {
+				t.Fatalf("validate summary does not say it is not a request:\n%s", s.ApprovalSummary)
 			}
 			// An account owner's approval is not enough for an admin change.
 			w.Review(t, n, "alice", "APPROVED", "")
@@ -336,8 +346,8 @@ func TestPullRequestIntoAnotherBranchIsNotApprovable(t *testing.T) {
 	w.AssertDelivered(t)
 	w.Review(t, n, "alice", "APPROVED", "ok")
 	s := w.State(t, n)
-	if s.Approval != "failure" || !strings.Contains(s.ValidateSummary, "jit decides only pull requests into main") {
-		t.Fatalf("a PR into release: approval %q\n%s", s.Approval, s.ValidateSummary)
+	if s.Approval != "failure" || !strings.Contains(s.ApprovalSummary, "jit decides only pull requests into main") {
+		t.Fatalf("a PR into release: approval %q\n%s", s.Approval, s.ApprovalSummary)
 	}
 }
 

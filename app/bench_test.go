@@ -52,19 +52,19 @@ func isCheckWrite(sp githubemu.Span) bool {
 
 // TestRoundTripsPerEvent follows one request through the events of its life,
 // each new to the App, with a latency on every GitHub request so that
-// requests made at once overlap: from the delivery to the first check update
-// the App waits for at most 4 round trips in a row, for every kind of event
-// (issue 15): reads in two rounds, then the effects, then the approval
-// check on its own, last (it carries the App's record of the comment and
-// labels, so it is written after them); a /jit recheck first reads its
-// comment by id and the pull request, and its effects always rewrite
-// jit/validate.
+// requests made at once overlap: from the delivery to the check update the
+// App waits for at most 4 round trips in a row, for every kind of event
+// (issue 15): reads in two rounds, then the other effects (status comment,
+// labels, review requests), then its one check run, jit/approval, on its
+// own, last (it carries the App's record of the comment and labels, so it
+// is written after them); a /jit recheck first reads its comment by id and
+// the pull request, and its effects always rewrite jit/approval.
 //
 // Each event costs at most 6 requests counted against the rate limit
 // (issue 15), but the opening: a new pull request needs its head check
 // runs and the comparison of main with its head read, as JSON (its commits
 // and files) and as a diff (the request file's mode and content), and its
-// two check runs, status comment, label and review request written.
+// check run, status comment, label and review request written.
 // A redelivery of an event, whose answers are all revalidated with 304s,
 // costs few requests; one that changes nothing writes nothing. The counts
 // are logged for the issue's closing note.
@@ -92,9 +92,7 @@ func TestRoundTripsPerEvent(t *testing.T) {
 		{"pull_request opened", func() (err error) {
 			n, err = w.GitHub.OpenPullRequest(org, repo, "octocat", "octocat/trips", "trips", map[string][]byte{"requests/payments-prod/trips.yaml": []byte(testworld.StandardRequest)})
 			return err
-		}, 3, 8},
-		// The approval check is written after the comment (apply), one
-		// round trip more when jit/validate is unchanged.
+		}, 4, 7},
 		{"pull_request_review commented", func() error {
 			_, err := w.GitHub.SubmitReview(org, repo, n, "carol", "COMMENTED", "looking")
 			return err
@@ -141,7 +139,8 @@ func TestRoundTripsPerEvent(t *testing.T) {
 	}
 
 	// Redeliveries: everything the App reads is unchanged, so GitHub answers
-	// 304s that do not count; only the validate check is written again.
+	// 304s that do not count; only the check run is written again, on the
+	// events that revalidate.
 	w.GitHub.SetLatency(0)
 	bodies := eventBodies(t, w)
 	for _, event := range []string{"pull_request", "pull_request_review", "issue_comment"} {

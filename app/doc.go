@@ -9,9 +9,10 @@
 // the base branch's rules are loaded
 // and the pull request judged through internal/judgment, the same path the
 // reconcile and `jit validate --base` take; then the decision's effects are
-// written: the jit/validate and jit/approval check runs, the state labels,
-// review requests and one sticky comment. The jit/approval check is what
-// branch protection requires, and it is written last.
+// written: the state labels, review requests, one sticky comment and one
+// check run, jit/approval, which carries the validation's findings as line
+// annotations and the approval state; it is what branch protection
+// requires, and it is written last.
 //
 // Only the composition roots (cmd/jit, internal/sandbox, internal/bench)
 // build a Server.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jit-access/jit/internal/approval"
 	"github.com/jit-access/jit/internal/ghrepo"
@@ -61,30 +62,14 @@ func (h *handler) decide(ctx context.Context, f *facts, revalidate bool) (string
 // leaves it as it was, never green beside a label or comment that disagree,
 // and the record it carries (see record) is true of what was written. Only
 // what changed is written: a check run, comment or label that already says
-// what the decision says is left alone.
+// what the decision says is left alone; revalidate writes the check run
+// even so (a re-run asked for, a pull request opened, pushed to or edited).
+//
+// A first evaluation adds the status comment in the same round as the
+// labels: should the round fail, the retry (retryLater) is not taken for a
+// first evaluation, so it lists the comments and edits the one added.
 func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) error {
 	pr := a.pr
-	// Only the App's own runs: another App may create a run with the same
-	// name on the head commit, which jit can neither update nor take for
-	// its own verdict.
-	existing := func(name string) (ghrepo.CheckRun, bool) {
-		for _, r := range a.runs {
-			if r.Name == name && r.AppID == h.appID {
-				return r, true
-			}
-		}
-		return ghrepo.CheckRun{}, false
-	}
-	upsert := func(c ghrepo.CheckRun, always bool) error {
-		if old, ok := existing(c.Name); ok {
-			if !always && old.Conclusion == c.Conclusion && old.Summary == c.Summary && old.Title == c.Title && old.ExternalID == c.ExternalID {
-				return nil
-			}
-			c.ID = old.ID
-			return h.gh.UpdateCheckRun(ctx, c)
-		}
-		return h.gh.CreateCheckRun(ctx, c)
-	}
 	rec, recorded := recordOf(a.runs, h.appID, pr.Number)
 	body := stickyBody(a)
 	want := a.decision.Labels()
@@ -110,10 +95,7 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 		}
 		return err
 	}
-	effects := []func() error{func() error { return upsert(validateCheck(a), revalidate) }}
-	if !a.first {
-		effects = append(effects, writeComment)
-	}
+	effects := []func() error{writeComment}
 	effects = append(effects, h.labelWrites(ctx, a, prior, want, recorded && !a.labelsListed)...)
 	if changed {
 		// Ask the next reviewers only when the state moves, so that the
@@ -132,20 +114,27 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 	if err := parallel(effects...); err != nil {
 		return err
 	}
-	if a.first {
-		// Only after a check run exists on the head: a later first
-		// evaluation of the same head (a retry) then lists the comments
-		// instead of adding a second one.
-		if err := writeComment(); err != nil {
-			return err
-		}
-	}
 	if changed {
 		h.notifyTransition(ctx, a)
 	}
 	c := approvalCheck(a)
 	c.ExternalID = newRecord(pr.Number, comment, want, body).String()
-	return upsert(c, false)
+	// Only the App's own run: another App may create a run with the same
+	// name on the head commit, which jit can neither update nor take for
+	// its own verdict. A jit/validate run left by an earlier version of
+	// the App is neither read nor updated: its verdict is jit/approval's.
+	for _, old := range a.runs {
+		if old.Name != c.Name || old.AppID != h.appID {
+			continue
+		}
+		if !revalidate && old.Conclusion == c.Conclusion && old.Summary == c.Summary && old.Title == c.Title && old.ExternalID == c.ExternalID {
+			return nil
+		}
+		c.ID = old.ID
+		c.Annotations = annotations(a.findings, old.Summary)
+		return h.gh.UpdateCheckRun(ctx, c)
+	}
+	return h.gh.CreateCheckRun(ctx, c)
 }
 
 // priorLabels are the labels apply takes the pull request to have: those
@@ -276,66 +265,6 @@ func (h *handler) editSticky(ctx context.Context, number int, rec record, body s
 	return h.upsertSticky(ctx, number, comments, body)
 }
 
-func validateCheck(a *assessment) ghrepo.CheckRun {
-	c := ghrepo.CheckRun{Name: judgment.CheckValidate, HeadSHA: a.pr.HeadSHA}
-	errs, warns := 0, 0
-	for _, f := range a.findings {
-		level := "notice"
-		switch f.Severity {
-		case schema.SeverityError:
-			errs++
-			level = "failure"
-		case schema.SeverityWarning:
-			warns++
-			level = "warning"
-		}
-		msg := f.Message
-		if f.Fix != "" {
-			msg += "\nFix: " + f.Fix
-		}
-		if f.Path == "" {
-			continue // change-level findings are in the summary
-		}
-		c.Annotations = append(c.Annotations, ghrepo.Annotation{Path: f.Path, Line: f.Line, Col: f.Col, Level: level, Message: msg})
-	}
-	var b strings.Builder
-	switch {
-	case a.cfgErr != nil:
-		c.Conclusion = "failure"
-		c.Title = "The access rules on the base branch are invalid"
-		fmt.Fprintf(&b, "jit fails closed until an SSO admin fixes the config:\n\n```\n%s\n```\n", a.cfgErr)
-	case errs > 0:
-		c.Conclusion = "failure"
-		c.Title = fmt.Sprintf("%d error(s), %d warning(s)", errs, warns)
-	case !a.change.Request:
-		c.Conclusion = "neutral"
-		c.Title = "Not an access request: needs SSO admin approval"
-	default:
-		c.Conclusion = "success"
-		c.Title = "Valid request"
-		if warns > 0 {
-			c.Title = fmt.Sprintf("Valid request with %d warning(s) for approvers", warns)
-		}
-	}
-	if !a.change.Request {
-		b.WriteString("This pull request is not a plain access request:\n\n")
-		for _, r := range a.change.Reasons {
-			fmt.Fprintf(&b, "- %s\n", markdown.Text(r))
-		}
-		b.WriteString("\nIt needs the approval of an SSO admin.\n")
-	} else if a.request != nil {
-		b.WriteString(requestSummary(a.request, a.extension))
-	}
-	if len(a.findings) > 0 {
-		b.WriteString("\n### Findings\n\n")
-		for _, f := range a.findings {
-			fmt.Fprintf(&b, "- %s\n", markdown.Code(f.String()))
-		}
-	}
-	c.Summary = b.String()
-	return c
-}
-
 // requestSummary is what an approver needs to see about the request. Every
 // value is the requester's text, rendered so that it stays text: it cannot
 // fake a verdict, hide what follows, or mention anyone.
@@ -383,24 +312,158 @@ func requestSummary(f *schema.RequestFile, ext *schema.ExtensionPlan) string {
 	return b.String()
 }
 
+// approvalCheck is the App's one check run, jit/approval, which branch
+// protection requires: its conclusion is the decision's (success only when
+// approved), and it carries the validation too, which until issue 15 had a
+// check run of its own: the findings as line annotations, the request as
+// approvers see it and every finding in the summary, and a title that says
+// first whether the request is invalid, else the approval state.
 func approvalCheck(a *assessment) ghrepo.CheckRun {
-	c := ghrepo.CheckRun{Name: judgment.CheckApproval, HeadSHA: a.pr.HeadSHA, Conclusion: "failure"}
+	c := ghrepo.CheckRun{Name: judgment.CheckApproval, HeadSHA: a.pr.HeadSHA, Conclusion: "failure", Annotations: annotations(a.findings, "")}
 	d := a.decision
+	var state string
 	switch d.State {
 	case approval.StateApproved:
 		c.Conclusion = "success"
-		c.Title = "Approved"
+		state = "Approved"
 	case approval.StatePendingOwner:
-		c.Title = "Waiting for an owner of the account"
+		state = "Waiting for an owner of the account"
 	case approval.StatePendingAdmin:
-		c.Title = "Waiting for an SSO admin"
+		state = "Waiting for an SSO admin"
 	case approval.StateRejected:
-		c.Title = "Changes requested"
+		state = "Changes requested"
 	default:
-		c.Title = "Not approvable: the request is invalid"
+		state = "Not approvable: " + d.Reason
 	}
-	c.Summary = approval.Explain(d)
+	errs, warns, paths := tally(a.findings)
+	invalid := ""
+	switch {
+	case a.cfgErr != nil:
+		invalid = "the access rules on the base branch are invalid"
+	case errs > 0:
+		invalid = plural(errs, "error")
+		if warns > 0 {
+			invalid += ", " + plural(warns, "warning")
+		}
+		switch len(paths) {
+		case 0:
+		case 1:
+			invalid += " in " + paths[0]
+		default:
+			invalid += fmt.Sprintf(" in %d files", len(paths))
+		}
+	}
+	switch {
+	case invalid != "" && d.State == approval.StateInvalid:
+		c.Title = judgment.TitleInvalid + invalid
+	case invalid != "":
+		// An admin change that fixes a broken config: admins may
+		// approve it although the config on main is invalid.
+		c.Title = judgment.TitleInvalid + invalid + "; " + strings.ToLower(state[:1]) + state[1:]
+	case !a.change.Request:
+		c.Title = judgment.TitleNotRequest + strings.ToLower(state[:1]) + state[1:]
+	case warns > 0:
+		c.Title = fmt.Sprintf("%s (%s for approvers)", state, plural(warns, "warning"))
+	default:
+		c.Title = state
+	}
+	c.Title = clip(c.Title, 255) // GitHub's limit of a check run's title
+
+	var b strings.Builder
+	b.WriteString(approval.Explain(d))
+	b.WriteString("\n")
+	if a.cfgErr != nil {
+		fmt.Fprintf(&b, "\n### The access rules are invalid\n\njit fails closed until an SSO admin fixes the config:\n\n```\n%s\n```\n", a.cfgErr)
+	}
+	if !a.change.Request {
+		b.WriteString("\n### Not an access request\n\nThis pull request is not a plain access request:\n\n")
+		for _, r := range a.change.Reasons {
+			fmt.Fprintf(&b, "- %s\n", markdown.Text(r))
+		}
+		b.WriteString("\nIt needs the approval of an SSO admin.\n")
+	} else if a.request != nil {
+		b.WriteString("\n### Request\n\n")
+		b.WriteString(requestSummary(a.request, a.extension))
+	}
+	if len(a.findings) > 0 {
+		b.WriteString("\n### Findings\n\n")
+		for _, f := range a.findings {
+			b.WriteString(findingLine(f))
+		}
+	}
+	c.Summary = b.String()
 	return c
+}
+
+// findingLine is how the summary lists a finding.
+func findingLine(f schema.Finding) string {
+	return "- " + markdown.Code(f.String()) + "\n"
+}
+
+// annotations are the line annotations of findings, at GitHub's levels
+// (failure, warning, notice), leaving out those whose line the summary
+// carried (of the run being updated) already lists: GitHub adds the
+// annotations of an update to those the run has, and offers no way to
+// remove one, so a finding is annotated once per run. Findings of the
+// whole change, without a path, are in the summary only.
+func annotations(findings []schema.Finding, carried string) []ghrepo.Annotation {
+	var out []ghrepo.Annotation
+	for _, f := range findings {
+		if f.Path == "" || carried != "" && strings.Contains(carried, findingLine(f)) {
+			continue
+		}
+		level := "notice"
+		switch f.Severity {
+		case schema.SeverityError:
+			level = "failure"
+		case schema.SeverityWarning:
+			level = "warning"
+		}
+		msg := f.Message
+		if f.Fix != "" {
+			msg += "\nFix: " + f.Fix
+		}
+		out = append(out, ghrepo.Annotation{Path: f.Path, Line: f.Line, Col: f.Col, Level: level, Message: msg})
+	}
+	return out
+}
+
+// tally counts the errors and warnings among findings, and lists the paths
+// with errors.
+func tally(findings []schema.Finding) (errs, warns int, paths []string) {
+	for _, f := range findings {
+		switch f.Severity {
+		case schema.SeverityError:
+			errs++
+			if f.Path != "" && !slices.Contains(paths, f.Path) {
+				paths = append(paths, f.Path)
+			}
+		case schema.SeverityWarning:
+			warns++
+		}
+	}
+	return errs, warns, paths
+}
+
+// clip shortens s to at most n bytes, at a character boundary, marking the
+// cut with an ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n-len("…")]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
+// plural is n thing(s), spelled for n.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func stickyBody(a *assessment) string {

@@ -135,7 +135,7 @@ func (h *handler) assess(ctx context.Context, f *facts) (*assessment, error) {
 			in.Invalid = false
 		}
 	case schema.HasErrors(a.findings):
-		in.Invalid, in.InvalidReason = true, "the request has errors: see the jit/validate check"
+		in.Invalid, in.InvalidReason = true, "the request has errors: see the findings of the jit/approval check, annotated on the file"
 	}
 	var err error
 	a.decision, err = approval.Evaluate(in, &prFacts{pr: pr, commits: f.commits, reviews: f.reviews}, teams)

@@ -33,8 +33,8 @@ func TestExtensionShowsBothEnds(t *testing.T) {
 		"| Current end | " + end.Format("2006-01-02T15:"),
 		"| New end | " + testworld.Monday.Add(11*time.Hour).UTC().Format("2006-01-02T15:"),
 	} {
-		if !strings.Contains(s.ValidateSummary, want) || !strings.Contains(s.Sticky, want) {
-			t.Errorf("the summary and the status comment should show %q:\n%s\n---\n%s", want, s.ValidateSummary, s.Sticky)
+		if !strings.Contains(s.ApprovalSummary, want) || !strings.Contains(s.Sticky, want) {
+			t.Errorf("the summary and the status comment should show %q:\n%s\n---\n%s", want, s.ApprovalSummary, s.Sticky)
 		}
 	}
 	w.Review(t, m, "alice", "APPROVED", "ok, more time")

@@ -58,3 +58,41 @@ func TestNoDecisionLostWhenGitHubFailsFivePercent(t *testing.T) {
 	}
 	t.Logf("20 of 20 approvals green with labels agreeing; %d GitHub answers failed", w.GitHub.FaultHits()[0])
 }
+
+// A first evaluation writes the status comment at once with the labels
+// (apply). When the labels cannot be written, the evaluation fails after
+// the comment was added and before any check run; its retry must not take
+// itself for a first evaluation again, which would add a second comment.
+func TestRetryOfAFailedFirstEvaluationAddsNoSecondComment(t *testing.T) {
+	w := testworld.Standard(t)
+	// 422 is final: the transport does not retry it, the App does, later.
+	remove := w.GitHub.InjectFault(githubemu.Fault{Route: "POST /repos/{owner}/{repo}/issues/{number}/labels", Status: http.StatusUnprocessableEntity, Count: 1})
+	defer remove()
+	n, err := w.GitHub.OpenPullRequest(org, repo, "octocat", "octocat/retry", "retry",
+		map[string][]byte{"requests/payments-prod/retry.yaml": []byte(testworld.StandardRequest)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st := w.State(t, n) // fails the test on a second status comment
+		if st.Approval == "failure" && st.HasLabel("jit:pending-owner") && st.Sticky != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the retry did not judge the pull request: %+v", st)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if hits := w.GitHub.FaultHits(); len(hits) != 1 || hits[0] != 1 {
+		t.Fatalf("the fault fired %v times, want once: the test proves nothing", hits)
+	}
+	w.GitHub.WaitDeliveries()
+	comments, err := w.GitHub.Comments(org, repo, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(comments) != 1 {
+		t.Fatalf("%d comments after the retry, want the one status comment", len(comments))
+	}
+}

@@ -57,8 +57,8 @@ type facts struct {
 	commentsListed, labelsListed bool
 	// first is set for the first evaluation of a pull request just opened:
 	// the App has no check run on its head, so it never wrote a status
-	// comment for it (apply writes one only after a check run) and only
-	// the payload's labels are there.
+	// comment for it (a failed evaluation may have, but its retry is not
+	// opened: see retryingKey) and only the payload's labels are there.
 	first bool
 	// reviewsUnread is set when the reviews were not read: a first
 	// evaluation, until it would approve.
@@ -131,7 +131,8 @@ type seed struct {
 	// comments are the pull request's comments as a command has just
 	// listed them.
 	comments []ghrepo.Comment
-	// opened is set for the event of a pull request being opened.
+	// opened is set for the event of a pull request being opened, not
+	// for its retry.
 	opened bool
 }
 

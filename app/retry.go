@@ -79,8 +79,19 @@ func (s *Server) retryLater(log *slog.Logger, event string, body []byte) {
 		number = e.CheckRun.PullRequests[0].Number
 	}
 	key := fmt.Sprintf("%d %s/%s#%d %s", e.Installation.ID, e.Repository.Owner.Login, e.Repository.Name, number, event)
-	s.retryEvaluation(log, key, func(ctx context.Context) (string, error) { return s.dispatch(ctx, log, event, body) })
+	s.retryEvaluation(log, key, func(ctx context.Context) (string, error) {
+		return s.dispatch(context.WithValue(ctx, retryingKey{}, true), log, event, body)
+	})
 }
+
+// retryingKey marks the context of a retried evaluation. The failed one may
+// have added the status comment before its check run (apply), so a retry
+// of a pull request's opening is not taken for its first evaluation, which
+// adds the comment without listing the comments first.
+type retryingKey struct{}
+
+// retrying reports whether ctx is a retried evaluation's.
+func retrying(ctx context.Context) bool { return ctx.Value(retryingKey{}) != nil }
 
 // retryEvaluation tries a failed evaluation again in the background, under
 // key (one retry at a time per key), until it succeeds or Options.RetryFor

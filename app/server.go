@@ -498,7 +498,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 				return "", errors.New("pull_request event without pull_request")
 			}
 			s := fromPayload()
-			s.opened = e.Action == "opened"
+			s.opened = e.Action == "opened" && !retrying(ctx)
 			return h.evaluate(ctx, e.PullRequest.GetNumber(), true, s)
 		}
 	case "pull_request_review":

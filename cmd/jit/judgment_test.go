@@ -126,8 +126,8 @@ func TestOneJudgment(t *testing.T) {
 	}
 }
 
-// appJudgment reads the App's jit/validate annotations as finding keys and
-// whether its jit/approval check passed.
+// appJudgment reads the annotations of the App's jit/approval check as finding keys and
+// whether the check passed.
 func appJudgment(t *testing.T, w *testworld.World, n int) (findings []string, approved bool) {
 	t.Helper()
 	s := w.State(t, n)

@@ -162,8 +162,8 @@ func TestRequesterCannotNameAnotherUser(t *testing.T) {
 		w.Review(t, n, "bob", "APPROVED", "ok")
 		s := w.State(t, n)
 		notApproved(t, s)
-		if s.Validate != "failure" || !strings.Contains(s.ValidateSummary, "mallory") {
-			t.Errorf("validate=%q, want a failure naming mallory:\n%s", s.Validate, s.ValidateSummary)
+		if s.Validate != "failure" || !strings.Contains(s.ApprovalSummary, "mallory") {
+			t.Errorf("validate=%q, want a failure naming mallory:\n%s", s.Validate, s.ApprovalSummary)
 		}
 	})
 }

@@ -30,11 +30,11 @@ func TestRequestPlusRulesChangeNeedsAdmin(t *testing.T) {
 			n := w.Open(t, "octocat", branch, map[string]string{reqPath: testworld.StandardRequest, extra.path: extra.content})
 			s := w.State(t, n)
 			notApproved(t, s)
-			if !strings.Contains(s.ValidateSummary, "not a plain access request") {
-				t.Errorf("validate summary does not say it is not a request:\n%s", s.ValidateSummary)
+			if !strings.Contains(s.ApprovalSummary, "not a plain access request") {
+				t.Errorf("validate summary does not say it is not a request:\n%s", s.ApprovalSummary)
 			}
 			if s.Validate == "success" {
-				t.Errorf("jit/validate is green on an admin change")
+				t.Errorf("jit/approval finds an admin change a valid request")
 			}
 			// The account's owner, and the owner the PR tries to install.
 			w.Review(t, n, "alice", "APPROVED", "ok")
@@ -125,7 +125,7 @@ func TestSubmoduleAsRequestFile(t *testing.T) {
 	n := w.Open(t, "octocat", "octocat/sub", map[string]string{reqPath: testworld.StandardRequest})
 	approvedBefore := w.State(t, n)
 	if approvedBefore.Validate != "success" {
-		t.Fatalf("setup: the plain request is not valid: %s", approvedBefore.ValidateSummary)
+		t.Fatalf("setup: the plain request is not valid: %s", approvedBefore.ApprovalSummary)
 	}
 	dir := w.GitHub.RepoDir(org, repo)
 	mainSHA, err := w.GitHub.MainSHA(org, repo)

@@ -26,7 +26,7 @@ justification: "INC-1300: read the payment exports for the incident review"
 // Attack: hide a privilege-escalation action in an innocent-looking custom
 // permission set — different case, a wildcard, NotAction, a JSON string —
 // hoping the approvers do not spot it. Each must be shown to the approvers
-// as a warning: annotated on its line in jit/validate and quoted in the
+// as a warning: annotated on its line in jit/approval and quoted in the
 // sticky comment.
 func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
 	w := newWorld(t)
@@ -49,7 +49,7 @@ func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
 			n := w.Open(t, "octocat", "octocat/esc-"+itoa(i), map[string]string{"requests/payments-prod/esc.yaml": customRequest(tc.policy)})
 			s := w.State(t, n)
 			if s.Validate != "success" {
-				t.Fatalf("setup: validate=%q (warnings must not block):\n%s", s.Validate, s.ValidateSummary)
+				t.Fatalf("setup: validate=%q (warnings must not block):\n%s", s.Validate, s.ApprovalSummary)
 			}
 			warned := false
 			for _, a := range s.Annotations {
@@ -60,8 +60,8 @@ func TestPrivilegeEscalationIsFlaggedToApprovers(t *testing.T) {
 			if !warned {
 				t.Errorf("no warning annotation on line %d mentioning %q: %v", tc.line, tc.says, annotationTexts(s))
 			}
-			if !strings.Contains(s.ValidateTitle, "warning") {
-				t.Errorf("the check's title does not announce the warnings: %q", s.ValidateTitle)
+			if !strings.Contains(s.ApprovalTitle, "warning") {
+				t.Errorf("the check's title does not announce the warnings: %q", s.ApprovalTitle)
 			}
 			if !strings.Contains(s.Sticky, "Warning for approvers") || !strings.Contains(s.Sticky, tc.says) {
 				t.Errorf("the sticky comment does not warn the approvers about %q:\n%s", tc.says, s.Sticky)
@@ -112,10 +112,10 @@ func TestJustificationCannotRewriteTheStickyComment(t *testing.T) {
 	n := w.Open(t, "octocat", "octocat/inject", map[string]string{"requests/payments-prod/inject.yaml": body})
 	s := w.State(t, n)
 	if s.Validate == "" {
-		t.Fatal("no jit/validate check")
+		t.Fatal("no jit/approval check")
 	}
 	if s.Validate == "success" {
-		for name, text := range map[string]string{"sticky comment": s.Sticky, "jit/validate summary": s.ValidateSummary} {
+		for name, text := range map[string]string{"sticky comment": s.Sticky, "jit/approval summary": s.ApprovalSummary} {
 			if strings.Contains(text, "\n<!--") || strings.Contains(text, "\n### jit: approved") {
 				t.Logf("%s:\n%s", name, text)
 				knownBug(t, "app: requestSummary writes the justification raw into the "+name+

@@ -42,7 +42,7 @@ func TestForgedStatusOnMainChangesNothing(t *testing.T) {
 		n := w.Open(t, "carol", "carol/forged-"+itoa(i), map[string]string{f.path: f.body})
 		s := w.State(t, n)
 		if s.Validate != "failure" || !strings.Contains(strings.Join(annotationTexts(s), "\n"), "status: is written by the jit Action") {
-			t.Errorf("jit/validate does not refuse the status block: %q %v", s.Validate, annotationTexts(s))
+			t.Errorf("jit/approval does not refuse the status block: %q %v", s.Validate, annotationTexts(s))
 		}
 		if _, err := w.GitHub.Merge(org, repo, n, "bob"); err != nil { // the bypass
 			t.Fatal(err)

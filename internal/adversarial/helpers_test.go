@@ -76,15 +76,15 @@ func refusedUntilAdmin(t *testing.T, w *testworld.World, n int, why string) {
 	approved(t, w.State(t, n))
 }
 
-// invalidEvenIfApproved asserts that pull request n fails jit/validate,
+// invalidEvenIfApproved asserts that pull request n is found invalid by jit/approval,
 // with a summary naming what, and stays unapproved after an owner's and an
 // SSO admin's approvals.
 func invalidEvenIfApproved(t *testing.T, w *testworld.World, n int, what string) {
 	t.Helper()
 	s := w.State(t, n)
 	notApproved(t, s)
-	if s.Validate != "failure" || !strings.Contains(s.ValidateSummary, what) {
-		t.Errorf("jit/validate = %q, want failure naming %q:\n%s", s.Validate, what, s.ValidateSummary)
+	if s.Validate != "failure" || !strings.Contains(s.ApprovalSummary, what) {
+		t.Errorf("jit/approval validation = %q, want failure naming %q:\n%s", s.Validate, what, s.ApprovalSummary)
 	}
 	w.Review(t, n, "alice", "APPROVED", "ok")
 	w.Review(t, n, "bob", "APPROVED", "ok")

@@ -98,7 +98,7 @@ func TestReusedLoginNeitherApprovesNorRequests(t *testing.T) {
 	all := strings.Join(msgs, "\n")
 	for _, want := range []string{"octocat", itoa64(ids["octocat"]), itoa64(newOctocat)} {
 		if !strings.Contains(all, want) {
-			t.Errorf("jit/validate does not say why the new octocat may not request (missing %q):\n%s", want, all)
+			t.Errorf("jit/approval does not say why the new octocat may not request (missing %q):\n%s", want, all)
 		}
 	}
 

@@ -128,7 +128,7 @@ func TestReservedSidIsRefused(t *testing.T) {
 			n := w.Open(t, "octocat", "octocat/sid-"+itoa(i), map[string]string{path: body})
 			s := w.State(t, n)
 			if s.Validate != "failure" {
-				t.Fatalf("UNSAFE: jit/validate is %q for a statement with the reserved Sid %s", s.Validate, sid)
+				t.Fatalf("UNSAFE: the validation in jit/approval is %q for a statement with the reserved Sid %s", s.Validate, sid)
 			}
 			found := false
 			for _, a := range s.Annotations {
@@ -164,7 +164,7 @@ func TestOneUnrecordableFileStopsNobodyElse(t *testing.T) {
 	n := w.Open(t, "octocat", "octocat/flow", map[string]string{flowPath: flow})
 	s := w.State(t, n)
 	if s.Validate != "failure" {
-		t.Fatalf("jit/validate is %q for a flow-mapping request the ledger cannot write", s.Validate)
+		t.Fatalf("the validation in jit/approval is %q for a flow-mapping request the ledger cannot write", s.Validate)
 	}
 	found := false
 	for _, a := range s.Annotations {

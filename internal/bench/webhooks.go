@@ -208,7 +208,7 @@ func benchSlowGitHub(w *sandbox.World, bodies map[string][]byte, quick bool) (ro
 	defer w.GitHub.SetLatency(0)
 	var lat []time.Duration
 	// A redelivered review changes nothing, so the App writes no check;
-	// these two rewrite the jit/validate check every time.
+	// these two rewrite the jit/approval check every time (they revalidate).
 	events := []string{"pull_request", "issue_comment"}
 	for i := range total {
 		ev := events[i%len(events)]

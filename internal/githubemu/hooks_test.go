@@ -23,7 +23,7 @@ func TestCheckRuns(t *testing.T) {
 			AnnotationLevel: github.String("failure"), Message: github.String(fmt.Sprintf("bad line %d", line))}
 	}
 	cr, _, err := e.app.Checks.CreateCheckRun(ctx, org, repoName, github.CreateCheckRunOptions{
-		Name: "jit/validate", HeadSHA: head, Status: github.String("in_progress"),
+		Name: "jit/approval", HeadSHA: head, Status: github.String("in_progress"),
 		Output: &github.CheckRunOutput{Title: github.String("Validating"), Summary: github.String("..."), Annotations: []*github.CheckRunAnnotation{ann(1)}},
 	})
 	if err != nil {
@@ -33,7 +33,7 @@ func TestCheckRuns(t *testing.T) {
 		t.Errorf("created = %s app %d prs %v", cr.GetStatus(), cr.GetApp().GetID(), cr.PullRequests)
 	}
 	upd, _, err := e.app.Checks.UpdateCheckRun(ctx, org, repoName, cr.GetID(), github.UpdateCheckRunOptions{
-		Name: "jit/validate", Conclusion: github.String("failure"),
+		Name: "jit/approval", Conclusion: github.String("failure"),
 		Output: &github.CheckRunOutput{Title: github.String("1 error"), Summary: github.String("fix it"), Text: github.String("details"), Annotations: []*github.CheckRunAnnotation{ann(2)}},
 	})
 	if err != nil || upd.GetStatus() != "completed" || upd.GetConclusion() != "failure" || upd.GetOutput().GetAnnotationsCount() != 2 {
@@ -48,10 +48,10 @@ func TestCheckRuns(t *testing.T) {
 		t.Errorf("CheckRuns reader = %v, %v", runs, err)
 	}
 	// A second run of the same name: "latest" lists only it, "all" both.
-	if _, _, err := e.app.Checks.CreateCheckRun(ctx, org, repoName, github.CreateCheckRunOptions{Name: "jit/validate", HeadSHA: head, Conclusion: github.String("success")}); err != nil {
+	if _, _, err := e.app.Checks.CreateCheckRun(ctx, org, repoName, github.CreateCheckRunOptions{Name: "jit/approval", HeadSHA: head, Conclusion: github.String("success")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.app.Checks.CreateCheckRun(ctx, org, repoName, github.CreateCheckRunOptions{Name: "jit/approval", HeadSHA: head}); err != nil {
+	if _, _, err := e.app.Checks.CreateCheckRun(ctx, org, repoName, github.CreateCheckRunOptions{Name: "ci/lint", HeadSHA: head}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -60,7 +60,7 @@ func TestCheckRuns(t *testing.T) {
 	}{
 		{nil, 2},
 		{&github.ListCheckRunsOptions{Filter: github.String("all")}, 3},
-		{&github.ListCheckRunsOptions{CheckName: github.String("jit/validate"), Filter: github.String("all")}, 2},
+		{&github.ListCheckRunsOptions{CheckName: github.String("jit/approval"), Filter: github.String("all")}, 2},
 		{&github.ListCheckRunsOptions{Status: github.String("queued")}, 1},
 	} {
 		res, _, err := e.app.Checks.ListCheckRunsForRef(ctx, org, repoName, "req/c", tc.opts)

@@ -4,17 +4,41 @@
 package judgment
 
 import (
+	"strings"
 	"time"
 
 	"github.com/jit-access/jit/internal/ghrepo"
 )
 
-// Names of the App's check runs. Branch protection requires CheckApproval,
-// pinned to the App.
+// CheckApproval is the name of the App's one check run, which branch
+// protection requires, pinned to the App. It carries the validation too:
+// the findings as line annotations, and a title that starts with
+// TitleInvalid when the request or the rules are invalid, with
+// TitleNotRequest when the change is not a plain access request, and
+// otherwise says the approval state. (Until issue 15 the App wrote the
+// validation in a second run, jit/validate; such a run on an old head is
+// left alone.)
+const CheckApproval = "jit/approval"
+
+// The starts of CheckApproval's title that tell the validation's verdict.
 const (
-	CheckValidate = "jit/validate"
-	CheckApproval = "jit/approval"
+	TitleInvalid    = "Invalid: "
+	TitleNotRequest = "Not an access request: "
 )
+
+// Validation is the verdict of the validation a CheckApproval run with
+// this title carries, in the conclusions a check of its own would have:
+// "failure" for an invalid request or invalid rules, "neutral" for a change
+// that is not a plain access request, "success" for a valid request.
+func Validation(title string) string {
+	switch {
+	case strings.HasPrefix(title, TitleInvalid):
+		return "failure"
+	case strings.HasPrefix(title, TitleNotRequest):
+		return "neutral"
+	}
+	return "success"
+}
 
 // DecisionTime returns when the head commit was first judged: the start of
 // the earliest CheckApproval run of the App appID among runs, if one started

@@ -5,17 +5,20 @@ import (
 	"strings"
 
 	"github.com/jit-access/jit/internal/identitycenter/idcemu"
+	"github.com/jit-access/jit/internal/judgment"
 	"github.com/jit-access/jit/internal/layout"
 )
 
-// PRStatus is what a person sees on a pull request: the App's checks on the
+// PRStatus is what a person sees on a pull request: the App's check on the
 // head commit, labels, the App's status comment and the last comment.
 type PRStatus struct {
-	Validate, Approval string // conclusions
-	Annotations        []string
-	Labels             []string
-	Sticky             string
-	LastComment        string
+	// Approval is jit/approval's conclusion, Title its title and Validate
+	// the verdict of the validation it carries (judgment.Validation).
+	Validate, Approval, Title string
+	Annotations               []string
+	Labels                    []string
+	Sticky                    string
+	LastComment               string
 }
 
 // PRStatus reads a pull request's state from the GitHub emulator.
@@ -30,15 +33,14 @@ func (w *World) PRStatus(n int) (PRStatus, error) {
 		return st, err
 	}
 	for _, r := range runs {
-		switch r.GetName() {
-		case "jit/validate":
-			st.Validate = r.GetConclusion()
-			st.Annotations = nil
-			for _, a := range r.GetOutput().Annotations {
-				st.Annotations = append(st.Annotations, fmt.Sprintf("%s:%d: %s: %s", a.GetPath(), a.GetStartLine(), a.GetAnnotationLevel(), firstLine(a.GetMessage())))
-			}
-		case "jit/approval":
-			st.Approval = r.GetConclusion()
+		if r.GetName() != judgment.CheckApproval {
+			continue
+		}
+		st.Approval, st.Title = r.GetConclusion(), r.GetOutput().GetTitle()
+		st.Validate = judgment.Validation(st.Title)
+		st.Annotations = nil
+		for _, a := range r.GetOutput().Annotations {
+			st.Annotations = append(st.Annotations, fmt.Sprintf("%s:%d: %s: %s", a.GetPath(), a.GetStartLine(), a.GetAnnotationLevel(), firstLine(a.GetMessage())))
 		}
 	}
 	if st.Labels, err = w.GitHub.Labels(Org, RepoName, n); err != nil {

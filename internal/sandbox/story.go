@@ -145,15 +145,16 @@ func (s *Story) say(who, format string, args ...any) {
 
 func (s *Story) pr(name string) int { return s.PRs[name] }
 
-// expect checks a PR's checks and label and prints what the App answered.
+// expect checks a PR's check and label and prints what the App answered:
+// validate is the verdict of the validation jit/approval carries.
 func (s *Story) expect(n int, validate, approvalConclusion, label string) (PRStatus, error) {
 	st, err := s.w.PRStatus(n)
 	if err != nil {
 		return st, err
 	}
-	s.say("jit App", "jit/validate: %s, jit/approval: %s, label %s", st.Validate, st.Approval, strings.Join(st.Labels, " "))
+	s.say("jit App", "jit/approval: %s (%s), label %s", st.Approval, st.Title, strings.Join(st.Labels, " "))
 	if st.Validate != validate || st.Approval != approvalConclusion || !slices.Contains(st.Labels, label) {
-		return st, fmt.Errorf("PR #%d: got jit/validate %q, jit/approval %q, labels %v; want %q, %q, %s", n, st.Validate, st.Approval, st.Labels, validate, approvalConclusion, label)
+		return st, fmt.Errorf("PR #%d: got jit/approval %q titled %q (validation %s), labels %v; want %q, validation %s, %s", n, st.Approval, st.Title, st.Validate, st.Labels, approvalConclusion, validate, label)
 	}
 	return st, nil
 }
@@ -170,7 +171,7 @@ func (s *Story) mistake(ctx context.Context) error {
 		return err
 	}
 	if len(st.Annotations) == 0 {
-		return errors.New("jit/validate failed without a line annotation")
+		return errors.New("jit/approval found the request invalid without a line annotation")
 	}
 	for _, a := range st.Annotations {
 		s.say("", "  %s", a)

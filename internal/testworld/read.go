@@ -14,14 +14,17 @@ import (
 
 // PRState is what a reviewer and branch protection see on a pull request.
 type PRState struct {
-	Head               string
-	Validate, Approval string // conclusions of the latest runs on the head commit
+	Head string
+	// Approval is the conclusion of the latest jit/approval run on the
+	// head commit; Validate the verdict of the validation it carries
+	// (judgment.Validation of its title: failure, neutral or success).
+	Validate, Approval string
 	Labels             []string
 	Sticky             string // the App's status comment
-	Annotations        []*github.CheckRunAnnotation
-	ValidateTitle      string
-	ValidateSummary    string
-	ApprovalSummary    string
+	// Annotations, ApprovalTitle and ApprovalSummary are the run's.
+	Annotations     []*github.CheckRunAnnotation
+	ApprovalTitle   string
+	ApprovalSummary string
 }
 
 // HasLabel reports whether the pull request carries label l.
@@ -41,15 +44,12 @@ func (w *World) State(t testing.TB, n int) PRState {
 		t.Fatal(err)
 	}
 	for _, r := range runs { // oldest first: the last of each name wins
-		switch r.GetName() {
-		case judgment.CheckValidate:
-			s.Validate = r.GetConclusion()
-			s.Annotations = r.GetOutput().Annotations
-			s.ValidateTitle = r.GetOutput().GetTitle()
-			s.ValidateSummary = r.GetOutput().GetSummary()
-		case judgment.CheckApproval:
+		if r.GetName() == judgment.CheckApproval {
 			s.Approval = r.GetConclusion()
+			s.Annotations = r.GetOutput().Annotations
+			s.ApprovalTitle = r.GetOutput().GetTitle()
 			s.ApprovalSummary = r.GetOutput().GetSummary()
+			s.Validate = judgment.Validation(s.ApprovalTitle)
 		}
 	}
 	if s.Labels, err = w.GitHub.Labels(Org, Repo, n); err != nil {
