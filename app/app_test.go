@@ -177,7 +177,7 @@ func TestStalePayloadIsNotBelieved(t *testing.T) {
 	if got := w.GitHub.Requests()["GET /repos/{owner}/{repo}/pulls/{number}"]; got != 0 {
 		t.Errorf("a current review event read the pull request %d times, want 0: the payload has it", got)
 	}
-	approval := w.LastDeliveryOf(t, "pull_request_review").Body
+	approval := w.LastDeliveryOf(t, "pull_request_review", "").Body
 	longer := strings.Replace(testworld.StandardRequest, "duration: 4h", "duration: 1d", 1)
 	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{path: []byte(longer)}})
 	wantState(t, w.State(t, n), "success", "failure", "jit:pending-owner")

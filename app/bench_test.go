@@ -61,10 +61,12 @@ func isCheckWrite(sp githubemu.Span) bool {
 // the pull request, and its effects always rewrite jit/approval.
 //
 // Each event costs at most 6 requests counted against the rate limit
-// (issue 15), but the opening: a new pull request needs its head check
-// runs and the comparison of main with its head read, as JSON (its commits
-// and files) and as a diff (the request file's mode and content), and its
-// check run, status comment, label and review request written.
+// (issue 15). A new pull request needs its head check runs and the
+// comparison of main with its head read, as JSON (its commits and files)
+// and as a diff (the request file's mode and content), and its check run,
+// status comment and label written: GitHub asks the code owners to review
+// by itself (reviewRequests), and its review_requested deliveries cost the
+// App nothing.
 // A redelivery of an event, whose answers are all revalidated with 304s,
 // costs few requests; one that changes nothing writes nothing. The counts
 // are logged for the issue's closing note.
@@ -92,7 +94,7 @@ func TestRoundTripsPerEvent(t *testing.T) {
 		{"pull_request opened", func() (err error) {
 			n, err = w.GitHub.OpenPullRequest(org, repo, "octocat", "octocat/trips", "trips", map[string][]byte{"requests/payments-prod/trips.yaml": []byte(testworld.StandardRequest)})
 			return err
-		}, 4, 7},
+		}, 4, 6},
 		{"pull_request_review commented", func() error {
 			_, err := w.GitHub.SubmitReview(org, repo, n, "carol", "COMMENTED", "looking")
 			return err
@@ -143,6 +145,15 @@ func TestRoundTripsPerEvent(t *testing.T) {
 	// events that revalidate.
 	w.GitHub.SetLatency(0)
 	bodies := eventBodies(t, w)
+	// GitHub's review requests of the code owners: ignored without a
+	// single request to GitHub.
+	w.GitHub.ResetRequests()
+	if d, err := w.GitHub.Deliver("pull_request", w.LastDeliveryOf(t, "pull_request", "review_requested").Body); err != nil || d.StatusCode != http.StatusOK {
+		t.Fatalf("review_requested: status %d err %v", d.StatusCode, err)
+	}
+	if spans := w.GitHub.Spans(); len(spans) != 0 {
+		t.Errorf("a review_requested delivery cost %d requests to GitHub, want none: %v", len(spans), spans)
+	}
 	for _, event := range []string{"pull_request", "pull_request_review", "issue_comment"} {
 		for range 2 { // the first may still see the App's own last writes
 			w.GitHub.ResetRequests()

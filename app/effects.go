@@ -34,11 +34,13 @@ func (h *handler) evaluate(ctx context.Context, number int, revalidate bool, s s
 	if err != nil {
 		return "", err
 	}
-	return h.decide(ctx, f, revalidate)
+	return h.decide(ctx, f, revalidate, s.codeOwnersAsked)
 }
 
-// decide judges the facts of an open pull request and applies the decision.
-func (h *handler) decide(ctx context.Context, f *facts, revalidate bool) (string, error) {
+// decide judges the facts of an open pull request and applies the decision;
+// codeOwnersAsked says GitHub asks the code owners itself (see
+// reviewRequests).
+func (h *handler) decide(ctx context.Context, f *facts, revalidate, codeOwnersAsked bool) (string, error) {
 	pr := f.pr
 	log := h.log.With("pr", pr.Number, "sha", pr.HeadSHA)
 	if pr.State != "open" {
@@ -48,6 +50,7 @@ func (h *handler) decide(ctx context.Context, f *facts, revalidate bool) (string
 	if err != nil {
 		return "", err
 	}
+	a.codeOwnersAsked = codeOwnersAsked
 	if err := h.apply(ctx, a, revalidate); err != nil {
 		return "", err
 	}
@@ -97,19 +100,13 @@ func (h *handler) apply(ctx context.Context, a *assessment, revalidate bool) err
 	}
 	effects := []func() error{writeComment}
 	effects = append(effects, h.labelWrites(ctx, a, prior, want, recorded && !a.labelsListed)...)
-	if changed {
-		// Ask the next reviewers only when the state moves, so that the
-		// same people are not notified again on every event.
-		users, teams := splitReviewers(a.decision.NextReviewers, h.repo.Owner, pr.Author)
-		users, teams = notRequested(users, pr.RequestedUsers), notRequested(teams, pr.RequestedTeams)
-		if len(users)+len(teams) > 0 {
-			effects = append(effects, func() error {
-				if err := h.gh.RequestReviewers(ctx, pr.Number, users, teams); err != nil {
-					h.log.Warn("requesting reviewers failed", "pr", pr.Number, "err", err)
-				}
-				return nil
-			})
-		}
+	if users, teams := h.reviewRequests(a, changed); len(users)+len(teams) > 0 {
+		effects = append(effects, func() error {
+			if err := h.gh.RequestReviewers(ctx, pr.Number, users, teams); err != nil {
+				h.log.Warn("requesting reviewers failed", "pr", pr.Number, "err", err)
+			}
+			return nil
+		})
 	}
 	if err := parallel(effects...); err != nil {
 		return err
@@ -201,9 +198,8 @@ func planLabels(labels, prior, want []string, fromRecord bool) labelPlan {
 	return labelPlan{add: add, remove: remove}
 }
 
-// notRequested are those of who that the pull request does not already
-// ask to review (requested, as the payload or the API tells): GitHub asked
-// them when the pull request was opened (code owners) or jit did earlier.
+// notRequested are those of who not among requested (case-insensitive):
+// e.g. not already asked to review, as the payload or the API tells.
 func notRequested(who, requested []string) []string {
 	var out []string
 	for _, w := range who {

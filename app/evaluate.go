@@ -77,6 +77,17 @@ type assessment struct {
 	// the grant's current end and the new one. Nil for other requests and
 	// for an extension that is refused (the findings say why).
 	extension *schema.ExtensionPlan
+	// files are the pull request's changed files; reviews its reviews,
+	// when read (reviewsRead), and teams the rosters read for it: whom
+	// apply asks to review depends on them (reviewRequests).
+	files       []change.File
+	reviews     []approval.Review
+	reviewsRead bool
+	teams       *ghrepo.Teams
+	// codeOwnersAsked is set when GitHub asks the code owners itself: the
+	// event of a pull request opened or marked ready for review, not a
+	// draft.
+	codeOwnersAsked bool
 	// anchor is when this head commit was first evaluated: time-dependent
 	// rules (working hours) are judged then, so that every later
 	// evaluation of the same commit, and the reconcile, decide alike.
@@ -87,7 +98,8 @@ type assessment struct {
 // no effects; apply carries them out.
 func (h *handler) assess(ctx context.Context, f *facts) (*assessment, error) {
 	pr := f.pr
-	a := &assessment{pr: pr, runs: f.runs, comments: f.comments, commentsListed: f.commentsListed, labelsListed: f.labelsListed, first: f.first}
+	a := &assessment{pr: pr, runs: f.runs, comments: f.comments, commentsListed: f.commentsListed, labelsListed: f.labelsListed, first: f.first,
+		files: f.files, teams: f.teams}
 	files := f.files
 	a.change = change.Classify(files)
 	contents := f.contents
@@ -152,6 +164,7 @@ func (h *handler) assess(ctx context.Context, f *facts) (*assessment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluating approvals of %s#%d: %w", h.repo, pr.Number, err)
 	}
+	a.reviews, a.reviewsRead = f.reviews, !f.reviewsUnread
 	if a.decision.Approved() {
 		if !f.sameHeadRead {
 			if f.sameHead, err = h.gh.PullRequestsWithCommit(ctx, pr.HeadSHA); err != nil {

@@ -134,6 +134,9 @@ type seed struct {
 	// opened is set for the event of a pull request being opened, not
 	// for its retry.
 	opened bool
+	// codeOwnersAsked is set when GitHub asks the code owners itself
+	// (reviewRequests).
+	codeOwnersAsked bool
 }
 
 // gather reads the facts of pull request number.

@@ -37,7 +37,7 @@ func TestFirstEvaluationSeesAnObjection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opened := w.LastDeliveryOf(t, "pull_request")
+	opened := w.LastDeliveryOf(t, "pull_request", "opened")
 	if _, err := w.GitHub.SubmitReview(org, repo, n, "dave", "CHANGES_REQUESTED", "not now"); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestUnchangedEventWritesNothing(t *testing.T) {
 	w.Review(t, n, "carol", "COMMENTED", "looking")
 	before := w.State(t, n)
 	w.GitHub.ResetRequests()
-	review := w.LastDeliveryOf(t, "pull_request_review")
+	review := w.LastDeliveryOf(t, "pull_request_review", "")
 	if d, err := w.GitHub.Deliver("pull_request_review", review.Body); err != nil || d.StatusCode != http.StatusOK {
 		t.Fatalf("redelivering the review: status %d, %v", d.StatusCode, err)
 	}

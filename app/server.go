@@ -499,6 +499,7 @@ func (s *Server) dispatch(ctx context.Context, log *slog.Logger, event string, b
 			}
 			s := fromPayload()
 			s.opened = e.Action == "opened" && !retrying(ctx)
+			s.codeOwnersAsked = (e.Action == "opened" || e.Action == "ready_for_review") && !e.PullRequest.GetDraft()
 			return h.evaluate(ctx, e.PullRequest.GetNumber(), true, s)
 		}
 	case "pull_request_review":

@@ -84,7 +84,11 @@ func (h *handler) sweepOne(ctx context.Context, listed *ghrepo.PR) (judged bool,
 	if err != nil {
 		return false, "", err
 	}
-	if a.change.Request && !shown(a, h.bot) {
+	// A pull request that shows its decision is judged again all the
+	// same when someone it waits for was never asked (reviewRequests):
+	// apply then writes only that review request.
+	users, teams := h.reviewRequests(a, false)
+	if a.change.Request && (!shown(a, h.bot) || len(users)+len(teams) > 0) {
 		if err := h.apply(ctx, a, false); err != nil {
 			return false, "", fmt.Errorf("judging again: %w", err)
 		}

@@ -56,7 +56,7 @@ func noAPICalls(t *testing.T, w *testworld.World, what string) {
 func TestWebhookSignatureAttacks(t *testing.T) {
 	w := newWorld(t)
 	w.Open(t, "octocat", "octocat/sig", map[string]string{reqPath: testworld.StandardRequest})
-	body := w.LastDeliveryOf(t, "pull_request").Body
+	body := w.LastDeliveryOf(t, "pull_request", "opened").Body
 	sha1mac := hmac.New(sha1.New, w.WebhookSecret)
 	sha1mac.Write(body)
 	tampered := append([]byte(`{"action":"reopened",`), body[1:]...)
@@ -119,7 +119,7 @@ func TestReplayedApprovalAfterPush(t *testing.T) {
 	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/replay", map[string]string{reqPath: withDuration("1h")})
 	w.Review(t, n, "alice", "APPROVED", "1h ok")
-	approvalDelivery := w.LastDeliveryOf(t, "pull_request_review")
+	approvalDelivery := w.LastDeliveryOf(t, "pull_request_review", "")
 	approved(t, w.State(t, n))
 	w.Push(t, n, githubemu.Commit{Author: "octocat", Files: map[string][]byte{reqPath: []byte(withDuration("1d"))}})
 	notApproved(t, w.State(t, n))

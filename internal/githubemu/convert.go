@@ -247,7 +247,7 @@ func (s *Server) pullJSON(rp *repo, pr *pull, x pullExtra) *github.PullRequest {
 		MergedAt:          ts(pr.mergedAt),
 		Labels:            s.labelsJSON(rp, pr),
 		User:              s.userJSON(pr.author),
-		Draft:             ptr(false),
+		Draft:             ptr(pr.draft),
 		Merged:            ptr(pr.merged),
 		URL:               ptr(api),
 		HTMLURL:           ptr(html),

@@ -70,7 +70,9 @@ func (s *Server) newBranch(ctx context.Context, rp *repo, branch, sha string) er
 }
 
 // createPull is POST /repos/{owner}/{repo}/pulls from a branch that exists,
-// into main, by the caller; it delivers pull_request "opened".
+// into main, by the caller, a draft if asked; it delivers pull_request
+// "opened", then, for a pull request that is not a draft, the code owners'
+// review requests (codeowners.go).
 func (s *Server) createPull(w http.ResponseWriter, r *http.Request, c caller, rp *repo) {
 	req, ok := decodeInto[github.NewPullRequest](s, w, r)
 	if !ok {
@@ -96,7 +98,7 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request, c caller, rp
 		head = branch
 	}
 	ctx := r.Context()
-	pr, evs, err := s.openPullFromBranch(ctx, rp, c.login, head, *req.Title, req.GetBody())
+	pr, evs, err := s.openPullFromBranch(ctx, rp, c.login, head, *req.Title, req.GetBody(), req.GetDraft())
 	if !s.applied(w, evs, err) {
 		return
 	}
@@ -105,7 +107,7 @@ func (s *Server) createPull(w http.ResponseWriter, r *http.Request, c caller, rp
 
 // openPullFromBranch opens a pull request of an existing branch that is
 // ahead of main.
-func (s *Server) openPullFromBranch(ctx context.Context, rp *repo, author, branch, title, body string) (*pull, []pendingEvent, error) {
+func (s *Server) openPullFromBranch(ctx context.Context, rp *repo, author, branch, title, body string, draft bool) (*pull, []pendingEvent, error) {
 	if branch == "main" {
 		return nil, nil, fieldErr("head", "a pull request needs a branch other than main")
 	}
@@ -138,8 +140,10 @@ func (s *Server) openPullFromBranch(ctx context.Context, rp *repo, author, branc
 		}
 	}
 	pr := s.addPullLocked(rp, author, title, body, branch, now)
+	pr.draft = draft
 	s.mu.Unlock()
-	return pr, []pendingEvent{s.pullEvent(ctx, rp, pr, "opened", author, nil)}, nil
+	evs, err := s.opened(ctx, rp, pr)
+	return pr, evs, err
 }
 
 // addPullLocked opens a pull request from branch as the next number of rp;

@@ -317,6 +317,16 @@ func (s *Server) RetargetPullRequest(owner, name string, number int, user, base 
 	})
 }
 
+// MarkReadyForReview marks draft pull request number ready for review as
+// user (GitHub does it through GraphQL, markPullRequestReadyForReview) and
+// delivers pull_request "ready_for_review" and the code owners' review
+// requests.
+func (s *Server) MarkReadyForReview(owner, name string, number int, user string) error {
+	return s.drivePull(owner, name, number, func(rp *repo, pr *pull) ([]pendingEvent, error) {
+		return s.readyForReview(context.Background(), rp, pr, user)
+	})
+}
+
 // ClosePullRequest closes without merging and delivers "closed".
 func (s *Server) ClosePullRequest(owner, name string, number int, user string) error {
 	return s.setState(owner, name, number, user, "closed")

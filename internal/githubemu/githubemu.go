@@ -144,6 +144,7 @@ type pull struct {
 	// merges are against main.
 	baseRef                string
 	merged                 bool
+	draft                  bool
 	mergedBy, mergeCommit  string
 	headAtMerge, baseAtMrg string
 	mainAtMerge            string

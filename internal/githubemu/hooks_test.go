@@ -100,7 +100,11 @@ func TestCheckRuns(t *testing.T) {
 
 func TestWebhookDelivery(t *testing.T) {
 	e := newEnv(t, Options{})
-	n, _ := e.openRequest(t, "w")
+	// A file no code owner owns: "opened" is the one delivery.
+	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "notes/w", "Notes", map[string][]byte{"notes/w.md": []byte("w\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	d, ok := e.emu.LastDelivery()
 	if !ok || d.StatusCode != http.StatusAccepted || d.Err != nil || d.Duration <= 0 {
 		t.Fatalf("delivery = %+v", d)

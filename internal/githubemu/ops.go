@@ -159,7 +159,8 @@ func (s *Server) openPull(ctx context.Context, rp *repo, author, branch, title, 
 	s.mu.Lock()
 	pr := s.addPullLocked(rp, author, title, body, branch, now)
 	s.mu.Unlock()
-	return pr.number, []pendingEvent{s.pullEvent(ctx, rp, pr, "opened", author, nil)}, nil
+	evs, err := s.opened(ctx, rp, pr)
+	return pr.number, evs, err
 }
 
 func validBranch(b string) error {

@@ -477,6 +477,8 @@ func TestLabelsCommentsAndState(t *testing.T) {
 	}
 	want := []string{
 		"pull_request:opened:alice",
+		// GitHub asks the code owners (codeowners.go).
+		"pull_request:review_requested:alice",
 		"pull_request:labeled:jit-test[bot]", "pull_request:labeled:jit-test[bot]",
 		"pull_request:unlabeled:jit-test[bot]", "pull_request:labeled:jit-test[bot]",
 		"pull_request:unlabeled:jit-test[bot]",

@@ -121,17 +121,7 @@ func (s *Server) getPermission(w http.ResponseWriter, r *http.Request, c caller,
 		s.notFound(w)
 		return
 	}
-	perm := rp.permissions[strings.ToLower(u.login)]
-	if perm == "" {
-		switch s.association(rp, u.login) {
-		case "OWNER":
-			perm = "admin"
-		case "MEMBER":
-			perm = "write"
-		default:
-			perm = "read"
-		}
-	}
+	perm := s.permissionLocked(rp, u.login)
 	legacy := perm
 	switch perm {
 	case "maintain":

@@ -184,7 +184,7 @@ func (s *Story) mistake(ctx context.Context) error {
 	if _, err := s.expect(n, "success", "failure", "jit:pending-owner"); err != nil {
 		return err
 	}
-	users, teams, err := s.askedReviewers(n, "asks the account's owners to review")
+	users, teams, err := s.askedReviewers(n, "GitHub", "asked the code owners to review when the PR was opened (jit leaves that to GitHub)")
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (s *Story) custom(ctx context.Context) error {
 	if _, err := s.expect(n, "success", "failure", "jit:pending-admin"); err != nil {
 		return err
 	}
-	if _, _, err := s.askedReviewers(n, "owner stage done; asks the SSO admins"); err != nil {
+	if _, _, err := s.askedReviewers(n, "jit App", "owner stage done; asks the SSO admins"); err != nil {
 		return err
 	}
 	if err := s.approve(n, "bob", "policy is read-only, ok", "SSO admin (@acme/sso-admins), approves"); err != nil {
@@ -314,7 +314,7 @@ func (s *Story) breakGlass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, teams, err := s.askedReviewers(n, "approved at once as emergency access; asks for a review after the fact")
+	_, teams, err := s.askedReviewers(n, "jit App", "approved at once as emergency access; asks for a review after the fact")
 	if err != nil {
 		return err
 	}
@@ -504,14 +504,15 @@ func (s *Story) open(key, who, branch, title, path, body, tell string) (int, err
 	return n, nil
 }
 
-// askedReviewers returns whom the App asked to review PR n, and tells it
-// after what the App did.
-func (s *Story) askedReviewers(n int, did string) (users, teams []string, err error) {
+// askedReviewers returns whom PR n asks to review, and tells it as what who
+// (GitHub, which asks the code owners, or the App, which asks the others)
+// did.
+func (s *Story) askedReviewers(n int, who, did string) (users, teams []string, err error) {
 	users, teams, err = s.w.GitHub.RequestedReviewers(Org, RepoName, n)
 	if err != nil {
 		return nil, nil, err
 	}
-	s.say("jit App", "%s: %s", did, reviewers(users, teams))
+	s.say(who, "%s: %s", did, reviewers(users, teams))
 	return users, teams, nil
 }
 

@@ -103,17 +103,19 @@ func (w *World) AssertLastDelivered(t testing.TB) {
 
 // LastDeliveryOf returns the latest delivery of event that is not a
 // redelivery (the App's own writes cause issue_comment and other
-// deliveries after the driver's).
-func (w *World) LastDeliveryOf(t testing.TB, event string) githubemu.Delivery {
+// deliveries after the driver's) and, when action is not "", of that
+// action (GitHub's own review requests of the code owners follow a pull
+// request's opening).
+func (w *World) LastDeliveryOf(t testing.TB, event, action string) githubemu.Delivery {
 	t.Helper()
 	w.GitHub.WaitDeliveries()
 	ds := w.GitHub.Deliveries()
 	for i := len(ds) - 1; i >= 0; i-- {
-		if ds[i].Event == event && !ds[i].Redelivery {
+		if ds[i].Event == event && (action == "" || ds[i].Action == action) && !ds[i].Redelivery {
 			return ds[i]
 		}
 	}
-	t.Fatalf("no %s delivery", event)
+	t.Fatalf("no %s %s delivery", event, action)
 	return githubemu.Delivery{}
 }
 
