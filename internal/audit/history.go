@@ -147,16 +147,40 @@ const diffChunk = 5000
 // (the root against nothing), as `git log --first-parent
 // --diff-merges=first-parent` shows them: a `git diff-tree --stdin` per
 // core for a long history, since tree diffs are CPU-bound.
+//
+// The parts are runs of consecutive commits of about equal cost rather
+// than equal length: a diff costs more the larger the trees, and request
+// files accumulate, so a newer commit's diff costs more. The cost is taken
+// to grow linearly from one to four times the oldest's across the
+// history, as it does for 100,000 grants in 100 folders; with halves, the
+// newer part's git ran alone for the last seconds.
 func diffCommits(ctx context.Context, repo *ledger.Repo, commits []*commit) error {
 	parts := min(runtime.GOMAXPROCS(0), 1+len(commits)/diffChunk)
 	if parts <= 1 {
 		return diffPart(ctx, repo, commits)
 	}
+	n := len(commits)
+	// commits[i] is the (n-1-i)th oldest: cost 1 + 3(n-1-i)/n.
+	cost := func(i int) float64 { return 1 + 3*float64(n-1-i)/float64(n) }
+	total := 0.0
+	for i := range n {
+		total += cost(i)
+	}
+	var cuts []int
+	sum := 0.0
+	for i := range n {
+		sum += cost(i)
+		if len(cuts) < parts-1 && sum >= total*float64(len(cuts)+1)/float64(parts) {
+			cuts = append(cuts, i+1)
+		}
+	}
+	cuts = append(cuts, n)
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
-	size := (len(commits) + parts - 1) / parts
-	for i := range parts {
-		part := commits[min(i*size, len(commits)):min((i+1)*size, len(commits))]
+	from := 0
+	for i, to := range cuts {
+		part := commits[from:to]
+		from = to
 		wg.Go(func() { errs[i] = diffPart(ctx, repo, part) })
 	}
 	wg.Wait()

@@ -114,7 +114,7 @@ func parseEd25519(b64 string) (ed25519.PublicKey, error) {
 // `git verify-commit` checks with the same allowed-signers file; it is done
 // here so that a run checks many commits in one git process.
 func (s *Signers) VerifyCommit(raw []byte) (string, error) {
-	sig, err := s.readSignature(raw)
+	sig, err := s.readSignature(raw, true)
 	if err != nil {
 		return "", err
 	}
@@ -141,7 +141,7 @@ func (s *Signers) VerifyCommit(raw []byte) (string, error) {
 // which the vouching commit's signature stands for: the commit is signed,
 // in the git namespace, by a key that is one of the signers now.
 func (s *Signers) VouchedCommit(raw []byte) (string, error) {
-	sig, err := s.readSignature(raw)
+	sig, err := s.readSignature(raw, false)
 	return sig.principal, err
 }
 
@@ -156,10 +156,11 @@ type commitSignature struct {
 }
 
 // readSignature reads the signature of a raw commit object and finds its
-// signer; the errors are VerifyCommit's.
-func (s *Signers) readSignature(raw []byte) (commitSignature, error) {
+// signer, with what it signed when withPayload; the errors are
+// VerifyCommit's.
+func (s *Signers) readSignature(raw []byte, withPayload bool) (commitSignature, error) {
 	var cs commitSignature
-	payload, armored, ok := splitSignature(raw)
+	payload, armored, ok := splitSignature(raw, withPayload)
 	if !ok {
 		return cs, errors.New("the commit is not signed")
 	}
@@ -204,15 +205,20 @@ func (s *Signers) readSignature(raw []byte) (commitSignature, error) {
 }
 
 // splitSignature separates a commit object into what was signed (the object
-// without its gpgsig header) and the armored signature. It works on the
-// bytes as they are, since an audit checks it for every commit on main.
-func splitSignature(raw []byte) (payload []byte, armored string, ok bool) {
+// without its gpgsig header), when withPayload, and the armored signature.
+// It works on the bytes as they are, since an audit reads it for every
+// commit on main; VouchedCommit needs no payload, and copying every
+// commit would only make garbage.
+func splitSignature(raw []byte, withPayload bool) (payload []byte, armored string, ok bool) {
 	headerEnd := bytes.Index(raw, []byte("\n\n"))
 	if headerEnd < 0 {
 		headerEnd = len(raw)
 	}
 	header := raw[:min(headerEnd+1, len(raw))]
-	out := make([]byte, 0, len(raw))
+	var out []byte
+	if withPayload {
+		out = make([]byte, 0, len(raw))
+	}
 	var sig []byte
 	in := false
 	for len(header) > 0 {
@@ -229,10 +235,12 @@ func splitSignature(raw []byte) (payload []byte, armored string, ok bool) {
 			sig = append(sig, l[1:]...)
 		default:
 			in = false
-			out = append(out, l...)
+			if withPayload {
+				out = append(out, l...)
+			}
 		}
 	}
-	if headerEnd < len(raw) {
+	if withPayload && headerEnd < len(raw) {
 		out = append(out, raw[headerEnd+1:]...)
 	}
 	return out, string(sig), ok

@@ -46,9 +46,13 @@ func TestSplitSignature(t *testing.T) {
 		"gpgsig \n \n\nbody",
 	} {
 		wantP, wantS, wantOK := splitSignatureByLines([]byte(raw))
-		p, s, ok := splitSignature([]byte(raw))
+		p, s, ok := splitSignature([]byte(raw), true)
 		if !bytes.Equal(p, wantP) || s != wantS || ok != wantOK {
 			t.Errorf("splitSignature(%q) = %q, %q, %v; want %q, %q, %v", raw, p, s, ok, wantP, wantS, wantOK)
+		}
+		// Without the payload, the same signature.
+		if p, s, ok := splitSignature([]byte(raw), false); p != nil || s != wantS || ok != wantOK {
+			t.Errorf("splitSignature(%q) without payload = %q, %q, %v; want nil, %q, %v", raw, p, s, ok, wantS, wantOK)
 		}
 	}
 }
