@@ -31,6 +31,11 @@ type commit struct {
 	// previous is the single Jit-Previous trailer's commit (see
 	// ledger.TrailerPrevious), empty when the commit has none or several.
 	previous string
+	// vouchers are the newer commits of the line that name this one in
+	// their Jit-Previous trailer; vouched is set once its signer was
+	// found, its signature awaiting verifier.resolve.
+	vouchers []*commit
+	vouched  bool
 	// changes are the commit's changes under requests/, in git's order:
 	// from `git diff-tree`, or for a commit jit signed, its Jit-Request.
 	changes []fileChange
@@ -53,10 +58,13 @@ type fileChange struct {
 // other commits. Every other commit is diffed, including one whose
 // trailer is not backed by a valid signature.
 func readHistory(ctx context.Context, repo *ledger.Repo, ref string, v *verifier) ([]*commit, error) {
-	var check func(sha string, raw []byte)
+	var check func(sha string, c *commit, raw []byte)
 	checked := func() {}
+	// named are the commits named in a Jit-Previous trailer and not read
+	// yet, with the commits naming them: in a chain, one at a time.
+	named := map[string][]*commit{}
 	if v != nil {
-		check, checked = v.start(true)
+		check, checked = v.start()
 	}
 	commits, err := readCommits(ctx, repo, ref, func(c *commit, raw []byte) error {
 		if err := parseCommit(c, raw); err != nil {
@@ -67,11 +75,13 @@ func readHistory(ctx context.Context, repo *ledger.Repo, ref string, v *verifier
 		}
 		// Newest first: a commit's vouchers are all known by the time it
 		// is read.
+		c.vouchers = named[c.sha]
+		delete(named, c.sha)
 		if c.previous != "" {
-			v.vouchers[c.previous] = append(v.vouchers[c.previous], c.sha)
+			named[c.previous] = append(named[c.previous], c)
 		}
 		if c.request != "" && v.claim(c.sha) {
-			check(c.sha, raw)
+			check(c.sha, c, raw)
 		}
 		return nil
 	})
@@ -277,12 +287,6 @@ type verifier struct {
 	signers *ledger.Signers
 	mu      sync.Mutex
 	results map[string]error
-	// vouchers are, for a commit, the newer commits of the line that name
-	// it in their Jit-Previous trailer. Only readHistory writes it.
-	vouchers map[string][]string
-	// vouched are the commits whose signer was found but whose signature
-	// awaits resolve: their result is not final until then.
-	vouched map[string]bool
 }
 
 // errNotChecked is the result of a commit whose check has not finished:
@@ -306,30 +310,33 @@ func (v *verifier) claim(sha string) bool {
 }
 
 // start checks on every core the commits handed to check (claimed
-// first); wait returns once all of them are checked. With vouch, a commit
-// that has vouchers already is checked for its signer only, and resolve
-// finishes it.
-func (v *verifier) start(vouch bool) (check func(sha string, raw []byte), wait func()) {
+// first); wait returns once all of them are checked. A commit given with
+// vouchers is checked for its signer only, and resolve finishes it.
+func (v *verifier) start() (check func(sha string, c *commit, raw []byte), wait func()) {
 	type job struct {
-		sha     string
-		raw     []byte
-		vouched bool
+		sha string
+		c   *commit // with vouchers, or nil
+		raw []byte
 	}
 	jobs, wait := onEveryCore(signedQueue, func(j job) {
 		var err error
-		if j.vouched {
+		if j.c != nil {
 			_, err = v.signers.VouchedCommit(j.raw)
+			// Read by resolve only, after wait.
+			j.c.vouched = err == nil
 		} else {
 			_, err = v.signers.VerifyCommit(j.raw)
 		}
 		v.mu.Lock()
 		v.results[j.sha] = err
-		if j.vouched && err == nil {
-			v.vouched[j.sha] = true
-		}
 		v.mu.Unlock()
 	})
-	return func(sha string, raw []byte) { jobs <- job{sha, raw, vouch && len(v.vouchers[sha]) > 0} }, wait
+	return func(sha string, c *commit, raw []byte) {
+		if c != nil && len(c.vouchers) == 0 {
+			c = nil
+		}
+		jobs <- job{sha, c, raw}
+	}, wait
 }
 
 // resolve finishes the vouched commits, newest first, once every check
@@ -338,13 +345,13 @@ func (v *verifier) start(vouch bool) (check func(sha string, raw []byte), wait f
 func (v *verifier) resolve(ctx context.Context, commits []*commit) error {
 	var again []string
 	for _, c := range commits {
-		if !v.vouched[c.sha] {
+		if !c.vouched {
 			continue
 		}
-		delete(v.vouched, c.sha)
+		c.vouched = false
 		ok := false
-		for _, by := range v.vouchers[c.sha] {
-			if err, checked := v.results[by]; checked && err == nil && !v.vouched[by] {
+		for _, by := range c.vouchers {
+			if err, checked := v.results[by.sha]; checked && err == nil && !by.vouched {
 				ok = true
 				break
 			}
@@ -373,9 +380,9 @@ func (v *verifier) check(ctx context.Context, shas []string) error {
 	if len(shas) == 0 {
 		return nil
 	}
-	check, wait := v.start(false)
+	check, wait := v.start()
 	err := v.repo.Objects(ctx, shas, func(i int, data []byte) error {
-		check(shas[i], data)
+		check(shas[i], nil, data)
 		return nil
 	})
 	wait()
@@ -578,6 +585,5 @@ func signersAt(ctx context.Context, repo *ledger.Repo, ref string) (*verifier, e
 	if err != nil {
 		return nil, err
 	}
-	return &verifier{repo: repo, signers: signers, results: map[string]error{},
-		vouchers: map[string][]string{}, vouched: map[string]bool{}}, nil
+	return &verifier{repo: repo, signers: signers, results: map[string]error{}}, nil
 }
