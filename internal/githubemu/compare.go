@@ -224,16 +224,7 @@ func (s *Server) simpleUser(login string) *github.User {
 	u := s.userJSON(login)
 	users := s.baseURL + "/users/" + u.GetLogin()
 	u.AvatarURL = ptr(fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", u.GetID()))
-	u.GravatarID = ptr("")
-	u.EventsURL = ptr(users + "/events{/privacy}")
-	u.FollowersURL = ptr(users + "/followers")
-	u.FollowingURL = ptr(users + "/following{/other_user}")
-	u.GistsURL = ptr(users + "/gists{/gist_id}")
-	u.OrganizationsURL = ptr(users + "/orgs")
-	u.ReceivedEventsURL = ptr(users + "/received_events")
-	u.ReposURL = ptr(users + "/repos")
-	u.StarredURL = ptr(users + "/starred{/owner}{/repo}")
-	u.SubscriptionsURL = ptr(users + "/subscriptions")
+	simpleUserURLs(u, users)
 	if u.ID == nil {
 		u.ID, u.NodeID, u.SiteAdmin, u.URL, u.HTMLURL = ptr(int64(0)), ptr(""), ptr(false), ptr(users), ptr(htmlBase(s.baseURL)+"/"+login)
 	}

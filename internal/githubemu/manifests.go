@@ -181,6 +181,14 @@ func (s *Server) simpleUserLocked(login string) *github.User {
 	u := s.ownerJSON(s.userLocked(login).login)
 	api := s.baseURL + "/users/" + u.GetLogin()
 	u.AvatarURL = ptr(fmt.Sprintf("%s/avatars/u/%d", htmlBase(s.baseURL), u.GetID()))
+	simpleUserURLs(u, api)
+	return u
+}
+
+// simpleUserURLs fills the members every "simple-user" of GitHub's OpenAPI
+// description has beside its login, id and avatar: the user's API URLs
+// below api, and an empty gravatar id.
+func simpleUserURLs(u *github.User, api string) {
 	u.GravatarID = ptr("")
 	u.EventsURL = ptr(api + "/events{/privacy}")
 	u.FollowersURL = ptr(api + "/followers")
@@ -191,5 +199,4 @@ func (s *Server) simpleUserLocked(login string) *github.User {
 	u.ReposURL = ptr(api + "/repos")
 	u.StarredURL = ptr(api + "/starred{/owner}{/repo}")
 	u.SubscriptionsURL = ptr(api + "/subscriptions")
-	return u
 }
