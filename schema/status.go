@@ -27,6 +27,78 @@ func SetStatus(data []byte, st *Status) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return setStatus(data, root, st, func(indent int) ([]byte, error) { return encodeStatus(st, indent) })
+}
+
+// appendsAtEnd reports, without trying it, that setStatus would append a
+// status block at the very end of data and that the file would then read
+// as before plus the status: a block mapping whose keys are plain scalars
+// at the left margin, without a status key, whose only lines at the margin
+// after its first key (other than blank lines and comments) are its keys'
+// lines, and whose last value holds no block scalar. Then every value ends
+// before the next key's line or at the end of the file, so a key appended
+// at the margin after the last line ends the last value where the end of
+// the file did. Anything else (a "..." line, a value continued at the
+// margin, indented or quoted keys, a status block already, a tab in the
+// indentation, a | or > scalar at the end, whose trailing lines depend on
+// what follows) is left to the trial.
+// TestAppendsAtEndImpliesTheTrial holds the two together.
+func appendsAtEnd(data []byte, root *yaml.Node) bool {
+	if root.Kind != yaml.MappingNode || root.Style&yaml.FlowStyle != 0 || len(root.Content) < 2 {
+		return false
+	}
+	keyLines := make(map[int]bool, len(root.Content)/2)
+	for i := 0; i < len(root.Content); i += 2 {
+		k := root.Content[i]
+		if k.Kind != yaml.ScalarNode || k.Style != 0 || k.Column != 1 || k.Value == "status" {
+			return false
+		}
+		keyLines[k.Line] = true
+	}
+	// A block scalar (| or >) at the end keeps or drops its trailing
+	// lines by what follows it: appending a key may change its value.
+	if hasBlockScalar(root.Content[len(root.Content)-1]) {
+		return false
+	}
+	first := root.Content[0].Line
+	for i, l := range splitLines(data) {
+		if i+1 < first {
+			continue
+		}
+		text := l.text
+		trimmed := strings.TrimLeft(text, " ")
+		if strings.HasPrefix(trimmed, "\t") {
+			return false
+		}
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if len(trimmed) == len(text) && !keyLines[i+1] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasBlockScalar reports whether n or anything in it is a literal (|) or
+// folded (>) scalar.
+func hasBlockScalar(n *yaml.Node) bool {
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasBlockScalar(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// setStatus is SetStatus for data already parsed: root is its top-level
+// mapping, as yamldoc.Mapping or parseYAML read it, and encode gives st as
+// encodeStatus does. checkWritable tries a status on every request this
+// way, without parsing the file again or encoding its constant probe.
+func setStatus(data []byte, root *yaml.Node, st *Status, encode func(indent int) ([]byte, error)) ([]byte, error) {
 	if root.Style&yaml.FlowStyle != 0 {
 		return nil, fmt.Errorf("line %d: the request file is a flow mapping ({...}); write it as block YAML (one key per line)", root.Line)
 	}
@@ -99,9 +171,14 @@ func SetStatus(data []byte, st *Status) ([]byte, error) {
 		end = start
 	}
 
-	block, err := encodeStatus(st, indent)
+	block, err := encode(indent)
 	if err != nil {
 		return nil, err
+	}
+	// The block as checkRewrite encodes st, when it is that already.
+	var want []byte
+	if indent == 0 {
+		want = block
 	}
 	if bytes.Contains(data, []byte("\r\n")) {
 		block = bytes.ReplaceAll(block, []byte("\n"), []byte("\r\n"))
@@ -113,7 +190,7 @@ func SetStatus(data []byte, st *Status) ([]byte, error) {
 	}
 	out = append(out, block...)
 	out = append(out, data[end:]...)
-	if err := checkRewrite(data, out, st); err != nil {
+	if err := checkRewrite(root, out, st, want); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -186,14 +263,23 @@ func encodeStatus(st *Status, indent int) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// checkRewrite parses the rewritten file and compares it with the original:
-// everything but the status must be unchanged, and the status must be st.
-func checkRewrite(before, after []byte, st *Status) error {
+// checkRewrite parses the rewritten file and compares it with the original,
+// given as its parsed top-level mapping: everything but the status must be
+// unchanged, and the status must be st. want, when not nil, is st as
+// encodeStatus(st, 0) writes it.
+func checkRewrite(before *yaml.Node, after []byte, st *Status, want []byte) error {
 	var a, b map[string]any
-	if err := yaml.Unmarshal(before, &a); err != nil {
+	if err := before.Decode(&a); err != nil {
 		return fmt.Errorf("reading the request file: %w", err)
 	}
-	if err := yaml.Unmarshal(after, &b); err != nil {
+	// One parse of the result, decoded twice: as a map here and as a
+	// Request below, as yaml.Unmarshal would have parsed it for each.
+	var doc yaml.Node
+	err := yaml.Unmarshal(after, &doc)
+	if err == nil && doc.Kind != 0 {
+		err = doc.Decode(&b)
+	}
+	if err != nil {
 		return fmt.Errorf("the rewritten request file does not parse (%v); the file's layout is not one SetStatus can edit safely", err)
 	}
 	delete(a, "status")
@@ -209,10 +295,15 @@ func checkRewrite(before, after []byte, st *Status) error {
 		return nil
 	}
 	var req Request
-	if err := yaml.Unmarshal(after, &req); err != nil || req.Status == nil {
+	if doc.Kind != 0 {
+		err = doc.Decode(&req)
+	}
+	if err != nil || req.Status == nil {
 		return fmt.Errorf("the rewritten status block does not decode: %v", err)
 	}
-	want, _ := encodeStatus(st, 0)
+	if want == nil {
+		want, _ = encodeStatus(st, 0)
+	}
 	got, _ := encodeStatus(req.Status, 0)
 	if !bytes.Equal(want, got) {
 		return errors.New("the rewritten status block does not read back as written")

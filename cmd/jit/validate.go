@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -158,9 +160,26 @@ func (v *validator) run(ctx context.Context, stdout, stderr io.Writer) error {
 	// extends: names a grant as the base branch holds it (the working tree
 	// without --base).
 	grants := judgment.NewFileGrants(ctx, src)
-	for _, t := range targets {
-		findings = append(findings, v.validateFile(t, cfg, grants)...)
-		findings = append(findings, rs.OwnerFindings(t.rel)...)
+	// Each file is judged alone (FileGrants is safe to share), so the
+	// files are judged on every core; the findings are sorted below.
+	each := make([][]schema.Finding, len(targets))
+	next := make(chan int, len(targets))
+	for i := range targets {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(targets)) {
+		wg.Go(func() {
+			for i := range next {
+				t := targets[i]
+				each[i] = append(v.validateFile(t, cfg, grants), rs.OwnerFindings(t.rel)...)
+			}
+		})
+	}
+	wg.Wait()
+	for _, fs := range each {
+		findings = append(findings, fs...)
 	}
 
 	schema.SortFindings(findings)
