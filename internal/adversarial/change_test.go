@@ -1,7 +1,6 @@
 package adversarial_test
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -117,9 +116,8 @@ func TestSymlinkAsRequestFile(t *testing.T) {
 	}
 }
 
-// Attack: a submodule (gitlink) at the request path. The GitHub emulator's
-// drivers cannot write one, so the branch is force-pushed with git itself,
-// as the attacker would.
+// Attack: a submodule (gitlink) at the request path, pushed over a plain
+// request the App had found valid.
 func TestSubmoduleAsRequestFile(t *testing.T) {
 	w := newWorld(t)
 	n := w.Open(t, "octocat", "octocat/sub", map[string]string{reqPath: testworld.StandardRequest})
@@ -127,35 +125,14 @@ func TestSubmoduleAsRequestFile(t *testing.T) {
 	if approvedBefore.Validate != "success" {
 		t.Fatalf("setup: the plain request is not valid: %s", approvedBefore.ApprovalSummary)
 	}
-	dir := w.GitHub.RepoDir(org, repo)
 	mainSHA, err := w.GitHub.MainSHA(org, repo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A tree of main plus a gitlink at reqPath, committed on the PR branch.
-	git := func(env []string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-		cmd.Env = append(cmd.Environ(), "GIT_AUTHOR_NAME=octocat", "GIT_AUTHOR_EMAIL=octocat@acme.example",
-			"GIT_COMMITTER_NAME=octocat", "GIT_COMMITTER_EMAIL=octocat@acme.example")
-		cmd.Env = append(cmd.Env, env...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	idx := []string{"GIT_INDEX_FILE=" + t.TempDir() + "/index"}
-	git(idx, "read-tree", mainSHA)
-	git(idx, "update-index", "--add", "--cacheinfo", "160000,"+mainSHA+","+reqPath)
-	tree := git(idx, "write-tree")
-	commit := git(nil, "commit-tree", tree, "-p", mainSHA, "-m", "request access")
-	git(nil, "update-ref", "refs/heads/octocat/sub", commit)
-
-	// GitHub would deliver "synchronize"; ask the App to look again.
-	w.Comment(t, n, "octocat", "/jit recheck")
+	commit := w.Push(t, n, githubemu.Commit{Author: "octocat",
+		Files: map[string][]byte{reqPath: []byte(mainSHA)}, Modes: map[string]string{reqPath: "160000"}})
 	if head := w.State(t, n).Head; head != commit {
-		t.Fatalf("setup: head %s, want the force-pushed %s", head, commit)
+		t.Fatalf("setup: head %s, want the pushed %s", head, commit)
 	}
 	invalidEvenIfApproved(t, w, n, "submodule")
 

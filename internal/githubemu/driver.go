@@ -26,8 +26,9 @@ type Commit struct {
 	Message string
 	// Files maps paths to contents; a nil value deletes the file.
 	Files map[string][]byte
-	// Modes optionally sets a path's git mode: 100644 (default), 100755 or
-	// 120000 (a symlink whose content is the target).
+	// Modes optionally sets a path's git mode: 100644 (default), 100755,
+	// 120000 (a symlink whose content is the target) or 160000 (a
+	// submodule's gitlink, whose content is the commit it names).
 	Modes map[string]string
 }
 

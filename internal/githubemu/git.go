@@ -310,6 +310,14 @@ func (g *gitRepo) commit(ctx context.Context, branch, parent, expectOld string, 
 		if mode == "" {
 			mode = "100644"
 		}
+		if mode == "160000" {
+			// A gitlink (submodule) names a commit; it has no content.
+			if !isOID(string(c.content)) {
+				return "", fmt.Errorf("writing a commit to %s: the gitlink at %s must name a commit, not %q", branch, c.path, c.content)
+			}
+			fmt.Fprintf(&in, "M 160000 %s %s\n", c.content, c.path)
+			continue
+		}
 		fmt.Fprintf(&in, "M %s inline %s\ndata %d\n", mode, c.path, len(c.content))
 		in.Write(c.content)
 		in.WriteByte('\n')

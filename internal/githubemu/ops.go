@@ -185,9 +185,9 @@ func (s *Server) writeCommit(ctx context.Context, rp *repo, branch, parent, expe
 		content := c.Files[p]
 		ch := fileChange{path: p, content: content, mode: c.Modes[p], delete: content == nil}
 		switch ch.mode {
-		case "", "100644", "100755", "120000":
+		case "", "100644", "100755", "120000", "160000":
 		default:
-			return "", fmt.Errorf("file %s: mode %q is not one of 100644, 100755, 120000", p, ch.mode)
+			return "", fmt.Errorf("file %s: mode %q is not one of 100644, 100755, 120000, 160000", p, ch.mode)
 		}
 		changes = append(changes, ch)
 	}

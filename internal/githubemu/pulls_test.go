@@ -489,3 +489,47 @@ func TestLabelsCommentsAndState(t *testing.T) {
 		t.Errorf("deliveries (-want +got):\n%s", diff)
 	}
 }
+
+// A driver commit can put a submodule's gitlink in a tree, as a push with
+// git itself would: the tree API shows it as a commit of mode 160000. A
+// gitlink that names no commit is refused.
+func TestDriverCommitsAGitlink(t *testing.T) {
+	e, ctx := setup(t)
+	n, err := e.emu.OpenPullRequest(org, repoName, "alice", "req/alice", "Request access", map[string][]byte{
+		"requests/payments-prod/alice.yaml": []byte("account: payments-prod\n"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mainSHA, err := e.emu.MainSHA(org, repoName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := e.emu.PushCommit(org, repoName, n, Commit{Author: "alice",
+		Files: map[string][]byte{"requests/payments-prod/sub.yaml": []byte(mainSHA)},
+		Modes: map[string]string{"requests/payments-prod/sub.yaml": "160000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _, err := e.app.Git.GetTree(ctx, org, repoName, head, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, en := range tree.Entries {
+		if en.GetPath() == "requests/payments-prod/sub.yaml" {
+			found = true
+			if en.GetMode() != "160000" || en.GetType() != "commit" || en.GetSHA() != mainSHA {
+				t.Errorf("gitlink entry: mode %s type %s sha %s, want 160000 commit %s", en.GetMode(), en.GetType(), en.GetSHA(), mainSHA)
+			}
+		}
+	}
+	if !found {
+		t.Error("the gitlink is not in the head's tree")
+	}
+	if _, err := e.emu.PushCommit(org, repoName, n, Commit{Author: "alice",
+		Files: map[string][]byte{"requests/x.yaml": []byte("not a commit")},
+		Modes: map[string]string{"requests/x.yaml": "160000"}}); err == nil || !strings.Contains(err.Error(), "must name a commit") {
+		t.Errorf("a gitlink naming no commit: %v", err)
+	}
+}
